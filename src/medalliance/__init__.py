@@ -1,0 +1,107 @@
+"""medalliance: typed models, graphs and metrics for Chinese medical alliances (医联体).
+
+The public API re-exported here is the stable surface; submodules hold the details.
+Importing medalliance loads no pandas, matplotlib, scipy or FHIR package.
+
+Examples
+--------
+>>> import medalliance as ma
+>>> reg = ma.examples.load("qinghai_oncology")
+>>> len(reg.alliance("qinghai_oncology_centre").members)
+13
+>>> G = ma.to_graph(reg)
+>>> ma.from_graph(G) == reg
+True
+"""
+
+from __future__ import annotations
+
+from medalliance import examples
+from medalliance.agreement import Agreement, CooperationItem
+from medalliance.alliance import (
+    Alliance,
+    AllianceForm,
+    CentreKind,
+    DeclaredFigure,
+    ExpertClinic,
+    FigureUnit,
+    MemberRole,
+    Membership,
+    Qualifier,
+    SharedCentre,
+    Tightness,
+)
+from medalliance.checks import Finding, Severity, check_registry
+from medalliance.common import Provenance, Region
+from medalliance.errors import LabelError, MedAllianceError, Problem, SchemaError, UnknownIdError
+from medalliance.graph import SCHEMA_VERSION as GRAPH_SCHEMA_VERSION
+from medalliance.graph import from_graph, to_graph, validate_graph
+from medalliance.institution import Grade, Institution, InstitutionKind, Ownership, Tier, parse_level
+from medalliance.io import (
+    SCHEMA_VERSION,
+    json_schema,
+    read_json,
+    read_registry,
+    read_yaml,
+    write_graphml,
+    write_json,
+    write_yaml,
+)
+from medalliance.labels import normalize_label, to_simplified
+from medalliance.registry import Registry, Source
+from medalliance.vocab import ServiceKind, Specialty, Weekday
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GRAPH_SCHEMA_VERSION",
+    "SCHEMA_VERSION",
+    "Agreement",
+    "Alliance",
+    "AllianceForm",
+    "CentreKind",
+    "CooperationItem",
+    "DeclaredFigure",
+    "ExpertClinic",
+    "FigureUnit",
+    "Finding",
+    "Grade",
+    "Institution",
+    "InstitutionKind",
+    "LabelError",
+    "MedAllianceError",
+    "MemberRole",
+    "Membership",
+    "Ownership",
+    "Problem",
+    "Provenance",
+    "Qualifier",
+    "Region",
+    "Registry",
+    "SchemaError",
+    "ServiceKind",
+    "Severity",
+    "SharedCentre",
+    "Source",
+    "Specialty",
+    "Tier",
+    "Tightness",
+    "UnknownIdError",
+    "Weekday",
+    "__version__",
+    "check_registry",
+    "examples",
+    "from_graph",
+    "json_schema",
+    "normalize_label",
+    "parse_level",
+    "read_json",
+    "read_registry",
+    "read_yaml",
+    "to_graph",
+    "to_simplified",
+    "validate_graph",
+    "write_graphml",
+    "write_json",
+    "write_yaml",
+]

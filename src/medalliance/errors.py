@@ -1,0 +1,154 @@
+"""Errors raised by medalliance.
+
+Every error the library raises on bad input is a :class:`MedAllianceError`, which is a
+:class:`ValueError`. It carries the full list of :class:`Problem` entries found, each with
+the path of the offending value, so one call reports *every* problem at once.
+
+Examples
+--------
+>>> from medalliance.errors import MedAllianceError, Problem
+>>> err = MedAllianceError([Problem(("institutions", 3, "beds"), "must be >= 0, got -5")])
+>>> isinstance(err, ValueError)
+True
+>>> print(err)
+1 problem:
+  - institutions[3].beds: must be >= 0, got -5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "LabelError",
+    "MedAllianceError",
+    "Problem",
+    "SchemaError",
+    "UnknownIdError",
+    "format_path",
+]
+
+PathItem = str | int
+
+
+def format_path(path: Sequence[PathItem]) -> str:
+    """Render a location tuple as ``a.b[3].c``.
+
+    Parameters
+    ----------
+    path : sequence of str or int
+        Keys (str) and positions (int) from the outermost container inwards.
+
+    Returns
+    -------
+    str
+        The dotted path; ``"<root>"`` for an empty path.
+
+    Examples
+    --------
+    >>> format_path(("alliances", 0, "memberships", 2, "institution"))
+    'alliances[0].memberships[2].institution'
+    >>> format_path(())
+    '<root>'
+    """
+    out = ""
+    for item in path:
+        if isinstance(item, int):
+            out += f"[{item}]"
+        else:
+            out += f".{item}" if out else str(item)
+    return out or "<root>"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in the input: where it is and what is wrong.
+
+    Examples
+    --------
+    >>> Problem(("alliances", 0, "lead"), "lead 'x' is not a member").render()
+    "alliances[0].lead: lead 'x' is not a member"
+    """
+
+    path: tuple[PathItem, ...]
+    message: str
+
+    def render(self) -> str:
+        """Return ``path: message``."""
+        return f"{format_path(self.path)}: {self.message}"
+
+
+class MedAllianceError(ValueError):
+    """Invalid input, with every problem found and where it is.
+
+    Parameters
+    ----------
+    problems : iterable of Problem or str
+        The problems. A bare string is a problem at the root.
+    source : str, optional
+        Where the input came from (a file name), shown in the message.
+    """
+
+    def __init__(self, problems: Iterable[Problem | str], *, source: str | None = None) -> None:
+        items = tuple(p if isinstance(p, Problem) else Problem((), str(p)) for p in problems)
+        if not items:
+            items = (Problem((), "invalid input"),)
+        self.problems: tuple[Problem, ...] = items
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        head = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        if self.source:
+            head += f" in {self.source}"
+        if len(self.problems) == 1 and not self.problems[0].path and not self.source:
+            return self.problems[0].message
+        return head + ":\n" + "\n".join(f"  - {p.render()}" for p in self.problems)
+
+    def with_prefix(self, prefix: Sequence[PathItem]) -> MedAllianceError:
+        """Return the same error with every path prefixed by ``prefix``."""
+        return type(self)(
+            [Problem((*prefix, *p.path), p.message) for p in self.problems], source=self.source
+        )
+
+    def with_source(self, source: str) -> MedAllianceError:
+        """Return the same error naming the input it came from."""
+        return type(self)(self.problems, source=source)
+
+    @classmethod
+    def from_validation_error(cls, exc: Any, *, source: str | None = None) -> MedAllianceError:
+        """Convert a pydantic ``ValidationError`` into a MedAllianceError.
+
+        Errors raised as a MedAllianceError inside validators are expanded into their own
+        problems, prefixed by the location pydantic reports for them.
+        """
+        problems: list[Problem] = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err.get("loc", ()))
+            inner = (err.get("ctx") or {}).get("error")
+            if isinstance(inner, MedAllianceError):
+                problems.extend(Problem((*loc, *p.path), p.message) for p in inner.problems)
+                continue
+            msg = str(err.get("msg", "invalid"))
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            if err.get("type") in {"missing", "extra_forbidden"}:
+                pass
+            elif "input" in err and not isinstance(err["input"], dict | list | tuple):
+                msg += f" (got {err['input']!r})"
+            problems.append(Problem(loc, msg))
+        return cls(problems, source=source)
+
+
+class LabelError(MedAllianceError):
+    """A label (tier, grade, kind, ...) that is not recognised; lists the accepted ones."""
+
+
+class SchemaError(MedAllianceError):
+    """A file or graph that does not follow the medalliance schema."""
+
+
+class UnknownIdError(MedAllianceError):
+    """An id that refers to nothing (unknown institution, alliance or agreement)."""

@@ -1,0 +1,82 @@
+"""Bundled example registries, one per alliance system in the source articles.
+
+Each dataset is a YAML file inside the package (``medalliance/examples/data/NAME.yaml``)
+that records the article it comes from (a :class:`~medalliance.registry.Source`), what the
+article states, and which values were inferred (``provenance.inferred``). Figures the article
+states without itemising them are :class:`~medalliance.alliance.DeclaredFigure` s.
+
+Examples
+--------
+>>> names()[:3]
+('beijing_pilots_2013', 'beijing_tongren', 'benxi_central')
+>>> load("qinghai_oncology").alliance("qinghai_oncology_centre").form.value
+'specialty_alliance'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from medalliance.errors import Problem, UnknownIdError
+from medalliance.io import registry_from_yaml
+from medalliance.registry import Registry
+
+__all__ = ["DEFAULT", "load", "names", "path"]
+
+#: The dataset ``medalliance report`` shows when given no argument.
+DEFAULT = "county_township"
+
+
+def _data() -> resources.abc.Traversable:
+    return resources.files(__name__).joinpath("data")
+
+
+@lru_cache(maxsize=1)
+def names() -> tuple[str, ...]:
+    """Names of the bundled datasets, sorted.
+
+    Examples
+    --------
+    >>> "gangkou" in names()
+    True
+    """
+    return tuple(sorted(p.name[: -len(".yaml")] for p in _data().iterdir() if p.name.endswith(".yaml")))
+
+
+def path(name: str) -> resources.abc.Traversable:
+    """The packaged file of dataset ``name``.
+
+    Raises
+    ------
+    UnknownIdError
+        If there is no such dataset; the message lists the available ones.
+    """
+    if name not in names():
+        msg = f"unknown example {name!r}; available: {', '.join(names())}"
+        raise UnknownIdError([Problem((), msg)])
+    return _data().joinpath(f"{name}.yaml")
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> Registry:
+    """Load bundled dataset ``name`` as a validated :class:`Registry` (cached; registries are
+    immutable).
+
+    Raises
+    ------
+    UnknownIdError
+        If there is no such dataset.
+
+    Examples
+    --------
+    >>> reg = load("shanghai_luwan")
+    >>> len(reg.alliance("luwan_ruijin").members)
+    7
+    >>> load("atlantis")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.UnknownIdError: unknown example 'atlantis'; available: beijing_pilots_2013, beijing_tongren, benxi_central, county_township, dingzhou, gangkou, qinghai_oncology, shanghai_luwan, xuzhou_mch, zhejiang_geriatric
+    """
+    text = path(name).read_text(encoding="utf-8")
+    return registry_from_yaml(text, source=f"medalliance example {name!r}")

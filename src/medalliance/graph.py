@@ -1,0 +1,405 @@
+"""The graph view of a registry: a ``networkx.MultiDiGraph`` derived from it, and back.
+
+The registry is the source of truth; the graph is a derived view, rebuilt on demand, that
+``from_graph`` turns back into the identical registry (``from_graph(to_graph(r)) == r``).
+
+Contract (checked by :func:`validate_graph`)
+--------------------------------------------
+Graph attributes (``G.graph``)
+    ``schema_version`` (int, :data:`SCHEMA_VERSION`), ``created_with`` (``"medalliance X.Y.Z"``),
+    ``title`` and ``description`` (str or None), ``sources`` (list of source dicts),
+    ``alliances`` (dict alliance id -> header: every alliance field except ``memberships``,
+    with ``shared_centres`` and ``expert_clinics`` kept whole) and ``agreements`` (dict
+    agreement id -> header: every agreement field except ``parties``, ``items``).
+Nodes
+    One per institution, keyed by institution id, added in id order. Attributes are flat
+    scalars named like the model fields: ``name``, ``name_en``, ``kind``, ``tier``,
+    ``tier_rank`` (int), ``grade``, ``ownership``, ``province``, ``city``, ``county``,
+    ``township``, ``division_code``, ``lat``, ``lon``, ``beds``, ``population_served``,
+    ``is_grassroots`` (bool); ``specialties`` and ``services`` as space-separated codes;
+    ``aliases`` and ``provenance`` as JSON text. Absent values are ``None``.
+Edges
+    Keyed by what creates them, ``"<relation>:<owner id>"``, with attributes ``relation``
+    and ``alliance`` on every edge, added in a deterministic order:
+
+    ``membership:<alliance>``
+        From the alliance's first lead to every member (a self-loop for that lead).
+        Attributes: ``role``, ``order`` (position in the membership list), ``joined``
+        (ISO date or None), ``provenance`` (JSON text or None).
+    ``<item>:<agreement>``
+        One edge per agreement item (e.g. ``two_way_referral:ag1``) from the agreement's
+        first party to each other party. Attributes: ``agreement``, ``item``, ``order``
+        (party position), ``item_order``. Agreement items are relations between all parties;
+        the star from the first party is the compact form.
+    ``shared_centre:<centre>``
+        From the centre's host to every institution it serves (members listed in ``serves``,
+        or every member when it serves ``"all"``; the host itself is not linked). Attributes:
+        ``centre``, ``centre_kind``.
+    ``expert_clinic:<clinic>``
+        From the host sending experts to the clinic site. Attributes: ``clinic``,
+        ``department``, ``weekdays`` (space-separated codes).
+
+Examples
+--------
+>>> from medalliance import examples
+>>> reg = examples.load("beijing_tongren")
+>>> G = to_graph(reg)
+>>> G.graph["schema_version"]
+1
+>>> sorted({d["relation"] for _, _, d in G.edges(data=True)})[:2]
+['green_channel', 'information_sharing']
+>>> from_graph(G) == reg
+True
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import networkx as nx
+
+from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.registry import Registry
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "from_graph",
+    "graph_for_graphml",
+    "graph_from_graphml",
+    "to_graph",
+    "validate_graph",
+]
+
+#: Version of the graph contract described in this module.
+SCHEMA_VERSION = 1
+
+_REGION_FIELDS = ("province", "city", "county", "township", "division_code")
+_SCALAR_FIELDS = ("name", "name_en", "kind", "tier", "grade", "ownership", "lat", "lon", "beds",
+                  "population_served")
+_NODE_ATTRS = frozenset(
+    {*_SCALAR_FIELDS, *_REGION_FIELDS, "tier_rank", "is_grassroots", "specialties", "services",
+     "aliases", "provenance"}
+)
+_ALLIANCE_HEADER_EXCLUDE = {"memberships"}
+_AGREEMENT_HEADER_EXCLUDE = {"parties", "items"}
+
+
+def _created_with() -> str:
+    from medalliance import __version__
+
+    return f"medalliance {__version__}"
+
+
+def _json_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+def _node_attrs(d: dict[str, Any]) -> dict[str, Any]:
+    region = d.get("region") or {}
+    attrs: dict[str, Any] = {f: d.get(f) for f in _SCALAR_FIELDS}
+    for f in _REGION_FIELDS:
+        attrs[f] = region.get(f)
+    return attrs
+
+
+def to_graph(registry: Registry) -> nx.MultiDiGraph:
+    """Build the graph view of ``registry`` (see the module docstring for the contract).
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry; not modified.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A new graph; changing it does not change the registry.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> G = to_graph(examples.load("shanghai_luwan"))
+    >>> G.nodes["ruijin"]["tier"], G.nodes["ruijin"]["tier_rank"]
+    ('tertiary', 3)
+    >>> sum(1 for *_, r in G.edges(data="relation") if r == "membership")
+    7
+    """
+    G = nx.MultiDiGraph()
+    G.graph.update(
+        schema_version=SCHEMA_VERSION,
+        created_with=_created_with(),
+        title=registry.title,
+        description=registry.description,
+        sources=[s.model_dump(mode="json", exclude_defaults=True) for s in registry.sources],
+        alliances={},
+        agreements={},
+    )
+    nodes = []
+    for inst in registry.institutions:
+        d = inst.model_dump(mode="json")
+        attrs = _node_attrs(d)
+        attrs["tier_rank"] = inst.tier.rank
+        attrs["is_grassroots"] = inst.is_grassroots
+        attrs["specialties"] = " ".join(d["specialties"])
+        attrs["services"] = " ".join(d["services"])
+        attrs["aliases"] = _json_or_none(d["aliases"]) if d["aliases"] else None
+        attrs["provenance"] = _json_or_none(d["provenance"])
+        nodes.append((inst.id, attrs))
+    G.add_nodes_from(nodes)
+
+    edges: list[tuple[str, str, str, dict[str, Any]]] = []
+    for a in registry.alliances:
+        header = a.model_dump(mode="json", exclude=_ALLIANCE_HEADER_EXCLUDE, exclude_defaults=True)
+        G.graph["alliances"][a.id] = header
+        hub = a.lead[0]
+        key = f"membership:{a.id}"
+        for order, m in enumerate(a.memberships):
+            edges.append((hub, m.institution, key, {
+                "relation": "membership", "alliance": a.id, "role": m.role.value, "order": order,
+                "joined": m.joined.isoformat() if m.joined else None,
+                "provenance": _json_or_none(m.provenance.model_dump(mode="json", exclude_defaults=True))
+                if m.provenance else None,
+            }))
+        members = a.members
+        for c in a.shared_centres:
+            served = members if c.serves == "all" else c.serves
+            key = f"shared_centre:{c.id}"
+            for target in served:
+                if target != c.host:
+                    edges.append((c.host, target, key, {
+                        "relation": "shared_centre", "alliance": a.id, "centre": c.id,
+                        "centre_kind": c.kind.value,
+                    }))
+        for e in a.expert_clinics:
+            edges.append((e.host, e.site, f"expert_clinic:{e.id}", {
+                "relation": "expert_clinic", "alliance": a.id, "clinic": e.id,
+                "department": e.department.value, "weekdays": " ".join(w.value for w in e.weekdays),
+            }))
+    for g in registry.agreements:
+        G.graph["agreements"][g.id] = g.model_dump(
+            mode="json", exclude=_AGREEMENT_HEADER_EXCLUDE, exclude_defaults=True
+        )
+        first = g.parties[0]
+        for item_order, item in enumerate(g.items):
+            key = f"{item.value}:{g.id}"
+            for order, party in enumerate(g.parties):
+                if order == 0 and len(g.parties) > 1:
+                    continue
+                edges.append((first, party, key, {
+                    "relation": item.value, "alliance": g.alliance, "agreement": g.id,
+                    "item": item.value, "order": order, "item_order": item_order,
+                }))
+    G.add_edges_from(edges)
+    return G
+
+
+def validate_graph(G: Any) -> None:
+    """Check that ``G`` follows the graph contract of this module.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph made by :func:`to_graph` (possibly edited).
+
+    Raises
+    ------
+    SchemaError
+        Listing every violation: wrong graph type, missing or unsupported
+        ``schema_version``, non-scalar node attributes, unknown node attributes, edges whose
+        key does not match their ``relation``, edges naming unknown alliances or agreements.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> G = to_graph(examples.load("beijing_tongren"))
+    >>> validate_graph(G)
+    >>> G.nodes["tongren"]["services"] = ["ct"]
+    >>> validate_graph(G)
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 1 problem:
+      - nodes.tongren.services: node attribute must be a scalar (str, int, float, bool or None), got list
+    """
+    problems: list[Problem] = []
+    if not isinstance(G, nx.MultiDiGraph):
+        raise SchemaError([Problem((), f"expected a networkx.MultiDiGraph, got {type(G).__name__}")])
+    version = G.graph.get("schema_version")
+    if version != SCHEMA_VERSION:
+        problems.append(Problem(("graph", "schema_version"), f"expected {SCHEMA_VERSION}, got {version!r}"))
+    alliances = G.graph.get("alliances")
+    agreements = G.graph.get("agreements")
+    if not isinstance(alliances, dict):
+        problems.append(Problem(("graph", "alliances"), "missing or not a dict of alliance headers"))
+        alliances = {}
+    if not isinstance(agreements, dict):
+        problems.append(Problem(("graph", "agreements"), "missing or not a dict of agreement headers"))
+        agreements = {}
+    if not isinstance(G.graph.get("sources", []), list):
+        problems.append(Problem(("graph", "sources"), "must be a list of source records"))
+    for n, attrs in G.nodes(data=True):
+        if not isinstance(n, str):
+            problems.append(Problem(("nodes", repr(n)), "node keys must be institution ids (str)"))
+        for k, v in attrs.items():
+            if k not in _NODE_ATTRS:
+                problems.append(Problem(("nodes", str(n), k), "unknown node attribute"))
+            elif v is not None and not isinstance(v, str | int | float | bool):
+                problems.append(Problem(
+                    ("nodes", str(n), k),
+                    f"node attribute must be a scalar (str, int, float, bool or None), got {type(v).__name__}",
+                ))
+        for req in ("name", "kind", "tier"):
+            if attrs.get(req) is None:
+                problems.append(Problem(("nodes", str(n), req), "required node attribute missing"))
+    for u, v, key, d in G.edges(keys=True, data=True):
+        where = ("edges", f"{u}->{v}", str(key))
+        rel = d.get("relation")
+        if not isinstance(key, str) or ":" not in key:
+            problems.append(Problem(where, "edge key must be '<relation>:<owner id>'"))
+            continue
+        kind, owner = key.split(":", 1)
+        if rel != kind:
+            problems.append(Problem(where, f"edge relation {rel!r} does not match its key"))
+        if d.get("alliance") not in alliances:
+            problems.append(Problem(where, f"unknown alliance {d.get('alliance')!r}"))
+        if rel not in ("membership", "shared_centre", "expert_clinic") and owner not in agreements:
+            problems.append(Problem(where, f"unknown agreement {owner!r}"))
+    if problems:
+        raise SchemaError(problems)
+
+
+def from_graph(G: Any) -> Registry:
+    """Rebuild the registry a graph was made from (inverse of :func:`to_graph`).
+
+    Node attributes, membership, agreement, centre and clinic edges, and the graph-level
+    headers are read back; the result is validated like any registry.
+
+    Raises
+    ------
+    MedAllianceError
+        If the graph breaks the contract or the registry it describes is invalid.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("dingzhou")
+    >>> from_graph(to_graph(reg)) == reg
+    True
+    """
+    validate_graph(G)
+    institutions = []
+    for n, a in G.nodes(data=True):
+        d: dict[str, Any] = {"id": n}
+        for f in _SCALAR_FIELDS:
+            if a.get(f) is not None:
+                d[f] = a[f]
+        region = {f: a[f] for f in _REGION_FIELDS if a.get(f) is not None}
+        if region:
+            d["region"] = region
+        if a.get("specialties"):
+            d["specialties"] = a["specialties"].split()
+        if a.get("services"):
+            d["services"] = a["services"].split()
+        if a.get("aliases"):
+            d["aliases"] = _loads(a["aliases"], ("nodes", n, "aliases"))
+        if a.get("provenance"):
+            d["provenance"] = _loads(a["provenance"], ("nodes", n, "provenance"))
+        institutions.append(d)
+
+    memberships: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    parties: dict[str, dict[int, str]] = {}
+    items: dict[str, dict[int, str]] = {}
+    for u, v, key, d in G.edges(keys=True, data=True):
+        rel = d["relation"]
+        if rel == "membership":
+            m: dict[str, Any] = {"institution": v, "role": d.get("role", "member")}
+            if d.get("joined"):
+                m["joined"] = d["joined"]
+            if d.get("provenance"):
+                m["provenance"] = _loads(d["provenance"], ("edges", key, "provenance"))
+            memberships.setdefault(d["alliance"], []).append((int(d.get("order", 0)), m))
+        elif rel not in ("shared_centre", "expert_clinic"):
+            gid = key.split(":", 1)[1]
+            p = parties.setdefault(gid, {0: u})
+            p[int(d.get("order", 1))] = v
+            items.setdefault(gid, {})[int(d.get("item_order", 0))] = d.get("item", rel)
+
+    alliances = []
+    for aid, header in G.graph["alliances"].items():
+        ms = [m for _, m in sorted(memberships.get(aid, []), key=lambda t: t[0])]
+        alliances.append({**header, "id": aid, "memberships": ms})
+    agreements = []
+    for gid, header in G.graph["agreements"].items():
+        p = parties.get(gid, {})
+        it = items.get(gid, {})
+        agreements.append({
+            **header, "id": gid,
+            "parties": [p[i] for i in sorted(p)],
+            "items": [it[i] for i in sorted(it)],
+        })
+    data: dict[str, Any] = {
+        "institutions": institutions,
+        "alliances": alliances,
+        "agreements": agreements,
+        "sources": G.graph.get("sources", []),
+    }
+    for f in ("title", "description"):
+        if G.graph.get(f) is not None:
+            data[f] = G.graph[f]
+    return Registry.model_validate(data)
+
+
+def _loads(text: Any, where: tuple[Any, ...]) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, json.JSONDecodeError) as exc:
+        raise MedAllianceError([Problem(where, f"expected JSON text: {exc}")]) from None
+
+
+_GRAPH_JSON_KEYS = ("sources", "alliances", "agreements")
+
+
+def graph_for_graphml(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Return a copy of ``G`` that GraphML can store: structured graph attributes as JSON
+    text and ``None`` attributes dropped.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> H = graph_for_graphml(to_graph(examples.load("beijing_tongren")))
+    >>> isinstance(H.graph["alliances"], str)
+    True
+    """
+    H = nx.MultiDiGraph()
+    H.graph.update({k: v for k, v in G.graph.items() if v is not None and k not in _GRAPH_JSON_KEYS})
+    for k in _GRAPH_JSON_KEYS:
+        H.graph[k] = json.dumps(G.graph.get(k, {} if k != "sources" else []), ensure_ascii=False)
+    H.add_nodes_from((n, {k: v for k, v in a.items() if v is not None}) for n, a in G.nodes(data=True))
+    H.add_edges_from(
+        (u, v, key, {k: x for k, x in d.items() if x is not None})
+        for u, v, key, d in G.edges(keys=True, data=True)
+    )
+    return H
+
+
+def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Inverse of :func:`graph_for_graphml`: decode JSON graph attributes, fill absent node
+    attributes with ``None``.
+    """
+    G = nx.MultiDiGraph()
+    G.graph.update(H.graph)
+    for k in _GRAPH_JSON_KEYS:
+        if isinstance(H.graph.get(k), str):
+            G.graph[k] = _loads(H.graph[k], ("graph", k))
+    G.graph.setdefault("title", None)
+    G.graph.setdefault("description", None)
+    for n, a in H.nodes(data=True):
+        attrs = {k: a.get(k) for k in (*_SCALAR_FIELDS, *_REGION_FIELDS, "aliases", "provenance")}
+        attrs.update({k: v for k, v in a.items()})
+        attrs.setdefault("specialties", "")
+        attrs.setdefault("services", "")
+        G.add_node(n, **attrs)
+    G.add_edges_from(H.edges(keys=True, data=True))
+    return G

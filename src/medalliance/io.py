@@ -1,0 +1,436 @@
+"""Reading and writing registries: JSON, YAML, GraphML, and the JSON Schema.
+
+File format (JSON or YAML, UTF-8)::
+
+    schema_version: 1
+    title: ...            # optional
+    description: ...      # optional
+    sources: [...]        # Source records
+    institutions: [...]   # Institution records
+    alliances: [...]      # Alliance records
+    agreements: [...]     # Agreement records
+
+Writers emit keys in the models' field order (``schema_version`` first), omit values equal
+to their defaults, keep Chinese as text (no ``\\u`` escapes), and list records sorted by id, so
+the same registry always produces the same bytes. Readers accept only plain data: YAML is
+loaded with a safe loader (tags that construct objects are errors), duplicate keys are
+errors in both formats, and bytes that are not UTF-8 are reported with their position
+rather than guessed. ``read(write(r)) == r`` for every registry.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from medalliance import examples
+>>> reg = examples.load("beijing_tongren")
+>>> with tempfile.TemporaryDirectory() as d:
+...     p = pathlib.Path(d) / "tongren.yaml"
+...     write_yaml(reg, p)
+...     read_yaml(p) == reg
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.registry import Registry
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "json_schema",
+    "read_graphml",
+    "read_json",
+    "read_registry",
+    "read_yaml",
+    "registry_from_dict",
+    "registry_from_json",
+    "registry_from_yaml",
+    "registry_to_dict",
+    "registry_to_json",
+    "registry_to_yaml",
+    "write_graphml",
+    "write_json",
+    "write_yaml",
+]
+
+#: Version of the file format written by this library and accepted by its readers.
+SCHEMA_VERSION = 1
+
+PathLike = str | Path
+
+
+# -- dict level ------------------------------------------------------------------------------
+
+
+def registry_to_dict(registry: Registry) -> dict[str, Any]:
+    """Return the canonical plain-data form of ``registry`` (JSON-compatible types only).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> d = registry_to_dict(examples.load("beijing_tongren"))
+    >>> list(d)[:3]
+    ['schema_version', 'title', 'description']
+    """
+    body = registry.model_dump(mode="json", exclude_defaults=True)
+    return {"schema_version": SCHEMA_VERSION, **body}
+
+
+def registry_from_dict(data: object, *, source: str | None = None) -> Registry:
+    """Validate plain data (as loaded from JSON or YAML) into a :class:`Registry`.
+
+    Parameters
+    ----------
+    data : object
+        A mapping in the file format above.
+    source : str, optional
+        Name of the input (a file name), used in error messages.
+
+    Raises
+    ------
+    MedAllianceError
+        Listing every problem with its path.
+
+    Examples
+    --------
+    >>> registry_from_dict({"schema_version": 1, "institutions": [{"id": "x"}]})
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: 2 problems:
+      - institutions[0].name: Field required
+      - institutions[0].kind: Field required
+    """
+    if not isinstance(data, Mapping):
+        raise SchemaError(
+            [Problem((), f"expected a mapping with institutions/alliances/agreements, got {type(data).__name__}")],
+            source=source,
+        )
+    body = dict(data)
+    version = body.pop("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise SchemaError(
+            [Problem(("schema_version",), f"unsupported schema_version {version!r}; this version of medalliance reads {SCHEMA_VERSION}")],
+            source=source,
+        )
+    try:
+        return Registry.model_validate(body)
+    except MedAllianceError as exc:
+        raise exc.with_source(source) if source else exc from None
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def registry_to_json(registry: Registry, *, indent: int | None = 2) -> str:
+    """Serialise ``registry`` to canonical JSON text (UTF-8 characters kept as text).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> text = registry_to_json(examples.load("beijing_tongren"))
+    >>> "北京同仁医院" in text
+    True
+    """
+    return json.dumps(registry_to_dict(registry), ensure_ascii=False, indent=indent) + "\n"
+
+
+def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            msg = f"duplicate key {k!r}"
+            raise _DuplicateKeyError(msg)
+        out[k] = v
+    return out
+
+
+class _DuplicateKeyError(Exception):
+    pass
+
+
+def registry_from_json(text: str, *, source: str | None = None) -> Registry:
+    """Parse and validate JSON text.
+
+    Raises
+    ------
+    MedAllianceError
+        For malformed JSON (with line and column), duplicate keys, or invalid content.
+
+    Examples
+    --------
+    >>> registry_from_json('{"institutions": [}')
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: malformed JSON at line 1, column 19: Expecting value
+    """
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+    except json.JSONDecodeError as exc:
+        msg = f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise SchemaError([Problem((), msg)], source=source) from None
+    except _DuplicateKeyError as exc:
+        raise SchemaError([Problem((), f"{exc} in a JSON object")], source=source) from None
+    return registry_from_dict(data, source=source)
+
+
+def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) -> None:
+    """Write ``registry`` to ``path`` as canonical UTF-8 JSON."""
+    Path(path).write_text(registry_to_json(registry, indent=indent), encoding="utf-8")
+
+
+def read_json(path: PathLike) -> Registry:
+    """Read a registry from a UTF-8 JSON file.
+
+    Raises
+    ------
+    MedAllianceError
+        For a missing file, bytes that are not UTF-8, malformed JSON or invalid content;
+        every message names the file.
+
+    Examples
+    --------
+    >>> read_json("no/such/file.json")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 1 problem in no/such/file.json:
+      - <root>: file not found
+    """
+    return registry_from_json(_read_text(path), source=str(path))
+
+
+# -- YAML ------------------------------------------------------------------------------------
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys."""
+
+
+def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in out:
+            mark = key_node.start_mark
+            msg = f"duplicate key {key!r} at line {mark.line + 1}, column {mark.column + 1}"
+            raise yaml.constructor.ConstructorError(None, None, msg, mark)
+        out[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
+    return out
+
+
+_StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that indents lists under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: FBT001, FBT002 - PyYAML's signature
+        super().increase_indent(flow, False)
+
+
+def registry_to_yaml(registry: Registry) -> str:
+    """Serialise ``registry`` to canonical YAML text (Chinese kept as text).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> print(registry_to_yaml(examples.load("beijing_tongren")).splitlines()[0])
+    schema_version: 1
+    """
+    return yaml.dump(
+        registry_to_dict(registry),
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
+    """Parse (safely) and validate YAML text.
+
+    Raises
+    ------
+    MedAllianceError
+        For malformed YAML, object-constructing tags, duplicate keys or invalid content.
+
+    Examples
+    --------
+    >>> registry_from_yaml("institutions: !!python/object:os.system {}")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object:os.system'
+    """
+    try:
+        data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SchemaError([Problem((), f"malformed or unsafe YAML{where}: {problem}")], source=source) from None
+    return registry_from_dict(data, source=source)
+
+
+def write_yaml(registry: Registry, path: PathLike) -> None:
+    """Write ``registry`` to ``path`` as canonical UTF-8 YAML."""
+    Path(path).write_text(registry_to_yaml(registry), encoding="utf-8")
+
+
+def read_yaml(path: PathLike) -> Registry:
+    """Read a registry from a UTF-8 YAML file (safe loading only).
+
+    Raises
+    ------
+    MedAllianceError
+        For a missing file, bytes that are not UTF-8, malformed or unsafe YAML, or invalid
+        content; every message names the file.
+    """
+    return registry_from_yaml(_read_text(path), source=str(path))
+
+
+def read_registry(path: PathLike) -> Registry:
+    """Read a registry from a ``.json``, ``.yaml``/``.yml`` or ``.graphml`` file.
+
+    Raises
+    ------
+    MedAllianceError
+        For an unknown suffix or any reading problem.
+
+    Examples
+    --------
+    >>> read_registry("data.csv")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 1 problem in data.csv:
+      - <root>: unknown file type '.csv'; use .json, .yaml, .yml or .graphml
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        return read_json(p)
+    if suffix in {".yaml", ".yml"}:
+        return read_yaml(p)
+    if suffix == ".graphml":
+        return read_graphml(p)
+    raise SchemaError(
+        [Problem((), f"unknown file type {p.suffix!r}; use .json, .yaml, .yml or .graphml")], source=str(path)
+    )
+
+
+def _read_text(path: PathLike) -> str:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise SchemaError([Problem((), "file not found")], source=str(path)) from None
+    except IsADirectoryError:
+        raise SchemaError([Problem((), "is a directory, not a file")], source=str(path)) from None
+    except OSError as exc:
+        raise SchemaError([Problem((), f"cannot read: {exc.strerror}")], source=str(path)) from None
+    return decode_utf8(raw, source=str(path))
+
+
+def decode_utf8(raw: bytes, *, source: str | None = None) -> str:
+    """Decode UTF-8 bytes (a leading BOM is allowed); report anything else precisely.
+
+    Raises
+    ------
+    MedAllianceError
+        Naming the first bad byte, its line, and a likely encoding (e.g. GBK) when one fits.
+
+    Examples
+    --------
+    >>> decode_utf8("医院".encode("gbk"))
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: not UTF-8: byte 0xd2 at offset 0 (line 1) cannot be decoded; the bytes decode as GB18030/GBK - re-save the file as UTF-8
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        hint = ""
+        for enc, name in (("gb18030", "GB18030/GBK"), ("big5", "Big5")):
+            try:
+                raw.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            hint = f"; the bytes decode as {name} - re-save the file as UTF-8"
+            break
+        msg = f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} (line {line}) cannot be decoded{hint}"
+        raise SchemaError([Problem((), msg)], source=source) from None
+
+
+# -- GraphML ---------------------------------------------------------------------------------
+
+
+def write_graphml(registry: Registry, path: PathLike) -> None:
+    """Write the graph view of ``registry`` (see :mod:`medalliance.graph`) as GraphML.
+
+    Graph-level structured metadata (alliance and agreement headers) is stored as JSON
+    text; absent values are omitted. :func:`read_graphml` restores the identical registry.
+    """
+    import networkx as nx
+
+    from medalliance.graph import graph_for_graphml, to_graph
+
+    nx.write_graphml(graph_for_graphml(to_graph(registry)), str(path), encoding="utf-8")
+
+
+def read_graphml(path: PathLike) -> Registry:
+    """Read a registry from a GraphML file written by :func:`write_graphml`.
+
+    Raises
+    ------
+    MedAllianceError
+        For unreadable GraphML or a graph that breaks the graph contract.
+    """
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+
+    from medalliance.graph import from_graph, graph_from_graphml
+
+    p = Path(path)
+    _read_text(p)  # existence and encoding errors, reported like the other formats
+    try:
+        G = nx.read_graphml(str(p), force_multigraph=True)
+    except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
+        raise SchemaError([Problem((), f"unreadable GraphML: {exc}")], source=str(path)) from None
+    try:
+        return from_graph(graph_from_graphml(G))
+    except MedAllianceError as exc:
+        raise exc.with_source(str(path)) from None
+
+
+# -- schema ----------------------------------------------------------------------------------
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the registry file format (validation mode).
+
+    Label parsing (``三甲``, ``社区卫生服务中心``...) is more lenient than the schema's enums,
+    which list the canonical values files are written with.
+
+    Examples
+    --------
+    >>> s = json_schema()
+    >>> s["properties"]["schema_version"]["const"]
+    1
+    >>> sorted(s["properties"])[:3]
+    ['agreements', 'alliances', 'description']
+    """
+    schema = Registry.model_json_schema(mode="validation")
+    props = {"schema_version": {"const": SCHEMA_VERSION, "title": "Schema Version"}}
+    props.update(schema.get("properties", {}))
+    schema["properties"] = props
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "medalliance registry"
+    return schema

@@ -1,0 +1,365 @@
+"""The :class:`Registry`: the frozen aggregate of institutions, alliances and agreements.
+
+A registry is the single source of truth every other part of medalliance reads. Building one
+validates each record and then the references between them, reporting **every** problem with
+its path in one :class:`~medalliance.errors.MedAllianceError`: duplicate ids, unknown
+institutions, a lead that is not a member, agreement parties outside their alliance, a
+specialty alliance without a specialty, a centre serving a non-member, negative or
+non-integer counts, unknown sources.
+
+Institutions, alliances, agreements and sources are kept sorted by id (their canonical
+order), so two registries with the same content compare equal and serialise identically.
+
+Examples
+--------
+>>> from medalliance import examples
+>>> reg = examples.load("shanghai_luwan")
+>>> reg.alliance("luwan_ruijin").lead
+('ruijin',)
+>>> reg.institution("ruijin").tier
+<Tier.TERTIARY: 'tertiary'>
+>>> sorted(a.id for a in reg.alliances_of("ruijin"))
+['luwan_ruijin']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import Any
+
+from pydantic import model_validator
+
+from medalliance.agreement import Agreement
+from medalliance.alliance import Alliance, DeclaredFigure
+from medalliance.common import Provenance
+from medalliance.errors import MedAllianceError, Problem, UnknownIdError
+from medalliance.institution import Institution
+from medalliance.types import FrozenModel, Id, IsoDate, NonEmptyText
+
+__all__ = ["Registry", "Source"]
+
+
+class Source(FrozenModel):
+    """A source document facts are taken from (an article, a policy, a dataset)."""
+
+    id: Id
+    """Unique source id, referred to by :class:`~medalliance.common.Provenance`."""
+    title: NonEmptyText
+    """Title of the source."""
+    file: NonEmptyText | None = None
+    """File name of a stored copy (e.g. the seed article's file name)."""
+    url: NonEmptyText | None = None
+    """Where the source was published, when known."""
+    published: IsoDate | None = None
+    """Publication date, when known."""
+    note: NonEmptyText | None = None
+    """Remarks: encoding problems, reliability."""
+
+
+def _sort_by_id(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    ids = [x.id for x in items]
+    if all(ids[i] <= ids[i + 1] for i in range(len(ids) - 1)):
+        return items
+    return tuple(sorted(items, key=lambda x: x.id))
+
+
+class Registry(FrozenModel):
+    """Institutions, alliances and agreements, validated together.
+
+    Parameters
+    ----------
+    institutions, alliances, agreements, sources : sequence
+        Models or plain dicts; stored as tuples sorted by id.
+    title, description : str, optional
+        What the registry describes.
+
+    Raises
+    ------
+    MedAllianceError
+        Listing every invalid record and every broken reference, with paths.
+
+    Examples
+    --------
+    >>> reg = Registry(
+    ...     institutions=[
+    ...         {"id": "h", "name": "某县人民医院", "kind": "综合医院", "level": "二级甲等"},
+    ...         {"id": "t", "name": "某镇卫生院", "kind": "乡镇卫生院"},
+    ...     ],
+    ...     alliances=[{"id": "a", "name": "某县医共体", "form": "县域医共体", "lead": ["h"],
+    ...                 "memberships": [{"institution": "h", "role": "lead"},
+    ...                                 {"institution": "t", "role": "hub"}]}],
+    ... )
+    >>> reg.alliance("a").members
+    ('h', 't')
+    >>> reg.replace(agreements=[{"id": "g", "alliance": "a", "parties": ["h", "x"],
+    ...                          "items": ["双向转诊"]}])
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: 2 problems:
+      - agreements[0].parties[1]: unknown institution 'x'
+      - agreements[0].parties[1]: party 'x' is not a member of alliance 'a'
+    """
+
+    title: NonEmptyText | None = None
+    """What the registry describes."""
+    description: NonEmptyText | None = None
+    """Longer description, e.g. what was inferred and why."""
+    sources: tuple[Source, ...] = ()
+    """Sources the records cite, sorted by id."""
+    institutions: tuple[Institution, ...] = ()
+    """Every institution, sorted by id."""
+    alliances: tuple[Alliance, ...] = ()
+    """Every alliance, sorted by id."""
+    agreements: tuple[Agreement, ...] = ()
+    """Every agreement, sorted by id."""
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Registry:
+        problems = _reference_problems(self)
+        if problems:
+            raise MedAllianceError(problems)
+        for name in ("institutions", "alliances", "agreements", "sources"):
+            items = getattr(self, name)
+            ordered = _sort_by_id(items)
+            if ordered is not items:
+                object.__setattr__(self, name, ordered)
+        return self
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    @cached_property
+    def _institution_index(self) -> dict[str, Institution]:
+        return {i.id: i for i in self.institutions}
+
+    @cached_property
+    def _alliance_index(self) -> dict[str, Alliance]:
+        return {a.id: a for a in self.alliances}
+
+    @cached_property
+    def _agreement_index(self) -> dict[str, Agreement]:
+        return {g.id: g for g in self.agreements}
+
+    @cached_property
+    def _alliances_by_member(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for a in self.alliances:
+            for m in a.memberships:
+                out.setdefault(m.institution, []).append(a.id)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def institution(self, id: str) -> Institution:  # noqa: A002 - the public contract names it id
+        """Return the institution with ``id``.
+
+        Raises
+        ------
+        UnknownIdError
+            If there is none; the message suggests close ids.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> examples.load("shanghai_luwan").institution("ruijin").name
+        '上海交通大学医学院附属瑞金医院'
+        """
+        found = self._institution_index.get(id)
+        if found is None:
+            raise _unknown("institution", id, self._institution_index)
+        return found
+
+    def alliance(self, id: str) -> Alliance:  # noqa: A002 - the public contract names it id
+        """Return the alliance with ``id``.
+
+        Raises
+        ------
+        UnknownIdError
+            If there is none.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> examples.load("shanghai_luwan").alliance("luwan_ruijin").form.value
+        'urban_medical_group'
+        """
+        found = self._alliance_index.get(id)
+        if found is None:
+            raise _unknown("alliance", id, self._alliance_index)
+        return found
+
+    def agreement(self, id: str) -> Agreement:  # noqa: A002 - the public contract names it id
+        """Return the agreement with ``id``.
+
+        Raises
+        ------
+        UnknownIdError
+            If there is none.
+        """
+        found = self._agreement_index.get(id)
+        if found is None:
+            raise _unknown("agreement", id, self._agreement_index)
+        return found
+
+    def has_institution(self, id: str) -> bool:  # noqa: A002
+        """Whether an institution with ``id`` exists."""
+        return id in self._institution_index
+
+    def alliances_of(self, institution: str) -> tuple[Alliance, ...]:
+        """Alliances ``institution`` is a member of (in id order).
+
+        Raises
+        ------
+        UnknownIdError
+            If the institution does not exist.
+        """
+        self.institution(institution)
+        return tuple(self._alliance_index[a] for a in self._alliances_by_member.get(institution, ()))
+
+    def agreements_of(self, alliance: str) -> tuple[Agreement, ...]:
+        """Agreements that belong to ``alliance``.
+
+        Raises
+        ------
+        UnknownIdError
+            If the alliance does not exist.
+        """
+        self.alliance(alliance)
+        return tuple(g for g in self.agreements if g.alliance == alliance)
+
+    def members_of(self, alliance: str) -> tuple[Institution, ...]:
+        """The member institutions of ``alliance``, in membership order.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> [i.tier.value for i in examples.load("shanghai_luwan").members_of("luwan_ruijin")][:3]
+        ['tertiary', 'secondary', 'secondary']
+        """
+        return tuple(self._institution_index[m] for m in self.alliance(alliance).members)
+
+    def subset(self, alliances: Iterable[str]) -> Registry:
+        """A registry with only the given alliances, their members, agreements and sources.
+
+        Raises
+        ------
+        UnknownIdError
+            If an alliance id does not exist.
+        """
+        keep = [self.alliance(a) for a in alliances]
+        ids = {a.id for a in keep}
+        members = {m for a in keep for m in a.members}
+        return Registry(
+            institutions=tuple(i for i in self.institutions if i.id in members),
+            alliances=tuple(keep),
+            agreements=tuple(g for g in self.agreements if g.alliance in ids),
+            sources=self.sources,
+            title=self.title,
+            description=self.description,
+        )
+
+    def __len__(self) -> int:
+        return len(self.institutions)
+
+    def __repr__(self) -> str:
+        title = f"{self.title!r}, " if self.title else ""
+        return (
+            f"Registry({title}institutions={len(self.institutions)}, "
+            f"alliances={len(self.alliances)}, agreements={len(self.agreements)})"
+        )
+
+    __str__ = __repr__
+
+
+def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:
+    import difflib
+
+    close = difflib.get_close_matches(str(id_), list(index)[:100_000], n=3) if index else []
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    return UnknownIdError([Problem((), f"unknown {kind} {id_!r}{hint}")])
+
+
+def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item.id in seen:
+            problems.append(Problem((field, i, "id"), f"duplicate {field[:-1]} id {item.id!r}"))
+        seen.add(item.id)
+
+
+def _reference_problems(reg: Registry) -> list[Problem]:
+    problems: list[Problem] = []
+    _duplicates(problems, "institutions", reg.institutions)
+    _duplicates(problems, "alliances", reg.alliances)
+    _duplicates(problems, "agreements", reg.agreements)
+    _duplicates(problems, "sources", reg.sources)
+    inst = {i.id for i in reg.institutions}
+    sources = {s.id for s in reg.sources}
+    members_by_alliance: dict[str, frozenset[str]] = {}
+    centre_ids: dict[str, tuple[Any, ...]] = {}
+    clinic_ids: dict[str, tuple[Any, ...]] = {}
+
+    def check_prov(path: tuple[Any, ...], prov: Provenance | None) -> None:
+        if prov is not None and prov.source not in sources:
+            problems.append(Problem((*path, "provenance", "source"), f"unknown source {prov.source!r}"))
+
+    for i, ins in enumerate(reg.institutions):
+        if ins.provenance is not None:
+            check_prov(("institutions", i), ins.provenance)
+    for ai, a in enumerate(reg.alliances):
+        base = ("alliances", ai)
+        members = frozenset(a.members)
+        members_by_alliance.setdefault(a.id, members)
+        for mi, m in enumerate(a.memberships):
+            if m.institution not in inst:
+                problems.append(
+                    Problem((*base, "memberships", mi, "institution"), f"unknown institution {m.institution!r}")
+                )
+            if m.provenance is not None:
+                check_prov((*base, "memberships", mi), m.provenance)
+        check_prov(base, a.provenance)
+        for ci, c in enumerate(a.shared_centres):
+            if c.id in centre_ids:
+                problems.append(
+                    Problem((*base, "shared_centres", ci, "id"), f"duplicate shared centre id {c.id!r} (also at {_fmt(centre_ids[c.id])})")
+                )
+            centre_ids.setdefault(c.id, (*base, "shared_centres", ci))
+            check_prov((*base, "shared_centres", ci), c.provenance)
+        for ei, e in enumerate(a.expert_clinics):
+            if e.id in clinic_ids:
+                problems.append(
+                    Problem((*base, "expert_clinics", ei, "id"), f"duplicate expert clinic id {e.id!r} (also at {_fmt(clinic_ids[e.id])})")
+                )
+            clinic_ids.setdefault(e.id, (*base, "expert_clinics", ei))
+            check_prov((*base, "expert_clinics", ei), e.provenance)
+        local_subjects = members | {c.id for c in a.shared_centres} | {e.id for e in a.expert_clinics} | {a.id}
+        for fi, f in enumerate(a.declared):
+            _check_figure(problems, (*base, "declared", fi), f, local_subjects)
+            check_prov((*base, "declared", fi), f.provenance)
+    for gi, g in enumerate(reg.agreements):
+        base = ("agreements", gi)
+        members = members_by_alliance.get(g.alliance)
+        if members is None:
+            problems.append(Problem((*base, "alliance"), f"unknown alliance {g.alliance!r}"))
+        for pi, p in enumerate(g.parties):
+            if p not in inst:
+                problems.append(Problem((*base, "parties", pi), f"unknown institution {p!r}"))
+            if members is not None and p not in members:
+                problems.append(
+                    Problem((*base, "parties", pi), f"party {p!r} is not a member of alliance {g.alliance!r}")
+                )
+        check_prov(base, g.provenance)
+    return problems
+
+
+def _check_figure(
+    problems: list[Problem], path: tuple[Any, ...], fig: DeclaredFigure, subjects: frozenset[str] | set[str]
+) -> None:
+    if fig.subject is not None and fig.subject not in subjects:
+        problems.append(
+            Problem((*path, "subject"), f"subject {fig.subject!r} is not a member, centre or clinic of this alliance")
+        )
+
+
+def _fmt(path: tuple[Any, ...]) -> str:
+    from medalliance.errors import format_path
+
+    return format_path(path)

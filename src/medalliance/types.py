@@ -1,0 +1,214 @@
+"""Shared annotated types and the frozen base model.
+
+Every model in medalliance derives from :class:`FrozenModel`: immutable, closed (unknown
+fields are errors), and raising :class:`~medalliance.errors.MedAllianceError` with every
+problem and its path instead of pydantic's ``ValidationError``. Limits live in the types
+(``Field(ge=0)``, patterns), never in prose.
+
+Examples
+--------
+>>> from medalliance.types import FrozenModel, NonNegInt
+>>> class Ward(FrozenModel):
+...     beds: NonNegInt
+>>> Ward(beds=-1)
+Traceback (most recent call last):
+...
+medalliance.errors.MedAllianceError: 1 problem:
+  - beds: Input should be greater than or equal to 0 (got -1)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from typing_extensions import Self
+
+from medalliance.errors import MedAllianceError
+
+__all__ = [
+    "FrozenModel",
+    "Id",
+    "IsoDate",
+    "Latitude",
+    "Longitude",
+    "NonEmptyText",
+    "NonNegInt",
+    "PositiveInt",
+    "no_duplicates",
+]
+
+#: Identifier of an institution, alliance, agreement, centre, clinic or source: ASCII letters,
+#: digits, ``_``, ``.`` and ``-``, starting with a letter or digit, at most 128 characters.
+#: ``:`` is reserved as the separator of graph edge keys.
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")]
+
+#: Text that must not be empty or only whitespace.
+NonEmptyText = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+
+#: A count: an integer >= 0. Floats, strings and booleans are rejected, not coerced.
+NonNegInt = Annotated[int, Field(ge=0, strict=True)]
+
+#: An integer >= 1; floats, strings and booleans are rejected.
+PositiveInt = Annotated[int, Field(ge=1, strict=True)]
+
+#: WGS84 latitude in degrees.
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
+
+#: WGS84 longitude in degrees.
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
+
+
+def _iso_date(value: object) -> object:
+    """Accept a ``date`` or an ISO ``YYYY-MM-DD`` string; nothing else (no epoch numbers)."""
+    if isinstance(value, _dt.datetime):
+        msg = f"expected a date, got a datetime {value.isoformat()!r}"
+        raise ValueError(msg)
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    msg = f"expected an ISO date YYYY-MM-DD, got {value!r}"
+    raise ValueError(msg)
+
+
+#: A calendar date, given as a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string.
+IsoDate = Annotated[_dt.date, BeforeValidator(_iso_date)]
+
+
+class FrozenModel(BaseModel):
+    """Base of every medalliance model: frozen, closed, clear errors.
+
+    Construction and ``model_validate``/``model_validate_json`` raise
+    :class:`~medalliance.errors.MedAllianceError` listing every problem with its path.
+    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`.
+    """
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_default=False,
+        use_attribute_docstrings=True,
+        ser_json_inf_nan="strings",
+    )
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise MedAllianceError.from_validation_error(exc) from None
+
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: Any = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Validate ``obj``; raise MedAllianceError listing every problem."""
+        try:
+            return super().model_validate(
+                obj,
+                strict=strict,
+                extra=extra,
+                from_attributes=from_attributes,
+                context=context,
+                by_alias=by_alias,
+                by_name=by_name,
+            )
+        except ValidationError as exc:
+            raise MedAllianceError.from_validation_error(exc) from None
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: Any = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Validate a JSON document; raise MedAllianceError listing every problem."""
+        try:
+            return super().model_validate_json(
+                json_data,
+                strict=strict,
+                extra=extra,
+                context=context,
+                by_alias=by_alias,
+                by_name=by_name,
+            )
+        except ValidationError as exc:
+            raise MedAllianceError.from_validation_error(exc) from None
+
+    def replace(self, **changes: Any) -> Self:
+        """Return a copy with ``changes`` applied, validated again as a whole.
+
+        Unlike ``model_copy(update=...)``, every field and cross-field rule is checked.
+
+        Raises
+        ------
+        MedAllianceError
+            If the changed model is invalid; the original is untouched.
+
+        Examples
+        --------
+        >>> from medalliance import Institution
+        >>> clinic = Institution(id="v1", name="某村卫生室", kind="村卫生室")
+        >>> clinic.replace(beds=2).beds
+        2
+        >>> clinic.replace(beds=-2)
+        Traceback (most recent call last):
+        ...
+        medalliance.errors.MedAllianceError: 1 problem:
+          - beds: Input should be greater than or equal to 0 (got -2)
+        """
+        unknown = sorted(set(changes) - set(type(self).model_fields))
+        if unknown:
+            msg = f"unknown field(s) for {type(self).__name__}: {', '.join(unknown)}"
+            raise MedAllianceError([msg])
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(changes)
+        return type(self).model_validate(data)
+
+
+def no_duplicates(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Reject a tuple that lists the same item twice (used as an ``AfterValidator``).
+
+    Examples
+    --------
+    >>> no_duplicates(("ct", "mri"))
+    ('ct', 'mri')
+    >>> no_duplicates(("ct", "ct"))
+    Traceback (most recent call last):
+    ...
+    ValueError: duplicate item(s): 'ct'
+    """
+    if len(set(values)) != len(values):
+        seen: set[Any] = set()
+        dupes: list[str] = []
+        for v in values:
+            if v in seen and repr(str(v)) not in dupes:
+                dupes.append(repr(str(v)))
+            seen.add(v)
+        msg = f"duplicate item(s): {', '.join(dupes)}"
+        raise ValueError(msg)
+    return values
