@@ -284,7 +284,7 @@ def _level_table() -> dict[str, tuple[Tier, Grade | None]]:
                     if not t.isascii():
                         for suffix in ("医院", "医疗机构", "综合医院"):
                             table[normalize_label(t + g + suffix)] = (tier, grade)
-    for t in Tier.VILLAGE.table().accepted:
+    for t in (Tier.VILLAGE.value, *Tier._labels()[Tier.VILLAGE]):
         table[normalize_label(t)] = (Tier.VILLAGE, None)
     return table
 
@@ -436,9 +436,13 @@ class Institution(FrozenModel):
             try:
                 kind = InstitutionKind.parse(data["kind"])
             except MedAllianceError:
-                return data  # the field validator reports the bad kind
+                # The kind's own error is the one to report; a "tier: Field required" beside it
+                # would be noise. The placeholder never survives: validation fails on the kind.
+                return {**data, "tier": Tier.PRIMARY}
             if kind.default_tier is not None:
                 data = {**data, "tier": kind.default_tier}
+        elif data.get("tier") is None and "kind" not in data:
+            return {**data, "tier": Tier.PRIMARY}  # placeholder: the missing kind is reported
         return data
 
     @model_validator(mode="after")

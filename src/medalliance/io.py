@@ -347,10 +347,10 @@ def decode_utf8(raw: bytes, *, source: str | None = None) -> str:
 
     Examples
     --------
-    >>> decode_utf8("医院".encode("gbk"))
+    >>> decode_utf8("三级甲等医院".encode("gbk"))
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: not UTF-8: byte 0xd2 at offset 0 (line 1) cannot be decoded; the bytes decode as GB18030/GBK - re-save the file as UTF-8
+    medalliance.errors.SchemaError: not UTF-8: byte 0xc8 at offset 0 (line 1) cannot be decoded; the bytes decode as GB18030/GBK - re-save the file as UTF-8
     """
     try:
         return raw.decode("utf-8-sig")

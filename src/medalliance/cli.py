@@ -1,0 +1,288 @@
+"""The ``medalliance`` command line.
+
+Commands
+--------
+``medalliance report [NAME|FILE] [--alliance ID] [--json]``
+    Report on a bundled example (default: :data:`medalliance.examples.DEFAULT`) or a file:
+    alliances, members by tier and role, agreements and their items, shared centres, expert
+    clinics, declared vs computed figures, and check findings.
+``medalliance list [--json]``
+    The bundled examples.
+``medalliance validate FILE [--json]``
+    Exit 0 when the file is a valid registry, 1 with every problem listed when it is not.
+``medalliance export NAME|FILE --format json|yaml|graphml [-o OUT]``
+    Write the registry in another format (to standard output unless ``-o`` is given).
+``medalliance schema``
+    Print the JSON Schema of the file format.
+
+Errors in the input are printed (every problem, with its path) and the command exits with
+status 1; usage errors exit with status 2. No traceback is shown for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from medalliance import examples
+from medalliance.errors import MedAllianceError
+from medalliance.io import (
+    json_schema,
+    read_registry,
+    registry_to_dict,
+    registry_to_json,
+    registry_to_yaml,
+)
+from medalliance.registry import Registry
+from medalliance.report import alliance_summary, registry_summary
+
+__all__ = ["main"]
+
+
+def _load(target: str | None) -> tuple[Registry, str]:
+    if target is None:
+        return examples.load(examples.DEFAULT), f"bundled example {examples.DEFAULT!r}"
+    if target in examples.names():
+        return examples.load(target), f"bundled example {target!r}"
+    path = Path(target)
+    if not path.exists() and not path.suffix:
+        msg = f"{target!r} is neither a bundled example ({', '.join(examples.names())}) nor a file"
+        raise MedAllianceError([msg])
+    return read_registry(path), str(path)
+
+
+def _table(rows: Sequence[Sequence[object]], header: Sequence[str], out: TextIO, indent: str = "  ") -> None:
+    cells = [[("-" if c is None else str(c)) for c in r] for r in [header, *rows]]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
+    for n, r in enumerate(cells):
+        line = "  ".join(c + " " * (widths[i] - _width(c)) for i, c in enumerate(r)).rstrip()
+        print(indent + line, file=out)
+        if n == 0:
+            print(indent + "  ".join("-" * w for w in widths), file=out)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK and full-width characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _counts(pairs: Sequence[tuple[str, int]]) -> str:
+    return " · ".join(f"{k} {v}" for k, v in pairs) or "-"
+
+
+def _print_report(reg: Registry, origin: str, alliance_ids: Sequence[str], out: TextIO) -> None:
+    summary = registry_summary(reg)
+    print(f"{reg.title or 'Registry'}  ({origin})", file=out)
+    print(
+        f"{summary.institutions} institutions · {summary.alliances} alliances · "
+        f"{summary.agreements} agreements · by tier: {_counts(summary.by_tier)}",
+        file=out,
+    )
+    if reg.sources:
+        print("Sources: " + "; ".join(f"{s.id} = {s.title}" + (f" [{s.file}]" if s.file else "") for s in reg.sources), file=out)
+    for aid in alliance_ids:
+        a = reg.alliance(aid)
+        s = alliance_summary(reg, aid)
+        print(file=out)
+        print(f"== {a.name} [{a.id}] ==", file=out)
+        details = [f"form: {a.form.label_zh} ({a.form.value})", f"tightness: {a.tightness.value}"]
+        if a.specialty:
+            details.append(f"specialty: {a.specialty.value}")
+        if a.founded:
+            details.append(f"founded: {a.founded.isoformat()}")
+        if a.region.label():
+            details.append(f"region: {a.region.label()}")
+        print("  " + " · ".join(details), file=out)
+        leads = ", ".join(f"{reg.institution(x).name} ({x}, {reg.institution(x).level_zh})" for x in a.lead)
+        print(f"  lead: {leads}", file=out)
+        print(f"  members: {s.member_count} · by tier: {_counts(s.by_tier)} · by role: {_counts(s.by_role)}", file=out)
+        if s.beds_known:
+            print(f"  beds of listed members: {s.beds_known} ({s.beds_unknown_members} members without a count)", file=out)
+        print(file=out)
+        rows = []
+        for m in a.memberships:
+            inst = reg.institution(m.institution)
+            rows.append((m.role.value, inst.level_zh, inst.kind.label_zh, inst.id, inst.name))
+        _table(rows, ("role", "level", "kind", "id", "name"), out)
+        if a.provisions:
+            print("\n  alliance-wide provisions: " + ", ".join(f"{i.label_zh} ({i.value})" for i in a.provisions), file=out)
+        agreements = reg.agreements_of(aid)
+        if agreements:
+            print("\n  agreements:", file=out)
+            _table(
+                [(g.id, len(g.parties), g.signed.isoformat() if g.signed else None,
+                  ", ".join(i.value for i in g.items)) for g in agreements],
+                ("id", "parties", "signed", "items"), out, indent="    ",
+            )
+        if a.shared_centres:
+            print("\n  shared centres:", file=out)
+            _table(
+                [(c.id, c.kind.label_zh, c.host, "all" if c.serves == "all" else len(c.serves),
+                  c.capacity_per_day, " ".join(x.value for x in c.effective_services)) for c in a.shared_centres],
+                ("id", "kind", "host", "serves", "capacity/day", "services"), out, indent="    ",
+            )
+        if a.expert_clinics:
+            print("\n  expert clinics:", file=out)
+            _table(
+                [(e.id, e.host, e.site, e.department.value, " ".join(w.value for w in e.weekdays)) for e in a.expert_clinics],
+                ("id", "host", "site", "department", "weekdays"), out, indent="    ",
+            )
+        if s.figures:
+            print("\n  declared vs computed:", file=out)
+            rows = []
+            for c in s.figures:
+                f = c.figure
+                declared = f"{f.value} {f.unit.value}" + ("" if f.qualifier.value == "exact" else f" ({f.qualifier.value})")
+                about = " ".join(x for x in (f.subject, f.service.value if f.service else None, f.period) if x)
+                rows.append((f.metric, about or None, declared, c.computed, c.difference))
+            _table(rows, ("metric", "about", "declared", "computed", "difference"), out, indent="    ")
+    print(file=out)
+    if summary.findings:
+        print("Findings:", file=out)
+        for f in summary.findings:
+            print(f"  {f}", file=out)
+    else:
+        print("Findings: none", file=out)
+
+
+def _report_json(reg: Registry, origin: str, alliance_ids: Sequence[str]) -> dict[str, Any]:
+    return {
+        "origin": origin,
+        "summary": registry_summary(reg).model_dump(mode="json"),
+        "alliances": [alliance_summary(reg, a).model_dump(mode="json") for a in alliance_ids],
+    }
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    reg, origin = _load(args.target)
+    ids = [reg.alliance(args.alliance).id] if args.alliance else [a.id for a in reg.alliances]
+    if args.json:
+        print(json.dumps(_report_json(reg, origin, ids), ensure_ascii=False, indent=2), file=out)
+    else:
+        _print_report(reg, origin, ids, out)
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    rows = []
+    for name in examples.names():
+        reg = examples.load(name)
+        files = ",".join(s.file for s in reg.sources if s.file)
+        rows.append((name, len(reg.institutions), len(reg.alliances), files, reg.title))
+    if args.json:
+        data = [dict(zip(("name", "institutions", "alliances", "source_files", "title"), r, strict=True)) for r in rows]
+        print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
+    else:
+        _table(rows, ("name", "institutions", "alliances", "source", "title"), out, indent="")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    reg = read_registry(args.file)
+    summary = registry_summary(reg)
+    if args.json:
+        print(json.dumps({"valid": True, "summary": summary.model_dump(mode="json")}, ensure_ascii=False, indent=2), file=out)
+    else:
+        print(f"{args.file}: valid ({summary.institutions} institutions, {summary.alliances} alliances, "
+              f"{summary.agreements} agreements)", file=out)
+        for f in summary.findings:
+            print(f"  {f}", file=out)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    reg, _ = _load(args.target)
+    if args.format == "json":
+        text = registry_to_json(reg)
+    elif args.format == "yaml":
+        text = registry_to_yaml(reg)
+    else:
+        import networkx as nx
+
+        from medalliance.graph import graph_for_graphml, to_graph
+
+        text = "\n".join(nx.generate_graphml(graph_for_graphml(to_graph(reg)))) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    print(json.dumps(json_schema(), ensure_ascii=False, indent=2), file=out)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="medalliance",
+        description="Inspect, validate and convert medical-alliance (医联体) registries.",
+    )
+    from medalliance import __version__
+
+    p.add_argument("--version", action="version", version=f"medalliance {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    r = sub.add_parser("report", help="report on a bundled example or a registry file")
+    r.add_argument("target", nargs="?", metavar="NAME|FILE",
+                   help=f"bundled example name or .json/.yaml/.graphml file (default: {examples.DEFAULT})")
+    r.add_argument("--alliance", metavar="ID", help="report on this alliance only")
+    r.add_argument("--json", action="store_true", help="machine-readable output")
+    r.set_defaults(func=_cmd_report)
+    li = sub.add_parser("list", help="list the bundled examples")
+    li.add_argument("--json", action="store_true", help="machine-readable output")
+    li.set_defaults(func=_cmd_list)
+    v = sub.add_parser("validate", help="validate a registry file (exit 1 when invalid)")
+    v.add_argument("file", metavar="FILE")
+    v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.set_defaults(func=_cmd_validate)
+    e = sub.add_parser("export", help="convert a registry to json, yaml or graphml")
+    e.add_argument("target", metavar="NAME|FILE")
+    e.add_argument("--format", required=True, choices=("json", "yaml", "graphml"))
+    e.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
+    e.set_defaults(func=_cmd_export)
+    s = sub.add_parser("schema", help="print the JSON Schema of the registry file format")
+    s.set_defaults(func=_cmd_schema)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 invalid input, 2 usage).
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> main(["validate", "missing.yaml"], out=buf, err=buf)
+    1
+    >>> print(buf.getvalue().strip())
+    error: 1 problem in missing.yaml:
+      - <root>: file not found
+    """
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help, --version and usage errors
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    if args.command is None:
+        args = parser.parse_args(["report", *([] if argv is None else argv)])
+    try:
+        status: int = args.func(args, out)
+    except MedAllianceError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    except BrokenPipeError:  # e.g. `medalliance export ... | head`
+        return 0
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Summaries of a registry and its alliances, as frozen result models.
+
+:func:`alliance_summary` gathers what a person wants to see first about an alliance: its
+form and tightness, members by tier, kind and role, provisions and agreements, shared centres,
+expert clinics, and every declared figure beside the value computed from the listed members
+(where one can be computed). The ``medalliance report`` command prints these.
+
+Declared metrics with a computed counterpart:
+
+``member_count``, ``grassroots_members``, ``hospital_members``
+    counted from the memberships (see :data:`medalliance.checks.COUNTED_METRICS`);
+``beds``, ``beds_radiated``, ``beds_covered``
+    the sum of members' ``beds`` (members with no bed count are reported as unknown);
+``population_covered``
+    the sum of members' ``population_served``.
+
+Examples
+--------
+>>> from medalliance import examples
+>>> s = alliance_summary(examples.load("shanghai_luwan"), "luwan_ruijin")
+>>> s.by_tier
+(('tertiary', 1), ('secondary', 2), ('primary', 4))
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from medalliance.alliance import DeclaredFigure
+from medalliance.checks import COUNTED_METRICS, Finding, check_registry
+from medalliance.registry import Registry
+from medalliance.types import FrozenModel
+
+__all__ = ["AllianceSummary", "FigureComparison", "RegistrySummary", "alliance_summary", "registry_summary"]
+
+_BED_METRICS = frozenset({"beds", "beds_radiated", "beds_covered"})
+_POPULATION_METRICS = frozenset({"population_covered"})
+
+
+class FigureComparison(FrozenModel):
+    """A declared figure beside the value computed from the registry, when computable."""
+
+    figure: DeclaredFigure
+    """The figure as declared."""
+    computed: int | None
+    """Value computed from listed members; ``None`` when the metric is not computable."""
+    unknown_members: int = 0
+    """Members whose value is missing from the computed sum (beds, population)."""
+
+    @property
+    def difference(self) -> int | float | None:
+        """``declared - computed`` (``None`` when not computable)."""
+        return None if self.computed is None else self.figure.value - self.computed
+
+
+class AllianceSummary(FrozenModel):
+    """What :func:`alliance_summary` returns. Counts are ``(label, count)`` pairs."""
+
+    alliance_id: str
+    name: str
+    form: str
+    tightness: str
+    leads: tuple[str, ...]
+    member_count: int
+    by_tier: tuple[tuple[str, int], ...]
+    """Members per tier, highest tier first (tiers with no member omitted)."""
+    by_kind: tuple[tuple[str, int], ...]
+    """Members per institution kind, most frequent first."""
+    by_role: tuple[tuple[str, int], ...]
+    """Members per role, in role order lead, hub, member, base."""
+    beds_known: int
+    """Sum of the members' beds where known."""
+    beds_unknown_members: int
+    """Members with no bed count."""
+    agreements: int
+    figures: tuple[FigureComparison, ...]
+
+
+class RegistrySummary(FrozenModel):
+    """What :func:`registry_summary` returns."""
+
+    title: str | None
+    institutions: int
+    alliances: int
+    agreements: int
+    by_tier: tuple[tuple[str, int], ...]
+    by_form: tuple[tuple[str, int], ...]
+    multi_alliance_institutions: int
+    """Institutions that belong to more than one alliance."""
+    findings: tuple[Finding, ...]
+
+
+def _compare(fig: DeclaredFigure, registry: Registry, alliance_id: str) -> FigureComparison:
+    a = registry.alliance(alliance_id)
+    if fig.subject not in (None, a.id):
+        return FigureComparison(figure=fig, computed=None)
+    counter = COUNTED_METRICS.get(fig.metric)
+    if counter is not None:
+        return FigureComparison(figure=fig, computed=counter(a, registry))
+    members = registry.members_of(alliance_id)
+    if fig.metric in _BED_METRICS:
+        known = [m.beds for m in members if m.beds is not None]
+        return FigureComparison(figure=fig, computed=sum(known), unknown_members=len(members) - len(known))
+    if fig.metric in _POPULATION_METRICS:
+        pops = [m.population_served for m in members if m.population_served is not None]
+        return FigureComparison(figure=fig, computed=sum(pops), unknown_members=len(members) - len(pops))
+    return FigureComparison(figure=fig, computed=None)
+
+
+def alliance_summary(registry: Registry, alliance_id: str) -> AllianceSummary:
+    """Summarise one alliance of ``registry``.
+
+    Raises
+    ------
+    UnknownIdError
+        If ``alliance_id`` is not in the registry.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> s = alliance_summary(examples.load("benxi_central"), "benxi_central_alliance")
+    >>> [(c.figure.metric, c.figure.value, c.computed) for c in s.figures][:1]
+    [('hospital_members', 9, 1)]
+    """
+    a = registry.alliance(alliance_id)
+    members = registry.members_of(alliance_id)
+    tiers = Counter(m.tier for m in members)
+    kinds = Counter(m.kind.value for m in members)
+    roles = Counter(m.role.value for m in a.memberships)
+    role_order = ("lead", "hub", "member", "base")
+    beds = [m.beds for m in members if m.beds is not None]
+    return AllianceSummary(
+        alliance_id=a.id,
+        name=a.name,
+        form=a.form.value,
+        tightness=a.tightness.value,
+        leads=a.lead,
+        member_count=len(members),
+        by_tier=tuple((t.value, tiers[t]) for t in sorted(tiers, reverse=True)),
+        by_kind=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_role=tuple((r, roles[r]) for r in role_order if roles[r]),
+        beds_known=sum(beds),
+        beds_unknown_members=len(members) - len(beds),
+        agreements=sum(1 for g in registry.agreements if g.alliance == a.id),
+        figures=tuple(_compare(f, registry, alliance_id) for f in a.declared),
+    )
+
+
+def registry_summary(registry: Registry) -> RegistrySummary:
+    """Summarise a whole registry, with the findings of :func:`~medalliance.checks.check_registry`.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> s = registry_summary(examples.load("zhejiang_geriatric"))
+    >>> s.by_form
+    (('specialty_alliance', 2),)
+    """
+    tiers = Counter(i.tier for i in registry.institutions)
+    forms = Counter(a.form.value for a in registry.alliances)
+    membership = Counter(m for a in registry.alliances for m in a.members)
+    return RegistrySummary(
+        title=registry.title,
+        institutions=len(registry.institutions),
+        alliances=len(registry.alliances),
+        agreements=len(registry.agreements),
+        by_tier=tuple((t.value, tiers[t]) for t in sorted(tiers, reverse=True)),
+        by_form=tuple(sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))),
+        multi_alliance_institutions=sum(1 for c in membership.values() if c > 1),
+        findings=check_registry(registry),
+    )
+
+
