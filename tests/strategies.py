@@ -30,7 +30,7 @@ cjk = st.text(
     min_size=2,
     max_size=12,
 )
-text = st.one_of(cjk, st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1).filter(str.strip))
+text = st.one_of(cjk, st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1).filter(str.strip))
 dates = st.dates(min_value=dt.date(1949, 10, 1), max_value=dt.date(2030, 12, 31))
 counts = st.integers(min_value=0, max_value=10_000)
 

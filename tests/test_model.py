@@ -123,7 +123,8 @@ def test_level_label_sets_tier_and_grade() -> None:
     [
         ({"id": "has space"}, "id: String should match pattern"),
         ({"id": "a:b"}, "id: String should match pattern"),
-        ({"name": "  "}, "name: String should match pattern"),
+        ({"name": "  "}, "name: must not be empty or only whitespace"),
+        ({"name": "某\r医院"}, "name: contains control character U+000D"),
         ({"beds": -5}, "beds: Input should be greater than or equal to 0"),
         ({"beds": 1.5}, "beds: Input should be a valid integer"),
         ({"beds": "12"}, "beds: Input should be a valid integer"),
@@ -241,7 +242,7 @@ def test_declared_figure_negative_percent_allowed() -> None:
 @pytest.mark.parametrize(
     ("changes", "fragment"),
     [
-        ({"parties": ["h"]}, "parties: Value should have at least 2 items"),
+        ({"parties": ["h"]}, "parties: Tuple should have at least 2 items"),
         ({"parties": ["h", "h"]}, "duplicate item(s): 'h'"),
         ({"items": []}, "items: Value should have at least 1 item"),
         ({"items": ["飞行"]}, "unknown cooperation item"),

@@ -20,9 +20,11 @@ medalliance.errors.MedAllianceError: 1 problem:
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -51,8 +53,24 @@ __all__ = [
 #: ``:`` is reserved as the separator of graph edge keys.
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")]
 
-#: Text that must not be empty or only whitespace.
-NonEmptyText = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+
+
+def _clean_text(value: str) -> str:
+    """Reject empty or blank text and control characters (tab and newline are allowed)."""
+    if not value.strip():
+        msg = "must not be empty or only whitespace"
+        raise ValueError(msg)
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        msg = f"contains control character U+{ord(bad.group()):04X}; only tab and newline are allowed"
+        raise ValueError(msg)
+    return value
+
+
+#: Text that is not empty or blank and holds no control characters other than tab and newline
+#: (they cannot be stored losslessly in XML, GraphML or FHIR).
+NonEmptyText = Annotated[str, AfterValidator(_clean_text)]
 
 #: A count: an integer >= 0. Floats, strings and booleans are rejected, not coerced.
 NonNegInt = Annotated[int, Field(ge=0, strict=True)]

@@ -1,0 +1,137 @@
+"""Command line: every command, exit codes, and no tracebacks on bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from medalliance import examples, read_registry
+from medalliance.cli import main
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_report_default_example() -> None:
+    code, out, err = run("report")
+    assert code == 0, err
+    reg = examples.load(examples.DEFAULT)
+    for a in reg.alliances:
+        assert a.name in out
+        assert f"[{a.id}]" in out
+    assert "members:" in out
+    assert "Findings" in out
+
+
+def test_no_command_means_report() -> None:
+    assert run()[1] == run("report")[1]
+
+
+@pytest.mark.parametrize("name", examples.names())
+def test_report_every_example(name: str) -> None:
+    code, out, err = run("report", name)
+    assert code == 0, err
+    assert examples.load(name).alliances[0].name in out
+
+
+def test_report_json_is_machine_readable() -> None:
+    code, out, _ = run("report", "shanghai_luwan", "--json")
+    assert code == 0
+    data = json.loads(out)
+    [alliance] = data["alliances"]
+    assert alliance["alliance_id"] == "luwan_ruijin"
+    assert alliance["member_count"] == 7
+    assert data["summary"]["institutions"] == 7
+
+
+def test_report_one_alliance_and_unknown_alliance() -> None:
+    code, out, _ = run("report", "dingzhou", "--alliance", examples.load("dingzhou").alliances[0].id)
+    assert code == 0
+    assert out.count("== ") == 1
+    code, _, err = run("report", "dingzhou", "--alliance", "nope")
+    assert code == 1
+    assert "unknown alliance 'nope'" in err
+    assert "Traceback" not in err
+
+
+def test_list() -> None:
+    code, out, _ = run("list")
+    assert code == 0
+    for name in examples.names():
+        assert name in out
+    code, out, _ = run("list", "--json")
+    assert [d["name"] for d in json.loads(out)] == list(examples.names())
+
+
+def test_validate_valid_and_invalid(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    code, _, _ = run("export", "gangkou", "--format", "yaml", "-o", str(good))
+    assert code == 0
+    code, out, _ = run("validate", str(good))
+    assert code == 0
+    assert "valid" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "institutions:\n  - {id: h, name: 某医院, kind: 综合医院, beds: -2}\n  - {id: h, name: 某医院, kind: 火星医院}\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("validate", str(bad))
+    assert code == 1
+    assert out == ""
+    assert "institutions[0].tier: Field required" in err
+    assert "institutions[0].beds" in err
+    assert "institutions[1].kind: unknown institution kind '火星医院'" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml", "graphml"])
+def test_export_round_trips(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"out.{fmt}"
+    code, _, err = run("export", "xuzhou_mch", "--format", fmt, "-o", str(target))
+    assert code == 0, err
+    assert read_registry(target) == examples.load("xuzhou_mch")
+    code, out, _ = run("export", "xuzhou_mch", "--format", fmt)
+    assert code == 0
+    assert out == target.read_text(encoding="utf-8")
+
+
+def test_export_file_to_file(tmp_path: Path) -> None:
+    src = tmp_path / "in.json"
+    run("export", "beijing_tongren", "--format", "json", "-o", str(src))
+    code, out, _ = run("export", str(src), "--format", "yaml")
+    assert code == 0
+    assert "北京同仁医院" in out
+
+
+def test_unknown_target_and_usage_errors() -> None:
+    code, _, err = run("report", "atlantis")
+    assert code == 1
+    assert "neither a bundled example" in err
+    assert run("export", "gangkou")[0] == 2  # --format is required
+    assert run("frobnicate")[0] == 2
+
+
+def test_schema_command() -> None:
+    code, out, _ = run("schema")
+    assert code == 0
+    assert json.loads(out)["title"] == "medalliance registry"
+
+
+def test_console_entry_point_runs_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "medalliance.cli", "validate", str(bad)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1
+    assert "malformed JSON" in proc.stderr
+    assert "Traceback" not in proc.stderr
