@@ -26,11 +26,18 @@ from medalliance import (
 
 ids = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
 cjk = st.text(
-    alphabet=st.sampled_from("医院卫生服务中心社区乡镇村人民县市省第一二三中西医结合妇幼保健瑞金同仁"),
+    alphabet=st.sampled_from(
+        "医院卫生服务中心社区乡镇村人民县市省第一二三中西医结合妇幼保健瑞金同仁"
+    ),
     min_size=2,
     max_size=12,
 )
-text = st.one_of(cjk, st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1).filter(str.strip))
+text = st.one_of(
+    cjk,
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1
+    ).filter(str.strip),
+)
 dates = st.dates(min_value=dt.date(1949, 10, 1), max_value=dt.date(2030, 12, 31))
 counts = st.integers(min_value=0, max_value=10_000)
 
@@ -47,7 +54,13 @@ def provenance(draw: st.DrawFn, sources: list[str]) -> dict[str, Any] | None:
     if draw(st.booleans()):
         out["quote"] = draw(cjk)
     if draw(st.booleans()):
-        out["inferred"] = draw(st.lists(st.sampled_from(["tier", "grade", "name", "region", "form"]), unique=True, max_size=3))
+        out["inferred"] = draw(
+            st.lists(
+                st.sampled_from(["tier", "grade", "name", "region", "form"]),
+                unique=True,
+                max_size=3,
+            )
+        )
     if draw(st.booleans()):
         out["note"] = draw(text)
     return out
@@ -88,9 +101,15 @@ def institution(draw: st.DrawFn, iid: str, sources: list[str]) -> dict[str, Any]
     if draw(st.booleans()):
         d["population_served"] = draw(counts)
     if draw(st.booleans()):
-        d["specialties"] = [s.value for s in draw(st.lists(st.sampled_from(list(Specialty)), unique=True, max_size=4))]
+        d["specialties"] = [
+            s.value
+            for s in draw(st.lists(st.sampled_from(list(Specialty)), unique=True, max_size=4))
+        ]
     if draw(st.booleans()):
-        d["services"] = [s.value for s in draw(st.lists(st.sampled_from(list(ServiceKind)), unique=True, max_size=5))]
+        d["services"] = [
+            s.value
+            for s in draw(st.lists(st.sampled_from(list(ServiceKind)), unique=True, max_size=5))
+        ]
     prov = draw(provenance(sources))
     if prov is not None:
         d["provenance"] = prov
@@ -98,14 +117,22 @@ def institution(draw: st.DrawFn, iid: str, sources: list[str]) -> dict[str, Any]
 
 
 @st.composite
-def alliance(draw: st.DrawFn, aid: str, inst_ids: list[str], sources: list[str], used: set[str]) -> dict[str, Any]:
-    members = draw(st.lists(st.sampled_from(inst_ids), unique=True, min_size=1, max_size=min(8, len(inst_ids))))
+def alliance(
+    draw: st.DrawFn, aid: str, inst_ids: list[str], sources: list[str], used: set[str]
+) -> dict[str, Any]:
+    members = draw(
+        st.lists(st.sampled_from(inst_ids), unique=True, min_size=1, max_size=min(8, len(inst_ids)))
+    )
     n_leads = draw(st.integers(1, min(2, len(members))))
     leads = members[:n_leads]
     form = draw(st.sampled_from(list(AllianceForm)))
     memberships = []
     for m in members:
-        role = "lead" if m in leads else draw(st.sampled_from([r.value for r in MemberRole if r is not MemberRole.LEAD]))
+        role = (
+            "lead"
+            if m in leads
+            else draw(st.sampled_from([r.value for r in MemberRole if r is not MemberRole.LEAD]))
+        )
         ms: dict[str, Any] = {"institution": m, "role": role}
         if draw(st.booleans()):
             ms["joined"] = draw(dates)
@@ -114,7 +141,11 @@ def alliance(draw: st.DrawFn, aid: str, inst_ids: list[str], sources: list[str],
             ms["provenance"] = prov
         memberships.append(ms)
     d: dict[str, Any] = {
-        "id": aid, "name": draw(cjk), "form": form.value, "lead": leads, "memberships": memberships,
+        "id": aid,
+        "name": draw(cjk),
+        "form": form.value,
+        "lead": leads,
+        "memberships": memberships,
         "tightness": draw(st.sampled_from(list(Tightness))).value,
     }
     if form is AllianceForm.SPECIALTY_ALLIANCE or draw(st.booleans()):
@@ -124,18 +155,30 @@ def alliance(draw: st.DrawFn, aid: str, inst_ids: list[str], sources: list[str],
     if draw(st.booleans()):
         d["region"] = draw(region())
     if draw(st.booleans()):
-        d["provisions"] = [i.value for i in draw(st.lists(st.sampled_from(list(CooperationItem)), unique=True, max_size=4))]
+        d["provisions"] = [
+            i.value
+            for i in draw(st.lists(st.sampled_from(list(CooperationItem)), unique=True, max_size=4))
+        ]
     centres = []
     for _ in range(draw(st.integers(0, 2))):
         cid = draw(ids.filter(lambda x: x not in used))
         used.add(cid)
-        c: dict[str, Any] = {"id": cid, "kind": draw(st.sampled_from(list(CentreKind))).value, "host": draw(st.sampled_from(members))}
+        c: dict[str, Any] = {
+            "id": cid,
+            "kind": draw(st.sampled_from(list(CentreKind))).value,
+            "host": draw(st.sampled_from(members)),
+        }
         if draw(st.booleans()):
-            c["serves"] = draw(st.lists(st.sampled_from(members), unique=True, max_size=len(members)))
+            c["serves"] = draw(
+                st.lists(st.sampled_from(members), unique=True, max_size=len(members))
+            )
         if draw(st.booleans()):
             c["capacity_per_day"] = draw(counts)
         if draw(st.booleans()):
-            c["services"] = [s.value for s in draw(st.lists(st.sampled_from(list(ServiceKind)), unique=True, max_size=3))]
+            c["services"] = [
+                s.value
+                for s in draw(st.lists(st.sampled_from(list(ServiceKind)), unique=True, max_size=3))
+            ]
         if draw(st.booleans()):
             c["name"] = draw(cjk)
         centres.append(c)
@@ -146,11 +189,22 @@ def alliance(draw: st.DrawFn, aid: str, inst_ids: list[str], sources: list[str],
         for _ in range(draw(st.integers(0, 2))):
             cid = draw(ids.filter(lambda x: x not in used))
             used.add(cid)
-            host, site = draw(st.lists(st.sampled_from(members), unique=True, min_size=2, max_size=2))
+            host, site = draw(
+                st.lists(st.sampled_from(members), unique=True, min_size=2, max_size=2)
+            )
             e: dict[str, Any] = {
-                "id": cid, "host": host, "site": site,
+                "id": cid,
+                "host": host,
+                "site": site,
                 "department": draw(st.sampled_from(list(Specialty))).value,
-                "weekdays": [w.value for w in draw(st.lists(st.sampled_from(list(Weekday)), unique=True, min_size=1, max_size=3))],
+                "weekdays": [
+                    w.value
+                    for w in draw(
+                        st.lists(
+                            st.sampled_from(list(Weekday)), unique=True, min_size=1, max_size=3
+                        )
+                    )
+                ],
             }
             if draw(st.booleans()):
                 e["start"] = draw(dates)
@@ -161,10 +215,20 @@ def alliance(draw: st.DrawFn, aid: str, inst_ids: list[str], sources: list[str],
     subjects = [None, aid, *members, *(c["id"] for c in centres)]
     for _ in range(draw(st.integers(0, 3))):
         unit = draw(st.sampled_from(list(FigureUnit)))
-        value: int | float = draw(counts) if unit.is_count else draw(st.one_of(st.integers(-1000, 1000), st.floats(-1e6, 1e6, allow_nan=False)))
+        value: int | float = (
+            draw(counts)
+            if unit.is_count
+            else draw(st.one_of(st.integers(-1000, 1000), st.floats(-1e6, 1e6, allow_nan=False)))
+        )
         f: dict[str, Any] = {
-            "metric": draw(st.sampled_from(["member_count", "grassroots_members", "beds_radiated", "service_volume", "x_1"])),
-            "value": value, "unit": unit.value, "qualifier": draw(st.sampled_from(list(Qualifier))).value,
+            "metric": draw(
+                st.sampled_from(
+                    ["member_count", "grassroots_members", "beds_radiated", "service_volume", "x_1"]
+                )
+            ),
+            "value": value,
+            "unit": unit.value,
+            "qualifier": draw(st.sampled_from(list(Qualifier))).value,
         }
         subject = draw(st.sampled_from(subjects))
         if subject is not None:
@@ -183,7 +247,9 @@ def alliance(draw: st.DrawFn, aid: str, inst_ids: list[str], sources: list[str],
 
 
 @st.composite
-def registry_data(draw: st.DrawFn, max_institutions: int = 10, max_alliances: int = 3) -> dict[str, Any]:
+def registry_data(
+    draw: st.DrawFn, max_institutions: int = 10, max_alliances: int = 3
+) -> dict[str, Any]:
     """Plain data (file format, without schema_version) of a valid registry."""
     source_ids = draw(st.lists(ids, unique=True, max_size=2))
     sources = [{"id": s, "title": draw(cjk)} for s in source_ids]
@@ -201,9 +267,24 @@ def registry_data(draw: st.DrawFn, max_institutions: int = 10, max_alliances: in
             gid = draw(ids.filter(lambda x: x not in used))
             used.add(gid)
             g: dict[str, Any] = {
-                "id": gid, "alliance": a["id"],
-                "parties": draw(st.lists(st.sampled_from(members), unique=True, min_size=2, max_size=len(members))),
-                "items": [i.value for i in draw(st.lists(st.sampled_from(list(CooperationItem)), unique=True, min_size=1, max_size=4))],
+                "id": gid,
+                "alliance": a["id"],
+                "parties": draw(
+                    st.lists(
+                        st.sampled_from(members), unique=True, min_size=2, max_size=len(members)
+                    )
+                ),
+                "items": [
+                    i.value
+                    for i in draw(
+                        st.lists(
+                            st.sampled_from(list(CooperationItem)),
+                            unique=True,
+                            min_size=1,
+                            max_size=4,
+                        )
+                    )
+                ],
             }
             if draw(st.booleans()):
                 g["signed"] = draw(dates)
@@ -212,7 +293,12 @@ def registry_data(draw: st.DrawFn, max_institutions: int = 10, max_alliances: in
                 g["valid_from"] = start
                 g["valid_until"] = start + dt.timedelta(days=draw(st.integers(0, 3650)))
             agreements.append(g)
-    out: dict[str, Any] = {"sources": sources, "institutions": institutions, "alliances": alliances, "agreements": agreements}
+    out: dict[str, Any] = {
+        "sources": sources,
+        "institutions": institutions,
+        "alliances": alliances,
+        "agreements": agreements,
+    }
     if draw(st.booleans()):
         out["title"] = draw(cjk)
     return out

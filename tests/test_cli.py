@@ -53,7 +53,9 @@ def test_report_json_is_machine_readable() -> None:
 
 
 def test_report_one_alliance_and_unknown_alliance() -> None:
-    code, out, _ = run("report", "dingzhou", "--alliance", examples.load("dingzhou").alliances[0].id)
+    code, out, _ = run(
+        "report", "dingzhou", "--alliance", examples.load("dingzhou").alliances[0].id
+    )
     assert code == 0
     assert out.count("== ") == 1
     code, _, err = run("report", "dingzhou", "--alliance", "nope")
@@ -80,13 +82,15 @@ def test_validate_valid_and_invalid(tmp_path: Path) -> None:
     assert "valid" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "institutions:\n  - {id: h, name: 某医院, kind: 综合医院, beds: -2}\n  - {id: h, name: 某医院, kind: 火星医院}\n",
+        "institutions:\n"
+        "  - {id: h, name: 某医院, kind: 综合医院, beds: -2}\n"
+        "  - {id: h, name: 某医院, kind: 火星医院}\n",
         encoding="utf-8",
     )
     code, out, err = run("validate", str(bad))
     assert code == 1
     assert out == ""
-    assert "institutions[0].tier: Field required" in err
+    assert "institutions[0].tier: required: state the tier" in err
     assert "institutions[0].beds" in err
     assert "institutions[1].kind: unknown institution kind '火星医院'" in err
     assert "Traceback" not in err
@@ -130,7 +134,9 @@ def test_console_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     bad.write_text("{", encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, "-m", "medalliance.cli", "validate", str(bad)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "malformed JSON" in proc.stderr

@@ -6,7 +6,16 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from medalliance import GRAPH_SCHEMA_VERSION, MedAllianceError, Registry, SchemaError, examples, from_graph, to_graph, validate_graph
+from medalliance import (
+    GRAPH_SCHEMA_VERSION,
+    MedAllianceError,
+    Registry,
+    SchemaError,
+    examples,
+    from_graph,
+    to_graph,
+    validate_graph,
+)
 from strategies import registries
 
 
@@ -66,7 +75,9 @@ def test_validate_graph_lists_every_violation() -> None:
     G = to_graph(examples.load("beijing_tongren"))
     G.graph["schema_version"] = 7
     G.nodes["puren"]["colour"] = "red"
-    G.add_edge("tongren", "puren", key="membership:nowhere", relation="membership", alliance="nowhere")
+    G.add_edge(
+        "tongren", "puren", key="membership:nowhere", relation="membership", alliance="nowhere"
+    )
     G.add_edge("tongren", "puren", key="oops", relation="training", alliance="tongren_alliance")
     with pytest.raises(SchemaError) as info:
         validate_graph(G)
@@ -80,7 +91,7 @@ def test_validate_graph_lists_every_violation() -> None:
 
 
 def test_validate_graph_rejects_other_graph_types() -> None:
-    with pytest.raises(SchemaError, match="expected a networkx.MultiDiGraph, got Graph"):
+    with pytest.raises(SchemaError, match=r"expected a networkx\.MultiDiGraph, got Graph"):
         validate_graph(nx.Graph())
 
 

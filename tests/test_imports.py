@@ -23,7 +23,20 @@ def test_import_loads_no_heavy_packages() -> None:
 
 
 # The core never imports the edges: files, command line, bundled data, optional extras.
-CORE = ("errors", "types", "labels", "vocab", "common", "institution", "agreement", "alliance", "registry", "checks", "graph", "report")
+CORE = (
+    "errors",
+    "types",
+    "labels",
+    "vocab",
+    "common",
+    "institution",
+    "agreement",
+    "alliance",
+    "registry",
+    "checks",
+    "graph",
+    "report",
+)
 EDGES = ("medalliance.io", "medalliance.cli", "medalliance.examples", "medalliance.synthetic")
 
 

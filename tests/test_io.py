@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from medalliance import MedAllianceError, Registry, SchemaError, read_json, read_registry, read_yaml, write_json, write_yaml
+from medalliance import (
+    MedAllianceError,
+    Registry,
+    SchemaError,
+    read_json,
+    read_registry,
+    read_yaml,
+    write_json,
+    write_yaml,
+)
 from medalliance.io import (
     decode_utf8,
     read_graphml,
@@ -36,7 +45,11 @@ def test_yaml_round_trip(reg: Registry) -> None:
     assert registry_from_yaml(registry_to_yaml(reg)) == reg
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(registries())
 def test_graphml_round_trip(tmp_path: Path, reg: Registry) -> None:
     path = tmp_path / "r.graphml"
@@ -50,11 +63,13 @@ def test_output_is_canonical(reg: Registry) -> None:
     text = registry_to_json(reg)
     assert registry_to_json(registry_from_json(text)) == text
     assert registry_to_yaml(reg) == registry_to_yaml(registry_from_yaml(registry_to_yaml(reg)))
-    assert list(registry_to_dict(reg))[0] == "schema_version"
+    assert next(iter(registry_to_dict(reg))) == "schema_version"
 
 
 def test_files_keep_chinese_as_text(tmp_path: Path) -> None:
-    reg = registry_from_dict({"institutions": [{"id": "c", "name": "某镇卫生院", "kind": "乡镇卫生院"}]})
+    reg = registry_from_dict(
+        {"institutions": [{"id": "c", "name": "某镇卫生院", "kind": "乡镇卫生院"}]}
+    )
     write_json(reg, tmp_path / "r.json")
     write_yaml(reg, tmp_path / "r.yaml")
     for name in ("r.json", "r.yaml"):
@@ -65,7 +80,9 @@ def test_files_keep_chinese_as_text(tmp_path: Path) -> None:
 
 
 def test_read_json_and_yaml_by_suffix(tmp_path: Path) -> None:
-    reg = registry_from_dict({"institutions": [{"id": "c", "name": "某镇卫生院", "kind": "乡镇卫生院"}]})
+    reg = registry_from_dict(
+        {"institutions": [{"id": "c", "name": "某镇卫生院", "kind": "乡镇卫生院"}]}
+    )
     write_json(reg, tmp_path / "r.json")
     write_yaml(reg, tmp_path / "r.yml")
     assert read_json(tmp_path / "r.json") == read_yaml(tmp_path / "r.yml") == reg
@@ -76,19 +93,33 @@ def test_read_json_and_yaml_by_suffix(tmp_path: Path) -> None:
     [
         ("bad.json", b'{"institutions": [', "malformed JSON at line 1, column 19"),
         ("dup.json", b'{"institutions": [], "institutions": []}', "duplicate key 'institutions'"),
-        ("list.json", b"[1, 2]", "expected a mapping with institutions/alliances/agreements, got list"),
+        (
+            "list.json",
+            b"[1, 2]",
+            "expected a mapping with institutions/alliances/agreements, got list",
+        ),
         ("ver.json", b'{"schema_version": 99}', "unsupported schema_version 99"),
-        ("gbk.json", '{"title": "某县医共体"}'.encode("gbk"), "not UTF-8: byte 0xcf at offset 13 (line 1)"),
+        (
+            "gbk.json",
+            '{"title": "某县医共体"}'.encode("gbk"),
+            "not UTF-8: byte 0xcf at offset 13 (line 1)",
+        ),
         ("gbk.yaml", "title: 某县医共体\n".encode("gbk"), "decode as GB18030/GBK"),
         ("bad.yaml", b"institutions: [\n", "malformed or unsafe YAML"),
-        ("tag.yaml", b"title: !!python/object/apply:os.system ['echo hi']\n", "could not determine a constructor"),
+        (
+            "tag.yaml",
+            b"title: !!python/object/apply:os.system ['echo hi']\n",
+            "could not determine a constructor",
+        ),
         ("dup.yaml", b"title: a\ntitle: b\n", "duplicate key 'title' at line 2, column 1"),
         ("scalar.yaml", b"just text\n", "expected a mapping"),
         ("empty.yaml", b"", "expected a mapping"),
         ("data.csv", b"a,b\n", "unknown file type '.csv'"),
     ],
 )
-def test_bad_files_raise_clear_errors(tmp_path: Path, name: str, content: bytes, fragment: str) -> None:
+def test_bad_files_raise_clear_errors(
+    tmp_path: Path, name: str, content: bytes, fragment: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(MedAllianceError) as info:
@@ -117,7 +148,8 @@ def test_invalid_content_lists_every_problem_with_the_file_name(tmp_path: Path) 
         "  - {id: h, name: 某医院, kind: 综合医院, tier: 二级, beds: -1}\n"
         "  - {id: v, name: 某村卫生室, kind: 村卫生室, tier: 三级}\n"
         "alliances:\n"
-        "  - {id: a, name: 某医共体, form: 县域医共体, lead: [x], memberships: [{institution: h, role: lead}]}\n",
+        "  - {id: a, name: 某医共体, form: 县域医共体, lead: [x],\n"
+        "     memberships: [{institution: h, role: lead}]}\n",
         encoding="utf-8",
     )
     with pytest.raises(MedAllianceError) as info:

@@ -28,7 +28,12 @@ from medalliance import (
     parse_level,
 )
 
-HOSPITAL: dict[str, Any] = {"id": "h", "name": "某县人民医院", "kind": "general_hospital", "tier": "secondary"}
+HOSPITAL: dict[str, Any] = {
+    "id": "h",
+    "name": "某县人民医院",
+    "kind": "general_hospital",
+    "tier": "secondary",
+}
 
 
 @pytest.mark.parametrize(
@@ -109,12 +114,14 @@ def test_grassroots_kinds_imply_tier(kind: str, tier: Tier) -> None:
 
 
 def test_hospital_needs_a_tier() -> None:
-    with pytest.raises(MedAllianceError, match=r"tier: Field required"):
+    with pytest.raises(MedAllianceError, match=r"tier: required: state the tier"):
         Institution(id="x", name="某医院", kind="综合医院")
 
 
 def test_level_label_sets_tier_and_grade() -> None:
-    inst = Institution(id="x", name="某医院", kind="综合医院", level="三級甲等")
+    inst = Institution.model_validate(
+        {"id": "x", "name": "某医院", "kind": "综合医院", "level": "三級甲等"}
+    )
     assert (inst.tier, inst.grade, inst.level_zh) == (Tier.TERTIARY, Grade.A, "三级甲等")
 
 
@@ -129,19 +136,28 @@ def test_level_label_sets_tier_and_grade() -> None:
         ({"beds": 1.5}, "beds: Input should be a valid integer"),
         ({"beds": "12"}, "beds: Input should be a valid integer"),
         ({"beds": True}, "beds: Input should be a valid integer"),
-        ({"population_served": -1}, "population_served: Input should be greater than or equal to 0"),
+        (
+            {"population_served": -1},
+            "population_served: Input should be greater than or equal to 0",
+        ),
         ({"lat": 30.0}, "lon: lat and lon must be given together"),
         ({"lat": 91.0, "lon": 0.0}, "lat: Input should be less than or equal to 90"),
         ({"lat": float("nan"), "lon": 0.0}, "lat: Input should be a finite number"),
         ({"kind": "村卫生室", "tier": "tertiary"}, "a village_clinic cannot be tertiary"),
         ({"kind": "社区卫生服务站", "tier": "primary"}, "cannot be primary"),
         ({"grade": "特等"}, "grade 'special' (特等) exists only for tertiary"),
-        ({"kind": "村卫生室", "tier": "village", "grade": "甲"}, "village-tier institutions are not graded"),
+        (
+            {"kind": "村卫生室", "tier": "village", "grade": "甲"},
+            "village-tier institutions are not graded",
+        ),
         ({"services": ["ct", "CT"]}, "services: duplicate item(s): 'ct'"),
         ({"services": ["x-ray machine 9000"]}, "unknown service kind"),
         ({"specialties": ["心外科玄学"]}, "unknown specialty"),
         ({"colour": "red"}, "colour: Extra inputs are not permitted"),
-        ({"region": {"division_code": "12345"}}, "region.division_code: String should match pattern"),
+        (
+            {"region": {"division_code": "12345"}},
+            "region.division_code: String should match pattern",
+        ),
         ({"level": "三甲", "tier": "secondary"}, "tier 'secondary' contradicts level '三甲'"),
         ({"level": "五级"}, "level: unknown hospital level"),
     ],
@@ -156,7 +172,9 @@ def test_institution_invalid(changes: dict[str, Any], fragment: str) -> None:
 
 def test_institution_reports_every_problem() -> None:
     with pytest.raises(MedAllianceError) as info:
-        Institution(id="bad id", name="", kind="综合医院", tier="secondary", beds=-1, lat=100.0, lon=0.0)
+        Institution(
+            id="bad id", name="", kind="综合医院", tier="secondary", beds=-1, lat=100.0, lon=0.0
+        )
     paths = [p.path for p in info.value.problems]
     assert paths == [("id",), ("name",), ("lat",), ("beds",)]
 
@@ -181,7 +199,11 @@ def test_tier_ordering_and_rank() -> None:
     assert [t.rank for t in Tier] == [0, 1, 2, 3]
     assert Tier.VILLAGE < Tier.PRIMARY < Tier.SECONDARY < Tier.TERTIARY
     assert max(Tier) is Tier.TERTIARY
-    assert sorted([Tier.TERTIARY, Tier.VILLAGE, Tier.SECONDARY]) == [Tier.VILLAGE, Tier.SECONDARY, Tier.TERTIARY]
+    assert sorted([Tier.TERTIARY, Tier.VILLAGE, Tier.SECONDARY]) == [
+        Tier.VILLAGE,
+        Tier.SECONDARY,
+        Tier.TERTIARY,
+    ]
     assert Tier.PRIMARY >= Tier.PRIMARY
     assert Tightness.LOOSE < Tightness.TIGHT
 
@@ -192,7 +214,10 @@ def _alliance(**changes: Any) -> dict[str, Any]:
         "name": "某医联体",
         "form": "urban_medical_group",
         "lead": ["h"],
-        "memberships": [{"institution": "h", "role": "lead"}, {"institution": "c", "role": "member"}],
+        "memberships": [
+            {"institution": "h", "role": "lead"},
+            {"institution": "c", "role": "member"},
+        ],
     }
     return {**base, **changes}
 
@@ -203,20 +228,84 @@ def _alliance(**changes: Any) -> dict[str, Any]:
         ({"lead": ["x"]}, "lead[0]: lead 'x' is not a member"),
         ({"lead": []}, "lead: Value should have at least 1 item"),
         ({"lead": ["c"]}, "lead 'c' has member role 'member'"),
-        ({"memberships": [{"institution": "h", "role": "lead"}, {"institution": "h"}]}, "listed as a member twice"),
-        ({"memberships": [{"institution": "h", "role": "lead"}, {"institution": "c", "role": "lead"}]}, "has role 'lead' but is not in 'lead'"),
+        (
+            {"memberships": [{"institution": "h", "role": "lead"}, {"institution": "h"}]},
+            "listed as a member twice",
+        ),
+        (
+            {
+                "memberships": [
+                    {"institution": "h", "role": "lead"},
+                    {"institution": "c", "role": "lead"},
+                ]
+            },
+            "has role 'lead' but is not in 'lead'",
+        ),
         ({"form": "专科联盟"}, "specialty: a specialty alliance must name its specialty"),
         ({"form": "unknown form"}, "unknown alliance form"),
-        ({"shared_centres": [{"id": "s", "kind": "影像中心", "host": "z"}]}, "host 'z' is not a member"),
-        ({"shared_centres": [{"id": "s", "kind": "影像中心", "host": "h", "serves": ["c", "q"]}]}, "centre serves non-member 'q'"),
-        ({"shared_centres": [{"id": "s", "kind": "lab", "host": "h", "capacity_per_day": -3}]}, "capacity_per_day: Input should be greater than or equal to 0"),
-        ({"shared_centres": [{"id": "s", "kind": "lab", "host": "h"}, {"id": "s", "kind": "ecg", "host": "h"}]}, "shared_centres[1].id: duplicate id 's'"),
-        ({"expert_clinics": [{"id": "e", "host": "h", "site": "h", "department": "心内科", "weekdays": ["周三"]}]}, "site must differ from its host"),
-        ({"expert_clinics": [{"id": "e", "host": "h", "site": "c", "department": "心内科", "weekdays": []}]}, "weekdays: Tuple should have at least 1 item"),
-        ({"declared": [{"metric": "grassroots_members", "value": 42.5, "unit": "institutions"}]}, "must be a non-negative integer"),
-        ({"declared": [{"metric": "grassroots_members", "value": -1, "unit": "家"}]}, "must be a non-negative integer"),
-        ({"declared": [{"metric": "Bad Metric", "value": 1, "unit": "家"}]}, "metric: String should match pattern"),
-        ({"declared": [{"metric": "x", "value": True, "unit": "percent"}]}, "must be a number, not a boolean"),
+        (
+            {"shared_centres": [{"id": "s", "kind": "影像中心", "host": "z"}]},
+            "host 'z' is not a member",
+        ),
+        (
+            {
+                "shared_centres": [
+                    {"id": "s", "kind": "影像中心", "host": "h", "serves": ["c", "q"]}
+                ]
+            },
+            "centre serves non-member 'q'",
+        ),
+        (
+            {"shared_centres": [{"id": "s", "kind": "lab", "host": "h", "capacity_per_day": -3}]},
+            "capacity_per_day: Input should be greater than or equal to 0",
+        ),
+        (
+            {
+                "shared_centres": [
+                    {"id": "s", "kind": "lab", "host": "h"},
+                    {"id": "s", "kind": "ecg", "host": "h"},
+                ]
+            },
+            "shared_centres[1].id: duplicate id 's'",
+        ),
+        (
+            {
+                "expert_clinics": [
+                    {
+                        "id": "e",
+                        "host": "h",
+                        "site": "h",
+                        "department": "心内科",
+                        "weekdays": ["周三"],
+                    }
+                ]
+            },
+            "site must differ from its host",
+        ),
+        (
+            {
+                "expert_clinics": [
+                    {"id": "e", "host": "h", "site": "c", "department": "心内科", "weekdays": []}
+                ]
+            },
+            "weekdays: Tuple should have at least 1 item",
+        ),
+        (
+            {"declared": [{"metric": "grassroots_members", "value": 42.5, "unit": "institutions"}]},
+            "must be a non-negative integer",
+        ),
+        (
+            {"declared": [{"metric": "grassroots_members", "value": -1, "unit": "家"}]},
+            "must be a non-negative integer",
+        ),
+        (
+            {"declared": [{"metric": "Bad Metric", "value": 1, "unit": "家"}]},
+            "metric: String should match pattern",
+        ),
+        (
+            {"declared": [{"metric": "x", "value": True, "unit": "percent"}]},
+            "must be a number, not a boolean",
+        ),
     ],
 )
 def test_alliance_invalid(changes: dict[str, Any], fragment: str) -> None:
@@ -226,7 +315,9 @@ def test_alliance_invalid(changes: dict[str, Any], fragment: str) -> None:
 
 
 def test_alliance_labels_and_members() -> None:
-    a = Alliance(**_alliance(form="县域医共体", tightness="紧密型", provisions=["双向转诊", "醫保打包付費"]))
+    a = Alliance(
+        **_alliance(form="县域医共体", tightness="紧密型", provisions=["双向转诊", "醫保打包付費"])
+    )
     assert a.form is AllianceForm.COUNTY_MEDICAL_COMMUNITY
     assert a.tightness is Tightness.TIGHT
     assert a.provisions == (CooperationItem.TWO_WAY_REFERRAL, CooperationItem.BUNDLED_PAYMENT)
@@ -235,7 +326,9 @@ def test_alliance_labels_and_members() -> None:
 
 
 def test_declared_figure_negative_percent_allowed() -> None:
-    a = Alliance(**_alliance(declared=[{"metric": "patient_cost_change", "value": -10.0, "unit": "percent"}]))
+    a = Alliance(
+        **_alliance(declared=[{"metric": "patient_cost_change", "value": -10.0, "unit": "percent"}])
+    )
     assert a.declared[0].value == -10.0
 
 
@@ -246,13 +339,21 @@ def test_declared_figure_negative_percent_allowed() -> None:
         ({"parties": ["h", "h"]}, "duplicate item(s): 'h'"),
         ({"items": []}, "items: Value should have at least 1 item"),
         ({"items": ["飞行"]}, "unknown cooperation item"),
-        ({"valid_from": "2020-01-01", "valid_until": "2019-01-01"}, "term ends (2019-01-01) before it starts"),
+        (
+            {"valid_from": "2020-01-01", "valid_until": "2019-01-01"},
+            "term ends (2019-01-01) before it starts",
+        ),
         ({"signed": "2020-13-01"}, "expected an ISO date"),
         ({"signed": 20200101}, "expected an ISO date"),
     ],
 )
 def test_agreement_invalid(changes: dict[str, Any], fragment: str) -> None:
-    base: dict[str, Any] = {"id": "g", "alliance": "a", "parties": ["h", "c"], "items": ["双向转诊"]}
+    base: dict[str, Any] = {
+        "id": "g",
+        "alliance": "a",
+        "parties": ["h", "c"],
+        "items": ["双向转诊"],
+    }
     with pytest.raises(MedAllianceError) as info:
         Agreement(**{**base, **changes})
     assert fragment in str(info.value)
@@ -271,8 +372,14 @@ def test_registry_reports_every_cross_reference_problem_at_once() -> None:
     data = _registry_data()
     data["institutions"] = [*data["institutions"], dict(HOSPITAL)]
     data["alliances"] = [
-        _alliance(memberships=[{"institution": "h", "role": "lead"}, {"institution": "c"}, {"institution": "ghost"}],
-                  provenance={"source": "nope"}),
+        _alliance(
+            memberships=[
+                {"institution": "h", "role": "lead"},
+                {"institution": "c"},
+                {"institution": "ghost"},
+            ],
+            provenance={"source": "nope"},
+        ),
     ]
     data["agreements"] = [
         {"id": "g", "alliance": "zz", "parties": ["h", "c"], "items": ["双向转诊"]},
@@ -328,7 +435,9 @@ def test_registry_replace_revalidates() -> None:
     reg = Registry.model_validate(_registry_data())
     with pytest.raises(MedAllianceError, match="unknown institution 'c'"):
         reg.replace(institutions=[reg.institution("h")])
-    bigger = reg.replace(institutions=[*reg.institutions, Institution(id="v", name="某村卫生室", kind="村卫生室")])
+    bigger = reg.replace(
+        institutions=[*reg.institutions, Institution(id="v", name="某村卫生室", kind="村卫生室")]
+    )
     assert len(bigger) == 3
     assert len(reg) == 2
 
@@ -342,8 +451,14 @@ def test_one_institution_in_several_alliances() -> None:
 
 def test_subset_keeps_what_belongs() -> None:
     data = _registry_data()
-    data["institutions"] = [*data["institutions"], {"id": "z", "name": "某站", "kind": "社区卫生服务站"}]
-    data["alliances"] = [*data["alliances"], _alliance(id="b", lead=["z"], memberships=[{"institution": "z", "role": "lead"}])]
+    data["institutions"] = [
+        *data["institutions"],
+        {"id": "z", "name": "某站", "kind": "社区卫生服务站"},
+    ]
+    data["alliances"] = [
+        *data["alliances"],
+        _alliance(id="b", lead=["z"], memberships=[{"institution": "z", "role": "lead"}]),
+    ]
     reg = Registry.model_validate(data)
     sub = reg.subset(["b"])
     assert [i.id for i in sub.institutions] == ["z"]

@@ -36,7 +36,14 @@ from medalliance.common import Provenance, Region
 from medalliance.errors import LabelError, MedAllianceError, Problem, SchemaError, UnknownIdError
 from medalliance.graph import SCHEMA_VERSION as GRAPH_SCHEMA_VERSION
 from medalliance.graph import from_graph, to_graph, validate_graph
-from medalliance.institution import Grade, Institution, InstitutionKind, Ownership, Tier, parse_level
+from medalliance.institution import (
+    Grade,
+    Institution,
+    InstitutionKind,
+    Ownership,
+    Tier,
+    parse_level,
+)
 from medalliance.io import (
     SCHEMA_VERSION,
     json_schema,

@@ -65,14 +65,27 @@ class CooperationItem(LabelledEnum):
         c = cls
         return {
             c.TWO_WAY_REFERRAL: ("双向转诊", "双向转诊通道", "two-way referral", "referral"),
-            c.GREEN_CHANNEL: ("绿色通道", "转诊绿色通道", "双向转诊绿色通道", "疑难危重患者绿色通道"),
+            c.GREEN_CHANNEL: (
+                "绿色通道",
+                "转诊绿色通道",
+                "双向转诊绿色通道",
+                "疑难危重患者绿色通道",
+            ),
             c.PRIORITY_RECEPTION: ("优先接诊", "优先诊治", "priority reception"),
             c.PRIORITY_EXAMINATION: ("优先检查", "priority examination"),
             c.PRIORITY_ADMISSION: ("优先住院", "priority admission"),
             c.TREATMENT_PLAN_HANDOVER: (
-                "治疗方案交接", "下转治疗方案传递", "treatment plan handover",
+                "治疗方案交接",
+                "下转治疗方案传递",
+                "treatment plan handover",
             ),
-            c.EXPERT_CLINICS: ("专家坐诊", "专家下沉", "定点坐诊", "expert clinic", "expert deployment"),
+            c.EXPERT_CLINICS: (
+                "专家坐诊",
+                "专家下沉",
+                "定点坐诊",
+                "expert clinic",
+                "expert deployment",
+            ),
             c.TELECONSULTATION: ("远程会诊", "远程医疗", "telemedicine"),
             c.TRAINING: ("培训", "人才培养", "进修", "业务培训", "staff training"),
             c.TECHNICAL_GUIDANCE: ("技术指导", "业务指导", "技术指导帮扶", "technical support"),
@@ -80,21 +93,34 @@ class CooperationItem(LabelledEnum):
             c.JOINT_SPECIALTY_BUILDING: ("专科共建", "学科建设", "joint specialty development"),
             c.RESEARCH_COLLABORATION: ("科研合作", "科研协作", "research cooperation"),
             c.RESULT_RECOGNITION: (
-                "检查检验结果互认", "检查结果互认", "检验结果互认", "结果互认",
-                "mutual recognition of test results", "test result recognition",
+                "检查检验结果互认",
+                "检查结果互认",
+                "检验结果互认",
+                "结果互认",
+                "mutual recognition of test results",
+                "test result recognition",
             ),
             c.SHARED_SERVICES: ("资源共享", "共享服务", "shared service use", "resource sharing"),
             c.UNIFIED_DRUG_PROCUREMENT: (
-                "药品耗材统一采购", "统一采购配送", "联合药品配送", "药品统一配送",
-                "unified procurement", "unified drug procurement and distribution",
+                "药品耗材统一采购",
+                "统一采购配送",
+                "联合药品配送",
+                "药品统一配送",
+                "unified procurement",
+                "unified drug procurement and distribution",
             ),
             c.INFORMATION_SHARING: ("信息共享", "信息互联互通", "信息互通", "information exchange"),
             c.BUNDLED_PAYMENT: (
-                "医保打包付费", "医保打包支付", "医保总额付费", "bundled insurance payment",
+                "医保打包付费",
+                "医保打包支付",
+                "医保总额付费",
+                "bundled insurance payment",
                 "global budget payment",
             ),
             c.UNIFIED_MANAGEMENT: (
-                "人财物统一管理", "统一管理", "unified management of people finance and assets",
+                "人财物统一管理",
+                "统一管理",
+                "unified management of people finance and assets",
             ),
         }
 
@@ -134,7 +160,12 @@ class Agreement(FrozenModel):
     def _check_term(self) -> Agreement:
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise MedAllianceError(
-                [Problem(("valid_until",), f"term ends ({self.valid_until}) before it starts ({self.valid_from})")]
+                [
+                    Problem(
+                        ("valid_until",),
+                        f"term ends ({self.valid_until}) before it starts ({self.valid_from})",
+                    )
+                ]
             )
         return self
 
@@ -143,13 +174,17 @@ class Agreement(FrozenModel):
 
         Examples
         --------
-        >>> Agreement(id="g", alliance="a", parties=("x", "y"), items=("双向转诊",)).grants("referral")
+        >>> g = Agreement(id="g", alliance="a", parties=("x", "y"), items=("双向转诊",))
+        >>> g.grants("referral")
         True
         """
         return CooperationItem.parse(item) in self.items
 
     def __repr__(self) -> str:
         items = ", ".join(i.value for i in self.items)
-        return f"Agreement({self.id!r}, alliance={self.alliance!r}, parties={len(self.parties)}, items=[{items}])"
+        return (
+            f"Agreement({self.id!r}, alliance={self.alliance!r}, "
+            f"parties={len(self.parties)}, items=[{items}])"
+        )
 
     __str__ = __repr__

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -80,16 +81,27 @@ class AllianceForm(LabelledEnum):
         f = cls
         return {
             f.URBAN_MEDICAL_GROUP: (
-                "城市医疗集团", "医疗集团", "城市医联体", "紧密型城市医疗集团", "urban medical group",
+                "城市医疗集团",
+                "医疗集团",
+                "城市医联体",
+                "紧密型城市医疗集团",
+                "urban medical group",
                 "city medical group",
             ),
             f.COUNTY_MEDICAL_COMMUNITY: (
-                "县域医共体", "医共体", "县域医疗共同体", "县域医疗卫生共同体", "紧密型县域医共体",
-                "紧密型县域医疗卫生共同体", "county medical community",
+                "县域医共体",
+                "医共体",
+                "县域医疗共同体",
+                "县域医疗卫生共同体",
+                "紧密型县域医共体",
+                "紧密型县域医疗卫生共同体",
+                "county medical community",
             ),
             f.SPECIALTY_ALLIANCE: ("专科联盟", "specialty alliance", "specialist alliance"),
             f.TELEMEDICINE_NETWORK: (
-                "远程医疗协作网", "远程医疗网络", "telemedicine network",
+                "远程医疗协作网",
+                "远程医疗网络",
+                "telemedicine network",
                 "telemedicine collaboration network",
             ),
         }
@@ -201,7 +213,9 @@ class CentreKind(LabelledEnum):
             k.PCR_LAB: ("PCR实验室", "PCR核酸检测实验室", "核酸检测实验室", "pcr laboratory"),
             k.TELECONSULTATION: ("远程会诊中心", "teleconsultation centre", "telemedicine centre"),
             k.CHRONIC_DISEASE_MANAGEMENT: (
-                "慢病管理中心", "老年慢病管理中心", "chronic disease management centre",
+                "慢病管理中心",
+                "老年慢病管理中心",
+                "chronic disease management centre",
             ),
             k.LOGISTICS: ("后勤管理中心", "物流配送中心", "后勤物流中心", "logistics centre"),
             k.FINANCE: ("财务中心", "finance centre"),
@@ -214,8 +228,12 @@ class CentreKind(LabelledEnum):
 
 _CENTRE_SERVICES: dict[CentreKind, tuple[ServiceKind, ...]] = {
     CentreKind.IMAGING: (
-        ServiceKind.CT, ServiceKind.MRI, ServiceKind.DR, ServiceKind.ULTRASOUND,
-        ServiceKind.COLOUR_DOPPLER, ServiceKind.TELE_IMAGING,
+        ServiceKind.CT,
+        ServiceKind.MRI,
+        ServiceKind.DR,
+        ServiceKind.ULTRASOUND,
+        ServiceKind.COLOUR_DOPPLER,
+        ServiceKind.TELE_IMAGING,
     ),
     CentreKind.LAB: (ServiceKind.LAB,),
     CentreKind.ECG: (ServiceKind.ECG,),
@@ -284,7 +302,9 @@ class ExpertClinic(FrozenModel):
     """Id of the member where the clinics are held."""
     department: SpecialtyField
     """Department / specialty of the experts."""
-    weekdays: Annotated[tuple[WeekdayField, ...], Field(min_length=1), AfterValidator(no_duplicates)]
+    weekdays: Annotated[
+        tuple[WeekdayField, ...], Field(min_length=1), AfterValidator(no_duplicates)
+    ]
     """Days of the week the clinic is held."""
     start: IsoDate | None = None
     """First clinic date, when known."""
@@ -294,7 +314,9 @@ class ExpertClinic(FrozenModel):
     @model_validator(mode="after")
     def _check(self) -> ExpertClinic:
         if self.host == self.site:
-            raise MedAllianceError([Problem(("site",), "an expert clinic's site must differ from its host")])
+            raise MedAllianceError(
+                [Problem(("site",), "an expert clinic's site must differ from its host")]
+            )
         return self
 
 
@@ -394,11 +416,16 @@ class DeclaredFigure(FrozenModel):
     @model_validator(mode="after")
     def _check(self) -> DeclaredFigure:
         v = self.value
-        if isinstance(v, float) and v != v or v in (float("inf"), float("-inf")):
+        if isinstance(v, float) and not math.isfinite(v):
             raise MedAllianceError([Problem(("value",), "must be a finite number")])
         if self.unit.is_count and (not isinstance(v, int) or v < 0):
             raise MedAllianceError(
-                [Problem(("value",), f"a count of {self.unit.value} must be a non-negative integer, got {v!r}")]
+                [
+                    Problem(
+                        ("value",),
+                        f"a count of {self.unit.value} must be a non-negative integer, got {v!r}",
+                    )
+                ]
             )
         return self
 
@@ -456,7 +483,10 @@ class Alliance(FrozenModel):
         for i, m in enumerate(self.memberships):
             if m.institution in roles:
                 problems.append(
-                    Problem(("memberships", i, "institution"), f"{m.institution!r} is listed as a member twice")
+                    Problem(
+                        ("memberships", i, "institution"),
+                        f"{m.institution!r} is listed as a member twice",
+                    )
                 )
             else:
                 roles[m.institution] = m.role
@@ -466,13 +496,18 @@ class Alliance(FrozenModel):
                 problems.append(Problem(("lead", i), f"lead {lead!r} is not a member"))
             elif role is not MemberRole.LEAD:
                 problems.append(
-                    Problem(("lead", i), f"lead {lead!r} has member role {role.value!r}, not 'lead'")
+                    Problem(
+                        ("lead", i), f"lead {lead!r} has member role {role.value!r}, not 'lead'"
+                    )
                 )
         leads = set(self.lead)
         for i, m in enumerate(self.memberships):
             if m.role is MemberRole.LEAD and m.institution not in leads:
                 problems.append(
-                    Problem(("memberships", i, "role"), f"{m.institution!r} has role 'lead' but is not in 'lead'")
+                    Problem(
+                        ("memberships", i, "role"),
+                        f"{m.institution!r} has role 'lead' but is not in 'lead'",
+                    )
                 )
         if self.form is AllianceForm.SPECIALTY_ALLIANCE and self.specialty is None:
             problems.append(Problem(("specialty",), "a specialty alliance must name its specialty"))
@@ -480,18 +515,25 @@ class Alliance(FrozenModel):
         _unique_ids(problems, "expert_clinics", [c.id for c in self.expert_clinics])
         for i, c in enumerate(self.shared_centres):
             if c.host not in roles:
-                problems.append(Problem(("shared_centres", i, "host"), f"host {c.host!r} is not a member"))
+                problems.append(
+                    Problem(("shared_centres", i, "host"), f"host {c.host!r} is not a member")
+                )
             if c.serves != "all":
                 for j, s in enumerate(c.serves):
                     if s not in roles:
                         problems.append(
-                            Problem(("shared_centres", i, "serves", j), f"centre serves non-member {s!r}")
+                            Problem(
+                                ("shared_centres", i, "serves", j),
+                                f"centre serves non-member {s!r}",
+                            )
                         )
         for i, e in enumerate(self.expert_clinics):
             for fld in ("host", "site"):
                 ref = getattr(e, fld)
                 if ref not in roles:
-                    problems.append(Problem(("expert_clinics", i, fld), f"{fld} {ref!r} is not a member"))
+                    problems.append(
+                        Problem(("expert_clinics", i, fld), f"{fld} {ref!r} is not a member")
+                    )
         if problems:
             raise MedAllianceError(problems)
         return self

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-
 from medalliance.alliance import Alliance, AllianceForm
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.institution import Institution, InstitutionKind
@@ -114,21 +113,32 @@ def check_declared_counts(registry: Registry) -> tuple[Finding, ...]:
             listed = count(a, registry)
             declared = fig.value
             if declared > listed:
-                out.append(Finding(
-                    code="declared_exceeds_listed", severity=Severity.INFO, subject=a.id,
-                    message=f"declares {fig.metric} {declared} but lists {listed} ({declared - listed} not itemised)",
-                ))
+                out.append(
+                    Finding(
+                        code="declared_exceeds_listed",
+                        severity=Severity.INFO,
+                        subject=a.id,
+                        message=f"declares {fig.metric} {declared} but lists {listed} "
+                        f"({declared - listed} not itemised)",
+                    )
+                )
             elif declared < listed:
-                out.append(Finding(
-                    code="listed_exceeds_declared", severity=Severity.WARNING, subject=a.id,
-                    message=f"declares {fig.metric} {declared} but lists {listed}",
-                ))
+                out.append(
+                    Finding(
+                        code="listed_exceeds_declared",
+                        severity=Severity.WARNING,
+                        subject=a.id,
+                        message=f"declares {fig.metric} {declared} but lists {listed}",
+                    )
+                )
     return tuple(out)
 
 
 def check_lead_tiers(registry: Registry) -> tuple[Finding, ...]:
-    """Warn when a lead ranks below one of its alliance's members, or when a county medical
-    community has no hub (township / community centre) member.
+    """Flag leads that rank below a member and county communities without a hub.
+
+    A lead below one of its members is a ``warning``; a county medical community with no
+    township or community health centre is ``info``.
 
     Examples
     --------
@@ -142,18 +152,27 @@ def check_lead_tiers(registry: Registry) -> tuple[Finding, ...]:
         top = max(registry.institution(x).tier for x in a.lead)
         higher = [i.id for i in members if i.tier > top]
         if higher:
-            out.append(Finding(
-                code="lead_below_member", severity=Severity.WARNING, subject=a.id,
-                message=f"every lead ranks below member(s) {', '.join(higher[:5])}",
-            ))
+            out.append(
+                Finding(
+                    code="lead_below_member",
+                    severity=Severity.WARNING,
+                    subject=a.id,
+                    message=f"every lead ranks below member(s) {', '.join(higher[:5])}",
+                )
+            )
         if a.form is AllianceForm.COUNTY_MEDICAL_COMMUNITY and not any(
-            i.kind in (InstitutionKind.TOWNSHIP_HEALTH_CENTRE, InstitutionKind.COMMUNITY_HEALTH_CENTRE)
+            i.kind
+            in (InstitutionKind.TOWNSHIP_HEALTH_CENTRE, InstitutionKind.COMMUNITY_HEALTH_CENTRE)
             for i in members
         ):
-            out.append(Finding(
-                code="county_community_without_hub", severity=Severity.INFO, subject=a.id,
-                message="county medical community lists no township or community health centre",
-            ))
+            out.append(
+                Finding(
+                    code="county_community_without_hub",
+                    severity=Severity.INFO,
+                    subject=a.id,
+                    message="county medical community lists no township or community health centre",
+                )
+            )
     return tuple(out)
 
 
@@ -168,9 +187,14 @@ def check_unaffiliated(registry: Registry) -> tuple[Finding, ...]:
     """
     member_ids = {m for a in registry.alliances for m in a.members}
     return tuple(
-        Finding(code="unaffiliated", severity=Severity.INFO, subject=i.id,
-                message="belongs to no alliance")
-        for i in registry.institutions if i.id not in member_ids
+        Finding(
+            code="unaffiliated",
+            severity=Severity.INFO,
+            subject=i.id,
+            message="belongs to no alliance",
+        )
+        for i in registry.institutions
+        if i.id not in member_ids
     )
 
 
@@ -197,7 +221,7 @@ def check_registry(registry: Registry, *, strict: bool = False) -> tuple[Finding
     if strict:
         warnings = [f for f in findings if f.severity is Severity.WARNING]
         if warnings:
-            raise MedAllianceError([Problem((f.subject,), f"{f.code}: {f.message}") for f in warnings])
+            raise MedAllianceError(
+                [Problem((f.subject,), f"{f.code}: {f.message}") for f in warnings]
+            )
     return tuple(findings)
-
-

@@ -33,7 +33,6 @@ from medalliance.errors import MedAllianceError
 from medalliance.io import (
     json_schema,
     read_registry,
-    registry_to_dict,
     registry_to_json,
     registry_to_yaml,
 )
@@ -55,7 +54,9 @@ def _load(target: str | None) -> tuple[Registry, str]:
     return read_registry(path), str(path)
 
 
-def _table(rows: Sequence[Sequence[object]], header: Sequence[str], out: TextIO, indent: str = "  ") -> None:
+def _table(
+    rows: Sequence[Sequence[object]], header: Sequence[str], out: TextIO, indent: str = "  "
+) -> None:
     cells = [[("-" if c is None else str(c)) for c in r] for r in [header, *rows]]
     widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
     for n, r in enumerate(cells):
@@ -85,7 +86,13 @@ def _print_report(reg: Registry, origin: str, alliance_ids: Sequence[str], out: 
         file=out,
     )
     if reg.sources:
-        print("Sources: " + "; ".join(f"{s.id} = {s.title}" + (f" [{s.file}]" if s.file else "") for s in reg.sources), file=out)
+        print(
+            "Sources: "
+            + "; ".join(
+                f"{s.id} = {s.title}" + (f" [{s.file}]" if s.file else "") for s in reg.sources
+            ),
+            file=out,
+        )
     for aid in alliance_ids:
         a = reg.alliance(aid)
         s = alliance_summary(reg, aid)
@@ -99,11 +106,21 @@ def _print_report(reg: Registry, origin: str, alliance_ids: Sequence[str], out: 
         if a.region.label():
             details.append(f"region: {a.region.label()}")
         print("  " + " · ".join(details), file=out)
-        leads = ", ".join(f"{reg.institution(x).name} ({x}, {reg.institution(x).level_zh})" for x in a.lead)
+        leads = ", ".join(
+            f"{reg.institution(x).name} ({x}, {reg.institution(x).level_zh})" for x in a.lead
+        )
         print(f"  lead: {leads}", file=out)
-        print(f"  members: {s.member_count} · by tier: {_counts(s.by_tier)} · by role: {_counts(s.by_role)}", file=out)
+        print(
+            f"  members: {s.member_count} · by tier: {_counts(s.by_tier)} · "
+            f"by role: {_counts(s.by_role)}",
+            file=out,
+        )
         if s.beds_known:
-            print(f"  beds of listed members: {s.beds_known} ({s.beds_unknown_members} members without a count)", file=out)
+            print(
+                f"  beds of listed members: {s.beds_known} "
+                f"({s.beds_unknown_members} members without a count)",
+                file=out,
+            )
         print(file=out)
         rows = []
         for m in a.memberships:
@@ -111,42 +128,86 @@ def _print_report(reg: Registry, origin: str, alliance_ids: Sequence[str], out: 
             rows.append((m.role.value, inst.level_zh, inst.kind.label_zh, inst.id, inst.name))
         _table(rows, ("role", "level", "kind", "id", "name"), out)
         if a.provisions:
-            print("\n  alliance-wide provisions: " + ", ".join(f"{i.label_zh} ({i.value})" for i in a.provisions), file=out)
+            print(
+                "\n  alliance-wide provisions: "
+                + ", ".join(f"{i.label_zh} ({i.value})" for i in a.provisions),
+                file=out,
+            )
         agreements = reg.agreements_of(aid)
         if agreements:
             print("\n  agreements:", file=out)
             _table(
-                [(g.id, len(g.parties), g.signed.isoformat() if g.signed else None,
-                  ", ".join(i.value for i in g.items)) for g in agreements],
-                ("id", "parties", "signed", "items"), out, indent="    ",
+                [
+                    (
+                        g.id,
+                        len(g.parties),
+                        g.signed.isoformat() if g.signed else None,
+                        ", ".join(i.value for i in g.items),
+                    )
+                    for g in agreements
+                ],
+                ("id", "parties", "signed", "items"),
+                out,
+                indent="    ",
             )
         if a.shared_centres:
             print("\n  shared centres:", file=out)
             _table(
-                [(c.id, c.kind.label_zh, c.host, "all" if c.serves == "all" else len(c.serves),
-                  c.capacity_per_day, " ".join(x.value for x in c.effective_services)) for c in a.shared_centres],
-                ("id", "kind", "host", "serves", "capacity/day", "services"), out, indent="    ",
+                [
+                    (
+                        c.id,
+                        c.kind.label_zh,
+                        c.host,
+                        "all" if c.serves == "all" else len(c.serves),
+                        c.capacity_per_day,
+                        " ".join(x.value for x in c.effective_services),
+                    )
+                    for c in a.shared_centres
+                ],
+                ("id", "kind", "host", "serves", "capacity/day", "services"),
+                out,
+                indent="    ",
             )
         if a.expert_clinics:
             print("\n  expert clinics:", file=out)
             _table(
-                [(e.id, e.host, e.site, e.department.value, " ".join(w.value for w in e.weekdays)) for e in a.expert_clinics],
-                ("id", "host", "site", "department", "weekdays"), out, indent="    ",
+                [
+                    (
+                        e.id,
+                        e.host,
+                        e.site,
+                        e.department.value,
+                        " ".join(w.value for w in e.weekdays),
+                    )
+                    for e in a.expert_clinics
+                ],
+                ("id", "host", "site", "department", "weekdays"),
+                out,
+                indent="    ",
             )
         if s.figures:
             print("\n  declared vs computed:", file=out)
-            rows = []
+            figure_rows: list[tuple[object, ...]] = []
             for c in s.figures:
                 f = c.figure
-                declared = f"{f.value} {f.unit.value}" + ("" if f.qualifier.value == "exact" else f" ({f.qualifier.value})")
-                about = " ".join(x for x in (f.subject, f.service.value if f.service else None, f.period) if x)
-                rows.append((f.metric, about or None, declared, c.computed, c.difference))
-            _table(rows, ("metric", "about", "declared", "computed", "difference"), out, indent="    ")
+                declared = f"{f.value} {f.unit.value}" + (
+                    "" if f.qualifier.value == "exact" else f" ({f.qualifier.value})"
+                )
+                about = " ".join(
+                    x for x in (f.subject, f.service.value if f.service else None, f.period) if x
+                )
+                figure_rows.append((f.metric, about or None, declared, c.computed, c.difference))
+            _table(
+                figure_rows,
+                ("metric", "about", "declared", "computed", "difference"),
+                out,
+                indent="    ",
+            )
     print(file=out)
     if summary.findings:
         print("Findings:", file=out)
-        for f in summary.findings:
-            print(f"  {f}", file=out)
+        for finding in summary.findings:
+            print(f"  {finding}", file=out)
     else:
         print("Findings: none", file=out)
 
@@ -176,7 +237,12 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         files = ",".join(s.file for s in reg.sources if s.file)
         rows.append((name, len(reg.institutions), len(reg.alliances), files, reg.title))
     if args.json:
-        data = [dict(zip(("name", "institutions", "alliances", "source_files", "title"), r, strict=True)) for r in rows]
+        data = [
+            dict(
+                zip(("name", "institutions", "alliances", "source_files", "title"), r, strict=True)
+            )
+            for r in rows
+        ]
         print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
     else:
         _table(rows, ("name", "institutions", "alliances", "source", "title"), out, indent="")
@@ -187,10 +253,21 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     reg = read_registry(args.file)
     summary = registry_summary(reg)
     if args.json:
-        print(json.dumps({"valid": True, "summary": summary.model_dump(mode="json")}, ensure_ascii=False, indent=2), file=out)
+        print(
+            json.dumps(
+                {"valid": True, "summary": summary.model_dump(mode="json")},
+                ensure_ascii=False,
+                indent=2,
+            ),
+            file=out,
+        )
     else:
-        print(f"{args.file}: valid ({summary.institutions} institutions, {summary.alliances} alliances, "
-              f"{summary.agreements} agreements)", file=out)
+        print(
+            f"{args.file}: valid ({summary.institutions} institutions, "
+            f"{summary.alliances} alliances, "
+            f"{summary.agreements} agreements)",
+            file=out,
+        )
         for f in summary.findings:
             print(f"  {f}", file=out)
     return 0
@@ -230,8 +307,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"medalliance {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     r = sub.add_parser("report", help="report on a bundled example or a registry file")
-    r.add_argument("target", nargs="?", metavar="NAME|FILE",
-                   help=f"bundled example name or .json/.yaml/.graphml file (default: {examples.DEFAULT})")
+    r.add_argument(
+        "target",
+        nargs="?",
+        metavar="NAME|FILE",
+        help=f"bundled example name or .json/.yaml/.graphml file (default: {examples.DEFAULT})",
+    )
     r.add_argument("--alliance", metavar="ID", help="report on this alliance only")
     r.add_argument("--json", action="store_true", help="machine-readable output")
     r.set_defaults(func=_cmd_report)
@@ -252,7 +333,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run the command line; return the exit status (0 ok, 1 invalid input, 2 usage).
 
     Examples

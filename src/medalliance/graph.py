@@ -75,11 +75,29 @@ __all__ = [
 SCHEMA_VERSION = 1
 
 _REGION_FIELDS = ("province", "city", "county", "township", "division_code")
-_SCALAR_FIELDS = ("name", "name_en", "kind", "tier", "grade", "ownership", "lat", "lon", "beds",
-                  "population_served")
+_SCALAR_FIELDS = (
+    "name",
+    "name_en",
+    "kind",
+    "tier",
+    "grade",
+    "ownership",
+    "lat",
+    "lon",
+    "beds",
+    "population_served",
+)
 _NODE_ATTRS = frozenset(
-    {*_SCALAR_FIELDS, *_REGION_FIELDS, "tier_rank", "is_grassroots", "specialties", "services",
-     "aliases", "provenance"}
+    {
+        *_SCALAR_FIELDS,
+        *_REGION_FIELDS,
+        "tier_rank",
+        "is_grassroots",
+        "specialties",
+        "services",
+        "aliases",
+        "provenance",
+    }
 )
 _ALLIANCE_HEADER_EXCLUDE = {"memberships"}
 _AGREEMENT_HEADER_EXCLUDE = {"parties", "items"}
@@ -157,27 +175,59 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
         hub = a.lead[0]
         key = f"membership:{a.id}"
         for order, m in enumerate(a.memberships):
-            edges.append((hub, m.institution, key, {
-                "relation": "membership", "alliance": a.id, "role": m.role.value, "order": order,
-                "joined": m.joined.isoformat() if m.joined else None,
-                "provenance": _json_or_none(m.provenance.model_dump(mode="json", exclude_defaults=True))
-                if m.provenance else None,
-            }))
+            edges.append(
+                (
+                    hub,
+                    m.institution,
+                    key,
+                    {
+                        "relation": "membership",
+                        "alliance": a.id,
+                        "role": m.role.value,
+                        "order": order,
+                        "joined": m.joined.isoformat() if m.joined else None,
+                        "provenance": _json_or_none(
+                            m.provenance.model_dump(mode="json", exclude_defaults=True)
+                        )
+                        if m.provenance
+                        else None,
+                    },
+                )
+            )
         members = a.members
         for c in a.shared_centres:
             served = members if c.serves == "all" else c.serves
             key = f"shared_centre:{c.id}"
             for target in served:
                 if target != c.host:
-                    edges.append((c.host, target, key, {
-                        "relation": "shared_centre", "alliance": a.id, "centre": c.id,
-                        "centre_kind": c.kind.value,
-                    }))
+                    edges.append(
+                        (
+                            c.host,
+                            target,
+                            key,
+                            {
+                                "relation": "shared_centre",
+                                "alliance": a.id,
+                                "centre": c.id,
+                                "centre_kind": c.kind.value,
+                            },
+                        )
+                    )
         for e in a.expert_clinics:
-            edges.append((e.host, e.site, f"expert_clinic:{e.id}", {
-                "relation": "expert_clinic", "alliance": a.id, "clinic": e.id,
-                "department": e.department.value, "weekdays": " ".join(w.value for w in e.weekdays),
-            }))
+            edges.append(
+                (
+                    e.host,
+                    e.site,
+                    f"expert_clinic:{e.id}",
+                    {
+                        "relation": "expert_clinic",
+                        "alliance": a.id,
+                        "clinic": e.id,
+                        "department": e.department.value,
+                        "weekdays": " ".join(w.value for w in e.weekdays),
+                    },
+                )
+            )
     for g in registry.agreements:
         G.graph["agreements"][g.id] = g.model_dump(
             mode="json", exclude=_AGREEMENT_HEADER_EXCLUDE, exclude_defaults=True
@@ -188,10 +238,21 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
             for order, party in enumerate(g.parties):
                 if order == 0 and len(g.parties) > 1:
                     continue
-                edges.append((first, party, key, {
-                    "relation": item.value, "alliance": g.alliance, "agreement": g.id,
-                    "item": item.value, "order": order, "item_order": item_order,
-                }))
+                edges.append(
+                    (
+                        first,
+                        party,
+                        key,
+                        {
+                            "relation": item.value,
+                            "alliance": g.alliance,
+                            "agreement": g.id,
+                            "item": item.value,
+                            "order": order,
+                            "item_order": item_order,
+                        },
+                    )
+                )
     G.add_edges_from(edges)
     return G
 
@@ -217,25 +278,33 @@ def validate_graph(G: Any) -> None:
     >>> G = to_graph(examples.load("beijing_tongren"))
     >>> validate_graph(G)
     >>> G.nodes["tongren"]["services"] = ["ct"]
-    >>> validate_graph(G)
+    >>> validate_graph(G)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     medalliance.errors.SchemaError: 1 problem:
-      - nodes.tongren.services: node attribute must be a scalar (str, int, float, bool or None), got list
+      - nodes.tongren.services: node attribute must be a scalar (str, int, float, bool...), got list
     """
     problems: list[Problem] = []
     if not isinstance(G, nx.MultiDiGraph):
-        raise SchemaError([Problem((), f"expected a networkx.MultiDiGraph, got {type(G).__name__}")])
+        raise SchemaError(
+            [Problem((), f"expected a networkx.MultiDiGraph, got {type(G).__name__}")]
+        )
     version = G.graph.get("schema_version")
     if version != SCHEMA_VERSION:
-        problems.append(Problem(("graph", "schema_version"), f"expected {SCHEMA_VERSION}, got {version!r}"))
+        problems.append(
+            Problem(("graph", "schema_version"), f"expected {SCHEMA_VERSION}, got {version!r}")
+        )
     alliances = G.graph.get("alliances")
     agreements = G.graph.get("agreements")
     if not isinstance(alliances, dict):
-        problems.append(Problem(("graph", "alliances"), "missing or not a dict of alliance headers"))
+        problems.append(
+            Problem(("graph", "alliances"), "missing or not a dict of alliance headers")
+        )
         alliances = {}
     if not isinstance(agreements, dict):
-        problems.append(Problem(("graph", "agreements"), "missing or not a dict of agreement headers"))
+        problems.append(
+            Problem(("graph", "agreements"), "missing or not a dict of agreement headers")
+        )
         agreements = {}
     if not isinstance(G.graph.get("sources", []), list):
         problems.append(Problem(("graph", "sources"), "must be a list of source records"))
@@ -246,10 +315,13 @@ def validate_graph(G: Any) -> None:
             if k not in _NODE_ATTRS:
                 problems.append(Problem(("nodes", str(n), k), "unknown node attribute"))
             elif v is not None and not isinstance(v, str | int | float | bool):
-                problems.append(Problem(
-                    ("nodes", str(n), k),
-                    f"node attribute must be a scalar (str, int, float, bool or None), got {type(v).__name__}",
-                ))
+                problems.append(
+                    Problem(
+                        ("nodes", str(n), k),
+                        "node attribute must be a scalar (str, int, float, bool or None), "
+                        f"got {type(v).__name__}",
+                    )
+                )
         for req in ("name", "kind", "tier"):
             if attrs.get(req) is None:
                 problems.append(Problem(("nodes", str(n), req), "required node attribute missing"))
@@ -334,11 +406,14 @@ def from_graph(G: Any) -> Registry:
     for gid, header in G.graph["agreements"].items():
         p = parties.get(gid, {})
         it = items.get(gid, {})
-        agreements.append({
-            **header, "id": gid,
-            "parties": [p[i] for i in sorted(p)],
-            "items": [it[i] for i in sorted(it)],
-        })
+        agreements.append(
+            {
+                **header,
+                "id": gid,
+                "parties": [p[i] for i in sorted(p)],
+                "items": [it[i] for i in sorted(it)],
+            }
+        )
     data: dict[str, Any] = {
         "institutions": institutions,
         "alliances": alliances,
@@ -362,8 +437,9 @@ _GRAPH_JSON_KEYS = ("sources", "alliances", "agreements")
 
 
 def graph_for_graphml(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Return a copy of ``G`` that GraphML can store: structured graph attributes as JSON
-    text and ``None`` attributes dropped.
+    """Return a copy of ``G`` that GraphML can store.
+
+    Structured graph attributes become JSON text and ``None`` attributes are dropped.
 
     Examples
     --------
@@ -373,10 +449,14 @@ def graph_for_graphml(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     True
     """
     H = nx.MultiDiGraph()
-    H.graph.update({k: v for k, v in G.graph.items() if v is not None and k not in _GRAPH_JSON_KEYS})
+    H.graph.update(
+        {k: v for k, v in G.graph.items() if v is not None and k not in _GRAPH_JSON_KEYS}
+    )
     for k in _GRAPH_JSON_KEYS:
         H.graph[k] = json.dumps(G.graph.get(k, {} if k != "sources" else []), ensure_ascii=False)
-    H.add_nodes_from((n, {k: v for k, v in a.items() if v is not None}) for n, a in G.nodes(data=True))
+    H.add_nodes_from(
+        (n, {k: v for k, v in a.items() if v is not None}) for n, a in G.nodes(data=True)
+    )
     H.add_edges_from(
         (u, v, key, {k: x for k, x in d.items() if x is not None})
         for u, v, key, d in G.edges(keys=True, data=True)
@@ -385,8 +465,16 @@ def graph_for_graphml(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Inverse of :func:`graph_for_graphml`: decode JSON graph attributes, fill absent node
-    attributes with ``None``.
+    """Inverse of :func:`graph_for_graphml`.
+
+    Decodes the JSON graph attributes and fills absent node attributes with ``None``.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> G = to_graph(examples.load("beijing_tongren"))
+    >>> nx.utils.graphs_equal(graph_from_graphml(graph_for_graphml(G)), G)
+    True
     """
     G = nx.MultiDiGraph()
     G.graph.update(H.graph)
@@ -397,7 +485,7 @@ def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
     G.graph.setdefault("description", None)
     for n, a in H.nodes(data=True):
         attrs = {k: a.get(k) for k in (*_SCALAR_FIELDS, *_REGION_FIELDS, "aliases", "provenance")}
-        attrs.update({k: v for k, v in a.items()})
+        attrs.update(a)
         attrs.setdefault("specialties", "")
         attrs.setdefault("services", "")
         G.add_node(n, **attrs)

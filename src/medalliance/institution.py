@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from medalliance.common import Provenance, Region
 from medalliance.errors import LabelError, MedAllianceError, Problem
@@ -190,38 +190,75 @@ class InstitutionKind(LabelledEnum):
         return {
             k.GENERAL_HOSPITAL: ("综合医院", "人民医院", "general hospital"),
             k.TCM_HOSPITAL: (
-                "中医医院", "中医院", "中西医结合医院", "民族医院", "tcm hospital",
+                "中医医院",
+                "中医院",
+                "中西医结合医院",
+                "民族医院",
+                "tcm hospital",
                 "traditional chinese medicine hospital",
             ),
             k.SPECIALTY_HOSPITAL: (
-                "专科医院", "肿瘤医院", "儿童医院", "妇产医院", "妇产科医院", "口腔医院",
-                "眼科医院", "精神病医院", "传染病医院", "specialty hospital", "specialist hospital",
+                "专科医院",
+                "肿瘤医院",
+                "儿童医院",
+                "妇产医院",
+                "妇产科医院",
+                "口腔医院",
+                "眼科医院",
+                "精神病医院",
+                "传染病医院",
+                "specialty hospital",
+                "specialist hospital",
             ),
             k.MCH_INSTITUTION: (
-                "妇幼保健院", "妇幼保健所", "妇幼保健机构", "妇幼保健院所",
-                "maternal and child health hospital", "maternal and child health institution",
+                "妇幼保健院",
+                "妇幼保健所",
+                "妇幼保健机构",
+                "妇幼保健院所",
+                "maternal and child health hospital",
+                "maternal and child health institution",
                 "mch hospital",
             ),
             k.COMMUNITY_HEALTH_CENTRE: (
-                "社区卫生服务中心", "community health service centre",
-                "community health service center", "community health centre",
+                "社区卫生服务中心",
+                "community health service centre",
+                "community health service center",
+                "community health centre",
                 "community health center",
             ),
             k.COMMUNITY_HEALTH_STATION: (
-                "社区卫生服务站", "community health service station", "community health station",
+                "社区卫生服务站",
+                "community health service station",
+                "community health station",
             ),
             k.TOWNSHIP_HEALTH_CENTRE: (
-                "乡镇卫生院", "中心卫生院", "卫生院", "乡卫生院", "镇卫生院",
-                "township health centre", "township health center", "township hospital",
+                "乡镇卫生院",
+                "中心卫生院",
+                "卫生院",
+                "乡卫生院",
+                "镇卫生院",
+                "township health centre",
+                "township health center",
+                "township hospital",
             ),
             k.VILLAGE_CLINIC: ("村卫生室", "村卫生所", "村医务室", "village clinic"),
             k.NURSING_REHAB: (
-                "护理院", "康复医院", "康复机构", "专业康复机构", "护理康复机构",
-                "nursing home", "rehabilitation institution", "rehabilitation hospital",
+                "护理院",
+                "康复医院",
+                "康复机构",
+                "专业康复机构",
+                "护理康复机构",
+                "nursing home",
+                "rehabilitation institution",
+                "rehabilitation hospital",
             ),
             k.ELDERLY_CARE: ("养老机构", "养老院", "敬老院", "elderly care institution"),
             k.PUBLIC_HEALTH: (
-                "公共卫生机构", "疾病预防控制中心", "疾控中心", "public health institution", "cdc",
+                "公共卫生机构",
+                "疾病预防控制中心",
+                "疾控中心",
+                "public health institution",
+                "cdc",
             ),
             k.OTHER: ("其他", "其他机构", "other institution"),
         }
@@ -324,14 +361,25 @@ def parse_level(label: str) -> tuple[Tier, Grade | None]:
     """
     found = _LEVELS.get(normalize_label(label)) if isinstance(label, str) else None
     if found is None:
-        examples = "三级甲等, 三甲, 三級甲等, 三级特等, 二级, 二乙, 一级医院, 村级, tertiary A, 3A, secondary"
-        raise LabelError([Problem((), f"unknown hospital level {label!r}; accepted forms: {examples}")])
+        examples = (
+            "三级甲等, 三甲, 三級甲等, 三级特等, 二级, 二乙, 一级医院, 村级, "
+            "tertiary A, 3A, secondary"
+        )
+        raise LabelError(
+            [Problem((), f"unknown hospital level {label!r}; accepted forms: {examples}")]
+        )
     return found
 
 
 def _parse_tier(value: object) -> object:
     if type(value) is Tier:
         return value
+    if value is None:
+        msg = (
+            "required: state the tier (tertiary/secondary/primary/village, 三级/二级/一级/村级) "
+            "or a level such as 三级甲等; only grassroots kinds imply their tier"
+        )
+        raise ValueError(msg)
     if isinstance(value, str):
         member = Tier.table().lookup(value)
         if member is not None:
@@ -377,8 +425,8 @@ class Institution(FrozenModel):
     """Other names: short names, former names, traditional-character spellings."""
     kind: KindField
     """What the institution is."""
-    tier: TierField
-    """Level in the hierarchy; implied for grassroots kinds when omitted."""
+    tier: TierField = Field(default=None, validate_default=True)
+    """Level in the hierarchy; implied for grassroots kinds when omitted, required otherwise."""
     grade: GradeField | None = None
     """Grade within the level (甲/乙/丙/特等), when known."""
     ownership: OwnershipField = Ownership.PUBLIC
@@ -419,14 +467,18 @@ class Institution(FrozenModel):
                 except MedAllianceError:
                     stated = None
                 if stated is not None and stated is not tier:
-                    problems.append(Problem(("tier",), f"tier {stated.value!r} contradicts level {level!r}"))
+                    problems.append(
+                        Problem(("tier",), f"tier {stated.value!r} contradicts level {level!r}")
+                    )
             if grade is not None and data.get("grade") is not None:
                 try:
                     stated_g = Grade.parse(data["grade"])
                 except MedAllianceError:
                     stated_g = None
                 if stated_g is not None and stated_g is not grade:
-                    problems.append(Problem(("grade",), f"grade {stated_g.value!r} contradicts level {level!r}"))
+                    problems.append(
+                        Problem(("grade",), f"grade {stated_g.value!r} contradicts level {level!r}")
+                    )
             if problems:
                 raise MedAllianceError(problems)
             data["tier"] = tier
@@ -436,7 +488,7 @@ class Institution(FrozenModel):
             try:
                 kind = InstitutionKind.parse(data["kind"])
             except MedAllianceError:
-                # The kind's own error is the one to report; a "tier: Field required" beside it
+                # The kind's own error is the one to report; a missing-tier error beside it
                 # would be noise. The placeholder never survives: validation fails on the kind.
                 return {**data, "tier": Tier.PRIMARY}
             if kind.default_tier is not None:
@@ -452,15 +504,23 @@ class Institution(FrozenModel):
         if self.tier not in allowed:
             names = ", ".join(t.value for t in sorted(allowed))
             problems.append(
-                Problem(("tier",), f"a {self.kind.value} cannot be {self.tier.value} (allowed: {names})")
+                Problem(
+                    ("tier",), f"a {self.kind.value} cannot be {self.tier.value} (allowed: {names})"
+                )
             )
         if self.grade is not None:
             if self.tier is Tier.VILLAGE:
                 problems.append(Problem(("grade",), "village-tier institutions are not graded"))
             elif self.grade is Grade.SPECIAL and self.tier is not Tier.TERTIARY:
-                problems.append(Problem(("grade",), "grade 'special' (特等) exists only for tertiary"))
+                problems.append(
+                    Problem(("grade",), "grade 'special' (特等) exists only for tertiary")
+                )
         if (self.lat is None) != (self.lon is None):
-            problems.append(Problem(("lat" if self.lat is None else "lon",), "lat and lon must be given together"))
+            problems.append(
+                Problem(
+                    ("lat" if self.lat is None else "lon",), "lat and lon must be given together"
+                )
+            )
         if problems:
             raise MedAllianceError(problems)
         return self
@@ -484,4 +544,3 @@ class Institution(FrozenModel):
         return f"Institution({self.id!r}, {self.name!r}, {self.kind.value}, {self.level_zh})"
 
     __str__ = __repr__
-

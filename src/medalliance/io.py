@@ -1,4 +1,4 @@
-"""Reading and writing registries: JSON, YAML, GraphML, and the JSON Schema.
+r"""Reading and writing registries: JSON, YAML, GraphML, and the JSON Schema.
 
 File format (JSON or YAML, UTF-8)::
 
@@ -108,14 +108,26 @@ def registry_from_dict(data: object, *, source: str | None = None) -> Registry:
     """
     if not isinstance(data, Mapping):
         raise SchemaError(
-            [Problem((), f"expected a mapping with institutions/alliances/agreements, got {type(data).__name__}")],
+            [
+                Problem(
+                    (),
+                    "expected a mapping with institutions/alliances/agreements, "
+                    f"got {type(data).__name__}",
+                )
+            ],
             source=source,
         )
     body = dict(data)
     version = body.pop("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise SchemaError(
-            [Problem(("schema_version",), f"unsupported schema_version {version!r}; this version of medalliance reads {SCHEMA_VERSION}")],
+            [
+                Problem(
+                    ("schema_version",),
+                    f"unsupported schema_version {version!r}; "
+                    f"this version of medalliance reads {SCHEMA_VERSION}",
+                )
+            ],
             source=source,
         )
     try:
@@ -211,26 +223,30 @@ class _StrictSafeLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate mapping keys."""
 
 
-def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(
+    loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in out:
             mark = key_node.start_mark
             msg = f"duplicate key {key!r} at line {mark.line + 1}, column {mark.column + 1}"
             raise yaml.constructor.ConstructorError(None, None, msg, mark)
-        out[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
+        out[key] = loader.construct_object(value_node, deep=deep)
     return out
 
 
-_StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictSafeLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
 
 
 class _Dumper(yaml.SafeDumper):
     """SafeDumper that indents lists under their key."""
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: FBT001, FBT002 - PyYAML's signature
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
 
@@ -263,18 +279,20 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
 
     Examples
     --------
-    >>> registry_from_yaml("institutions: !!python/object:os.system {}")
+    >>> registry_from_yaml("institutions: !!python/object:os.system {}")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object:os.system'
+    medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: could not ...
     """
     try:
-        data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SchemaError([Problem((), f"malformed or unsafe YAML{where}: {problem}")], source=source) from None
+        raise SchemaError(
+            [Problem((), f"malformed or unsafe YAML{where}: {problem}")], source=source
+        ) from None
     return registry_from_dict(data, source=source)
 
 
@@ -320,7 +338,8 @@ def read_registry(path: PathLike) -> Registry:
     if suffix == ".graphml":
         return read_graphml(p)
     raise SchemaError(
-        [Problem((), f"unknown file type {p.suffix!r}; use .json, .yaml, .yml or .graphml")], source=str(path)
+        [Problem((), f"unknown file type {p.suffix!r}; use .json, .yaml, .yml or .graphml")],
+        source=str(path),
     )
 
 
@@ -347,10 +366,10 @@ def decode_utf8(raw: bytes, *, source: str | None = None) -> str:
 
     Examples
     --------
-    >>> decode_utf8("三级甲等医院".encode("gbk"))
+    >>> decode_utf8("三级甲等医院".encode("gbk"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: not UTF-8: byte 0xc8 at offset 0 (line 1) cannot be decoded; the bytes decode as GB18030/GBK - re-save the file as UTF-8
+    medalliance.errors.SchemaError: not UTF-8: byte 0xc8 at offset 0 (line 1) ... as GB18030/GBK ...
     """
     try:
         return raw.decode("utf-8-sig")
@@ -364,7 +383,10 @@ def decode_utf8(raw: bytes, *, source: str | None = None) -> str:
                 continue
             hint = f"; the bytes decode as {name} - re-save the file as UTF-8"
             break
-        msg = f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} (line {line}) cannot be decoded{hint}"
+        msg = (
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} (line {line}) "
+            f"cannot be decoded{hint}"
+        )
         raise SchemaError([Problem((), msg)], source=source) from None
 
 

@@ -148,7 +148,7 @@ class Registry(FrozenModel):
                 out.setdefault(m.institution, []).append(a.id)
         return {k: tuple(v) for k, v in out.items()}
 
-    def institution(self, id: str) -> Institution:  # noqa: A002 - the public contract names it id
+    def institution(self, id: str) -> Institution:
         """Return the institution with ``id``.
 
         Raises
@@ -167,7 +167,7 @@ class Registry(FrozenModel):
             raise _unknown("institution", id, self._institution_index)
         return found
 
-    def alliance(self, id: str) -> Alliance:  # noqa: A002 - the public contract names it id
+    def alliance(self, id: str) -> Alliance:
         """Return the alliance with ``id``.
 
         Raises
@@ -186,7 +186,7 @@ class Registry(FrozenModel):
             raise _unknown("alliance", id, self._alliance_index)
         return found
 
-    def agreement(self, id: str) -> Agreement:  # noqa: A002 - the public contract names it id
+    def agreement(self, id: str) -> Agreement:
         """Return the agreement with ``id``.
 
         Raises
@@ -199,7 +199,7 @@ class Registry(FrozenModel):
             raise _unknown("agreement", id, self._agreement_index)
         return found
 
-    def has_institution(self, id: str) -> bool:  # noqa: A002
+    def has_institution(self, id: str) -> bool:
         """Whether an institution with ``id`` exists."""
         return id in self._institution_index
 
@@ -212,7 +212,9 @@ class Registry(FrozenModel):
             If the institution does not exist.
         """
         self.institution(institution)
-        return tuple(self._alliance_index[a] for a in self._alliances_by_member.get(institution, ()))
+        return tuple(
+            self._alliance_index[a] for a in self._alliances_by_member.get(institution, ())
+        )
 
     def agreements_of(self, alliance: str) -> tuple[Agreement, ...]:
         """Agreements that belong to ``alliance``.
@@ -299,7 +301,9 @@ def _reference_problems(reg: Registry) -> list[Problem]:
 
     def check_prov(path: tuple[Any, ...], prov: Provenance | None) -> None:
         if prov is not None and prov.source not in sources:
-            problems.append(Problem((*path, "provenance", "source"), f"unknown source {prov.source!r}"))
+            problems.append(
+                Problem((*path, "provenance", "source"), f"unknown source {prov.source!r}")
+            )
 
     for i, ins in enumerate(reg.institutions):
         if ins.provenance is not None:
@@ -311,7 +315,10 @@ def _reference_problems(reg: Registry) -> list[Problem]:
         for mi, m in enumerate(a.memberships):
             if m.institution not in inst:
                 problems.append(
-                    Problem((*base, "memberships", mi, "institution"), f"unknown institution {m.institution!r}")
+                    Problem(
+                        (*base, "memberships", mi, "institution"),
+                        f"unknown institution {m.institution!r}",
+                    )
                 )
             if m.provenance is not None:
                 check_prov((*base, "memberships", mi), m.provenance)
@@ -319,43 +326,60 @@ def _reference_problems(reg: Registry) -> list[Problem]:
         for ci, c in enumerate(a.shared_centres):
             if c.id in centre_ids:
                 problems.append(
-                    Problem((*base, "shared_centres", ci, "id"), f"duplicate shared centre id {c.id!r} (also at {_fmt(centre_ids[c.id])})")
+                    Problem(
+                        (*base, "shared_centres", ci, "id"),
+                        f"duplicate shared centre id {c.id!r} (also at {_fmt(centre_ids[c.id])})",
+                    )
                 )
             centre_ids.setdefault(c.id, (*base, "shared_centres", ci))
             check_prov((*base, "shared_centres", ci), c.provenance)
         for ei, e in enumerate(a.expert_clinics):
             if e.id in clinic_ids:
                 problems.append(
-                    Problem((*base, "expert_clinics", ei, "id"), f"duplicate expert clinic id {e.id!r} (also at {_fmt(clinic_ids[e.id])})")
+                    Problem(
+                        (*base, "expert_clinics", ei, "id"),
+                        f"duplicate expert clinic id {e.id!r} (also at {_fmt(clinic_ids[e.id])})",
+                    )
                 )
             clinic_ids.setdefault(e.id, (*base, "expert_clinics", ei))
             check_prov((*base, "expert_clinics", ei), e.provenance)
-        local_subjects = members | {c.id for c in a.shared_centres} | {e.id for e in a.expert_clinics} | {a.id}
+        local_subjects = (
+            members | {c.id for c in a.shared_centres} | {e.id for e in a.expert_clinics} | {a.id}
+        )
         for fi, f in enumerate(a.declared):
             _check_figure(problems, (*base, "declared", fi), f, local_subjects)
             check_prov((*base, "declared", fi), f.provenance)
     for gi, g in enumerate(reg.agreements):
         base = ("agreements", gi)
-        members = members_by_alliance.get(g.alliance)
-        if members is None:
+        party_scope = members_by_alliance.get(g.alliance)
+        if party_scope is None:
             problems.append(Problem((*base, "alliance"), f"unknown alliance {g.alliance!r}"))
         for pi, p in enumerate(g.parties):
             if p not in inst:
                 problems.append(Problem((*base, "parties", pi), f"unknown institution {p!r}"))
-            if members is not None and p not in members:
+            if party_scope is not None and p not in party_scope:
                 problems.append(
-                    Problem((*base, "parties", pi), f"party {p!r} is not a member of alliance {g.alliance!r}")
+                    Problem(
+                        (*base, "parties", pi),
+                        f"party {p!r} is not a member of alliance {g.alliance!r}",
+                    )
                 )
         check_prov(base, g.provenance)
     return problems
 
 
 def _check_figure(
-    problems: list[Problem], path: tuple[Any, ...], fig: DeclaredFigure, subjects: frozenset[str] | set[str]
+    problems: list[Problem],
+    path: tuple[Any, ...],
+    fig: DeclaredFigure,
+    subjects: frozenset[str] | set[str],
 ) -> None:
     if fig.subject is not None and fig.subject not in subjects:
         problems.append(
-            Problem((*path, "subject"), f"subject {fig.subject!r} is not a member, centre or clinic of this alliance")
+            Problem(
+                (*path, "subject"),
+                f"subject {fig.subject!r} is not a member, centre or clinic of this alliance",
+            )
         )
 
 

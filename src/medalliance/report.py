@@ -31,7 +31,13 @@ from medalliance.checks import COUNTED_METRICS, Finding, check_registry
 from medalliance.registry import Registry
 from medalliance.types import FrozenModel
 
-__all__ = ["AllianceSummary", "FigureComparison", "RegistrySummary", "alliance_summary", "registry_summary"]
+__all__ = [
+    "AllianceSummary",
+    "FigureComparison",
+    "RegistrySummary",
+    "alliance_summary",
+    "registry_summary",
+]
 
 _BED_METRICS = frozenset({"beds", "beds_radiated", "beds_covered"})
 _POPULATION_METRICS = frozenset({"population_covered"})
@@ -100,10 +106,14 @@ def _compare(fig: DeclaredFigure, registry: Registry, alliance_id: str) -> Figur
     members = registry.members_of(alliance_id)
     if fig.metric in _BED_METRICS:
         known = [m.beds for m in members if m.beds is not None]
-        return FigureComparison(figure=fig, computed=sum(known), unknown_members=len(members) - len(known))
+        return FigureComparison(
+            figure=fig, computed=sum(known), unknown_members=len(members) - len(known)
+        )
     if fig.metric in _POPULATION_METRICS:
         pops = [m.population_served for m in members if m.population_served is not None]
-        return FigureComparison(figure=fig, computed=sum(pops), unknown_members=len(members) - len(pops))
+        return FigureComparison(
+            figure=fig, computed=sum(pops), unknown_members=len(members) - len(pops)
+        )
     return FigureComparison(figure=fig, computed=None)
 
 
@@ -169,5 +179,3 @@ def registry_summary(registry: Registry) -> RegistrySummary:
         multi_alliance_institutions=sum(1 for c in membership.values() if c > 1),
         findings=check_registry(registry),
     )
-
-

@@ -63,7 +63,9 @@ def _clean_text(value: str) -> str:
         raise ValueError(msg)
     bad = _CONTROL.search(value)
     if bad is not None:
-        msg = f"contains control character U+{ord(bad.group()):04X}; only tab and newline are allowed"
+        msg = (
+            f"contains control character U+{ord(bad.group()):04X}; only tab and newline are allowed"
+        )
         raise ValueError(msg)
     return value
 

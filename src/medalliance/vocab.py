@@ -73,8 +73,7 @@ class LabelledEnum(str, Enum):
 
 def _kind_name(cls: type[Enum]) -> str:
     name = cls.__name__
-    out = "".join(" " + c.lower() if c.isupper() else c for c in name).strip()
-    return out
+    return "".join(" " + c.lower() if c.isupper() else c for c in name).strip()
 
 
 class Specialty(LabelledEnum):
@@ -123,7 +122,13 @@ class Specialty(LabelledEnum):
     def _labels(cls) -> dict[Any, tuple[str, ...]]:
         s = cls
         return {
-            s.GENERAL_PRACTICE: ("全科", "全科医学", "全科医学科", "general practice", "family medicine"),
+            s.GENERAL_PRACTICE: (
+                "全科",
+                "全科医学",
+                "全科医学科",
+                "general practice",
+                "family medicine",
+            ),
             s.INTERNAL_MEDICINE: ("内科", "internal medicine"),
             s.SURGERY: ("外科", "普外科", "general surgery"),
             s.CARDIOLOGY: ("心内科", "心血管内科", "心血管", "cardiology"),
@@ -133,16 +138,32 @@ class Specialty(LabelledEnum):
             s.NEPHROLOGY: ("肾内科", "肾脏科", "nephrology"),
             s.ENDOCRINOLOGY: ("内分泌科", "妇科内分泌", "endocrinology"),
             s.ONCOLOGY: ("肿瘤", "肿瘤科", "肿瘤学", "oncology", "cancer"),
-            s.GERIATRICS: ("老年病", "老年医学", "老年医学科", "老年病科", "geriatrics", "geriatric medicine"),
+            s.GERIATRICS: (
+                "老年病",
+                "老年医学",
+                "老年医学科",
+                "老年病科",
+                "geriatrics",
+                "geriatric medicine",
+            ),
             s.OBSTETRICS: ("产科", "obstetrics"),
             s.GYNAECOLOGY: ("妇科", "gynaecology", "gynecology"),
             s.OBSTETRICS_GYNAECOLOGY: ("妇产科", "obstetrics and gynaecology", "obgyn"),
             s.MATERNAL_CHILD_HEALTH: (
-                "妇幼", "妇幼保健", "妇幼健康", "maternal and child health", "mch",
+                "妇幼",
+                "妇幼保健",
+                "妇幼健康",
+                "maternal and child health",
+                "mch",
             ),
             s.PAEDIATRICS: ("儿科", "paediatrics", "pediatrics"),
             s.NEONATOLOGY: ("新生儿科", "neonatology"),
-            s.REPRODUCTIVE_MEDICINE: ("生殖医学", "生殖医学中心", "生育技术科", "reproductive medicine"),
+            s.REPRODUCTIVE_MEDICINE: (
+                "生殖医学",
+                "生殖医学中心",
+                "生育技术科",
+                "reproductive medicine",
+            ),
             s.MEDICAL_GENETICS: ("遗传医学", "遗传医学中心", "medical genetics"),
             s.PRENATAL_DIAGNOSIS: ("产前诊断", "产前诊断中心", "prenatal diagnosis"),
             s.CERVICAL_DISEASE: ("宫颈疾病科", "cervical disease"),
@@ -211,7 +232,11 @@ class ServiceKind(LabelledEnum):
             s.ENDOSCOPY: ("内镜", "内窥镜", "胃镜"),
             s.DIALYSIS: ("透析", "血液透析", "haemodialysis", "hemodialysis"),
             s.STERILISATION_SUPPLY: (
-                "消毒供应", "消毒", "sterilization supply", "sterilisation", "sterilization",
+                "消毒供应",
+                "消毒",
+                "sterilization supply",
+                "sterilisation",
+                "sterilization",
             ),
             s.ICU: ("重症监护", "重症监护室", "intensive care"),
             s.SURGERY: ("手术", "外科手术", "operating theatre"),
@@ -241,9 +266,9 @@ class Weekday(LabelledEnum):
     SUN = "sun"
 
     @property
-    def index(self) -> int:
+    def number(self) -> int:
         """0 for Monday … 6 for Sunday (as :meth:`datetime.date.weekday`)."""
-        return _WEEKDAY_ORDER.index(self.value)
+        return _WEEKDAY_ORDER.index(str(self.value))
 
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:

@@ -15,8 +15,9 @@ Examples
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
+from importlib.abc import Traversable
 
 from medalliance.errors import Problem, UnknownIdError
 from medalliance.io import registry_from_yaml
@@ -28,7 +29,7 @@ __all__ = ["DEFAULT", "load", "names", "path"]
 DEFAULT = "county_township"
 
 
-def _data() -> resources.abc.Traversable:
+def _data() -> Traversable:
     return resources.files(__name__).joinpath("data")
 
 
@@ -41,10 +42,12 @@ def names() -> tuple[str, ...]:
     >>> "gangkou" in names()
     True
     """
-    return tuple(sorted(p.name[: -len(".yaml")] for p in _data().iterdir() if p.name.endswith(".yaml")))
+    return tuple(
+        sorted(p.name[: -len(".yaml")] for p in _data().iterdir() if p.name.endswith(".yaml"))
+    )
 
 
-def path(name: str) -> resources.abc.Traversable:
+def path(name: str) -> Traversable:
     """The packaged file of dataset ``name``.
 
     Raises
@@ -58,10 +61,11 @@ def path(name: str) -> resources.abc.Traversable:
     return _data().joinpath(f"{name}.yaml")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> Registry:
-    """Load bundled dataset ``name`` as a validated :class:`Registry` (cached; registries are
-    immutable).
+    """Load bundled dataset ``name`` as a validated :class:`Registry`.
+
+    Results are cached: registries are immutable, so sharing one is safe.
 
     Raises
     ------
@@ -73,10 +77,10 @@ def load(name: str) -> Registry:
     >>> reg = load("shanghai_luwan")
     >>> len(reg.alliance("luwan_ruijin").members)
     7
-    >>> load("atlantis")
+    >>> load("atlantis")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    medalliance.errors.UnknownIdError: unknown example 'atlantis'; available: beijing_pilots_2013, beijing_tongren, benxi_central, county_township, dingzhou, gangkou, qinghai_oncology, shanghai_luwan, xuzhou_mch, zhejiang_geriatric
+    medalliance.errors.UnknownIdError: unknown example 'atlantis'; available: beijing_pilots..., ...
     """
     text = path(name).read_text(encoding="utf-8")
     return registry_from_yaml(text, source=f"medalliance example {name!r}")
