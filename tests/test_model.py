@@ -128,8 +128,8 @@ def test_level_label_sets_tier_and_grade() -> None:
 @pytest.mark.parametrize(
     ("changes", "fragment"),
     [
-        ({"id": "has space"}, "id: String should match pattern"),
-        ({"id": "a:b"}, "id: String should match pattern"),
+        ({"id": "has space"}, "id: invalid id 'has space': use ASCII letters"),
+        ({"id": "a:b"}, "id: invalid id 'a:b'"),
         ({"name": "  "}, "name: must not be empty or only whitespace"),
         ({"name": "某\r医院"}, "name: contains control character U+000D"),
         ({"beds": -5}, "beds: Input should be greater than or equal to 0"),

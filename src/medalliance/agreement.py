@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from medalliance.common import Provenance
 from medalliance.errors import MedAllianceError, Problem
@@ -126,7 +126,7 @@ class CooperationItem(LabelledEnum):
 
 
 #: A :class:`CooperationItem` model field that also accepts labels.
-CooperationItemField = Annotated[CooperationItem, BeforeValidator(CooperationItem.parse)]
+CooperationItemField = CooperationItem
 
 ItemTuple = Annotated[tuple[CooperationItemField, ...], AfterValidator(no_duplicates)]
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from medalliance.agreement import ItemTuple
 from medalliance.common import Provenance, Region
@@ -245,10 +245,10 @@ _CENTRE_SERVICES: dict[CentreKind, tuple[ServiceKind, ...]] = {
     CentreKind.LOGISTICS: (ServiceKind.LOGISTICS,),
 }
 
-RoleField = Annotated[MemberRole, BeforeValidator(MemberRole.parse)]
-FormField = Annotated[AllianceForm, BeforeValidator(AllianceForm.parse)]
-TightnessField = Annotated[Tightness, BeforeValidator(Tightness.parse)]
-CentreKindField = Annotated[CentreKind, BeforeValidator(CentreKind.parse)]
+RoleField = MemberRole
+FormField = AllianceForm
+TightnessField = Tightness
+CentreKindField = CentreKind
 IdTuple = Annotated[tuple[Id, ...], AfterValidator(no_duplicates)]
 
 
@@ -391,9 +391,9 @@ class DeclaredFigure(FrozenModel):
     """What is counted or measured (snake_case)."""
     value: int | float
     """The stated value."""
-    unit: Annotated[FigureUnit, BeforeValidator(FigureUnit.parse)]
+    unit: FigureUnit
     """Unit of the value."""
-    qualifier: Annotated[Qualifier, BeforeValidator(Qualifier.parse)] = Qualifier.EXACT
+    qualifier: Qualifier = Qualifier.EXACT
     """Whether the value is exact, a lower bound, approximate, ..."""
     subject: Id | None = None
     """Id of the institution, shared centre or expert clinic the figure is about."""

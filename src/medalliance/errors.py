@@ -17,7 +17,8 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,14 @@ class MedAllianceError(ValueError):
             if isinstance(inner, MedAllianceError):
                 problems.extend(Problem((*loc, *p.path), p.message) for p in inner.problems)
                 continue
+            special = None
+            if err.get("type") == "enum":
+                special = _label_message(err)
+            elif err.get("type") == "string_pattern_mismatch":
+                special = _pattern_message(err)
+            if special is not None:
+                problems.append(Problem(loc, special))
+                continue
             msg = str(err.get("msg", "invalid"))
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
@@ -140,6 +149,64 @@ class MedAllianceError(ValueError):
                 msg += f" (got {err['input']!r})"
             problems.append(Problem(loc, msg))
         return cls(problems, source=source)
+
+
+#: Pattern (Rust regex syntax, checked in pydantic-core) of non-blank text without control
+#: characters other than tab and newline.
+TEXT_PATTERN = (
+    r"^[^\x00-\x08\x0B-\x1F\x7F\x{FFFE}\x{FFFF}]*"
+    r"[^\s\x00-\x1F\x7F\x{FFFE}\x{FFFF}]"
+    r"[^\x00-\x08\x0B-\x1F\x7F\x{FFFE}\x{FFFF}]*$"
+)
+#: Pattern of an id.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+
+
+def _text_message(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        return "must not be empty or only whitespace"
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        return (
+            f"contains control character U+{ord(bad.group()):04X}; only tab and newline are allowed"
+        )
+    return "must be non-blank text without control characters"  # pragma: no cover
+
+
+def _pattern_message(err: Mapping[str, Any]) -> str | None:
+    pattern = (err.get("ctx") or {}).get("pattern")
+    if pattern == TEXT_PATTERN:
+        return _text_message(err.get("input"))
+    if pattern == ID_PATTERN:
+        return (
+            f"invalid id {err.get('input')!r}: use ASCII letters, digits, '_', '.' and '-', "
+            "starting with a letter or digit, at most 128 characters"
+        )
+    return None
+
+
+_LABEL_ENUMS: dict[frozenset[str], Any] = {}
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def register_label_enum(cls: Any) -> None:
+    """Register an enum whose pydantic "enum" errors should list its accepted labels."""
+    _LABEL_ENUMS[frozenset(str(m.value) for m in cls)] = cls
+
+
+def _label_message(err: Mapping[str, Any]) -> str | None:
+    expected = (err.get("ctx") or {}).get("expected")
+    if not isinstance(expected, str):
+        return None
+    cls = _LABEL_ENUMS.get(frozenset(_QUOTED.findall(expected)))
+    if cls is None:
+        return None
+    try:
+        cls.table().parse(err.get("input"))
+    except MedAllianceError as exc:
+        return exc.problems[0].message
+    return None
 
 
 class LabelError(MedAllianceError):

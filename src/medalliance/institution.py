@@ -102,6 +102,16 @@ class Tier(LabelledEnum):
     __hash__ = LabelledEnum.__hash__
 
     @classmethod
+    def _missing_(cls, value: object) -> Tier | None:
+        """Also accept a grade-less level label such as ``二级医院``."""
+        found = super()._missing_(value)
+        if found is None and isinstance(value, str):
+            level = _LEVELS.get(normalize_label(value))
+            if level is not None and level[1] is None:
+                found = level[0]
+        return found
+
+    @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:
         return {
             cls.VILLAGE: ("村级", "村", "村卫生室级", "level 0", "grassroots village"),
@@ -371,29 +381,22 @@ def parse_level(label: str) -> tuple[Tier, Grade | None]:
     return found
 
 
-def _parse_tier(value: object) -> object:
-    if type(value) is Tier:
-        return value
+TierField = Tier
+
+
+def _require_tier(value: object) -> object:
     if value is None:
         msg = (
             "required: state the tier (tertiary/secondary/primary/village, 三级/二级/一级/村级) "
             "or a level such as 三级甲等; only grassroots kinds imply their tier"
         )
         raise ValueError(msg)
-    if isinstance(value, str):
-        member = Tier.table().lookup(value)
-        if member is not None:
-            return member
-        found = _LEVELS.get(normalize_label(value))
-        if found is not None and found[1] is None:
-            return found[0]
-    return Tier.parse(value)
+    return value
 
 
-TierField = Annotated[Tier, BeforeValidator(_parse_tier)]
-GradeField = Annotated[Grade, BeforeValidator(Grade.parse)]
-KindField = Annotated[InstitutionKind, BeforeValidator(InstitutionKind.parse)]
-OwnershipField = Annotated[Ownership, BeforeValidator(Ownership.parse)]
+GradeField = Grade
+KindField = InstitutionKind
+OwnershipField = Ownership
 
 
 class Institution(FrozenModel):
@@ -425,7 +428,9 @@ class Institution(FrozenModel):
     """Other names: short names, former names, traditional-character spellings."""
     kind: KindField
     """What the institution is."""
-    tier: TierField = Field(default=None, validate_default=True)
+    tier: Annotated[TierField, BeforeValidator(_require_tier)] = Field(
+        default=None, validate_default=True
+    )
     """Level in the hierarchy; implied for grassroots kinds when omitted, required otherwise."""
     grade: GradeField | None = None
     """Grade within the level (甲/乙/丙/特等), when known."""

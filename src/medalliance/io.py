@@ -40,6 +40,7 @@ import yaml
 
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.registry import Registry
+from medalliance.types import paused_gc
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -153,12 +154,12 @@ def registry_to_json(registry: Registry, *, indent: int | None = 2) -> str:
 
 
 def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            msg = f"duplicate key {k!r}"
-            raise _DuplicateKeyError(msg)
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        dupes = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+        msg = f"duplicate key {dupes[0]!r}"
+        raise _DuplicateKeyError(msg)
     return out
 
 
@@ -181,14 +182,15 @@ def registry_from_json(text: str, *, source: str | None = None) -> Registry:
     ...
     medalliance.errors.SchemaError: malformed JSON at line 1, column 19: Expecting value
     """
-    try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_pairs)
-    except json.JSONDecodeError as exc:
-        msg = f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        raise SchemaError([Problem((), msg)], source=source) from None
-    except _DuplicateKeyError as exc:
-        raise SchemaError([Problem((), f"{exc} in a JSON object")], source=source) from None
-    return registry_from_dict(data, source=source)
+    with paused_gc():
+        try:
+            data = json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+        except json.JSONDecodeError as exc:
+            msg = f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            raise SchemaError([Problem((), msg)], source=source) from None
+        except _DuplicateKeyError as exc:
+            raise SchemaError([Problem((), f"{exc} in a JSON object")], source=source) from None
+        return registry_from_dict(data, source=source)
 
 
 def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) -> None:
@@ -285,7 +287,8 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
     medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: could not ...
     """
     try:
-        data = yaml.load(text, Loader=_StrictSafeLoader)
+        with paused_gc():
+            data = yaml.load(text, Loader=_StrictSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -455,4 +458,18 @@ def json_schema() -> dict[str, Any]:
     schema["properties"] = props
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "medalliance registry"
-    return schema
+    return _ecma_patterns(schema)  # type: ignore[no-any-return]
+
+
+def _ecma_patterns(node: Any) -> Any:
+    """Rewrite the Rust-regex escapes pydantic-core checks (x{FFFE}) in ECMA-262 form."""
+    if isinstance(node, dict):
+        return {
+            k: (v.replace("\\x{FFFE}", "\\uFFFE").replace("\\x{FFFF}", "\\uFFFF"))
+            if k == "pattern" and isinstance(v, str)
+            else _ecma_patterns(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_ecma_patterns(v) for v in node]
+    return node

@@ -35,7 +35,7 @@ from medalliance.alliance import Alliance, DeclaredFigure
 from medalliance.common import Provenance
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.institution import Institution
-from medalliance.types import FrozenModel, Id, IsoDate, NonEmptyText
+from medalliance.types import FrozenModel, Id, IsoDate, NonEmptyText, paused_gc
 
 __all__ = ["Registry", "Source"]
 
@@ -113,6 +113,39 @@ class Registry(FrozenModel):
     """Every alliance, sorted by id."""
     agreements: tuple[Agreement, ...] = ()
     """Every agreement, sorted by id."""
+
+    def __init__(self, /, **data: Any) -> None:
+        with paused_gc():
+            super().__init__(**data)
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Registry:
+        """Validate plain data (or a registry) into a :class:`Registry`.
+
+        Raises
+        ------
+        MedAllianceError
+            Listing every invalid record and broken reference, with paths.
+        """
+        with paused_gc():
+            return super().model_validate(obj, **kwargs)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Registry:
+        """Validate a JSON document into a :class:`Registry`.
+
+        Duplicate keys are not detected here; :func:`medalliance.io.registry_from_json`
+        detects them.
+
+        Raises
+        ------
+        MedAllianceError
+            Listing every invalid record and broken reference, with paths.
+        """
+        with paused_gc():
+            return super().model_validate_json(json_data, **kwargs)
 
     @model_validator(mode="after")
     def _check_references(self) -> Registry:

@@ -20,11 +20,12 @@ medalliance.errors.MedAllianceError: 1 problem:
 from __future__ import annotations
 
 import datetime as _dt
-import re
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -34,7 +35,7 @@ from pydantic import (
 )
 from typing_extensions import Self
 
-from medalliance.errors import MedAllianceError
+from medalliance.errors import ID_PATTERN, TEXT_PATTERN, MedAllianceError
 
 __all__ = [
     "FrozenModel",
@@ -46,33 +47,17 @@ __all__ = [
     "NonNegInt",
     "PositiveInt",
     "no_duplicates",
+    "paused_gc",
 ]
 
 #: Identifier of an institution, alliance, agreement, centre, clinic or source: ASCII letters,
 #: digits, ``_``, ``.`` and ``-``, starting with a letter or digit, at most 128 characters.
 #: ``:`` is reserved as the separator of graph edge keys.
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")]
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
-
-
-def _clean_text(value: str) -> str:
-    """Reject empty or blank text and control characters (tab and newline are allowed)."""
-    if not value.strip():
-        msg = "must not be empty or only whitespace"
-        raise ValueError(msg)
-    bad = _CONTROL.search(value)
-    if bad is not None:
-        msg = (
-            f"contains control character U+{ord(bad.group()):04X}; only tab and newline are allowed"
-        )
-        raise ValueError(msg)
-    return value
-
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 #: Text that is not empty or blank and holds no control characters other than tab and newline
 #: (they cannot be stored losslessly in XML, GraphML or FHIR).
-NonEmptyText = Annotated[str, AfterValidator(_clean_text)]
+NonEmptyText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 
 #: A count: an integer >= 0. Floats, strings and booleans are rejected, not coerced.
 NonNegInt = Annotated[int, Field(ge=0, strict=True)]
@@ -107,6 +92,30 @@ def _iso_date(value: object) -> object:
 IsoDate = Annotated[_dt.date, BeforeValidator(_iso_date)]
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects at once.
+
+    Validating a national registry creates millions of small objects that contain no
+    reference cycles; without the pause, CPython's collector re-scans them again and again
+    and loading takes twice as long. Reference counting still frees memory as usual.
+
+    Examples
+    --------
+    >>> import gc
+    >>> with paused_gc():
+    ...     gc.isenabled()
+    False
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class FrozenModel(BaseModel):
     """Base of every medalliance model: frozen, closed, clear errors.
 
@@ -128,6 +137,10 @@ class FrozenModel(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise MedAllianceError.from_validation_error(exc) from None
+
+    # Tell pydantic this __init__ only wraps errors: nested models are then validated in
+    # pydantic-core directly instead of through a Python __init__ call each (3x faster).
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @classmethod
     def model_validate(

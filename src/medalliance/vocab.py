@@ -18,11 +18,11 @@ Examples
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator
 from typing_extensions import Self
 
+from medalliance.errors import register_label_enum
 from medalliance.labels import LabelTable
 
 __all__ = [
@@ -45,6 +45,17 @@ class LabelledEnum(str, Enum):
     def _labels(cls) -> dict[Any, tuple[str, ...]]:  # pragma: no cover - overridden
         return {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_label_enum(cls)
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        """Let ``cls(label)`` and pydantic accept any label; canonical values never get here."""
+        if isinstance(value, str):
+            return cls.table().lookup(value)
+        return None
+
     @classmethod
     def table(cls) -> LabelTable[Self]:
         """The label table of this enum (built once)."""
@@ -63,8 +74,8 @@ class LabelledEnum(str, Enum):
         LabelError
             For an unknown label; the message lists the accepted ones.
         """
-        if isinstance(label, cls):
-            return label
+        if type(label) is cls:
+            return label  # type: ignore[return-value]
         return cls.table().parse(label)
 
     def __str__(self) -> str:
@@ -286,8 +297,8 @@ _WEEKDAY_ORDER = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 #: A :class:`Specialty` model field that also accepts labels.
-SpecialtyField = Annotated[Specialty, BeforeValidator(Specialty.parse)]
+SpecialtyField = Specialty
 #: A :class:`ServiceKind` model field that also accepts labels.
-ServiceKindField = Annotated[ServiceKind, BeforeValidator(ServiceKind.parse)]
+ServiceKindField = ServiceKind
 #: A :class:`Weekday` model field that also accepts labels.
-WeekdayField = Annotated[Weekday, BeforeValidator(Weekday.parse)]
+WeekdayField = Weekday
