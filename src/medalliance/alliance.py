@@ -42,6 +42,7 @@ from medalliance.types import (
 )
 from medalliance.vocab import (
     LabelledEnum,
+    RankedEnum,
     ServiceKind,
     ServiceKindField,
     SpecialtyField,
@@ -107,43 +108,13 @@ class AllianceForm(LabelledEnum):
         }
 
 
-_TIGHT_RANK = {"loose": 0, "semi_tight": 1, "tight": 2, "merged": 3}
-
-
-class Tightness(LabelledEnum):
+class Tightness(RankedEnum):
     """How integrated an alliance is; ordered ``loose < semi_tight < tight < merged``."""
 
     LOOSE = "loose"
     SEMI_TIGHT = "semi_tight"
     TIGHT = "tight"
     MERGED = "merged"
-
-    @property
-    def rank(self) -> int:
-        """0 (loose) … 3 (merged)."""
-        return _TIGHT_RANK[self.value]
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Tightness):
-            return NotImplemented
-        return self.rank < other.rank
-
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, Tightness):
-            return NotImplemented
-        return self.rank <= other.rank
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Tightness):
-            return NotImplemented
-        return self.rank > other.rank
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Tightness):
-            return NotImplemented
-        return self.rank >= other.rank
-
-    __hash__ = LabelledEnum.__hash__
 
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:

@@ -39,7 +39,7 @@ from medalliance.types import (
     NonNegInt,
     no_duplicates,
 )
-from medalliance.vocab import LabelledEnum, ServiceKindField, SpecialtyField
+from medalliance.vocab import LabelledEnum, RankedEnum, ServiceKindField, SpecialtyField
 
 __all__ = [
     "Grade",
@@ -50,10 +50,8 @@ __all__ = [
     "parse_level",
 ]
 
-_TIER_RANK = {"village": 0, "primary": 1, "secondary": 2, "tertiary": 3}
 
-
-class Tier(LabelledEnum):
+class Tier(RankedEnum):
     """Level of an institution in the referral hierarchy, ordered by :attr:`rank`.
 
     ``village`` (村级: village clinics, community health service stations) < ``primary``
@@ -68,38 +66,11 @@ class Tier(LabelledEnum):
     TERTIARY = "tertiary"
 
     @property
-    def rank(self) -> int:
-        """0 (village) … 3 (tertiary)."""
-        return _TIER_RANK[self.value]
-
-    @property
     def label_zh(self) -> str:
         """Chinese name of the level."""
         return {"village": "村级", "primary": "一级", "secondary": "二级", "tertiary": "三级"}[
-            self.value
+            str(self.value)
         ]
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Tier):
-            return NotImplemented
-        return self.rank < other.rank
-
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, Tier):
-            return NotImplemented
-        return self.rank <= other.rank
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Tier):
-            return NotImplemented
-        return self.rank > other.rank
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Tier):
-            return NotImplemented
-        return self.rank >= other.rank
-
-    __hash__ = LabelledEnum.__hash__
 
     @classmethod
     def _missing_(cls, value: object) -> Tier | None:

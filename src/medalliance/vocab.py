@@ -27,6 +27,7 @@ from medalliance.labels import LabelTable
 
 __all__ = [
     "LabelledEnum",
+    "RankedEnum",
     "ServiceKind",
     "ServiceKindField",
     "Specialty",
@@ -75,11 +76,53 @@ class LabelledEnum(str, Enum):
             For an unknown label; the message lists the accepted ones.
         """
         if type(label) is cls:
-            return label  # type: ignore[return-value]
+            return label
         return cls.table().parse(label)
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+class RankedEnum(LabelledEnum):
+    """A labelled enum whose members are ordered by definition order (:attr:`rank`)."""
+
+    @property
+    def rank(self) -> int:
+        """Position in definition order, from 0."""
+        return _ranks(type(self))[self.value]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, RankedEnum) or type(other) is not type(self):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, RankedEnum) or type(other) is not type(self):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, RankedEnum) or type(other) is not type(self):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, RankedEnum) or type(other) is not type(self):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    __hash__ = LabelledEnum.__hash__
+
+
+_RANKS: dict[type[Enum], dict[str, int]] = {}
+
+
+def _ranks(cls: type[Enum]) -> dict[str, int]:
+    ranks = _RANKS.get(cls)
+    if ranks is None:
+        ranks = {m.value: i for i, m in enumerate(cls)}
+        _RANKS[cls] = ranks
+    return ranks
 
 
 def _kind_name(cls: type[Enum]) -> str:
