@@ -60,6 +60,7 @@ from typing import Any
 import networkx as nx
 
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.institution import Institution, InstitutionKind, Tier
 from medalliance.registry import Registry
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "from_graph",
     "graph_for_graphml",
     "graph_from_graphml",
+    "node_attributes",
     "to_graph",
     "validate_graph",
 ]
@@ -115,12 +117,48 @@ def _json_or_none(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
 
 
-def _node_attrs(d: dict[str, Any]) -> dict[str, Any]:
-    region = d.get("region") or {}
-    attrs: dict[str, Any] = {f: d.get(f) for f in _SCALAR_FIELDS}
-    for f in _REGION_FIELDS:
-        attrs[f] = region.get(f)
-    return attrs
+_TIER_RANKS = {t: t.rank for t in Tier}
+_GRASSROOTS_KINDS = frozenset(k for k in InstitutionKind if k.is_grassroots)
+
+
+def node_attributes(inst: Institution) -> dict[str, Any]:
+    """The flat node attributes of one institution (see the contract above).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> attrs = node_attributes(examples.load("beijing_tongren").institution("puren"))
+    >>> attrs["tier"], attrs["tier_rank"], attrs["specialties"]
+    ('secondary', 2, 'ophthalmology otolaryngology')
+    """
+    r = inst.region
+    grade = inst.grade
+    prov = inst.provenance
+    return {
+        "name": inst.name,
+        "name_en": inst.name_en,
+        "kind": inst.kind.value,
+        "tier": inst.tier.value,
+        "grade": None if grade is None else grade.value,
+        "ownership": inst.ownership.value,
+        "lat": inst.lat,
+        "lon": inst.lon,
+        "beds": inst.beds,
+        "population_served": inst.population_served,
+        "province": r.province,
+        "city": r.city,
+        "county": r.county,
+        "township": r.township,
+        "division_code": r.division_code,
+        "tier_rank": _TIER_RANKS[inst.tier],
+        "is_grassroots": inst.kind in _GRASSROOTS_KINDS,
+        "specialties": " ".join([x.value for x in inst.specialties]),
+        "services": " ".join([x.value for x in inst.services]),
+        "aliases": _json_or_none(list(inst.aliases)) if inst.aliases else None,
+        "provenance": None
+        if prov is None
+        else _json_or_none(prov.model_dump(mode="json", exclude_defaults=True)),
+    }
 
 
 def to_graph(registry: Registry) -> nx.MultiDiGraph:
@@ -155,18 +193,7 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
         alliances={},
         agreements={},
     )
-    nodes = []
-    for inst in registry.institutions:
-        d = inst.model_dump(mode="json")
-        attrs = _node_attrs(d)
-        attrs["tier_rank"] = inst.tier.rank
-        attrs["is_grassroots"] = inst.is_grassroots
-        attrs["specialties"] = " ".join(d["specialties"])
-        attrs["services"] = " ".join(d["services"])
-        attrs["aliases"] = _json_or_none(d["aliases"]) if d["aliases"] else None
-        attrs["provenance"] = _json_or_none(d["provenance"])
-        nodes.append((inst.id, attrs))
-    G.add_nodes_from(nodes)
+    G.add_nodes_from((inst.id, node_attributes(inst)) for inst in registry.institutions)
 
     edges: list[tuple[str, str, str, dict[str, Any]]] = []
     for a in registry.alliances:
@@ -467,7 +494,8 @@ def graph_for_graphml(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Inverse of :func:`graph_for_graphml`.
 
-    Decodes the JSON graph attributes and fills absent node attributes with ``None``.
+    Decodes the JSON graph attributes and fills absent optional node and membership-edge
+    attributes with ``None``.
 
     Examples
     --------
@@ -489,5 +517,10 @@ def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
         attrs.setdefault("specialties", "")
         attrs.setdefault("services", "")
         G.add_node(n, **attrs)
-    G.add_edges_from(H.edges(keys=True, data=True))
+    for u, v, key, d in H.edges(keys=True, data=True):
+        attrs = dict(d)
+        if attrs.get("relation") == "membership":
+            attrs.setdefault("joined", None)
+            attrs.setdefault("provenance", None)
+        G.add_edge(u, v, key=key, **attrs)
     return G
