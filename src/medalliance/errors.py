@@ -109,13 +109,27 @@ class MedAllianceError(ValueError):
         return head + ":\n" + "\n".join(f"  - {p.render()}" for p in self.problems)
 
     def with_prefix(self, prefix: Sequence[PathItem]) -> MedAllianceError:
-        """Return the same error with every path prefixed by ``prefix``."""
+        """Return the same error with every path prefixed by ``prefix``.
+
+        Examples
+        --------
+        >>> err = MedAllianceError([Problem(("beds",), "must be >= 0")])
+        >>> err.with_prefix(("institutions", 2)).problems[0].render()
+        'institutions[2].beds: must be >= 0'
+        """
         return type(self)(
             [Problem((*prefix, *p.path), p.message) for p in self.problems], source=self.source
         )
 
     def with_source(self, source: str) -> MedAllianceError:
-        """Return the same error naming the input it came from."""
+        """Return the same error naming the input it came from.
+
+        Examples
+        --------
+        >>> print(MedAllianceError([Problem(("x",), "bad")]).with_source("a.yaml"))
+        1 problem in a.yaml:
+          - x: bad
+        """
         return type(self)(self.problems, source=source)
 
     @classmethod
@@ -123,7 +137,20 @@ class MedAllianceError(ValueError):
         """Convert a pydantic ``ValidationError`` into a MedAllianceError.
 
         Errors raised as a MedAllianceError inside validators are expanded into their own
-        problems, prefixed by the location pydantic reports for them.
+        problems, prefixed by the location pydantic reports for them; enum and pattern errors
+        get messages that list accepted labels or explain the rule.
+
+        Examples
+        --------
+        >>> from pydantic import BaseModel, ValidationError
+        >>> class Ward(BaseModel):
+        ...     beds: int
+        >>> try:
+        ...     Ward(beds="many")
+        ... except ValidationError as exc:
+        ...     print(MedAllianceError.from_validation_error(exc))  # doctest: +ELLIPSIS
+        1 problem:
+          - beds: Input should be a valid integer, ... (got 'many')
         """
         problems: list[Problem] = []
         for err in exc.errors(include_url=False):
@@ -191,7 +218,16 @@ _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
 
 def register_label_enum(cls: Any) -> None:
-    """Register an enum whose pydantic "enum" errors should list its accepted labels."""
+    """Register an enum whose pydantic "enum" errors should list its accepted labels.
+
+    :class:`~medalliance.vocab.LabelledEnum` subclasses register themselves.
+
+    Examples
+    --------
+    >>> from medalliance import Tier
+    >>> frozenset(t.value for t in Tier) in _LABEL_ENUMS
+    True
+    """
     _LABEL_ENUMS[frozenset(str(m.value) for m in cls)] = cls
 
 

@@ -194,7 +194,19 @@ def registry_from_json(text: str, *, source: str | None = None) -> Registry:
 
 
 def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) -> None:
-    """Write ``registry`` to ``path`` as canonical UTF-8 JSON."""
+    """Write ``registry`` to ``path`` as canonical UTF-8 JSON.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from medalliance import examples
+    >>> reg = examples.load("beijing_tongren")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "r.json"
+    ...     write_json(reg, p)
+    ...     read_json(p) == reg
+    True
+    """
     Path(path).write_text(registry_to_json(registry, indent=indent), encoding="utf-8")
 
 
@@ -300,18 +312,41 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
 
 
 def write_yaml(registry: Registry, path: PathLike) -> None:
-    """Write ``registry`` to ``path`` as canonical UTF-8 YAML."""
+    """Write ``registry`` to ``path`` as canonical UTF-8 YAML.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from medalliance import examples
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "r.yaml"
+    ...     write_yaml(examples.load("beijing_tongren"), p)
+    ...     p.read_text(encoding="utf-8").startswith("schema_version: 1")
+    True
+    """
     Path(path).write_text(registry_to_yaml(registry), encoding="utf-8")
 
 
 def read_yaml(path: PathLike) -> Registry:
-    """Read a registry from a UTF-8 YAML file (safe loading only).
+    r"""Read a registry from a UTF-8 YAML file (safe loading only).
 
     Raises
     ------
     MedAllianceError
         For a missing file, bytes that are not UTF-8, malformed or unsafe YAML, or invalid
         content; every message names the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "bad.yaml"
+    ...     _ = p.write_text("institutions:\n  - {id: x, name: 某院, kind: 村卫生室, beds: -1}\n")
+    ...     read_yaml(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: 1 problem in .../bad.yaml:
+      - institutions[0].beds: Input should be greater than or equal to 0 (got -1)
     """
     return registry_from_yaml(_read_text(path), source=str(path))
 
@@ -401,6 +436,17 @@ def write_graphml(registry: Registry, path: PathLike) -> None:
 
     Graph-level structured metadata (alliance and agreement headers) is stored as JSON
     text; absent values are omitted. :func:`read_graphml` restores the identical registry.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from medalliance import examples
+    >>> reg = examples.load("beijing_tongren")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "r.graphml"
+    ...     write_graphml(reg, p)
+    ...     read_graphml(p) == reg
+    True
     """
     import networkx as nx
 
@@ -416,6 +462,14 @@ def read_graphml(path: PathLike) -> Registry:
     ------
     MedAllianceError
         For unreadable GraphML or a graph that breaks the graph contract.
+
+    Examples
+    --------
+    >>> read_graphml("missing.graphml")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 1 problem in missing.graphml:
+      - <root>: file not found
     """
     import xml.etree.ElementTree as ET
 

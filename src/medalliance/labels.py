@@ -195,7 +195,14 @@ class LabelTable(Generic[E]):
 
     @property
     def accepted(self) -> tuple[str, ...]:
-        """Every accepted spelling, as written in the table."""
+        """Every accepted spelling, as written in the table.
+
+        Examples
+        --------
+        >>> from medalliance import Tier
+        >>> "三级" in Tier.table().accepted
+        True
+        """
         return tuple(self._display)
 
     def parse(self, label: object) -> E:
@@ -206,6 +213,12 @@ class LabelTable(Generic[E]):
         LabelError
             If the label is not a string or is not recognised; the message lists the
             accepted labels.
+
+        Examples
+        --------
+        >>> from medalliance import MemberRole
+        >>> MemberRole.table().parse("龍頭")
+        <MemberRole.LEAD: 'lead'>
         """
         if isinstance(label, str):
             member = self._values.get(label)
@@ -218,7 +231,14 @@ class LabelTable(Generic[E]):
         raise LabelError([Problem((), f"unknown {self.kind} {label!r}; accepted: {accepted}")])
 
     def lookup(self, label: str) -> E | None:
-        """Return the member a label names, or ``None`` when it is not recognised."""
+        """Return the member a label names, or ``None`` when it is not recognised.
+
+        Examples
+        --------
+        >>> from medalliance import MemberRole
+        >>> MemberRole.table().lookup("枢纽"), MemberRole.table().lookup("boss")
+        (<MemberRole.HUB: 'hub'>, None)
+        """
         member = self._values.get(label)
         if member is None:
             member = self._by_key.get(normalize_label(label))

@@ -128,6 +128,12 @@ class Registry(FrozenModel):
         ------
         MedAllianceError
             Listing every invalid record and broken reference, with paths.
+
+        Examples
+        --------
+        >>> Registry.model_validate({"institutions": [{"id": "v", "name": "某村卫生室",
+        ...                                            "kind": "村卫生室"}]})
+        Registry(institutions=1, alliances=0, agreements=0)
         """
         with paused_gc():
             return super().model_validate(obj, **kwargs)
@@ -143,6 +149,11 @@ class Registry(FrozenModel):
         ------
         MedAllianceError
             Listing every invalid record and broken reference, with paths.
+
+        Examples
+        --------
+        >>> Registry.model_validate_json('{"institutions": []}')
+        Registry(institutions=0, alliances=0, agreements=0)
         """
         with paused_gc():
             return super().model_validate_json(json_data, **kwargs)
@@ -226,6 +237,12 @@ class Registry(FrozenModel):
         ------
         UnknownIdError
             If there is none.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> examples.load("beijing_tongren").agreement("tongren_agreement").parties[0]
+        'tongren'
         """
         found = self._agreement_index.get(id)
         if found is None:
@@ -233,7 +250,14 @@ class Registry(FrozenModel):
         return found
 
     def has_institution(self, id: str) -> bool:
-        """Whether an institution with ``id`` exists."""
+        """Whether an institution with ``id`` exists.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> examples.load("beijing_tongren").has_institution("puren")
+        True
+        """
         return id in self._institution_index
 
     def alliances_of(self, institution: str) -> tuple[Alliance, ...]:
@@ -243,6 +267,12 @@ class Registry(FrozenModel):
         ------
         UnknownIdError
             If the institution does not exist.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> [a.id for a in examples.load("beijing_tongren").alliances_of("puren")]
+        ['tongren_alliance']
         """
         self.institution(institution)
         return tuple(
@@ -256,6 +286,12 @@ class Registry(FrozenModel):
         ------
         UnknownIdError
             If the alliance does not exist.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> [g.id for g in examples.load("beijing_tongren").agreements_of("tongren_alliance")]
+        ['tongren_agreement']
         """
         self.alliance(alliance)
         return tuple(g for g in self.agreements if g.alliance == alliance)
@@ -278,6 +314,14 @@ class Registry(FrozenModel):
         ------
         UnknownIdError
             If an alliance id does not exist.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("dingzhou")
+        >>> sub = reg.subset([reg.alliances[0].id])
+        >>> len(sub.alliances), len(sub.institutions) < len(reg.institutions)
+        (1, True)
         """
         keep = [self.alliance(a) for a in alliances]
         ids = {a.id for a in keep}

@@ -154,7 +154,14 @@ class FrozenModel(BaseModel):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """Validate ``obj``; raise MedAllianceError listing every problem."""
+        """Validate ``obj``; raise MedAllianceError listing every problem.
+
+        Examples
+        --------
+        >>> from medalliance import Region
+        >>> Region.model_validate({"province": "浙江省"}).province
+        '浙江省'
+        """
         try:
             return super().model_validate(
                 obj,
@@ -179,7 +186,17 @@ class FrozenModel(BaseModel):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """Validate a JSON document; raise MedAllianceError listing every problem."""
+        """Validate a JSON document; raise MedAllianceError listing every problem.
+
+        Examples
+        --------
+        >>> from medalliance import Region
+        >>> Region.model_validate_json('{"division_code": "12"}')
+        Traceback (most recent call last):
+        ...
+        medalliance.errors.MedAllianceError: 1 problem:
+          - division_code: String should match pattern '^[0-9]{6}$' (got '12')
+        """
         try:
             return super().model_validate_json(
                 json_data,

@@ -59,7 +59,13 @@ class LabelledEnum(str, Enum):
 
     @classmethod
     def table(cls) -> LabelTable[Self]:
-        """The label table of this enum (built once)."""
+        """The label table of this enum (built once).
+
+        Examples
+        --------
+        >>> Weekday.table().parse("禮拜五")
+        <Weekday.FRI: 'fri'>
+        """
         table = _TABLES.get(cls)
         if table is None:
             table = LabelTable(_kind_name(cls), {m: cls._labels().get(m, ()) for m in cls})
@@ -74,6 +80,11 @@ class LabelledEnum(str, Enum):
         ------
         LabelError
             For an unknown label; the message lists the accepted ones.
+
+        Examples
+        --------
+        >>> Specialty.parse("神經內科")
+        <Specialty.NEUROLOGY: 'neurology'>
         """
         if type(label) is cls:
             return label

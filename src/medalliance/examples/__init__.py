@@ -54,6 +54,11 @@ def path(name: str) -> Traversable:
     ------
     UnknownIdError
         If there is no such dataset; the message lists the available ones.
+
+    Examples
+    --------
+    >>> path("gangkou").name
+    'gangkou.yaml'
     """
     if name not in names():
         msg = f"unknown example {name!r}; available: {', '.join(names())}"
