@@ -129,6 +129,18 @@ def test_bad_files_raise_clear_errors(
     assert name in message
 
 
+def test_yaml_merge_keys_may_be_overridden_but_not_repeated() -> None:
+    text = (
+        "institutions:\n"
+        "  - &base {id: a, name: 甲村卫生室, kind: 村卫生室}\n"
+        "  - {<<: *base, id: b, name: 乙村卫生室}\n"
+    )
+    reg = registry_from_yaml(text)
+    assert [(i.id, i.name) for i in reg.institutions] == [("a", "甲村卫生室"), ("b", "乙村卫生室")]
+    with pytest.raises(SchemaError, match="duplicate key 'id'"):
+        registry_from_yaml(text.replace("id: b,", "id: b, id: c,"))
+
+
 def test_bom_is_accepted() -> None:
     assert decode_utf8("\ufefftitle: x".encode()) == "title: x"
 

@@ -140,7 +140,7 @@ def node_attributes(inst: Institution) -> dict[str, Any]:
         "kind": inst.kind.value,
         "tier": inst.tier.value,
         "grade": None if grade is None else grade.value,
-        "ownership": inst.ownership.value,
+        "ownership": None if inst.ownership is None else inst.ownership.value,
         "lat": inst.lat,
         "lon": inst.lon,
         "beds": inst.beds,

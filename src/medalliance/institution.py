@@ -405,8 +405,8 @@ class Institution(FrozenModel):
     """Level in the hierarchy; implied for grassroots kinds when omitted, required otherwise."""
     grade: GradeField | None = None
     """Grade within the level (甲/乙/丙/特等), when known."""
-    ownership: OwnershipField = Ownership.PUBLIC
-    """Public (default) or private."""
+    ownership: OwnershipField | None = None
+    """Public or private; ``None`` when the source does not say."""
     region: Region = Region()
     """Administrative location."""
     lat: Latitude | None = None

@@ -240,15 +240,23 @@ class _StrictSafeLoader(yaml.SafeLoader):
 def _construct_mapping(
     loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False
 ) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
+    """Construct a mapping; a key written twice is an error (``<<`` merges may be overridden)."""
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
         key = loader.construct_object(key_node, deep=deep)
-        if key in out:
+        if key in seen:
             mark = key_node.start_mark
             msg = f"duplicate key {key!r} at line {mark.line + 1}, column {mark.column + 1}"
             raise yaml.constructor.ConstructorError(None, None, msg, mark)
-        out[key] = loader.construct_object(value_node, deep=deep)
+        seen.add(key)
+    loader.flatten_mapping(node)
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:  # merged keys first, explicit keys override them
+        out[loader.construct_object(key_node, deep=deep)] = loader.construct_object(
+            value_node, deep=deep
+        )
     return out
 
 
