@@ -47,7 +47,7 @@ Examples
 >>> G.graph["schema_version"]
 1
 >>> sorted({d["relation"] for _, _, d in G.edges(data=True)})[:2]
-['green_channel', 'information_sharing']
+['expert_clinics', 'green_channel']
 >>> from_graph(G) == reg
 True
 """
