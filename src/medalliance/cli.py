@@ -73,6 +73,10 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _counts(pairs: Sequence[tuple[str, int]]) -> str:
     return " · ".join(f"{k} {v}" for k, v in pairs) or "-"
 
@@ -81,8 +85,8 @@ def _print_report(reg: Registry, origin: str, alliance_ids: Sequence[str], out: 
     summary = registry_summary(reg)
     print(f"{reg.title or 'Registry'}  ({origin})", file=out)
     print(
-        f"{summary.institutions} institutions · {summary.alliances} alliances · "
-        f"{summary.agreements} agreements · by tier: {_counts(summary.by_tier)}",
+        f"{_n(summary.institutions, 'institution')} · {_n(summary.alliances, 'alliance')} · "
+        f"{_n(summary.agreements, 'agreement')} · by tier: {_counts(summary.by_tier)}",
         file=out,
     )
     if reg.sources:
@@ -263,9 +267,8 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         )
     else:
         print(
-            f"{args.file}: valid ({summary.institutions} institutions, "
-            f"{summary.alliances} alliances, "
-            f"{summary.agreements} agreements)",
+            f"{args.file}: valid ({_n(summary.institutions, 'institution')}, "
+            f"{_n(summary.alliances, 'alliance')}, {_n(summary.agreements, 'agreement')})",
             file=out,
         )
         for f in summary.findings:
