@@ -59,9 +59,12 @@ from typing import Any
 
 import networkx as nx
 
+from medalliance.agreement import Agreement
+from medalliance.alliance import MemberRole
 from medalliance.errors import MedAllianceError, Problem, SchemaError
-from medalliance.institution import Institution, InstitutionKind, Tier
+from medalliance.institution import Grade, Institution, InstitutionKind, Ownership, Tier
 from medalliance.registry import Registry
+from medalliance.types import paused_gc
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -119,6 +122,11 @@ def _json_or_none(value: Any) -> str | None:
 
 _TIER_RANKS = {t: t.rank for t in Tier}
 _GRASSROOTS_KINDS = frozenset(k for k in InstitutionKind if k.is_grassroots)
+# plain-str values of enum members (``member.value`` is a slow descriptor lookup), None -> None
+_VALUE: dict[Any, Any] = {
+    m: str(m.value) for e in (InstitutionKind, Tier, Grade, Ownership, MemberRole) for m in e
+}
+_VALUE[None] = None
 
 
 def node_attributes(inst: Institution) -> dict[str, Any]:
@@ -132,15 +140,14 @@ def node_attributes(inst: Institution) -> dict[str, Any]:
     ('secondary', 2, 'ophthalmology otolaryngology')
     """
     r = inst.region
-    grade = inst.grade
     prov = inst.provenance
     return {
         "name": inst.name,
         "name_en": inst.name_en,
-        "kind": inst.kind.value,
-        "tier": inst.tier.value,
-        "grade": None if grade is None else grade.value,
-        "ownership": None if inst.ownership is None else inst.ownership.value,
+        "kind": _VALUE[inst.kind],
+        "tier": _VALUE[inst.tier],
+        "grade": _VALUE[inst.grade],
+        "ownership": _VALUE[inst.ownership],
         "lat": inst.lat,
         "lon": inst.lon,
         "beds": inst.beds,
@@ -152,13 +159,28 @@ def node_attributes(inst: Institution) -> dict[str, Any]:
         "division_code": r.division_code,
         "tier_rank": _TIER_RANKS[inst.tier],
         "is_grassroots": inst.kind in _GRASSROOTS_KINDS,
-        "specialties": " ".join([x.value for x in inst.specialties]),
-        "services": " ".join([x.value for x in inst.services]),
+        # str-valued enum members join as their values
+        "specialties": " ".join(inst.specialties),
+        "services": " ".join(inst.services),
         "aliases": _json_or_none(list(inst.aliases)) if inst.aliases else None,
         "provenance": None
         if prov is None
         else _json_or_none(prov.model_dump(mode="json", exclude_defaults=True)),
     }
+
+
+def _agreement_header(g: Agreement) -> dict[str, Any]:
+    """Every agreement field except parties and items, as JSON data without default values."""
+    header: dict[str, Any] = {"id": g.id, "alliance": g.alliance}
+    if g.title is not None:
+        header["title"] = g.title
+    for f in ("signed", "valid_from", "valid_until"):
+        d = getattr(g, f)
+        if d is not None:
+            header[f] = d.isoformat()
+    if g.provenance is not None:
+        header["provenance"] = g.provenance.model_dump(mode="json", exclude_defaults=True)
+    return header
 
 
 def to_graph(registry: Registry) -> nx.MultiDiGraph:
@@ -183,6 +205,12 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
     >>> sum(1 for *_, r in G.edges(data="relation") if r == "membership")
     7
     """
+    with paused_gc():
+        return _to_graph(registry)
+
+
+def _to_graph(registry: Registry) -> nx.MultiDiGraph:
+    """Build the graph (the garbage collector is paused by the caller)."""
     G = nx.MultiDiGraph()
     G.graph.update(
         schema_version=SCHEMA_VERSION,
@@ -210,7 +238,7 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
                     {
                         "relation": "membership",
                         "alliance": a.id,
-                        "role": m.role.value,
+                        "role": _VALUE[m.role],
                         "order": order,
                         "joined": m.joined.isoformat() if m.joined else None,
                         "provenance": _json_or_none(
@@ -225,6 +253,7 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
         for c in a.shared_centres:
             served = members if c.serves == "all" else c.serves
             key = f"shared_centre:{c.id}"
+            centre_kind = str(c.kind.value)
             for target in served:
                 if target != c.host:
                     edges.append(
@@ -236,7 +265,7 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
                                 "relation": "shared_centre",
                                 "alliance": a.id,
                                 "centre": c.id,
-                                "centre_kind": c.kind.value,
+                                "centre_kind": centre_kind,
                             },
                         )
                     )
@@ -256,25 +285,22 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
                 )
             )
     for g in registry.agreements:
-        G.graph["agreements"][g.id] = g.model_dump(
-            mode="json", exclude=_AGREEMENT_HEADER_EXCLUDE, exclude_defaults=True
-        )
+        G.graph["agreements"][g.id] = _agreement_header(g)
         first = g.parties[0]
         for item_order, item in enumerate(g.items):
-            key = f"{item.value}:{g.id}"
-            for order, party in enumerate(g.parties):
-                if order == 0 and len(g.parties) > 1:
-                    continue
+            value = str(item.value)
+            key = f"{value}:{g.id}"
+            for order, party in enumerate(g.parties[1:], start=1):
                 edges.append(
                     (
                         first,
                         party,
                         key,
                         {
-                            "relation": item.value,
+                            "relation": value,
                             "alliance": g.alliance,
                             "agreement": g.id,
-                            "item": item.value,
+                            "item": value,
                             "order": order,
                             "item_order": item_order,
                         },
