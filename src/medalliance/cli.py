@@ -122,7 +122,7 @@ def _print_report(reg: Registry, origin: str, alliance_ids: Sequence[str], out: 
         if s.beds_known:
             print(
                 f"  beds of listed members: {s.beds_known} "
-                f"({s.beds_unknown_members} members without a count)",
+                f"({_n(s.beds_unknown_members, 'member')} without a count)",
                 file=out,
             )
         print(file=out)

@@ -172,7 +172,7 @@ class MedAllianceError(ValueError):
                 msg = msg[len("Value error, ") :]
             if err.get("type") in {"missing", "extra_forbidden"}:
                 pass
-            elif "input" in err and not isinstance(err["input"], dict | list | tuple):
+            elif err.get("input") is not None and not isinstance(err["input"], dict | list | tuple):
                 msg += f" (got {err['input']!r})"
             problems.append(Problem(loc, msg))
         return cls(problems, source=source)
