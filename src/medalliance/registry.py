@@ -67,12 +67,9 @@ def _sort_by_id(items: tuple[Any, ...]) -> tuple[Any, ...]:
 class Registry(FrozenModel):
     """Institutions, alliances and agreements, validated together.
 
-    Parameters
-    ----------
-    institutions, alliances, agreements, sources : sequence
-        Models or plain dicts; stored as tuples sorted by id.
-    title, description : str, optional
-        What the registry describes.
+    Construct it with keyword arguments ``institutions``, ``alliances``, ``agreements`` and
+    ``sources`` (models or plain dicts; stored as tuples sorted by id) and optionally ``title``
+    and ``description``.
 
     Raises
     ------
