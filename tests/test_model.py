@@ -472,3 +472,22 @@ def test_json_schema_snapshot() -> None:
     """The public file format changes only on purpose: regenerate the snapshot deliberately."""
     current = json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=True)
     assert SNAPSHOT.read_text(encoding="utf-8") == current + "\n"
+
+
+def test_broken_references_reported_even_when_records_are_invalid() -> None:
+    data = _registry_data()
+    data["institutions"][0] = {**data["institutions"][0], "beds": -1}
+    data["alliances"][0] = _alliance(form="火星医联体", lead=["h", "ghost"])
+    data["agreements"][0] = {**data["agreements"][0], "parties": ["h", "nobody"]}
+    with pytest.raises(MedAllianceError) as info:
+        Registry.model_validate(data)
+    rendered = [p.render() for p in info.value.problems]
+    assert (
+        rendered[0] == "institutions[0].beds: Input should be greater than or equal to 0 (got -1)"
+    )
+    assert rendered[1].startswith("alliances[0].form: unknown alliance form '火星医联体'")
+    assert rendered[2:] == [
+        "alliances[0].lead[1]: lead 'ghost' is not a member",
+        "agreements[0].parties[1]: unknown institution 'nobody'",
+        "agreements[0].parties[1]: party 'nobody' is not a member of alliance 'a'",
+    ]

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import ValidationError, model_validator
 
 from medalliance.agreement import Agreement
 from medalliance.alliance import Alliance, DeclaredFigure
@@ -154,6 +154,26 @@ class Registry(FrozenModel):
         """
         with paused_gc():
             return super().model_validate_json(json_data, **kwargs)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _report_everything(cls, data: Any, handler: Any) -> Any:
+        """Report broken references even when some records are invalid.
+
+        The raw input is scanned too, so one error lists every problem instead of revealing
+        them a pass at a time.
+        """
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict):
+                raise
+            first = MedAllianceError.from_validation_error(exc).problems
+            seen = {(p.path, p.message) for p in first}
+            extra = [p for p in _reference_problems(_Raw(data)) if (p.path, p.message) not in seen]
+            if not extra:
+                raise
+            raise MedAllianceError([*first, *extra]) from None
 
     @model_validator(mode="after")
     def _check_references(self) -> Registry:
@@ -361,7 +381,57 @@ def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> No
         seen.add(item.id)
 
 
-def _reference_problems(reg: Registry) -> list[Problem]:
+class _Raw:
+    """Read-only attribute view of raw input data, for the reference scan of invalid input.
+
+    Missing or malformed collections read as empty, unhashable values as their repr, so the
+    scan reports what it can and never fails on data the field validators already rejected.
+    """
+
+    __slots__ = ("_d",)
+    _COLLECTIONS = frozenset(
+        {
+            "institutions",
+            "alliances",
+            "agreements",
+            "sources",
+            "memberships",
+            "shared_centres",
+            "expert_clinics",
+            "declared",
+            "parties",
+            "lead",
+        }
+    )
+
+    def __init__(self, d: Any) -> None:
+        self._d = d
+
+    def __getattr__(self, name: str) -> Any:
+        d = self._d
+        value = d.get(name) if isinstance(d, dict) else getattr(d, name, None)
+        if name in self._COLLECTIONS:
+            if not isinstance(value, list | tuple):
+                return ()
+            return tuple(_Raw(v) if isinstance(v, dict) else _plain(v) for v in value)
+        if name == "members":
+            return tuple(m.institution for m in self.memberships)
+        if name == "provenance":
+            if isinstance(value, dict):
+                return _Raw(value)
+            return value if isinstance(value, Provenance) else None
+        return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
     problems: list[Problem] = []
     _duplicates(problems, "institutions", reg.institutions)
     _duplicates(problems, "alliances", reg.alliances)
@@ -386,6 +456,9 @@ def _reference_problems(reg: Registry) -> list[Problem]:
         base = ("alliances", ai)
         members = frozenset(a.members)
         members_by_alliance.setdefault(a.id, members)
+        for li, lead in enumerate(a.lead):  # (checked by Alliance too; kept for raw input)
+            if lead not in members:
+                problems.append(Problem((*base, "lead", li), f"lead {lead!r} is not a member"))
         for mi, m in enumerate(a.memberships):
             if m.institution not in inst:
                 problems.append(
