@@ -55,11 +55,6 @@ class CooperationItem(LabelledEnum):
     BUNDLED_PAYMENT = "bundled_payment"
     UNIFIED_MANAGEMENT = "unified_management"
 
-    @property
-    def label_zh(self) -> str:
-        """Chinese name of the item."""
-        return self._labels()[self][0]
-
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:
         c = cls

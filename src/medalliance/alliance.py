@@ -72,11 +72,6 @@ class AllianceForm(LabelledEnum):
     SPECIALTY_ALLIANCE = "specialty_alliance"
     TELEMEDICINE_NETWORK = "telemedicine_network"
 
-    @property
-    def label_zh(self) -> str:
-        """Chinese name of the form."""
-        return self._labels()[self][0]
-
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:
         f = cls
@@ -166,11 +161,6 @@ class CentreKind(LabelledEnum):
     def default_services(self) -> tuple[ServiceKind, ...]:
         """Services a centre of this kind provides unless its ``services`` say otherwise."""
         return _CENTRE_SERVICES.get(self, ())
-
-    @property
-    def label_zh(self) -> str:
-        """Chinese name of the centre kind."""
-        return self._labels()[self][0]
 
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:

@@ -65,13 +65,6 @@ class Tier(RankedEnum):
     SECONDARY = "secondary"
     TERTIARY = "tertiary"
 
-    @property
-    def label_zh(self) -> str:
-        """Chinese name of the level."""
-        return {"village": "村级", "primary": "一级", "secondary": "二级", "tertiary": "三级"}[
-            str(self.value)
-        ]
-
     @classmethod
     def _missing_(cls, value: object) -> Tier | None:
         """Also accept a grade-less level label such as ``二级医院``."""
@@ -99,11 +92,6 @@ class Grade(LabelledEnum):
     A = "A"
     B = "B"
     C = "C"
-
-    @property
-    def label_zh(self) -> str:
-        """Chinese name of the grade."""
-        return {"special": "特等", "A": "甲等", "B": "乙等", "C": "丙等"}[self.value]
 
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:
@@ -159,11 +147,6 @@ class InstitutionKind(LabelledEnum):
     def allowed_tiers(self) -> frozenset[Tier]:
         """Tiers an institution of this kind may have."""
         return _ALLOWED_TIERS.get(self, _ALL_TIERS)
-
-    @property
-    def label_zh(self) -> str:
-        """Chinese name of the kind."""
-        return self._labels()[self][0]
 
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:

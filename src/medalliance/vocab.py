@@ -90,6 +90,20 @@ class LabelledEnum(str, Enum):
             return label
         return cls.table().parse(label)
 
+    @property
+    def label_zh(self) -> str:
+        """The Chinese label (the first Chinese one in the label table, else the value).
+
+        Examples
+        --------
+        >>> Specialty.CARDIOLOGY.label_zh
+        '心内科'
+        """
+        for label in type(self)._labels().get(self, ()):
+            if not label.isascii():
+                return label
+        return str(self.value)
+
     def __str__(self) -> str:
         return str(self.value)
 
