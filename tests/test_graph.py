@@ -101,3 +101,19 @@ def test_membership_edges_start_at_the_first_lead() -> None:
     a = reg.alliance("luwan_ruijin")
     for m in a.members:
         assert G.has_edge(a.lead[0], m, key=f"membership:{a.id}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registries())
+def test_direct_fill_equals_public_networkx_construction(reg: Registry) -> None:
+    G = to_graph(reg)
+    H = nx.MultiDiGraph()
+    H.graph.update(G.graph)
+    H.add_nodes_from(G.nodes(data=True))
+    H.add_edges_from(G.edges(keys=True, data=True))
+    assert nx.utils.graphs_equal(G, H)
+    assert list(G.edges(keys=True)) == list(H.edges(keys=True))
+    assert {n: dict(G.pred[n]) for n in G} == {n: dict(H.pred[n]) for n in H}
+    assert G.number_of_edges() == H.number_of_edges()
+    G.add_edge("zz_new", next(iter(G), "zz_new"), key="membership:x")  # still a working graph
+    assert G.has_node("zz_new")

@@ -221,7 +221,7 @@ def _to_graph(registry: Registry) -> nx.MultiDiGraph:
         alliances={},
         agreements={},
     )
-    G.add_nodes_from((inst.id, node_attributes(inst)) for inst in registry.institutions)
+    nodes = [(inst.id, node_attributes(inst)) for inst in registry.institutions]
 
     edges: list[tuple[str, str, str, dict[str, Any]]] = []
     for a in registry.alliances:
@@ -306,8 +306,56 @@ def _to_graph(registry: Registry) -> nx.MultiDiGraph:
                         },
                     )
                 )
-    G.add_edges_from(edges)
+    _fill(G, nodes, edges)
     return G
+
+
+def _fill(
+    G: nx.MultiDiGraph,
+    nodes: list[tuple[str, dict[str, Any]]],
+    edges: list[tuple[str, str, str, dict[str, Any]]],
+) -> None:
+    """Add nodes and edges to the new, empty graph ``G``.
+
+    Writes networkx's documented dict-of-dict-of-dict-of-dict structure directly (each
+    attribute dict becomes the graph's own, not a copy), which is what ``add_nodes_from`` and
+    ``add_edges_from`` build too, without their per-item checks: ids are unique and every edge
+    end is a node, as the registry guarantees. Falls back to the public methods for any graph
+    whose storage is not the plain-dict layout.
+    """
+    plain = (
+        type(G) is nx.MultiDiGraph
+        and not G
+        and all(
+            getattr(G, f, None) is dict
+            for f in (
+                "node_dict_factory",
+                "node_attr_dict_factory",
+                "adjlist_outer_dict_factory",
+                "adjlist_inner_dict_factory",
+                "edge_key_dict_factory",
+            )
+        )
+        and getattr(G, "_succ", None) is getattr(G, "_adj", False)
+    )
+    if not plain:
+        G.add_nodes_from(nodes)
+        G.add_edges_from(edges)
+        return
+    node, succ, pred = G._node, G._succ, G._pred
+    for n, attrs in nodes:
+        node[n] = attrs
+        succ[n] = {}
+        pred[n] = {}
+    for u, v, key, data in edges:
+        keydict = succ[u].get(v)
+        if keydict is None:
+            keydict = succ[u][v] = {}
+            pred[v][u] = keydict
+        keydict[key] = data
+    clear = getattr(nx, "_clear_cache", None)
+    if clear is not None:
+        clear(G)
 
 
 def validate_graph(G: Any) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from medalliance.common import Provenance, Region
 from medalliance.errors import LabelError, MedAllianceError, Problem
@@ -378,7 +378,7 @@ class Institution(FrozenModel):
     """Official name in simplified Chinese."""
     name_en: NonEmptyText | None = None
     """English name, when known."""
-    aliases: Annotated[tuple[NonEmptyText, ...], AfterValidator(no_duplicates)] = ()
+    aliases: tuple[NonEmptyText, ...] = ()
     """Other names: short names, former names, traditional-character spellings."""
     kind: KindField
     """What the institution is."""
@@ -398,9 +398,9 @@ class Institution(FrozenModel):
     """WGS84 longitude in degrees (given together with ``lat``)."""
     beds: NonNegInt | None = None
     """Number of approved inpatient beds, when known."""
-    specialties: Annotated[tuple[SpecialtyField, ...], AfterValidator(no_duplicates)] = ()
+    specialties: tuple[SpecialtyField, ...] = ()
     """Clinical specialties / departments of note."""
-    services: Annotated[tuple[ServiceKindField, ...], AfterValidator(no_duplicates)] = ()
+    services: tuple[ServiceKindField, ...] = ()
     """Services and equipment the institution offers itself."""
     population_served: NonNegInt | None = None
     """Residents in the institution's service area, when known."""
@@ -410,7 +410,7 @@ class Institution(FrozenModel):
     @model_validator(mode="before")
     @classmethod
     def _split_level(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
+        if type(data) is not dict or ("level" not in data and data.get("tier") is not None):
             return data
         if "level" in data:
             data = dict(data)
@@ -474,6 +474,13 @@ class Institution(FrozenModel):
                 problems.append(
                     Problem(("grade",), "grade 'special' (特等) exists only for tertiary")
                 )
+        for name in ("aliases", "specialties", "services"):  # (one check, not three validators)
+            values = getattr(self, name)
+            if len(values) > 1 and len(set(values)) != len(values):
+                try:
+                    no_duplicates(values)
+                except ValueError as exc:
+                    problems.append(Problem((name,), str(exc)))
         if (self.lat is None) != (self.lon is None):
             problems.append(
                 Problem(
