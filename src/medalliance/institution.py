@@ -255,6 +255,13 @@ _ALLOWED_TIERS = {
 }
 
 
+_ALLOWED_TIERS_BY_KIND = {k: k.allowed_tiers for k in InstitutionKind}
+
+
+def _unique(values: tuple[Any, ...]) -> bool:
+    return len(values) < 2 or len(set(values)) == len(values)
+
+
 def _level_table() -> dict[str, tuple[Tier, Grade | None]]:
     tiers = {
         Tier.PRIMARY: ("一级", "一", "1", "primary", "level1", "first level"),
@@ -458,6 +465,24 @@ class Institution(FrozenModel):
 
     @model_validator(mode="after")
     def _check(self) -> Institution:
+        # fast path: the common, valid record costs a few dict/len lookups
+        d = self.__dict__
+        tier, grade = d["tier"], d["grade"]
+        if (
+            tier in _ALLOWED_TIERS_BY_KIND[d["kind"]]
+            and (
+                grade is None
+                or (
+                    tier is not Tier.VILLAGE
+                    and (grade is not Grade.SPECIAL or tier is Tier.TERTIARY)
+                )
+            )
+            and (d["lat"] is None) == (d["lon"] is None)
+            and _unique(d["services"])
+            and _unique(d["specialties"])
+            and _unique(d["aliases"])
+        ):
+            return self
         problems: list[Problem] = []
         allowed = self.kind.allowed_tiers
         if self.tier not in allowed:

@@ -24,8 +24,11 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from functools import cached_property
+from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from pydantic import ValidationError, model_validator
@@ -58,10 +61,11 @@ class Source(FrozenModel):
 
 
 def _sort_by_id(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Return ``items`` sorted by id (the same tuple when it already is)."""
     ids = [x.id for x in items]
-    if all(ids[i] <= ids[i + 1] for i in range(len(ids) - 1)):
+    if all(map(operator.le, ids, islice(ids, 1, None))):
         return items
-    return tuple(sorted(items, key=lambda x: x.id))
+    return tuple(sorted(items, key=attrgetter("id")))
 
 
 class Registry(FrozenModel):
@@ -374,11 +378,14 @@ def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:
 
 
 def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> None:
+    ids = [item.id for item in items]
+    if len(set(ids)) == len(ids):
+        return
     seen: set[str] = set()
-    for i, item in enumerate(items):
-        if item.id in seen:
-            problems.append(Problem((field, i, "id"), f"duplicate {field[:-1]} id {item.id!r}"))
-        seen.add(item.id)
+    for i, id_ in enumerate(ids):
+        if id_ in seen:
+            problems.append(Problem((field, i, "id"), f"duplicate {field[:-1]} id {id_!r}"))
+        seen.add(id_)
 
 
 class _Raw:
@@ -459,14 +466,16 @@ def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
         for li, lead in enumerate(a.lead):  # (checked by Alliance too; kept for raw input)
             if lead not in members:
                 problems.append(Problem((*base, "lead", li), f"lead {lead!r} is not a member"))
-        for mi, m in enumerate(a.memberships):
-            if m.institution not in inst:
-                problems.append(
-                    Problem(
-                        (*base, "memberships", mi, "institution"),
-                        f"unknown institution {m.institution!r}",
+        if not members <= inst:  # set arithmetic first: the loop only runs to name the culprits
+            for mi, m in enumerate(a.memberships):
+                if m.institution not in inst:
+                    problems.append(
+                        Problem(
+                            (*base, "memberships", mi, "institution"),
+                            f"unknown institution {m.institution!r}",
+                        )
                     )
-                )
+        for mi, m in enumerate(a.memberships):
             if m.provenance is not None:
                 check_prov((*base, "memberships", mi), m.provenance)
         check_prov(base, a.provenance)
