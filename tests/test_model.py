@@ -491,3 +491,11 @@ def test_broken_references_reported_even_when_records_are_invalid() -> None:
         "agreements[0].parties[1]: unknown institution 'nobody'",
         "agreements[0].parties[1]: party 'nobody' is not a member of alliance 'a'",
     ]
+
+
+def test_level_input_equals_explicit_tier_and_grade() -> None:
+    a = Institution.model_validate({"id": "x", "name": "某院", "kind": "综合医院", "level": "三甲"})
+    b = Institution(id="x", name="某院", kind="general_hospital", tier="tertiary", grade="A")
+    assert a == b
+    assert a.level is None
+    assert "level" not in a.model_dump()

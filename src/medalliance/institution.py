@@ -23,9 +23,9 @@ True
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from medalliance.common import Provenance, Region
 from medalliance.errors import LabelError, MedAllianceError, Problem
@@ -255,6 +255,11 @@ _ALLOWED_TIERS = {
 }
 
 
+#: Message for a hospital (or other kind without an implied tier) given no tier.
+TIER_REQUIRED = (
+    "required: state the tier (tertiary/secondary/primary/village, 三级/二级/一级/村级) or a "
+    "level such as 三级甲等; only grassroots kinds imply their tier"
+)
 _ALLOWED_TIERS_BY_KIND = {k: k.allowed_tiers for k in InstitutionKind}
 
 
@@ -345,16 +350,6 @@ def parse_level(label: str) -> tuple[Tier, Grade | None]:
 TierField = Tier
 
 
-def _require_tier(value: object) -> object:
-    if value is None:
-        msg = (
-            "required: state the tier (tertiary/secondary/primary/village, 三级/二级/一级/村级) "
-            "or a level such as 三级甲等; only grassroots kinds imply their tier"
-        )
-        raise ValueError(msg)
-    return value
-
-
 GradeField = Grade
 KindField = InstitutionKind
 OwnershipField = Ownership
@@ -389,9 +384,7 @@ class Institution(FrozenModel):
     """Other names: short names, former names, traditional-character spellings."""
     kind: KindField
     """What the institution is."""
-    tier: Annotated[TierField, BeforeValidator(_require_tier)] = Field(
-        default=None, validate_default=True
-    )
+    tier: TierField = Field(default=None)  # type: ignore[assignment]  # set by _check
     """Level in the hierarchy; implied for grassroots kinds when omitted, required otherwise."""
     grade: GradeField | None = None
     """Grade within the level (甲/乙/丙/特等), when known."""
@@ -413,60 +406,16 @@ class Institution(FrozenModel):
     """Residents in the institution's service area, when known."""
     provenance: Provenance | None = None
     """Source of the record and which values were inferred."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _split_level(cls, data: Any) -> Any:
-        if type(data) is not dict or ("level" not in data and data.get("tier") is not None):
-            return data
-        if "level" in data:
-            data = dict(data)
-            level = data.pop("level")
-            try:
-                tier, grade = parse_level(level)
-            except MedAllianceError as exc:
-                raise exc.with_prefix(("level",)) from None
-            problems = []
-            if "tier" in data and data["tier"] is not None:
-                try:
-                    stated = Tier.parse(data["tier"])
-                except MedAllianceError:
-                    stated = None
-                if stated is not None and stated is not tier:
-                    problems.append(
-                        Problem(("tier",), f"tier {stated.value!r} contradicts level {level!r}")
-                    )
-            if grade is not None and data.get("grade") is not None:
-                try:
-                    stated_g = Grade.parse(data["grade"])
-                except MedAllianceError:
-                    stated_g = None
-                if stated_g is not None and stated_g is not grade:
-                    problems.append(
-                        Problem(("grade",), f"grade {stated_g.value!r} contradicts level {level!r}")
-                    )
-            if problems:
-                raise MedAllianceError(problems)
-            data["tier"] = tier
-            if grade is not None:
-                data["grade"] = grade
-        elif data.get("tier") is None and "kind" in data:
-            try:
-                kind = InstitutionKind.parse(data["kind"])
-            except MedAllianceError:
-                # The kind's own error is the one to report; a missing-tier error beside it
-                # would be noise. The placeholder never survives: validation fails on the kind.
-                return {**data, "tier": Tier.PRIMARY}
-            if kind.default_tier is not None:
-                data = {**data, "tier": kind.default_tier}
-        elif data.get("tier") is None and "kind" not in data:
-            return {**data, "tier": Tier.PRIMARY}  # placeholder: the missing kind is reported
-        return data
+    level: str | None = Field(default=None, exclude=True, repr=False)
+    """Input only: a level label such as ``三级甲等`` that sets ``tier`` and ``grade``; always
+    ``None`` on a validated institution."""
 
     @model_validator(mode="after")
     def _check(self) -> Institution:
         # fast path: the common, valid record costs a few dict/len lookups
         d = self.__dict__
+        if d["level"] is not None or d["tier"] is None:
+            self._apply_level_and_default_tier()
         tier, grade = d["tier"], d["grade"]
         if (
             tier in _ALLOWED_TIERS_BY_KIND[d["kind"]]
@@ -515,6 +464,36 @@ class Institution(FrozenModel):
         if problems:
             raise MedAllianceError(problems)
         return self
+
+    def _apply_level_and_default_tier(self) -> None:
+        """Turn ``level`` into tier and grade, or imply the tier from the kind."""
+        d = self.__dict__
+        level = d["level"]
+        if level is not None:
+            try:
+                tier, grade = parse_level(level)
+            except MedAllianceError as exc:
+                raise exc.with_prefix(("level",)) from None
+            problems = []
+            if d["tier"] is not None and d["tier"] is not tier:
+                problems.append(
+                    Problem(("tier",), f"tier {d['tier'].value!r} contradicts level {level!r}")
+                )
+            if grade is not None and d["grade"] is not None and d["grade"] is not grade:
+                problems.append(
+                    Problem(("grade",), f"grade {d['grade'].value!r} contradicts level {level!r}")
+                )
+            if problems:
+                raise MedAllianceError(problems)
+            d["tier"] = tier
+            if grade is not None:
+                d["grade"] = grade
+            d["level"] = None
+        if d["tier"] is None:
+            default = d["kind"].default_tier
+            if default is None:
+                raise MedAllianceError([Problem(("tier",), TIER_REQUIRED)])
+            d["tier"] = default
 
     @property
     def is_grassroots(self) -> bool:

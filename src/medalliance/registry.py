@@ -37,7 +37,7 @@ from medalliance.agreement import Agreement
 from medalliance.alliance import Alliance, DeclaredFigure
 from medalliance.common import Provenance
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
-from medalliance.institution import Institution
+from medalliance.institution import TIER_REQUIRED, Institution, InstitutionKind
 from medalliance.types import FrozenModel, Id, IsoDate, NonEmptyText, paused_gc
 
 __all__ = ["Registry", "Source"]
@@ -174,7 +174,8 @@ class Registry(FrozenModel):
                 raise
             first = MedAllianceError.from_validation_error(exc).problems
             seen = {(p.path, p.message) for p in first}
-            extra = [p for p in _reference_problems(_Raw(data)) if (p.path, p.message) not in seen]
+            scanned = (*_missing_tiers(data), *_reference_problems(_Raw(data)))
+            extra = [p for p in scanned if (p.path, p.message) not in seen]
             if not extra:
                 raise
             raise MedAllianceError([*first, *extra]) from None
@@ -386,6 +387,24 @@ def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> No
         if id_ in seen:
             problems.append(Problem((field, i, "id"), f"duplicate {field[:-1]} id {id_!r}"))
         seen.add(id_)
+
+
+def _missing_tiers(data: dict[str, Any]) -> list[Problem]:
+    """Find hospitals given with neither tier nor level in raw input.
+
+    The institution's own check reports this only once its other fields are valid; the scan
+    lets one error list it beside them.
+    """
+    out = []
+    records = data.get("institutions")
+    for i, rec in enumerate(records if isinstance(records, list | tuple) else ()):
+        if not isinstance(rec, dict) or rec.get("tier") is not None or rec.get("level") is not None:
+            continue
+        kind_label = rec.get("kind")
+        kind = InstitutionKind.table().lookup(kind_label) if isinstance(kind_label, str) else None
+        if kind is not None and kind.default_tier is None:
+            out.append(Problem(("institutions", i, "tier"), TIER_REQUIRED))
+    return out
 
 
 class _Raw:
