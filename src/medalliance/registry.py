@@ -378,15 +378,17 @@ def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:
     return UnknownIdError([Problem((), f"unknown {kind} {id_!r}{hint}")])
 
 
-def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> None:
+def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> set[Any]:
+    """Report duplicate ids among ``items``; return the set of their ids."""
     ids = [item.id for item in items]
-    if len(set(ids)) == len(ids):
-        return
-    seen: set[str] = set()
-    for i, id_ in enumerate(ids):
-        if id_ in seen:
-            problems.append(Problem((field, i, "id"), f"duplicate {field[:-1]} id {id_!r}"))
-        seen.add(id_)
+    unique = set(ids)
+    if len(unique) != len(ids):
+        seen: set[str] = set()
+        for i, id_ in enumerate(ids):
+            if id_ in seen:
+                problems.append(Problem((field, i, "id"), f"duplicate {field[:-1]} id {id_!r}"))
+            seen.add(id_)
+    return unique
 
 
 def _missing_tiers(data: dict[str, Any]) -> list[Problem]:
@@ -459,12 +461,10 @@ def _plain(value: Any) -> Any:
 
 def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
     problems: list[Problem] = []
-    _duplicates(problems, "institutions", reg.institutions)
+    inst = _duplicates(problems, "institutions", reg.institutions)
     _duplicates(problems, "alliances", reg.alliances)
     _duplicates(problems, "agreements", reg.agreements)
-    _duplicates(problems, "sources", reg.sources)
-    inst = {i.id for i in reg.institutions}
-    sources = {s.id for s in reg.sources}
+    sources = _duplicates(problems, "sources", reg.sources)
     members_by_alliance: dict[str, frozenset[str]] = {}
     centre_ids: dict[str, tuple[Any, ...]] = {}
     clinic_ids: dict[str, tuple[Any, ...]] = {}
