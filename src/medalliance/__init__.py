@@ -55,6 +55,15 @@ from medalliance.io import (
     write_yaml,
 )
 from medalliance.labels import normalize_label, to_simplified
+from medalliance.referral_policy import (
+    ConditionCatalogue,
+    Criterion,
+    Direction,
+    ReferralPolicy,
+    default_policy,
+    example_catalogue,
+    read_policy,
+)
 from medalliance.registry import Registry, Source
 from medalliance.vocab import ServiceKind, Specialty, Weekday
 
@@ -67,8 +76,11 @@ __all__ = [
     "Alliance",
     "AllianceForm",
     "CentreKind",
+    "ConditionCatalogue",
     "CooperationItem",
+    "Criterion",
     "DeclaredFigure",
+    "Direction",
     "ExpertClinic",
     "FigureUnit",
     "Finding",
@@ -83,6 +95,7 @@ __all__ = [
     "Problem",
     "Provenance",
     "Qualifier",
+    "ReferralPolicy",
     "Region",
     "Registry",
     "SchemaError",
@@ -97,12 +110,15 @@ __all__ = [
     "Weekday",
     "__version__",
     "check_registry",
+    "default_policy",
+    "example_catalogue",
     "examples",
     "from_graph",
     "json_schema",
     "normalize_label",
     "parse_level",
     "read_json",
+    "read_policy",
     "read_registry",
     "read_yaml",
     "to_graph",

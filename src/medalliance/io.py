@@ -45,9 +45,11 @@ from medalliance.types import paused_gc
 __all__ = [
     "SCHEMA_VERSION",
     "json_schema",
+    "load_plain_yaml",
     "read_graphml",
     "read_json",
     "read_registry",
+    "read_text",
     "read_yaml",
     "registry_from_dict",
     "registry_from_json",
@@ -227,7 +229,7 @@ def read_json(path: PathLike) -> Registry:
     medalliance.errors.SchemaError: 1 problem in no/such/file.json:
       - <root>: file not found
     """
-    return registry_from_json(_read_text(path), source=str(path))
+    return registry_from_json(read_text(path), source=str(path))
 
 
 # -- YAML ------------------------------------------------------------------------------------
@@ -306,9 +308,32 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
     ...
     medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: could not ...
     """
+    return registry_from_dict(load_plain_yaml(text, source=source), source=source)
+
+
+def load_plain_yaml(text: str, *, source: str | None = None) -> Any:
+    r"""Parse YAML (or JSON) text into plain data with the strict safe loader.
+
+    Only plain data is built (tags that construct objects are errors) and a key written twice
+    in one mapping is an error.
+
+    Raises
+    ------
+    SchemaError
+        For malformed or unsafe YAML, naming line and column.
+
+    Examples
+    --------
+    >>> load_plain_yaml("a: [1, 2]")
+    {'a': [1, 2]}
+    >>> load_plain_yaml("a: 1\na: 2")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: malformed or unsafe YAML at line 2, column 1: duplicate key ...
+    """
     try:
         with paused_gc():
-            data = yaml.load(text, Loader=_StrictSafeLoader)
+            return yaml.load(text, Loader=_StrictSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -316,7 +341,6 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
         raise SchemaError(
             [Problem((), f"malformed or unsafe YAML{where}: {problem}")], source=source
         ) from None
-    return registry_from_dict(data, source=source)
 
 
 def write_yaml(registry: Registry, path: PathLike) -> None:
@@ -356,7 +380,7 @@ def read_yaml(path: PathLike) -> Registry:
     medalliance.errors.MedAllianceError: 1 problem in .../bad.yaml:
       - institutions[0].beds: Input should be greater than or equal to 0 (got -1)
     """
-    return registry_from_yaml(_read_text(path), source=str(path))
+    return registry_from_yaml(read_text(path), source=str(path))
 
 
 def read_registry(path: PathLike) -> Registry:
@@ -389,7 +413,17 @@ def read_registry(path: PathLike) -> Registry:
     )
 
 
-def _read_text(path: PathLike) -> str:
+def read_text(path: PathLike) -> str:
+    """Read a UTF-8 text file, reporting a missing file or bad bytes as a SchemaError.
+
+    Examples
+    --------
+    >>> read_text("missing.txt")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 1 problem in missing.txt:
+      - <root>: file not found
+    """
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -486,7 +520,7 @@ def read_graphml(path: PathLike) -> Registry:
     from medalliance.graph import from_graph, graph_from_graphml
 
     p = Path(path)
-    _read_text(p)  # existence and encoding errors, reported like the other formats
+    read_text(p)  # existence and encoding errors, reported like the other formats
     try:
         G = nx.read_graphml(str(p), force_multigraph=True)
     except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
