@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from medalliance import examples
+from medalliance import examples, referral
 from medalliance.agreement import Agreement, CooperationItem
 from medalliance.alliance import (
     Alliance,
@@ -121,6 +121,7 @@ __all__ = [
     "read_policy",
     "read_registry",
     "read_yaml",
+    "referral",
     "to_graph",
     "to_simplified",
     "validate_graph",
