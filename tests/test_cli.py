@@ -141,3 +141,51 @@ def test_console_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "malformed JSON" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_refer_prints_ranked_destinations_and_reasons() -> None:
+    code, out, _ = run(
+        "refer",
+        "county_township",
+        "--from",
+        "township_centre",
+        "--criterion",
+        "needs_equipment_or_exam",
+        "--service",
+        "CT",
+    )
+    assert code == 0
+    assert "eligible: 上转 (up)" in out
+    assert "county_hospital" in out
+    assert "priority_examination" in out
+    code, out, _ = run(
+        "refer",
+        "xuzhou_mch",
+        "--from",
+        "pizhou_mch",
+        "--criterion",
+        "critical_or_difficult",
+        "--specialty",
+        "妇幼保健",
+        "--json",
+    )
+    data = json.loads(out)
+    assert data["eligible"] is True
+    assert data["destinations"][0]["institution"] == "xuzhou_mch_hospital"
+
+
+def test_refer_bad_input_exits_1_without_traceback(tmp_path: Path) -> None:
+    code, _, err = run("refer", "gangkou", "--from", "nobody", "--criterion", "chronic_confirmed")
+    assert code == 1
+    assert "unknown institution 'nobody'" in err
+    code, _, err = run("refer", "gangkou", "--from", "gangkou_peoples", "--criterion", "vibes")
+    assert code == 1
+    assert "unknown referral criterion 'vibes'" in err
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("name: p\ncriteria: [\n", encoding="utf-8")
+    code, _, err = run(
+        "refer", "gangkou", "--from", "gangkou_peoples", "--criterion", "x", "--policy", str(bad)
+    )
+    assert code == 1
+    assert "malformed or unsafe YAML" in err
+    assert "Traceback" not in err

@@ -14,6 +14,9 @@ Commands
     Write the registry in another format (to standard output unless ``-o`` is given).
 ``medalliance schema``
     Print the JSON Schema of the file format.
+``medalliance refer NAME|FILE --from ID --criterion CODE [--specialty S] [--service X] [--json]``
+    Decide where a patient at institution ``ID`` may be referred under the referral policy
+    (built in, or ``--policy FILE``), with ranked destinations and every reason.
 
 Errors in the input are printed (every problem, with its path) and the command exits with
 status 1; usage errors exit with status 2. No traceback is shown for bad input.
@@ -295,6 +298,53 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
+    from medalliance.referral import ReferralCase, evaluate
+    from medalliance.referral_policy import default_policy, read_policy
+
+    reg, _ = _load(args.target)
+    policy = read_policy(args.policy) if args.policy else default_policy()
+    case = ReferralCase.model_validate(
+        {
+            "origin": args.origin,
+            "criterion": args.criterion,
+            "specialty": args.specialty,
+            "services": args.service,
+            "home": args.home,
+        }
+    )
+    decision = evaluate(reg, case, policy=policy)
+    if args.json:
+        print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2), file=out)
+        return 0
+    origin = reg.institution(case.origin)
+    criterion = policy.criterion(case.criterion)
+    print(
+        f"{origin.name} ({origin.id}, {origin.level_zh}) · {criterion.name_zh} ({criterion.code})",
+        file=out,
+    )
+    if decision.eligible and decision.direction is not None:
+        print(f"eligible: {decision.direction.label_zh} ({decision.direction.value})", file=out)
+        rows = [
+            (
+                i + 1,
+                d.institution,
+                reg.institution(d.institution).name,
+                d.direction.value,
+                " ".join(d.flags) or None,
+                d.distance_km,
+                ",".join(d.alliances),
+            )
+            for i, d in enumerate(decision.destinations)
+        ]
+        _table(rows, ("#", "id", "name", "direction", "priority", "km", "alliance"), out)
+    else:
+        print("not eligible", file=out)
+    for r in decision.reasons:
+        print(f"  [{r.code}] {r.en} / {r.zh}", file=out)
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     print(json.dumps(json_schema(), ensure_ascii=False, indent=2), file=out)
     return 0
@@ -333,6 +383,18 @@ def _parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_cmd_export)
     s = sub.add_parser("schema", help="print the JSON Schema of the registry file format")
     s.set_defaults(func=_cmd_schema)
+    rf = sub.add_parser("refer", help="decide where a patient may be referred, and why")
+    rf.add_argument("target", metavar="NAME|FILE")
+    rf.add_argument("--from", dest="origin", required=True, metavar="ID", help="origin institution")
+    rf.add_argument("--criterion", required=True, metavar="CODE", help="referral criterion code")
+    rf.add_argument("--specialty", metavar="S", help="specialty needed (label or code)")
+    rf.add_argument(
+        "--service", action="append", default=[], metavar="X", help="service needed (repeatable)"
+    )
+    rf.add_argument("--home", metavar="ID", help="patient's home institution")
+    rf.add_argument("--policy", metavar="FILE", help="referral policy file (default: built in)")
+    rf.add_argument("--json", action="store_true", help="machine-readable output")
+    rf.set_defaults(func=_cmd_refer)
     return p
 
 
