@@ -1,6 +1,6 @@
 r"""Reading and writing registries: JSON, YAML, GraphML, and the JSON Schema.
 
-File format (JSON or YAML, UTF-8)::
+File format (JSON or YAML, UTF-8):
 
     schema_version: 1
     title: ...            # optional
