@@ -7,12 +7,10 @@ logging or raising; pass ``strict=True`` to raise on any warning.
 
 Declared-figure metrics compared with the listed members:
 
-``member_count``
-    every member, leads included;
-``grassroots_members``
-    members of a grassroots kind (社区卫生服务中心/站, 乡镇卫生院, 村卫生室);
-``hospital_members``
-    non-lead members that are not grassroots.
+- ``member_count``: every member, leads included;
+- ``grassroots_members``: members of a grassroots kind (社区卫生服务中心/站, 乡镇卫生院,
+  村卫生室);
+- ``hospital_members``: non-lead members that are not grassroots.
 
 Examples
 --------

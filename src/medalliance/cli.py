@@ -1,22 +1,21 @@
 """The ``medalliance`` command line.
 
-Commands
---------
-``medalliance report [NAME|FILE] [--alliance ID] [--json]``
-    Report on a bundled example (default: :data:`medalliance.examples.DEFAULT`) or a file:
-    alliances, members by tier and role, agreements and their items, shared centres, expert
-    clinics, declared vs computed figures, and check findings.
-``medalliance list [--json]``
-    The bundled examples.
-``medalliance validate FILE [--json]``
-    Exit 0 when the file is a valid registry, 1 with every problem listed when it is not.
-``medalliance export NAME|FILE --format json|yaml|graphml [-o OUT]``
-    Write the registry in another format (to standard output unless ``-o`` is given).
-``medalliance schema``
-    Print the JSON Schema of the file format.
-``medalliance refer NAME|FILE --from ID --criterion CODE [--specialty S] [--service X] [--json]``
-    Decide where a patient at institution ``ID`` may be referred under the referral policy
-    (built in, or ``--policy FILE``), with ranked destinations and every reason.
+Commands:
+
+- ``medalliance report [NAME|FILE] [--alliance ID] [--json]``: report on a bundled example
+  (default: :data:`medalliance.examples.DEFAULT`) or a file: alliances, members by tier and
+  role, agreements and their items, shared centres, expert clinics, declared vs computed
+  figures, and check findings.
+- ``medalliance list [--json]``: the bundled examples.
+- ``medalliance validate FILE [--json]``: exit 0 when the file is a valid registry, 1 with
+  every problem listed when it is not.
+- ``medalliance export NAME|FILE --format json|yaml|graphml [-o OUT]``: write the registry in
+  another format (to standard output unless ``-o`` is given).
+- ``medalliance schema``: print the JSON Schema of the file format.
+- ``medalliance refer NAME|FILE --from ID --criterion CODE [--specialty S] [--service X]
+  [--home ID] [--policy FILE] [--json]``: decide where a patient at institution ``ID`` may be
+  referred under the referral policy (built in, or ``--policy FILE``), with ranked
+  destinations and every reason.
 
 Errors in the input are printed (every problem, with its path) and the command exits with
 status 1; usage errors exit with status 2. No traceback is shown for bad input.

@@ -3,41 +3,35 @@
 The registry is the source of truth; the graph is a derived view, rebuilt on demand, that
 ``from_graph`` turns back into the identical registry (``from_graph(to_graph(r)) == r``).
 
-Contract (checked by :func:`validate_graph`)
---------------------------------------------
-Graph attributes (``G.graph``)
-    ``schema_version`` (int, :data:`SCHEMA_VERSION`), ``created_with`` (``"medalliance X.Y.Z"``),
-    ``title`` and ``description`` (str or None), ``sources`` (list of source dicts),
-    ``alliances`` (dict alliance id -> header: every alliance field except ``memberships``,
-    with ``shared_centres`` and ``expert_clinics`` kept whole) and ``agreements`` (dict
-    agreement id -> header: every agreement field except ``parties``, ``items``).
-Nodes
-    One per institution, keyed by institution id, added in id order. Attributes are flat
-    scalars named like the model fields: ``name``, ``name_en``, ``kind``, ``tier``,
-    ``tier_rank`` (int), ``grade``, ``ownership``, ``province``, ``city``, ``county``,
-    ``township``, ``division_code``, ``lat``, ``lon``, ``beds``, ``population_served``,
-    ``is_grassroots`` (bool); ``specialties`` and ``services`` as space-separated codes;
-    ``aliases`` and ``provenance`` as JSON text. Absent values are ``None``.
-Edges
-    Keyed by what creates them, ``"<relation>:<owner id>"``, with attributes ``relation``
-    and ``alliance`` on every edge, added in a deterministic order:
+The contract, checked by :func:`validate_graph`:
 
-    ``membership:<alliance>``
-        From the alliance's first lead to every member (a self-loop for that lead).
-        Attributes: ``role``, ``order`` (position in the membership list), ``joined``
-        (ISO date or None), ``provenance`` (JSON text or None).
-    ``<item>:<agreement>``
-        One edge per agreement item (e.g. ``two_way_referral:ag1``) from the agreement's
-        first party to each other party. Attributes: ``agreement``, ``item``, ``order``
-        (party position), ``item_order``. Agreement items are relations between all parties;
-        the star from the first party is the compact form.
-    ``shared_centre:<centre>``
-        From the centre's host to every institution it serves (members listed in ``serves``,
-        or every member when it serves ``"all"``; the host itself is not linked). Attributes:
-        ``centre``, ``centre_kind``.
-    ``expert_clinic:<clinic>``
-        From the host sending experts to the clinic site. Attributes: ``clinic``,
-        ``department``, ``weekdays`` (space-separated codes).
+- **Graph attributes** (``G.graph``): ``schema_version`` (int, :data:`SCHEMA_VERSION`),
+  ``created_with`` (``"medalliance X.Y.Z"``), ``title`` and ``description`` (str or None),
+  ``sources`` (list of source dicts), ``alliances`` (dict alliance id -> header: every alliance
+  field except ``memberships``, with ``shared_centres`` and ``expert_clinics`` kept whole) and
+  ``agreements`` (dict agreement id -> header: every agreement field except ``parties`` and
+  ``items``).
+- **Nodes**: one per institution, keyed by institution id, added in id order. Attributes are
+  flat scalars named like the model fields: ``name``, ``name_en``, ``kind``, ``tier``,
+  ``tier_rank`` (int), ``grade``, ``ownership``, ``province``, ``city``, ``county``,
+  ``township``, ``division_code``, ``lat``, ``lon``, ``beds``, ``population_served``,
+  ``is_grassroots`` (bool); ``specialties`` and ``services`` as space-separated codes;
+  ``aliases`` and ``provenance`` as JSON text. Absent values are ``None``.
+- **Edges** are keyed by what creates them, ``"<relation>:<owner id>"``, carry ``relation``
+  and ``alliance``, and are added in a deterministic order:
+
+  - ``membership:<alliance>``: from the alliance's first lead to every member (a self-loop
+    for that lead); attributes ``role``, ``order`` (position in the membership list),
+    ``joined`` (ISO date or None), ``provenance`` (JSON text or None).
+  - ``<item>:<agreement>``: one edge per agreement item (e.g. ``two_way_referral:ag1``) from
+    the agreement's first party to each other party; attributes ``agreement``, ``item``,
+    ``order`` (party position), ``item_order``. Agreement items are relations between all
+    parties; the star from the first party is the compact form.
+  - ``shared_centre:<centre>``: from the centre's host to every institution it serves (the
+    members listed in ``serves``, or every member when it serves ``"all"``; the host itself is
+    not linked); attributes ``centre``, ``centre_kind``.
+  - ``expert_clinic:<clinic>``: from the host sending experts to the clinic site; attributes
+    ``clinic``, ``department``, ``weekdays`` (space-separated codes).
 
 Examples
 --------

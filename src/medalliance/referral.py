@@ -4,27 +4,24 @@
 :class:`ReferralCase` in a registry. It is written for clarity and is the reference the batch
 API will be checked against.
 
-Rules
------
-Channels
-    A referral channel exists only where the registry says so: an alliance whose provisions
-    include ``two_way_referral`` links every pair of its members; an agreement with that item
-    links its parties. A specialty alliance channels only cases of its own specialty.
-Direction
-    From the tiers: a destination of a higher tier is ``up``, of a lower tier ``down``, of the
-    same tier ``lateral``. The case's criterion says which directions it justifies.
-Capability
-    When the criterion needs a capability, or the case names a specialty or services, the
-    destination must offer them (its own specialties and services; the lead of a specialty
-    alliance offers the alliance's specialty). A lateral referral also needs the origin to lack
-    one of them.
-Priority
-    The agreement items or provisions that give the channel also give the patient's flags:
-    green channel, priority reception / examination / admission, treatment-plan handover.
-Ranking
-    The patient's home institution first (for down-referral close to home), then more priority
-    flags, then shorter great-circle distance when both ends have coordinates, then the
-    nearest tier step, then id.
+The rules:
+
+- **Channels**: a referral channel exists only where the registry says so: an alliance whose
+  provisions include ``two_way_referral`` links every pair of its members; an agreement with
+  that item links its parties. A specialty alliance channels only cases of its own specialty.
+- **Direction** follows the tiers: a destination of a higher tier is ``up``, of a lower tier
+  ``down``, of the same tier ``lateral``. The case's criterion says which directions it
+  justifies.
+- **Capability**: when the criterion needs a capability, or the case names a specialty or
+  services, the destination must offer them (its own specialties and services; the lead of a
+  specialty alliance offers the alliance's specialty). A lateral referral also needs the
+  origin to lack one of them.
+- **Priority**: the agreement items or provisions that give the channel also give the
+  patient's flags: green channel, priority reception / examination / admission,
+  treatment-plan handover.
+- **Ranking**: the patient's home institution first (for down-referral close to home), then
+  more priority flags, then shorter great-circle distance when both ends have coordinates,
+  then the nearest tier step, then id.
 
 Examples
 --------

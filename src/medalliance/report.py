@@ -7,12 +7,11 @@ expert clinics, and every declared figure beside the value computed from the lis
 
 Declared metrics with a computed counterpart:
 
-``member_count``, ``grassroots_members``, ``hospital_members``
-    counted from the memberships (see :data:`medalliance.checks.COUNTED_METRICS`);
-``beds``, ``beds_radiated``, ``beds_covered``
-    the sum of members' ``beds`` (members with no bed count are reported as unknown);
-``population_covered``
-    the sum of members' ``population_served``.
+- ``member_count``, ``grassroots_members``, ``hospital_members``: counted from the
+  memberships (see :data:`medalliance.checks.COUNTED_METRICS`);
+- ``beds``, ``beds_radiated``, ``beds_covered``: the sum of members' ``beds`` (members with
+  no bed count are reported as unknown);
+- ``population_covered``: the sum of members' ``population_served``.
 
 Examples
 --------
