@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medalliance import MedAllianceError, Registry, UnknownIdError, examples
-from medalliance.referral import ReferralCase, evaluate
+from medalliance.referral import ReferralCase, evaluate, evaluate_many
 from medalliance.referral_policy import Direction, default_policy
 from strategies import registries
 
@@ -128,3 +128,42 @@ def test_directions_respect_tiers_and_decisions_are_deterministic(reg: Registry,
         else:
             assert t == tier
     assert d.eligible == bool(d.destinations)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registries(), st.data())
+def test_evaluate_many_equals_evaluate_one_at_a_time(reg: Registry, data: Any) -> None:
+    ids = [i.id for i in reg.institutions]
+    specialties = [
+        None,
+        *sorted({s.value for a in reg.alliances if a.specialty for s in [a.specialty]}),
+    ]
+    cases = [
+        ReferralCase.model_validate(
+            {
+                "origin": data.draw(st.sampled_from(ids)),
+                "criterion": data.draw(st.sampled_from(CRITERIA)),
+                "specialty": data.draw(st.sampled_from(specialties)),
+                "services": data.draw(
+                    st.lists(
+                        st.sampled_from(["ct", "mri", "lab", "inpatient"]), unique=True, max_size=2
+                    )
+                ),
+                "home": data.draw(st.one_of(st.none(), st.sampled_from(ids))),
+            }
+        )
+        for _ in range(data.draw(st.integers(1, 6)))
+    ]
+    assert evaluate_many(reg, cases) == tuple(evaluate(reg, c) for c in cases)
+    assert evaluate_many(reg, cases) == evaluate_many(reg, cases)  # cached index, same answers
+
+
+def test_evaluate_many_names_the_bad_case() -> None:
+    reg = examples.load("county_township")
+    cases = [
+        ReferralCase(origin="county_hospital", criterion="postop_recovery"),
+        ReferralCase(origin="ghost", criterion="postop_recovery"),
+    ]
+    with pytest.raises(UnknownIdError) as info:
+        evaluate_many(reg, cases)
+    assert info.value.problems[0].render() == "cases[1]: unknown institution 'ghost'"

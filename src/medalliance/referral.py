@@ -39,6 +39,8 @@ Examples
 from __future__ import annotations
 
 import math
+import weakref
+from collections.abc import Iterable
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -47,12 +49,26 @@ from medalliance.agreement import CooperationItem
 from medalliance.alliance import AllianceForm
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.institution import Institution
-from medalliance.referral_policy import Direction, ReferralPolicy, default_policy
+from medalliance.referral_policy import Criterion, Direction, ReferralPolicy, default_policy
 from medalliance.registry import Registry
 from medalliance.types import FrozenModel, Id, Latitude, Longitude, NonEmptyText, no_duplicates
-from medalliance.vocab import LabelledEnum, ServiceKindField, SpecialtyField
+from medalliance.vocab import (
+    LabelledEnum,
+    ServiceKind,
+    ServiceKindField,
+    Specialty,
+    SpecialtyField,
+)
 
-__all__ = ["Destination", "Reason", "ReferralCase", "ReferralDecision", "Urgency", "evaluate"]
+__all__ = [
+    "Destination",
+    "Reason",
+    "ReferralCase",
+    "ReferralDecision",
+    "Urgency",
+    "evaluate",
+    "evaluate_many",
+]
 
 #: Agreement items that become priority flags of a destination, in display order.
 FLAG_ITEMS = (
@@ -137,7 +153,8 @@ class ReferralDecision(FrozenModel):
 
 
 def _reason(code: str, en: str, zh: str) -> Reason:
-    return Reason(code=code, en=en, zh=zh)
+    # built from trusted values: skip validation (hot path of evaluate_many)
+    return Reason.model_construct(code=code, en=en, zh=zh)
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -192,6 +209,34 @@ def evaluate(
     medalliance.errors.UnknownIdError: unknown institution 'nowhere'
     """
     policy = policy if policy is not None else default_policy()
+    origin, criterion, specialty, services = _prepare(registry, case, policy)
+    partners, wrong_specialty = _naive_channels(registry, origin.id, specialty)
+    lead_specialties = {
+        (lead, a.specialty)
+        for a in registry.alliances
+        if a.specialty is not None
+        for lead in a.lead
+    }
+    return _decide(
+        registry,
+        case,
+        origin=origin,
+        criterion=criterion,
+        specialty=specialty,
+        services=services,
+        partners=partners,
+        wrong_specialty=wrong_specialty,
+        lead_specialties=lead_specialties,
+    )
+
+
+Partners = dict[str, tuple[set[str], set[str], set[CooperationItem]]]
+
+
+def _prepare(
+    registry: Registry, case: ReferralCase, policy: ReferralPolicy
+) -> tuple[Institution, Criterion, Specialty | None, set[ServiceKind]]:
+    """Check the case against registry and policy; resolve the catalogue's needs."""
     origin = registry.institution(case.origin)
     criterion = policy.criterion(case.criterion)
     if case.home is not None:
@@ -204,30 +249,50 @@ def evaluate(
         if entry is not None:
             specialty = specialty or entry.specialty
             services |= set(entry.services)
+    return origin, criterion, specialty, services
 
-    # channels: partner -> (alliances, agreements, flags)
-    partners: dict[str, tuple[set[str], set[str], set[CooperationItem]]] = {}
+
+def _naive_channels(
+    registry: Registry, origin: str, specialty: Specialty | None
+) -> tuple[Partners, list[str]]:
+    """Referral partners of ``origin`` found by scanning its alliances and their agreements."""
+    partners: Partners = {}
     wrong_specialty: list[str] = []
-    for a in registry.alliances_of(origin.id):
+    for a in registry.alliances_of(origin):
         if a.form is AllianceForm.SPECIALTY_ALLIANCE and a.specialty != specialty:
             wrong_specialty.append(a.id)
             continue
         if CooperationItem.TWO_WAY_REFERRAL in a.provisions:
             for m in a.members:
-                if m != origin.id:
+                if m != origin:
                     entry_ = partners.setdefault(m, (set(), set(), set()))
                     entry_[0].add(a.id)
                     entry_[2].update(a.provisions)
         for g in registry.agreements_of(a.id):
-            if CooperationItem.TWO_WAY_REFERRAL in g.items and origin.id in g.parties:
+            if CooperationItem.TWO_WAY_REFERRAL in g.items and origin in g.parties:
                 for p in g.parties:
-                    if p != origin.id:
+                    if p != origin:
                         entry_ = partners.setdefault(p, (set(), set(), set()))
                         entry_[0].add(a.id)
                         entry_[1].add(g.id)
                         entry_[2].update(g.items)
                         entry_[2].update(a.provisions)
+    return partners, wrong_specialty
 
+
+def _decide(
+    registry: Registry,
+    case: ReferralCase,
+    *,
+    origin: Institution,
+    criterion: Criterion,
+    specialty: Specialty | None,
+    services: set[ServiceKind],
+    partners: Partners,
+    wrong_specialty: list[str],
+    lead_specialties: set[tuple[str, Specialty]] | frozenset[tuple[str, Specialty]],
+) -> ReferralDecision:
+    """Filter, rank and explain the destinations among ``partners``."""
     reasons: list[Reason] = []
     if not partners:
         reasons.append(
@@ -247,12 +312,6 @@ def evaluate(
                 )
             )
     needs_capability = criterion.needs_capability or specialty is not None or bool(services)
-    lead_specialties = {
-        (lead, a.specialty)
-        for a in registry.alliances
-        if a.specialty is not None
-        for lead in a.lead
-    }
 
     def offers(inst: Institution) -> bool:
         has_specialty = (
@@ -282,7 +341,7 @@ def evaluate(
         if plat is not None and plon is not None and dest.lat is not None and dest.lon is not None:
             distance = round(_haversine_km(plat, plon, dest.lat, dest.lon), 3)
         destinations.append(
-            Destination(
+            Destination.model_construct(
                 institution=pid,
                 tier=dest.tier.value,
                 direction=direction,
@@ -331,10 +390,149 @@ def evaluate(
         )
 
     destinations.sort(key=rank)
-    return ReferralDecision(
+    return ReferralDecision.model_construct(
         case=case,
         eligible=bool(destinations),
         direction=destinations[0].direction if destinations else None,
         destinations=tuple(destinations),
         reasons=tuple(reasons),
     )
+
+
+class _Index:
+    """Referral channels of a registry, compiled once and cached with the registry.
+
+    Per institution: the alliances whose provisions grant two-way referral (kept as the
+    alliance's member tuple, not expanded into member pairs, so big county communities stay
+    linear in size), the agreement channels with their items, and the specialty alliances it
+    belongs to; plus the (lead, specialty) pairs of specialty-bearing alliances.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        wide: dict[
+            str, list[tuple[str, Specialty | None, tuple[str, ...], frozenset[CooperationItem]]]
+        ]
+        wide = {}
+        pairs: dict[str, list[tuple[str, Specialty | None, str, str, frozenset[CooperationItem]]]]
+        pairs = {}
+        specialty_alliances: dict[str, list[str]] = {}
+        for a in registry.alliances:
+            scope = a.specialty if a.form is AllianceForm.SPECIALTY_ALLIANCE else None
+            provisions = frozenset(a.provisions)
+            members = a.members
+            if scope is not None:
+                for m in members:
+                    specialty_alliances.setdefault(m, []).append(a.id)
+            if CooperationItem.TWO_WAY_REFERRAL in provisions:
+                channel = (a.id, scope, members, provisions)
+                for m in members:
+                    wide.setdefault(m, []).append(channel)
+        for g in registry.agreements:
+            if CooperationItem.TWO_WAY_REFERRAL not in g.items:
+                continue
+            a = registry.alliance(g.alliance)
+            scope = a.specialty if a.form is AllianceForm.SPECIALTY_ALLIANCE else None
+            items = frozenset(g.items) | frozenset(a.provisions)
+            for o in g.parties:
+                pairs.setdefault(o, []).extend(
+                    (a.id, scope, p, g.id, items) for p in g.parties if p != o
+                )
+        self.wide = {k: tuple(v) for k, v in wide.items()}
+        self.pairs = {k: tuple(v) for k, v in pairs.items()}
+        self.specialty_alliances = {k: tuple(v) for k, v in specialty_alliances.items()}
+        self.specialty_of = {a.id: a.specialty for a in registry.alliances}
+        self.lead_specialties = frozenset(
+            (lead, a.specialty)
+            for a in registry.alliances
+            if a.specialty is not None
+            for lead in a.lead
+        )
+
+    def partners(self, origin: str, specialty: Specialty | None) -> tuple[Partners, list[str]]:
+        """Referral partners of ``origin`` for a case needing ``specialty``."""
+        partners: Partners = {}
+        for alliance, scope, members, provisions in self.wide.get(origin, ()):
+            if scope is not None and scope != specialty:
+                continue
+            for m in members:
+                if m != origin:
+                    entry = partners.setdefault(m, (set(), set(), set()))
+                    entry[0].add(alliance)
+                    entry[2].update(provisions)
+        for alliance, scope, partner, agreement, items in self.pairs.get(origin, ()):
+            if scope is not None and scope != specialty:
+                continue
+            entry = partners.setdefault(partner, (set(), set(), set()))
+            entry[0].add(alliance)
+            entry[1].add(agreement)
+            entry[2].update(items)
+        wrong = [
+            a for a in self.specialty_alliances.get(origin, ()) if self.specialty_of[a] != specialty
+        ]
+        return partners, wrong
+
+
+_INDEXES: dict[int, _Index] = {}
+
+
+def _index(registry: Registry) -> _Index:
+    found = _INDEXES.get(id(registry))
+    if found is None:
+        found = _Index(registry)
+        _INDEXES[id(registry)] = found
+        weakref.finalize(registry, _INDEXES.pop, id(registry), None)
+    return found
+
+
+def evaluate_many(
+    registry: Registry,
+    cases: Iterable[ReferralCase],
+    *,
+    policy: ReferralPolicy | None = None,
+) -> tuple[ReferralDecision, ...]:
+    """Decide many cases at once on a compiled channel index.
+
+    Gives exactly the decisions of calling :func:`evaluate` on each case (tested on generated
+    registries and cases), but finds referral channels in an index built once per registry
+    (and cached with it) and reused across cases from the same origin.
+
+    Raises
+    ------
+    MedAllianceError
+        For the first case with an unknown origin, home or criterion (its position is in the
+        path).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("county_township")
+    >>> cases = [ReferralCase(origin="township_centre", criterion="needs_inpatient_bed"),
+    ...          ReferralCase(origin="county_hospital", criterion="postop_recovery")]
+    >>> [d.destinations[0].institution for d in evaluate_many(reg, cases)]
+    ['county_hospital', 'township_centre']
+    >>> evaluate_many(reg, cases) == tuple(evaluate(reg, c) for c in cases)
+    True
+    """
+    policy = policy if policy is not None else default_policy()
+    index = _index(registry)
+    out = []
+    for n, case in enumerate(cases):
+        try:
+            origin, criterion, specialty, services = _prepare(registry, case, policy)
+        except MedAllianceError as exc:
+            raise exc.with_prefix(("cases", n)) from None
+        partners, wrong = index.partners(origin.id, specialty)
+        out.append(
+            _decide(
+                registry,
+                case,
+                origin=origin,
+                criterion=criterion,
+                specialty=specialty,
+                services=services,
+                partners=partners,
+                wrong_specialty=wrong,
+                lead_specialties=index.lead_specialties,
+            )
+        )
+    return tuple(out)
