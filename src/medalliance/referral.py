@@ -493,8 +493,9 @@ def evaluate_many(
     """Decide many cases at once on a compiled channel index.
 
     Gives exactly the decisions of calling :func:`evaluate` on each case (tested on generated
-    registries and cases), but finds referral channels in an index built once per registry
-    (and cached with it) and reused across cases from the same origin.
+    registries and cases), finding referral channels in an index built once per registry and
+    cached with it. The filtering of destinations is still a per-case Python loop, so this is
+    not yet faster than :func:`evaluate` on registries with large alliances.
 
     Raises
     ------
