@@ -189,3 +189,22 @@ def test_refer_bad_input_exits_1_without_traceback(tmp_path: Path) -> None:
     assert code == 1
     assert "malformed or unsafe YAML" in err
     assert "Traceback" not in err
+
+
+def test_validate_json_reports_problems_on_stdout(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "institutions:\n  - {id: v, name: 某村卫生室, kind: 村卫生室, beds: -1}\n", encoding="utf-8"
+    )
+    code, out, err = run("validate", str(bad), "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["valid"] is False
+    assert data["source"] == str(bad)
+    assert data["problems"] == [
+        {
+            "path": "institutions[0].beds",
+            "message": "Input should be greater than or equal to 0 (got -1)",
+        }
+    ]
+    assert "error:" in err

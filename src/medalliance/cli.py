@@ -18,7 +18,9 @@ Commands:
   destinations and every reason.
 
 Errors in the input are printed (every problem, with its path) and the command exits with
-status 1; usage errors exit with status 2. No traceback is shown for bad input.
+status 1; with ``--json`` the problems are also written to standard output as
+``{"valid": false, "source": ..., "problems": [{"path": ..., "message": ...}]}``. Usage errors
+exit with status 2. No traceback is shown for bad input.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from medalliance import examples
-from medalliance.errors import MedAllianceError
+from medalliance.errors import MedAllianceError, format_path
 from medalliance.io import (
     json_schema,
     read_registry,
@@ -424,6 +426,10 @@ def main(
     try:
         status: int = args.func(args, out)
     except MedAllianceError as exc:
+        if getattr(args, "json", False):
+            problems = [{"path": format_path(p.path), "message": p.message} for p in exc.problems]
+            body = {"valid": False, "source": exc.source, "problems": problems}
+            print(json.dumps(body, ensure_ascii=False, indent=2), file=out)
         print(f"error: {exc}", file=err)
         return 1
     except BrokenPipeError:  # e.g. `medalliance export ... | head`
