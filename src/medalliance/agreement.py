@@ -120,8 +120,8 @@ class CooperationItem(LabelledEnum):
         }
 
 
-#: A :class:`CooperationItem` model field that also accepts labels.
 CooperationItemField = CooperationItem
+"""A :class:`CooperationItem` model field that also accepts labels."""
 
 ItemTuple = Annotated[tuple[CooperationItemField, ...], AfterValidator(no_duplicates)]
 

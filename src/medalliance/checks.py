@@ -82,12 +82,12 @@ def _count_hospitals(a: Alliance, reg: Registry) -> int:
     return sum(1 for i in _members(reg, a) if not i.is_grassroots and i.id not in leads)
 
 
-#: Declared metrics that count listed members, and how each is computed.
 COUNTED_METRICS: dict[str, Callable[[Alliance, Registry], int]] = {
     "member_count": _count_members,
     "grassroots_members": _count_grassroots,
     "hospital_members": _count_hospitals,
 }
+"""Declared metrics that count listed members, and how each is computed."""
 
 
 def check_declared_counts(registry: Registry) -> tuple[Finding, ...]:

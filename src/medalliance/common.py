@@ -18,8 +18,8 @@ from medalliance.types import FrozenModel, Id, NonEmptyText, no_duplicates
 
 __all__ = ["DivisionCode", "Provenance", "Region"]
 
-#: A 6-digit administrative division code (行政区划代码), e.g. ``"630100"`` for 西宁市.
 DivisionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+"""A 6-digit administrative division code (行政区划代码), e.g. ``"630100"`` for 西宁市."""
 
 
 class Region(FrozenModel):

@@ -178,15 +178,15 @@ class MedAllianceError(ValueError):
         return cls(problems, source=source)
 
 
-#: Pattern (Rust regex syntax, checked in pydantic-core) of non-blank text without control
-#: characters other than tab and newline.
 TEXT_PATTERN = (
     r"^[^\x00-\x08\x0B-\x1F\x7F\x{FFFE}\x{FFFF}]*"
     r"[^\s\x00-\x1F\x7F\x{FFFE}\x{FFFF}]"
     r"[^\x00-\x08\x0B-\x1F\x7F\x{FFFE}\x{FFFF}]*$"
 )
-#: Pattern of an id.
+"""Pattern (Rust regex syntax, checked in pydantic-core) of non-blank text without control
+characters other than tab and newline."""
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
+"""Pattern of an id."""
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 

@@ -70,8 +70,8 @@ __all__ = [
     "validate_graph",
 ]
 
-#: Version of the graph contract described in this module.
 SCHEMA_VERSION = 1
+"""Version of the graph contract described in this module."""
 
 _REGION_FIELDS = ("province", "city", "county", "township", "division_code")
 _SCALAR_FIELDS = (

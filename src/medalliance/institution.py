@@ -255,11 +255,11 @@ _ALLOWED_TIERS = {
 }
 
 
-#: Message for a hospital (or other kind without an implied tier) given no tier.
 TIER_REQUIRED = (
     "required: state the tier (tertiary/secondary/primary/village, 三级/二级/一级/村级) or a "
     "level such as 三级甲等; only grassroots kinds imply their tier"
 )
+"""Message for a hospital (or other kind without an implied tier) given no tier."""
 _ALLOWED_TIERS_BY_KIND = {k: k.allowed_tiers for k in InstitutionKind}
 
 

@@ -62,8 +62,8 @@ __all__ = [
     "write_yaml",
 ]
 
-#: Version of the file format written by this library and accepted by its readers.
 SCHEMA_VERSION = 1
+"""Version of the file format written by this library and accepted by its readers."""
 
 PathLike = str | Path
 

@@ -70,7 +70,6 @@ __all__ = [
     "evaluate_many",
 ]
 
-#: Agreement items that become priority flags of a destination, in display order.
 FLAG_ITEMS = (
     CooperationItem.GREEN_CHANNEL,
     CooperationItem.PRIORITY_EXAMINATION,
@@ -78,6 +77,7 @@ FLAG_ITEMS = (
     CooperationItem.PRIORITY_ADMISSION,
     CooperationItem.TREATMENT_PLAN_HANDOVER,
 )
+"""Agreement items that become priority flags of a destination, in display order."""
 
 
 class Urgency(LabelledEnum):

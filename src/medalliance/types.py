@@ -50,26 +50,26 @@ __all__ = [
     "paused_gc",
 ]
 
-#: Identifier of an institution, alliance, agreement, centre, clinic or source: ASCII letters,
-#: digits, ``_``, ``.`` and ``-``, starting with a letter or digit, at most 128 characters.
-#: ``:`` is reserved as the separator of graph edge keys.
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+"""Identifier of an institution, alliance, agreement, centre, clinic or source: ASCII letters,
+digits, ``_``, ``.`` and ``-``, starting with a letter or digit, at most 128 characters.
+``:`` is reserved as the separator of graph edge keys."""
 
-#: Text that is not empty or blank and holds no control characters other than tab and newline
-#: (they cannot be stored losslessly in XML, GraphML or FHIR).
 NonEmptyText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+"""Text that is not empty or blank and holds no control characters other than tab and newline
+(they cannot be stored losslessly in XML, GraphML or FHIR)."""
 
-#: A count: an integer >= 0. Floats, strings and booleans are rejected, not coerced.
 NonNegInt = Annotated[int, Field(ge=0, strict=True)]
+"""A count: an integer >= 0. Floats, strings and booleans are rejected, not coerced."""
 
-#: An integer >= 1; floats, strings and booleans are rejected.
 PositiveInt = Annotated[int, Field(ge=1, strict=True)]
+"""An integer >= 1; floats, strings and booleans are rejected."""
 
-#: WGS84 latitude in degrees.
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
+"""WGS84 latitude in degrees."""
 
-#: WGS84 longitude in degrees.
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
+"""WGS84 longitude in degrees."""
 
 
 def _iso_date(value: object) -> object:
@@ -88,8 +88,8 @@ def _iso_date(value: object) -> object:
     raise ValueError(msg)
 
 
-#: A calendar date, given as a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string.
 IsoDate = Annotated[_dt.date, BeforeValidator(_iso_date)]
+"""A calendar date, given as a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string."""
 
 
 @contextmanager

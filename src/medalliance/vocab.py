@@ -364,9 +364,9 @@ class Weekday(LabelledEnum):
 _WEEKDAY_ORDER = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-#: A :class:`Specialty` model field that also accepts labels.
 SpecialtyField = Specialty
-#: A :class:`ServiceKind` model field that also accepts labels.
+"""A :class:`Specialty` model field that also accepts labels."""
 ServiceKindField = ServiceKind
-#: A :class:`Weekday` model field that also accepts labels.
+"""A :class:`ServiceKind` model field that also accepts labels."""
 WeekdayField = Weekday
+"""A :class:`Weekday` model field that also accepts labels."""

@@ -25,8 +25,8 @@ from medalliance.registry import Registry
 
 __all__ = ["DEFAULT", "load", "names", "path"]
 
-#: The dataset ``medalliance report`` shows when given no argument.
 DEFAULT = "county_township"
+"""The dataset ``medalliance report`` shows when given no argument."""
 
 
 def _data() -> Traversable:
