@@ -289,6 +289,8 @@ def registry_data(
             if draw(st.booleans()):
                 g["signed"] = draw(dates)
             if draw(st.booleans()):
+                g["status"] = draw(st.sampled_from(["in_force", "proposed", "ended"]))
+            if draw(st.booleans()):
                 start = draw(dates)
                 g["valid_from"] = start
                 g["valid_until"] = start + dt.timedelta(days=draw(st.integers(0, 3650)))

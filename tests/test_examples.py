@@ -906,3 +906,9 @@ def test_xuzhou_provisions() -> None:
         "expert_clinics",
         "teleconsultation",
     }
+
+
+def test_county_township_handover_is_only_proposed() -> None:
+    reg = examples.load("county_township")
+    assert reg.agreement("county_township_handover_proposal").status.value == "proposed"
+    assert reg.agreement("county_township_agreement").status.value == "in_force"

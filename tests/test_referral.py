@@ -167,3 +167,22 @@ def test_evaluate_many_names_the_bad_case() -> None:
     with pytest.raises(UnknownIdError) as info:
         evaluate_many(reg, cases)
     assert info.value.problems[0].render() == "cases[1]: unknown institution 'ghost'"
+
+
+def test_only_agreements_in_force_open_channels() -> None:
+    reg = examples.load("county_township")
+    [alliance] = reg.alliances
+    no_provision = alliance.replace(
+        provisions=[p for p in alliance.provisions if p.value != "two_way_referral"]
+    )
+    by_agreement = reg.replace(alliances=[no_provision])
+    proposed = by_agreement.replace(
+        agreements=[
+            g.replace(status="建议") if g.id == "county_township_agreement" else g
+            for g in by_agreement.agreements
+        ]
+    )
+    case = ReferralCase(origin="township_centre", criterion="needs_inpatient_bed")
+    assert evaluate(by_agreement, case).eligible
+    assert not evaluate(proposed, case).eligible
+    assert evaluate_many(proposed, [case]) == (evaluate(proposed, case),)

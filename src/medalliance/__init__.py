@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 from medalliance import examples, referral
-from medalliance.agreement import Agreement, CooperationItem
+from medalliance.agreement import Agreement, AgreementStatus, CooperationItem
 from medalliance.alliance import (
     Alliance,
     AllianceForm,
@@ -73,6 +73,7 @@ __all__ = [
     "GRAPH_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "Agreement",
+    "AgreementStatus",
     "Alliance",
     "AllianceForm",
     "CentreKind",

@@ -29,7 +29,7 @@ from medalliance.errors import MedAllianceError, Problem
 from medalliance.types import FrozenModel, Id, IsoDate, NonEmptyText, no_duplicates
 from medalliance.vocab import LabelledEnum
 
-__all__ = ["Agreement", "CooperationItem", "CooperationItemField"]
+__all__ = ["Agreement", "AgreementStatus", "CooperationItem", "CooperationItemField"]
 
 
 class CooperationItem(LabelledEnum):
@@ -120,6 +120,22 @@ class CooperationItem(LabelledEnum):
         }
 
 
+class AgreementStatus(LabelledEnum):
+    """Whether an agreement is in force, only proposed, or has ended."""
+
+    IN_FORCE = "in_force"
+    PROPOSED = "proposed"
+    ENDED = "ended"
+
+    @classmethod
+    def _labels(cls) -> dict[Any, tuple[str, ...]]:
+        return {
+            cls.IN_FORCE: ("生效", "执行中", "in force", "active"),
+            cls.PROPOSED: ("建议", "拟议", "草案", "proposal", "draft"),
+            cls.ENDED: ("终止", "已终止", "expired", "terminated"),
+        }
+
+
 CooperationItemField = CooperationItem
 """A :class:`CooperationItem` model field that also accepts labels."""
 
@@ -148,6 +164,9 @@ class Agreement(FrozenModel):
     """Start of the term, when stated."""
     valid_until: IsoDate | None = None
     """End of the term, when stated."""
+    status: AgreementStatus = AgreementStatus.IN_FORCE
+    """In force (default), proposed, or ended; only agreements in force open referral
+    channels."""
     provenance: Provenance | None = None
     """Source of the record and which values were inferred."""
 

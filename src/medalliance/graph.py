@@ -53,7 +53,7 @@ from typing import Any
 
 import networkx as nx
 
-from medalliance.agreement import Agreement
+from medalliance.agreement import Agreement, AgreementStatus
 from medalliance.alliance import MemberRole
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.institution import Grade, Institution, InstitutionKind, Ownership, Tier
@@ -172,6 +172,8 @@ def _agreement_header(g: Agreement) -> dict[str, Any]:
         d = getattr(g, f)
         if d is not None:
             header[f] = d.isoformat()
+    if g.status is not AgreementStatus.IN_FORCE:
+        header["status"] = g.status.value
     if g.provenance is not None:
         header["provenance"] = g.provenance.model_dump(mode="json", exclude_defaults=True)
     return header

@@ -7,8 +7,9 @@ API will be checked against.
 The rules:
 
 - **Channels**: a referral channel exists only where the registry says so: an alliance whose
-  provisions include ``two_way_referral`` links every pair of its members; an agreement with
-  that item links its parties. A specialty alliance channels only cases of its own specialty.
+  provisions include ``two_way_referral`` links every pair of its members; an agreement in
+  force with that item links its parties. A specialty alliance channels only cases of its own
+  specialty.
 - **Direction** follows the tiers: a destination of a higher tier is ``up``, of a lower tier
   ``down``, of the same tier ``lateral``. The case's criterion says which directions it
   justifies.
@@ -45,7 +46,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from medalliance.agreement import CooperationItem
+from medalliance.agreement import AgreementStatus, CooperationItem
 from medalliance.alliance import AllianceForm
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.institution import Institution
@@ -269,7 +270,11 @@ def _naive_channels(
                     entry_[0].add(a.id)
                     entry_[2].update(a.provisions)
         for g in registry.agreements_of(a.id):
-            if CooperationItem.TWO_WAY_REFERRAL in g.items and origin in g.parties:
+            if (
+                CooperationItem.TWO_WAY_REFERRAL in g.items
+                and origin in g.parties
+                and g.status is AgreementStatus.IN_FORCE
+            ):
                 for p in g.parties:
                     if p != origin:
                         entry_ = partners.setdefault(p, (set(), set(), set()))
@@ -428,7 +433,10 @@ class _Index:
                 for m in members:
                     wide.setdefault(m, []).append(channel)
         for g in registry.agreements:
-            if CooperationItem.TWO_WAY_REFERRAL not in g.items:
+            if (
+                CooperationItem.TWO_WAY_REFERRAL not in g.items
+                or g.status is not AgreementStatus.IN_FORCE
+            ):
                 continue
             a = registry.alliance(g.alliance)
             scope = a.specialty if a.form is AllianceForm.SPECIALTY_ALLIANCE else None
