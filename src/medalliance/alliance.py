@@ -31,7 +31,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from medalliance.agreement import ItemTuple
 from medalliance.common import Provenance, Region
-from medalliance.errors import MedAllianceError, Problem
+from medalliance.errors import MedAllianceError, Problem, duplicate_problems
 from medalliance.types import (
     FrozenModel,
     Id,
@@ -472,8 +472,8 @@ class Alliance(FrozenModel):
                 )
         if self.form is AllianceForm.SPECIALTY_ALLIANCE and self.specialty is None:
             problems.append(Problem(("specialty",), "a specialty alliance must name its specialty"))
-        _unique_ids(problems, "shared_centres", [c.id for c in self.shared_centres])
-        _unique_ids(problems, "expert_clinics", [c.id for c in self.expert_clinics])
+        problems += duplicate_problems("shared_centres", [c.id for c in self.shared_centres])
+        problems += duplicate_problems("expert_clinics", [c.id for c in self.expert_clinics])
         for i, c in enumerate(self.shared_centres):
             if c.host not in roles:
                 problems.append(
@@ -533,11 +533,3 @@ class Alliance(FrozenModel):
         )
 
     __str__ = __repr__
-
-
-def _unique_ids(problems: list[Problem], field: str, ids: list[str]) -> None:
-    seen: set[str] = set()
-    for i, x in enumerate(ids):
-        if x in seen:
-            problems.append(Problem((field, i, "id"), f"duplicate id {x!r}"))
-        seen.add(x)

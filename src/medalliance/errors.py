@@ -28,6 +28,7 @@ __all__ = [
     "Problem",
     "SchemaError",
     "UnknownIdError",
+    "duplicate_problems",
     "format_path",
 ]
 
@@ -243,6 +244,26 @@ def _label_message(err: Mapping[str, Any]) -> str | None:
     except MedAllianceError as exc:
         return exc.problems[0].message
     return None
+
+
+def duplicate_problems(
+    field: str, keys: Sequence[Any], *, key: str = "id", what: str = "id"
+) -> list[Problem]:
+    """One problem for every repeat of a key in ``keys`` (the first occurrence is kept).
+
+    Examples
+    --------
+    >>> [p.render() for p in duplicate_problems("entries", ["I10", "E11", "I10"], key="code",
+    ...                                          what="code")]
+    ["entries[2].code: duplicate code 'I10'"]
+    """
+    seen: set[Any] = set()
+    out = []
+    for i, k in enumerate(keys):
+        if k in seen:
+            out.append(Problem((field, i, key), f"duplicate {what} {k!r}"))
+        seen.add(k)
+    return out
 
 
 class LabelError(MedAllianceError):

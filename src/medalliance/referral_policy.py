@@ -31,7 +31,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
-from medalliance.errors import MedAllianceError, Problem, SchemaError, UnknownIdError
+from medalliance.errors import (
+    MedAllianceError,
+    Problem,
+    SchemaError,
+    UnknownIdError,
+    duplicate_problems,
+)
 from medalliance.institution import TierField
 from medalliance.types import FrozenModel, NonEmptyText, no_duplicates
 from medalliance.vocab import LabelledEnum, ServiceKindField, SpecialtyField
@@ -125,12 +131,9 @@ class ConditionCatalogue(FrozenModel):
 
     @model_validator(mode="after")
     def _unique_codes(self) -> ConditionCatalogue:
-        seen: set[str] = set()
-        problems = []
-        for i, e in enumerate(self.entries):
-            if e.code in seen:
-                problems.append(Problem(("entries", i, "code"), f"duplicate code {e.code!r}"))
-            seen.add(e.code)
+        problems = duplicate_problems(
+            "entries", [e.code for e in self.entries], key="code", what="code"
+        )
         if problems:
             raise MedAllianceError(problems)
         return self
@@ -169,12 +172,9 @@ class ReferralPolicy(FrozenModel):
 
     @model_validator(mode="after")
     def _unique_codes(self) -> ReferralPolicy:
-        seen: set[str] = set()
-        problems = []
-        for i, c in enumerate(self.criteria):
-            if c.code in seen:
-                problems.append(Problem(("criteria", i, "code"), f"duplicate criterion {c.code!r}"))
-            seen.add(c.code)
+        problems = duplicate_problems(
+            "criteria", [c.code for c in self.criteria], key="code", what="criterion"
+        )
         if problems:
             raise MedAllianceError(problems)
         return self
