@@ -1,16 +1,30 @@
 """Benchmark: JSON -> validated Registry, and Registry -> networkx graph, at national scale.
 
-Baselines measured in the same run, on the same data:
+Input: ``medalliance.synthetic.national_data(seed=..., scale=...)`` written to a temporary
+JSON file (about 1.07 million institutions at ``--scale 1.0``). Baselines are measured in
+the same run, on the same data:
 
-* load floor (models): ``TypeAdapter`` validation of the same JSON into plain pydantic
-  models with the same fields and types but none of medalliance's rules (no label parsing,
-  no cross-reference checks). Target: medalliance within 2x.
-* load floor (TypedDict): the same with TypedDicts (no model objects at all), for reference.
-* graph floor: bare ``networkx.MultiDiGraph`` construction (``add_nodes_from`` +
-  ``add_edges_from``) from node and edge attribute dicts prepared in advance. Target:
-  ``medalliance.to_graph`` within 1.5x.
+* **load floor** -- ``pydantic.TypeAdapter(...).validate_json`` of the same JSON text into
+  plain TypedDicts mirroring the file format (str/int/float/list fields, no custom
+  validators, no model objects). Target: ``medalliance.io.registry_from_json`` within 2x.
+  A second floor with plain frozen pydantic models of the same fields (model objects, but
+  none of medalliance's rules) is printed for reference.
+* **graph floor** -- bare ``networkx.MultiDiGraph`` construction (``add_nodes_from`` +
+  ``add_edges_from``) from the node and edge attribute dicts ``to_graph`` produces, prepared
+  in advance. Target: ``medalliance.to_graph`` within 1.5x.
+* **memory** -- with ``tracemalloc``: the memory the registry and the graph keep (and the
+  peak while they are built), beside the plain TypedDict data and the bare graph; and the
+  peak resident set size (``ru_maxrss``) of each timing process.
 
-Run: ``python benchmarks/bench_registry.py [--scale 1.0] [--repeat 3]``
+Each step runs in a fresh subprocess so that timings and peaks do not mix. Every time is
+the best of ``--repeat`` runs with the garbage collector on and as many with it paused
+(medalliance pauses it itself during bulk construction; the baselines get the same chance).
+
+Run::
+
+    python benchmarks/bench_registry.py                 # scale 1.0, a few minutes
+    python benchmarks/bench_registry.py --scale 0.05 --repeat 3
+    python benchmarks/bench_registry.py --no-memory     # skip the tracemalloc step
 """
 
 from __future__ import annotations
@@ -25,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
@@ -36,8 +51,111 @@ from typing_extensions import NotRequired, TypedDict
 import medalliance as ma
 from medalliance import synthetic
 
+# -- the load floor: plain TypedDicts mirroring the file format (no model objects, no rules) --
 
-# -- plain mirrors of the file format (no medalliance rules) -----------------------------------
+
+class TRegion(TypedDict, total=False):
+    province: str
+    city: str
+    county: str
+    township: str
+    division_code: str
+
+
+class TInstitution(TypedDict):
+    id: str
+    name: str
+    name_en: NotRequired[str]
+    aliases: NotRequired[list[str]]
+    kind: str
+    tier: NotRequired[str]
+    grade: NotRequired[str]
+    ownership: NotRequired[str]
+    region: NotRequired[TRegion]
+    lat: NotRequired[float]
+    lon: NotRequired[float]
+    beds: NotRequired[int]
+    specialties: NotRequired[list[str]]
+    services: NotRequired[list[str]]
+    population_served: NotRequired[int]
+    provenance: NotRequired[dict[str, Any]]
+    level: NotRequired[str]
+
+
+class TMembership(TypedDict):
+    institution: str
+    role: NotRequired[str]
+    joined: NotRequired[str]
+    provenance: NotRequired[dict[str, Any]]
+
+
+class TCentre(TypedDict):
+    id: str
+    kind: str
+    host: str
+    name: NotRequired[str]
+    services: NotRequired[list[str]]
+    serves: NotRequired[str | list[str]]
+    capacity_per_day: NotRequired[int]
+    provenance: NotRequired[dict[str, Any]]
+
+
+class TClinic(TypedDict):
+    id: str
+    host: str
+    site: str
+    department: str
+    weekdays: list[str]
+    start: NotRequired[str]
+    provenance: NotRequired[dict[str, Any]]
+
+
+class TAlliance(TypedDict):
+    id: str
+    name: str
+    name_en: NotRequired[str]
+    aliases: NotRequired[list[str]]
+    form: str
+    tightness: NotRequired[str]
+    lead: list[str]
+    memberships: list[TMembership]
+    specialty: NotRequired[str]
+    region: NotRequired[TRegion]
+    founded: NotRequired[str]
+    provisions: NotRequired[list[str]]
+    shared_centres: NotRequired[list[TCentre]]
+    expert_clinics: NotRequired[list[TClinic]]
+    declared: NotRequired[list[dict[str, Any]]]
+    policy_basis: NotRequired[list[str]]
+    description: NotRequired[str]
+    provenance: NotRequired[dict[str, Any]]
+
+
+class TAgreement(TypedDict):
+    id: str
+    alliance: str
+    parties: list[str]
+    items: list[str]
+    title: NotRequired[str]
+    signed: NotRequired[str]
+    valid_from: NotRequired[str]
+    valid_until: NotRequired[str]
+    provenance: NotRequired[dict[str, Any]]
+
+
+class TRegistry(TypedDict):
+    schema_version: int
+    title: NotRequired[str]
+    description: NotRequired[str]
+    sources: NotRequired[list[dict[str, Any]]]
+    institutions: list[TInstitution]
+    alliances: list[TAlliance]
+    agreements: list[TAgreement]
+
+
+# -- reference floor: plain frozen pydantic models of the same fields (none of medalliance's rules)
+
+
 class _M(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -56,7 +174,7 @@ class PInstitution(_M):
     name_en: str | None = None
     aliases: tuple[str, ...] = ()
     kind: str
-    tier: str
+    tier: str | None = None
     grade: str | None = None
     ownership: str | None = None
     region: PRegion = PRegion()
@@ -122,70 +240,11 @@ class PRegistry(_M):
     agreements: tuple[PAgreement, ...] = ()
 
 
-class TRegion(TypedDict, total=False):
-    province: str
-    city: str
-    county: str
-    township: str
-    division_code: str
+# -- measuring ---------------------------------------------------------------------------------
 
 
-class TInstitution(TypedDict):
-    id: str
-    name: str
-    kind: str
-    tier: str
-    grade: NotRequired[str]
-    ownership: NotRequired[str]
-    region: NotRequired[TRegion]
-    lat: NotRequired[float]
-    lon: NotRequired[float]
-    beds: NotRequired[int]
-    specialties: NotRequired[list[str]]
-    services: NotRequired[list[str]]
-    population_served: NotRequired[int]
-
-
-class TMembership(TypedDict):
-    institution: str
-    role: str
-
-
-class TAlliance(TypedDict):
-    id: str
-    name: str
-    form: str
-    tightness: str
-    lead: list[str]
-    memberships: list[TMembership]
-    specialty: NotRequired[str]
-    region: NotRequired[TRegion]
-    provisions: NotRequired[list[str]]
-    shared_centres: NotRequired[list[dict[str, Any]]]
-    expert_clinics: NotRequired[list[dict[str, Any]]]
-
-
-class TAgreement(TypedDict):
-    id: str
-    alliance: str
-    parties: list[str]
-    items: list[str]
-
-
-class TRegistry(TypedDict):
-    schema_version: int
-    title: NotRequired[str]
-    description: NotRequired[str]
-    institutions: list[TInstitution]
-    alliances: list[TAlliance]
-    agreements: list[TAgreement]
-
-
-# -- timing ------------------------------------------------------------------------------------
 def best(fn: Callable[[], Any], repeat: int) -> float:
-    """Best wall time of ``fn`` over ``repeat`` runs with the garbage collector on, and as
-    many with it paused (medalliance pauses it itself during bulk work; a baseline gets the
-    same advantage so the ratio stays fair)."""
+    """Best wall time of ``fn`` over ``repeat`` runs with the collector on and as many paused."""
     times = []
     for paused in (False, True):
         for _ in range(repeat):
@@ -201,49 +260,99 @@ def best(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process in MB (Linux reports KiB)."""
+    per_mb = 1024 * 1024 if sys.platform == "darwin" else 1024  # macOS reports bytes
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / per_mb
+
+
+def prepared(reg: ma.Registry) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """The graph attributes, node and edge tuples of ``to_graph(reg)``, as fresh objects."""
+    G = ma.to_graph(reg)
+    nodes = [(n, dict(a)) for n, a in G.nodes(data=True)]
+    edges = [(u, v, k, dict(d)) for u, v, k, d in G.edges(keys=True, data=True)]
+    return dict(G.graph), nodes, edges
+
+
+def bare_graph(graph_attrs: dict[str, Any], nodes: list[Any], edges: list[Any]) -> nx.MultiDiGraph:
+    """The floor: a MultiDiGraph built from prepared attribute dicts with the public API."""
+    H = nx.MultiDiGraph()
+    H.graph.update(graph_attrs)
+    H.add_nodes_from(nodes)
+    H.add_edges_from(edges)
+    return H
 
 
 def run_step(step: str, path: str, repeat: int) -> None:
-    """Time one step in this (fresh) process and print ``seconds peak_rss_mb``."""
+    """Run one step in this (fresh) process and print its figures as JSON."""
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
-    if step == "floor_models":
-        ta_m = TypeAdapter(PRegistry)
-        secs = best(lambda: ta_m.validate_json(text), repeat)
-    elif step == "floor_typeddict":
+    out: dict[str, float] = {}
+    if step == "floor_typeddict":
         ta_d = TypeAdapter(TRegistry)
-        secs = best(lambda: ta_d.validate_json(text), repeat)
+        out["seconds"] = best(lambda: ta_d.validate_json(text), repeat)
+    elif step == "floor_models":
+        ta_m = TypeAdapter(PRegistry)
+        out["seconds"] = best(lambda: ta_m.validate_json(text), repeat)
     elif step == "load":
-        secs = best(lambda: ma.io.registry_from_json(text), repeat)
-    else:
+        out["seconds"] = best(lambda: ma.io.registry_from_json(text), repeat)
+    elif step == "graph":
         reg = ma.io.registry_from_json(text)
         del text
-        if step == "graph":
-            secs = best(lambda: ma.to_graph(reg), repeat)
-        else:  # graph_floor: the same attribute dicts, prepared in advance
-            G = ma.to_graph(reg)
-            nodes = [(n, dict(a)) for n, a in G.nodes(data=True)]
-            edges = [(u, v, k, dict(d)) for u, v, k, d in G.edges(keys=True, data=True)]
-            graph_attrs = dict(G.graph)
-            del G
+        out["seconds"] = best(lambda: ma.to_graph(reg), repeat)
+        G = ma.to_graph(reg)
+        out["nodes"], out["edges"] = G.number_of_nodes(), G.number_of_edges()
+    elif step == "graph_floor":
+        reg = ma.io.registry_from_json(text)
+        del text
+        graph_attrs, nodes, edges = prepared(reg)
+        out["seconds"] = best(lambda: bare_graph(graph_attrs, nodes, edges), repeat)
+    elif step == "memory":
+        out.update(measure_memory(text))
+    else:
+        raise SystemExit(f"unknown step {step!r}")
+    out["maxrss_mb"] = maxrss_mb()
+    print(json.dumps(out))
 
-            def bare() -> nx.MultiDiGraph:
-                H = nx.MultiDiGraph()
-                H.graph.update(graph_attrs)
-                H.add_nodes_from(nodes)
-                H.add_edges_from(edges)
-                return H
 
-            secs = best(bare, repeat)
-    print(f"{secs:.3f} {maxrss_mb():.0f}")
+def measure_memory(text: str) -> dict[str, float]:
+    """Memory kept by (and peak while building) each object, in MB, with tracemalloc."""
+    mb = 1e-6
+    out: dict[str, float] = {}
+    gc.collect()
+    tracemalloc.start()
+
+    def phase(name: str, build: Callable[[], Any]) -> Any:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        obj = build()
+        gc.collect()
+        current, peak = tracemalloc.get_traced_memory()
+        out[f"{name}_kept_mb"] = (current - before) * mb
+        out[f"{name}_peak_mb"] = (peak - before) * mb
+        return obj
+
+    data = phase("floor_data", lambda: TypeAdapter(TRegistry).validate_json(text))
+    del data
+    reg = phase("registry", lambda: ma.io.registry_from_json(text))
+    G = phase("graph", lambda: ma.to_graph(reg))
+    del G
+    graph_attrs, nodes, edges = prepared(reg)
+    H = phase("bare_graph", lambda: bare_graph(graph_attrs, nodes, edges))
+    del H
+    tracemalloc.stop()
+    return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--repeat", type=int, default=2)
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--scale", type=float, default=1.0, help="national scale (default 1.0)")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per GC setting (default 2)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc step")
     ap.add_argument("--step", help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -251,16 +360,28 @@ def main() -> None:
         run_step(args.step, args.input, args.repeat)
         return
 
+    import numpy
     import pydantic
+    import pydantic_core
 
     print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cpus, Python {platform.python_version()}"
+        f"machine: {platform.platform()}; {platform.processor() or platform.machine()}; "
+        f"{os.cpu_count()} CPUs; Python {platform.python_version()} "
+        f"({platform.python_implementation()})"
     )
-    print(f"medalliance {ma.__version__}, pydantic {pydantic.VERSION}, networkx {nx.__version__}")
+    print(
+        f"medalliance {ma.__version__}, pydantic {pydantic.VERSION}, "
+        f"pydantic-core {pydantic_core.__version__}, networkx {nx.__version__}, "
+        f"numpy {numpy.__version__}"
+    )
     t = time.perf_counter()
     data = synthetic.national_data(seed=args.seed, scale=args.scale)
     t_gen = time.perf_counter() - t
-    n_inst, n_all = len(data["institutions"]), len(data["alliances"])
+    n_inst, n_all, n_agr = (len(data[k]) for k in ("institutions", "alliances", "agreements"))
+    steps = ["floor_typeddict", "floor_models", "load", "graph_floor", "graph"]
+    if not args.no_memory:
+        steps.append("memory")
+    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "national.json")
         with open(path, "w", encoding="utf-8") as fh:
@@ -268,52 +389,66 @@ def main() -> None:
         del data
         size = os.path.getsize(path)
         print(
-            f"data: {n_inst:,} institutions, {n_all:,} alliances, {size / 1e6:.0f} MB JSON "
-            f"(generated in {t_gen:.1f} s)"
+            f"input: national_data(seed={args.seed}, scale={args.scale}): {n_inst:,} "
+            f"institutions, {n_all:,} alliances, {n_agr:,} agreements; {size / 1e6:,.0f} MB "
+            f"JSON; generated in {t_gen:.1f} s"
         )
         print(
-            "each step runs in a fresh process; time = best of runs, memory = that process's peak"
+            f"each step in a fresh process; time = best of {args.repeat} runs with GC on "
+            f"and {args.repeat} with GC paused\n",
+            flush=True,
         )
-        results = {}
-        for step in ("floor_models", "floor_typeddict", "load", "graph_floor", "graph"):
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--step",
-                    step,
-                    "--input",
-                    path,
-                    "--repeat",
-                    str(args.repeat),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.split()
-            results[step] = (float(out[0]), float(out[1]))
+        for step in steps:
+            cmd = [sys.executable, __file__, "--step", step, "--input", path]
+            cmd += ["--repeat", str(args.repeat)]
+            t = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            results[step] = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(f"  {step} done in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    report(results)
+
+
+def report(results: dict[str, dict[str, float]]) -> None:
+    """Print the tables and the verdicts."""
+    sec = {k: v["seconds"] for k, v in results.items() if "seconds" in v}
+    floor, graph_floor = sec["floor_typeddict"], sec["graph_floor"]
+    g = results["graph"]
+    print(f"graph: {g['nodes']:,.0f} nodes, {g['edges']:,.0f} edges")
+    print(f"\n{'step':52s} {'best s':>8s} {'ratio':>7s} {'peak RSS MB':>12s}")
     rows = [
-        ("load: floor, TypeAdapter -> plain models", "floor_models", "floor_models"),
-        ("load: floor, TypeAdapter -> TypedDicts", "floor_typeddict", "floor_models"),
-        ("load: medalliance registry_from_json", "load", "floor_models"),
-        ("graph: floor, bare networkx build", "graph_floor", "graph_floor"),
-        ("graph: medalliance to_graph", "graph", "graph_floor"),
+        ("load floor: TypeAdapter(TypedDicts).validate_json", "floor_typeddict", floor),
+        ("load ref.: TypeAdapter(plain models).validate_json", "floor_models", floor),
+        ("load: medalliance.io.registry_from_json", "load", floor),
+        ("graph floor: add_nodes_from + add_edges_from", "graph_floor", graph_floor),
+        ("graph: medalliance.to_graph", "graph", graph_floor),
     ]
-    print(f"{'step':45s} {'best s':>8s} {'ratio':>6s} {'peak MB':>8s}")
     for label, step, base in rows:
-        secs, rss = results[step]
-        print(f"{label:45s} {secs:8.2f} {secs / results[base][0]:6.2f} {rss:8,.0f}")
-    load = results["load"][0] / results["floor_models"][0]
-    graph = results["graph"][0] / results["graph_floor"][0]
-    print(f"load vs TypedDict floor: {results['load'][0] / results['floor_typeddict'][0]:.2f}x")
-    print(
-        f"targets: load <= 2x model floor: {'met' if load <= 2 else 'MISSED'} ({load:.2f}x); "
-        f"to_graph <= 1.5x bare: {'met' if graph <= 1.5 else 'MISSED'} ({graph:.2f}x)"
-    )
-    print(
-        "peak MB of 'graph' steps includes the loaded registry; of 'graph_floor' also the "
-        "prepared attribute lists"
-    )
+        r = results[step]
+        print(
+            f"{label:52s} {r['seconds']:8.2f} {r['seconds'] / base:6.2f}x {r['maxrss_mb']:12,.0f}"
+        )
+    load = sec["load"] / floor
+    graph = sec["graph"] / graph_floor
+    print(f"\nload vs plain-model reference: {sec['load'] / sec['floor_models']:.2f}x")
+    print(f"target load <= 2x TypedDict floor: {'met' if load <= 2 else 'MISSED'} ({load:.2f}x)")
+    verdict = "met" if graph <= 1.5 else "MISSED"
+    print(f"target to_graph <= 1.5x bare networkx: {verdict} ({graph:.2f}x)")
+    print("(peak RSS of the graph steps includes the loaded registry; of graph floor, also the")
+    print(" prepared attribute lists)")
+    mem = results.get("memory")
+    if mem:
+        print(f"\n{'memory (tracemalloc)':40s} {'kept MB':>10s} {'peak MB':>10s} {'ratio':>7s}")
+        for label, key, floor_key in (
+            ("plain TypedDict data (floor)", "floor_data", "floor_data"),
+            ("medalliance Registry", "registry", "floor_data"),
+            ("bare networkx graph (floor)", "bare_graph", "bare_graph"),
+            ("medalliance to_graph", "graph", "bare_graph"),
+        ):
+            kept, peak = mem[f"{key}_kept_mb"], mem[f"{key}_peak_mb"]
+            ratio = kept / mem[f"{floor_key}_kept_mb"]
+            print(f"{label:40s} {kept:10,.0f} {peak:10,.0f} {ratio:6.2f}x")
+        print("(kept = memory the object holds once built; peak = above the start of the build;")
+        print(" ratio = kept vs the floor above it; the graph excludes the registry it reads)")
 
 
 if __name__ == "__main__":

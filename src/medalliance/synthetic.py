@@ -1,113 +1,285 @@
 """Seeded generators of realistic synthetic registries: a county, a province, the nation.
 
-The structure follows the Chinese system described in the concepts page: each county has a
-county people's hospital (secondary, the lead of its county medical community), a TCM hospital
-and an MCH institution, township health centres (hubs, a few of them 中心卫生院 with more beds),
-village clinics (the base), community health centres and stations in the county seat, and
-private clinics; each city has tertiary and secondary hospitals leading urban medical groups
-with community centres and stations; provinces have specialty alliances of hospitals from
-several cities and a telemedicine network from the provincial hospital to the county hospitals.
-Institutions belong to several alliances (a county hospital is in its county community, in
-specialty alliances and in the telemedicine network).
+The structure follows the Chinese system (see the concepts page):
 
-Everything is drawn from ``numpy.random.default_rng(seed)``: the same arguments always give
-the identical registry, and no global random state is touched. The ``*_data`` functions return
-plain data in the file format (what :func:`medalliance.io.registry_from_dict` reads); the
-other functions return the validated :class:`~medalliance.registry.Registry`.
+* a **county** has a county people's hospital (secondary, the lead of its county medical
+  community), a county TCM hospital and a maternal and child health institution (secondary
+  members), township health centres (hubs; about a quarter are 中心卫生院 with more beds and
+  equipment), village clinics (the base), community health service centres (hubs) and
+  stations (base) in the county seat, and optionally private clinics in no alliance. The
+  community is tight, shares imaging, laboratory and ECG centres hosted by the county
+  hospital, runs expert clinics at township centres, and the county hospital signs a
+  two-way-referral agreement with every hub;
+* a **city** has tertiary general and specialty hospitals, a TCM and an MCH hospital and
+  secondary hospitals; each tertiary general hospital leads urban medical groups of district
+  hospitals, community health service centres and stations (and sometimes a nursing home);
+* a **province** has a provincial people's hospital leading a telemedicine network of its
+  county hospitals and central township centres, provincial specialty hospitals, and
+  specialty alliances led by tertiary specialty hospitals with tertiary members from several
+  cities. Institutions belong to several alliances: a county hospital is in its county
+  community, the telemedicine network and often specialty alliances.
 
-Names, coordinates, codes and figures are invented; they describe no real institution.
+Every random draw comes from one ``numpy.random.default_rng(seed)``: the same arguments
+always give the identical data and registry, and no global random state is used or changed.
+The ``*_data`` functions return plain data in the file format (what
+:func:`medalliance.io.registry_from_dict` reads), in canonical form: records sorted by id and
+default values left out, so ``registry_to_dict`` of the validated registry gives the same
+dict back. The other functions return the validated :class:`~medalliance.registry.Registry`.
+
+Names, coordinates, codes and figures are invented; they describe no real institution. The
+province names, their division-code prefixes and rough centres are real, and every
+coordinate lies inside China's bounding box (latitude 18.0-53.6, longitude 73.5-135.1).
 
 Examples
 --------
 >>> reg = county(seed=1, townships=3, villages_per_township=4)
->>> len(reg.institutions), len(reg.alliances)
-(24, 1)
+>>> len(reg.institutions), len(reg.alliances), len(reg.agreements)
+(24, 1, 5)
 >>> county(seed=1, townships=3, villages_per_township=4) == reg
 True
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from medalliance.errors import MedAllianceError, Problem
 from medalliance.io import SCHEMA_VERSION, registry_from_dict
 from medalliance.registry import Registry
 
 __all__ = ["county", "county_data", "national", "national_data", "province", "province_data"]
 
-_SYLLABLES = (
-    "安白宝北长城大德东丰凤福富高古广海和河红华怀黄吉佳建江金锦景静开康兰乐利良林龙隆茂梅明"
-    "南宁平清庆泉仁瑞三山上盛石顺松太泰天通桐万文西溪祥新兴阳永玉元云泽正中竹"
+Record = dict[str, Any]
+
+_SYLLABLES = np.array(
+    list(
+        "安白宝北长城大德东丰凤福富高古广海和河红华怀黄吉佳建江金锦景静开康兰乐利良林龙隆茂"
+        "梅明南宁平清庆泉仁瑞三山上盛石顺松太泰天通桐万文西溪祥新兴阳永玉元云泽正中竹"
+    )
 )
-# fmt: off
-_PROVINCES = (
-    "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
-    "上海市", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省",
-    "湖南省", "广东省", "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省",
-    "西藏自治区", "陕西省", "甘肃省", "青海省", "宁夏回族自治区", "新疆维吾尔自治区",
+
+# name, division-code prefix, rough centre (lat, lon) of the capital
+_PROVINCE_TABLE = """
+北京市 11 39.9 116.4 | 天津市 12 39.1 117.2 | 河北省 13 38.0 114.5 | 山西省 14 37.9 112.5
+内蒙古自治区 15 40.8 111.7 | 辽宁省 21 41.8 123.4 | 吉林省 22 43.9 125.3 | 黑龙江省 23 45.8 126.5
+上海市 31 31.2 121.5 | 江苏省 32 32.1 118.8 | 浙江省 33 30.3 120.2 | 安徽省 34 31.8 117.3
+福建省 35 26.1 119.3 | 江西省 36 28.7 115.9 | 山东省 37 36.7 117.0 | 河南省 41 34.8 113.7
+湖北省 42 30.6 114.3 | 湖南省 43 28.2 113.0 | 广东省 44 23.1 113.3 | 广西壮族自治区 45 22.8 108.3
+海南省 46 20.0 110.3 | 重庆市 50 29.6 106.5 | 四川省 51 30.7 104.1 | 贵州省 52 26.6 106.7
+云南省 53 25.0 102.7 | 西藏自治区 54 29.7 91.1 | 陕西省 61 34.3 108.9 | 甘肃省 62 36.1 103.8
+青海省 63 36.6 101.8 | 宁夏回族自治区 64 38.5 106.3 | 新疆维吾尔自治区 65 43.8 87.6
+"""
+_PROVINCES: tuple[tuple[str, str, float, float], ...] = tuple(
+    (name, code, float(lat), float(lon))
+    for name, code, lat, lon in (
+        row.split() for row in _PROVINCE_TABLE.replace("\n", "|").split("|") if row.strip()
+    )
 )
-# fmt: on
-_SPECIALTIES = (
-    "oncology",
-    "geriatrics",
-    "cardiology",
-    "neurology",
-    "paediatrics",
-    "maternal_child_health",
-    "orthopaedics",
-    "respiratory",
-    "nephrology",
-    "endocrinology",
-    "ophthalmology",
-    "otolaryngology",
-    "psychiatry",
-    "rehabilitation",
-    "critical_care",
-    "gastroenterology",
+
+# specialty, name suffix of a specialty hospital, the specialty in Chinese
+_SPECIALTY_TABLE = """
+oncology 肿瘤医院 肿瘤 | paediatrics 儿童医院 儿科 | obstetrics_gynaecology 妇产医院 妇产科
+ophthalmology 眼科医院 眼科 | stomatology 口腔医院 口腔 | psychiatry 精神卫生中心 精神
+infectious_disease 传染病医院 感染性疾病 | orthopaedics 骨科医院 骨科
+cardiology 心血管病医院 心血管 | respiratory 胸科医院 呼吸 | dermatology 皮肤病医院 皮肤
+geriatrics 老年医院 老年医学 | rehabilitation 康复医院 康复
+"""
+_SPECIALTY_HOSPITALS: tuple[tuple[str, str, str], ...] = tuple(
+    (spec, suffix, zh)
+    for spec, suffix, zh in (
+        row.split() for row in _SPECIALTY_TABLE.replace("\n", "|").split("|") if row.strip()
+    )
 )
-_REFERRAL_ITEMS = ["two_way_referral", "green_channel", "priority_reception", "result_recognition"]
-# China's bounding box, a little inside the border (degrees)
-_LAT = (21.0, 49.0)
-_LON = (80.0, 128.0)
 
 
-def _by_id(record: dict[str, Any]) -> str:
-    return str(record["id"])
+def _codes(text: str) -> tuple[str, ...]:
+    """The space-separated codes in ``text``."""
+    return tuple(text.split())
+
+
+# China's bounding box (degrees); every generated coordinate lies inside it.
+_LAT = (18.0, 53.6)
+_LON = (73.5, 135.1)
+
+_REFERRAL_ITEMS = _codes("two_way_referral green_channel priority_reception result_recognition")
+_COUNTY_PROVISIONS = _codes(
+    "two_way_referral result_recognition information_sharing shared_services expert_clinics "
+    "training unified_drug_procurement bundled_payment unified_management"
+)
+_COUNTY_HOSPITAL_SERVICES = _codes(
+    "ct mri dr ultrasound colour_doppler lab pathology ecg endoscopy icu surgery inpatient "
+    "emergency"
+)
+_CITY_TERTIARY_SERVICES = (*_COUNTY_HOSPITAL_SERVICES, "dialysis", "mdt", "teleconsultation")
+_PROVINCE_HOSPITAL_SERVICES = (*_CITY_TERTIARY_SERVICES, "tele_imaging", "pcr")
+_SECONDARY_SERVICES = _codes("ct dr ultrasound lab ecg surgery inpatient emergency")
+_TOWNSHIP_SERVICES = _codes("dr ultrasound lab ecg inpatient")
+_CHC_SERVICES = _codes("dr ultrasound lab ecg chronic_disease_management rehabilitation")
+_CLINIC_DEPARTMENTS = _codes("cardiology neurology internal_medicine paediatrics surgery")
+_GENERAL_SPECIALTIES = _codes(
+    "cardiology neurology respiratory gastroenterology nephrology endocrinology oncology "
+    "geriatrics orthopaedics paediatrics obstetrics_gynaecology critical_care emergency "
+    "rehabilitation"
+)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+_ServeMode = Literal["all", "hubs"]
+
+
+class _County(NamedTuple):
+    lead: str
+    central_townships: list[str]
+
+
+class _City(NamedTuple):
+    name: str
+    tertiary: list[str]
+    specialty: list[tuple[str, str]]  # (hospital id, specialty)
+    secondary: list[str]
+    county_leads: list[str]
+    central_townships: list[str]
+
+
+def _region(
+    province: str,
+    city: str | None = None,
+    county: str | None = None,
+    township: str | None = None,
+    code: str | None = None,
+) -> Record:
+    """A region record.
+
+    ``code`` belongs to the most specific level; 6-digit codes exist down to the county, so
+    township-level regions carry none.
+    """
+    region: Record = {"province": province}
+    if city is not None:
+        region["city"] = city
+    if county is not None:
+        region["county"] = county
+    if township is not None:
+        region["township"] = township
+    if code is not None:
+        region["division_code"] = code
+    return region
 
 
 class _Builder:
     """Accumulates plain registry data; every random draw comes from one Generator."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, *, serve: _ServeMode) -> None:
         self.rng = np.random.default_rng(seed)
-        self.institutions: list[dict[str, Any]] = []
-        self.alliances: list[dict[str, Any]] = []
-        self.agreements: list[dict[str, Any]] = []
+        self.serve: _ServeMode = serve
+        self.institutions: list[Record] = []
+        self.alliances: list[Record] = []
+        self.agreements: list[Record] = []
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- random helpers ------------------------------------------------------------------------
 
-    def name(self, n: int = 2) -> str:
-        idx = self.rng.integers(0, len(_SYLLABLES), size=n)
-        return "".join(_SYLLABLES[i] for i in idx)
+    def words(self, n: int, length: int = 2) -> list[str]:
+        """``n`` invented place names of ``length`` syllables."""
+        idx = self.rng.integers(0, len(_SYLLABLES), size=(n, length))
+        out = _SYLLABLES[idx[:, 0]]
+        for j in range(1, length):
+            out = np.char.add(out, _SYLLABLES[idx[:, j]])
+        return [str(w) for w in out.tolist()]
 
-    def institution(self, **fields: Any) -> str:
-        self.institutions.append(fields)
-        return str(fields["id"])
+    def word(self) -> str:
+        return self.words(1)[0]
 
-    @staticmethod
-    def _region(
-        province: str, city: str, county: str | None, code: str, town: str | None = None
-    ) -> dict[str, Any]:
-        region: dict[str, Any] = {"province": province, "city": city, "division_code": code}
-        if county is not None:
-            region["county"] = county
-        if town is not None:
-            region["township"] = town
-        return region
+    def scatter(
+        self, centre: tuple[float, float], n: int, spread: float
+    ) -> tuple[list[float], list[float]]:
+        """``n`` points normally scattered around ``centre`` (degrees), inside China's box."""
+        pts = self.rng.normal(0.0, spread, size=(n, 2))
+        lat = np.clip(centre[0] + pts[:, 0], *_LAT).round(5)
+        lon = np.clip(centre[1] + pts[:, 1], *_LON).round(5)
+        return lat.tolist(), lon.tolist()
 
-    # -- a county --------------------------------------------------------------------------
+    def near(self, centre: tuple[float, float], spread: float) -> tuple[float, float]:
+        lat, lon = self.scatter(centre, 1, spread)
+        return lat[0], lon[0]
+
+    def ints(self, low: int, high: int, n: int) -> list[int]:
+        """``n`` integers in ``[low, high)`` as Python ints."""
+        return [int(x) for x in self.rng.integers(low, high, size=n).tolist()]
+
+    def randint(self, low: int, high: int) -> int:
+        return int(self.rng.integers(low, high))
+
+    # -- records -------------------------------------------------------------------------------
+
+    def hospital(
+        self,
+        id: str,
+        name: str,
+        kind: str,
+        tier: str,
+        *,
+        region: Record,
+        at: tuple[float, float],
+        beds: int,
+        services: Sequence[str],
+        specialties: Sequence[str] = (),
+        grade: str | None = None,
+        population_served: int | None = None,
+    ) -> str:
+        rec: Record = {"id": id, "name": name, "kind": kind, "tier": tier}
+        if grade is not None:
+            rec["grade"] = grade
+        rec["ownership"] = "public"
+        rec["region"] = region
+        rec["lat"], rec["lon"] = at
+        rec["beds"] = beds
+        if specialties:
+            rec["specialties"] = list(specialties)
+        rec["services"] = list(services)
+        if population_served is not None:
+            rec["population_served"] = population_served
+        self.institutions.append(rec)
+        return id
+
+    def private_clinics(
+        self, prefix: str, n: int, region: Record, centre: tuple[float, float], spread: float
+    ) -> None:
+        """``n`` private clinics (诊所 / 门诊部), in no alliance."""
+        if n <= 0:
+            return
+        names = self.words(n)
+        lat, lon = self.scatter(centre, n, spread)
+        outpatient = (self.rng.random(n) < 0.1).tolist()
+        self.institutions.extend(
+            {
+                "id": f"{prefix}-p{i:03d}",
+                "name": f"{names[i]}{'门诊部' if outpatient[i] else '诊所'}",
+                "kind": "other",
+                "tier": "primary",
+                "ownership": "private",
+                "region": dict(region),
+                "lat": lat[i],
+                "lon": lon[i],
+            }
+            for i in range(n)
+        )
+
+    def pairwise(
+        self, alliance: str, lead: str, others: Sequence[str], items: Sequence[str]
+    ) -> None:
+        """One agreement between ``lead`` and each of ``others`` (few parties per agreement)."""
+        self.agreements.extend(
+            {
+                "id": f"{alliance}-ag{i:03d}",
+                "alliance": alliance,
+                "parties": [lead, other],
+                "items": list(items),
+            }
+            for i, other in enumerate(others)
+        )
+
+    # -- a county ------------------------------------------------------------------------------
 
     def county(
         self,
@@ -117,479 +289,608 @@ class _Builder:
         city: str,
         code: str,
         centre: tuple[float, float],
-        townships: int,
-        villages_per_township: int,
-        community_centres: int,
-        stations_per_centre: int,
+        villages: Sequence[int],
+        stations: Sequence[int],
         private_clinics: int,
-    ) -> dict[str, str]:
-        """Add one county with its medical community; return the ids of its hospitals."""
+    ) -> _County:
+        """Add one county and its county medical community.
+
+        ``villages[t]`` is the number of village clinics of township ``t``; ``stations[c]``
+        the number of community health stations under community centre ``c``.
+        """
         rng = self.rng
-        cname = self.name() + "县"
-        region = self._region(province, city, cname, code)
-        lat0, lon0 = centre
+        n_town, n_chc = len(villages), len(stations)
+        n_vil, n_sta = int(sum(villages)), int(sum(stations))
+        cname = self.word() + "县"
 
-        def coords(n: int, spread: float) -> np.ndarray:
-            pts = np.column_stack(
-                (lat0 + rng.normal(0.0, spread, n), lon0 + rng.normal(0.0, spread, n))
-            )
-            pts[:, 0] = np.clip(pts[:, 0], *_LAT)
-            pts[:, 1] = np.clip(pts[:, 1], *_LON)
-            return np.round(pts, 5)
+        def cregion() -> Record:
+            return _region(province, city, cname, code=code)
 
-        hosp_xy = coords(3, 0.01)
-        lead = self.institution(
-            id=f"{prefix}-h",
-            name=f"{cname}人民医院",
-            kind="general_hospital",
-            tier="secondary",
+        # townships and their villages
+        town_names = self.words(n_town)
+        town_is_xiang = (rng.random(n_town) < 0.3).tolist()
+        towns = [n + ("乡" if x else "镇") for n, x in zip(town_names, town_is_xiang, strict=True)]
+        central = (rng.random(n_town) < 0.25).tolist()
+        t_lat, t_lon = self.scatter(centre, n_town, 0.15)
+        t_beds = rng.integers(10, 60, size=n_town) + np.asarray(central) * rng.integers(
+            30, 90, size=n_town
+        )
+        t_ct = (rng.random(n_town) < 0.5).tolist()
+        town_of = np.repeat(np.arange(n_town), villages)
+        first = np.repeat(np.cumsum(villages) - np.asarray(villages, dtype=np.int64), villages)
+        v_num = (np.arange(n_vil) - first).tolist()
+        v_names = self.words(n_vil)
+        v_lat = np.clip(
+            np.repeat(np.asarray(t_lat), villages) + rng.normal(0.0, 0.04, n_vil), *_LAT
+        ).round(5)
+        v_lon = np.clip(
+            np.repeat(np.asarray(t_lon), villages) + rng.normal(0.0, 0.04, n_vil), *_LON
+        ).round(5)
+        v_pop = rng.integers(300, 3_000, size=n_vil)
+        v_ecg = (rng.random(n_vil) < 0.4).tolist()
+        t_pop = (
+            np.bincount(town_of, weights=v_pop, minlength=n_town).astype(np.int64)
+            + rng.integers(2_000, 15_000, size=n_town)
+        ).tolist()
+        # community centres and stations in the county seat
+        streets = [w + "街道" for w in self.words(n_chc)]
+        c_lat, c_lon = self.scatter(centre, n_chc, 0.02)
+        c_beds = self.ints(0, 40, n_chc)
+        c_pop = self.ints(20_000, 80_000, n_chc)
+        s_names = self.words(n_sta)
+        s_lat, s_lon = self.scatter(centre, n_sta, 0.025)
+        s_pop = self.ints(3_000, 12_000, n_sta)
+        seat_pop = sum(c_pop) + sum(s_pop)
+
+        # county-level hospitals in the county seat
+        h_lat, h_lon = self.scatter(centre, 3, 0.01)
+        lead = self.hospital(
+            f"{prefix}-h",
+            f"{cname}人民医院",
+            "general_hospital",
+            "secondary",
+            region=cregion(),
+            at=(h_lat[0], h_lon[0]),
             grade="A",
-            region=region,
-            lat=float(hosp_xy[0, 0]),
-            lon=float(hosp_xy[0, 1]),
-            beds=int(rng.integers(300, 900)),
-            services=[
-                "ct",
-                "mri",
-                "dr",
-                "ultrasound",
-                "lab",
-                "pathology",
-                "ecg",
-                "icu",
-                "surgery",
-                "inpatient",
-                "emergency",
-            ],
-            specialties=["internal_medicine", "surgery", "cardiology", "neurology"],
-            population_served=int(rng.integers(200_000, 900_000)),
+            beds=self.randint(300, 1_200),
+            services=_COUNTY_HOSPITAL_SERVICES,
+            specialties=("internal_medicine", "surgery", "obstetrics_gynaecology", "paediatrics"),
+            population_served=int(sum(t_pop)) + seat_pop,
         )
-        tcm = self.institution(
-            id=f"{prefix}-tcm",
-            name=f"{cname}中医医院",
-            kind="tcm_hospital",
-            tier="secondary",
-            region=region,
-            lat=float(hosp_xy[1, 0]),
-            lon=float(hosp_xy[1, 1]),
-            beds=int(rng.integers(100, 400)),
-            services=["dr", "ultrasound", "lab", "inpatient", "tcm"],
+        tcm = self.hospital(
+            f"{prefix}-tcm",
+            f"{cname}中医医院",
+            "tcm_hospital",
+            "secondary",
+            region=cregion(),
+            at=(h_lat[1], h_lon[1]),
+            grade="A" if rng.random() < 0.6 else "B",
+            beds=self.randint(100, 500),
+            services=("dr", "ultrasound", "lab", "ecg", "inpatient", "tcm", "rehabilitation"),
+            specialties=("tcm",),
         )
-        mch = self.institution(
-            id=f"{prefix}-mch",
-            name=f"{cname}妇幼保健院",
-            kind="mch_institution",
-            tier="secondary",
-            region=region,
-            lat=float(hosp_xy[2, 0]),
-            lon=float(hosp_xy[2, 1]),
-            beds=int(rng.integers(50, 250)),
-            services=["ultrasound", "lab", "inpatient"],
-            specialties=["maternal_child_health"],
+        mch = self.hospital(
+            f"{prefix}-mch",
+            f"{cname}妇幼保健院",
+            "mch_institution",
+            "secondary",
+            region=cregion(),
+            at=(h_lat[2], h_lon[2]),
+            grade="A" if rng.random() < 0.5 else "B",
+            beds=self.randint(50, 300),
+            services=("ultrasound", "lab", "ecg", "inpatient"),
+            specialties=("maternal_child_health", "obstetrics_gynaecology", "paediatrics"),
         )
-        memberships: list[dict[str, Any]] = [
+        memberships: list[Record] = [
             {"institution": lead, "role": "lead"},
-            {"institution": tcm, "role": "member"},
-            {"institution": mch, "role": "member"},
+            {"institution": tcm},
+            {"institution": mch},
         ]
         hubs: list[str] = []
-        town_xy = coords(townships, 0.15)
-        central = rng.random(townships) < 0.25
-        town_pop = rng.integers(8_000, 60_000, size=townships)
-        village_total = townships * villages_per_township
-        village_xy = coords(village_total, 0.17)
-        village_pop = rng.integers(300, 3_000, size=village_total)
-        village_ecg = rng.random(village_total) < 0.4
-        for t in range(townships):
-            tname = self.name() + "镇"
-            tregion = self._region(province, city, cname, code, tname)
-            hub = self.institution(
-                id=f"{prefix}-t{t:02d}",
-                name=f"{tname}{'中心' if central[t] else ''}卫生院",
-                kind="township_health_centre",
-                tier="primary",
-                region=tregion,
-                lat=float(town_xy[t, 0]),
-                lon=float(town_xy[t, 1]),
-                beds=int(rng.integers(40, 120) if central[t] else rng.integers(10, 50)),
-                services=["dr", "ultrasound", "lab", "ecg", "inpatient"]
-                if central[t]
-                else ["ultrasound", "lab", "ecg"],
-                population_served=int(town_pop[t]),
-            )
-            hubs.append(hub)
-            memberships.append({"institution": hub, "role": "hub"})
-            for v in range(villages_per_township):
-                k = t * villages_per_township + v
-                vid = self.institution(
-                    id=f"{prefix}-t{t:02d}v{v:02d}",
-                    name=f"{self.name()}村卫生室",
-                    kind="village_clinic",
-                    tier="village",
-                    region=tregion,
-                    lat=float(village_xy[k, 0]),
-                    lon=float(village_xy[k, 1]),
-                    services=["ecg"] if village_ecg[k] else [],
-                    population_served=int(village_pop[k]),
-                )
-                memberships.append({"institution": vid, "role": "base"})
-        chc_xy = coords(community_centres * (1 + stations_per_centre), 0.03)
-        k = 0
-        for c in range(community_centres):
-            street = self.name() + "街道"
-            sregion = self._region(province, city, cname, code, street)
-            chc = self.institution(
-                id=f"{prefix}-c{c:02d}",
-                name=f"{street}社区卫生服务中心",
-                kind="community_health_centre",
-                tier="primary",
-                region=sregion,
-                lat=float(chc_xy[k, 0]),
-                lon=float(chc_xy[k, 1]),
-                services=["lab", "ecg", "ultrasound"],
-                population_served=int(rng.integers(20_000, 80_000)),
-            )
-            k += 1
-            hubs.append(chc)
-            memberships.append({"institution": chc, "role": "hub"})
-            for s in range(stations_per_centre):
-                sid = self.institution(
-                    id=f"{prefix}-c{c:02d}s{s:02d}",
-                    name=f"{self.name()}社区卫生服务站",
-                    kind="community_health_station",
-                    tier="village",
-                    region=sregion,
-                    lat=float(chc_xy[k, 0]),
-                    lon=float(chc_xy[k, 1]),
-                    population_served=int(rng.integers(3_000, 12_000)),
-                )
-                k += 1
-                memberships.append({"institution": sid, "role": "base"})
-        for p in range(private_clinics):
-            self.institution(
-                id=f"{prefix}-p{p:03d}",
-                name=f"{cname}{self.name()}诊所",
-                kind="other",
-                tier="primary",
-                ownership="private",
-                region=region,
-            )
-        aid = f"{prefix}-community"
-        self.alliances.append(
-            {
-                "id": aid,
-                "name": f"{cname}医共体",
-                "form": "county_medical_community",
-                "tightness": "tight",
-                "lead": [lead],
-                "memberships": memberships,
-                "region": {
-                    "province": province,
-                    "city": city,
-                    "county": cname,
-                    "division_code": code,
-                },
-                "provisions": [
-                    "two_way_referral",
-                    "result_recognition",
-                    "information_sharing",
-                    "unified_drug_procurement",
-                    "bundled_payment",
-                    "unified_management",
-                ],
-                "shared_centres": [
-                    {
-                        "id": f"{prefix}-imaging",
-                        "kind": "imaging",
-                        "host": lead,
-                        "serves": hubs,
-                        "capacity_per_day": int(rng.integers(80, 400)),
-                    },
-                    {
-                        "id": f"{prefix}-lab",
-                        "kind": "lab",
-                        "host": lead,
-                        "serves": hubs,
-                        "capacity_per_day": int(rng.integers(200, 2_000)),
-                    },
-                    {
-                        "id": f"{prefix}-ecg",
-                        "kind": "ecg",
-                        "host": lead,
-                        "serves": "all",
-                        "capacity_per_day": int(rng.integers(100, 1_000)),
-                    },
-                ],
-                "expert_clinics": [
-                    {
-                        "id": f"{prefix}-clinic{i}",
-                        "host": lead,
-                        "site": hubs[i % len(hubs)],
-                        "department": dept,
-                        "weekdays": days,
-                    }
-                    for i, (dept, days) in enumerate(
-                        (("cardiology", ["wed", "fri"]), ("neurology", ["tue"]))
-                    )
-                ]
-                if hubs
-                else [],
-            }
-        )
-        for i, hub in enumerate(hubs):
-            self.agreements.append(
+        central_ids: list[str] = []
+        for t in range(n_town):
+            tid = f"{prefix}-t{t:02d}"
+            services = list(_TOWNSHIP_SERVICES)
+            if central[t]:  # central township centres: more beds, sometimes a CT scanner
+                services.append("chronic_disease_management")
+                if t_ct[t]:
+                    services.append("ct")
+                central_ids.append(tid)
+            self.institutions.append(
                 {
-                    "id": f"{prefix}-ag{i:02d}",
-                    "alliance": aid,
-                    "parties": [lead, hub],
-                    "items": _REFERRAL_ITEMS,
+                    "id": tid,
+                    "name": f"{towns[t]}{'中心' if central[t] else ''}卫生院",
+                    "kind": "township_health_centre",
+                    "tier": "primary",
+                    "ownership": "public",
+                    "region": _region(province, city, cname, towns[t]),
+                    "lat": t_lat[t],
+                    "lon": t_lon[t],
+                    "beds": int(t_beds[t]),
+                    "specialties": ["general_practice"],
+                    "services": services,
+                    "population_served": t_pop[t],
                 }
             )
-        return {"lead": lead, "tcm": tcm, "mch": mch}
+            hubs.append(tid)
+            memberships.append({"institution": tid, "role": "hub"})
+        vil_ids = [
+            f"{prefix}-t{t:02d}v{v:02d}" for t, v in zip(town_of.tolist(), v_num, strict=True)
+        ]
+        villages_ = [
+            {
+                "id": vid,
+                "name": f"{name}村卫生室",
+                "kind": "village_clinic",
+                "tier": "village",
+                "ownership": "public",
+                "region": _region(province, city, cname, towns[t]),
+                "lat": la,
+                "lon": lo,
+                "population_served": pop,
+            }
+            for vid, name, t, la, lo, pop in zip(
+                vil_ids,
+                v_names,
+                town_of.tolist(),
+                v_lat.tolist(),
+                v_lon.tolist(),
+                v_pop.tolist(),
+                strict=True,
+            )
+        ]
+        for rec, ecg in zip(villages_, v_ecg, strict=True):
+            if ecg:  # a village clinic offers no service, or an ECG linked to the county centre
+                rec["services"] = ["ecg"]
+        self.institutions.extend(villages_)
+        k = 0
+        for c in range(n_chc):
+            chc = f"{prefix}-c{c:02d}"
+            self.institutions.append(
+                {
+                    "id": chc,
+                    "name": f"{streets[c]}社区卫生服务中心",
+                    "kind": "community_health_centre",
+                    "tier": "primary",
+                    "ownership": "public",
+                    "region": _region(province, city, cname, streets[c]),
+                    "lat": c_lat[c],
+                    "lon": c_lon[c],
+                    "beds": c_beds[c],
+                    "specialties": ["general_practice"],
+                    "services": list(_CHC_SERVICES[:4] if c_beds[c] < 10 else _CHC_SERVICES),
+                    "population_served": c_pop[c],
+                }
+            )
+            hubs.append(chc)
+            memberships.append({"institution": chc, "role": "hub"})
+            for s in range(stations[c]):
+                sid = f"{chc}s{s:02d}"
+                self.institutions.append(
+                    {
+                        "id": sid,
+                        "name": f"{s_names[k]}社区卫生服务站",
+                        "kind": "community_health_station",
+                        "tier": "village",
+                        "ownership": "public",
+                        "region": _region(province, city, cname, streets[c]),
+                        "lat": s_lat[k],
+                        "lon": s_lon[k],
+                        "services": ["chronic_disease_management"],
+                        "population_served": s_pop[k],
+                    }
+                )
+                memberships.append({"institution": sid, "role": "base"})
+                k += 1
+        memberships.extend({"institution": v, "role": "base"} for v in vil_ids)
+        self.private_clinics(prefix, private_clinics, cregion(), centre, 0.1)
 
-    # -- a city ----------------------------------------------------------------------------
+        aid = f"{prefix}-ccm"
+        alliance: Record = {
+            "id": aid,
+            "name": f"{cname}医共体",
+            "form": "county_medical_community",
+            "tightness": "tight",
+            "lead": [lead],
+            "memberships": memberships,
+            "region": cregion(),
+            "provisions": list(_COUNTY_PROVISIONS),
+        }
+        if self.serve == "all" or hubs:
+            serves: str | list[str] = "all" if self.serve == "all" else hubs
+            alliance["shared_centres"] = [
+                _centre(
+                    f"{prefix}-{kind}",
+                    kind,
+                    host=lead,
+                    name=cname + zh,
+                    serves=serves,
+                    capacity=cap,
+                )
+                for kind, zh, cap in (
+                    ("imaging", "医学影像中心", self.randint(80, 400)),
+                    ("lab", "医学检验中心", self.randint(200, 2_000)),
+                    ("ecg", "心电诊断中心", self.randint(100, 1_000)),
+                )
+            ]
+        sites = central_ids or hubs
+        if sites:
+            n_clinics = 1 + int(rng.random() < 0.6)
+            departments = rng.choice(len(_CLINIC_DEPARTMENTS), size=n_clinics, replace=False)
+            alliance["expert_clinics"] = [
+                {
+                    "id": f"{prefix}-clinic{i}",
+                    "host": lead,
+                    "site": sites[i % len(sites)],
+                    "department": _CLINIC_DEPARTMENTS[int(d)],
+                    "weekdays": sorted(
+                        (_WEEKDAYS[int(w)] for w in rng.choice(5, size=1 + i, replace=False)),
+                        key=_WEEKDAYS.index,
+                    ),
+                }
+                for i, d in enumerate(departments.tolist())
+            ]
+        self.alliances.append(alliance)
+        self.pairwise(aid, lead, hubs, _REFERRAL_ITEMS)
+        return _County(lead, central_ids)
+
+    # -- a city --------------------------------------------------------------------------------
 
     def city(
         self,
         *,
         prefix: str,
         province: str,
+        name: str,
         code: str,
         centre: tuple[float, float],
-        counties: int,
         tertiary: int,
+        specialty_hospitals: int,
         secondary: int,
-        urban_groups: int,
-        county_kwargs: dict[str, Any],
-    ) -> dict[str, list[str]]:
-        """Add a city: its hospitals, urban medical groups and counties."""
+        groups: Sequence[Sequence[int]],
+        counties: Sequence[tuple[Sequence[int], Sequence[int], int]],
+        private_clinics: int,
+    ) -> _City:
+        """Add a city: hospitals, urban medical groups, private clinics and its counties.
+
+        ``groups[g]`` lists the stations under each community centre of group ``g``;
+        ``counties[k]`` is ``(villages per township, stations per centre, private clinics)``.
+        """
         rng = self.rng
-        cname = self.name() + "市"
-        region = self._region(province, cname, None, code)
-        lat0, lon0 = centre
-        hospitals: list[str] = []
-        for h in range(tertiary + secondary):
-            is_tertiary = h < tertiary
-            hospitals.append(
-                self.institution(
-                    id=f"{prefix}-h{h:02d}",
-                    name=f"{cname}第{h + 1}人民医院" if h else f"{cname}中心医院",
-                    kind="general_hospital",
-                    tier="tertiary" if is_tertiary else "secondary",
-                    grade="A" if is_tertiary or rng.random() < 0.5 else "B",
-                    region=region,
-                    lat=round(float(np.clip(lat0 + rng.normal(0, 0.02), *_LAT)), 5),
-                    lon=round(float(np.clip(lon0 + rng.normal(0, 0.02), *_LON)), 5),
-                    beds=int(rng.integers(800, 3_000) if is_tertiary else rng.integers(200, 800)),
-                    services=[
-                        "ct",
-                        "mri",
-                        "dr",
-                        "ultrasound",
-                        "lab",
-                        "pathology",
-                        "ecg",
-                        "icu",
-                        "surgery",
-                        "inpatient",
-                        "emergency",
-                        "mdt",
-                        "teleconsultation",
-                    ],
-                    specialties=sorted(
-                        {str(s) for s in rng.choice(_SPECIALTIES, size=4, replace=False)}
-                    ),
+        region = _region(province, name, code=code)
+
+        def place() -> tuple[float, float]:
+            return self.near(centre, 0.03)
+
+        tertiary_ids: list[str] = []
+        for h in range(tertiary):
+            label = "中心医院" if h == 0 else f"第{_ordinal(h)}人民医院"
+            tertiary_ids.append(
+                self.hospital(
+                    f"{prefix}-h{h:02d}",
+                    f"{name}{label}",
+                    "general_hospital",
+                    "tertiary",
+                    region=dict(region),
+                    at=place(),
+                    grade="A",
+                    beds=self.randint(1_000, 3_500),
+                    services=_CITY_TERTIARY_SERVICES,
+                    specialties=_pick_specialties(rng, 4),
                 )
             )
-        # urban groups: a tertiary lead, some secondary hospitals, district community centres
-        for g in range(urban_groups):
-            lead = hospitals[g % max(tertiary, 1)]
-            members = [{"institution": lead, "role": "lead"}]
-            others = [x for x in hospitals[tertiary:] if x != lead]
-            for x in others[g :: max(urban_groups, 1)]:
-                members.append({"institution": x, "role": "member"})
-            district = self.name() + "区"
-            dregion = self._region(province, cname, district, code)
-            hubs = []
-            for c in range(3):
-                chc = self.institution(
-                    id=f"{prefix}-g{g:02d}c{c}",
-                    name=f"{district}{self.name()}街道社区卫生服务中心",
-                    kind="community_health_centre",
-                    tier="primary",
-                    region=dregion,
-                    population_served=int(rng.integers(30_000, 100_000)),
-                )
-                hubs.append(chc)
-                members.append({"institution": chc, "role": "member"})
-                for s in range(2):
-                    sid = self.institution(
-                        id=f"{prefix}-g{g:02d}c{c}s{s}",
-                        name=f"{self.name()}社区卫生服务站",
-                        kind="community_health_station",
-                        tier="village",
-                        region=dregion,
-                    )
-                    members.append({"institution": sid, "role": "base"})
-            aid = f"{prefix}-group{g:02d}"
-            self.alliances.append(
-                {
-                    "id": aid,
-                    "name": f"{cname}{district}城市医疗集团",
-                    "form": "urban_medical_group",
-                    "tightness": "tight" if rng.random() < 0.3 else "semi_tight",
-                    "lead": [lead],
-                    "memberships": members,
-                    "region": dregion,
-                    "provisions": ["two_way_referral", "result_recognition", "information_sharing"],
-                }
+        specialty: list[tuple[str, str]] = []
+        picks = rng.choice(len(_SPECIALTY_HOSPITALS), size=specialty_hospitals, replace=False)
+        for j, p in enumerate(sorted(picks.tolist())):
+            spec, suffix, _ = _SPECIALTY_HOSPITALS[p]
+            sid = self.hospital(
+                f"{prefix}-sh{j:02d}",
+                f"{name}{suffix}",
+                "specialty_hospital",
+                "tertiary",
+                region=dict(region),
+                at=place(),
+                grade="A" if rng.random() < 0.7 else "B",
+                beds=self.randint(400, 1_500),
+                services=("ct", "dr", "ultrasound", "lab", "ecg", "surgery", "inpatient"),
+                specialties=(spec,),
             )
-            for i, hub in enumerate(hubs):
-                self.agreements.append(
+            specialty.append((sid, spec))
+        self.hospital(
+            f"{prefix}-tcm",
+            f"{name}中医医院",
+            "tcm_hospital",
+            "tertiary" if rng.random() < 0.6 else "secondary",
+            region=dict(region),
+            at=place(),
+            grade="A",
+            beds=self.randint(400, 1_500),
+            services=("ct", "dr", "ultrasound", "lab", "ecg", "inpatient", "tcm", "rehabilitation"),
+            specialties=("tcm",),
+        )
+        self.hospital(
+            f"{prefix}-mch",
+            f"{name}妇幼保健院",
+            "mch_institution",
+            "tertiary" if rng.random() < 0.4 else "secondary",
+            region=dict(region),
+            at=place(),
+            grade="A",
+            beds=self.randint(200, 800),
+            services=("ultrasound", "colour_doppler", "lab", "ecg", "surgery", "inpatient"),
+            specialties=("maternal_child_health", "obstetrics_gynaecology", "paediatrics"),
+        )
+        n_groups = len(groups)
+        districts = [w + "区" for w in self.words(max(n_groups, 1))]
+        district_codes = [f"{code[:4]}{2 + g % 19:02d}" for g in range(max(n_groups, 1))]
+        secondary_ids: list[str] = []
+        secondary_district: list[int] = []
+        for h in range(secondary):
+            d, nth = h % len(districts), h // len(districts)
+            secondary_ids.append(
+                self.hospital(
+                    f"{prefix}-d{h:02d}",
+                    f"{districts[d]}{'人民医院' if nth == 0 else f'第{_ordinal(nth + 1)}医院'}",
+                    "general_hospital",
+                    "secondary",
+                    region=_region(province, name, districts[d], code=district_codes[d]),
+                    at=place(),
+                    grade="A" if rng.random() < 0.5 else "B",
+                    beds=self.randint(150, 700),
+                    services=_SECONDARY_SERVICES,
+                    specialties=("internal_medicine", "surgery"),
+                )
+            )
+            secondary_district.append(d)
+        # urban medical groups, one per district, led by the tertiary general hospitals in turn
+        for g, stations in enumerate(groups):
+            lead = tertiary_ids[g % len(tertiary_ids)]
+            gid = f"{prefix}-g{g:02d}"
+            dregion = _region(province, name, districts[g], code=district_codes[g])
+            hospitals = [
+                x for x, d in zip(secondary_ids, secondary_district, strict=True) if d == g
+            ]
+            members: list[Record] = [{"institution": lead, "role": "lead"}]
+            members.extend({"institution": x} for x in hospitals)
+            streets = [w + "街道" for w in self.words(len(stations))]
+            c_lat, c_lon = self.scatter(centre, len(stations), 0.05)
+            centres: list[str] = []
+            for c, n_st in enumerate(stations):
+                cid = f"{gid}c{c:02d}"
+                sregion = _region(province, name, districts[g], streets[c])
+                self.institutions.append(
                     {
-                        "id": f"{aid}-ag{i}",
-                        "alliance": aid,
-                        "parties": [lead, hub],
-                        "items": _REFERRAL_ITEMS,
+                        "id": cid,
+                        "name": f"{districts[g]}{streets[c]}社区卫生服务中心",
+                        "kind": "community_health_centre",
+                        "tier": "primary",
+                        "ownership": "public",
+                        "region": sregion,
+                        "lat": c_lat[c],
+                        "lon": c_lon[c],
+                        "specialties": ["general_practice"],
+                        "services": list(_CHC_SERVICES),
+                        "population_served": self.randint(30_000, 100_000),
                     }
                 )
+                centres.append(cid)
+                members.append({"institution": cid})
+                s_names = self.words(n_st)
+                s_lat, s_lon = self.scatter((c_lat[c], c_lon[c]), n_st, 0.005)
+                for s in range(n_st):
+                    sid = f"{cid}s{s:02d}"
+                    self.institutions.append(
+                        {
+                            "id": sid,
+                            "name": f"{s_names[s]}社区卫生服务站",
+                            "kind": "community_health_station",
+                            "tier": "village",
+                            "ownership": "public",
+                            "region": dict(sregion),
+                            "lat": s_lat[s],
+                            "lon": s_lon[s],
+                            "services": ["chronic_disease_management"],
+                            "population_served": self.randint(3_000, 12_000),
+                        }
+                    )
+                    members.append({"institution": sid, "role": "base"})
+            if rng.random() < 0.4:
+                nid = f"{gid}n"
+                self.hospital(
+                    nid,
+                    f"{districts[g]}{self.word()}护理院",
+                    "nursing_rehab",
+                    "primary",
+                    region=dict(dregion),
+                    at=place(),
+                    beds=self.randint(50, 200),
+                    services=("inpatient", "rehabilitation"),
+                    specialties=("nursing", "geriatrics"),
+                )
+                members.append({"institution": nid})
+            alliance: Record = {
+                "id": gid,
+                "name": f"{name}{districts[g]}城市医疗集团",
+                "form": "urban_medical_group",
+                "tightness": "tight" if rng.random() < 0.3 else "semi_tight",
+                "lead": [lead],
+                "memberships": members,
+                "region": dregion,
+                "provisions": ["two_way_referral", "result_recognition", "information_sharing"],
+            }
+            if centres:
+                alliance["shared_centres"] = [
+                    _centre(
+                        f"{gid}-lab",
+                        "lab",
+                        host=lead,
+                        name=None,
+                        serves=centres,
+                        capacity=self.randint(500, 3_000),
+                    )
+                ]
+            self.alliances.append(alliance)
+            self.pairwise(gid, lead, hospitals + centres, _REFERRAL_ITEMS)
+        self.private_clinics(prefix, private_clinics, region, centre, 0.08)
         county_leads: list[str] = []
-        for k in range(counties):
-            c_centre = (
-                float(np.clip(lat0 + rng.normal(0, 0.5), *_LAT)),
-                float(np.clip(lon0 + rng.normal(0, 0.5), *_LON)),
-            )
-            ids = self.county(
+        central: list[str] = []
+        for k, (villages, stations, clinics) in enumerate(counties):
+            out = self.county(
                 prefix=f"{prefix}-k{k:02d}",
                 province=province,
-                city=cname,
-                code=f"{code[:4]}{(k + 1) % 100:02d}",
-                centre=c_centre,
-                **county_kwargs,
+                city=name,
+                code=f"{code[:4]}{21 + k % 79:02d}",
+                centre=self.near(centre, 0.4),
+                villages=villages,
+                stations=stations,
+                private_clinics=clinics,
             )
-            county_leads.append(ids["lead"])
-        return {
-            "hospitals": hospitals,
-            "tertiary": hospitals[:tertiary],
-            "county_leads": county_leads,
-        }
+            county_leads.append(out.lead)
+            central.extend(out.central_townships)
+        return _City(name, tertiary_ids, specialty, secondary_ids, county_leads, central)
 
-    # -- a province ------------------------------------------------------------------------
+    # -- a province ----------------------------------------------------------------------------
 
     def province(
         self,
         *,
-        prefix: str,
-        name: str,
-        code: str,
-        cities: int,
-        counties_per_city: int,
+        index: int,
+        cities: Sequence[Record],
         specialty_alliances: int,
-        city_kwargs: dict[str, Any],
-        county_kwargs: dict[str, Any],
     ) -> None:
+        """Add a province: provincial hospitals, its cities, specialty alliances, telemedicine.
+
+        ``cities[c]`` holds the keyword arguments of :meth:`city` other than the names, codes
+        and centres, which are drawn here.
+        """
         rng = self.rng
-        centre = (float(rng.uniform(24.0, 46.0)), float(rng.uniform(85.0, 125.0)))
-        prov_region = {"province": name, "division_code": f"{code}0000"}
-        prov_hospital = self.institution(
-            id=f"{prefix}-ph",
-            name=f"{name}人民医院",
-            kind="general_hospital",
-            tier="tertiary",
+        pname, pcode, lat0, lon0 = _PROVINCES[index]
+        prefix = f"p{pcode}"
+        city_names = [w + "市" for w in self.words(len(cities))]
+        capital = city_names[0]
+        cregion = _region(pname, capital, code=f"{pcode}0100")
+        prov_hospital = self.hospital(
+            f"{prefix}-ph",
+            f"{pname}人民医院",
+            "general_hospital",
+            "tertiary",
+            region=dict(cregion),
+            at=self.near((lat0, lon0), 0.02),
             grade="A",
-            region=prov_region,
-            lat=round(centre[0], 5),
-            lon=round(centre[1], 5),
-            beds=int(rng.integers(2_000, 5_000)),
-            services=[
-                "ct",
-                "mri",
-                "dr",
-                "lab",
-                "pathology",
-                "ecg",
-                "icu",
-                "surgery",
-                "inpatient",
-                "mdt",
-                "teleconsultation",
-                "tele_imaging",
-            ],
-            specialties=list(_SPECIALTIES[:8]),
+            beds=self.randint(2_500, 6_000),
+            services=_PROVINCE_HOSPITAL_SERVICES,
+            specialties=_pick_specialties(rng, 8),
         )
-        all_hospitals: list[str] = [prov_hospital]
-        tertiary: list[str] = [prov_hospital]
-        county_leads: list[str] = []
-        for c in range(cities):
-            c_centre = (
-                float(np.clip(centre[0] + rng.normal(0, 1.5), *_LAT)),
-                float(np.clip(centre[1] + rng.normal(0, 1.5), *_LON)),
+        n_spec = int(rng.integers(3, 7))
+        picks = rng.choice(len(_SPECIALTY_HOSPITALS), size=n_spec, replace=False)
+        specialty_leads: list[tuple[str, str]] = []
+        for j, p in enumerate(sorted(picks.tolist())):
+            spec, suffix, _ = _SPECIALTY_HOSPITALS[p]
+            sid = self.hospital(
+                f"{prefix}-sh{j:02d}",
+                f"{pname}{suffix}",
+                "specialty_hospital",
+                "tertiary",
+                region=dict(cregion),
+                at=self.near((lat0, lon0), 0.03),
+                grade="A",
+                beds=self.randint(800, 2_500),
+                services=("ct", "mri", "dr", "ultrasound", "lab", "ecg", "surgery", "inpatient"),
+                specialties=(spec,),
             )
-            out = self.city(
-                prefix=f"{prefix}-m{c:02d}",
-                province=name,
-                code=f"{code}{(c + 1) % 100:02d}00",
-                centre=c_centre,
-                counties=counties_per_city,
-                county_kwargs=county_kwargs,
-                **city_kwargs,
+            specialty_leads.append((sid, spec))
+        built: list[_City] = []
+        for c, kwargs in enumerate(cities):
+            centre = (lat0, lon0) if c == 0 else self.near((lat0, lon0), 1.5)
+            built.append(
+                self.city(
+                    prefix=f"{prefix}-m{c:02d}",
+                    province=pname,
+                    name=city_names[c],
+                    code=f"{pcode}{1 + c % 99:02d}00",
+                    centre=centre,
+                    **kwargs,
+                )
             )
-            all_hospitals.extend(out["hospitals"])
-            tertiary.extend(out["tertiary"])
-            county_leads.extend(out["county_leads"])
-        candidates = all_hospitals + county_leads
+        for city in built:
+            specialty_leads.extend(city.specialty)
+        tertiary_by_city = [
+            [*city.tertiary, *(h for h, _ in city.specialty)] for city in built if city.tertiary
+        ]
+        secondary = [x for city in built for x in (*city.secondary, *city.county_leads)]
+        pregion = _region(pname, code=f"{pcode}0000")
         for s in range(specialty_alliances):
-            spec = _SPECIALTIES[s % len(_SPECIALTIES)]
-            lead = tertiary[int(rng.integers(0, len(tertiary)))] if s else prov_hospital
-            size = min(len(candidates) - 1, int(rng.integers(5, 30)))
-            picks = rng.choice(len(candidates), size=size + 1, replace=False)
-            members = [{"institution": lead, "role": "lead"}]
+            lead, spec = specialty_leads[int(rng.integers(0, len(specialty_leads)))]
+            zh = next(z for sp, _, z in _SPECIALTY_HOSPITALS if sp == spec)
+            chosen: list[str] = []
+            n_cities = min(len(tertiary_by_city), int(rng.integers(2, 7)))
+            for ci in rng.choice(len(tertiary_by_city), size=n_cities, replace=False).tolist():
+                pool = tertiary_by_city[ci]
+                for h in rng.choice(len(pool), size=min(len(pool), 2), replace=False).tolist():
+                    chosen.append(pool[h])
+            n_sec = min(len(secondary), int(rng.integers(2, 15)))
+            chosen.extend(
+                secondary[i] for i in rng.choice(len(secondary), n_sec, replace=False).tolist()
+            )
+            members: list[Record] = [{"institution": lead, "role": "lead"}]
             seen = {lead}
-            for i in picks:
-                inst = candidates[int(i)]
-                if inst not in seen and len(members) <= size:
-                    seen.add(inst)
-                    members.append({"institution": inst, "role": "member"})
+            for x in chosen:
+                if x not in seen:
+                    seen.add(x)
+                    members.append({"institution": x})
+            aid = f"{prefix}-sp{s:04d}"
             self.alliances.append(
                 {
-                    "id": f"{prefix}-sp{s:03d}",
-                    "name": f"{name}专科联盟{s + 1}",
+                    "id": aid,
+                    "name": f"{pname}{zh}专科联盟",
                     "form": "specialty_alliance",
-                    "tightness": "loose",
                     "specialty": spec,
                     "lead": [lead],
                     "memberships": members,
-                    "region": prov_region,
+                    "region": dict(pregion),
                     "provisions": ["two_way_referral", "training", "technical_guidance"],
                 }
             )
-        if county_leads:
-            members = [{"institution": prov_hospital, "role": "lead"}] + [
-                {"institution": x, "role": "member"} for x in county_leads
-            ]
+            if len(members) > 1:
+                self.pairwise(
+                    aid,
+                    lead,
+                    [members[1]["institution"]],
+                    ("joint_specialty_building", "paired_support", "training"),
+                )
+        # telemedicine network: the provincial hospital and every county hospital, central
+        # township centre and each city's first district hospital
+        remote = [x for city in built for x in (*city.county_leads, *city.central_townships)]
+        remote += [city.secondary[0] for city in built if city.secondary]
+        if remote:
+            aid = f"{prefix}-tele"
+            members = [{"institution": prov_hospital, "role": "lead"}]
+            members.extend({"institution": x} for x in remote)
             self.alliances.append(
                 {
-                    "id": f"{prefix}-tele",
-                    "name": f"{name}远程医疗协作网",
+                    "id": aid,
+                    "name": f"{pname}远程医疗协作网",
                     "form": "telemedicine_network",
-                    "tightness": "loose",
                     "lead": [prov_hospital],
                     "memberships": members,
-                    "region": prov_region,
+                    "region": pregion,
                     "provisions": ["teleconsultation", "training"],
                     "shared_centres": [
-                        {
-                            "id": f"{prefix}-telecentre",
-                            "kind": "teleconsultation",
-                            "host": prov_hospital,
-                            "serves": "all",
-                            "capacity_per_day": int(rng.integers(50, 500)),
-                        }
+                        _centre(
+                            f"{aid}-centre",
+                            "teleconsultation",
+                            host=prov_hospital,
+                            name=f"{pname}远程医疗中心",
+                            serves="all",
+                            capacity=self.randint(50, 500),
+                        )
                     ],
                 }
             )
+            leads = [x for city in built for x in city.county_leads]
+            self.pairwise(aid, prov_hospital, leads, ("teleconsultation", "training"))
 
-    def data(self, title: str) -> dict[str, Any]:
+    def data(self, title: str) -> Record:
         return {
             "schema_version": SCHEMA_VERSION,
             "title": title,
@@ -604,13 +905,55 @@ class _Builder:
         }
 
 
-_COUNTY_DEFAULTS: dict[str, Any] = {
-    "townships": 12,
-    "villages_per_township": 15,
-    "community_centres": 2,
-    "stations_per_centre": 2,
-    "private_clinics": 0,
-}
+def _by_id(record: Record) -> str:
+    return str(record["id"])
+
+
+def _centre(
+    cid: str, kind: str, *, host: str, name: str | None, serves: str | list[str], capacity: int
+) -> Record:
+    rec: Record = {"id": cid, "kind": kind, "host": host}
+    if name is not None:
+        rec["name"] = name
+    if serves != "all":
+        rec["serves"] = list(serves)
+    rec["capacity_per_day"] = capacity
+    return rec
+
+
+def _ordinal(n: int) -> str:
+    """``n`` in Chinese numerals for 1-99 (一, 十二, 二十三), else in digits."""
+    digits = "零一二三四五六七八九"
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
+    return head + (digits[ones] if ones else "")
+
+
+def _pick_specialties(rng: np.random.Generator, n: int) -> list[str]:
+    picks = rng.choice(len(_GENERAL_SPECIALTIES), size=n, replace=False)
+    return [_GENERAL_SPECIALTIES[i] for i in sorted(picks.tolist())]
+
+
+def _check_counts(**counts: int) -> None:
+    bad = [
+        Problem((k,), f"must be a non-negative integer, got {v!r}")
+        for k, v in counts.items()
+        if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 0
+    ]
+    if bad:
+        raise MedAllianceError(bad)
+
+
+def _check_positive(**counts: int) -> None:
+    _check_counts(**counts)
+    bad = [Problem((k,), f"must be at least 1, got {v!r}") for k, v in counts.items() if v < 1]
+    if bad:
+        raise MedAllianceError(bad)
+
+
+# -- public API ------------------------------------------------------------------------------
 
 
 def county_data(
@@ -624,53 +967,65 @@ def county_data(
 ) -> dict[str, Any]:
     """Plain data of one synthetic county and its county medical community.
 
+    The county lies in a province drawn from the seed. Its people's hospital (secondary,
+    grade A) leads a tight county medical community: the county TCM hospital and MCH
+    institution are members, township health centres and community health centres are
+    hubs, village clinics and community health stations are the base. The county hospital
+    hosts imaging, laboratory and ECG centres serving every member, sends experts to one or
+    two township centres, and signs a referral agreement with each hub.
+
     Parameters
     ----------
     seed : int
-        Seed of the random generator; the same seed gives the same data.
+        Seed of the random generator; the same arguments always give the same data.
     townships : int, default 12
-        Township health centres (hubs).
+        Township health centres (hubs); about a quarter are central (中心卫生院).
     villages_per_township : int, default 15
         Village clinics (base) per township.
-    community_centres, stations_per_centre : int, default 2 and 2
-        Community health service centres in the county seat, and stations under each.
+    community_centres : int, default 2
+        Community health service centres (hubs) in the county seat.
+    stations_per_centre : int, default 2
+        Community health service stations (base) under each centre.
     private_clinics : int, default 0
         Private clinics (kind ``other``) that belong to no alliance.
 
     Returns
     -------
     dict
-        Data in the registry file format.
+        Data in the registry file format (canonical: sorted by id, defaults left out).
 
     Raises
     ------
     MedAllianceError
-        If a count is negative.
+        If a count is negative or not an integer.
 
     Examples
     --------
     >>> d = county_data(seed=7, townships=2, villages_per_township=3)
     >>> len(d["institutions"]), d["alliances"][0]["form"]
     (17, 'county_medical_community')
+    >>> [i["name"][-4:] for i in d["institutions"] if i["kind"] == "village_clinic"][:1]
+    ['村卫生室']
     """
     _check_counts(
+        seed=seed,
         townships=townships,
         villages_per_township=villages_per_township,
         community_centres=community_centres,
         stations_per_centre=stations_per_centre,
         private_clinics=private_clinics,
     )
-    b = _Builder(seed)
+    b = _Builder(seed, serve="all")
+    pname, pcode, lat0, lon0 = _PROVINCES[int(b.rng.integers(0, len(_PROVINCES)))]
+    city = b.word() + "市"
     b.county(
         prefix="k",
-        province="某省",
-        city="某市",
-        code="990101",
-        centre=(30.0, 112.0),
-        townships=townships,
-        villages_per_township=villages_per_township,
-        community_centres=community_centres,
-        stations_per_centre=stations_per_centre,
+        province=pname,
+        city=city,
+        code=f"{pcode}{b.randint(1, 20):02d}{b.randint(21, 40):02d}",
+        centre=b.near((lat0, lon0), 1.0),
+        villages=[villages_per_township] * townships,
+        stations=[stations_per_centre] * community_centres,
         private_clinics=private_clinics,
     )
     return b.data("Synthetic county")
@@ -685,13 +1040,32 @@ def county(
     stations_per_centre: int = 2,
     private_clinics: int = 0,
 ) -> Registry:
-    """A validated synthetic county registry (see :func:`county_data`).
+    """A validated synthetic county registry (the data of :func:`county_data`).
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator; the same arguments always give the same registry.
+    townships, villages_per_township, community_centres, stations_per_centre, private_clinics
+        As for :func:`county_data`.
+
+    Returns
+    -------
+    Registry
+        One county medical community, led by the county hospital ``"k-h"``.
+
+    Raises
+    ------
+    MedAllianceError
+        If a count is negative or not an integer.
 
     Examples
     --------
     >>> reg = county(seed=3, townships=2, villages_per_township=2)
     >>> reg.alliances[0].lead
     ('k-h',)
+    >>> sorted({m.role.value for m in reg.alliances[0].memberships})
+    ['base', 'hub', 'lead', 'member']
     """
     return registry_from_dict(
         county_data(
@@ -709,52 +1083,85 @@ def province_data(
     *,
     seed: int,
     cities: int = 3,
-    counties_per_city: int = 3,
-    specialty_alliances: int = 4,
+    counties: int = 6,
+    specialty_alliances: int = 2,
+    urban_groups: int = 2,
     townships: int = 8,
     villages_per_township: int = 10,
 ) -> dict[str, Any]:
     """Plain data of one synthetic province.
 
-    A provincial hospital leads a telemedicine network of every county hospital; each city
-    has tertiary and secondary hospitals, two urban medical groups and its counties; specialty
-    alliances gather hospitals from several cities.
+    The province (drawn from the seed) has a provincial people's hospital leading a
+    telemedicine network of the county hospitals, central township centres and city district
+    hospitals; provincial tertiary specialty hospitals; ``cities`` cities, each with two
+    tertiary general hospitals, a tertiary specialty hospital, TCM and MCH hospitals,
+    district hospitals and ``urban_groups`` urban medical groups; ``counties`` counties (dealt
+    to the cities in turn), each as in :func:`county_data` with two community centres of two
+    stations; and ``specialty_alliances`` specialty alliances, each led by a tertiary
+    specialty hospital, naming its specialty, with tertiary members from several cities.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator; the same arguments always give the same data.
+    cities : int, default 3
+        Prefecture-level cities (at least 1).
+    counties : int, default 6
+        Counties in the province, each with one county medical community.
+    specialty_alliances : int, default 2
+        Specialty alliances.
+    urban_groups : int, default 2
+        Urban medical groups per city (each with three community centres of two stations).
+    townships : int, default 8
+        Township health centres per county.
+    villages_per_township : int, default 10
+        Village clinics per township.
+
+    Returns
+    -------
+    dict
+        Data in the registry file format (canonical: sorted by id, defaults left out).
 
     Raises
     ------
     MedAllianceError
-        If a count is negative.
+        If a count is negative or not an integer, or ``cities`` is 0.
 
     Examples
     --------
-    >>> d = province_data(
-    ...     seed=2, cities=2, counties_per_city=1, townships=2, villages_per_township=2
-    ... )
+    >>> d = province_data(seed=2, cities=2, counties=2, townships=2, villages_per_township=2)
     >>> sorted({a["form"] for a in d["alliances"]})  # doctest: +NORMALIZE_WHITESPACE
     ['county_medical_community', 'specialty_alliance', 'telemedicine_network',
      'urban_medical_group']
+    >>> sum(a["form"] == "specialty_alliance" for a in d["alliances"])
+    2
     """
     _check_counts(
-        cities=cities,
-        counties_per_city=counties_per_city,
+        seed=seed,
+        counties=counties,
         specialty_alliances=specialty_alliances,
+        urban_groups=urban_groups,
         townships=townships,
         villages_per_township=villages_per_township,
     )
-    b = _Builder(seed)
+    _check_positive(cities=cities)
+    b = _Builder(seed, serve="all")
+    index = int(b.rng.integers(0, len(_PROVINCES)))
+    county_spec = ([villages_per_township] * townships, [2, 2], 0)
     b.province(
-        prefix="p00",
-        name="某省",
-        code="99",
-        cities=cities,
-        counties_per_city=counties_per_city,
+        index=index,
+        cities=[
+            {
+                "tertiary": 2,
+                "specialty_hospitals": 1,
+                "secondary": max(urban_groups, 1),
+                "groups": [[2, 2, 2]] * urban_groups,
+                "counties": [county_spec] * len(range(c, counties, cities)),
+                "private_clinics": 0,
+            }
+            for c in range(cities)
+        ],
         specialty_alliances=specialty_alliances,
-        city_kwargs={"tertiary": 2, "secondary": 4, "urban_groups": 2},
-        county_kwargs={
-            **_COUNTY_DEFAULTS,
-            "townships": townships,
-            "villages_per_township": villages_per_township,
-        },
     )
     return b.data("Synthetic province")
 
@@ -763,99 +1170,176 @@ def province(
     *,
     seed: int,
     cities: int = 3,
-    counties_per_city: int = 3,
-    specialty_alliances: int = 4,
+    counties: int = 6,
+    specialty_alliances: int = 2,
+    urban_groups: int = 2,
     townships: int = 8,
     villages_per_township: int = 10,
 ) -> Registry:
-    """A validated synthetic province registry (see :func:`province_data`).
+    """A validated synthetic province registry (the data of :func:`province_data`).
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator; the same arguments always give the same registry.
+    cities, counties, specialty_alliances, urban_groups, townships, villages_per_township
+        As for :func:`province_data`.
+
+    Returns
+    -------
+    Registry
+        Alliances of all four forms; many institutions belong to several.
+
+    Raises
+    ------
+    MedAllianceError
+        If a count is negative or not an integer, or ``cities`` is 0.
 
     Examples
     --------
-    >>> reg = province(seed=2, cities=2, counties_per_city=1, townships=2,
-    ...                villages_per_township=2)
-    >>> any(len(reg.alliances_of(a.lead[0])) > 1 for a in reg.alliances)
+    >>> reg = province(seed=2, cities=2, counties=2, townships=2, villages_per_township=2)
+    >>> lead = next(a for a in reg.alliances if a.form.value == "specialty_alliance").lead[0]
+    >>> reg.institution(lead).kind.value, reg.institution(lead).tier.value
+    ('specialty_hospital', 'tertiary')
+    >>> any(len(reg.alliances_of(i.id)) > 2 for i in reg.institutions)
     True
     """
     return registry_from_dict(
         province_data(
             seed=seed,
             cities=cities,
-            counties_per_city=counties_per_city,
+            counties=counties,
             specialty_alliances=specialty_alliances,
+            urban_groups=urban_groups,
             townships=townships,
             villages_per_township=villages_per_township,
         )
     )
 
 
+# national shape at scale 1.0 (guided by the national counts: ~2,800 county-level units,
+# ~35,000 township health centres, ~600,000 village clinics, ~36,000 community centres and
+# stations, ~13,000 hospitals; private clinics bring the total past one million)
+_NATIONAL_CITIES = 333
+_NATIONAL_COUNTIES = 2_800
+_NATIONAL_SPECIALTY_ALLIANCES = 16_000
+
+
+def _split(rng: np.random.Generator, total: int, parts: int, minimum: int) -> list[int]:
+    """Split ``total`` into ``parts`` random shares of at least ``minimum`` each."""
+    weights = rng.uniform(0.5, 1.5, size=parts)
+    extra = rng.multinomial(max(total - parts * minimum, 0), weights / weights.sum())
+    return [int(x) + minimum for x in extra.tolist()]
+
+
 def national_data(*, seed: int, scale: float = 1.0) -> dict[str, Any]:
     """Plain data of a national-scale synthetic registry.
 
-    At ``scale=1.0``: 31 provinces, 341 cities and 2,728 counties; about 1.2 million
-    institutions (33,000 township health centres, 790,000 village clinics, 270,000 private
-    clinics, 100,000 community centres and stations, 11,000 hospitals) and about 22,000
-    alliances of all four forms. ``scale`` shrinks or grows the number of provinces, cities,
-    counties and alliances (at least one of each is kept).
+    At ``scale=1.0``: 31 provinces, 333 cities and 2,800 counties; about 1.07 million
+    institutions (35,000 township health centres, 600,000 village clinics, 12,000 community
+    health centres, 24,000 stations, 14,000 hospitals and nursing homes, 390,000 private
+    clinics) and about 20,800 alliances of all four forms (2,800 county medical communities,
+    2,000 urban medical groups, 16,000 specialty alliances, 31 telemedicine networks).
+    ``scale`` multiplies the numbers of cities, counties and specialty alliances (at least
+    one province, city and county are kept; there are at most 31 provinces); what a county
+    or city holds does not change with it.
+
+    To keep the graph view moderate, shared centres serve listed hubs rather than every
+    member, and every agreement has two parties.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator; the same arguments always give the same data.
+    scale : float, default 1.0
+        Size relative to the nation (e.g. ``0.01`` for about 10,000 institutions).
+
+    Returns
+    -------
+    dict
+        Data in the registry file format (canonical: sorted by id, defaults left out).
 
     Raises
     ------
     MedAllianceError
-        If ``scale`` is not positive.
+        If ``scale`` is not a positive number.
 
     Examples
     --------
-    >>> d = national_data(seed=0, scale=0.001)
-    >>> len(d["institutions"]) > 100, len({a["form"] for a in d["alliances"]})
-    (True, 4)
+    >>> d = national_data(seed=0, scale=0.002)
+    >>> len(d["institutions"]) > 1_000, sorted({a["form"][:6] for a in d["alliances"]})
+    (True, ['county', 'specia', 'teleme', 'urban_'])
     """
-    if not scale > 0:
-        from medalliance.errors import MedAllianceError
-
-        raise MedAllianceError([f"scale must be positive, got {scale!r}"])
-    b = _Builder(seed)
-    provinces = max(1, min(len(_PROVINCES), round(31 * scale)))
-    share = scale * 31 / provinces  # fraction of a full province each province gets
-    for p in range(provinces):
-        b.province(
-            prefix=f"p{p:02d}",
-            name=_PROVINCES[p],
-            code=f"{11 + p:02d}",
-            cities=max(1, round(11 * share)),
-            counties_per_city=max(1, round(8 * share)),
-            specialty_alliances=max(2, round(350 * share)),
-            city_kwargs={"tertiary": 3, "secondary": 5, "urban_groups": max(1, round(25 * share))},
-            county_kwargs={
-                **_COUNTY_DEFAULTS,
-                "townships": 12,
-                "villages_per_township": 24,
-                "community_centres": 3,
-                "stations_per_centre": 3,
-                "private_clinics": 100,
-            },
-        )
+    _check_counts(seed=seed)
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+        raise MedAllianceError([Problem(("scale",), f"must be a positive number, got {scale!r}")])
+    b = _Builder(seed, serve="hubs")
+    rng = b.rng
+    n_prov = min(len(_PROVINCES), max(1, round(len(_PROVINCES) * scale)))
+    n_city = max(n_prov, round(_NATIONAL_CITIES * scale))
+    n_county = max(n_city, round(_NATIONAL_COUNTIES * scale))
+    n_spec = max(n_prov, round(_NATIONAL_SPECIALTY_ALLIANCES * scale))
+    provinces = sorted(rng.choice(len(_PROVINCES), size=n_prov, replace=False).tolist())
+    cities_per_prov = _split(rng, n_city, n_prov, 1)
+    counties_per_city = _split(rng, n_county, n_city, 1)
+    spec_per_prov = _split(rng, n_spec, n_prov, 1)
+    k = 0
+    for p, index in enumerate(provinces):
+        cities: list[Record] = []
+        for _ in range(cities_per_prov[p]):
+            n_k = counties_per_city[k]
+            k += 1
+            town_counts = rng.integers(6, 20, size=n_k).tolist()
+            counties = [
+                (
+                    rng.integers(8, 27, size=t).tolist(),
+                    rng.integers(1, 4, size=int(rng.integers(1, 3))).tolist(),
+                    int(rng.integers(80, 161)),
+                )
+                for t in town_counts
+            ]
+            n_groups = int(rng.integers(4, 9))
+            cities.append(
+                {
+                    "tertiary": int(rng.integers(2, 5)),
+                    "specialty_hospitals": int(rng.integers(1, 4)),
+                    "secondary": n_groups + int(rng.integers(0, 4)),
+                    "groups": [
+                        rng.integers(1, 4, size=int(rng.integers(3, 6))).tolist()
+                        for _ in range(n_groups)
+                    ],
+                    "counties": counties,
+                    "private_clinics": int(rng.integers(100, 201)),
+                }
+            )
+        b.province(index=index, cities=cities, specialty_alliances=spec_per_prov[p])
     return b.data("Synthetic national registry")
 
 
 def national(*, seed: int, scale: float = 1.0) -> Registry:
-    """A validated national-scale synthetic registry (see :func:`national_data`).
+    """A validated national-scale synthetic registry (the data of :func:`national_data`).
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator; the same arguments always give the same registry.
+    scale : float, default 1.0
+        Size relative to the nation; use small values (``0.002``) in tests.
+
+    Returns
+    -------
+    Registry
+        Alliances of all four forms.
+
+    Raises
+    ------
+    MedAllianceError
+        If ``scale`` is not a positive number.
 
     Examples
     --------
-    >>> reg = national(seed=0, scale=0.001)
+    >>> reg = national(seed=0, scale=0.002)
     >>> len(reg.alliances) > 10
     True
     """
     return registry_from_dict(national_data(seed=seed, scale=scale))
-
-
-def _check_counts(**counts: int) -> None:
-    from medalliance.errors import MedAllianceError, Problem
-
-    bad = [
-        Problem((k,), f"must be a non-negative integer, got {v!r}")
-        for k, v in counts.items()
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0
-    ]
-    if bad:
-        raise MedAllianceError(bad)
