@@ -46,6 +46,7 @@ __all__ = [
     "NonEmptyText",
     "NonNegInt",
     "PositiveInt",
+    "Tabular",
     "no_duplicates",
     "paused_gc",
 ]
@@ -262,3 +263,38 @@ def no_duplicates(values: tuple[Any, ...]) -> tuple[Any, ...]:
         msg = f"duplicate item(s): {', '.join(dupes)}"
         raise ValueError(msg)
     return values
+
+
+class Tabular:
+    """Mixin for result models that read naturally as a table.
+
+    Subclasses implement :meth:`rows` (one flat dict of scalars per row, column order kept);
+    :meth:`to_frame` turns the rows into a pandas DataFrame (pandas is imported lazily: the
+    ``tables`` extra).
+
+    Examples
+    --------
+    >>> class Pairs(Tabular):
+    ...     def rows(self) -> list[dict[str, object]]:
+    ...         return [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+    >>> Pairs().rows()[1]
+    {'a': 2, 'b': 'y'}
+    """
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The result as a list of flat rows (column name to scalar)."""
+        raise NotImplementedError  # pragma: no cover - every subclass implements it
+
+    def to_frame(self) -> Any:
+        """The result as a :class:`pandas.DataFrame` (one row per :meth:`rows` entry).
+
+        Raises
+        ------
+        ImportError
+            When pandas is not installed (``pip install 'medalliance[tables]'``).
+        """
+        from medalliance._optional import require
+
+        pd = require("pandas", extra="tables")
+        rows = self.rows()
+        return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
