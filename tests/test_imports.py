@@ -34,6 +34,7 @@ CORE = (
     "alliance",
     "registry",
     "checks",
+    "channels",
     "graph",
     "report",
 )
