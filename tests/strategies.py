@@ -310,3 +310,32 @@ def registry_data(
 def registries(draw: st.DrawFn, max_institutions: int = 10, max_alliances: int = 3) -> Registry:
     """Valid registries."""
     return Registry.model_validate(draw(registry_data(max_institutions, max_alliances)))
+
+
+@st.composite
+def referral_registries(draw: st.DrawFn, max_institutions: int = 12) -> Registry:
+    """Valid registries dense in referral channels and priority items.
+
+    Like :func:`registries`, but alliance provisions and agreement items often include
+    two-way referral, a green channel and priority items, and institutions usually have
+    coordinates, so referral decisions have something to decide.
+    """
+    data = draw(registry_data(max_institutions, 4))
+    extra = ["two_way_referral", "green_channel", "priority_reception", "priority_admission"]
+    for record in data["alliances"]:
+        record["provisions"] = _add_items(draw, record.get("provisions", []), extra)
+    for record in data["agreements"]:
+        record["items"] = _add_items(draw, record["items"], extra)
+    for inst in data["institutions"]:
+        if "lat" not in inst and draw(st.integers(0, 3)) > 0:
+            inst["lat"] = draw(st.floats(20, 50, allow_nan=False))
+            inst["lon"] = draw(st.floats(80, 130, allow_nan=False))
+    return Registry.model_validate(data)
+
+
+def _add_items(draw: st.DrawFn, items: list[str], extra: list[str]) -> list[str]:
+    out = list(items)
+    for item in extra:
+        if item not in out and draw(st.integers(0, 2)) > 0:
+            out.append(item)
+    return out

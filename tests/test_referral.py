@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medalliance import MedAllianceError, Registry, UnknownIdError, examples
-from medalliance.referral import ReferralCase, evaluate, evaluate_many
-from medalliance.referral_policy import Direction, default_policy
-from strategies import registries
+from medalliance import MedAllianceError, Registry, UnknownIdError, examples, synthetic
+from medalliance._referral_naive import evaluate_naive
+from medalliance.referral import (
+    FLAG_ITEMS,
+    REASON_CODES,
+    ReferralCase,
+    ReferralCases,
+    ReferralDecision,
+    evaluate,
+    evaluate_many,
+    referral_paths,
+)
+from medalliance.referral_policy import Direction, default_policy, example_catalogue
+from strategies import referral_registries
 
 
 def test_luwan_community_centre_critical_case_goes_up() -> None:
@@ -105,84 +116,319 @@ def test_bad_input() -> None:
 
 
 CRITERIA = [c.code for c in default_policy().criteria]
+POLICY_WITH_CATALOGUE = default_policy().replace(catalogue=example_catalogue())
+CONDITIONS = [None, "I10", "I63.9", "C34.1", "O80", "Z99"]
+SERVICES = ["ct", "mri", "lab", "inpatient", "icu", "mdt"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(registries(), st.data())
-def test_directions_respect_tiers_and_decisions_are_deterministic(reg: Registry, data: Any) -> None:
-    origin = data.draw(st.sampled_from([i.id for i in reg.institutions]))
-    case = ReferralCase(origin=origin, criterion=data.draw(st.sampled_from(CRITERIA)))
-    before = reg.model_dump()
-    d = evaluate(reg, case)
-    assert evaluate(reg, case) == d
-    assert reg.model_dump() == before
-    tier = reg.institution(origin).tier
-    allowed = default_policy().criterion(case.criterion).directions
-    for dest in d.destinations:
-        t = reg.institution(dest.institution).tier
-        assert dest.direction in allowed
-        if dest.direction is Direction.UP:
-            assert t > tier
-        elif dest.direction is Direction.DOWN:
-            assert t < tier
-        else:
-            assert t == tier
-    assert d.eligible == bool(d.destinations)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(registries(), st.data())
-def test_evaluate_many_equals_evaluate_one_at_a_time(reg: Registry, data: Any) -> None:
+@st.composite
+def cases_for(draw: st.DrawFn, reg: Registry, *, max_size: int = 6) -> list[ReferralCase]:
     ids = [i.id for i in reg.institutions]
-    specialties = [
-        None,
-        *sorted({s.value for a in reg.alliances if a.specialty for s in [a.specialty]}),
+    specialties = [None, *sorted({a.specialty.value for a in reg.alliances if a.specialty})]
+    out = []
+    for _ in range(draw(st.integers(1, max_size))):
+        data: dict[str, Any] = {
+            "origin": draw(st.sampled_from(ids)),
+            "criterion": draw(st.sampled_from(CRITERIA)),
+            "specialty": draw(st.sampled_from(specialties)),
+            "services": draw(st.lists(st.sampled_from(SERVICES), unique=True, max_size=2)),
+            "home": draw(st.one_of(st.none(), st.sampled_from(ids))),
+            "urgency": draw(st.sampled_from(["routine", "urgent", "emergency"])),
+            "condition": draw(st.sampled_from(CONDITIONS)),
+        }
+        if draw(st.booleans()):
+            data["lat"] = draw(st.floats(20, 50, allow_nan=False))
+            data["lon"] = draw(st.floats(80, 130, allow_nan=False))
+        out.append(ReferralCase.model_validate(data))
+    return out
+
+
+def summary(d: ReferralDecision, reg: Registry) -> tuple[Any, ...]:
+    """What the columns of a ReferralBatch say about one decision."""
+    best = d.destinations[0] if d.destinations else None
+    return (
+        d.eligible,
+        ("up", "down", "lateral").index(d.direction.value) if d.direction else -1,
+        [i.id for i in reg.institutions].index(best.institution) if best else -1,
+        len(d.destinations),
+        tuple(r.code for r in d.reasons),
+        tuple(f.value for f in FLAG_ITEMS if best and f.value in best.flags),
+        best.distance_km if best else None,
+    )
+
+
+def batch_summary(batch: Any, i: int) -> tuple[Any, ...]:
+    dist = float(batch.best_distance_km[i])
+    return (
+        bool(batch.eligible[i]),
+        int(batch.direction[i]),
+        int(batch.best[i]),
+        int(batch.n_destinations[i]),
+        batch.reason_codes(i),
+        tuple(f.value for b, f in enumerate(FLAG_ITEMS) if int(batch.best_flags[i]) >> b & 1),
+        None if np.isnan(dist) else dist,
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(referral_registries(), st.data())
+def test_evaluate_equals_the_naive_reference(reg: Registry, data: Any) -> None:
+    before = reg.model_dump()
+    for case in data.draw(cases_for(reg)):
+        policy = data.draw(st.sampled_from([default_policy(), POLICY_WITH_CATALOGUE]))
+        k = data.draw(st.integers(0, 3))
+        fast = evaluate(reg, case, policy=policy, out_of_alliance=k)
+        assert fast == evaluate_naive(reg, case, policy=policy, out_of_alliance=k)
+        assert evaluate(reg, case, policy=policy, out_of_alliance=k) == fast  # deterministic
+        assert len(fast.out_of_alliance) <= k
+        linked = {d.institution for d in fast.destinations}
+        assert all(not o.in_alliance and o.institution not in linked for o in fast.out_of_alliance)
+    assert reg.model_dump() == before
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(referral_registries(), st.data())
+def test_evaluate_many_equals_the_naive_reference(reg: Registry, data: Any) -> None:
+    cases = data.draw(cases_for(reg, max_size=10))
+    policy = data.draw(st.sampled_from([default_policy(), POLICY_WITH_CATALOGUE]))
+    naive = [evaluate_naive(reg, c, policy=policy) for c in cases]
+    batch = evaluate_many(reg, cases, policy=policy)
+    assert len(batch) == len(cases)
+    assert [batch_summary(batch, i) for i in range(len(cases))] == [summary(d, reg) for d in naive]
+    assert tuple(batch) == tuple(naive)
+    # the same cases given as columns decide the same
+    columns = ReferralCases.from_arrays(
+        origin=[c.origin for c in cases],
+        criterion=[c.criterion for c in cases],
+        specialty=[c.specialty.value if c.specialty else None for c in cases],
+        services=[[s.value for s in c.services] for c in cases],
+        urgency=[c.urgency.value for c in cases],
+        home=[c.home for c in cases],
+        lat=[c.lat if c.lat is not None else float("nan") for c in cases],
+        lon=[c.lon if c.lon is not None else float("nan") for c in cases],
+        condition=[c.condition for c in cases],
+    )
+    assert [columns.case(i) for i in range(len(cases))] == cases
+    again = evaluate_many(reg, columns, policy=policy)
+    assert [batch_summary(again, i) for i in range(len(cases))] == [
+        batch_summary(batch, i) for i in range(len(cases))
     ]
-    cases = [
-        ReferralCase.model_validate(
-            {
-                "origin": data.draw(st.sampled_from(ids)),
-                "criterion": data.draw(st.sampled_from(CRITERIA)),
-                "specialty": data.draw(st.sampled_from(specialties)),
-                "services": data.draw(
-                    st.lists(
-                        st.sampled_from(["ct", "mri", "lab", "inpatient"]), unique=True, max_size=2
-                    )
-                ),
-                "home": data.draw(st.one_of(st.none(), st.sampled_from(ids))),
-            }
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_evaluate_many_on_a_synthetic_province(seed: int) -> None:
+    reg = synthetic.national(seed=seed, scale=0.004)
+    rng = np.random.default_rng(seed)
+    ids = [i.id for i in reg.institutions]
+    n = 400
+    origin = rng.choice(ids, size=n)
+    criterion = rng.choice(CRITERIA, size=n)
+    urgency = rng.choice(["routine", "urgent", "emergency"], size=n)
+    services = [
+        list(rng.choice(SERVICES, size=rng.integers(0, 2), replace=False)) for _ in range(n)
+    ]
+    cases = ReferralCases.from_arrays(
+        origin=origin, criterion=criterion, urgency=urgency, services=services
+    )
+    batch = evaluate_many(reg, cases)
+    assert batch.eligible.any()
+    assert (~batch.eligible).any()
+    for i in rng.choice(n, size=60, replace=False).tolist():
+        naive = evaluate_naive(reg, cases.case(i))
+        assert batch_summary(batch, i) == summary(naive, reg)
+        assert batch[i] == naive
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(referral_registries(), st.data())
+def test_directions_respect_tiers(reg: Registry, data: Any) -> None:
+    for case in data.draw(cases_for(reg)):
+        d = evaluate(reg, case)
+        tier = reg.institution(case.origin).tier
+        allowed = default_policy().criterion(case.criterion).directions
+        for dest in d.destinations:
+            t = reg.institution(dest.institution).tier
+            assert dest.direction in allowed
+            if dest.direction is Direction.UP:
+                assert t > tier
+            elif dest.direction is Direction.DOWN:
+                assert t < tier
+            else:
+                assert t == tier
+        assert d.eligible == bool(d.destinations)
+        assert [r.code for r in d.reasons] == sorted(
+            (r.code for r in d.reasons), key=REASON_CODES.index
         )
-        for _ in range(data.draw(st.integers(1, 6)))
-    ]
-    assert evaluate_many(reg, cases) == tuple(evaluate(reg, c) for c in cases)
-    assert evaluate_many(reg, cases) == evaluate_many(reg, cases)  # cached index, same answers
 
 
-def test_evaluate_many_names_the_bad_case() -> None:
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(referral_registries(), st.data())
+def test_adding_a_channel_never_removes_a_destination(reg: Registry, data: Any) -> None:
+    members = [a for a in reg.alliances if len(a.members) >= 2]
+    if not members:
+        return
+    alliance = data.draw(st.sampled_from(members))
+    parties = data.draw(st.lists(st.sampled_from(alliance.members), unique=True, min_size=2))
+    items = data.draw(
+        st.lists(st.sampled_from(["two_way_referral", "green_channel"]), unique=True, min_size=1)
+    )
+    used = {g.id for g in reg.agreements} | {c.id for a in reg.alliances for c in a.shared_centres}
+    used |= {c.id for a in reg.alliances for c in a.expert_clinics}
+    gid = "zz_new_channel"
+    assert gid not in used
+    new = {"id": gid, "alliance": alliance.id, "parties": parties, "items": items}
+    bigger = reg.replace(agreements=[*reg.agreements, new])
+    for case in data.draw(cases_for(reg)):
+        before = {d.institution for d in evaluate(reg, case).destinations}
+        after = {d.institution for d in evaluate(bigger, case).destinations}
+        assert before <= after
+
+
+def test_urgency_changes_the_ranking() -> None:
+    reg = Registry(
+        institutions=[
+            {"id": "v", "name": "某村卫生室", "kind": "村卫生室", "lat": 30.0, "lon": 120.0},
+            {
+                "id": "near",
+                "name": "近县医院",
+                "kind": "综合医院",
+                "level": "二级",
+                "lat": 30.01,
+                "lon": 120.0,
+            },
+            {
+                "id": "far",
+                "name": "远市医院",
+                "kind": "综合医院",
+                "level": "三级",
+                "lat": 31.0,
+                "lon": 120.0,
+            },
+        ],
+        alliances=[
+            {
+                "id": "a",
+                "name": "某医共体",
+                "form": "县域医共体",
+                "lead": ["near"],
+                "memberships": [
+                    {"institution": "near", "role": "lead"},
+                    {"institution": "v", "role": "base"},
+                    {"institution": "far"},
+                ],
+                "provisions": ["two_way_referral"],
+            },
+        ],
+        agreements=[
+            {
+                "id": "g1",
+                "alliance": "a",
+                "parties": ["far", "v"],
+                "items": ["two_way_referral", "green_channel"],
+            },
+            {
+                "id": "g2",
+                "alliance": "a",
+                "parties": ["near", "v"],
+                "items": ["two_way_referral", "priority_reception", "priority_examination"],
+            },
+        ],
+    )
+
+    def order(urgency: str) -> list[str]:
+        case = ReferralCase(origin="v", criterion="critical_or_difficult", urgency=urgency)
+        return [d.institution for d in evaluate(reg, case).destinations]
+
+    assert order("routine") == ["near", "far"]  # more priority flags
+    assert order("urgent") == ["far", "near"]  # green channel first
+    batch = evaluate_many(
+        reg,
+        [
+            ReferralCase(origin="v", criterion="critical_or_difficult", urgency=u)
+            for u in ("routine", "urgent", "emergency")
+        ],
+    )
+    assert [batch.best_destination(i) for i in range(3)] == ["near", "far", "far"]
+
+
+def test_catalogue_sets_the_lowest_tier() -> None:
+    reg = examples.load("county_township")
+    # lung cancer (C34) needs a tertiary institution in the illustrative catalogue
+    case = ReferralCase(origin="township_centre", criterion="beyond_capability", condition="C34.1")
+    d = evaluate(reg, case, policy=POLICY_WITH_CATALOGUE)
+    assert not d.eligible
+    assert [r.code for r in d.reasons] == ["no_capable_destination"]
+    assert evaluate(reg, case).eligible  # without the catalogue the county hospital qualifies
+
+
+def test_out_of_alliance_options_are_flagged_and_never_eligible() -> None:
+    reg = examples.load("shanghai_luwan")
+    case = ReferralCase(origin="dapuqiao_chc", criterion="critical_or_difficult")
+    d = evaluate(reg, case, out_of_alliance=5)
+    inside = {x.institution for x in d.destinations}
+    assert all(not o.in_alliance and o.institution not in inside for o in d.out_of_alliance)
+    with pytest.raises(MedAllianceError, match="out_of_alliance"):
+        evaluate(reg, case, out_of_alliance=-1)
+
+
+def test_referral_paths_climb_the_tiers() -> None:
+    reg = synthetic.county(seed=3, townships=3, villages_per_township=3)
+    village = next(i for i in reg.institutions if i.kind.value == "village_clinic")
+    paths = referral_paths(reg, village.id)
+    assert paths
+    for p in paths:
+        assert p.institutions[0] == village.id
+        assert all(a < b for a, b in zip(p.tiers, p.tiers[1:], strict=False))
+        assert p.hops == len(p.alliances) == len(p.institutions) - 1
+        assert p.hops >= 1
+    assert [p.hops for p in paths] == sorted(p.hops for p in paths)
+    with pytest.raises(UnknownIdError):
+        referral_paths(reg, "ghost")
+    with pytest.raises(MedAllianceError, match="max_hops"):
+        referral_paths(reg, village.id, max_hops=0)
+    with pytest.raises(MedAllianceError, match="unknown service"):
+        referral_paths(reg, village.id, service="teleportation")
+
+
+def test_evaluate_many_names_every_bad_case() -> None:
     reg = examples.load("county_township")
     cases = [
         ReferralCase(origin="county_hospital", criterion="postop_recovery"),
         ReferralCase(origin="ghost", criterion="postop_recovery"),
+        ReferralCase(origin="county_hospital", criterion="postop_recovery", home="spook"),
     ]
     with pytest.raises(UnknownIdError) as info:
         evaluate_many(reg, cases)
-    assert info.value.problems[0].render() == "cases[1]: unknown institution 'ghost'"
+    assert [p.render() for p in info.value.problems] == [
+        "cases[1]: unknown institution 'ghost'",
+        "cases[2].home: unknown institution 'spook'",
+    ]
+    with pytest.raises(MedAllianceError, match=r"cases\[0\]: unknown referral criterion 'vibes'"):
+        evaluate_many(reg, [ReferralCase(origin="county_hospital", criterion="vibes")])
 
 
-def test_only_agreements_in_force_open_channels() -> None:
+def test_case_columns_reject_bad_values() -> None:
+    with pytest.raises(MedAllianceError) as info:
+        ReferralCases.from_arrays(
+            origin=["a", "b b"],
+            criterion="postop_recovery",
+            specialty=["心内科", "astrology"],
+            services=[["ct"], ["warp"]],
+            urgency=["routine", "whenever"],
+            lat=[30.0, 100.0],
+            lon=[120.0, float("nan")],
+        )
+    rendered = [p.render() for p in info.value.problems]
+    assert any(r.startswith("origin[1]: not a valid id") for r in rendered)
+    assert any(r.startswith("specialty[1]: unknown specialty") for r in rendered)
+    assert any(r.startswith("services[1]: unknown service kind") for r in rendered)
+    assert any(r.startswith("urgency[1]: unknown urgency") for r in rendered)
+    assert "lat[1]: out of range: 100.0" in rendered
+    assert "lat[1]: lat and lon must be given together" in rendered
+
+
+def test_empty_batch() -> None:
     reg = examples.load("county_township")
-    [alliance] = reg.alliances
-    no_provision = alliance.replace(
-        provisions=[p for p in alliance.provisions if p.value != "two_way_referral"]
-    )
-    by_agreement = reg.replace(alliances=[no_provision])
-    proposed = by_agreement.replace(
-        agreements=[
-            g.replace(status="建议") if g.id == "county_township_agreement" else g
-            for g in by_agreement.agreements
-        ]
-    )
-    case = ReferralCase(origin="township_centre", criterion="needs_inpatient_bed")
-    assert evaluate(by_agreement, case).eligible
-    assert not evaluate(proposed, case).eligible
-    assert evaluate_many(proposed, [case]) == (evaluate(proposed, case),)
+    batch = evaluate_many(reg, [])
+    assert len(batch) == 0
+    assert tuple(batch) == ()
