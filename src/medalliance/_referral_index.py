@@ -35,10 +35,10 @@ from medalliance.referral import (
     _failure_reasons,
     _Needs,
     _no_channel_reasons,
-    _rank_key,
 )
 from medalliance.referral_policy import Direction, ReferralPolicy
 from medalliance.registry import Registry
+from medalliance.types import trusted
 from medalliance.vocab import ServiceKind, Specialty
 
 if TYPE_CHECKING:
@@ -59,6 +59,16 @@ _MAX_LISTED = 100  # problems listed per error before "... and N more"
 # the packed rank key: home | green | flags | distance | step | position (63 bits)
 _POS_BITS, _STEP_BITS, _DIST_BITS, _FLAG_BITS = 31, 2, 25, 3
 _NO_DISTANCE = (1 << _DIST_BITS) - 1
+
+
+_POPCOUNT = [bin(i).count("1") for i in range(1 << len(FLAG_ITEMS))]
+_FLAG_TUPLES = [
+    tuple(v for b, v in enumerate(_FLAG_VALUES) if i >> b & 1) for i in range(1 << len(FLAG_ITEMS))
+]
+
+
+def _flag_names(bits: int) -> tuple[str, ...]:
+    return _FLAG_TUPLES[bits]
 
 
 def _popcount8(x: IntArray) -> IntArray:
@@ -144,6 +154,14 @@ class RefIndex:
         self.off[:, 1:] = np.cumsum(counts, axis=1)
         self.off += ch.indptr[:-1, None]
         self.off_list = self.off.tolist()
+        # what the members of each (channel, tier) segment offer between them
+        self.seg_svc = np.zeros((c, 4), dtype=np.int64)
+        self.seg_spec = np.zeros((c, 4), dtype=np.int64)
+        if len(members):
+            np.bitwise_or.at(self.seg_svc, (row, self.tier[members]), self.svc[members])
+            np.bitwise_or.at(self.seg_spec, (row, self.tier[members]), self.spec[members])
+        self.seg_svc_list = self.seg_svc.tolist()
+        self.seg_spec_list = self.seg_spec.tolist()
         self.size = np.diff(ch.indptr)
         # institution -> channels (CSR, channels in increasing order)
         by_inst = np.lexsort((row, members))
@@ -180,13 +198,16 @@ class RefIndex:
             ]
             reasons = _no_channel_reasons(wrong_spec)
             outside = self._outside(case, needs, set(), out_of_alliance) if out_of_alliance else ()
-            return ReferralDecision.model_construct(
-                case=case,
-                eligible=False,
-                direction=None,
-                destinations=(),
-                reasons=tuple(reasons),
-                out_of_alliance=outside,
+            return trusted(
+                ReferralDecision,
+                {
+                    "case": case,
+                    "eligible": False,
+                    "direction": None,
+                    "destinations": (),
+                    "reasons": tuple(reasons),
+                    "out_of_alliance": outside,
+                },
             )
         spans = []  # (lo tier, hi tier, direction) allowed
         if Direction.UP in dirs:
@@ -199,88 +220,144 @@ class RefIndex:
         for lo, hi, _ in spans:
             for t in range(lo, hi):
                 allowed[t] = True
-        # partners in other directions: distinct count over every channel's slices
-        wrong_parts = []
-        for c in channels:
-            row = self.off_list[c]
-            for t in range(4):
-                if not allowed[t] and row[t + 1] > row[t]:
-                    wrong_parts.append(self.cm[row[t] : row[t + 1]])
-        wrong = 0
-        if wrong_parts:
-            wrong = len(np.unique(np.concatenate(wrong_parts)))
-            if not allowed[t_o]:
-                wrong -= 1  # the origin itself
-        # candidates of the allowed tiers
+        # partners in other directions (counted only if the case turns out ineligible)
+        wrong_spans = [
+            (row[t], row[t + 1])
+            for row in (self.off_list[c] for c in channels)
+            for t in range(4)
+            if not allowed[t] and row[t + 1] > row[t]
+        ]
+        # candidates of the allowed tiers; a tier segment none of whose members could
+        # qualify is counted (distinct members) without a loop over it
+        needs_cap = needs.capability
+        origin_capable = self._offers(o, needs)
+        lateral_ok = needs_cap and not origin_capable
+        want_svc = sum(_SVC_BIT[x] for x in needs.services)
+        want_spec = 1 << _SPEC_CODE[needs.specialty] if needs.specialty is not None else 0
+        min_rank = needs.min_tier.rank if needs.min_tier is not None else -1
         cand: dict[int, list[Any]] = {}
+        refused: set[int] = set()
+        refused_parts = []
         cm = self.cm_list
+        offers = self._offers
         for c in channels:
             row = self.off_list[c]
             flags = self.ch_flags_list[c]
             alliance = self.ch_alliance[c]
             agreement = self.ch_agreement[c]
+            seg_svc, seg_spec = self.seg_svc_list[c], self.seg_spec_list[c]
             for lo, hi, direction in spans:
-                for m in cm[row[lo] : row[hi]]:
-                    if m == o:
+                for t in range(lo, hi):
+                    if row[t + 1] == row[t]:
                         continue
-                    entry = cand.get(m)
-                    if entry is None:
-                        cand[m] = [direction, {alliance}, {agreement} - {None}, flags]
-                    else:
-                        entry[1].add(alliance)
-                        if agreement is not None:
-                            entry[2].add(agreement)
-                        entry[3] |= flags
-        needs_cap = needs.capability
-        origin_capable = self._offers(o, needs)
-        incapable = 0
-        chosen: list[tuple[int, list[Any]]] = []
-        for m, entry in cand.items():
-            lateral_ok = entry[0] is not Direction.LATERAL or (needs_cap and not origin_capable)
-            if (needs_cap and not self._offers(m, needs)) or not lateral_ok:
-                incapable += 1
-            else:
-                chosen.append((m, entry))
+                    if (direction is Direction.LATERAL and not lateral_ok) or (
+                        needs_cap
+                        and (
+                            seg_svc[t] & want_svc != want_svc
+                            or (want_spec and not seg_spec[t] & want_spec)
+                            or t < min_rank
+                        )
+                    ):
+                        refused_parts.append((row[t], row[t + 1]))
+                        continue
+                    for m in cm[row[t] : row[t + 1]]:
+                        if m == o or m in refused:
+                            continue
+                        entry = cand.get(m)
+                        if entry is None:
+                            if needs_cap and not offers(m, needs):
+                                refused.add(m)
+                                continue
+                            cand[m] = [direction, {alliance}, {agreement} - {None}, flags]
+                        else:
+                            entry[1].add(alliance)
+                            if agreement is not None:
+                                entry[2].add(agreement)
+                            entry[3] |= flags
+        chosen = list(cand.items())
         point = _point(case, needs)
         dist: list[float | None] = [None] * len(chosen)
         if point is not None and chosen:
             ms = np.array([m for m, _ in chosen], dtype=np.int64)
             d = haversine_km(point[0], point[1], self.lat[ms], self.lon[ms])
             dist = [None if np.isnan(x) else float(x) for x in d.tolist()]
-        destinations = [
-            Destination.model_construct(
-                institution=self.registry.institutions[m].id,
-                tier=_TIER_NAMES[self.tier_list[m]],
-                direction=entry[0],
-                alliances=tuple(sorted(entry[1])),
-                agreements=tuple(sorted(entry[2])),
-                flags=tuple(v for b, v in enumerate(_FLAG_VALUES) if entry[3] >> b & 1),
-                distance_km=dist[k],
-                in_alliance=True,
-            )
-            for k, (m, entry) in enumerate(chosen)
-        ]
-        home, urgency = case.home, case.urgency
-        tier_of = self.tier_list
-        pos = self.pos
-        destinations.sort(
-            key=lambda d: _rank_key(
-                d, home=home, urgency=urgency, step=abs(tier_of[pos[d.institution]] - t_o)
-            )
-        )
-        if destinations:
+        if chosen:
             reasons = [_eligible_reason(criterion)]
+            order = self._ranked(chosen, dist, case, t_o)
         else:
+            wrong = self._distinct(wrong_spans, set(), o)
+            incapable = self._distinct(refused_parts, refused, o)
             reasons = _failure_reasons(criterion, wrong, incapable)
-        outside = self._outside(case, needs, set(cand), out_of_alliance) if out_of_alliance else ()
-        return ReferralDecision.model_construct(
-            case=case,
-            eligible=bool(destinations),
-            direction=destinations[0].direction if destinations else None,
-            destinations=tuple(destinations),
-            reasons=tuple(reasons),
-            out_of_alliance=outside,
+            order = []
+        insts = self.registry.institutions
+        destinations = tuple(
+            trusted(
+                Destination,
+                {
+                    "institution": insts[chosen[k][0]].id,
+                    "tier": _TIER_NAMES[self.tier_list[chosen[k][0]]],
+                    "direction": chosen[k][1][0],
+                    "alliances": tuple(sorted(chosen[k][1][1])),
+                    "agreements": tuple(sorted(chosen[k][1][2])),
+                    "flags": _flag_names(chosen[k][1][3]),
+                    "distance_km": dist[k],
+                    "in_alliance": True,
+                },
+            )
+            for k in order
         )
+        outside = self._outside(case, needs, set(cand), out_of_alliance) if out_of_alliance else ()
+        return trusted(
+            ReferralDecision,
+            {
+                "case": case,
+                "eligible": bool(destinations),
+                "direction": destinations[0].direction if destinations else None,
+                "destinations": destinations,
+                "reasons": tuple(reasons),
+                "out_of_alliance": outside,
+            },
+        )
+
+    def _distinct(self, spans: list[tuple[int, int]], extra: set[int], origin: int) -> int:
+        """Number of distinct members in the ``cm`` index spans and ``extra``, origin excluded."""
+        if not extra and len(spans) == 1:
+            lo, hi = spans[0]
+            return hi - lo - (origin in self.cm_list[lo:hi])
+        found = set(extra)
+        for lo, hi in spans:
+            found.update(self.cm_list[lo:hi])
+        found.discard(origin)
+        return len(found)
+
+    def _ranked(
+        self,
+        chosen: list[tuple[int, list[Any]]],
+        dist: list[float | None],
+        case: ReferralCase,
+        t_o: int,
+    ) -> list[int]:
+        """Positions of ``chosen`` in rank order (the rule of :func:`referral._rank_key`)."""
+        home = self.pos.get(case.home, -1) if case.home is not None else -1
+        urgency = case.urgency
+        ids = self.registry.institutions
+        tiers = self.tier_list
+        inf = float("inf")
+        green_bit = _FLAG_BIT[FLAG_ITEMS[0]]
+        keys = []
+        for k, (m, entry) in enumerate(chosen):
+            flags = entry[3]
+            d = dist[k] if dist[k] is not None else inf
+            nflags = -_POPCOUNT[flags]
+            if urgency is Urgency.ROUTINE:
+                middle: tuple[Any, ...] = (False, nflags, d)
+            elif urgency is Urgency.URGENT:
+                middle = (not flags & green_bit, nflags, d)
+            else:
+                middle = (not flags & green_bit, d, nflags)
+            keys.append((m != home, *middle, abs(tiers[m] - t_o), ids[m].id, k))
+        keys.sort()
+        return [key[-1] for key in keys]
 
     def _offers(self, m: int, needs: _Needs) -> bool:
         return (
@@ -325,15 +402,18 @@ class RefIndex:
                 Direction.UP if tier > t_o else Direction.DOWN if tier < t_o else Direction.LATERAL
             )
             out.append(
-                Destination.model_construct(
-                    institution=self.registry.institutions[m].id,
-                    tier=_TIER_NAMES[tier],
-                    direction=direction,
-                    alliances=(),
-                    agreements=(),
-                    flags=(),
-                    distance_km=None if np.isnan(d[j]) else float(d[j]),
-                    in_alliance=False,
+                trusted(
+                    Destination,
+                    {
+                        "institution": self.registry.institutions[m].id,
+                        "tier": _TIER_NAMES[tier],
+                        "direction": direction,
+                        "alliances": (),
+                        "agreements": (),
+                        "flags": (),
+                        "distance_km": None if np.isnan(d[j]) else float(d[j]),
+                        "in_alliance": False,
+                    },
                 )
             )
         return tuple(out)
@@ -404,10 +484,13 @@ class RefIndex:
             ends.extend(best[u] for u in frontier if u != o)
         insts = self.registry.institutions
         paths = [
-            ReferralPath.model_construct(
-                institutions=self._path_ids(p),
-                tiers=tuple(insts[m].tier for m in p),
-                alliances=via,
+            trusted(
+                ReferralPath,
+                {
+                    "institutions": self._path_ids(p),
+                    "tiers": tuple(insts[m].tier for m in p),
+                    "alliances": via,
+                },
             )
             for p, via in ends
         ]
@@ -460,43 +543,57 @@ class RefIndex:
         wrong_pc = ((others > 0) & ~allowed_t).any(axis=1)
         wrong_exists = np.bincount(pc_case, weights=wrong_pc, minlength=n_cases) > 0
 
-        # (case, destination) pairs in allowed directions
-        parts_case, parts_dest, parts_ch, parts_dir = [], [], [], []
-        for d_code, mask, lo, hi in (
-            (0, up[pc_case], pt + 1, np.full_like(pt, 4)),
-            (1, down[pc_case], np.zeros_like(pt), pt),
-            (2, lateral[pc_case], pt, pt + 1),
-        ):
-            sel = np.flatnonzero(mask)
-            rows = np.arange(len(sel))
-            start = off[sel, lo[sel]] if len(sel) else np.zeros(0, dtype=np.int64)
-            stop = off[sel, hi[sel]] if len(sel) else np.zeros(0, dtype=np.int64)
-            seg = stop - start
-            idx = _ranges(start, seg)
-            rep = np.repeat(rows, seg)
-            parts_case.append(pc_case[sel][rep])
-            parts_ch.append(pc_ch[sel][rep])
-            parts_dest.append(self.cm[idx])
-            parts_dir.append(np.full(len(idx), d_code, dtype=np.int64))
+        # (case, destination) pairs, one tier segment of a channel at a time; a segment
+        # none of whose members could be capable is skipped whole (it only tells that an
+        # incapable partner exists)
+        pc_cap = needs_cap[pc_case]
+        lateral_ok = pc_cap & ~origin_capable[pc_case]
+        pc_spec, pc_bit, pc_svc = spec[pc_case], spec_bit[pc_case], svc[pc_case]
+        pc_min = min_tier[pc_case]
+        pc_flags = self.ch_flags[pc_ch]
+        incapable_pc = np.zeros(len(pc_case), dtype=bool)
+        parts_case, parts_dest, parts_flags, parts_check = [], [], [], []
+        for t in range(4):
+            seg_len = others[:, t]
+            possible = (
+                ((pc_spec < 0) | ((self.seg_spec[pc_ch, t] & pc_bit) != 0))
+                & ((self.seg_svc[pc_ch, t] & pc_svc) == pc_svc)
+                & (t >= pc_min)
+            )
+            rule = np.where(pt == t, lateral_ok, True)
+            take = allowed_t[:, t] & (seg_len > 0)
+            incapable_pc |= take & ((pc_cap & ~possible) | ~rule)
+            take &= rule & (possible | ~pc_cap)
+            sel = np.flatnonzero(take)
+            start = off[sel, t]
+            seg = off[sel, t + 1] - start
+            rep = np.repeat(sel, seg)
+            dest = self.cm[_ranges(start, seg)]
+            keep = dest != o[pc_case[rep]]  # leave out the origin itself
+            rep, dest = rep[keep], dest[keep]
+            parts_case.append(pc_case[rep])
+            parts_dest.append(dest)
+            parts_flags.append(pc_flags[rep])
+            parts_check.append(pc_cap[rep])
         p_case = np.concatenate(parts_case)
         p_dest = np.concatenate(parts_dest)
-        p_ch = np.concatenate(parts_ch)
-        p_dir = np.concatenate(parts_dir)
-        not_self = p_dest != o[p_case]
-        p_case, p_dest, p_ch, p_dir = (
-            p_case[not_self],
-            p_dest[not_self],
-            p_ch[not_self],
-            p_dir[not_self],
-        )
+        p_flags = np.concatenate(parts_flags)
+        check = np.concatenate(parts_check)
+        rows = np.flatnonzero(check)
         capable = self._capable(
-            p_dest, spec[p_case], spec_bit[p_case], svc[p_case], min_tier[p_case]
+            p_dest[rows],
+            spec[p_case[rows]],
+            spec_bit[p_case[rows]],
+            svc[p_case[rows]],
+            min_tier[p_case[rows]],
         )
-        ok = np.where(needs_cap[p_case], capable, True)
-        ok &= (p_dir != 2) | (needs_cap[p_case] & ~origin_capable[p_case])
-        incapable_exists = np.bincount(p_case, weights=~ok, minlength=n_cases) > 0
-        p_case, p_dest, p_ch, p_dir = p_case[ok], p_dest[ok], p_ch[ok], p_dir[ok]
-        p_flags = self.ch_flags[p_ch]
+        ok = np.ones(len(p_case), dtype=bool)
+        ok[rows] = capable
+        incapable_exists = (
+            np.bincount(p_case, weights=~ok, minlength=n_cases)
+            + np.bincount(pc_case, weights=incapable_pc, minlength=n_cases)
+        ) > 0
+        p_case, p_dest, p_flags = p_case[ok], p_dest[ok], p_flags[ok]
 
         # one pair per (case, destination): merge the flags of cases with several channels
         multi = n_channels[p_case] > 1

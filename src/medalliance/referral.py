@@ -67,6 +67,7 @@ from medalliance.types import (
     NonEmptyText,
     Tabular,
     no_duplicates,
+    trusted,
 )
 from medalliance.vocab import (
     LabelledEnum,
@@ -233,7 +234,7 @@ class ReferralPath(FrozenModel):
 
 def _reason(code: str, en: str, zh: str) -> Reason:
     # built from trusted values: skip validation (hot path)
-    return Reason.model_construct(code=code, en=en, zh=zh)
+    return trusted(Reason, {"code": code, "en": en, "zh": zh})
 
 
 def _no_channel_reasons(wrong_specialty: Sequence[str]) -> list[Reason]:
