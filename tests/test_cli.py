@@ -208,3 +208,47 @@ def test_validate_json_reports_problems_on_stdout(tmp_path: Path) -> None:
         }
     ]
     assert "error:" in err
+
+
+def test_refer_urgency_paths_and_out_of_alliance() -> None:
+    code, out, err = run(
+        "refer",
+        "shanghai_luwan",
+        "--from",
+        "dapuqiao_chc",
+        "--criterion",
+        "critical_or_difficult",
+        "--urgency",
+        "紧急",
+        "--paths",
+        "--json",
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["case"]["urgency"] == "urgent"
+    assert doc["paths"]
+    assert all(p["hops"] >= 1 for p in doc["paths"])
+    code, out, err = run(
+        "refer",
+        "shanghai_luwan",
+        "--from",
+        "dapuqiao_chc",
+        "--criterion",
+        "critical_or_difficult",
+        "--paths",
+    )
+    assert code == 0, err
+    assert "escalation paths:" in out
+    code, _, err = run(
+        "refer",
+        "shanghai_luwan",
+        "--from",
+        "dapuqiao_chc",
+        "--criterion",
+        "critical_or_difficult",
+        "--out-of-alliance",
+        "-1",
+    )
+    assert code == 1
+    assert "out_of_alliance" in err
+    assert "Traceback" not in err

@@ -13,9 +13,11 @@ Commands:
   another format (to standard output unless ``-o`` is given).
 - ``medalliance schema``: print the JSON Schema of the file format.
 - ``medalliance refer NAME|FILE --from ID --criterion CODE [--specialty S] [--service X]
-  [--home ID] [--policy FILE] [--json]``: decide where a patient at institution ``ID`` may be
-  referred under the referral policy (built in, or ``--policy FILE``), with ranked
-  destinations and every reason.
+  [--home ID] [--urgency U] [--condition CODE] [--out-of-alliance N] [--paths]
+  [--policy FILE] [--json]``: decide where a patient at institution ``ID`` may be referred
+  under the referral policy (built in, or ``--policy FILE``), with ranked destinations and
+  every reason; optionally qualifying institutions outside every shared alliance and the
+  escalation paths up the tiers.
 
 Errors in the input are printed (every problem, with its path) and the command exits with
 status 1; with ``--json`` the problems are also written to standard output as
@@ -300,7 +302,7 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
-    from medalliance.referral import ReferralCase, evaluate
+    from medalliance.referral import ReferralCase, evaluate, referral_paths
     from medalliance.referral_policy import default_policy, read_policy
 
     reg, _ = _load(args.target)
@@ -312,11 +314,23 @@ def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
             "specialty": args.specialty,
             "services": args.service,
             "home": args.home,
+            "urgency": args.urgency,
+            "condition": args.condition,
         }
     )
-    decision = evaluate(reg, case, policy=policy)
+    decision = evaluate(reg, case, policy=policy, out_of_alliance=args.out_of_alliance)
+    paths = (
+        referral_paths(
+            reg, case.origin, specialty=case.specialty, service=next(iter(case.services), None)
+        )
+        if args.paths
+        else ()
+    )
     if args.json:
-        print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2), file=out)
+        doc = decision.model_dump(mode="json")
+        if args.paths:
+            doc["paths"] = [{**p.model_dump(mode="json"), "hops": p.hops} for p in paths]
+        print(json.dumps(doc, ensure_ascii=False, indent=2), file=out)
         return 0
     origin = reg.institution(case.origin)
     criterion = policy.criterion(case.criterion)
@@ -343,6 +357,19 @@ def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
         print("not eligible", file=out)
     for r in decision.reasons:
         print(f"  [{r.code}] {r.en} / {r.zh}", file=out)
+    if decision.out_of_alliance:
+        print("outside every shared alliance (not eligible channels):", file=out)
+        rows = [
+            (d.institution, reg.institution(d.institution).name, d.direction.value, d.distance_km)
+            for d in decision.out_of_alliance
+        ]
+        _table(rows, ("id", "name", "direction", "km"), out)
+    if args.paths:
+        print("escalation paths:", file=out)
+        for p in paths:
+            print(f"  {p.hops} hop(s): {' → '.join(p.institutions)}", file=out)
+        if not paths:
+            print("  none", file=out)
     return 0
 
 
@@ -393,6 +420,22 @@ def _parser() -> argparse.ArgumentParser:
         "--service", action="append", default=[], metavar="X", help="service needed (repeatable)"
     )
     rf.add_argument("--home", metavar="ID", help="patient's home institution")
+    rf.add_argument(
+        "--urgency",
+        default="routine",
+        help="routine (default), urgent or emergency (常规/紧急/急诊)",
+    )
+    rf.add_argument("--condition", metavar="CODE", help="condition code (e.g. ICD-10)")
+    rf.add_argument(
+        "--out-of-alliance",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also list up to N qualifying institutions outside every shared alliance",
+    )
+    rf.add_argument(
+        "--paths", action="store_true", help="also list the escalation paths up the tiers"
+    )
     rf.add_argument("--policy", metavar="FILE", help="referral policy file (default: built in)")
     rf.add_argument("--json", action="store_true", help="machine-readable output")
     rf.set_defaults(func=_cmd_refer)
