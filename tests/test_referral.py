@@ -432,3 +432,45 @@ def test_empty_batch() -> None:
     batch = evaluate_many(reg, [])
     assert len(batch) == 0
     assert tuple(batch) == ()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(referral_registries(), st.data())
+def test_referral_paths_are_shortest_upward_paths(reg: Registry, data: Any) -> None:
+    import networkx as nx
+
+    from medalliance.channels import referral_channels
+
+    ch = referral_channels(reg)
+    up = nx.DiGraph()
+    up.add_nodes_from(i.id for i in reg.institutions)
+    for inst in reg.institutions:
+        for p in ch.partners(inst.id):
+            if reg.institution(p).tier > inst.tier:
+                up.add_edge(inst.id, p)
+    origin = data.draw(st.sampled_from([i.id for i in reg.institutions]))
+    paths = referral_paths(reg, origin)
+    reachable = nx.descendants(up, origin)
+    assert {p.institutions[-1] for p in paths} == {v for v in reachable if up.out_degree(v) == 0}
+    for p in paths:
+        assert p.hops == nx.shortest_path_length(up, origin, p.institutions[-1])
+        assert all(
+            up.has_edge(a, b) for a, b in zip(p.institutions, p.institutions[1:], strict=False)
+        )
+
+
+def test_decision_rows_and_columns_are_not_mutated() -> None:
+    reg = examples.load("shanghai_luwan")
+    origin = np.array(["wuliqiao_chc", "ruijin"])
+    cases = ReferralCases.from_arrays(origin=origin, criterion="critical_or_difficult")
+    before = cases.origin.copy(), cases.services.copy(), cases.lat.copy()
+    batch = evaluate_many(reg, cases)
+    assert (cases.origin == before[0]).all()
+    assert (cases.services == before[1]).all()
+    assert np.isnan(cases.lat).all()
+    assert list(origin) == ["wuliqiao_chc", "ruijin"]
+    rows = batch.rows()
+    assert [r["origin"] for r in rows] == ["wuliqiao_chc", "ruijin"]
+    assert rows[1]["eligible"] is False
+    d = batch[0]
+    assert [r["institution"] for r in d.rows()] == [x.institution for x in d.destinations]

@@ -195,8 +195,17 @@ class Destination(FrozenModel):
     """False for an out-of-alliance option (no channel; never an eligible destination)."""
 
 
-class ReferralDecision(FrozenModel):
-    """What :func:`evaluate` returns."""
+class ReferralDecision(FrozenModel, Tabular):
+    """What :func:`evaluate` returns.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> d = evaluate(examples.load("county_township"),
+    ...              ReferralCase(origin="county_hospital", criterion="postop_recovery"))
+    >>> d.rows()[0]["institution"], d.rows()[0]["rank"]
+    ('township_centre', 1)
+    """
 
     case: ReferralCase
     """The case decided."""
@@ -210,6 +219,25 @@ class ReferralDecision(FrozenModel):
     """Why (not): every reason that applies."""
     out_of_alliance: tuple[Destination, ...] = ()
     """Qualifying institutions that share no channel with the origin (only when asked for)."""
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per destination, best first, then the out-of-alliance options."""
+        out = []
+        for rank, d in enumerate((*self.destinations, *self.out_of_alliance), start=1):
+            out.append(
+                {
+                    "rank": rank if d.in_alliance else None,
+                    "institution": d.institution,
+                    "tier": d.tier,
+                    "direction": d.direction.value,
+                    "in_alliance": d.in_alliance,
+                    "alliances": " ".join(d.alliances),
+                    "agreements": " ".join(d.agreements),
+                    "flags": " ".join(d.flags),
+                    "distance_km": d.distance_km,
+                }
+            )
+        return out
 
 
 class ReferralPath(FrozenModel):
