@@ -445,9 +445,9 @@ def test_referral_paths_are_shortest_upward_paths(reg: Registry, data: Any) -> N
     up = nx.DiGraph()
     up.add_nodes_from(i.id for i in reg.institutions)
     for inst in reg.institutions:
-        for p in ch.partners(inst.id):
-            if reg.institution(p).tier > inst.tier:
-                up.add_edge(inst.id, p)
+        for partner in ch.partners(inst.id):
+            if reg.institution(partner).tier > inst.tier:
+                up.add_edge(inst.id, partner)
     origin = data.draw(st.sampled_from([i.id for i in reg.institutions]))
     paths = referral_paths(reg, origin)
     reachable = nx.descendants(up, origin)
