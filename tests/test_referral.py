@@ -474,3 +474,37 @@ def test_decision_rows_and_columns_are_not_mutated() -> None:
     assert rows[1]["eligible"] is False
     d = batch[0]
     assert [r["institution"] for r in d.rows()] == [x.institution for x in d.destinations]
+
+
+def test_zhejiang_postop_patient_moves_down_once_a_member_is_listed() -> None:
+    # The article names no member besides the lead; a user who lists one (a hypothetical
+    # county hospital here) gets the down-referral the alliance's provisions open.
+    reg = examples.load("zhejiang_geriatric")
+    alliance = reg.alliance("zhejiang_geriatric_alliance")
+    member = {
+        "id": "some_county_hospital",
+        "name": "某县人民医院",
+        "kind": "综合医院",
+        "level": "二级甲等",
+        "specialties": ["老年病"],
+    }
+    grown = reg.replace(
+        institutions=[*reg.institutions, member],
+        alliances=[
+            alliance.replace(
+                memberships=[*alliance.memberships, {"institution": "some_county_hospital"}]
+            )
+            if a.id == alliance.id
+            else a
+            for a in reg.alliances
+        ],
+    )
+    case = ReferralCase(origin="zhejiang_hospital", criterion="postop_recovery", specialty="老年病")
+    d = evaluate(grown, case)
+    assert d.eligible
+    assert d.direction is Direction.DOWN
+    [dest] = d.destinations
+    assert dest.institution == "some_county_hospital"
+    assert dest.alliances == ("zhejiang_geriatric_alliance",)
+    assert {"priority_reception", "priority_admission"} <= set(dest.flags)
+    assert not evaluate(grown, case.replace(specialty="oncology")).eligible
