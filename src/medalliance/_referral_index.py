@@ -859,26 +859,26 @@ def cases_from_arrays(
             i = int(np.flatnonzero(crit_s == v)[0])
             problems.append(Problem(("criterion", i), f"not a criterion code: {v!r}"))
 
-    def labels(name: str, col: np.ndarray[Any, Any], parse: Any) -> np.ndarray[Any, Any]:
-        keys = ["" if v is None else str(v) for v in col.tolist()]
-        out = np.empty(n, dtype=object)
-        cache: dict[str, Any] = {}
-        for i, k in enumerate(keys):
-            if k not in cache:
-                try:
-                    cache[k] = parse(k) if k else None
-                except MedAllianceError as exc:
-                    problems.append(Problem((name, i), exc.problems[0].message))
-                    cache[k] = None
-            out[i] = cache[k]
-        return out
+    def labels(name: str, col: np.ndarray[Any, Any], parse: Any, code: Any, none: Any) -> Any:
+        """Parse each distinct label once; return ``code(parsed)`` for every row."""
+        keys = np.array(["" if v is None else str(v) for v in col.tolist()], dtype=str)
+        if n == 0:
+            return np.array([], dtype=type(none))
+        values, inverse = np.unique(keys, return_inverse=True)
+        codes = []
+        for j, k in enumerate(values.tolist()):
+            try:
+                codes.append(code(parse(k)) if k else none)
+            except MedAllianceError as exc:
+                first = int(np.flatnonzero(inverse.reshape(-1) == j)[0])
+                problems.append(Problem((name, first), exc.problems[0].message))
+                codes.append(none)
+        return np.array(codes)[inverse.reshape(-1)]
 
     spec_col = _column("specialty", specialty, n, problems)
-    spec_vals = labels("specialty", spec_col, Specialty.parse)
-    spec_s = np.array([v.value if v is not None else "" for v in spec_vals], dtype=str)
+    spec_s = labels("specialty", spec_col, Specialty.parse, lambda v: v.value, "").astype(str)
     urg_col = _column("urgency", urgency, n, problems, default="routine")
-    urg_vals = labels("urgency", urg_col, Urgency.parse)
-    urg = np.array([_URGENCY_CODE[v] if v is not None else 0 for v in urg_vals], dtype=np.int8)
+    urg = labels("urgency", urg_col, Urgency.parse, _URGENCY_CODE.__getitem__, 0).astype(np.int8)
     svc = np.zeros(n, dtype=np.int64)
     if services is not None:
         if len(services) != n:
