@@ -37,6 +37,8 @@ CORE = (
     "channels",
     "graph",
     "report",
+    "sharing",
+    "_sharing_naive",
 )
 EDGES = ("medalliance.io", "medalliance.cli", "medalliance.examples", "medalliance.synthetic")
 

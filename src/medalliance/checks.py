@@ -212,8 +212,10 @@ def check_registry(registry: Registry, *, strict: bool = False) -> tuple[Finding
     >>> all(f.severity.value == "info" for f in check_registry(examples.load("gangkou")))
     True
     """
+    from medalliance.sharing import check_sharing  # (sharing imports Finding from here)
+
     findings: list[Finding] = []
-    for check in (check_declared_counts, check_lead_tiers, check_unaffiliated):
+    for check in (check_declared_counts, check_lead_tiers, check_unaffiliated, check_sharing):
         findings.extend(check(registry))
     findings.sort(key=lambda f: (f.subject, f.code, f.message))
     if strict:

@@ -18,6 +18,9 @@ Commands:
   under the referral policy (built in, or ``--policy FILE``), with ranked destinations and
   every reason; optionally qualifying institutions outside every shared alliance and the
   escalation paths up the tiers.
+- ``medalliance sharing NAME|FILE [--alliance ID] [--json]``: where institutions get each
+  service (their own, a shared centre, an agreement, or nowhere) and the shared centres with
+  their capacity, declared volumes and utilisation.
 
 Errors in the input are printed (every problem, with its path) and the command exits with
 status 1; with ``--json`` the problems are also written to standard output as
@@ -373,6 +376,109 @@ def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_sharing(args: argparse.Namespace, out: TextIO) -> int:
+    from medalliance.sharing import service_access, sharing_summary, volumes_from_declared
+
+    reg, origin = _load(args.target)
+    access = service_access(reg, alliance=args.alliance)
+    shares = [s for s in access.shares() if s.with_access]
+    summary = sharing_summary(reg, volumes_from_declared(reg, alliance=args.alliance))
+    used = {c.centre: c for c in summary.centres}
+    alliances = [reg.alliance(args.alliance)] if args.alliance else list(reg.alliances)
+    centres: list[dict[str, Any]] = []
+    for a in alliances:
+        for c in a.shared_centres:
+            u = used.get(c.id)
+            centres.append(
+                {
+                    "centre": c.id,
+                    "alliance": a.id,
+                    "kind": c.kind.value,
+                    "host": c.host,
+                    "serves": "all" if c.serves == "all" else len(c.serves),
+                    "services": [x.value for x in c.effective_services],
+                    "capacity_per_day": c.capacity_per_day,
+                    "volume": None if u is None else u.volume,
+                    "by_service": {} if u is None else {k.value: n for k, n in u.by_service},
+                    "utilisation": None if u is None else u.utilisation,
+                }
+            )
+    if args.json:
+        body = {
+            "origin": origin,
+            "alliance": args.alliance,
+            "institutions": len(access.institutions),
+            "access": [
+                {
+                    "service": s.service.value,
+                    "own": s.own,
+                    "hosted": s.hosted,
+                    "alliance": s.alliance,
+                    "agreement": s.agreement,
+                    "with_access": s.with_access,
+                    "share": s.share,
+                }
+                for s in shares
+            ],
+            "centres": centres,
+        }
+        print(json.dumps(body, ensure_ascii=False, indent=2), file=out)
+        return 0
+    scope = f" · alliance {args.alliance}" if args.alliance else ""
+    print(f"{reg.title or 'Registry'}  ({origin}){scope}", file=out)
+    print(f"\nAccess by service ({_n(len(access.institutions), 'institution')}):", file=out)
+    _table(
+        [
+            (
+                s.service.value,
+                s.service.label_zh,
+                s.own,
+                s.hosted,
+                s.alliance,
+                s.agreement,
+                s.with_access,
+                f"{s.share:.0%}",
+            )
+            for s in shares
+        ],
+        (
+            "service",
+            "服务",
+            "own",
+            "hosted",
+            "via alliance",
+            "via agreement",
+            "with access",
+            "share",
+        ),
+        out,
+    )
+    nobody = [s.service.value for s in access.shares() if not s.with_access]
+    if nobody:
+        print(f"  reached by no institution: {', '.join(nobody)}", file=out)
+    print("\nShared centres:", file=out)
+    if not centres:
+        print("  none", file=out)
+    else:
+        _table(
+            [
+                (
+                    c["centre"],
+                    c["kind"],
+                    c["host"],
+                    c["serves"],
+                    c["capacity_per_day"],
+                    " ".join(f"{k} {n}" for k, n in c["by_service"].items()) or None,
+                    None if c["utilisation"] is None else f"{c['utilisation']:.0%}",
+                )
+                for c in centres
+            ],
+            ("id", "kind", "host", "serves", "capacity/day", "declared volume", "utilisation"),
+            out,
+        )
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     print(json.dumps(json_schema(), ensure_ascii=False, indent=2), file=out)
     return 0
@@ -439,6 +545,11 @@ def _parser() -> argparse.ArgumentParser:
     rf.add_argument("--policy", metavar="FILE", help="referral policy file (default: built in)")
     rf.add_argument("--json", action="store_true", help="machine-readable output")
     rf.set_defaults(func=_cmd_refer)
+    sh = sub.add_parser("sharing", help="service access by institution and shared-centre use")
+    sh.add_argument("target", metavar="NAME|FILE")
+    sh.add_argument("--alliance", metavar="ID", help="this alliance's members and centres only")
+    sh.add_argument("--json", action="store_true", help="machine-readable output")
+    sh.set_defaults(func=_cmd_sharing)
     return p
 
 
