@@ -39,6 +39,9 @@ CORE = (
     "report",
     "sharing",
     "_sharing_naive",
+    "coverage",
+    "_reach",
+    "indicators",
 )
 EDGES = ("medalliance.io", "medalliance.cli", "medalliance.examples", "medalliance.synthetic")
 
