@@ -127,9 +127,16 @@ def _flag(
         out.append(Problem(path, f"... and {len(positions) - _LISTED} more {what}"))
 
 
+def _id_array(values: ArrayLike) -> np.ndarray[Any, Any]:
+    """An array of ids without numpy's silent coercion of mixed lists (``["a", 2]``)."""
+    if isinstance(values, list | tuple):
+        return np.array(values, dtype=object) if len(values) else np.array([], dtype=str)
+    return np.asarray(values)
+
+
 def _as_ids(values: ArrayLike, field: str) -> IdArray:
     """Ids as a fresh read-only 1-D array of str or int64; duplicates are errors."""
-    arr = np.asarray(values)
+    arr = _id_array(values)
     if arr.ndim != 1:
         raise MedAllianceError([Problem((field,), f"ids must be 1-D, got shape {arr.shape}")])
     kind = arr.dtype.kind
@@ -162,16 +169,37 @@ def _as_ids(values: ArrayLike, field: str) -> IdArray:
     return _readonly(out)
 
 
+def _numbers(values: ArrayLike, field: str) -> np.ndarray[Any, Any]:
+    """An array of numbers; None, text or booleans (mixed in or not) are errors."""
+    arr = np.array(values, dtype=object) if isinstance(values, list | tuple) else np.asarray(values)
+    if arr.dtype.kind in "USV":
+        raise MedAllianceError([Problem((field,), f"must be numbers, got {arr.dtype}")])
+    if arr.dtype.kind == "b":
+        raise MedAllianceError([Problem((field,), "must be numbers, got booleans")])
+    if arr.dtype.kind != "O":
+        return arr
+    items = arr.ravel().tolist()
+    bad = [
+        i
+        for i, x in enumerate(items)
+        if isinstance(x, bool) or not isinstance(x, int | float | np.number)
+    ]
+    if bad:
+        problems: list[Problem] = []
+        _flag(
+            problems,
+            (field,),
+            np.asarray(bad),
+            lambda i: f"must be a number, got {items[i]!r}",
+            "values that are not numbers",
+        )
+        raise MedAllianceError(problems)
+    return arr.astype(np.float64)
+
+
 def _as_amounts(values: ArrayLike, n: int, field: str) -> FloatArray:
     """Non-negative finite float64 amounts (people, capacity), a fresh read-only copy."""
-    arr = np.asarray(values)
-    if arr.dtype.kind == "O":
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise MedAllianceError(
-                [Problem((field,), "values must be numbers (None or text found)")]
-            ) from None
+    arr = _numbers(values, field)
     if arr.dtype.kind not in "iuf":
         raise MedAllianceError([Problem((field,), f"values must be numbers, got {arr.dtype}")])
     if arr.ndim != 1 or len(arr) != n:
@@ -205,9 +233,13 @@ def _as_coords(lat: ArrayLike | None, lon: ArrayLike | None, n: int) -> tuple[An
     if lat is None or lon is None:
         raise MedAllianceError([Problem(("lat",), "lat and lon must be given together")])
     problems: list[Problem] = []
-    out = []
+    out: list[FloatArray] = []
     for field, values, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
-        arr = np.asarray(values, dtype=np.float64).copy()
+        try:
+            arr = _numbers(values, field).astype(np.float64, copy=True)
+        except MedAllianceError as exc:
+            problems.extend(exc.problems)
+            continue
         if arr.ndim != 1 or len(arr) != n:
             problems.append(Problem((field,), f"expected {n} values, got shape {arr.shape}"))
             out.append(arr)
@@ -230,16 +262,20 @@ def _id_text(value: Any) -> str:
 
 def _lookup(ids: IdArray, values: ArrayLike, field: str, what: str) -> IntArray:
     """Positions of ``values`` in ``ids``; every unknown value is an error."""
-    vals = np.asarray(values)
+    vals = _id_array(values)
     if vals.ndim != 1:
         raise MedAllianceError([Problem((field,), f"expected a 1-D sequence of {what} ids")])
-    if vals.dtype.kind == "O" and len(vals):
+    if len(vals) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if vals.dtype.kind == "O":
         vals = _as_ids_loose(vals, field)
+    if vals.dtype.kind == "u" and int(vals.max()) <= np.iinfo(np.int64).max:
+        vals = vals.astype(np.int64)
     order = np.argsort(ids, kind="stable")
     ok_kind = (ids.dtype.kind == "U" and vals.dtype.kind == "U") or (
-        ids.dtype.kind == "i" and vals.dtype.kind in "iu"
+        ids.dtype.kind == "i" and vals.dtype.kind == "i"
     )
-    if (not ok_kind and len(vals)) or len(ids) == 0:
+    if not ok_kind or len(ids) == 0:
         found = np.zeros(len(vals), dtype=bool)
         pos = np.zeros(len(vals), dtype=np.int64)
     else:
@@ -299,12 +335,7 @@ def _as_cutoff(value: float | None, field: str) -> float | None:
 
 
 def _as_costs(values: ArrayLike, field: str) -> FloatArray:
-    arr = np.asarray(values)
-    if arr.dtype.kind == "O":
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise MedAllianceError([Problem((field,), "costs must be numbers")]) from None
+    arr = _numbers(values, field)
     if arr.dtype.kind not in "iuf":
         raise MedAllianceError([Problem((field,), f"costs must be numbers, got {arr.dtype}")])
     if arr.ndim != 1:
