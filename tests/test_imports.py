@@ -42,6 +42,7 @@ CORE = (
     "coverage",
     "_reach",
     "indicators",
+    "accessibility",
 )
 EDGES = ("medalliance.io", "medalliance.cli", "medalliance.examples", "medalliance.synthetic")
 
