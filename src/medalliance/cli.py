@@ -21,6 +21,13 @@ Commands:
 - ``medalliance sharing NAME|FILE [--alliance ID] [--json]``: where institutions get each
   service (their own, a shared centre, an agreement, or nowhere) and the shared centres with
   their capacity, declared volumes and utilisation.
+- ``medalliance coverage NAME|FILE [--population FILE] [--within-min M] [--speed-kmh V]
+  [--json]``: per alliance, members by tier and role, beds and population computed from the
+  members beside the declared figures, townships covered and alliances sharing members; for
+  the registry, whether each grassroots member reaches a secondary or higher institution
+  through referral channels (hops; members with no path), the institutions whose loss splits
+  the referral network, and with ``--population FILE`` (CSV ``id,people,lat,lon``) the people
+  within ``M`` minutes (default 15) of a member at an assumed speed ``V`` (default 30 km/h).
 
 Errors in the input are printed (every problem, with its path) and the command exits with
 status 1; with ``--json`` the problems are also written to standard output as
@@ -479,6 +486,130 @@ def _cmd_sharing(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
+    from medalliance import coverage as cov
+
+    reg, origin = _load(args.target)
+    structure = cov.registry_coverage(reg)
+    target = cov.ReachTarget(min_tier="secondary")
+    reach = cov.reachability(reg, target=target, all_specialties=True)
+    cuts = cov.articulation_points(reg, all_specialties=True)
+    people = None
+    if args.population:
+        from medalliance.records_io import read_population
+
+        people = cov.population_coverage(
+            reg,
+            read_population(args.population),
+            threshold_min=args.within_min,
+            speed_kmh=args.speed_kmh,
+        )
+    if args.json:
+        body = {
+            "origin": origin,
+            "institutions": structure.institutions,
+            "in_alliances": structure.in_alliances,
+            "by_tier": dict(structure.by_tier),
+            "alliances": [a.model_dump(mode="json") for a in structure.alliances],
+            "overlap": structure.overlap.model_dump(mode="json"),
+            "reachability": {
+                "target": target.describe(),
+                "channels": "all referral channels, specialty alliances included",
+                "hop_counts": dict(reach.hop_counts()),
+                "unreachable": list(reach.unreachable),
+                "origins": reach.rows(),
+            },
+            "articulation_points": cuts.rows(),
+            "population": None if people is None else people.model_dump(mode="json"),
+        }
+        print(json.dumps(body, ensure_ascii=False, indent=2), file=out)
+        return 0
+    print(f"{reg.title or 'Registry'}  ({origin})", file=out)
+    print(
+        f"{_n(structure.institutions, 'institution')} · {structure.in_alliances} in alliances · "
+        f"{len(structure.overlap.institutions)} in several · by tier: "
+        f"{_counts(structure.by_tier)}",
+        file=out,
+    )
+    for a in structure.alliances:
+        print(f"\n== {reg.alliance(a.alliance).name} [{a.alliance}] ==", file=out)
+        print(
+            f"  members: {a.members} ({a.grassroots} grassroots) · by tier: "
+            f"{_counts(a.by_tier)} · by role: {_counts(a.by_role)}",
+            file=out,
+        )
+        for check in (*a.beds, *a.population):
+            counted = _n(check.members_counted, "member")
+            line = f"  {check.quantity}: {check.computed} from {counted}"
+            if check.members_missing:
+                line += f" ({len(check.members_missing)} without a figure: a lower bound)"
+            if check.declared is not None:
+                f = check.declared
+                q = "" if f.qualifier.value == "exact" else f" ({f.qualifier.value})"
+                line += (
+                    f" · declared {f.metric} {f.value}{q} · difference {check.difference}"
+                    f" · {check.consistency.value}"
+                )
+            print(line, file=out)
+        if a.areas.areas:
+            names = ", ".join(f"{x.area} ({len(x.members)})" for x in a.areas.areas)
+            print(f"  {a.areas.level.value}s with members: {names}", file=out)
+        if a.areas.members_without_area:
+            n_without = len(a.areas.members_without_area)
+            print(f"  members without a {a.areas.level.value}: {n_without}", file=out)
+        if a.shared_with:
+            print(f"  shares members with: {_counts(a.shared_with)}", file=out)
+    print(
+        f"\nReachability: grassroots members to an institution of {target.describe()} "
+        "(all referral channels, specialty alliances included)",
+        file=out,
+    )
+    if len(reach):
+        parts = [
+            f"{c} with no path" if h == "none" else f"{c} in {h} hop{'' if h == '1' else 's'}"
+            for h, c in reach.hop_counts()
+        ]
+        print(f"  {_n(len(reach), 'origin')}: {', '.join(parts)}", file=out)
+        if reach.unreachable:
+            print(f"  no path: {', '.join(reach.unreachable)}", file=out)
+    else:
+        print("  no grassroots members", file=out)
+    print("\nInstitutions whose loss splits the referral network:", file=out)
+    if len(cuts):
+        _table(
+            [
+                (p.institution, reg.institution(p.institution).name, p.pieces, p.cut_off)
+                for p in cuts
+            ],
+            ("id", "name", "parts left", "cut off"),
+            out,
+        )
+    else:
+        print("  none", file=out)
+    if people is not None:
+        print(
+            f"\nPopulation within {people.threshold_min:g} min of a member "
+            f"(straight line at an assumed {people.speed_kmh:g} km/h): "
+            f"{people.points} points, {people.people:g} people",
+            file=out,
+        )
+        _table(
+            [
+                (
+                    p.alliance or "all alliances",
+                    p.sites,
+                    len(p.without_coordinates),
+                    f"{p.people_within:g}",
+                    None if p.share is None else f"{p.share:.1%}",
+                )
+                for p in (people.overall, *people.alliances)
+            ],
+            ("alliance", "sites", "no coordinates", "people within", "share"),
+            out,
+        )
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     print(json.dumps(json_schema(), ensure_ascii=False, indent=2), file=out)
     return 0
@@ -550,6 +681,25 @@ def _parser() -> argparse.ArgumentParser:
     sh.add_argument("--alliance", metavar="ID", help="this alliance's members and centres only")
     sh.add_argument("--json", action="store_true", help="machine-readable output")
     sh.set_defaults(func=_cmd_sharing)
+    cv = sub.add_parser("coverage", help="coverage, referral reachability and weak points")
+    cv.add_argument("target", metavar="NAME|FILE")
+    cv.add_argument("--population", metavar="FILE", help="population points: CSV id,people,lat,lon")
+    cv.add_argument(
+        "--within-min",
+        type=float,
+        default=15.0,
+        metavar="M",
+        help="travel-time threshold in minutes (default 15: the 15-minute health circle)",
+    )
+    cv.add_argument(
+        "--speed-kmh",
+        type=float,
+        default=30.0,
+        metavar="V",
+        help="assumed straight-line travel speed (default 30)",
+    )
+    cv.add_argument("--json", action="store_true", help="machine-readable output")
+    cv.set_defaults(func=_cmd_coverage)
     return p
 
 
