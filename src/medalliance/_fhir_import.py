@@ -23,6 +23,7 @@ from medalliance._fhir_map import (
     _resolve,
     _served_centres,
 )
+from medalliance.agreement import AgreementStatus
 from medalliance.errors import MedAllianceError, Problem, format_path
 from medalliance.registry import Registry
 from medalliance.vocab import Weekday
@@ -754,8 +755,8 @@ class _Reader:
                 if head is not None and head != expected:
                     self.p(
                         path,
-                        f"partOf {head!r} disagrees with the alliances (expected {expected!r}: "
-                        "a non-lead member of tight alliances with one lead is part of that lead)",
+                        f"{head!r} disagrees with the alliances (expected {expected!r}: a "
+                        "non-lead member of tight alliances with one lead is part of that lead)",
                     )
 
             self.checks.append(check)
@@ -767,25 +768,13 @@ class _Reader:
     ) -> None:
         r = _Res(self, res, ("entry", k, "resource"), _PASSIVE)
         r.get("managingOrganization")
-        if record is None or pos is None:
-            return
-        self.where[("institutions", pos, "region")] = k
-        self.where[("institutions", pos, "lat")] = k
-        self.where[("institutions", pos, "lon")] = k
+        out: Json = {}
         mode = r.get("mode")
         if mode is not None and mode != "instance":
             self.p(r.at("mode"), f"expected 'instance', got {mode!r}")
-        name = r.get("name")
-        if name is not None and name != record.get("name"):
-            self.p(
-                r.at("name"),
-                f"{name!r} disagrees with the institution's name {record.get('name')!r}",
-            )
         address = r.get("address")
         if address is not None:
-            region = self.region(address, r.at("address"))
-            if region is not None:
-                record["region"] = region
+            self.put(out, "region", self.region(address, r.at("address")))
         position = r.get("position")
         if position is not None:
             if not isinstance(position, Mapping) or set(position) != {"latitude", "longitude"}:
@@ -796,8 +785,23 @@ class _Reader:
                     if isinstance(value, bool) or not isinstance(value, int | float):
                         self.p(r.at("position", key), f"expected a number, got {value!r}")
                     else:
-                        record[field] = value
+                        out[field] = value
+        name = r.get("name")
         r.finish("an institution's Location")
+        if record is None or pos is None:
+            return
+        for field in ("region", "lat", "lon"):
+            self.where[("institutions", pos, field)] = k
+        record.update(out)
+        if name is not None:
+            iid, path = record["id"], r.at("name")
+
+            def check(reg: Registry) -> None:
+                expected = reg.institution(iid).name
+                if name != expected:
+                    self.p(path, f"{name!r} disagrees with the institution's name {expected!r}")
+
+            self.checks.append(check)
 
     def read_services(
         self, k: int, res: Mapping[str, Any], record: Json | None, pos: int | None
@@ -1208,12 +1212,15 @@ class _Reader:
             ("institution",),
         )
         active = r.get("active")
-        if active is not None and active is not (shared.get("status", "in_force") == "in_force"):
-            self.p(
-                r.at("active"),
-                f"{active!r} disagrees with the agreement status "
-                f"{shared.get('status', 'in_force')!r}",
-            )
+        if active is not None:
+            path = r.at("active")
+
+            def check(reg: Registry) -> None:
+                status = reg.agreement(gid).status
+                if active is not (status is AgreementStatus.IN_FORCE):
+                    self.p(path, f"{active!r} disagrees with the agreement status {status.value!r}")
+
+            self.checks.append(check)
         r.finish("an agreement (OrganizationAffiliation)")
         if gid not in index:
             record = {**shared, "parties": [first, party]}

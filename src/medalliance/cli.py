@@ -9,8 +9,9 @@ Commands:
 - ``medalliance list [--json]``: the bundled examples.
 - ``medalliance validate FILE [--json]``: exit 0 when the file is a valid registry, 1 with
   every problem listed when it is not.
-- ``medalliance export NAME|FILE --format json|yaml|graphml [-o OUT]``: write the registry in
-  another format (to standard output unless ``-o`` is given).
+- ``medalliance export NAME|FILE --format json|yaml|graphml|fhir [--fhir-version R5|R4B]
+  [-o OUT]``: write the registry in another format (to standard output unless ``-o`` is
+  given); ``fhir`` writes a FHIR Bundle (:func:`medalliance.fhir.to_fhir`, R5 by default).
 - ``medalliance schema``: print the JSON Schema of the file format.
 - ``medalliance refer NAME|FILE --from ID --criterion CODE [--specialty S] [--service X]
   [--home ID] [--urgency U] [--condition CODE] [--out-of-alliance N] [--paths]
@@ -293,9 +294,16 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    if args.fhir_version is not None and args.format != "fhir":
+        raise MedAllianceError(["--fhir-version applies to --format fhir only"])
     reg, _ = _load(args.target)
     if args.format == "json":
         text = registry_to_json(reg)
+    elif args.format == "fhir":
+        from medalliance.fhir import to_fhir
+
+        bundle = to_fhir(reg, version=args.fhir_version or "R5")
+        text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "yaml":
         text = registry_to_yaml(reg)
     else:
@@ -641,9 +649,12 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("file", metavar="FILE")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=_cmd_validate)
-    e = sub.add_parser("export", help="convert a registry to json, yaml or graphml")
+    e = sub.add_parser("export", help="convert a registry to json, yaml, graphml or FHIR")
     e.add_argument("target", metavar="NAME|FILE")
-    e.add_argument("--format", required=True, choices=("json", "yaml", "graphml"))
+    e.add_argument("--format", required=True, choices=("json", "yaml", "graphml", "fhir"))
+    e.add_argument(
+        "--fhir-version", choices=("R5", "R4B"), help="FHIR version for --format fhir (default R5)"
+    )
     e.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
     e.set_defaults(func=_cmd_export)
     s = sub.add_parser("schema", help="print the JSON Schema of the registry file format")

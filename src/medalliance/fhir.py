@@ -197,7 +197,7 @@ def validate_fhir(resource: Mapping[str, Any], *, version: FhirVersion = "R5") -
         rt = res.get("resourceType")
         try:
             get_class(str(rt))
-        except KeyError:
+        except (KeyError, ValueError):  # fhir.resources raises either for an unknown type
             problems.append(Problem((*path, "resourceType"), f"unknown resource type {rt!r}"))
         rid = res.get("id")
         if isinstance(rid, str) and len(rid) > _MAX_ID:
