@@ -530,9 +530,18 @@ def test_overlap_equals_naive_count(reg: Registry) -> None:
         for k, x in enumerate(al):
             for y in al[k + 1 :]:
                 pairs[(x, y)] += 1
-    assert {(p.first, p.second): p.shared for p in o.pairs} == dict(pairs)
-    keys = [(-p.shared, p.first, p.second) for p in o.pairs]
+    assert {(p.first, p.second): p.shared for p in o.pairs()} == dict(pairs)
+    assert len(o) == len(pairs)
+    assert o.rows() == [p.model_dump() for p in o.pairs()]
+    keys = [(-p.shared, p.first, p.second) for p in o.pairs()]
     assert keys == sorted(keys)
+    for a in reg.alliances:
+        expected = sorted(
+            ((y if x == a.id else x), n) for (x, y), n in pairs.items() if a.id in (x, y)
+        )
+        assert sorted(o.partners(a.id)) == expected
+    with pytest.raises(UnknownIdError):
+        o.partners("no such alliance")
     cov = registry_coverage(reg)
     for c in cov.alliances:
         assert c == alliance_coverage(reg, c.alliance)

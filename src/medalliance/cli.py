@@ -519,7 +519,10 @@ def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
             "in_alliances": structure.in_alliances,
             "by_tier": dict(structure.by_tier),
             "alliances": [a.model_dump(mode="json") for a in structure.alliances],
-            "overlap": structure.overlap.model_dump(mode="json"),
+            "overlap": {
+                "institutions": [x.model_dump() for x in structure.overlap.institutions],
+                "pairs": structure.overlap.rows(),
+            },
             "reachability": {
                 "target": target.describe(),
                 "channels": "all referral channels, specialty alliances included",
@@ -565,8 +568,12 @@ def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
         if a.areas.members_without_area:
             n_without = len(a.areas.members_without_area)
             print(f"  members without a {a.areas.level.value}: {n_without}", file=out)
-        if a.shared_with:
-            print(f"  shares members with: {_counts(a.shared_with)}", file=out)
+        if a.sharing_alliances:
+            print(
+                f"  {_n(a.members_elsewhere, 'member')} also in other alliances · shares members "
+                f"with {_n(a.sharing_alliances, 'alliance')}",
+                file=out,
+            )
     print(
         f"\nReachability: grassroots members to an institution of {target.describe()} "
         "(all referral channels, specialty alliances included)",

@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, overload
 
 import numpy as np
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, ConfigDict, model_validator
 
 from medalliance.alliance import (
     Alliance,
@@ -269,8 +269,10 @@ class AllianceCoverage(FrozenModel):
     """One check per declared population figure (or one with ``declared=None``)."""
     areas: AreaCoverage
     """Areas covered by the members."""
-    shared_with: Counts
-    """Other alliances sharing members: ``(alliance id, shared members)``, most first."""
+    members_elsewhere: int
+    """Members that also belong to another alliance."""
+    sharing_alliances: int
+    """Other alliances with at least one member in common."""
 
 
 def _figure_range(fig: DeclaredFigure, tol: float) -> tuple[float, bool, float, bool]:
@@ -373,6 +375,64 @@ def _roles(roles: Iterable[MemberRole | str] | None) -> tuple[MemberRole, ...]:
     return tuple(sorted(out, key=_ROLE_ORDER.index))
 
 
+def _expected_areas(expected: Iterable[str] | None) -> tuple[str, ...] | None:
+    if expected is None:
+        return None
+    exp = (expected,) if isinstance(expected, str) else tuple(expected)
+    problems = [
+        Problem(("expected", i), "must be a non-blank area name")
+        for i, e in enumerate(exp)
+        if not isinstance(e, str) or not e.strip()
+    ]
+    try:
+        no_duplicates(exp)
+    except ValueError as exc:
+        problems.append(Problem(("expected",), str(exc)))
+    if problems:
+        raise MedAllianceError(problems)
+    return exp
+
+
+def _area_coverage(
+    a: Alliance,
+    area_of: dict[str, str | None],
+    lvl: AreaLevel,
+    exp: tuple[str, ...] | None,
+    wanted: tuple[MemberRole, ...],
+) -> AreaCoverage:
+    by_area: dict[str, list[str]] = {}
+    without: list[str] = []
+    for m in a.memberships:
+        if wanted and m.role not in wanted:
+            continue
+        name = area_of[m.institution]
+        if name is None:
+            without.append(m.institution)
+        else:
+            by_area.setdefault(name, []).append(m.institution)
+    areas: list[AreaMembers] = []
+    if exp is not None:
+        areas += [
+            AreaMembers.model_construct(area=e, expected=True, members=tuple(by_area.get(e, ())))
+            for e in exp
+        ]
+        others = sorted(set(by_area) - set(exp))
+    else:
+        others = sorted(by_area)
+    areas += [
+        AreaMembers.model_construct(area=x, expected=exp is None, members=tuple(by_area[x]))
+        for x in others
+    ]
+    return AreaCoverage.model_construct(
+        alliance=a.id,
+        level=lvl,
+        roles=wanted,
+        expected=exp,
+        areas=tuple(areas),
+        members_without_area=tuple(without),
+    )
+
+
 def area_coverage(
     registry: Registry,
     alliance: str,
@@ -426,51 +486,9 @@ def area_coverage(
     a = registry.alliance(alliance)
     lvl = AreaLevel.parse(level)
     wanted = _roles(roles)
-    exp: tuple[str, ...] | None = None
-    if expected is not None:
-        exp = (expected,) if isinstance(expected, str) else tuple(expected)
-        problems = [
-            Problem(("expected", i), "must be a non-blank area name")
-            for i, e in enumerate(exp)
-            if not isinstance(e, str) or not e.strip()
-        ]
-        try:
-            no_duplicates(exp)
-        except ValueError as exc:
-            problems.append(Problem(("expected",), str(exc)))
-        if problems:
-            raise MedAllianceError(problems)
-    by_area: dict[str, list[str]] = {}
-    without: list[str] = []
-    for m in a.memberships:
-        if wanted and m.role not in wanted:
-            continue
-        name = getattr(registry.institution(m.institution).region, lvl.value)
-        if name is None:
-            without.append(m.institution)
-        else:
-            by_area.setdefault(name, []).append(m.institution)
-    areas: list[AreaMembers] = []
-    if exp is not None:
-        areas += [
-            AreaMembers.model_construct(area=e, expected=True, members=tuple(by_area.get(e, ())))
-            for e in exp
-        ]
-        others = sorted(set(by_area) - set(exp))
-    else:
-        others = sorted(by_area)
-    areas += [
-        AreaMembers.model_construct(area=x, expected=exp is None, members=tuple(by_area[x]))
-        for x in others
-    ]
-    return AreaCoverage.model_construct(
-        alliance=a.id,
-        level=lvl,
-        roles=wanted,
-        expected=exp,
-        areas=tuple(areas),
-        members_without_area=tuple(without),
-    )
+    exp = _expected_areas(expected)
+    area_of = {m: getattr(registry.institution(m).region, lvl.value) for m in a.members}
+    return _area_coverage(a, area_of, lvl, exp, wanted)
 
 
 def _alliance_coverage(
@@ -478,7 +496,8 @@ def _alliance_coverage(
     a: Alliance,
     *,
     areas: AreaCoverage,
-    shared_with: Counts,
+    members_elsewhere: int,
+    sharing_alliances: int,
     tol: float,
 ) -> AllianceCoverage:
     members = registry.members_of(a.id)
@@ -506,7 +525,8 @@ def _alliance_coverage(
             tol=tol,
         ),
         areas=areas,
-        shared_with=shared_with,
+        members_elsewhere=members_elsewhere,
+        sharing_alliances=sharing_alliances,
     )
 
 
@@ -535,8 +555,8 @@ def alliance_coverage(
     Returns
     -------
     AllianceCoverage
-        Counts by tier, kind and role; bed and population checks; areas; alliances sharing
-        members.
+        Counts by tier, kind and role; bed and population checks; areas; how many members
+        and other alliances it shares (see :func:`alliance_overlap` for the pairs).
 
     Raises
     ------
@@ -558,16 +578,18 @@ def alliance_coverage(
     areas = area_coverage(
         registry, alliance, expected=expected_areas, level=area_level, roles=area_roles
     )
-    shared: Counter[str] = Counter()
+    elsewhere = 0
+    others: set[str] = set()
     for m in a.members:
-        for other in registry.alliances_of(m):
-            if other.id != a.id:
-                shared[other.id] += 1
+        theirs = [x.id for x in registry.alliances_of(m) if x.id != a.id]
+        elsewhere += bool(theirs)
+        others.update(theirs)
     return _alliance_coverage(
         registry,
         a,
         areas=areas,
-        shared_with=tuple(sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))),
+        members_elsewhere=elsewhere,
+        sharing_alliances=len(others),
         tol=about_tolerance,
     )
 
@@ -592,75 +614,155 @@ class AllianceOverlap(FrozenModel):
     """Institutions in both."""
 
 
-class Overlap(FrozenModel, Tabular):
-    """What :func:`alliance_overlap` returns."""
+IntColumn = np.ndarray[Any, np.dtype[np.int64]]
 
+
+@dataclass(frozen=True, eq=False)
+class Overlap(Tabular):
+    """What :func:`alliance_overlap` returns: shared institutions and pairs of alliances.
+
+    A national registry has millions of pairs of alliances sharing members (tertiary hospitals
+    sit in many specialty alliances), so the pairs are kept as columns; :meth:`pair`,
+    :meth:`pairs` and :meth:`partners` build typed records on demand.
+
+    Examples
+    --------
+    >>> from medalliance import synthetic
+    >>> o = alliance_overlap(synthetic.province(seed=1, cities=1, counties=2, townships=2,
+    ...                                         villages_per_township=1))
+    >>> len(o) > 0, o.pair(0).shared >= o.pair(len(o) - 1).shared
+    (True, True)
+    """
+
+    alliance_ids: tuple[str, ...] = field(repr=False)
+    """Ids of the registry's alliances (what the pair columns refer to)."""
     institutions: tuple[SharedInstitution, ...]
     """Institutions in more than one alliance, by id."""
-    pairs: tuple[AllianceOverlap, ...]
-    """Pairs of alliances sharing members, most shared first, then by ids."""
+    first: IntColumn = field(repr=False)
+    """Position in :attr:`alliance_ids` of each pair's first alliance (the smaller id)."""
+    second: IntColumn = field(repr=False)
+    """Position of each pair's second alliance."""
+    shared: IntColumn = field(repr=False)
+    """Members each pair shares; pairs are ordered most shared first, then by ids."""
+
+    def __len__(self) -> int:
+        return len(self.shared)
+
+    def pair(self, i: int) -> AllianceOverlap:
+        """Pair number ``i``."""
+        return AllianceOverlap.model_construct(
+            first=self.alliance_ids[int(self.first[i])],
+            second=self.alliance_ids[int(self.second[i])],
+            shared=int(self.shared[i]),
+        )
+
+    def pairs(self) -> Iterator[AllianceOverlap]:
+        """Every pair, most shared first."""
+        for i in range(len(self)):
+            yield self.pair(i)
+
+    def partners(self, alliance: str) -> Counts:
+        """Alliances sharing members with ``alliance``: ``(id, shared)``, most first.
+
+        Raises
+        ------
+        UnknownIdError
+            If ``alliance`` is not one of the registry's alliances.
+        """
+        try:
+            k = self.alliance_ids.index(alliance)
+        except ValueError:
+            raise UnknownIdError([Problem((), f"unknown alliance {alliance!r}")]) from None
+        mask = (self.first == k) | (self.second == k)
+        other = np.where(self.first[mask] == k, self.second[mask], self.first[mask])
+        found = [
+            (self.alliance_ids[o], s)
+            for o, s in zip(other.tolist(), self.shared[mask].tolist(), strict=True)
+        ]
+        return tuple(sorted(found, key=lambda kv: (-kv[1], kv[0])))
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per pair of alliances: first, second, shared."""
-        return [{"first": p.first, "second": p.second, "shared": p.shared} for p in self.pairs]
+        ids = self.alliance_ids
+        return [
+            {"first": ids[f], "second": ids[s], "shared": n}
+            for f, s, n in zip(
+                self.first.tolist(), self.second.tolist(), self.shared.tolist(), strict=True
+            )
+        ]
+
+
+def _membership_matrix(registry: Registry) -> Any:
+    """The alliance × institution membership matrix (CSR, int32 ones)."""
+    from scipy import sparse
+
+    alliances = registry.alliances
+    position = {inst.id: i for i, inst in enumerate(registry.institutions)}
+    sizes = np.fromiter((len(a.memberships) for a in alliances), np.int64, len(alliances))
+    indptr = np.zeros(len(alliances) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=indptr[1:])
+    cols = np.fromiter(
+        (position[m] for a in alliances for m in a.members), np.int64, int(indptr[-1])
+    )
+    m = sparse.csr_matrix(
+        (np.ones(len(cols), dtype=np.int32), cols, indptr),
+        shape=(len(alliances), len(registry.institutions)),
+    )
+    m.sort_indices()
+    return m
+
+
+def _overlap(registry: Registry, m: Any) -> tuple[Overlap, Any]:
+    alliances = registry.alliances
+    per_inst = np.diff(m.tocsc().indptr)
+    multi = np.flatnonzero(per_inst > 1)
+    mt = m[:, multi].T.tocsr()
+    shared_insts = tuple(
+        SharedInstitution.model_construct(
+            institution=registry.institutions[i].id,
+            alliances=tuple(alliances[j].id for j in mt.indices[mt.indptr[k] : mt.indptr[k + 1]]),
+        )
+        for k, i in enumerate(multi.tolist())
+    )
+    # only institutions in several alliances create pairs
+    sub = m[:, multi]
+    prod = (sub @ sub.T).tocsr()
+    upper = prod.tocoo()
+    keep = upper.row < upper.col
+    row, col, data = upper.row[keep], upper.col[keep], upper.data[keep]
+    order = np.lexsort((col, row, -data))
+    overlap = Overlap(
+        alliance_ids=tuple(a.id for a in alliances),
+        institutions=shared_insts,
+        first=row[order].astype(np.int64),
+        second=col[order].astype(np.int64),
+        shared=data[order].astype(np.int64),
+    )
+    return overlap, prod
 
 
 def alliance_overlap(registry: Registry) -> Overlap:
     """Institutions in several alliances, and how many members each pair of alliances shares.
 
-    Computed as the sparse product of the alliance × institution membership matrix with its
-    transpose, so the cost follows the memberships, not the number of alliance pairs.
+    Computed as the sparse product of the alliance × institution membership matrix (limited
+    to institutions in several alliances) with its transpose, so the cost follows the shared
+    memberships, never the number of alliance pairs.
 
     Examples
     --------
     >>> from medalliance import examples
-    >>> o = alliance_overlap(examples.load("beijing_pilots_2013"))
-    >>> len(o.institutions) >= 0, all(p.shared > 0 for p in o.pairs)
-    (True, True)
+    >>> o = alliance_overlap(examples.load("shanghai_luwan"))
+    >>> len(o), o.institutions
+    (0, ())
     """
-    from scipy import sparse
-
-    alliances = registry.alliances
-    position = {inst.id: i for i, inst in enumerate(registry.institutions)}
-    rows = np.repeat(
-        np.arange(len(alliances), dtype=np.int64),
-        np.fromiter((len(a.memberships) for a in alliances), dtype=np.int64, count=len(alliances)),
-    )
-    cols = np.fromiter(
-        (position[m] for a in alliances for m in a.members), dtype=np.int64, count=len(rows)
-    )
-    n = len(registry.institutions)
-    m = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(alliances), n)
-    )
-    per_inst = np.bincount(cols, minlength=n)
-    multi = np.flatnonzero(per_inst > 1)
-    mt = m.T.tocsr()
-    shared_insts = tuple(
-        SharedInstitution.model_construct(
-            institution=registry.institutions[i].id,
-            alliances=tuple(alliances[j].id for j in mt.indices[mt.indptr[i] : mt.indptr[i + 1]]),
-        )
-        for i in multi.tolist()
-    )
-    prod = sparse.triu(m @ m.T, k=1).tocoo()
-    order = np.lexsort((prod.col, prod.row, -prod.data))
-    pairs = tuple(
-        AllianceOverlap.model_construct(
-            first=alliances[int(r)].id, second=alliances[int(c)].id, shared=int(s)
-        )
-        for r, c, s in zip(
-            prod.row[order].tolist(),
-            prod.col[order].tolist(),
-            prod.data[order].tolist(),
-            strict=True,
-        )
-    )
-    return Overlap.model_construct(institutions=shared_insts, pairs=pairs)
+    overlap, _ = _overlap(registry, _membership_matrix(registry))
+    return overlap
 
 
 class RegistryCoverage(FrozenModel, Tabular):
     """What :func:`registry_coverage` returns."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     institutions: int
     """Institutions in the registry."""
@@ -693,7 +795,8 @@ class RegistryCoverage(FrozenModel, Tabular):
                     "population_declared": None if pop.declared is None else pop.declared.value,
                     "population_consistency": pop.consistency.value,
                     "areas_covered": len(c.areas.covered),
-                    "alliances_sharing_members": len(c.shared_with),
+                    "members_elsewhere": c.members_elsewhere,
+                    "sharing_alliances": c.sharing_alliances,
                 }
             )
         return out
@@ -708,7 +811,8 @@ def registry_coverage(
     """Structural coverage of every alliance of ``registry``, and the overlap between them.
 
     Areas are the members' areas at ``area_level`` (no expected list: use
-    :func:`area_coverage` per alliance for a full-coverage claim).
+    :func:`area_coverage` per alliance for a full-coverage claim). Each alliance's result
+    equals :func:`alliance_coverage` of it.
 
     Raises
     ------
@@ -724,28 +828,29 @@ def registry_coverage(
     """
     _check_tolerance(about_tolerance)
     lvl = AreaLevel.parse(area_level)
-    overlap = alliance_overlap(registry)
-    shared: dict[str, Counter[str]] = {}
-    for p in overlap.pairs:
-        shared.setdefault(p.first, Counter())[p.second] = p.shared
-        shared.setdefault(p.second, Counter())[p.first] = p.shared
+    m = _membership_matrix(registry)
+    overlap, prod = _overlap(registry, m)
+    # members also in another alliance, and other alliances sharing a member, per alliance
+    in_several = (np.diff(m.tocsc().indptr) > 1).astype(np.int64)
+    elsewhere = np.asarray(m @ in_several).ravel()
+    partners = np.diff(prod.indptr) - (prod.diagonal() > 0)
+    partners = np.zeros(len(registry.alliances), dtype=np.int64) + partners
     tiers = Counter(i.tier for i in registry.institutions)
-    members = {m for a in registry.alliances for m in a.members}
+    area_of = {i.id: getattr(i.region, lvl.value) for i in registry.institutions}
     return RegistryCoverage.model_construct(
         institutions=len(registry.institutions),
-        in_alliances=len(members),
+        in_alliances=int((np.diff(m.tocsc().indptr) > 0).sum()),
         by_tier=tuple((t.value, tiers[t]) for t in sorted(tiers, reverse=True)),
         alliances=tuple(
             _alliance_coverage(
                 registry,
                 a,
-                areas=area_coverage(registry, a.id, level=lvl),
-                shared_with=tuple(
-                    sorted(shared.get(a.id, Counter()).items(), key=lambda kv: (-kv[1], kv[0]))
-                ),
+                areas=_area_coverage(a, area_of, lvl, None, ()),
+                members_elsewhere=int(elsewhere[k]),
+                sharing_alliances=int(partners[k]),
                 tol=about_tolerance,
             )
-            for a in registry.alliances
+            for k, a in enumerate(registry.alliances)
         ),
         overlap=overlap,
     )
