@@ -893,3 +893,23 @@ def test_unknown_origin_lookup() -> None:
         costs.pairs_of("zz")
     with pytest.raises(UnknownIdError):
         two_step_fca(costs, [1], [1]).value(3)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[10**12, -5, 7], [3, 1, 2], np.array([40_000, 1, 2], dtype=np.uint32)],
+    ids=["sparse-range", "dense-range", "unsigned"],
+)
+def test_integer_ids_lookup(ids: Any) -> None:
+    ids = np.asarray(ids)
+    o = [ids[2], ids[0], ids[2]]
+    costs = costs_from_table(o, [1, 1, 2], [3.0, 4.0, 5.0], origin_ids=ids, site_ids=[1, 2])
+    got = {
+        (int(costs.origin_ids[r]), int(costs.site_ids[c]))
+        for r, c in zip(costs.origin_positions(), costs.indices, strict=True)
+    }
+    assert got == {(int(ids[2]), 1), (int(ids[0]), 1), (int(ids[2]), 2)}
+    with pytest.raises(MedAllianceError, match=r"origin\[0\]: unknown origin id 99999999"):
+        costs_from_table([99_999_999], [1], [1.0], origin_ids=ids, site_ids=[1, 2])
+    with pytest.raises(MedAllianceError, match=r"origin\[0\]: unknown origin id -3"):
+        costs_from_table([-3], [1], [1.0], origin_ids=ids, site_ids=[1, 2])

@@ -271,14 +271,24 @@ def _lookup(ids: IdArray, values: ArrayLike, field: str, what: str) -> IntArray:
         vals = _as_ids_loose(vals, field)
     if vals.dtype.kind == "u" and int(vals.max()) <= np.iinfo(np.int64).max:
         vals = vals.astype(np.int64)
-    order = np.argsort(ids, kind="stable")
     ok_kind = (ids.dtype.kind == "U" and vals.dtype.kind == "U") or (
         ids.dtype.kind == "i" and vals.dtype.kind == "i"
     )
+    lo = int(ids.min()) if ok_kind and ids.dtype.kind == "i" and len(ids) else 0
+    span = int(ids.max()) - lo + 1 if ok_kind and ids.dtype.kind == "i" and len(ids) else 0
     if not ok_kind or len(ids) == 0:
         found = np.zeros(len(vals), dtype=bool)
         pos = np.zeros(len(vals), dtype=np.int64)
+    elif 0 < span <= 4 * len(ids) + 1024:
+        # integer ids in a compact range: a direct table instead of a search
+        table = np.full(span, -1, dtype=np.int64)
+        table[ids - lo] = np.arange(len(ids))
+        shifted = vals - lo
+        inside = (shifted >= 0) & (shifted < span)
+        pos = np.where(inside, table[np.where(inside, shifted, 0)], -1)
+        found = pos >= 0
     else:
+        order = np.argsort(ids, kind="stable")
         s = ids[order]
         k = np.searchsorted(s, vals)
         k = np.minimum(k, len(s) - 1)
@@ -846,8 +856,14 @@ class CostMatrix(Tabular):
         >>> c.origin_positions().tolist(), c.indices.tolist(), c.cost.tolist()
         ([0, 1, 1], [0, 0, 1], [2.0, 1.0, 3.0])
         """
-        dtype = np.int32 if self.n_origins < 2**31 else np.int64
-        return np.repeat(np.arange(self.n_origins, dtype=dtype), np.diff(self.indptr))
+        cached = self.__dict__.get("_rows")
+        if cached is None:
+            dtype = np.int32 if self.n_origins < 2**31 else np.int64
+            rows = np.repeat(np.arange(self.n_origins, dtype=dtype), np.diff(self.indptr))
+            cached = _readonly(rows)
+            object.__setattr__(self, "_rows", cached)  # a cache of a derived array
+        out: np.ndarray[Any, Any] = cached
+        return out
 
     def pairs_of(self, origin: str | int) -> tuple[IdArray, FloatArray]:
         """The site ids and costs of one origin's pairs.
@@ -1007,27 +1023,33 @@ def _from_pairs(
     origin_ids, site_ids = ids
     m = max(len(site_ids), 1)
     key = rows.astype(np.int64) * m + cols
-    order = np.argsort(key, kind="stable")
-    k = key[order]
-    dup = np.flatnonzero(k[1:] == k[:-1])
-    if len(dup):
-        problems: list[Problem] = []
-        later, first = order[dup + 1], order[dup]
-        for a, b in zip(later[:_LISTED].tolist(), first[:_LISTED].tolist(), strict=True):
-            o, s = origin_ids[rows[a]], site_ids[cols[a]]
-            msg = f"duplicate pair ({_id_text(o)}, {_id_text(s)}), first given at {b}"
-            problems.append(Problem(path(a), msg))
-        if len(dup) > _LISTED:
-            problems.append(Problem((), f"... and {len(dup) - _LISTED} more duplicate pairs"))
-        raise MedAllianceError(problems)
+    order: IntArray | None = None  # None: the pairs are already in CSR order (no sort)
+    if len(key) > 1 and not bool((key[1:] > key[:-1]).all()):
+        order = np.argsort(key, kind="stable")
+        k = key[order]
+        dup = np.flatnonzero(k[1:] == k[:-1])
+        if len(dup):
+            problems: list[Problem] = []
+            later, first = order[dup + 1], order[dup]
+            for a, b in zip(later[:_LISTED].tolist(), first[:_LISTED].tolist(), strict=True):
+                o, s = origin_ids[rows[a]], site_ids[cols[a]]
+                msg = f"duplicate pair ({_id_text(o)}, {_id_text(s)}), first given at {b}"
+                problems.append(Problem(path(a), msg))
+            if len(dup) > _LISTED:
+                more = f"... and {len(dup) - _LISTED} more duplicate pairs"
+                problems.append(Problem((), more))
+            raise MedAllianceError(problems)
     if cutoff is not None:
-        order = order[cost[order] <= cutoff]
-    r = rows[order]
+        inside = cost <= cutoff
+        if not inside.all():
+            order = np.flatnonzero(inside) if order is None else order[inside[order]]
+    if order is None:
+        r, c, x = rows, cols, cost
+    else:
+        r, c, x = rows[order], cols[order], cost[order]
     indptr = np.zeros(len(origin_ids) + 1, dtype=np.int64)
     np.cumsum(np.bincount(r, minlength=len(origin_ids)), out=indptr[1:])
-    return _build(
-        (origin_ids, site_ids), indptr, cols[order], cost[order], cutoff=cutoff, unit=unit
-    )
+    return _build((origin_ids, site_ids), indptr, c, x, cutoff=cutoff, unit=unit)
 
 
 def costs_from_table(
@@ -1283,21 +1305,30 @@ def costs_from_coordinates(
     parts_j: list[np.ndarray[Any, Any]] = []
     parts_c: list[FloatArray] = []
     if m:
-        site_tree = spatial.cKDTree(site_xyz)
+        # sliding-midpoint trees without node compaction build about twice as fast here
+        opts = {"balanced_tree": False, "compact_nodes": False}
+        site_tree = spatial.cKDTree(site_xyz, **opts)
         for start in range(0, n, _CHUNK):
             stop = min(start + _CHUNK, n)
             xyz = _unit_vectors(population.lat[start:stop], population.lon[start:stop])
-            tree = spatial.cKDTree(xyz)
-            found = tree.sparse_distance_matrix(site_tree, radius, output_type="ndarray")
-            chord = np.minimum(found["v"], 2.0)
-            minutes = 2.0 * np.arcsin(chord / 2.0) * factor
+            found = spatial.cKDTree(xyz, **opts).sparse_distance_matrix(
+                site_tree, radius, output_type="ndarray"
+            )
+            local = found["i"].astype(np.uint16)  # < _CHUNK
+            sites = found["j"].astype(np.int32)
+            minutes = np.minimum(found["v"], 2.0)
+            del found
+            minutes *= 0.5
+            np.arcsin(minutes, out=minutes)
+            minutes *= 2.0 * factor
             keep = minutes <= cut
-            local = found["i"][keep].astype(np.uint16)  # < _CHUNK
-            order = np.argsort(local, kind="stable")  # radix sort on uint16
+            if not keep.all():
+                local, sites, minutes = local[keep], sites[keep], minutes[keep]
+            order = np.argsort(local, kind="stable")  # a radix sort on uint16
             counts[start:stop] = np.bincount(local, minlength=stop - start)
-            parts_j.append(found["j"][keep][order].astype(np.int32))
-            parts_c.append(minutes[keep][order])
-            del found, chord, minutes, keep, local, order
+            parts_j.append(sites[order])
+            parts_c.append(minutes[order])
+            del local, sites, minutes, keep, order
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     indices = np.concatenate(parts_j) if parts_j else np.zeros(0, dtype=np.int32)
@@ -1848,15 +1879,24 @@ def _fca(
     n, m = costs.n_origins, costs.n_sites
     rows = costs.origin_positions()
     cols = costs.indices
-    w = np.ones(costs.n_pairs, dtype=np.float64) if weight is None else _weights(weight, costs.cost)
+    # w: the weight of every stored pair (None: 1 for every pair, the plain 2SFCA)
+    w = None if weight is None else _weights(weight, costs.cost)
     if cut is not None and (costs.cutoff is None or cut < costs.cutoff):
-        w = np.where(costs.cost <= cut, w, 0.0)
+        inside = costs.cost <= cut
+        if not inside.all():
+            w = inside.astype(np.float64) if w is None else np.where(inside, w, 0.0)
     if method == "3sfca":
+        if w is None:
+            w = np.ones(costs.n_pairs, dtype=np.float64)
         total = np.bincount(rows, weights=w, minlength=n)
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(total[rows] > 0, w / total[rows], 0.0)
         w = w * share
-    demand = np.bincount(cols, weights=w * people[rows], minlength=m)
+    demand_k = people[rows]
+    if w is not None:
+        demand_k *= w
+    demand = np.bincount(cols, weights=demand_k, minlength=m)
+    del demand_k
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratios = np.where(demand > 0, supply_s / demand, 0.0)
     if not np.isfinite(ratios).all():
@@ -1867,7 +1907,10 @@ def _fca(
             "vanish"
         )
         raise MedAllianceError([Problem(("weight",), msg)])
-    values = np.bincount(rows, weights=w * ratios[cols], minlength=n)
+    supply_k = ratios[cols]
+    if w is not None:
+        supply_k *= w
+    values = np.bincount(rows, weights=supply_k, minlength=n)
     return AccessibilityResult(
         method=method,
         origin_ids=costs.origin_ids,
