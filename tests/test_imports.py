@@ -43,8 +43,16 @@ CORE = (
     "_reach",
     "indicators",
     "accessibility",
+    "display",
 )
-EDGES = ("medalliance.io", "medalliance.cli", "medalliance.examples", "medalliance.synthetic")
+EDGES = (
+    "medalliance.io",
+    "medalliance.cli",
+    "medalliance.examples",
+    "medalliance.synthetic",
+    "medalliance.tables",
+    "medalliance.plot",
+)
 
 
 def _imports(path: Path) -> set[str]:

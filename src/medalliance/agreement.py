@@ -202,3 +202,8 @@ class Agreement(FrozenModel):
         )
 
     __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from medalliance.display import agreement_html
+
+        return agreement_html(self)

@@ -533,3 +533,8 @@ class Alliance(FrozenModel):
         )
 
     __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from medalliance.display import alliance_html
+
+        return alliance_html(self)

@@ -514,3 +514,8 @@ class Institution(FrozenModel):
         return f"Institution({self.id!r}, {self.name!r}, {self.kind.value}, {self.level_zh})"
 
     __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from medalliance.display import institution_html
+
+        return institution_html(self)

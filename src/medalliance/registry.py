@@ -369,6 +369,11 @@ class Registry(FrozenModel):
 
     __str__ = __repr__
 
+    def _repr_html_(self) -> str:
+        from medalliance.display import registry_html
+
+        return registry_html(self)
+
 
 def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:
     import difflib

@@ -322,3 +322,9 @@ class Tabular:
         pd = require("pandas", extra="tables")
         rows = self.rows()
         return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the first rows as an HTML table (see :mod:`medalliance.display`)."""
+        from medalliance.display import tabular_html
+
+        return tabular_html(self)

@@ -1,0 +1,515 @@
+"""Compact HTML summaries for notebooks: what ``_repr_html_`` of the models and results shows.
+
+Jupyter shows an object by calling its ``_repr_html_`` method. The registry, alliances,
+institutions, agreements and every table-like result (:class:`~medalliance.types.Tabular`)
+delegate to the functions here, which build small HTML tables a person can read: counts by
+tier and form for a registry, members and their roles for an alliance, the fields that are
+set for an institution, the first rows of a result followed by "… and K more rows". Every
+value is HTML-escaped. Nothing here imports pandas.
+
+:func:`member_table` gives an alliance's members with their names, tiers and roles (which need
+the registry) as a table-like result with ``rows()`` and ``to_frame()``.
+
+Examples
+--------
+>>> from medalliance import examples
+>>> reg = examples.load("shanghai_luwan")
+>>> html = registry_html(reg)
+>>> html.startswith("<div") and "上海卢湾区域医疗联合体" in html
+True
+>>> member_table(reg, "luwan_ruijin")
+MemberTable('luwan_ruijin', 7 members: tertiary 1, secondary 2, primary 4)
+>>> html = html_table(["a", "b"], [[1, "<x>"], [2, "y"], [3, "z"]], max_rows=2)
+>>> "<td>&lt;x&gt;</td>" in html, html.count("<tr>"), "… and 1 more row" in html
+(True, 4, True)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from medalliance.alliance import MemberRole
+from medalliance.errors import MedAllianceError, Problem
+from medalliance.institution import Grade, InstitutionKind, Tier
+from medalliance.types import FrozenModel, IsoDate, Tabular
+
+if TYPE_CHECKING:
+    from medalliance.agreement import Agreement
+    from medalliance.alliance import Alliance
+    from medalliance.institution import Institution
+    from medalliance.registry import Registry
+
+__all__ = [
+    "MAX_ROWS",
+    "Member",
+    "MemberTable",
+    "agreement_html",
+    "alliance_html",
+    "cell",
+    "html_table",
+    "institution_html",
+    "member_table",
+    "registry_html",
+    "tabular_html",
+]
+
+MAX_ROWS = 20
+"""Rows shown before a table is cut short with "… and K more rows"."""
+
+_TIERS_DOWN = tuple(reversed(Tier))
+
+
+def cell(value: Any) -> str:  # noqa: PLR0911 - one return per kind of value reads best
+    """Text for one table cell: ``""`` for None, enum values, tuples joined, floats rounded.
+
+    The text is not escaped (:func:`html_table` escapes it).
+
+    Examples
+    --------
+    >>> cell(None), cell(Tier.PRIMARY), cell(("ct", "mri")), cell(3.14159265), cell(1.5e7)
+    ('', 'primary', 'ct, mri', '3.1416', '1.5e+07')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+            return f"{value:.4g}"
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, tuple | list | frozenset | set):
+        items = sorted(value, key=str) if isinstance(value, frozenset | set) else value
+        return ", ".join(cell(v) for v in items)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _esc(value: Any) -> str:
+    return html.escape(cell(value), quote=True)
+
+
+def html_table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    caption: str | None = None,
+    max_rows: int = MAX_ROWS,
+    total: int | None = None,
+) -> str:
+    """An escaped HTML table of ``rows`` under ``header``, cut after ``max_rows`` rows.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column names.
+    rows : iterable of sequences
+        Row values (formatted with :func:`cell`); only the first ``max_rows`` are read.
+    caption : str, optional
+        A caption above the table.
+    max_rows : int, default :data:`MAX_ROWS`
+        Rows shown; a footer says how many more there are.
+    total : int, optional
+        Number of rows in all, when ``rows`` is a lazy iterable (else counted).
+
+    Returns
+    -------
+    str
+        The HTML.
+
+    Raises
+    ------
+    MedAllianceError
+        If ``max_rows`` is not a positive integer.
+
+    Examples
+    --------
+    >>> html = html_table(["name"], [["<script>"]], caption="a & b")
+    >>> html[html.index("<caption>"):html.index("<thead>")]
+    '<caption>a &amp; b</caption>'
+    >>> "<td>&lt;script&gt;</td>" in html, "<script>" in html
+    (True, False)
+    """
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
+        raise MedAllianceError([Problem(("max_rows",), "must be an integer >= 1")])
+    shown: list[Sequence[Any]] = []
+    counted = 0
+    for row in rows:
+        if counted < max_rows:
+            shown.append(row)
+        counted += 1
+        if total is not None and counted >= max_rows:
+            break
+    n = total if total is not None else counted
+    out = ['<table class="medalliance">']
+    if caption:
+        out.append(f"<caption>{_esc(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f"<th>{_esc(h)}</th>" for h in header) + "</tr></thead>")
+    out.append("<tbody>")
+    for row in shown:
+        out.append("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in row) + "</tr>")
+    out.append("</tbody>")
+    more = n - len(shown)
+    if more > 0:
+        noun = "row" if more == 1 else "rows"
+        out.append(
+            f'<tfoot><tr><td colspan="{max(len(header), 1)}">… and {more:,} more {noun}'
+            "</td></tr></tfoot>"
+        )
+    out.append("</table>")
+    return "".join(out)
+
+
+def _box(title: str, *parts: str) -> str:
+    return f'<div class="medalliance"><strong>{html.escape(title)}</strong>{"".join(parts)}</div>'
+
+
+def _line(text: str) -> str:
+    return f"<div>{html.escape(text)}</div>"
+
+
+def _counts(counter: Counter[Any], order: Iterable[Any]) -> str:
+    return ", ".join(f"{cell(k)} {counter[k]:,}" for k in order if counter[k])
+
+
+def registry_html(registry: Registry, *, max_rows: int = MAX_ROWS) -> str:
+    """HTML summary of a registry: counts by tier and kind, then its alliances.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> html = registry_html(examples.load("gangkou"))
+    >>> "港口区" in html and "<th>form</th>" in html
+    True
+    """
+    tiers: Counter[Tier] = Counter(i.tier for i in registry.institutions)
+    kinds: Counter[InstitutionKind] = Counter(i.kind for i in registry.institutions)
+    n_inst, n_all, n_agr = (
+        len(registry.institutions),
+        len(registry.alliances),
+        len(registry.agreements),
+    )
+    summary = _line(
+        f"{n_inst:,} institutions · {n_all:,} alliances · {n_agr:,} agreements · "
+        f"{len(registry.sources):,} sources"
+    )
+    by_tier = html_table(
+        ["tier", "institutions"],
+        [[f"{t.value} ({t.label_zh})", tiers[t]] for t in _TIERS_DOWN if tiers[t]],
+        caption="by tier",
+    )
+    by_kind = html_table(
+        ["kind", "institutions"],
+        [[f"{k.value} ({k.label_zh})", n] for k, n in kinds.most_common()],
+        caption="by kind",
+        max_rows=8,
+    )
+
+    def alliance_rows() -> Iterable[list[Any]]:
+        for a in registry.alliances:
+            members = registry.members_of(a.id)
+            per_tier: Counter[Tier] = Counter(i.tier for i in members)
+            yield [
+                a.id,
+                a.name,
+                a.form.label_zh,
+                a.tightness.value,
+                len(members),
+                *(per_tier[t] for t in _TIERS_DOWN),
+            ]
+
+    alliances = html_table(
+        ["alliance", "name", "form", "tightness", "members", *(t.value for t in _TIERS_DOWN)],
+        alliance_rows(),
+        caption="alliances",
+        max_rows=max_rows,
+        total=n_all,
+    )
+    title = f"Registry: {registry.title}" if registry.title else "Registry"
+    counts = f'<div style="display:flex;gap:2em">{by_tier}{by_kind}</div>'
+    return _box(title, summary, counts, alliances if n_all else "")
+
+
+def alliance_html(
+    alliance: Alliance, *, registry: Registry | None = None, max_rows: int = MAX_ROWS
+) -> str:
+    """HTML summary of an alliance: form, tightness, leads, then members with their roles.
+
+    With ``registry``, members are shown with their names and tiers too.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("county_township")
+    >>> a = reg.alliances[0]
+    >>> "<th>tier</th>" in alliance_html(a, registry=reg), "<th>tier</th>" in alliance_html(a)
+    (True, False)
+    """
+    head = [
+        _line(
+            f"{alliance.id} · {alliance.form.value} ({alliance.form.label_zh}) · "
+            f"{alliance.tightness.value} ({alliance.tightness.label_zh}) · "
+            f"lead: {', '.join(alliance.lead)}"
+        )
+    ]
+    extras = []
+    if alliance.specialty is not None:
+        extras.append(f"specialty {alliance.specialty.value}")
+    if alliance.founded is not None:
+        extras.append(f"founded {alliance.founded.isoformat()}")
+    if alliance.region.label():
+        extras.append(alliance.region.label())
+    for name, n in (
+        ("shared centres", len(alliance.shared_centres)),
+        ("expert clinics", len(alliance.expert_clinics)),
+        ("declared figures", len(alliance.declared)),
+    ):
+        if n:
+            extras.append(f"{n} {name}")
+    if extras:
+        head.append(_line(" · ".join(extras)))
+    if alliance.provisions:
+        head.append(_line("alliance-wide: " + cell(alliance.provisions)))
+    if registry is not None:
+        table = tabular_html(member_table(registry, alliance.id), max_rows=max_rows)
+    else:
+        table = html_table(
+            ["institution", "role", "joined"],
+            ([m.institution, m.role, m.joined] for m in alliance.memberships),
+            caption="members",
+            max_rows=max_rows,
+            total=len(alliance.memberships),
+        )
+    return _box(alliance.name, *head, table)
+
+
+def institution_html(institution: Institution) -> str:
+    """HTML summary of an institution: the fields that are set, one per row.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> html = institution_html(examples.load("shanghai_luwan").institution("ruijin"))
+    >>> "三级甲等" in html and "<td>beds</td>" not in html
+    True
+    """
+    i = institution
+    rows: list[list[Any]] = [
+        ["id", i.id],
+        ["kind", f"{i.kind.value} ({i.kind.label_zh})"],
+        ["level", f"{i.tier.value}{' ' + i.grade.value if i.grade else ''} ({i.level_zh})"],
+    ]
+    optional: list[tuple[str, Any]] = [
+        ("name_en", i.name_en),
+        ("aliases", i.aliases or None),
+        ("ownership", i.ownership),
+        ("region", i.region.label() or None),
+        ("division_code", i.region.division_code),
+        ("lat, lon", f"{cell(i.lat)}, {cell(i.lon)}" if i.has_coordinates else None),
+        ("beds", i.beds),
+        ("population_served", i.population_served),
+        ("specialties", i.specialties or None),
+        ("services", i.services or None),
+        ("source", i.provenance.source if i.provenance else None),
+        ("inferred", (i.provenance.inferred or None) if i.provenance else None),
+    ]
+    rows += [[k, v] for k, v in optional if v is not None]
+    return _box(i.name, html_table(["field", "value"], rows, max_rows=len(rows)))
+
+
+def agreement_html(agreement: Agreement) -> str:
+    """HTML summary of an agreement: parties, items, term and status.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> g = examples.load("beijing_tongren").agreement("tongren_agreement")
+    >>> "two_way_referral" in agreement_html(g)
+    True
+    """
+    g = agreement
+    rows: list[list[Any]] = [
+        ["alliance", g.alliance],
+        ["parties", g.parties],
+        ["items", ", ".join(f"{i.value} ({i.label_zh})" for i in g.items)],
+        ["status", g.status],
+    ]
+    for k, v in (
+        ("signed", g.signed),
+        ("valid_from", g.valid_from),
+        ("valid_until", g.valid_until),
+    ):
+        if v is not None:
+            rows.append([k, v])
+    title = f"{g.title} ({g.id})" if g.title else f"Agreement {g.id}"
+    return _box(title, html_table(["field", "value"], rows, max_rows=len(rows)))
+
+
+def tabular_html(result: Tabular, *, max_rows: int = MAX_ROWS) -> str:
+    """HTML of a table-like result: its first ``max_rows`` rows and how many more there are.
+
+    Columns are the keys of :meth:`~medalliance.types.Tabular.rows`, in first-seen order.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> html = tabular_html(member_table(examples.load("shanghai_luwan"), "luwan_ruijin"),
+    ...                     max_rows=3)
+    >>> html.count("<tr>"), "… and 4 more rows" in html  # header, 3 rows, footer
+    (5, True)
+    """
+    rows = result.rows()
+    header: dict[str, None] = {}
+    for r in rows[:max_rows]:
+        header.update(dict.fromkeys(r))
+    cols = list(header)
+    title = type(result).__name__
+    if not rows:
+        return _box(title, _line("(no rows)"))
+    body = html_table(
+        cols,
+        ([r.get(c) for c in cols] for r in rows[:max_rows]),
+        max_rows=max_rows,
+        total=len(rows),
+    )
+    return _box(f"{title} ({len(rows):,} rows)", body)
+
+
+def frames_html(frames: Any) -> str:
+    """HTML of :class:`~medalliance.tables.RegistryFrames`: each table's rows and columns.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> from medalliance.tables import to_frames
+    >>> "<td>memberships</td><td>7</td>" in frames_html(to_frames(examples.load("shanghai_luwan")))
+    True
+    """
+    rows = []
+    for name, df in frames.tables():
+        if df is None:
+            rows.append([name, 0, 0])
+        else:
+            rows.append([name, len(df), len(df.columns)])
+    return _box("RegistryFrames", html_table(["table", "rows", "columns"], rows))
+
+
+# -- members with their tiers -----------------------------------------------------------------
+
+
+class Member(FrozenModel):
+    """One member of an alliance, with what the registry knows about it."""
+
+    institution: str
+    """Institution id."""
+    name: str
+    """Institution name."""
+    role: MemberRole
+    """Role in the alliance."""
+    tier: Tier
+    """Tier of the institution."""
+    grade: Grade | None
+    """Grade within the tier, when known."""
+    kind: InstitutionKind
+    """What the institution is."""
+    joined: IsoDate | None
+    """Date the institution joined, when known."""
+
+
+class MemberTable(FrozenModel, Tabular):
+    """The members of one alliance with names, roles and tiers (:func:`member_table`)."""
+
+    alliance: str
+    """Alliance id."""
+    members: tuple[Member, ...]
+    """Members in the alliance's order."""
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per member: institution, name, role, tier, grade, kind, joined.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> member_table(examples.load("county_township"), "county_township_community"
+        ...              ).rows()[0]["role"]
+        'lead'
+        """
+        return [
+            {
+                "institution": m.institution,
+                "name": m.name,
+                "role": m.role.value,
+                "tier": m.tier.value,
+                "grade": None if m.grade is None else m.grade.value,
+                "kind": m.kind.value,
+                "joined": m.joined,
+            }
+            for m in self.members
+        ]
+
+    def __repr__(self) -> str:
+        tiers: Counter[Tier] = Counter(m.tier for m in self.members)
+        return (
+            f"MemberTable({self.alliance!r}, {len(self.members)} members: "
+            f"{_counts(tiers, _TIERS_DOWN)})"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        return tabular_html(self)
+
+
+def member_table(registry: Registry, alliance: str) -> MemberTable:
+    """The members of ``alliance`` with their names, roles and tiers.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry; not modified.
+    alliance : str
+        Alliance id.
+
+    Returns
+    -------
+    MemberTable
+        Members in the alliance's order; ``to_frame()`` gives a DataFrame.
+
+    Raises
+    ------
+    UnknownIdError
+        If the alliance does not exist.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> t = member_table(examples.load("shanghai_luwan"), "luwan_ruijin")
+    >>> [(m.institution, m.role.value, m.tier.value) for m in t.members][:2]
+    [('ruijin', 'lead', 'tertiary'), ('ruijin_luwan_branch', 'member', 'secondary')]
+    """
+    a = registry.alliance(alliance)
+    members = []
+    for m in a.memberships:
+        i = registry.institution(m.institution)
+        members.append(
+            Member(
+                institution=i.id,
+                name=i.name,
+                role=m.role,
+                tier=i.tier,
+                grade=i.grade,
+                kind=i.kind,
+                joined=m.joined,
+            )
+        )
+    return MemberTable(alliance=a.id, members=tuple(members))
