@@ -59,6 +59,8 @@ def naive_service_access(
     """
     scope = None if alliance is None else registry.alliance(alliance)
     centres = [(a, c) for a in registry.alliances for c in a.shared_centres]
+    number = {c.id: k for k, (_, c) in enumerate(centres)}
+    in_scope = None if scope is None else set(scope.members)
     hosted_by: dict[str, list[int]] = {}
     for k, (_, c) in enumerate(centres):
         hosted_by.setdefault(c.host, []).append(k)
@@ -73,7 +75,7 @@ def naive_service_access(
 
     out: dict[str, dict[ServiceKind, ServiceRoute]] = {}
     for inst in registry.institutions:
-        if scope is not None and inst.id not in scope.members:
+        if in_scope is not None and inst.id not in in_scope:
             continue
         best: dict[ServiceKind, tuple[tuple[int, int, int], ServiceRoute]] = {}
         offer = _Offer(best)
@@ -89,18 +91,17 @@ def naive_service_access(
                     (-AccessSource.HOSTED.rank, k, -1),
                     ServiceRoute(inst.id, s, AccessSource.HOSTED, c.id, a.id, c.host),
                 )
-        for k, (a, c) in enumerate(centres):
+        for a in registry.alliances_of(inst.id):
             if scope is not None and a.id != scope.id:
                 continue
-            if inst.id not in a.members or c.host == inst.id:
-                continue
-            if c.serves != "all" and inst.id not in c.serves:
-                continue
-            for s in c.effective_services:
-                offer(
-                    (-AccessSource.ALLIANCE.rank, k, -1),
-                    ServiceRoute(inst.id, s, AccessSource.ALLIANCE, c.id, a.id, c.host),
-                )
+            for c in a.shared_centres:
+                if c.host == inst.id or (c.serves != "all" and inst.id not in c.serves):
+                    continue
+                for s in c.effective_services:
+                    offer(
+                        (-AccessSource.ALLIANCE.rank, number[c.id], -1),
+                        ServiceRoute(inst.id, s, AccessSource.ALLIANCE, c.id, a.id, c.host),
+                    )
         for gid in by_party.get(inst.id, ()):
             for q in registry.agreement(gid).parties:
                 if q == inst.id:

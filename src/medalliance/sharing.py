@@ -1099,7 +1099,7 @@ class Allocation(Tabular):
 
 def _numbers(
     name: str, values: Any, problems: list[Problem], *, integral: bool, nonneg: bool = True
-) -> tuple[tuple[str, ...] | None, FloatArray, list[Any]]:
+) -> tuple[tuple[str, ...] | None, FloatArray]:
     """Validate a mapping or 1-D sequence of finite (non-negative) numbers.
 
     Every bad value is reported, in input order; the values come back as a float array.
@@ -1111,19 +1111,20 @@ def _numbers(
             if not isinstance(k, str):
                 problems.append(Problem((name,), f"member ids must be strings, got {k!r}"))
         raw: Any = list(values.values())
-        labels: list[Any] = list(keys)
     elif isinstance(values, np.ndarray):
         if values.ndim != 1:
             problems.append(Problem((name,), f"must be one-dimensional, got shape {values.shape}"))
-            return None, np.zeros(0), []
+            return None, np.zeros(0)
         raw = values
-        labels = list(range(len(values)))
     elif isinstance(values, Sequence) and not isinstance(values, str | bytes):
         raw = values
-        labels = list(range(len(values)))
     else:
         problems.append(Problem((name,), "must be a mapping or a sequence of numbers"))
-        return None, np.zeros(0), []
+        return None, np.zeros(0)
+
+    def where(j: int) -> tuple[str | int, ...]:
+        return (name, j if keys is None else keys[j])
+
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
         arr = raw.astype(np.float64)
     else:  # plain values: check each one's type (booleans and strings are not numbers)
@@ -1135,8 +1136,8 @@ def _numbers(
         ]
         if bad:
             for j in bad:
-                problems.append(Problem((name, labels[j]), f"must be a number, got {raw[j]!r}"))
-            return keys, np.zeros(0), labels
+                problems.append(Problem(where(j), f"must be a number, got {raw[j]!r}"))
+            return keys, np.zeros(0)
         arr = np.array([float(v) for v in raw], dtype=np.float64)
     finite = np.isfinite(arr)
     checks = [(~finite, "must be finite")]
@@ -1145,14 +1146,16 @@ def _numbers(
     if integral:
         whole = np.floor(np.where(finite, arr, 0.0))
         checks.append((finite & (arr != whole), "must be a whole number when integral"))
+        checks.append((finite & (np.abs(arr) > 2.0**53), "must be at most 2**53 when integral"))
     found: list[tuple[int, str]] = []
     for mask, message in checks:
-        found.extend((j, message) for j in np.flatnonzero(mask).tolist())
+        if mask.any():
+            found.extend((j, message) for j in np.flatnonzero(mask).tolist())
     for j, message in sorted(found, key=lambda jm: jm[0]):
         value = raw[j]
         shown = value.item() if isinstance(value, np.generic) else value
-        problems.append(Problem((name, labels[j]), f"{message}, got {shown!r}"))
-    return keys, arr, labels
+        problems.append(Problem(where(j), f"{message}, got {shown!r}"))
+    return keys, arr
 
 
 def allocate_capacity(
@@ -1175,13 +1178,16 @@ def allocate_capacity(
       first; equal values in input order) until the capacity runs out; one member may be
       served in part.
 
-    Always: no member gets more than its demand or less than 0, and the total never exceeds
-    the capacity (checked with an exactly rounded sum; float results are trimmed by one unit
-    in the last place where rounding would overshoot). With ``integral=True`` capacity and
-    demands must be whole numbers and the allocation is in whole units: proportional shares
-    are rounded down and the units left go to the largest remainders; max-min fair shares
-    differ by at most one unit, extra units going to the earliest members. Ties are always
-    broken by input order, so the result is deterministic.
+    Always: no member gets more than its demand or less than 0, and the exact total never
+    exceeds the capacity. In floating point a binding capacity is split into whole quanta of
+    the float spacing at the capacity (each share moves by less than one unit in the last
+    place of the capacity), so that the total can be checked exactly; a quantum or two left
+    over by rounding is taken back from the last members (max-min: the last members below
+    their demand; priority: the last served). With ``integral=True`` capacity and demands
+    must be whole numbers (at most 2**53) and the allocation is in whole units: proportional
+    shares are rounded down and the units left go to the largest remainders; max-min fair
+    shares differ by at most one unit, extra units going to the earliest members. Ties are
+    always broken by input order, so the result is deterministic.
 
     Parameters
     ----------
@@ -1239,7 +1245,7 @@ def allocate_capacity(
         )
     if method not in _METHODS:
         problems.append(Problem(("method",), f"unknown method {method!r}; use one of {_METHODS}"))
-    keys, d, labels = _numbers("demands", demands, problems, integral=integral)
+    keys, d = _numbers("demands", demands, problems, integral=integral)
     prio: FloatArray | None = None
     if priorities is not None:
         if method != "priority":
@@ -1254,7 +1260,7 @@ def allocate_capacity(
             for k in extra:
                 problems.append(Problem(("priorities", k), "not a member of the demands"))
             if not missing and not extra:
-                _, prio, _ = _numbers(
+                _, prio = _numbers(
                     "priorities",
                     {k: priorities[k] for k in keys},
                     problems,
@@ -1266,12 +1272,12 @@ def allocate_capacity(
                 Problem(("priorities",), "a mapping of priorities needs demands as a mapping")
             )
         else:
-            _, prio, _ = _numbers("priorities", priorities, problems, integral=False, nonneg=False)
-            if len(prio) != len(labels) and not problems:
+            _, prio = _numbers("priorities", priorities, problems, integral=False, nonneg=False)
+            if len(prio) != len(d) and not problems:
                 problems.append(
                     Problem(
                         ("priorities",),
-                        f"has {len(prio)} value(s), expected {len(labels)} (one per demand)",
+                        f"has {len(prio)} value(s), expected {len(d)} (one per demand)",
                     )
                 )
     if problems:
@@ -1283,7 +1289,7 @@ def allocate_capacity(
         demands_out: np.ndarray[Any, Any] = d.astype(np.int64)
         allocated: np.ndarray[Any, Any] = out_i
     else:
-        demands_out = d.copy()
+        demands_out = d  # already a private copy of the input
         allocated = _allocate_float(float(capacity), d, method, order_prio)
     demands_out.setflags(write=False)
     allocated.setflags(write=False)
@@ -1302,25 +1308,55 @@ def _water_level(sorted_d: FloatArray, capacity: float) -> tuple[int, float]:
 
 
 def _allocate_float(capacity: float, d: FloatArray, method: str, prio: FloatArray) -> FloatArray:
-    total = math.fsum(d.tolist())
-    if total <= capacity:
+    total = float(np.sum(d))
+    margin = 2.0 * (len(d) + 2) * _EPS  # numpy's sum of n terms >= 0 is within n * eps
+    if total * (1.0 + margin) <= capacity or (
+        total * (1.0 - margin) <= capacity and math.fsum(d.tolist()) <= capacity
+    ):
         same: FloatArray = d.copy()
         return same
+    if capacity == 0:
+        return np.zeros_like(d)
+    n = len(d)
+    idx = np.arange(n, dtype=np.int64)
     if method == "proportional":
         out = d * (capacity / total)
+        trim_first = idx[::-1]
     elif method == "max_min_fair":
         _, level = _water_level(np.sort(d), capacity)
         out = np.minimum(d, level)
+        open_ = d > level
+        trim_first = np.concatenate((idx[open_][::-1], idx[~open_][::-1]))
     else:
-        order = np.lexsort((np.arange(len(d)), prio))
+        order = np.lexsort((idx, prio))
         ds = d[order]
         before = np.cumsum(ds) - ds
         out = np.empty_like(d)
         out[order] = np.clip(capacity - before, 0.0, ds)
-    out = np.minimum(out, d)
-    while math.fsum(out.tolist()) > capacity:  # rounding overshoot: trim one ulp at a time
-        out = np.nextafter(out, 0.0)
-    return out
+        trim_first = order[::-1]
+    return _quantise(np.minimum(out, d), capacity, trim_first)
+
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _quantise(out: FloatArray, capacity: float, trim_first: IntArray) -> FloatArray:
+    """Make the exact total of ``out`` at most ``capacity``.
+
+    Every value is rounded down to a whole number of quanta ``q`` (the spacing of floats at
+    ``capacity``, so each value moves by less than one unit in the last place of the
+    capacity); the totals are then compared exactly in integers, and any quanta in excess
+    are taken back one at a time from the members in ``trim_first`` order.
+    """
+    q = float(np.spacing(capacity))
+    units = np.floor(out / q).astype(np.int64)
+    excess = int(units.sum()) - int(capacity / q)
+    while excess > 0:
+        takers = trim_first[units[trim_first] > 0][:excess]
+        units[takers] -= 1
+        excess -= len(takers)
+    result: FloatArray = np.asarray(units * q, dtype=np.float64)
+    return result
 
 
 def _allocate_int(capacity: int, d: IntArray, method: str, prio: FloatArray) -> IntArray:
