@@ -521,7 +521,7 @@ def test_table_builder_errors_name_every_problem() -> None:
     with pytest.raises(MedAllianceError, match=r"origin_ids\[2\]: duplicate id 'a'"):
         costs_from_table([], [], [], origin_ids=["a", "b", "a"], site_ids=["x"])
     with pytest.raises(MedAllianceError, match="all strings or all integers"):
-        costs_from_table([], [], [], origin_ids=["a", 2], site_ids=["x"])
+        costs_from_table([], [], [], origin_ids=["a", 2], site_ids=["x"])  # type: ignore[arg-type]
     with pytest.raises(MedAllianceError, match="cutoff: must be a finite number >= 0"):
         costs_from_table([], [], [], origin_ids=["a"], site_ids=["x"], cutoff=-1)
     many = [f"q{i}" for i in range(25)]
@@ -720,7 +720,7 @@ def test_inputs_are_never_modified() -> None:
     for arr in (pop.ids, pop.people, costs.cost, costs.indptr, r.values, r.site_ratios):
         assert not arr.flags.writeable
     with pytest.raises(AttributeError, match="frozen"):
-        pop.people = np.zeros(3)  # type: ignore[misc]
+        pop.people = np.zeros(3)
 
 
 def test_weight_function_must_not_modify_costs() -> None:
@@ -766,7 +766,7 @@ def test_points_validation() -> None:
     with pytest.raises(MedAllianceError, match="given together"):
         Supply(["a"], [1], lat=[1.0])
     with pytest.raises(MedAllianceError, match=r"capacity\[1\]: must be a number, got None"):
-        Supply(["a", "b"], [1, None])  # type: ignore[list-item]
+        Supply(["a", "b"], [1, None])  # type: ignore[arg-type]
     with pytest.raises(MedAllianceError, match="must be a number, got True"):
         Supply(["a"], [True])
     with pytest.raises(MedAllianceError, match="booleans"):
@@ -776,7 +776,7 @@ def test_points_validation() -> None:
     with pytest.raises(MedAllianceError, match="ids must be strings or integers, got dtype"):
         Population(np.array([1.5]), [1])
     with pytest.raises(MedAllianceError, match=r"lat\[1\]: must be a number, got 'north'"):
-        Population(["a", "b"], [1, 1], lat=[1.0, "north"], lon=[1.0, 2.0])  # type: ignore[list-item]
+        Population(["a", "b"], [1, 1], lat=[1.0, "north"], lon=[1.0, 2.0])  # type: ignore[arg-type]
     with pytest.raises(MedAllianceError, match="all strings or all integers, got True"):
         Population([1, True], [1, 1])
     assert Population(np.array([3, 1], dtype=np.uint8), [1, 2]).ids.dtype == np.int64
@@ -897,8 +897,8 @@ def test_unknown_origin_lookup() -> None:
 
 @pytest.mark.parametrize(
     "ids",
-    [[10**12, -5, 7], [3, 1, 2], np.array([40_000, 1, 2], dtype=np.uint32)],
-    ids=["sparse-range", "dense-range", "unsigned"],
+    [[10**12, -5, 7], [3, 1, 2], [5, 6, 7], np.array([40_000, 1, 2], dtype=np.uint32)],
+    ids=["sparse-range", "dense-range", "consecutive", "unsigned"],
 )
 def test_integer_ids_lookup(ids: Any) -> None:
     ids = np.asarray(ids)

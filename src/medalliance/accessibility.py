@@ -279,6 +279,12 @@ def _lookup(ids: IdArray, values: ArrayLike, field: str, what: str) -> IntArray:
     if not ok_kind or len(ids) == 0:
         found = np.zeros(len(vals), dtype=bool)
         pos = np.zeros(len(vals), dtype=np.int64)
+    elif span == len(ids) and ids[0] == lo and bool((np.diff(ids) == 1).all()):
+        # ids lo, lo+1, ..., lo+n-1 in order: the position is the id minus lo
+        if vals.min() >= lo and vals.max() < lo + span:
+            return vals - lo if lo else vals.astype(np.int64, copy=True)
+        pos = vals - lo
+        found = (pos >= 0) & (pos < span)
     elif 0 < span <= 4 * len(ids) + 1024:
         # integer ids in a compact range: a direct table instead of a search
         table = np.full(span, -1, dtype=np.int64)
@@ -355,6 +361,8 @@ def _as_costs(values: ArrayLike, field: str) -> FloatArray:
 
 def _cost_problems(cost: FloatArray, path: tuple[str | int, ...]) -> list[Problem]:
     problems: list[Problem] = []
+    if not len(cost) or (cost.min() >= 0 and np.isfinite(cost.max())):
+        return problems  # the common case in two passes, no temporaries (NaN fails min >= 0)
     _flag(
         problems,
         path,
@@ -1022,7 +1030,8 @@ def _from_pairs(
     rows, cols, cost = pairs
     origin_ids, site_ids = ids
     m = max(len(site_ids), 1)
-    key = rows.astype(np.int64) * m + cols
+    key = rows * m if rows.dtype == np.int64 else rows.astype(np.int64) * m
+    key += cols
     order: IntArray | None = None  # None: the pairs are already in CSR order (no sort)
     if len(key) > 1 and not bool((key[1:] > key[:-1]).all()):
         order = np.argsort(key, kind="stable")
@@ -1403,7 +1412,7 @@ class StepWeights(Decay):
         return self
 
     @classmethod
-    def from_mapping(cls, zones: Mapping[float, float]) -> StepWeights:
+    def from_mapping(cls, zones: Mapping[Any, float]) -> StepWeights:
         """Build from ``{upper_bound: weight}`` (the form PySAL ``access`` uses).
 
         Examples
@@ -1506,11 +1515,15 @@ WeightFunction = Decay | Callable[[FloatArray], FloatArray]
 
 
 def _weights(fn: WeightFunction, cost: FloatArray) -> FloatArray:
+    # a user's function gets a copy (it might write into it); our own decays do not write
+    arg = cost if isinstance(fn, Decay) else cost.copy()
     with np.errstate(over="ignore", under="ignore"):
-        w = np.asarray(fn(cost.copy()), dtype=np.float64)
+        w = np.asarray(fn(arg), dtype=np.float64)
     if w.shape != cost.shape:
         msg = f"the weight function returned shape {w.shape} for {cost.shape} costs"
         raise MedAllianceError([Problem(("weight",), msg)])
+    if len(w) and w.min() >= 0 and np.isfinite(w.max()):
+        return w
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if len(bad):
         p = int(bad[0])
@@ -1879,15 +1892,19 @@ def _fca(
     n, m = costs.n_origins, costs.n_sites
     rows = costs.origin_positions()
     cols = costs.indices
-    # w: the weight of every stored pair (None: 1 for every pair, the plain 2SFCA)
-    w = None if weight is None else _weights(weight, costs.cost)
+    cost = costs.cost
     if cut is not None and (costs.cutoff is None or cut < costs.cutoff):
-        inside = costs.cost <= cut
-        if not inside.all():
-            w = inside.astype(np.float64) if w is None else np.where(inside, w, 0.0)
+        inside = cost <= cut
+        if not inside.all():  # work on the catchment's pairs only
+            keep = np.flatnonzero(inside)
+            rows, cols, cost = rows[keep], cols[keep], cost[keep]
+            del keep
+        del inside
+    # w: the weight of every pair in the catchment (None: 1 for each, the plain 2SFCA)
+    w = None if weight is None else _weights(weight, cost)
     if method == "3sfca":
         if w is None:
-            w = np.ones(costs.n_pairs, dtype=np.float64)
+            w = np.ones(len(cost), dtype=np.float64)
         total = np.bincount(rows, weights=w, minlength=n)
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(total[rows] > 0, w / total[rows], 0.0)
@@ -1983,7 +2000,7 @@ def enhanced_two_step_fca(
     population: Population | ArrayLike,
     supply: Supply | ArrayLike,
     *,
-    zones: StepWeights | Mapping[float, float] = E2SFCA_ZONES,
+    zones: StepWeights | Mapping[Any, float] = E2SFCA_ZONES,
     cutoff: float | None = None,
 ) -> AccessibilityResult:
     """Enhanced 2SFCA (E2SFCA, Luo & Qi 2009): 2SFCA with stepped travel-time zone weights.
