@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from medalliance import examples, referral
+from medalliance import accessibility, examples, referral
 from medalliance.agreement import Agreement, AgreementStatus, CooperationItem
 from medalliance.alliance import (
     Alliance,
@@ -110,6 +110,7 @@ __all__ = [
     "UnknownIdError",
     "Weekday",
     "__version__",
+    "accessibility",
     "check_registry",
     "default_policy",
     "example_catalogue",
