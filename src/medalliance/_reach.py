@@ -126,18 +126,23 @@ def nearest_hops(
         )
     level = 0
     while len(frontier):
-        chans = gather(inst_ptr, inst_ch, frontier)
-        if len(chans) == 0:
+        touched = gather(inst_ptr, inst_ch, frontier)
+        if len(touched) == 0:
             break
-        chans = np.unique(chans)
-        chans = chans[~seen_ch[chans]]
+        # distinct unvisited channels, in order (a mask instead of a sort)
+        ch_mask = np.zeros(n_ch, dtype=bool)
+        ch_mask[touched] = True
+        ch_mask &= ~seen_ch
+        chans = np.flatnonzero(ch_mask)
         if len(chans) == 0:
             break
         seen_ch[chans] = True
         members = gather(ch_indptr, ch_indices, chans)
         owner = row_ids(ch_indptr, chans)
         fresh = (hops[members] < 0) & ~removed[members]
-        new = np.unique(members[fresh])
+        new_mask = np.zeros(n, dtype=bool)
+        new_mask[members[fresh]] = True
+        new = np.flatnonzero(new_mask)
         if len(new) == 0:
             break
         level += 1

@@ -52,13 +52,16 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, overload
+from typing import Annotated, Any, TypeVar, overload
 
 import numpy as np
 from pydantic import AfterValidator, ConfigDict, model_validator
+from typing_extensions import ParamSpec
 
 from medalliance.alliance import (
     Alliance,
@@ -72,7 +75,7 @@ from medalliance.checks import COUNTED_METRICS
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.institution import Institution, Tier
 from medalliance.registry import Registry
-from medalliance.types import FrozenModel, Id, Tabular, no_duplicates
+from medalliance.types import FrozenModel, Id, Tabular, no_duplicates, paused_gc
 from medalliance.vocab import LabelledEnum, ServiceKind, ServiceKindField, Specialty, SpecialtyField
 
 __all__ = [
@@ -114,6 +117,24 @@ POPULATION_METRICS = frozenset({"population_covered", "population_served"})
 
 Counts = tuple[tuple[str, int], ...]
 _ROLE_ORDER = tuple(MemberRole)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _without_gc(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` with the cyclic garbage collector paused.
+
+    Results of national registries allocate many small objects next to the registry's
+    millions; each collection would rescan all of them (seconds each). Nothing here creates
+    reference cycles, and reference counting still frees memory as usual.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with paused_gc():
+            return fn(*args, **kwargs)
+
+    return run
 
 
 # --------------------------------------------------------------------------------------
@@ -712,6 +733,7 @@ def _membership_matrix(registry: Registry) -> Any:
     return m
 
 
+@_without_gc
 def _overlap(registry: Registry, m: Any) -> tuple[Overlap, Any]:
     alliances = registry.alliances
     per_inst = np.diff(m.tocsc().indptr)
@@ -802,6 +824,7 @@ class RegistryCoverage(FrozenModel, Tabular):
         return out
 
 
+@_without_gc
 def registry_coverage(
     registry: Registry,
     *,
@@ -930,37 +953,11 @@ class ReachTarget(FrozenModel):
         >>> ReachTarget(specialty="老年医学").matches(reg, "zhejiang_hospital")
         True
         """
-        inst = registry.institution(institution)
-        return bool(_target_mask(registry, self, [inst])[0])
-
-
-def _specialty_leads(registry: Registry, specialty: Specialty) -> set[str]:
-    return {
-        lead
-        for a in registry.alliances
-        if a.form is AllianceForm.SPECIALTY_ALLIANCE and a.specialty == specialty
-        for lead in a.lead
-    }
-
-
-def _target_mask(
-    registry: Registry, target: ReachTarget, institutions: Sequence[Institution]
-) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    leads = _specialty_leads(registry, target.specialty) if target.specialty else set()
-    only = set(target.institutions)
-    needed = set(target.services)
-    rank = target.min_tier.rank if target.min_tier is not None else None
-    spec = target.specialty
-
-    def ok(i: Institution) -> bool:
-        return (
-            (rank is None or i.tier.rank >= rank)
-            and (spec is None or spec in i.specialties or i.id in leads)
-            and (not needed or needed.issubset(i.services))
-            and (not only or i.id in only)
-        )
-
-    return np.fromiter((ok(i) for i in institutions), dtype=bool, count=len(institutions))
+        registry.institution(institution)
+        c = _compiled(registry)
+        if self.institutions:
+            _positions(registry, self.institutions, "institutions")
+        return bool(c.target_mask(self)[c.position[institution]])
 
 
 class OriginReach(FrozenModel):
@@ -1094,23 +1091,107 @@ class Reachability(Tabular, Sequence[OriginReach]):
         ]
 
 
-def _channels(
-    registry: Registry,
-    *,
-    alliance: str | None,
-    specialty: Specialty | None,
-    all_specialties: bool,
-) -> ReferralChannels:
-    ch = referral_channels(registry, specialty=specialty, all_specialties=all_specialties)
-    if alliance is None:
-        return ch
-    registry.alliance(alliance)
+class _Compiled:
+    """Arrays of one registry for reachability and resilience (built once per registry)."""
+
+    def __init__(self, registry: Registry) -> None:
+        insts = registry.institutions
+        n = len(insts)
+        # a weak reference: the cache must not keep the registry alive
+        self._registry = weakref.ref(registry)
+        self.ids: tuple[str, ...] = tuple(i.id for i in insts)
+        self.position = {iid: k for k, iid in enumerate(self.ids)}
+        tier_rank = {t: t.rank for t in Tier}
+        self.rank = np.fromiter((tier_rank[i.tier] for i in insts), np.int8, n)
+        self.grassroots = np.fromiter((i.is_grassroots for i in insts), bool, n)
+        service_bit = {s: 1 << k for k, s in enumerate(ServiceKind)}
+        specialty_bit = {s: 1 << k for k, s in enumerate(Specialty)}
+        self.service_bit = service_bit
+        self.specialty_bit = specialty_bit
+        self.services = np.fromiter(
+            (sum(service_bit[s] for s in i.services) for i in insts), np.int64, n
+        )
+        self.specialties = np.fromiter(
+            (sum(specialty_bit[s] for s in i.specialties) for i in insts), np.int64, n
+        )
+        self.in_alliance = np.zeros(n, dtype=bool)
+        position = self.position
+        self.in_alliance[[position[m] for a in registry.alliances for m in a.members]] = True
+        self._channels: dict[tuple[str | None, Specialty | None, bool], ReferralChannels] = {}
+        self._leads: dict[Specialty, np.ndarray[Any, np.dtype[np.bool_]]] = {}
+
+    @property
+    def registry(self) -> Registry:
+        found = self._registry()
+        assert found is not None  # only reached through a live registry
+        return found
+
+    def channels(
+        self, alliance: str | None, specialty: Specialty | None, all_specialties: bool
+    ) -> ReferralChannels:
+        key = (alliance, None if all_specialties else specialty, all_specialties)
+        found = self._channels.get(key)
+        if found is None:
+            if alliance is None:
+                with paused_gc():
+                    found = referral_channels(
+                        self.registry, specialty=specialty, all_specialties=all_specialties
+                    )
+            else:
+                found = _alliance_channels(
+                    self.channels(None, specialty, all_specialties), alliance
+                )
+            self._channels[key] = found
+        return found
+
+    def leads(self, specialty: Specialty) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        found = self._leads.get(specialty)
+        if found is None:
+            found = np.zeros(len(self.ids), dtype=bool)
+            for a in self.registry.alliances:
+                if a.form is AllianceForm.SPECIALTY_ALLIANCE and a.specialty == specialty:
+                    found[[self.position[x] for x in a.lead]] = True
+            self._leads[specialty] = found
+        return found
+
+    def target_mask(self, target: ReachTarget) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        mask = np.ones(len(self.ids), dtype=bool)
+        if target.min_tier is not None:
+            mask &= self.rank >= target.min_tier.rank
+        if target.specialty is not None:
+            bit = self.specialty_bit[target.specialty]
+            mask &= ((self.specialties & bit) != 0) | self.leads(target.specialty)
+        if target.services:
+            bits = sum(self.service_bit[s] for s in target.services)
+            mask &= (self.services & bits) == bits
+        if target.institutions:
+            only = np.zeros(len(self.ids), dtype=bool)
+            only[[self.position[x] for x in target.institutions]] = True
+            mask &= only
+        return mask
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(registry: Registry) -> _Compiled:
+    """The compiled arrays of ``registry`` (built on first use, freed with the registry)."""
+    found = _COMPILED.get(id(registry))
+    if found is None or found._registry() is not registry:
+        with paused_gc():  # millions of small objects, no cycles: skip the collector's rescans
+            found = _Compiled(registry)
+        _COMPILED[id(registry)] = found
+        weakref.finalize(registry, _COMPILED.pop, id(registry), None)
+    return found
+
+
+def _alliance_channels(ch: ReferralChannels, alliance: str) -> ReferralChannels:
+    from medalliance._reach import gather
+
     keep = [c for c, a in enumerate(ch.alliance) if a == alliance]
     sizes = np.diff(ch.indptr)[keep]
     indptr = np.zeros(len(keep) + 1, dtype=np.int64)
     np.cumsum(sizes, out=indptr[1:])
-    from medalliance._reach import gather
-
     indices = gather(ch.indptr, ch.indices.astype(np.int64), np.asarray(keep, dtype=np.int64))
     return ReferralChannels(
         institutions=ch.institutions,
@@ -1123,12 +1204,24 @@ def _channels(
     )
 
 
+def _channels(
+    registry: Registry,
+    *,
+    alliance: str | None,
+    specialty: Specialty | None,
+    all_specialties: bool,
+) -> ReferralChannels:
+    if alliance is not None:
+        registry.alliance(alliance)
+    return _compiled(registry).channels(alliance, specialty, all_specialties)
+
+
 def _positions(
     registry: Registry, ids: Iterable[str], what: str
 ) -> np.ndarray[Any, np.dtype[np.int64]]:
     if isinstance(ids, str):
         ids = (ids,)
-    position = {inst.id: i for i, inst in enumerate(registry.institutions)}
+    position = _compiled(registry).position
     out: list[int] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -1149,15 +1242,16 @@ def _positions(
 def _default_origins(
     registry: Registry, alliance: str | None
 ) -> np.ndarray[Any, np.dtype[np.int64]]:
-    position = {inst.id: i for i, inst in enumerate(registry.institutions)}
-    if alliance is not None:
-        ids: Iterable[str] = registry.alliance(alliance).members
+    c = _compiled(registry)
+    if alliance is None:
+        members = c.in_alliance
     else:
-        ids = {m for a in registry.alliances for m in a.members}
-    pos = sorted(position[x] for x in ids)
-    return np.asarray([p for p in pos if registry.institutions[p].is_grassroots], dtype=np.int64)
+        members = np.zeros(len(c.ids), dtype=bool)
+        members[[c.position[m] for m in registry.alliance(alliance).members]] = True
+    return np.flatnonzero(members & c.grassroots).astype(np.int64)
 
 
+@_without_gc
 def _reach(
     registry: Registry,
     target: ReachTarget,
@@ -1187,7 +1281,7 @@ def _reach(
     ch = _channels(
         registry, alliance=alliance, specialty=target.specialty, all_specialties=all_specialties
     )
-    mask = _target_mask(registry, target, registry.institutions)
+    mask = _compiled(registry).target_mask(target)
     result = nearest_hops(ch.indptr, ch.indices.astype(np.int64), n, mask, removed)
     lengths = result.nearest_indptr[org + 1] - result.nearest_indptr[org]
     indptr = np.zeros(len(org) + 1, dtype=np.int64)
@@ -1309,6 +1403,7 @@ class CutPoints(FrozenModel, Tabular):
         return [p.model_dump() for p in self.points]
 
 
+@_without_gc
 def articulation_points(
     registry: Registry,
     *,
@@ -1558,6 +1653,7 @@ class PopulationCoverage(FrozenModel, Tabular):
         ]
 
 
+@_without_gc
 def population_coverage(
     registry: Registry,
     population: Any,
