@@ -276,6 +276,24 @@ def test_resource_ids_are_valid_and_distinct(keys: list[str]) -> None:
     assert _rid("mem", "luwan_ruijin", 2) == "mem.luwan-ruijin-2"
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_empty_registry(version: FhirVersion) -> None:
+    bundle = to_fhir(Registry(), version=version, validate=True)
+    assert bundle == {"resourceType": "Bundle", "type": "collection"}
+    assert from_fhir(bundle) == Registry()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["Organization", "Location"]), st.from_regex(r"[A-Za-z0-9.\-]{1,64}"))
+def test_full_urls_are_uuid5(resource_type: str, rid: str) -> None:
+    import uuid
+
+    from medalliance._fhir_map import _NAMESPACE, _full_url
+
+    expected = uuid.uuid5(_NAMESPACE, f"{resource_type}/{rid}")
+    assert _full_url(resource_type, rid) == f"urn:uuid:{expected}"
+
+
 def test_to_fhir_does_not_modify_the_registry() -> None:
     reg = examples.load("qinghai_oncology")
     before = registry_to_dict(reg)

@@ -125,7 +125,10 @@ class _Exporter:
             self.agreement(g)
         if self.problems:
             raise MedAllianceError(self.problems)
-        return {"resourceType": "Bundle", "type": "collection", "entry": self.entries}
+        bundle: Json = {"resourceType": "Bundle", "type": "collection"}
+        if self.entries:  # FHIR JSON has no empty arrays
+            bundle["entry"] = self.entries
+        return bundle
 
     def source(self, i: int, s: Any) -> None:
         attachment: Json = {}

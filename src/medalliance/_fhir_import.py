@@ -110,9 +110,16 @@ class _Reader:
         self.ident: dict[int, tuple[str, str | None]] = {}
         self.where: dict[Path, int] = {}
         self.checks: list[Callable[[Registry], None]] = []
+        self.memo: dict[Any, Any] = {}
 
     def p(self, path: Path, message: str) -> None:
         self.problems.append(Problem(tuple(path), message))
+
+    def derived(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from the registry, computed once for every check that needs it."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def fail_if_any(self) -> None:
         if self.problems:
@@ -751,7 +758,7 @@ class _Reader:
             def check(
                 reg: Registry, iid: str = iid, head: str | None = head, path: Path = path
             ) -> None:
-                expected = _part_of(reg).get(iid)
+                expected = self.derived(("part_of",), lambda: _part_of(reg)).get(iid)
                 if head is not None and head != expected:
                     self.p(
                         path,
@@ -808,7 +815,7 @@ class _Reader:
     ) -> None:
         r = _Res(self, res, ("entry", k, "resource"), _PASSIVE)
         r.get("providedBy")
-        r.get("category")
+        self.concepts(r.get("category"), r.at("category"), ("service-category",))
         services = [
             str(c[2].value) for c in self.concepts(r.get("type"), r.at("type"), ("service-kind",))
         ]
@@ -1033,7 +1040,8 @@ class _Reader:
             if got and got != ([str(a.specialty.value)] if a.specialty is not None else []):
                 self.p(r.at("specialty"), f"{got} disagrees with the alliance's specialty")
             if centres is not None and member is not None:
-                expected_centres = set(_served_centres(a).get(member, []))
+                served = self.derived(("served", aid), lambda: _served_centres(a))
+                expected_centres = set(served.get(member, []))
                 if set(centres) != expected_centres:
                     self.p(
                         r.at("healthcareService"),

@@ -39,6 +39,7 @@ _EXT = BASE_URL + "/StructureDefinition/"
 _CS = BASE_URL + "/CodeSystem/"
 _NS = BASE_URL + "/NamingSystem/"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, BASE_URL)
+_NAMESPACE_BYTES = _NAMESPACE.bytes
 
 _HL7_ORG_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
 _HL7_ORG_ROLE = "http://hl7.org/fhir/organization-role"
@@ -138,8 +139,16 @@ def _rid(prefix: str, key: str, index: int | None = None) -> str:
 
 
 def _full_url(resource_type: str, rid: str) -> str:
-    """Deterministic ``urn:uuid`` fullUrl of a resource (the same ids give the same URL)."""
-    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{resource_type}/{rid}')}"
+    """Deterministic ``urn:uuid`` fullUrl of a resource (the same ids give the same URL).
+
+    The UUID is ``uuid.uuid5(_NAMESPACE, f"{resource_type}/{rid}")``, computed here without
+    the ``uuid`` module's per-call overhead (it is the hot spot of an export).
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{resource_type}/{rid}".encode()).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    x = digest[:16].hex()
+    return f"urn:uuid:{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:32]}"
 
 
 def _org_url(institution: str) -> str:
@@ -242,11 +251,25 @@ def _walk_references(node: Any, path: tuple[Any, ...]) -> Iterable[tuple[tuple[A
             )
 
 
+def _collect_references(node: Any, out: list[str]) -> None:
+    """Append every ``reference`` string inside ``node`` to ``out`` (no paths: the fast pass)."""
+    items = node.items() if isinstance(node, Mapping) else enumerate(node)
+    for key, value in items:
+        kind = type(value)
+        if kind is str or kind is int or kind is float or kind is bool:
+            if key == "reference" and kind is str:
+                out.append(value)
+        elif kind is dict or kind is list or isinstance(value, Mapping | list):
+            _collect_references(value, out)
+
+
 def _reference_problems(bundle: Mapping[str, Any]) -> list[Problem]:
-    """Problems with fullUrls and references of a bundle, found in one pass (O(size)).
+    """Problems with fullUrls and references of a bundle, in time linear in its size.
 
     Every entry needs a unique fullUrl; every reference must resolve to an entry (``#id``
-    references to a resource's ``contained`` resources are checked against them).
+    references to a resource's ``contained`` resources are checked against them). fullUrls
+    are indexed in a dict; a resource's references are first checked without paths, and
+    only a resource with a broken one is walked again to name where it is.
     """
     problems: list[Problem] = []
     entries = bundle.get("entry") or []
@@ -266,17 +289,29 @@ def _reference_problems(bundle: Mapping[str, Any]) -> list[Problem]:
             )
         else:
             by_url[url] = k
+    refs: list[str] = []
     for k, e in enumerate(entries):
         if not isinstance(e, Mapping) or not isinstance(e.get("resource"), Mapping):
             continue
         resource = e["resource"]
         base = _base(e.get("fullUrl"))
         contained = {c.get("id") for c in resource.get("contained") or () if isinstance(c, Mapping)}
-        for path, ref in _walk_references(resource, ("entry", k, "resource")):
+        refs.clear()
+        _collect_references(resource, refs)
+
+        def broken(ref: str, base: str | None = base, contained: set[Any] = contained) -> bool:
             if ref.startswith("#"):
-                if ref[1:] not in contained and ref != "#":
-                    problems.append(Problem(path, f"no contained resource {ref!r}"))
-            elif _resolve(ref, base, by_url) is None:
+                return ref != "#" and ref[1:] not in contained
+            return _resolve(ref, base, by_url) is None
+
+        if not any(broken(r) for r in refs):
+            continue
+        for path, ref in _walk_references(resource, ("entry", k, "resource")):
+            if not broken(ref):
+                continue
+            if ref.startswith("#"):
+                problems.append(Problem(path, f"no contained resource {ref!r}"))
+            else:
                 problems.append(
                     Problem(path, f"reference {ref!r} does not resolve to an entry of the bundle")
                 )

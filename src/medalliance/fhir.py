@@ -65,6 +65,7 @@ from medalliance.agreement import CooperationItem
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.referral_policy import Direction
 from medalliance.registry import Registry
+from medalliance.types import paused_gc
 
 if TYPE_CHECKING:
     from medalliance.referral import ReferralDecision
@@ -171,8 +172,6 @@ def validate_fhir(resource: Mapping[str, Any], *, version: FhirVersion = "R5") -
     medalliance.errors.MedAllianceError: 1 problem:
       - id: String should match pattern ...
     """
-    from pydantic import ValidationError
-
     from medalliance._optional import require
 
     _check_version(version)
@@ -204,16 +203,47 @@ def validate_fhir(resource: Mapping[str, Any], *, version: FhirVersion = "R5") -
             problems.append(Problem((*path, "id"), f"a FHIR id has at most {_MAX_ID} characters"))
     if problems:
         raise MedAllianceError(problems)
-    try:
-        model = get_class(str(resource.get("resourceType"))).model_validate(resource)
-    except ValidationError as exc:
-        problems.extend(MedAllianceError.from_validation_error(exc).problems)
-        model = None
+    with paused_gc():
+        model = _validated(resource, entries, get_class, problems)
     if isinstance(entries, list):
         problems.extend(_reference_problems(resource))
     if problems:
         raise MedAllianceError(problems)
     return model
+
+
+def _validated(
+    resource: Mapping[str, Any],
+    entries: Any,
+    get_class: Callable[[str], Any],
+    problems: list[Problem],
+) -> Any:
+    """Validate with fhir.resources; append problems with their paths.
+
+    A Bundle's resources are validated each with its own model first (twice as fast as the
+    Bundle model's polymorphic path), then the Bundle around the validated resources.
+    """
+    from pydantic import ValidationError
+
+    def check(data: Mapping[str, Any], prefix: tuple[Any, ...]) -> Any:
+        try:
+            return get_class(str(data.get("resourceType"))).model_validate(data)
+        except ValidationError as exc:
+            error = MedAllianceError.from_validation_error(exc).with_prefix(prefix)
+            problems.extend(error.problems)
+            return None
+
+    if not isinstance(entries, list):
+        return check(resource, ())
+    shell = []
+    for k, e in enumerate(entries):
+        if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping):
+            shell.append({**e, "resource": check(e["resource"], ("entry", k, "resource"))})
+        else:
+            shell.append(e)
+    if problems:
+        return None
+    return check({**resource, "entry": shell}, ())
 
 
 def from_fhir(bundle: Mapping[str, Any]) -> Registry:
