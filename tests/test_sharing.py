@@ -784,3 +784,18 @@ def test_cli_sharing_bad_input() -> None:
     code, out, _ = run("sharing", "gangkou", "--alliance", "nowhere", "--json")
     assert code == 1
     assert json.loads(out)["valid"] is False
+
+
+def test_compiled_base_is_cached_and_dropped_with_the_registry() -> None:
+    import gc
+
+    from medalliance import sharing
+
+    reg = two_alliances()
+    first = service_access(reg)
+    key = id(reg)
+    assert key in sharing._BASES
+    assert service_access(reg).source.tolist() == first.source.tolist()
+    del reg
+    gc.collect()
+    assert key not in sharing._BASES

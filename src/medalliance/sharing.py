@@ -64,9 +64,12 @@ Examples
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
@@ -237,6 +240,41 @@ class _Layout:
             for g in registry.agreements
             if g.status is AgreementStatus.IN_FORCE and CooperationItem.SHARED_SERVICES in g.items
         ]
+
+
+class _Base:
+    """What every sharing computation on one registry needs, compiled once (internal)."""
+
+    def __init__(self, registry: Registry) -> None:
+        insts = registry.institutions
+        self.ids: tuple[str, ...] = tuple(map(attrgetter("id"), insts))
+        self.pos: dict[str, int] = dict(zip(self.ids, range(len(self.ids)), strict=True))
+        services = list(map(attrgetter("services"), insts))
+        counts = np.fromiter(map(len, services), dtype=np.int64, count=len(services))
+        codes = np.fromiter(
+            map(_SERVICE_CODE.__getitem__, chain.from_iterable(services)),
+            dtype=np.int64,
+            count=int(counts.sum()),
+        )
+        rows = np.repeat(np.arange(len(services), dtype=np.int64), counts)
+        self.own_keys: IntArray = rows * len(SERVICES) + codes
+        self.layout = _Layout(registry)
+
+    def positions(self, ids: Iterable[str]) -> IntArray:
+        return np.fromiter(map(self.pos.__getitem__, ids), dtype=np.int64)
+
+
+_BASES: dict[int, tuple[weakref.ref[Registry], _Base]] = {}
+
+
+def _base(registry: Registry) -> _Base:
+    """The compiled base of ``registry`` (built on first use, dropped with the registry)."""
+    found = _BASES.get(id(registry))
+    if found is None or found[0]() is not registry:
+        found = (weakref.ref(registry), _Base(registry))
+        _BASES[id(registry)] = found
+        weakref.finalize(registry, _BASES.pop, id(registry), None)
+    return found[1]
 
 
 def _parse_service(value: object, path: tuple[str | int, ...] = ("service",)) -> ServiceKind:
@@ -587,24 +625,25 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
     'none'
     """
     scope = _scope(registry, alliance)
-    layout = _Layout(registry)
+    base = _base(registry)
+    layout = base.layout
     n_s = len(SERVICES)
     if scope is None:
-        insts = registry.institutions
+        rows = np.arange(len(base.ids), dtype=np.int64)
+        own_keys = base.own_keys
     else:
-        members = set(scope.members)
-        insts = tuple(i for i in registry.institutions if i.id in members)
-    pos = {inst.id: i for i, inst in enumerate(insts)}
-    n = len(insts)
+        rows = np.sort(base.positions(scope.members))
+        local = np.full(len(base.ids), -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows), dtype=np.int64)
+        inst = base.own_keys // n_s
+        keep = local[inst] >= 0
+        own_keys = local[inst[keep]] * n_s + base.own_keys[keep] % n_s
+    n = len(rows)
+    ids = base.ids if scope is None else tuple(base.ids[i] for i in rows.tolist())
 
-    # own services: one flat pass over the institutions' service tuples
-    counts = np.fromiter((len(inst.services) for inst in insts), dtype=np.int64, count=n)
-    own_codes = np.fromiter(
-        (_SERVICE_CODE[s] for inst in insts for s in inst.services),
-        dtype=np.int64,
-        count=int(counts.sum()),
-    )
-    own_keys = np.repeat(np.arange(n, dtype=np.int64), counts) * n_s + own_codes
+    def positions(members: Iterable[str]) -> IntArray:
+        found = base.positions(members)
+        return found if scope is None else local[found]
 
     # centre routes as (centre, institution position, source) pairs, expanded by services
     pair_c: list[IntArray] = []
@@ -612,9 +651,6 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
     pair_src: list[IntArray] = []
     pair_g: list[IntArray] = []
     member_pos: dict[str, IntArray] = {}
-
-    def positions(ids: Iterable[str]) -> IntArray:
-        return np.fromiter((pos[x] for x in ids), dtype=np.int64)
 
     def emit(c: int, p: IntArray, source: AccessSource, g: int = -1) -> None:
         if len(p):
@@ -627,7 +663,7 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
         a, centre = c.alliance, c.centre
         if not c.services or (scope is not None and a.id != scope.id):
             continue
-        host = pos[centre.host]
+        host = int(positions((centre.host,))[0])
         emit(c.index, np.array([host], dtype=np.int64), AccessSource.HOSTED)
         if centre.serves == "all":
             served = member_pos.get(a.id)
@@ -646,9 +682,7 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
                     continue
                 for c in layout.centres_by_host.get(q, ()):
                     if c.services:
-                        emit(
-                            c.index, np.array([pos[p]], dtype=np.int64), AccessSource.AGREEMENT, gi
-                        )
+                        emit(c.index, positions((p,)), AccessSource.AGREEMENT, gi)
 
     svc_counts = np.array([len(c.services) for c in layout.centres], dtype=np.int64)
     svc_indptr = np.zeros(len(layout.centres) + 1, dtype=np.int64)
@@ -678,7 +712,9 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
         first = np.ones(len(keys), dtype=bool)
         first[1:] = keys[1:] != keys[:-1]
         keys, ec, esrc, eg = keys[first], ec[first], esrc[first], eg[first]
-        keep = ~np.isin(keys, own_keys, assume_unique=False)
+        owned = np.zeros(n * n_s, dtype=bool)
+        owned[own_keys] = True
+        keep = ~owned[keys]
         keys, ec, esrc, eg = keys[keep], ec[keep], esrc[keep], eg[keep]
     else:
         keys = ec = esrc = eg = np.zeros(0, dtype=np.int64)
@@ -687,7 +723,7 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
     flat[keys] = esrc.astype(np.int8)
     flat[own_keys] = AccessSource.OWN.rank
     return ServiceAccess(
-        institutions=tuple(pos),
+        institutions=ids,
         services=SERVICES,
         source=flat.reshape(n, n_s),
         route_key=keys,
@@ -1002,7 +1038,8 @@ def recognition_groups(registry: Registry, test_kind: TestKind | str) -> Recogni
     ('alliance:benxi_central_alliance', 'agreement:benxi_lead_hospital_agreements')
     """
     kind = _parse_test_kind(test_kind)
-    pos = {inst.id: i for i, inst in enumerate(registry.institutions)}
+    base = _base(registry)
+    pos = base.pos
     n = len(pos)
     srcs = _recognition_sources(registry)
     members = tuple(tuple(pos[m] for m in mem) for _, mem in srcs)
@@ -1025,7 +1062,7 @@ def recognition_groups(registry: Registry, test_kind: TestKind | str) -> Recogni
     labels = rank[inverse.reshape(-1)] if n else np.zeros(0, dtype=np.int64)
     return RecognitionGroups(
         test_kind=kind,
-        institutions=tuple(pos),
+        institutions=base.ids,
         labels=labels,
         sources=tuple(s for s, _ in srcs),
         source_members=members,
