@@ -384,3 +384,119 @@ def test_values_equal_naive_formulas_and_are_never_inf_or_nan(reg: Registry, dat
     assert ratio.value == (up1 / down1 if down1 else None)
     growth = report.result("down_referral_growth")
     assert growth.value == ((down1 - down0) / down0 if down0 else None)
+
+
+# --------------------------------------------------------------------------------------
+# record files
+
+
+def test_read_activity_yaml_and_csv_agree(tmp_path: Path) -> None:
+    from medalliance.records_io import read_activity, read_activity_csv
+
+    (tmp_path / "a.yaml").write_text(
+        "referrals:\n"
+        "  - {period: '2018', origin: county_hospital, destination: township_centre, count: 45}\n"
+        "  - {period: '2019', origin: county_hospital, destination: township_centre, count: 55}\n"
+        "care:\n"
+        "  - {period: '2019', kind: 门急诊, institution: township_centre, count: 70}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "referrals.csv").write_text(
+        "period,origin,destination,count\n"
+        "2018,county_hospital,township_centre,45\n"
+        "2019,county_hospital,township_centre,55\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "care.csv").write_text(
+        "period,kind,institution,county,resident_county,count\n2019,门急诊,township_centre,,,70\n",
+        encoding="utf-8",
+    )
+    from_yaml = read_activity(tmp_path / "a.yaml")
+    from_csv = read_activity_csv(care=tmp_path / "care.csv", referrals=tmp_path / "referrals.csv")
+    assert from_yaml == from_csv
+    r = evaluate_indicators(COUNTY, from_csv, period="2019", previous_period="2018")
+    assert r.result("down_referral_growth").status is IndicatorStatus.MET
+
+
+def test_record_files_report_every_problem(tmp_path: Path) -> None:
+    from medalliance.records_io import read_activity, read_activity_csv, read_targets
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "period,origin,destination,count\n1,a,b,many\n1,a,a,2\n1,a,b,3,extra\n", encoding="utf-8"
+    )
+    with pytest.raises(MedAllianceError) as exc:
+        read_activity_csv(referrals=bad)
+    assert exc.value.source == str(bad)
+    assert [p.render() for p in exc.value.problems] == [
+        f"referrals[2]: {bad}: more cells than columns"
+    ]
+    bad.write_text("period,origin,destination,count\n1,a,b,many\n1,a,a,2\n", encoding="utf-8")
+    with pytest.raises(MedAllianceError) as exc:
+        read_activity_csv(referrals=bad)
+    rendered = [p.render() for p in exc.value.problems]
+    assert rendered[0].startswith("referrals[0].count: Input should be a valid integer")
+    assert rendered[1] == (
+        "referrals[1].destination: a referral's destination must differ from its origin"
+    )
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- 1\n", encoding="utf-8")
+    with pytest.raises(MedAllianceError, match="expected a mapping"):
+        read_activity(listy)
+    with pytest.raises(MedAllianceError, match="expected a mapping"):
+        read_targets(listy)
+    bundled = Path(__file__).parents[1] / "src/medalliance/data/indicator_targets.yaml"
+    assert read_targets(bundled) == default_targets()
+    wrong = tmp_path / "targets.yaml"
+    wrong.write_text(
+        "targets:\n  - {code: nope, name_zh: 某, name_en: x, comparison: '>=', value: 1,"
+        " source: s, uncertain: false}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MedAllianceError) as exc:
+        read_targets(wrong)
+    assert exc.value.source == str(wrong)
+    assert exc.value.problems[0].render().startswith("targets[0].code: unknown indicator 'nope'")
+
+
+def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
+    from medalliance.records_io import read_population
+
+    (tmp_path / "p.json").write_text(
+        '[{"id": "v1", "people": 1200, "lat": 36.6, "lon": 101.7},'
+        ' {"id": "v2", "people": 800.5, "lat": 36.7, "lon": 101.8}]',
+        encoding="utf-8",
+    )
+    (tmp_path / "p.csv").write_text(
+        "id,people,lat,lon\nv1,1200,36.6,101.7\nv2,800.5,36.7,101.8\n", encoding="utf-8"
+    )
+    a, b = read_population(tmp_path / "p.json"), read_population(tmp_path / "p.csv")
+    assert a.ids.tolist() == b.ids.tolist() == ["v1", "v2"]
+    assert a.people.tolist() == b.people.tolist() == [1200.0, 800.5]
+    assert a.lat is not None
+    assert b.lat is not None
+    assert a.lat.tolist() == b.lat.tolist()
+    (tmp_path / "nocoords.csv").write_text("id,people\nv1,3\n", encoding="utf-8")
+    assert read_population(tmp_path / "nocoords.csv").lat is None
+    (tmp_path / "bad.csv").write_text(
+        "id,people,lat,lon,colour\nv1,-1,95,101,red\nv1,2,,101,blue\n", encoding="utf-8"
+    )
+    with pytest.raises(MedAllianceError) as exc:
+        read_population(tmp_path / "bad.csv")
+    assert [p.render() for p in exc.value.problems] == [
+        "rows[0]: unknown field(s): colour",
+        "rows[1]: unknown field(s): colour",
+        "rows[1].lat: missing",
+    ]
+    (tmp_path / "bad2.csv").write_text(
+        "id,people,lat,lon\nv1,-1,95,101\nv1,2,30,101\n", encoding="utf-8"
+    )
+    with pytest.raises(MedAllianceError) as exc:
+        read_population(tmp_path / "bad2.csv")
+    rendered = [p.render() for p in exc.value.problems]
+    assert "rows[1].id: duplicate id 'v1'" in rendered
+    assert any(r.startswith("rows[0].people: must be >= 0") for r in rendered)
+    assert any(r.startswith("rows[0].lat:") for r in rendered)
+    (tmp_path / "obj.yaml").write_text("a: 1\n", encoding="utf-8")
+    with pytest.raises(MedAllianceError, match="expected a list of points"):
+        read_population(tmp_path / "obj.yaml")

@@ -265,8 +265,14 @@ def read_population(path: PathLike) -> Population:
             ids, people, lat=lats if with_coords else None, lon=lons if with_coords else None
         )
     except MedAllianceError as exc:
+        column = {"ids": "id"}  # Population names its arrays; the file names its columns
         renamed = [
-            Problem(("rows", p.path[1], p.path[0]) if len(p.path) == 2 else p.path, p.message)
+            Problem(
+                ("rows", p.path[1], column.get(str(p.path[0]), str(p.path[0])))
+                if len(p.path) == 2
+                else p.path,
+                p.message,
+            )
             for p in exc.problems
         ]
         raise MedAllianceError(renamed, source=source) from None
