@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from medalliance import accessibility, examples, referral
+from medalliance import accessibility, coverage, examples, indicators, referral
 from medalliance.agreement import Agreement, AgreementStatus, CooperationItem
 from medalliance.alliance import (
     Alliance,
@@ -33,9 +33,18 @@ from medalliance.alliance import (
 )
 from medalliance.checks import Finding, Severity, check_registry
 from medalliance.common import Provenance, Region
+from medalliance.coverage import (
+    ReachTarget,
+    alliance_coverage,
+    articulation_points,
+    reachability,
+    registry_coverage,
+    removal_impact,
+)
 from medalliance.errors import LabelError, MedAllianceError, Problem, SchemaError, UnknownIdError
 from medalliance.graph import SCHEMA_VERSION as GRAPH_SCHEMA_VERSION
 from medalliance.graph import from_graph, to_graph, validate_graph
+from medalliance.indicators import Activity, default_targets, evaluate_indicators
 from medalliance.institution import (
     Grade,
     Institution,
@@ -72,6 +81,7 @@ __version__ = "0.1.0"
 __all__ = [
     "GRAPH_SCHEMA_VERSION",
     "SCHEMA_VERSION",
+    "Activity",
     "Agreement",
     "AgreementStatus",
     "Alliance",
@@ -96,6 +106,7 @@ __all__ = [
     "Problem",
     "Provenance",
     "Qualifier",
+    "ReachTarget",
     "ReferralPolicy",
     "Region",
     "Registry",
@@ -111,19 +122,28 @@ __all__ = [
     "Weekday",
     "__version__",
     "accessibility",
+    "alliance_coverage",
+    "articulation_points",
     "check_registry",
+    "coverage",
     "default_policy",
+    "default_targets",
+    "evaluate_indicators",
     "example_catalogue",
     "examples",
     "from_graph",
+    "indicators",
     "json_schema",
     "normalize_label",
     "parse_level",
+    "reachability",
     "read_json",
     "read_policy",
     "read_registry",
     "read_yaml",
     "referral",
+    "registry_coverage",
+    "removal_impact",
     "to_graph",
     "to_simplified",
     "validate_graph",
