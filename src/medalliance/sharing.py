@@ -722,13 +722,16 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
     flat = np.zeros(n * n_s, dtype=np.int8)
     flat[keys] = esrc.astype(np.int8)
     flat[own_keys] = AccessSource.OWN.rank
+    route_centre, route_agreement = ec.astype(np.int32), eg.astype(np.int32)
+    for arr in (flat, keys, route_centre, route_agreement):
+        arr.setflags(write=False)
     return ServiceAccess(
         institutions=ids,
         services=SERVICES,
         source=flat.reshape(n, n_s),
         route_key=keys,
-        route_centre=ec.astype(np.int32),
-        route_agreement=eg.astype(np.int32),
+        route_centre=route_centre,
+        route_agreement=route_agreement,
         centres=tuple(c.centre.id for c in layout.centres),
         centre_alliance=tuple(c.alliance.id for c in layout.centres),
         centre_host=tuple(c.centre.host for c in layout.centres),
@@ -968,15 +971,19 @@ class RecognitionGroups(Tabular):
         )
 
     def _complete(self, members: list[int], sources: list[int]) -> bool:
+        """Whether every two members share a source (no n x n matrix: one union per member)."""
         n = len(members)
         if n <= 1 or any(len(self.source_members[k]) == n for k in sources):
             return True
-        local = {p: j for j, p in enumerate(members)}
-        linked = np.zeros((n, n), dtype=bool)
+        of_member: dict[int, list[int]] = {}
         for k in sources:
-            idx = np.array([local[p] for p in self.source_members[k]])
-            linked[np.ix_(idx, idx)] = True
-        return bool(linked.all())
+            for p in self.source_members[k]:
+                of_member.setdefault(p, []).append(k)
+        for p in members:  # stops at the first member that misses someone
+            reach = set().union(*(self.source_members[k] for k in of_member[p]))
+            if len(reach) < n:
+                return False
+        return True
 
     def group_of(self, institution: str) -> RecognitionGroup:
         """The group ``institution`` belongs to.
@@ -1060,6 +1067,7 @@ def recognition_groups(registry: Registry, test_kind: TestKind | str) -> Recogni
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first), dtype=np.int64)
     labels = rank[inverse.reshape(-1)] if n else np.zeros(0, dtype=np.int64)
+    labels.setflags(write=False)
     return RecognitionGroups(
         test_kind=kind,
         institutions=base.ids,
