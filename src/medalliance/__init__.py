@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from medalliance import accessibility, coverage, examples, indicators, referral
+from medalliance import accessibility, coverage, examples, indicators, referral, sharing
 from medalliance.agreement import Agreement, AgreementStatus, CooperationItem
 from medalliance.alliance import (
     Alliance,
@@ -74,6 +74,18 @@ from medalliance.referral_policy import (
     read_policy,
 )
 from medalliance.registry import Registry, Source
+from medalliance.sharing import (
+    ServiceVolumes,
+    SharedPrice,
+    TestKind,
+    allocate_capacity,
+    expert_clinic_coverage,
+    recognises,
+    recognition_groups,
+    service_access,
+    sharing_summary,
+    volumes_from_declared,
+)
 from medalliance.vocab import ServiceKind, Specialty, Weekday
 
 __version__ = "0.1.0"
@@ -112,10 +124,13 @@ __all__ = [
     "Registry",
     "SchemaError",
     "ServiceKind",
+    "ServiceVolumes",
     "Severity",
     "SharedCentre",
+    "SharedPrice",
     "Source",
     "Specialty",
+    "TestKind",
     "Tier",
     "Tightness",
     "UnknownIdError",
@@ -123,6 +138,7 @@ __all__ = [
     "__version__",
     "accessibility",
     "alliance_coverage",
+    "allocate_capacity",
     "articulation_points",
     "check_registry",
     "coverage",
@@ -131,6 +147,7 @@ __all__ = [
     "evaluate_indicators",
     "example_catalogue",
     "examples",
+    "expert_clinic_coverage",
     "from_graph",
     "indicators",
     "json_schema",
@@ -141,12 +158,18 @@ __all__ = [
     "read_policy",
     "read_registry",
     "read_yaml",
+    "recognises",
+    "recognition_groups",
     "referral",
     "registry_coverage",
     "removal_impact",
+    "service_access",
+    "sharing",
+    "sharing_summary",
     "to_graph",
     "to_simplified",
     "validate_graph",
+    "volumes_from_declared",
     "write_graphml",
     "write_json",
     "write_yaml",
