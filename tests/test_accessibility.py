@@ -913,3 +913,21 @@ def test_integer_ids_lookup(ids: Any) -> None:
         costs_from_table([99_999_999], [1], [1.0], origin_ids=ids, site_ids=[1, 2])
     with pytest.raises(MedAllianceError, match=r"origin\[0\]: unknown origin id -3"):
         costs_from_table([-3], [1], [1.0], origin_ids=ids, site_ids=[1, 2])
+
+
+def test_within_keeps_every_origin() -> None:
+    costs = costs_from_table(
+        ["b", "b", "c"],
+        ["x", "y", "y"],
+        [5.0, 20.0, 25.0],
+        origin_ids=["a", "b", "c", "d"],
+        site_ids=["x", "y"],
+    )
+    near = costs.within(20)
+    assert near.indptr.tolist() == [0, 0, 2, 2, 2]
+    assert near.rows() == [
+        {"origin": "b", "site": "x", "cost": 5.0},
+        {"origin": "b", "site": "y", "cost": 20.0},
+    ]
+    assert near.cutoff == 20
+    assert costs.within(0).indptr.tolist() == [0, 0, 0, 0, 0]

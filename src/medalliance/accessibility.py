@@ -977,12 +977,9 @@ def _check_cutoff(costs: CostMatrix, cutoff: float | None, field: str) -> float 
 
 
 def _filtered(costs: CostMatrix, keep: BoolArray, cutoff: float | None) -> CostMatrix:
-    counts = np.add.reduceat(keep.astype(np.int64), costs.indptr[:-1]) if len(keep) else None
+    counts = np.bincount(costs.origin_positions()[keep], minlength=costs.n_origins)
     indptr = np.zeros(costs.n_origins + 1, dtype=np.int64)
-    if counts is not None:
-        # reduceat gives a wrong value for empty rows: take those as 0
-        counts[np.diff(costs.indptr) == 0] = 0
-        np.cumsum(counts, out=indptr[1:])
+    np.cumsum(counts, out=indptr[1:])
     return _build(
         (costs.origin_ids, costs.site_ids),
         indptr,
