@@ -801,3 +801,17 @@ def test_compiled_base_is_cached_and_dropped_with_the_registry() -> None:
     del reg
     gc.collect()
     assert key not in sharing._BASES
+
+
+def test_results_read_as_tables() -> None:
+    pytest.importorskip("pandas")
+    reg = examples.load("gangkou")
+    assert len(service_access(reg).to_frame()) == 30
+    assert list(recognition_groups(reg, "lab").to_frame().columns) == [
+        "institution",
+        "group",
+        "group_size",
+    ]
+    assert allocate_capacity(5, {"a": 3, "b": 4}).to_frame()["allocated"].sum() <= 5
+    assert expert_clinic_coverage(examples.load("county_township")).to_frame().shape == (2, 6)
+    assert len(sharing_summary(reg, volumes_from_declared(reg)).to_frame()) == 5

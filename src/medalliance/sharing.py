@@ -140,7 +140,13 @@ _SERVICE_CODE = {s: k for k, s in enumerate(SERVICES)}
 
 
 class AccessSource(RankedEnum):
-    """Where an institution gets a service, ordered from worst (``none``) to best (``own``)."""
+    """Where an institution gets a service, ordered from worst (``none``) to best (``own``).
+
+    Examples
+    --------
+    >>> AccessSource.parse("医联体共享中心") > AccessSource.AGREEMENT
+    True
+    """
 
     NONE = "none"
     AGREEMENT = "agreement"
@@ -163,7 +169,14 @@ _SOURCES = tuple(AccessSource)
 
 
 class ServiceRoute(NamedTuple):
-    """One way an institution gets a service."""
+    """One way an institution gets a service.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> service_routes(examples.load("gangkou"), "gongche_thc", service="pcr")[0].centre
+    'gangkou_pcr'
+    """
 
     institution: str
     """The institution."""
@@ -182,7 +195,15 @@ class ServiceRoute(NamedTuple):
 
 
 class ServiceShare(NamedTuple):
-    """How many institutions reach one service, and how."""
+    """How many institutions reach one service, and how.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> lab = service_access(examples.load("dingzhou")).share("lab")
+    >>> lab.hosted, lab.via_sharing, lab.share
+    (2, 2, 1.0)
+    """
 
     service: ServiceKind
     """The service."""
@@ -201,12 +222,24 @@ class ServiceShare(NamedTuple):
 
     @property
     def share(self) -> float:
-        """Share of the institutions with access (0 when there are none)."""
+        """Share of the institutions with access (0 when there are none).
+
+        Examples
+        --------
+        >>> ServiceShare(ServiceKind.CT, 4, 1, 0, 1, 0, 2).share
+        0.5
+        """
         return self.with_access / self.institutions if self.institutions else 0.0
 
     @property
     def via_sharing(self) -> int:
-        """Institutions whose best route is another member's centre (alliance or agreement)."""
+        """Institutions whose best route is another member's centre (alliance or agreement).
+
+        Examples
+        --------
+        >>> ServiceShare(ServiceKind.CT, 4, 1, 0, 1, 1, 3).via_sharing
+        2
+        """
         return self.alliance + self.agreement
 
 
@@ -432,6 +465,13 @@ class ServiceAccess(Tabular):
         Every agreement id of the registry (id order).
     alliance : str or None
         The alliance the table was restricted to.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> access = service_access(examples.load("gangkou"))
+    >>> access.source.shape, int(access.access.sum())
+    ((5, 25), 30)
     """
 
     institutions: tuple[str, ...]
@@ -459,7 +499,14 @@ class ServiceAccess(Tabular):
 
     @property
     def access(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
-        """Boolean matrix ``institutions x services``: whether any route exists."""
+        """Boolean matrix ``institutions x services``: whether any route exists.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> service_access(examples.load("county_township")).access.sum(axis=0)[:2].tolist()
+        [1, 1]
+        """
         return self.source > 0
 
     def source_of(self, institution: str, service: ServiceKind | str) -> AccessSource:
@@ -570,7 +617,14 @@ class ServiceAccess(Tabular):
         return self.shares()[_SERVICE_CODE[_parse_service(service)]]
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per institution and service it reaches, with its best route."""
+        """One row per institution and service it reaches, with its best route.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> service_access(examples.load("county_township")).rows()[0]["source"]
+        'own'
+        """
         out: list[dict[str, Any]] = []
         for i, k in zip(*np.nonzero(self.source), strict=True):
             r = self.route(self.institutions[int(i)], self.services[int(k)])
@@ -745,7 +799,13 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
 
 
 class TestKind(LabelledEnum):
-    """A kind of test whose results members may recognise (检查检验结果互认)."""
+    """A kind of test whose results members may recognise (检查检验结果互认).
+
+    Examples
+    --------
+    >>> TestKind.parse("病理诊断")
+    <TestKind.PATHOLOGY: 'pathology'>
+    """
 
     __test__ = False  # not a pytest test class
 
@@ -899,7 +959,14 @@ def recognises(registry: Registry, a: str, b: str, test_kind: TestKind | str) ->
 
 
 class RecognitionGroup(NamedTuple):
-    """Institutions linked by mutual recognition of results (one connected component)."""
+    """Institutions linked by mutual recognition of results (one connected component).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> recognition_groups(examples.load("benxi_central"), "ecg").groups[0].complete
+    True
+    """
 
     members: tuple[str, ...]
     """Institution ids (registry order)."""
@@ -928,6 +995,13 @@ class RecognitionGroups(Tabular):
         Every recognition source (``alliance:<id>``, ``agreement:<id>``).
     source_members : tuple of tuple of int
         Positions of the members of each source.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> groups = recognition_groups(examples.load("benxi_central"), "lab")
+    >>> len(groups), groups.labels.tolist()
+    (1, [0, 0])
     """
 
     test_kind: TestKind
@@ -1001,7 +1075,14 @@ class RecognitionGroups(Tabular):
         return self.groups[int(self.labels[pos])]
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per institution: its group number and the group's size."""
+        """One row per institution: its group number and the group's size.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> recognition_groups(examples.load("benxi_central"), "lab").rows()[1]
+        {'institution': 'huanren_peoples', 'group': 0, 'group_size': 2}
+        """
         sizes = np.bincount(self.labels, minlength=len(self))
         return [
             {"institution": iid, "group": int(g), "group_size": int(sizes[g])}
@@ -1081,6 +1162,11 @@ class RecognitionClaim(FrozenModel):
     """A statement that one institution accepts another's results (e.g. from activity records).
 
     :func:`check_sharing` compares claims with what the registry provides.
+
+    Examples
+    --------
+    >>> RecognitionClaim(by="qisha_thc", of="gangkou_peoples", test_kind="影像").test_kind
+    <TestKind.IMAGING: 'imaging'>
     """
 
     by: Id
@@ -1114,6 +1200,12 @@ class Allocation(Tabular):
         Demand of every member (read-only).
     allocated : numpy.ndarray
         Capacity given to every member (read-only; ``int64`` when integral).
+
+    Examples
+    --------
+    >>> a = allocate_capacity(9, {"c1": 8, "c2": 4})
+    >>> a.members, a.allocated.tolist()
+    (('c1', 'c2'), [6.0, 3.0])
     """
 
     capacity: float
@@ -1124,17 +1216,35 @@ class Allocation(Tabular):
 
     @property
     def total(self) -> float:
-        """Capacity given out in total (exactly rounded sum)."""
+        """Capacity given out in total (exactly rounded sum).
+
+        Examples
+        --------
+        >>> allocate_capacity(10, [8, 4], method="priority").total
+        10.0
+        """
         return math.fsum(self.allocated.tolist())
 
     @property
     def unmet(self) -> np.ndarray[Any, Any]:
-        """Demand left unserved per member."""
+        """Demand left unserved per member.
+
+        Examples
+        --------
+        >>> allocate_capacity(10, [8, 4], method="priority").unmet.tolist()
+        [0.0, 2.0]
+        """
         out: np.ndarray[Any, Any] = self.demands - self.allocated
         return out
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per member: demand, allocation and unmet demand."""
+        """One row per member: demand, allocation and unmet demand.
+
+        Examples
+        --------
+        >>> allocate_capacity(10, {"c1": 8, "c2": 4}, method="priority").rows()[1]
+        {'member': 'c2', 'demand': 4.0, 'allocated': 2.0, 'unmet': 2.0}
+        """
         names = self.members if self.members is not None else range(len(self.demands))
         return [
             {"member": m, "demand": d, "allocated": x, "unmet": d - x}
@@ -1447,7 +1557,15 @@ def _allocate_int(capacity: int, d: IntArray, method: str, prio: FloatArray) -> 
 
 
 class ClinicSessions(NamedTuple):
-    """Expert-clinic sessions at one site in one department."""
+    """Expert-clinic sessions at one site in one department.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> s = expert_clinic_coverage(examples.load("county_township")).sessions[0]
+    >>> s.department.value, [d.value for d in s.weekdays]
+    ('cardiology', ['wed', 'fri'])
+    """
 
     site: str
     """Institution where the clinics are held."""
@@ -1464,7 +1582,14 @@ class ClinicSessions(NamedTuple):
 
 
 class ExpertCoverage(FrozenModel, Tabular):
-    """What :func:`expert_clinic_coverage` returns."""
+    """What :func:`expert_clinic_coverage` returns.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> expert_clinic_coverage(examples.load("county_township"), weeks=4).total_sessions
+    16
+    """
 
     weeks: int
     """Length of the period counted, in weeks."""
@@ -1475,7 +1600,14 @@ class ExpertCoverage(FrozenModel, Tabular):
 
     @property
     def total_sessions(self) -> int:
-        """Sessions at every site in the period."""
+        """Sessions at every site in the period.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> expert_clinic_coverage(examples.load("county_township")).total_sessions
+        4
+        """
         return sum(s.sessions for s in self.sessions)
 
     def sessions_at(self, site: str) -> int:
@@ -1490,7 +1622,14 @@ class ExpertCoverage(FrozenModel, Tabular):
         return sum(s.sessions for s in self.sessions if s.site == site)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per site and department."""
+        """One row per site and department.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> expert_clinic_coverage(examples.load("county_township")).rows()[1]["department"]
+        'neurology'
+        """
         return [
             {
                 "site": s.site,
@@ -1586,7 +1725,13 @@ def expert_clinic_coverage(
 
 
 class VolumeEntry(FrozenModel):
-    """Activity of one shared centre: how many services it gave (to one member, or in all)."""
+    """Activity of one shared centre: how many services it gave (to one member, or in all).
+
+    Examples
+    --------
+    >>> VolumeEntry(centre="gangkou_lab", count=137, unit="人次").unit
+    <FigureUnit.PATIENT_VISITS: 'patient_visits'>
+    """
 
     centre: Id
     """Id of the shared centre."""
@@ -1651,6 +1796,11 @@ class ServiceVolumes(FrozenModel):
         ------
         MedAllianceError
             For invalid counts or labels, with their paths.
+
+        Examples
+        --------
+        >>> ServiceVolumes.from_counts({"gangkou_lab": 137}).entries[0].count
+        137
         """
         entries: list[dict[str, Any]] = []
         for centre, value in counts.items():
@@ -1667,6 +1817,11 @@ class SharedPrice(FrozenModel):
     """The price of a service at the shared centre, against its usual (list) price.
 
     Give either ``shared_price_yuan`` or ``discount`` (a fraction of the list price).
+
+    Examples
+    --------
+    >>> SharedPrice(service="CT检查", list_price_yuan=300, discount=0.1).unit_price_yuan
+    270.0
     """
 
     service: ServiceKindField
@@ -1692,14 +1847,29 @@ class SharedPrice(FrozenModel):
 
     @property
     def unit_price_yuan(self) -> float:
-        """The price per unit with sharing."""
+        """The price per unit with sharing.
+
+        Examples
+        --------
+        >>> SharedPrice(service="lab", list_price_yuan=80, shared_price_yuan=60).unit_price_yuan
+        60.0
+        """
         if self.shared_price_yuan is not None:
             return self.shared_price_yuan
         return self.list_price_yuan * (1.0 - (self.discount or 0.0))
 
 
 class CentreUtilisation(FrozenModel):
-    """Activity of one shared centre."""
+    """Activity of one shared centre.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("gangkou")
+    >>> c = sharing_summary(reg, volumes_from_declared(reg)).centres[0]
+    >>> c.centre, c.volume, c.utilisation
+    ('gangkou_imaging', 342, None)
+    """
 
     centre: str
     """Centre id."""
@@ -1724,7 +1894,14 @@ class CentreUtilisation(FrozenModel):
 
 
 class ServiceSaving(FrozenModel):
-    """Patients' cost of one priced service, without and with sharing."""
+    """Patients' cost of one priced service, without and with sharing.
+
+    Examples
+    --------
+    >>> ServiceSaving(service="ct", volume=10, list_cost_yuan=3000.0,
+    ...               shared_cost_yuan=2700.0).savings_yuan
+    300.0
+    """
 
     service: ServiceKind
     """The service."""
@@ -1737,12 +1914,28 @@ class ServiceSaving(FrozenModel):
 
     @property
     def savings_yuan(self) -> float:
-        """What patients saved."""
+        """What patients saved.
+
+        Examples
+        --------
+        >>> ServiceSaving(service="lab", volume=2, list_cost_yuan=100.0,
+        ...               shared_cost_yuan=90.0).savings_yuan
+        10.0
+        """
         return self.list_cost_yuan - self.shared_cost_yuan
 
 
 class SharingSummary(FrozenModel, Tabular):
-    """What :func:`sharing_summary` returns."""
+    """What :func:`sharing_summary` returns.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("gangkou")
+    >>> s = sharing_summary(reg, volumes_from_declared(reg))
+    >>> len(s.centres), s.patient_savings_yuan is None
+    (4, True)
+    """
 
     centres: tuple[CentreUtilisation, ...]
     """Every centre with a volume, in centre order."""
@@ -1751,14 +1944,32 @@ class SharingSummary(FrozenModel, Tabular):
 
     @property
     def patient_savings_yuan(self) -> float | None:
-        """Savings over every priced service (``None`` without prices)."""
+        """Savings over every priced service (``None`` without prices).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("gangkou")
+        >>> p = [SharedPrice(service="lab", list_price_yuan=50, discount=0.2)]
+        >>> sharing_summary(reg, volumes_from_declared(reg), prices=p).patient_savings_yuan
+        1370.0
+        """
         if not self.savings:
             return None
         return math.fsum(s.savings_yuan for s in self.savings)
 
     @property
     def patient_cost_change_percent(self) -> float | None:
-        """Change of patients' cost of the priced services, in percent (negative = saving)."""
+        """Change of patients' cost of the priced services, in percent (negative = saving).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("gangkou")
+        >>> p = [SharedPrice(service="lab", list_price_yuan=50, discount=0.2)]
+        >>> sharing_summary(reg, volumes_from_declared(reg), prices=p).patient_cost_change_percent
+        -20.0
+        """
         if not self.savings:
             return None
         before = math.fsum(s.list_cost_yuan for s in self.savings)
@@ -1766,7 +1977,15 @@ class SharingSummary(FrozenModel, Tabular):
         return 0.0 if before == 0 else (after - before) / before * 100.0
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per centre and service."""
+        """One row per centre and service.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("gangkou")
+        >>> sharing_summary(reg, volumes_from_declared(reg)).rows()[1]["volume"]
+        12
+        """
         out: list[dict[str, Any]] = []
         for c in self.centres:
             for s, count in c.by_service:
