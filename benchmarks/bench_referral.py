@@ -2,7 +2,7 @@
 
 Usage (from the repository root, with the project installed)::
 
-    python benchmarks/bench_referral.py                 # scale 0.1: ~104,000 institutions, 1,000,000 cases
+    python benchmarks/bench_referral.py    # scale 0.1: 104,000 institutions, 1,000,000 cases
     python benchmarks/bench_referral.py --scale 0.02 --cases 200000
 
 Prints decisions per second of ``evaluate_many`` (the compiled, vectorised path), of
@@ -69,13 +69,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"Python {sys.version.split()[0]}, numpy {np.__version__}, medalliance "
-          f"{medalliance.__version__}")
+    print(
+        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+        f"Python {sys.version.split()[0]}, numpy {np.__version__}, medalliance "
+        f"{medalliance.__version__}"
+    )
     t = time.perf_counter()
     reg = synthetic.national(seed=args.seed, scale=args.scale)
-    print(f"registry: {len(reg.institutions):,} institutions, {len(reg.alliances):,} alliances, "
-          f"{len(reg.agreements):,} agreements (built in {time.perf_counter() - t:.1f} s)")
+    print(
+        f"registry: {len(reg.institutions):,} institutions, {len(reg.alliances):,} alliances, "
+        f"{len(reg.agreements):,} agreements (built in {time.perf_counter() - t:.1f} s)"
+    )
 
     gc.collect()
     tracemalloc.start()
@@ -84,8 +88,10 @@ def main() -> None:
     build = time.perf_counter() - t
     kept, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"compiled index: built in {build:.2f} s, keeps {kept / 2**20:.0f} MiB "
-          f"(peak while building {peak / 2**20:.0f} MiB; {index.n_channels:,} channels)")
+    print(
+        f"compiled index: built in {build:.2f} s, keeps {kept / 2**20:.0f} MiB "
+        f"(peak while building {peak / 2**20:.0f} MiB; {index.n_channels:,} channels)"
+    )
     del index
 
     t = time.perf_counter()
@@ -101,8 +107,10 @@ def main() -> None:
     batch_s = min(times)
     batch_rate = len(cases) / batch_s
     eligible = float(batch.eligible.mean())
-    print(f"evaluate_many: {batch_s:.2f} s for {len(cases):,} cases = {batch_rate:,.0f} "
-          f"decisions/s (best of 3; {eligible:.1%} eligible)")
+    print(
+        f"evaluate_many: {batch_s:.2f} s for {len(cases):,} cases = {batch_rate:,.0f} "
+        f"decisions/s (best of 3; {eligible:.1%} eligible)"
+    )
 
     rng = np.random.default_rng(args.seed + 2)
     sample = rng.choice(len(cases), size=min(args.sample, len(cases)), replace=False).tolist()
@@ -119,14 +127,20 @@ def main() -> None:
     naive_s = time.perf_counter() - t
     naive_rate = len(sample_cases) / naive_s
     mismatches = sum(batch[i] != d for i, d in zip(sample, naive, strict=True))
-    print(f"evaluate, one case at a time (warm): {single_rate:,.0f} decisions/s, "
-          f"median {median_us:.0f} µs, p90 {np.percentile(lat, 90) * 1e6:.0f} µs")
+    print(
+        f"evaluate, one case at a time (warm): {single_rate:,.0f} decisions/s, "
+        f"median {median_us:.0f} µs, p90 {np.percentile(lat, 90) * 1e6:.0f} µs"
+    )
     print(f"naive reference: {naive_rate:,.0f} decisions/s")
-    print(f"ratios: evaluate_many / naive = {batch_rate / naive_rate:,.0f}x; "
-          f"evaluate_many / evaluate = {batch_rate / single_rate:,.0f}x; "
-          f"evaluate / naive = {single_rate / naive_rate:,.1f}x")
-    print(f"agreement with the naive reference on {len(sample):,} sampled cases: "
-          f"{len(sample) - mismatches:,} equal, {mismatches} different")
+    print(
+        f"ratios: evaluate_many / naive = {batch_rate / naive_rate:,.0f}x; "
+        f"evaluate_many / evaluate = {batch_rate / single_rate:,.0f}x; "
+        f"evaluate / naive = {single_rate / naive_rate:,.1f}x"
+    )
+    print(
+        f"agreement with the naive reference on {len(sample):,} sampled cases: "
+        f"{len(sample) - mismatches:,} equal, {mismatches} different"
+    )
 
 
 if __name__ == "__main__":

@@ -377,11 +377,11 @@ def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
         print(f"  [{r.code}] {r.en} / {r.zh}", file=out)
     if decision.out_of_alliance:
         print("outside every shared alliance (not eligible channels):", file=out)
-        rows = [
+        outside = [
             (d.institution, reg.institution(d.institution).name, d.direction.value, d.distance_km)
             for d in decision.out_of_alliance
         ]
-        _table(rows, ("id", "name", "direction", "km"), out)
+        _table(outside, ("id", "name", "direction", "km"), out)
     if args.paths:
         print("escalation paths:", file=out)
         for p in paths:
