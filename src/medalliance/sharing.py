@@ -276,13 +276,27 @@ class _Layout:
 
 
 class _Base:
-    """What every sharing computation on one registry needs, compiled once (internal)."""
+    """What sharing computations on one registry need, each part compiled on first use."""
 
     def __init__(self, registry: Registry) -> None:
-        insts = registry.institutions
-        self.ids: tuple[str, ...] = tuple(map(attrgetter("id"), insts))
-        self.pos: dict[str, int] = dict(zip(self.ids, range(len(self.ids)), strict=True))
-        services = list(map(attrgetter("services"), insts))
+        self._registry = weakref.ref(registry)
+
+    def _reg(self) -> Registry:
+        registry = self._registry()
+        assert registry is not None  # the cache entry dies with its registry
+        return registry
+
+    @cached_property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(map(attrgetter("id"), self._reg().institutions))
+
+    @cached_property
+    def pos(self) -> dict[str, int]:
+        return dict(zip(self.ids, range(len(self.ids)), strict=True))
+
+    @cached_property
+    def own_keys(self) -> IntArray:
+        services = list(map(attrgetter("services"), self._reg().institutions))
         counts = np.fromiter(map(len, services), dtype=np.int64, count=len(services))
         codes = np.fromiter(
             map(_SERVICE_CODE.__getitem__, chain.from_iterable(services)),
@@ -290,8 +304,12 @@ class _Base:
             count=int(counts.sum()),
         )
         rows = np.repeat(np.arange(len(services), dtype=np.int64), counts)
-        self.own_keys: IntArray = rows * len(SERVICES) + codes
-        self.layout = _Layout(registry)
+        keys: IntArray = rows * len(SERVICES) + codes
+        return keys
+
+    @cached_property
+    def layout(self) -> _Layout:
+        return _Layout(self._reg())
 
     def positions(self, ids: Iterable[str]) -> IntArray:
         return np.fromiter(map(self.pos.__getitem__, ids), dtype=np.int64)
@@ -373,7 +391,7 @@ def service_routes(
             [Problem(("institution",), f"{institution!r} is not a member of {scope.id!r}")]
         )
     return _routes(
-        registry, _Layout(registry), inst.id, own=inst.services, wanted=wanted, scope=scope
+        registry, _base(registry).layout, inst.id, own=inst.services, wanted=wanted, scope=scope
     )
 
 
@@ -2134,7 +2152,7 @@ def sharing_summary(
     >>> round(s.patient_cost_change_percent, 2), round(s.patient_savings_yuan, 2)
     (-10.0, 11176.0)
     """
-    layout = _Layout(registry)
+    layout = _base(registry).layout
     resolved = _resolve(registry, layout, volumes)
     price_by: dict[ServiceKind, SharedPrice] = {}
     problems: list[Problem] = []
@@ -2257,7 +2275,7 @@ def check_sharing(
     >>> check_sharing(reg, claims=[claim])[0].code
     'recognition_without_alliance'
     """
-    layout = _Layout(registry)
+    layout = _base(registry).layout
     out: list[Finding] = []
     for c in layout.centres:
         if c.centre.serves != "all" and not c.centre.serves:
