@@ -43,3 +43,42 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
             assert out.get("output_type") != "error", out
             if out.get("output_type") == "stream":
                 assert out.get("name") != "stderr", out.get("text")
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_notebooks_page_lists_every_notebook() -> None:
+    page = (DOCS / "notebooks.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        assert f"(notebooks/{path.stem}.md)" in page, path.name
+
+
+def test_howto_yaml_is_the_registry_the_page_describes(tmp_path: Path) -> None:
+    import re
+
+    from medalliance import check_registry, read_yaml
+
+    page = (DOCS / "howto-own-alliance.md").read_text(encoding="utf-8")
+    [text] = re.findall(r"```yaml\n(.*?)```", page, flags=re.S)
+    (tmp_path / "my_alliance.yaml").write_text(text, encoding="utf-8")
+    reg = read_yaml(tmp_path / "my_alliance.yaml")
+    assert repr(reg) == "Registry('某县医共体', institutions=4, alliances=1, agreements=1)"
+    findings = [str(f) for f in check_registry(reg)]
+    assert findings == [
+        "[info] county-community: declares grassroots_members 18 but lists 2 (16 not itemised)"
+    ]
+    bad = (
+        text.replace("village-a1, role: 基础", "village-a9, role: 基础")
+        .replace("    beds: 60\n", "    beds: -60\n")
+        .replace("role: 成员单位", "role: 成员医院")
+    )
+    (tmp_path / "bad.yaml").write_text(bad, encoding="utf-8")
+    shown = page[page.index("error: 3 problems in bad.yaml:") :].split("```")[0].strip()
+    import io
+
+    from medalliance.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", str(tmp_path / "bad.yaml")], out=out, err=err) == 1
+    assert err.getvalue().strip().replace(str(tmp_path / "bad.yaml"), "bad.yaml") == shown

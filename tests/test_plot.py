@@ -272,6 +272,19 @@ def test_map_reports_institutions_without_coordinates() -> None:
         plot_map(examples.load("gangkou"), alliance="gangkou_community")
 
 
+def test_map_shows_only_the_tiers_asked_for() -> None:
+    reg = synthetic.county(seed=1, townships=2, villages_per_township=2)
+    ax = plot_map(reg, tiers=["二级", "primary"])
+    [points] = [c for c in ax.collections if c.get_gid() == "institutions"]
+    want = [(i.lon, i.lat) for i in reg.institutions if i.tier.value in ("secondary", "primary")]
+    np.testing.assert_allclose(np.asarray(points.get_offsets()), np.array(want))
+    with pytest.raises(MedAllianceError) as info:
+        plot_map(reg, tiers=["primary", "county"])
+    assert info.value.problems[0].render().startswith("tiers[1]: unknown tier 'county'")
+    with pytest.raises(MedAllianceError, match="expected a sequence of tiers"):
+        plot_map(reg, tiers="primary")
+
+
 def test_map_accessibility_surface() -> None:
     reg = examples.load("gangkou")  # no coordinates: the surface alone is drawn
     lon = np.array([108.3, 108.4, 108.5])

@@ -1,7 +1,7 @@
 """Compact HTML summaries for notebooks: what ``_repr_html_`` of the models and results shows.
 
 Jupyter shows an object by calling its ``_repr_html_`` method. The registry, alliances,
-institutions, agreements and every table-like result (:class:`~medalliance.types.Tabular`)
+institutions, agreements and every table-like result (``medalliance.types.Tabular``)
 delegate to the functions here, which build small HTML tables a person can read: counts by
 tier and form for a registry, members and their roles for an alliance, the fields that are
 set for an institution, the first rows of a result followed by "… and K more rows". Every
@@ -358,7 +358,7 @@ def agreement_html(agreement: Agreement) -> str:
 def tabular_html(result: Tabular, *, max_rows: int = MAX_ROWS) -> str:
     """HTML of a table-like result: its first ``max_rows`` rows and how many more there are.
 
-    Columns are the keys of :meth:`~medalliance.types.Tabular.rows`, in first-seen order.
+    Columns are the keys of the result's ``rows()``, in first-seen order.
 
     Examples
     --------

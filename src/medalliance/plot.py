@@ -648,6 +648,21 @@ def _edge_handles(groups: Sequence[str], *, expert: bool, membership: bool) -> l
 # -- maps -----------------------------------------------------------------------------------
 
 
+def _parse_tiers(tiers: Sequence[Tier | str]) -> frozenset[Tier]:
+    if isinstance(tiers, str):
+        raise MedAllianceError([Problem(("tiers",), "expected a sequence of tiers, got a string")])
+    problems: list[Problem] = []
+    out = set()
+    for k, t in enumerate(tiers):
+        try:
+            out.add(Tier.parse(t))
+        except MedAllianceError as exc:
+            problems.extend(exc.with_prefix(("tiers", k)).problems)
+    if problems:
+        raise MedAllianceError(problems)
+    return frozenset(out)
+
+
 def _surface(accessibility: Any) -> tuple[np.ndarray[Any, Any], ...]:
     """Validate ``(lon, lat, values)``; every problem is reported."""
     if not isinstance(accessibility, tuple | list) or len(accessibility) != 3:
@@ -713,6 +728,7 @@ def plot_map(
     accessibility: tuple[Any, Any, Any] | None = None,
     ax: Any = None,
     labels: Literal["auto", "id", "none"] = "auto",
+    tiers: Sequence[Tier | str] | None = None,
 ) -> Any:
     """Map institutions at their coordinates, optionally over an accessibility surface.
 
@@ -737,6 +753,9 @@ def plot_map(
     labels : {"auto", "id", "none"}, default "auto"
         Point labels, drawn when at most 30 institutions are shown: names as in
         :func:`plot_alliance` (``"auto"``), ids, or none.
+    tiers : sequence of Tier or str, optional
+        Show only institutions of these tiers (labels accepted, e.g. ``"二级"``), e.g. to
+        keep village clinics from covering a surface computed at the villages.
 
     Returns
     -------
@@ -751,6 +770,8 @@ def plot_map(
         surface (every problem listed) or an unknown ``labels`` option.
     UnknownIdError
         For an unknown alliance.
+    LabelError
+        For an unknown tier label.
     ImportError
         When matplotlib is not installed (``pip install 'medalliance[plot]'``).
 
@@ -785,6 +806,9 @@ def plot_map(
         roles = {m.institution: m.role for m in a.memberships}
     else:
         shown = registry.institutions
+    if tiers is not None:
+        keep = _parse_tiers(tiers)
+        shown = [i for i in shown if i.tier in keep]
     placed = [i for i in shown if i.has_coordinates]
     if not placed and surface is None:
         what = f"member of alliance {alliance!r}" if alliance else "institution"
@@ -794,10 +818,11 @@ def plot_map(
     text = _Labels()
     if surface is not None:
         lon, lat, vals = surface
+        size = float(np.clip(4000.0 / max(len(lon), 1), 3.0, 30.0))
         sc = ax.scatter(
-            lon, lat, c=vals, s=14, marker="s", cmap="viridis", zorder=1, gid="accessibility"
+            lon, lat, c=vals, s=size, marker="s", cmap="viridis", zorder=1, gid="accessibility"
         )
-        ax.figure.colorbar(sc, ax=ax, label="accessibility", shrink=0.8)
+        ax.figure.colorbar(sc, ax=ax, label="accessibility", fraction=0.046, pad=0.04)
     xy = {i.id: (float(i.lon), float(i.lat)) for i in placed}  # type: ignore[arg-type]
     if a is not None and placed and len(placed) <= _CROWDED:
         first = a.lead[0]
@@ -858,8 +883,8 @@ def plot_map(
             fontproperties=text.props(10),
             parse_math=False,
         )
-    tiers = [i.tier for i in placed]
-    handles = _tier_handles(tiers)
+    placed_tiers = [i.tier for i in placed]
+    handles = _tier_handles(placed_tiers)
     if a is not None:
         handles = _role_handles(list({roles[i.id] for i in placed})) + handles
     if handles:
