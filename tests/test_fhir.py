@@ -462,6 +462,19 @@ def test_unknown_codes_are_rejected(bundle: dict[str, Any]) -> None:
     )
 
 
+def test_an_unknown_code_is_reported_once(bundle: dict[str, Any]) -> None:
+    m, oa = first_membership(bundle)
+    oa["code"][1]["coding"][0]["code"] = "boss"
+    k, svc = entries(bundle, "HealthcareService")[0]
+    svc["category"][0]["coding"][0]["code"] = "xx"
+    with pytest.raises(MedAllianceError) as exc:
+        from_fhir(bundle)
+    assert [p.split(":")[0] for p in problems_of(exc)] == [
+        f"entry[{k}].resource.category[0].coding[0].code",
+        f"entry[{m}].resource.code[1].coding[0].code",
+    ]
+
+
 def test_missing_required_extension(bundle: dict[str, Any]) -> None:
     k, net = next(
         (k, r)

@@ -72,6 +72,14 @@ def _english(translated: Any) -> Any:
     return content["valueString"] if set(content) == {"url", "valueString"} else None
 
 
+def _coding_at(value: Any, path: Path, base: Path) -> Any:
+    """The Coding at ``path`` (which extends ``base``) inside ``value``."""
+    node = value
+    for key in path[len(base) :]:
+        node = node[key]
+    return node
+
+
 class _Res:
     """One mapping being read: remembers which keys were read, to report the others."""
 
@@ -312,9 +320,31 @@ class _Reader:
         if len(found) != 1:
             self.p(path, f"needs exactly one code from {_CS}service-category")
             return None
+        if found[0][2] is None:  # report the unknown code; the resource is not read further
+            self.coding(_coding_at(value, found[0][1], path), found[0][1], "service-category")
+            return None
         return str(found[0][2])
 
     # -- values -------------------------------------------------------------------------------
+
+    def single(
+        self, codes: list[tuple[str, Path, Any]], system: str, path: Path, *, required: bool = True
+    ) -> str | None:
+        """The value of the one code of ``system`` among decoded ``codes``."""
+        found = [c for c in codes if c[0] == system]
+        for _, extra, _ in found[1:]:
+            self.p(extra, f"a second code from {_CS}{system}")
+        if not found:
+            if required:
+                self.p(path, f"needs a code from {_CS}{system}")
+            return None
+        member = found[0][2]
+        return None if member is None else str(member.value)
+
+    @staticmethod
+    def values(codes: list[tuple[str, Path, Any]]) -> list[str]:
+        """The values of the known codes among decoded ``codes``, in order."""
+        return [str(c[2].value) for c in codes if c[2] is not None]
 
     def target(self, ref: Any, path: Path, k_from: int, kinds: Sequence[str]) -> str | None:
         """Resolve a Reference to the medalliance id of the resource it points to."""
@@ -383,8 +413,9 @@ class _Reader:
     ) -> list[tuple[str, Path, Any]]:
         """Decode a list of CodeableConcepts: (system name, path, member) for each coding.
 
-        Codings from other systems are errors (they would be lost) unless listed in
-        ``allowed`` as (system URL, code) pairs medalliance writes itself.
+        ``member`` is ``None`` for an unknown code (reported when ``report``). Codings from
+        other systems are errors (they would be lost) unless listed in ``allowed`` as
+        (system URL, code) pairs medalliance writes itself.
         """
         out: list[tuple[str, Path, Any]] = []
         if value is None:
@@ -418,8 +449,7 @@ class _Reader:
                         if report
                         else _DECODE[_CS + name].get(coding.get("code"))
                     )
-                    if member is not None:
-                        out.append((name, p, member))
+                    out.append((name, p, member))  # None: an unknown code (reported)
                 elif (
                     report
                     and (system, coding.get("code") if isinstance(coding, Mapping) else None)
@@ -737,13 +767,7 @@ class _Reader:
             ("tier", "tier", True),
             ("grade", "grade", False),
         ):
-            found = [c for c in codes if c[0] == system]
-            for _, path, _ in found[1:]:
-                self.p(path, f"a second {system} code")
-            if found:
-                out[key] = str(found[0][2].value)
-            elif required:
-                self.p(r.at("type"), f"needs a code from {_CS}{system}")
+            self.put(out, key, self.single(codes, system, r.at("type"), required=required))
         ownership = self.ext_coding(ext, "ownership", "ownership")
         if ownership is not None:
             out["ownership"] = str(ownership.value)
@@ -816,13 +840,10 @@ class _Reader:
         r = _Res(self, res, ("entry", k, "resource"), _PASSIVE)
         r.get("providedBy")
         self.concepts(r.get("category"), r.at("category"), ("service-category",))
-        services = [
-            str(c[2].value) for c in self.concepts(r.get("type"), r.at("type"), ("service-kind",))
-        ]
-        specialties = [
-            str(c[2].value)
-            for c in self.concepts(r.get("specialty"), r.at("specialty"), ("specialty",))
-        ]
+        services = self.values(self.concepts(r.get("type"), r.at("type"), ("service-kind",)))
+        specialties = self.values(
+            self.concepts(r.get("specialty"), r.at("specialty"), ("specialty",))
+        )
         r.finish("an institution's services (HealthcareService)")
         if record is None or pos is None:
             return
@@ -985,10 +1006,7 @@ class _Reader:
         roles = self.concepts(
             r.get("code"), r.at("code"), ("member-role",), allowed=((_HL7_ORG_ROLE, "member"),)
         )
-        if len(roles) != 1:
-            self.p(r.at("code"), f"needs exactly one code from {_CS}member-role")
-        else:
-            out["role"] = str(roles[0][2].value)
+        self.put(out, "role", self.single(roles, "member-role", r.at("code")))
         self.put(out, "provenance", self.provenance(ext, k))
         network = self.one_of_list(r.get("network"), r.at("network"), "alliance reference")
         found = (
@@ -1036,7 +1054,7 @@ class _Reader:
                             else repr(expected)
                         ),
                     )
-            got = [str(c[2].value) for c in specialties]
+            got = self.values(specialties)
             if got and got != ([str(a.specialty.value)] if a.specialty is not None else []):
                 self.p(r.at("specialty"), f"{got} disagrees with the alliance's specialty")
             if centres is not None and member is not None:
@@ -1085,13 +1103,10 @@ class _Reader:
         )
         kinds = [c for c in categories if c[0] == "centre-kind"]
         if centre:
-            if len(kinds) != 1:
-                self.p(r.at("category"), f"needs exactly one code from {_CS}centre-kind")
-            else:
-                out["kind"] = str(kinds[0][2].value)
-            services = self.concepts(r.get("type"), r.at("type"), ("service-kind",))
+            self.put(out, "kind", self.single(categories, "centre-kind", r.at("category")))
+            services = self.values(self.concepts(r.get("type"), r.at("type"), ("service-kind",)))
             if services:
-                out["services"] = [str(c[2].value) for c in services]
+                out["services"] = services
             self.put(out, "name", r.get("name"))
             serves_all = self.typed(self.one(ext, "serves-all"), bool, "a boolean")
             listed = ext.get("serves", [])
@@ -1107,13 +1122,7 @@ class _Reader:
             for c in kinds:
                 self.p(c[1], "an expert clinic has no centre kind")
             departments = self.concepts(r.get("specialty"), r.at("specialty"), ("specialty",))
-            if len(departments) != 1:
-                self.p(
-                    r.at("specialty"),
-                    f"needs exactly one code from {_CS}specialty (the department)",
-                )
-            else:
-                out["department"] = str(departments[0][2].value)
+            self.put(out, "department", self.single(departments, "specialty", r.at("specialty")))
             location = self.one_of_list(r.get("location"), r.at("location"), "Location reference")
             if location is not None:
                 out["site"] = self.target(location, r.at("location", 0), k, ("location",))
@@ -1194,7 +1203,7 @@ class _Reader:
         if network is not None:
             shared["alliance"] = self.target(network, r.at("network", 0), k, ("alliance",))
         items = self.concepts(r.get("code"), r.at("code"), ("cooperation-item",))
-        shared["items"] = [str(c[2].value) for c in items]
+        shared["items"] = self.values(items)
         self.put(shared, "title", self.ext_string(ext, "agreement-title"))
         self.put(
             shared, "signed", self.date(self.ext_string(ext, "agreement-signed"), r.at("extension"))
