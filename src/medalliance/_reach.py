@@ -236,9 +236,12 @@ def cut_points(ch_indptr: IntArray, ch_indices: IntArray, n: int) -> Cuts:
     Works on the bipartite institution-channel graph (channels with fewer than two members
     are dropped: they link nothing). There, every component left by removing an institution
     still holds an institution, so the institutions that are articulation points of the
-    bipartite graph are exactly those of the institution graph. An iterative Tarjan DFS
-    (discovery times and low links) finds them in linear time and also counts, for each,
-    the institutions in every part its removal separates.
+    bipartite graph are exactly those of the institution graph. An institution in a single
+    channel (a village clinic in its county community) is never one: such leaves are folded
+    into their channel as a weight before the search, which leaves a much smaller graph. An
+    iterative Tarjan DFS (discovery times and low links) then finds the points in linear time
+    and counts, for each, the institutions (leaves included) in every part its removal
+    separates.
 
     Examples
     --------
@@ -252,6 +255,13 @@ def cut_points(ch_indptr: IntArray, ch_indices: IntArray, n: int) -> Cuts:
     members = gather(ch_indptr, ch_indices, keep)
     owner = row_ids(ch_indptr, keep) + n  # channel nodes after the institutions
     n_nodes = n + len(keep)
+    # fold leaves (institutions in one channel) into their channel's weight
+    leaf = np.bincount(members, minlength=n) == 1
+    on_leaf = leaf[members]
+    weight_arr = np.ones(n_nodes, dtype=np.int64)
+    weight_arr[n:] = np.bincount(owner[on_leaf] - n, minlength=len(keep))
+    members, owner = members[~on_leaf], owner[~on_leaf]
+    weight = weight_arr.tolist()
     # undirected bipartite adjacency in CSR (both directions)
     src = np.concatenate([members, owner])
     dst = np.concatenate([owner, members])
@@ -296,8 +306,7 @@ def cut_points(ch_indptr: IntArray, ch_indices: IntArray, n: int) -> Cuts:
             if advanced:
                 continue
             stack.pop()
-            if node < n:
-                below[node] += 1
+            below[node] += weight[node]
             if parent >= 0:
                 below[parent] += below[node]
                 low[parent] = min(low[parent], low[node])
