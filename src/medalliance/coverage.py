@@ -1108,12 +1108,8 @@ class _Compiled:
         specialty_bit = {s: 1 << k for k, s in enumerate(Specialty)}
         self.service_bit = service_bit
         self.specialty_bit = specialty_bit
-        self.services = np.fromiter(
-            (sum(service_bit[s] for s in i.services) for i in insts), np.int64, n
-        )
-        self.specialties = np.fromiter(
-            (sum(specialty_bit[s] for s in i.specialties) for i in insts), np.int64, n
-        )
+        self.services = _bitmasks([i.services for i in insts], service_bit)
+        self.specialties = _bitmasks([i.specialties for i in insts], specialty_bit)
         self.in_alliance = np.zeros(n, dtype=bool)
         position = self.position
         self.in_alliance[[position[m] for a in registry.alliances for m in a.members]] = True
@@ -1169,6 +1165,21 @@ class _Compiled:
             only[[self.position[x] for x in target.institutions]] = True
             mask &= only
         return mask
+
+
+def _bitmasks(
+    values: list[tuple[Any, ...]], bit: dict[Any, int]
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """One bit mask per tuple of labels (each distinct tuple computed once)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    out = np.zeros(len(values), dtype=np.int64)
+    for k, v in enumerate(values):
+        if v:
+            mask = seen.get(v)
+            if mask is None:
+                mask = seen[v] = sum(bit[x] for x in v)
+            out[k] = mask
+    return out
 
 
 _COMPILED: dict[int, _Compiled] = {}
