@@ -333,7 +333,7 @@ def activities(draw: st.DrawFn, reg: Registry) -> Activity:
     return Activity(care=care_rows, referrals=refs)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(registries(), st.data())
 def test_values_equal_naive_formulas_and_are_never_inf_or_nan(reg: Registry, data: Any) -> None:
     act = data.draw(activities(reg))
