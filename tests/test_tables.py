@@ -185,6 +185,7 @@ def test_empty_registry_has_typed_empty_tables() -> None:
         assert len(df.columns) > 0, name
     assert from_frames(frames) == Registry()
     assert from_frames(RegistryFrames()) == Registry()
+    assert from_frames(RegistryFrames(sources=pd.DataFrame())) == Registry()
 
 
 def test_optional_columns_may_be_left_out_and_labels_are_read() -> None:
@@ -335,7 +336,7 @@ def test_dates_with_a_time_of_day_or_a_zone_are_errors() -> None:
     alliances = frames.alliances.copy()
     alliances["founded"] = pd.Series([pd.Timestamp("2011-01-28 09:30")], dtype="datetime64[s]")
     assert _problems(_replace(frames, alliances=alliances)) == [
-        "alliances[0].founded: expected a date, got a time of day 2011-01-28T09:30:00"
+        "alliances[0].founded: expected a date, got a time of day 2011-01-28 09:30:00"
     ]
     alliances["founded"] = pd.Series([pd.Timestamp("2011-01-28", tz="Asia/Shanghai")])
     assert _problems(_replace(frames, alliances=alliances)) == [

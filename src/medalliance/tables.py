@@ -76,9 +76,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from enum import Enum
+from operator import attrgetter
 from typing import Any, Literal
 
 from medalliance._optional import require
@@ -308,36 +309,38 @@ def _length(df: Any) -> str:
 # -- registry -> frames ---------------------------------------------------------------------
 
 
-def _getter(col: _Column) -> Callable[[Any], Any]:
-    """A function from a record (model) to the cell value of ``col``."""
-    path = col.path
+def _raw_values(col: _Column, records: Sequence[Any]) -> list[Any]:
+    """The field values of ``col`` for every record (``None`` where an outer value is)."""
+    if len(col.path) == 1:
+        return list(map(attrgetter(col.path[0]), records))
+    outer, inner = col.path
+    get = attrgetter(inner)
+    return [None if (o := getattr(r, outer)) is None else get(o) for r in records]
 
-    def walk(obj: Any) -> Any:
-        for name in path:
-            if obj is None:
-                return None
-            obj = getattr(obj, name)
-        return obj
 
+def _cells(col: _Column, records: Sequence[Any]) -> list[Any]:
+    """The cell values of ``col``: enum values, tuples of plain values."""
+    raw = _raw_values(col, records)
     if col.kind == "enum":
-        return lambda obj: None if (v := walk(obj)) is None else v.value
+        assert col.enum is not None
+        values = {m: m.value for m in col.enum}
+        return [values.get(v) for v in raw]
     if col.kind == "tuple":
-        memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-        def as_tuple(obj: Any) -> tuple[Any, ...]:
-            v = walk(obj)
+        memo: dict[tuple[Any, ...], tuple[Any, ...]] = {(): ()}
+        out = []
+        for v in raw:
             if v is None:
-                return ()
-            out = memo.get(v)
-            if out is None:
-                out = tuple(x.value if isinstance(x, Enum) else x for x in v)
-                memo[v] = out
-            return out
-
-        return as_tuple
+                out.append(())
+                continue
+            got = memo.get(v)
+            if got is None:
+                got = tuple(x.value if isinstance(x, Enum) else x for x in v)
+                memo[v] = got
+            out.append(got)
+        return out
     if col.kind == "serves":
-        return lambda obj: v if isinstance(v := walk(obj), str) else tuple(v)
-    return walk
+        return [v if isinstance(v, str) else tuple(v) for v in raw]
+    return raw
 
 
 def _series(pd: Any, col: _Column, values: list[Any]) -> Any:
@@ -370,8 +373,7 @@ def _frame(pd: Any, table: str, records: Sequence[Any], extra: Sequence[Any] = (
         if table in _CHILDREN and col.name == "alliance":
             values = list(extra)
         else:
-            get = _getter(col)
-            values = [get(r) for r in records]
+            values = _cells(col, records)
         data[col.name] = _series(pd, col, values)
     return pd.DataFrame(data)
 
@@ -425,8 +427,8 @@ _MISSING: Any = object()
 
 def _check_table(pd: Any, name: str, df: Any, problems: list[Problem]) -> bool:
     """Check that ``df`` is a DataFrame with the required columns and no unknown ones."""
-    if df is None:
-        return True
+    if df is None or (isinstance(df, pd.DataFrame) and df.shape == (0, 0)):
+        return True  # no table, or an empty one without columns
     if not isinstance(df, pd.DataFrame):
         problems.append(Problem((name,), f"expected a pandas DataFrame, got {type(df).__name__}"))
         return False
@@ -520,31 +522,51 @@ def _decode_tuple(v: Any, where: tuple[Any, ...], problems: list[Problem]) -> An
 
 def _column_values(df: Any, table: str, col: _Column, problems: list[Problem]) -> list[Any]:
     """The cells of one column as Python values, ``_MISSING`` where missing."""
+    import numpy as np
+
     series = df[col.name]
-    missing = series.isna().tolist()
+    mask = series.isna().to_numpy(dtype=bool)
     kind = col.kind
-    if kind == "date" and series.dtype.kind == "M":
+    dtype_kind = getattr(series.dtype, "kind", "O")
+    if kind == "date" and dtype_kind == "M":
         if getattr(series.dtype, "tz", None) is not None:
             problems.append(Problem((table, col.name), "dates must not carry a time zone"))
             return [_MISSING] * len(series)
-        raw: list[Any] = list(series.to_numpy())
+        stamps = series.to_numpy()  # in the column's own unit: no overflow
+        days = stamps.astype("datetime64[D]")
+        out: list[Any] = days.tolist()  # datetime.date objects (None where NaT)
+        for i in np.flatnonzero(~mask & (days != stamps)):
+            problems.append(
+                Problem(
+                    (table, int(i), col.name),
+                    f"expected a date, got a time of day {series.iloc[i]!s}",
+                )
+            )
+            out[i] = _MISSING
+    elif kind == "count" and dtype_kind == "f":
+        arr = series.to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            bad = ~mask & ~(np.isfinite(arr) & (arr == np.floor(arr)))
+        for i in np.flatnonzero(bad):
+            problems.append(
+                Problem((table, int(i), col.name), f"must be a whole number, got {float(arr[i])!r}")
+            )
+        whole = np.where(mask | bad, 0, arr).astype(np.int64).tolist()
+        out = [_MISSING if b else v for v, b in zip(whole, bad, strict=True)]
     else:
-        raw = series.tolist()
-    out: list[Any] = []
-    for row, (v, gone) in enumerate(zip(raw, missing, strict=True)):
-        where = (table, row, col.name)
-        if gone is True:
-            out.append(_MISSING)
-        elif kind == "tuple":
-            out.append(_decode_tuple(v, where, problems))
-        elif kind == "serves":
-            out.append(v if isinstance(v, str) else _decode_tuple(v, where, problems))
-        elif kind == "count":
-            out.append(_decode_count(v, where, problems))
-        elif kind == "date":
-            out.append(_decode_date(v, where, problems))
-        else:
-            out.append(_python(v))
+        out = series.tolist()
+        if kind in ("tuple", "serves"):
+            for row, v in enumerate(out):
+                if type(v) is not tuple and not mask[row] and not (kind == "serves" and v == "all"):
+                    out[row] = _decode_tuple(v, (table, row, col.name), problems)
+        elif series.dtype == object and kind != "tuple":  # may hold numpy scalars
+            decode = {"count": _decode_count, "date": _decode_date}.get(kind)
+            for row, cell in enumerate(out):
+                if not mask[row]:
+                    v = _python(cell)
+                    out[row] = v if decode is None else decode(v, (table, row, col.name), problems)
+    for i in np.flatnonzero(mask):
+        out[i] = _MISSING
     return out
 
 
@@ -552,7 +574,7 @@ def _records(
     df: Any, table: str, problems: list[Problem], reported: set[tuple[Any, ...]]
 ) -> list[dict[str, Any]]:
     """One record dict per row of ``df`` (nested region / provenance), in row order."""
-    if df is None:
+    if df is None or len(df) == 0:
         return []
     columns = [c for c in _SPECS[table] if c.name in df.columns]
     values = {}
@@ -560,37 +582,44 @@ def _records(
         before = len(problems)
         values[c.name] = _column_values(df, table, c, problems)
         reported.update(p.path for p in problems[before:])
-    records = []
-    for row in range(len(df)):
-        rec: dict[str, Any] = {}
-        for c in columns:
-            v = values[c.name][row]
-            where = (table, row, c.name)
-            if v is _MISSING:
-                if c.required and where not in reported:
+    flat = [c for c in columns if len(c.path) == 1]
+    keys = [c.path[0] for c in flat]
+    records = [
+        {k: v for k, v in zip(keys, cells, strict=True) if v is not _MISSING}
+        for cells in zip(*(values[c.name] for c in flat), strict=True)
+    ] or [{} for _ in range(len(df))]
+    required = {c.path[0]: c.name for c in flat if c.required}
+    for row, rec in enumerate(records):
+        if required and not required.keys() <= rec.keys():
+            for key, name in required.items():
+                where = (table, row, name)
+                if key not in rec and where not in reported:
                     problems.append(Problem(where, "required value is missing"))
                     reported.add(where)
-                continue
-            target = rec
-            for key in c.path[:-1]:
-                target = target.setdefault(key, {})
-            target[c.path[-1]] = v
-        prov = rec.get("provenance")
-        if prov is not None and "source" not in prov:
-            where = (table, row, "provenance_source")
-            if any(prov.values()) and where not in reported:
-                problems.append(
-                    Problem(
-                        where,
-                        "required when provenance_quote, provenance_inferred or "
-                        "provenance_note is given",
+    for outer in ("region", "provenance"):
+        nested = [c for c in columns if len(c.path) == 2 and c.path[0] == outer]
+        if not nested:
+            continue
+        inner = [c.path[1] for c in nested]
+        for row, cells in enumerate(zip(*(values[c.name] for c in nested), strict=True)):
+            given = {k: v for k, v in zip(inner, cells, strict=True) if v is not _MISSING}
+            if outer == "provenance" and "source" not in given:
+                where = (table, row, "provenance_source")
+                if any(given.values()) and where not in reported:
+                    problems.append(
+                        Problem(
+                            where,
+                            "required when provenance_quote, provenance_inferred or "
+                            "provenance_note is given",
+                        )
                     )
-                )
-                reported.add(where)
-            del rec["provenance"]
-        if table == "declared":
+                    reported.add(where)
+                continue
+            if given:
+                records[row][outer] = given
+    if table == "declared":
+        for rec in records:
             _figure_value(rec)
-        records.append(rec)
     return records
 
 
