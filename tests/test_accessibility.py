@@ -586,7 +586,7 @@ def haversine_minutes(
 
 @pytest.mark.parametrize("chunk", [5, 65_536])
 def test_coordinates_equal_all_pairs_haversine(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(acc, "_CHUNK", chunk)
+    monkeypatch.setattr(acc._coordinates, "_CHUNK", chunk)  # the module that reads it
     rng = np.random.default_rng(5)
     n, m = 60, 25
     lat = rng.uniform(29.5, 30.5, n)
