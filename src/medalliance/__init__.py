@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from medalliance import accessibility, coverage, examples, indicators, referral, sharing
+from medalliance import accessibility, coverage, display, examples, indicators, referral, sharing
 from medalliance.agreement import Agreement, AgreementStatus, CooperationItem
 from medalliance.alliance import (
     Alliance,
@@ -144,6 +144,7 @@ __all__ = [
     "coverage",
     "default_policy",
     "default_targets",
+    "display",
     "evaluate_indicators",
     "example_catalogue",
     "examples",
