@@ -25,12 +25,12 @@ def test_there_are_notebooks() -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, tmp_path: Path) -> None:
-    book = nbformat.read(path, as_version=4)
+    book = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]  # untyped library
     for cell in book.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [], f"{path.name}: store notebooks without outputs"
             assert cell.execution_count is None, f"{path.name}: store notebooks without outputs"
-    book.cells.insert(0, nbformat.v4.new_code_cell(STRICT))
+    book.cells.insert(0, nbformat.v4.new_code_cell(STRICT))  # type: ignore[no-untyped-call]
     client = NotebookClient(
         book,
         timeout=120,
