@@ -718,18 +718,21 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
         return found if scope is None else local[found]
 
     # centre routes as (centre, institution position, source) pairs, expanded by services
-    pair_c: list[IntArray] = []
+    # one block of positions per (centre, source, agreement); expanded with np.repeat below
+    block_c: list[int] = []
+    block_src: list[int] = []
+    block_g: list[int] = []
+    block_len: list[int] = []
     pair_p: list[IntArray] = []
-    pair_src: list[IntArray] = []
-    pair_g: list[IntArray] = []
     member_pos: dict[str, IntArray] = {}
 
     def emit(c: int, p: IntArray, source: AccessSource, g: int = -1) -> None:
         if len(p):
-            pair_c.append(np.full(len(p), c, dtype=np.int64))
+            block_c.append(c)
+            block_src.append(source.rank)
+            block_g.append(g)
+            block_len.append(len(p))
             pair_p.append(p)
-            pair_src.append(np.full(len(p), source.rank, dtype=np.int64))
-            pair_g.append(np.full(len(p), g, dtype=np.int64))
 
     for c in layout.centres:
         a, centre = c.alliance, c.centre
@@ -768,9 +771,12 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
         dtype=np.int64,
         count=int(svc_indptr[-1]),
     )
-    if pair_c:
-        pc, pp = np.concatenate(pair_c), np.concatenate(pair_p)
-        psrc, pg = np.concatenate(pair_src), np.concatenate(pair_g)
+    if pair_p:
+        lengths = np.array(block_len, dtype=np.int64)
+        pc = np.repeat(np.array(block_c, dtype=np.int64), lengths)
+        psrc = np.repeat(np.array(block_src, dtype=np.int64), lengths)
+        pg = np.repeat(np.array(block_g, dtype=np.int64), lengths)
+        pp = np.concatenate(pair_p)
         reps = svc_counts[pc]
         total = int(reps.sum())
         ec, ep = np.repeat(pc, reps), np.repeat(pp, reps)
