@@ -24,14 +24,20 @@ from medalliance._fhir_map import (
     _rid,
     _served_centres,
 )
-from medalliance.agreement import AgreementStatus
+from medalliance.agreement import Agreement, AgreementStatus
 from medalliance.alliance import Alliance, DeclaredFigure
 from medalliance.common import Provenance, Region
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.registry import Registry
+from medalliance.institution import Institution
+from medalliance.registry import Registry, Source
 
 
 class _Exporter:
+    """Builds the Bundle of one registry.
+
+    Values FHIR cannot carry are collected as problems and raised together at the end.
+    """
+
     def __init__(self, registry: Registry, version: str) -> None:
         self.reg = registry
         self.r5 = version == "R5"
@@ -130,7 +136,7 @@ class _Exporter:
             bundle["entry"] = self.entries
         return bundle
 
-    def source(self, i: int, s: Any) -> None:
+    def source(self, i: int, s: Source) -> None:
         attachment: Json = {}
         if s.file is not None:
             attachment["extension"] = [_ext("source-file", "valueString", s.file)]
@@ -154,7 +160,7 @@ class _Exporter:
         res["content"] = [{"attachment": attachment}]
         self.add(res)
 
-    def institution(self, i: int, inst: Any) -> None:
+    def institution(self, i: int, inst: Institution) -> None:
         org_rid = _rid("org", inst.id)
         org: Json = {"resourceType": "Organization", "id": org_rid}
         ext: list[Json] = []
@@ -352,7 +358,7 @@ class _Exporter:
             parts.append({"url": "provenance", "extension": prov["extension"]})
         return {"url": _EXT + "declared-figure", "extension": parts}
 
-    def agreement(self, g: Any) -> None:
+    def agreement(self, g: Agreement) -> None:
         net_url = _full_url("Organization", _rid("net", g.alliance))
         first = _org_url(g.parties[0])
         for k, party in enumerate(g.parties[1:], start=1):

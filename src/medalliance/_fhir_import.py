@@ -108,6 +108,17 @@ class _Res:
 
 
 class _Reader:
+    """Reads one bundle in passes, collecting every problem with its path.
+
+    1. ``scan``: the Bundle and its entries, fullUrls and resource ids (indexed in dicts);
+    2. ``identify``: what each resource is (institution, alliance, source, centre, clinic,
+       membership, agreement, Location, services, header) and its medalliance id, so that
+       references resolve to ids in O(1);
+    3. ``read``: every element into plain registry data, remembering which entry each record
+       comes from (``where``) to report registry rules at that entry;
+    4. the registry is validated, then the derived elements are checked against it.
+    """
+
     def __init__(self, bundle: Any) -> None:
         self.bundle = bundle
         self.problems: list[Problem] = []
@@ -692,8 +703,6 @@ class _Reader:
                 self.read_membership(k, res, alliance_index, alliance_pos)
             elif kind == "agreement":
                 self.read_agreement(k, res, str(self.ident[k][1]), data, agreement_index)
-        if header_seen is None:
-            data.pop("title", None)
         return data
 
     def read_header(self, k: int, res: Mapping[str, Any], data: Json) -> None:
