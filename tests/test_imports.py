@@ -52,6 +52,10 @@ EDGES = (
     "medalliance.synthetic",
     "medalliance.tables",
     "medalliance.plot",
+    "medalliance.fhir",
+    "medalliance._fhir_map",
+    "medalliance._fhir_export",
+    "medalliance._fhir_import",
 )
 
 
