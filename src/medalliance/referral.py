@@ -220,6 +220,18 @@ class ReferralDecision(FrozenModel, Tabular):
     out_of_alliance: tuple[Destination, ...] = ()
     """Qualifying institutions that share no channel with the origin (only when asked for)."""
 
+    def __repr__(self) -> str:
+        best = self.destinations[0].institution if self.destinations else None
+        direction = self.direction.value if self.direction is not None else None
+        codes = ",".join(r.code for r in self.reasons)
+        return (
+            f"ReferralDecision(origin={self.case.origin!r}, criterion={self.case.criterion!r}, "
+            f"eligible={self.eligible}, direction={direction!r}, best={best!r}, "
+            f"destinations={len(self.destinations)}, reasons={codes!r})"
+        )
+
+    __str__ = __repr__
+
     def rows(self) -> list[dict[str, Any]]:
         """One row per destination, best first, then the out-of-alliance options."""
         out = []
@@ -254,6 +266,11 @@ class ReferralPath(FrozenModel):
     def hops(self) -> int:
         """Number of referrals along the path."""
         return len(self.institutions) - 1
+
+    def __repr__(self) -> str:
+        return f"ReferralPath({' → '.join(self.institutions)}, hops={self.hops})"
+
+    __str__ = __repr__
 
 
 # --------------------------------------------------------------------------------------
@@ -632,6 +649,12 @@ class ReferralBatch(Tabular, Sequence[ReferralDecision]):
 
     def __len__(self) -> int:
         return len(self.eligible)
+
+    def __repr__(self) -> str:
+        n = len(self)
+        return (
+            f"ReferralBatch({n} case{'s' if n != 1 else ''}, {int(self.eligible.sum())} eligible)"
+        )
 
     @overload
     def __getitem__(self, i: int) -> ReferralDecision: ...
