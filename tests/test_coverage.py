@@ -663,3 +663,23 @@ def test_cli_coverage_with_population_file(tmp_path: Any) -> None:
     code, _, err = run("coverage", str(path), "--population", str(bad))
     assert code == 1
     assert "rows[0].people" in err
+
+
+def test_population_coverage_bad_input() -> None:
+    from medalliance.accessibility import Population
+    from medalliance.coverage import population_coverage
+
+    reg = examples.load("shanghai_luwan")  # members without coordinates are listed, not used
+    pop = Population(["a"], [100], lat=[31.2], lon=[121.4])
+    res = population_coverage(reg, pop, threshold_min=15, speed_kmh=30)
+    assert res.overall.sites == 0
+    assert len(res.overall.without_coordinates) == 7
+    assert res.overall.share == 0.0
+    with pytest.raises(MedAllianceError, match="no coordinates"):
+        population_coverage(reg, Population(["a"], [1]), threshold_min=15, speed_kmh=30)
+    with pytest.raises(MedAllianceError, match="speed_kmh"):
+        population_coverage(reg, pop, threshold_min=15, speed_kmh=0)
+    with pytest.raises(MedAllianceError, match="Population"):
+        population_coverage(reg, [("a", 1)], threshold_min=15, speed_kmh=30)
+    empty = Population(["a"], [0], lat=[31.2], lon=[121.4])
+    assert population_coverage(reg, empty, threshold_min=15, speed_kmh=30).overall.share is None
