@@ -931,3 +931,187 @@ def test_within_keeps_every_origin() -> None:
     ]
     assert near.cutoff == 20
     assert costs.within(0).indptr.tolist() == [0, 0, 0, 0, 0]
+
+
+# --------------------------------------------------------------------------------------
+# fast paths of the table builder, the id lookup and the measures, against plain references
+
+
+def naive_table_csr(
+    rows: list[int], cols: list[int], cost: list[float], n: int, cutoff: float | None
+) -> tuple[list[int], list[int], list[float]]:
+    pairs = {
+        (r, c): x for r, c, x in zip(rows, cols, cost, strict=True) if cutoff is None or x <= cutoff
+    }
+    indptr = [0] * (n + 1)
+    for r, _ in pairs:
+        indptr[r + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    keys = sorted(pairs)
+    return indptr, [c for _, c in keys], [pairs[k] for k in keys]
+
+
+def _table_case(
+    rng: np.random.Generator, n: int, m: int, n_pairs: int, order: str
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Distinct (origin, site) positions in the given row order, with costs on 0..40."""
+    keys = np.sort(rng.choice(n * m, n_pairs, replace=False))
+    rows, cols = keys // m, keys % m
+    if order == "shuffled":
+        perm = rng.permutation(n_pairs)
+    elif order == "within-row":  # grouped by origin, sites in another order
+        perm = np.lexsort((rng.random(n_pairs), rows))
+    elif order == "site-major":
+        perm = np.lexsort((rows, cols))
+    else:
+        perm = np.arange(n_pairs)
+    cost = rng.choice([0.0, 10.0, 20.0, 20.5, 33.3], n_pairs)
+    return rows[perm], cols[perm], cost[perm]
+
+
+def _ids(rng: np.random.Generator, kind: str, k: int) -> np.ndarray[Any, Any]:
+    if kind == "positions":
+        return np.arange(k)
+    if kind == "offset":
+        return np.arange(k) + 1_000
+    if kind == "sparse":
+        return rng.permutation(rng.choice(10**12, k, replace=False))
+    return np.array([f"id{i:06d}" for i in rng.permutation(k)])
+
+
+# small and dense (keys placed directly), large and sparse (keys sorted), long runs per origin
+TABLE_SIZES = ((60, 40, 1_200), (3_000, 200, 5_000), (200, 300, 18_000))
+
+
+@pytest.mark.parametrize("order", ["csr", "shuffled", "within-row", "site-major"])
+@pytest.mark.parametrize("kind", ["positions", "offset", "sparse", "strings"])
+def test_table_builder_equals_a_naive_reference(order: str, kind: str) -> None:
+    rng = np.random.default_rng(abs(hash((order, kind))) % 2**32)
+    for n, m, n_pairs in TABLE_SIZES:
+        rows, cols, cost = _table_case(rng, n, m, n_pairs, order)
+        o_ids, s_ids = _ids(rng, kind, n), _ids(rng, kind, m)
+        origin, dest = o_ids[rows], s_ids[cols]
+        inputs = (origin, dest, cost)
+        snapshot = [a.copy() for a in inputs]
+        for cutoff in (None, 20.0):
+            got = costs_from_table(
+                origin, dest, cost, origin_ids=o_ids, site_ids=s_ids, cutoff=cutoff
+            )
+            indptr, indices, want = naive_table_csr(
+                rows.tolist(), cols.tolist(), cost.tolist(), n, cutoff
+            )
+            assert got.indptr.tolist() == indptr
+            assert got.indices.tolist() == indices
+            assert got.cost.tolist() == want
+            assert got.cutoff == cutoff
+            assert np.array_equal(got.origin_ids, o_ids)
+            assert np.array_equal(got.site_ids, s_ids)
+            for arr in (got.indptr, got.indices, got.cost):
+                assert not arr.flags.writeable
+                assert not any(np.shares_memory(arr, a) for a in inputs)
+        for before, after in zip(snapshot, inputs, strict=True):
+            assert np.array_equal(before, after)
+            assert after.flags.writeable
+
+
+@pytest.mark.parametrize("n", [50, 5_000], ids=["keys-placed", "keys-sorted"])
+@pytest.mark.parametrize("presorted", [True, False], ids=["csr-order", "unordered"])
+def test_table_builder_names_every_duplicate_pair(n: int, presorted: bool) -> None:
+    rng = np.random.default_rng(n)
+    rows, cols, cost = _table_case(rng, n, 100, 2_000, "csr" if presorted else "shuffled")
+    # rows 7 and 1,500 repeat the pairs of rows 3 and 4; row 1,999 repeats row 3 once more
+    for later, first in ((7, 3), (1_500, 4), (1_999, 3)):
+        rows[later], cols[later] = rows[first], cols[first]
+    if presorted:  # keep CSR order apart from the repeats: they sit next to their first row
+        order = np.lexsort((np.arange(len(rows)), cols, rows))
+        rows, cols, cost = rows[order], cols[order], cost[order]
+    key = rows * 100 + cols
+    want = set()
+    for pos in range(len(key)):
+        earlier = np.flatnonzero(key[:pos] == key[pos])
+        if len(earlier):
+            want.add(
+                f"cost[{pos}]: duplicate pair ({int(rows[pos])}, {int(cols[pos])}), "
+                f"first given at {int(earlier[0])}"
+            )
+    assert len(want) == 3
+    with pytest.raises(MedAllianceError) as info:
+        costs_from_table(rows, cols, cost, origin_ids=np.arange(n), site_ids=np.arange(100))
+    assert {p.render() for p in info.value.problems} == want
+
+
+@pytest.mark.parametrize("kind", ["sparse", "strings"])
+def test_lookup_in_runs_names_every_unknown_id(kind: str) -> None:
+    rng = np.random.default_rng(1)
+    ids = _ids(rng, kind, 100)
+    values = np.repeat(ids, 60)  # 6,000 values in runs of 60: only run starts are searched
+    stranger = np.array([10**13]) if kind == "sparse" else np.array(["nobody"])
+    values = np.concatenate([values[:3_000], np.repeat(stranger, 3), values[3_000:]])
+    with pytest.raises(MedAllianceError) as info:
+        costs_from_table(
+            values,
+            np.zeros(len(values), dtype=np.int64),
+            np.ones(len(values)),
+            origin_ids=ids,
+            site_ids=[0],
+        )
+    assert [p.render() for p in info.value.problems] == [
+        f"origin[{i}]: unknown origin id {stranger[0].item()!r}" for i in (3_000, 3_001, 3_002)
+    ]
+
+
+def test_measures_with_a_cutoff_on_a_wider_structure() -> None:
+    rng = np.random.default_rng(9)
+    n, m = 400, 60
+    rows, cols, cost = _table_case(rng, n, m, 6_000, "csr")
+    keep = (rows >= 7) & (rows < n - 9)  # origins without pairs at both ends, and between
+    rows, cols, cost = rows[keep], cols[keep], cost[keep]
+    people = rng.uniform(0, 500, n)
+    beds = rng.integers(0, 30, m).astype(float)
+    wide = costs_from_table(rows, cols, cost, origin_ids=np.arange(n), site_ids=np.arange(m))
+    near = wide.within(20)
+    assert (
+        near.indptr.tolist()
+        == naive_table_csr(rows.tolist(), cols.tolist(), cost.tolist(), n, 20.0)[0]
+    )
+    pairs = {(int(r), int(c)): float(x) for r, c, x in zip(rows, cols, cost, strict=True)}
+    zones: dict[float, float] = {10: 1.0, 20: 0.5}
+    cases: list[tuple[Callable[..., Any], dict[str, Any], Callable[[float], float], bool]] = [
+        (two_step_fca, {}, one, False),
+        (enhanced_two_step_fca, {"zones": zones}, step_scalar(zones), False),
+        (gravity, {"decay": PowerDecay(beta=1.5)}, lambda c: max(c, 1.0) ** -1.5, False),
+        (three_step_fca, {"weights": None}, one, True),
+    ]
+    for fn, kwargs, scalar, three in cases:
+        want, ratio = naive_fca(
+            pairs, people.tolist(), beds.tolist(), scalar, 20.0, three_step=three
+        )
+        for costs in (wide, near):
+            res = fn(costs, people, beds, cutoff=20, **kwargs)
+            assert close(res.values, want)
+            assert close(res.site_ratios, ratio)
+            assert res.values[:7].tolist() == [0.0] * 7
+            assert res.values[-9:].tolist() == [0.0] * 9
+
+
+@pytest.mark.parametrize("k", [1, 3, 32, 33, 80])
+def test_step_weights_equal_a_search(k: int) -> None:
+    rng = np.random.default_rng(k)
+    bounds = np.cumsum(rng.uniform(0.1, 3, k))
+    zones = StepWeights(bounds=tuple(bounds.tolist()), weights=tuple(rng.uniform(0, 2, k)))
+    cost = np.concatenate(
+        [rng.uniform(-1, bounds[-1] + 5, 3_000), bounds, [np.nan, np.inf, -np.inf, 0.0]]
+    )
+    want = [
+        next((w for b, w in zip(zones.bounds, zones.weights, strict=True) if c <= b), 0.0)
+        for c in cost.tolist()
+    ]
+    assert zones(cost).tolist() == want
+    assert zones(np.float64(bounds[0])) == zones.weights[0]
+
+
+def test_gaussian_decay_takes_integers_and_scalars() -> None:
+    g = GaussianDecay(sigma=3)
+    assert g(np.array([0, 3])).tolist() == [1.0, math.exp(-0.5)]
+    assert float(g(np.float64(3.0))) == math.exp(-0.5)

@@ -181,7 +181,11 @@ def _id_text(value: Any) -> str:
 
 
 def _lookup(ids: IdArray, values: ArrayLike, field: str, what: str) -> IntArray:
-    """Positions of ``values`` in ``ids``; every unknown value is an error."""
+    """Positions of ``values`` in ``ids``; every unknown value is an error.
+
+    When the ids are ``0, 1, ..., n-1`` the positions are the values themselves, returned
+    without a copy: the result may be the caller's array, to be read, never written or kept.
+    """
     vals = _id_array(values)
     if vals.ndim != 1:
         raise MedAllianceError([Problem((field,), f"expected a 1-D sequence of {what} ids")])
@@ -202,7 +206,7 @@ def _lookup(ids: IdArray, values: ArrayLike, field: str, what: str) -> IntArray:
     elif span == len(ids) and ids[0] == lo and bool((np.diff(ids) == 1).all()):
         # ids lo, lo+1, ..., lo+n-1 in order: the position is the id minus lo
         if vals.min() >= lo and vals.max() < lo + span:
-            return vals - lo if lo else vals.astype(np.int64, copy=True)
+            return vals - lo if lo else vals
         pos = vals - lo
         found = (pos >= 0) & (pos < span)
     elif 0 < span <= 4 * len(ids) + 1024:
@@ -214,12 +218,7 @@ def _lookup(ids: IdArray, values: ArrayLike, field: str, what: str) -> IntArray:
         pos = np.where(inside, table[np.where(inside, shifted, 0)], -1)
         found = pos >= 0
     else:
-        order = np.argsort(ids, kind="stable")
-        s = ids[order]
-        k = np.searchsorted(s, vals)
-        k = np.minimum(k, len(s) - 1)
-        found = s[k] == vals
-        pos = order[k].astype(np.int64)
+        pos, found = _search(ids, vals)
     if not found.all():
         problems: list[Problem] = []
         _flag(
@@ -231,6 +230,30 @@ def _lookup(ids: IdArray, values: ArrayLike, field: str, what: str) -> IntArray:
         )
         raise MedAllianceError(problems)
     return pos
+
+
+def _search(ids: IdArray, vals: np.ndarray[Any, Any]) -> tuple[IntArray, BoolArray]:
+    """Positions of ``vals`` in ``ids`` by binary search, and whether each was found.
+
+    A column sorted or grouped by id (the origin column of most cost tables) holds long runs
+    of one value: then only the first value of each run is searched.
+    """
+    order = np.argsort(ids, kind="stable")
+    s = ids[order]
+    heads = None
+    if len(vals) > 4096:
+        change = vals[1:] != vals[:-1]
+        if int(np.count_nonzero(change)) < len(vals) // 4:
+            heads = np.flatnonzero(np.concatenate(([True], change)))  # where each run starts
+        del change
+    probe = vals if heads is None else vals[heads]
+    k = np.minimum(np.searchsorted(s, probe), len(s) - 1)
+    found: BoolArray = s[k] == probe
+    pos: IntArray = order[k].astype(np.int64)
+    if heads is not None:
+        lengths = np.diff(np.append(heads, len(vals)))
+        pos, found = np.repeat(pos, lengths), np.repeat(found, lengths)
+    return pos, found
 
 
 def _as_ids_loose(vals: np.ndarray[Any, Any], field: str) -> np.ndarray[Any, Any]:
@@ -270,13 +293,14 @@ def _as_cutoff(value: float | None, field: str) -> float | None:
     return v
 
 
-def _as_costs(values: ArrayLike, field: str) -> FloatArray:
+def _as_costs(values: ArrayLike, field: str, *, copy: bool = True) -> FloatArray:
+    """Costs as a 1-D float64 array; with ``copy=False`` possibly the caller's own array."""
     arr = _numbers(values, field)
     if arr.dtype.kind not in "iuf":
         raise MedAllianceError([Problem((field,), f"costs must be numbers, got {arr.dtype}")])
     if arr.ndim != 1:
         raise MedAllianceError([Problem((field,), f"costs must be 1-D, got shape {arr.shape}")])
-    return arr.astype(np.float64, copy=True)
+    return arr.astype(np.float64, copy=copy)
 
 
 def _cost_problems(cost: FloatArray, path: tuple[str | int, ...]) -> list[Problem]:

@@ -274,17 +274,41 @@ def _check_cutoff(costs: CostMatrix, cutoff: float | None, field: str) -> float 
 
 
 def _filtered(costs: CostMatrix, keep: BoolArray, cutoff: float | None) -> CostMatrix:
-    counts = np.bincount(costs.origin_positions()[keep], minlength=costs.n_origins)
-    indptr = np.zeros(costs.n_origins + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    kept = np.flatnonzero(keep)
     return _build(
         (costs.origin_ids, costs.site_ids),
-        indptr,
-        costs.indices[keep],
-        costs.cost[keep],
+        _kept_indptr(costs.indptr, kept),
+        costs.indices[kept],
+        costs.cost[kept],
         cutoff=cutoff,
         unit=costs.unit,
     )
+
+
+def _kept_indptr(indptr: IntArray, kept: IntArray) -> IntArray:
+    """Row pointers after keeping the pairs at the (sorted) positions ``kept``.
+
+    The new start of a row is the number of kept pairs before its old start: one binary
+    search per row, no pass over the pairs.
+    """
+    out: IntArray = np.searchsorted(kept, indptr).astype(np.int64, copy=False)
+    return out
+
+
+def _row_sums(values: FloatArray, indptr: IntArray) -> FloatArray:
+    """Sum of ``values`` over each row of a CSR structure (0 for a row without pairs)."""
+    n = len(indptr) - 1
+    starts = indptr[:-1]
+    nonempty = starts < indptr[1:]
+    if not len(values):
+        return np.zeros(n, dtype=np.float64)
+    if nonempty.all():
+        out: FloatArray = np.add.reduceat(values, starts)
+        return out
+    # reduceat would give an empty row the next value: sum the rows with pairs only
+    out = np.zeros(n, dtype=np.float64)
+    out[nonempty] = np.add.reduceat(values, starts[nonempty])
+    return out
 
 
 def _build(
@@ -320,39 +344,97 @@ def _from_pairs(
     unit: str,
     path: Callable[[int], tuple[str | int, ...]],
 ) -> CostMatrix:
-    """CSR with sorted columns from unordered pairs; duplicate pairs are errors."""
+    """CSR with sorted columns from unordered pairs; duplicate pairs are errors.
+
+    ``rows``, ``cols`` and ``cost`` may be the caller's own arrays: they are only read, and
+    the structure gets fresh copies. Pairs given in CSR order (by origin, then site: the usual
+    order of a routing engine's output) need no sort: one pass over an int64 key shows that
+    the order is strictly increasing, which also rules out duplicates.
+    """
     rows, cols, cost = pairs
     origin_ids, site_ids = ids
-    m = max(len(site_ids), 1)
-    key = rows * m if rows.dtype == np.int64 else rows.astype(np.int64) * m
-    key += cols
+    n = len(origin_ids)
     order: IntArray | None = None  # None: the pairs are already in CSR order (no sort)
-    if len(key) > 1 and not bool((key[1:] > key[:-1]).all()):
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        dup = np.flatnonzero(k[1:] == k[:-1])
-        if len(dup):
-            problems: list[Problem] = []
-            later, first = order[dup + 1], order[dup]
-            for a, b in zip(later[:_LISTED].tolist(), first[:_LISTED].tolist(), strict=True):
-                o, s = origin_ids[rows[a]], site_ids[cols[a]]
-                msg = f"duplicate pair ({_id_text(o)}, {_id_text(s)}), first given at {b}"
-                problems.append(Problem(path(a), msg))
-            if len(dup) > _LISTED:
-                more = f"... and {len(dup) - _LISTED} more duplicate pairs"
-                problems.append(Problem((), more))
-            raise MedAllianceError(problems)
+    if len(rows) > 1:
+        key = np.multiply(rows, max(len(site_ids), 1), dtype=np.int64)
+        np.add(key, cols, out=key)
+        if not bool(np.greater(key[1:], key[:-1]).all()):
+            order = _sorted_unique(key, n * max(len(site_ids), 1), (rows, cols), ids, path)
+        del key
+    keep: IntArray | None = None  # positions of the pairs within the cutoff, in CSR order
     if cutoff is not None:
         inside = cost <= cutoff
         if not inside.all():
-            order = np.flatnonzero(inside) if order is None else order[inside[order]]
+            keep = np.flatnonzero(inside) if order is None else order[inside[order]]
+        del inside
+    c: np.ndarray[Any, Any]  # site positions, converted to int32 by _build
     if order is None:
-        r, c, x = rows, cols, cost
+        # rows are non-decreasing: row r spans starts[r]:starts[r + 1] of the input
+        starts = _row_starts(rows, n)
+        if keep is None:
+            indptr, c, x = starts, cols.astype(np.int32), cost.copy()
+        else:
+            indptr, c, x = _kept_indptr(starts, keep), cols[keep], cost[keep]
     else:
-        r, c, x = rows[order], cols[order], cost[order]
-    indptr = np.zeros(len(origin_ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(r, minlength=len(origin_ids)), out=indptr[1:])
+        sel = order if keep is None else keep
+        r = rows[sel]  # sorted
+        indptr = _row_starts(r, n)
+        c, x = cols[sel], cost[sel]
     return _build((origin_ids, site_ids), indptr, c, x, cutoff=cutoff, unit=unit)
+
+
+def _row_starts(rows: IntArray, n: int) -> IntArray:
+    """Where each of the rows ``0..n`` starts in non-decreasing row numbers (binary searches)."""
+    # probe in the rows' own integer type when it holds n (no converted copy of the rows)
+    fits = rows.dtype.kind == "i" and np.iinfo(rows.dtype).max >= n
+    probe = np.arange(n + 1, dtype=rows.dtype if fits else np.int64)
+    out: IntArray = np.searchsorted(rows, probe).astype(np.int64, copy=False)
+    return out
+
+
+def _sorted_unique(
+    key: IntArray,
+    n_keys: int,
+    pairs: tuple[IntArray, IntArray],
+    ids: tuple[IdArray, IdArray],
+    path: Callable[[int], tuple[str | int, ...]],
+) -> IntArray:
+    """The order that sorts ``key`` (in ``0..n_keys-1``); a repeated key is an error.
+
+    Every repeated pair is reported with its row and the row that first gave it.
+    """
+    order: IntArray
+    if n_keys <= 4 * len(key) + 65_536:
+        # few possible keys (a nearly complete table): place each row at its key, no sort
+        slot = np.full(n_keys, -1, dtype=np.intp)
+        slot[key] = np.arange(len(key))
+        order = slot[slot >= 0]
+        del slot
+        if len(order) == len(key):
+            return order
+    else:
+        order = np.argsort(key)  # keys are distinct unless there is an error
+        k = key[order]
+        if not bool((k[1:] == k[:-1]).any()):
+            return order
+    # a stable sort, so that "first given at" names the first of the repeated rows
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    dup = np.flatnonzero(k[1:] == k[:-1])
+    rows, cols = pairs
+    problems: list[Problem] = []
+    # the first row of each run of equal keys is the one every repeat of it refers to
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    run = np.searchsorted(starts, dup + 1, side="right") - 1
+    later, first = order[dup + 1], order[starts[run]]
+    for a, b in zip(later[:_LISTED].tolist(), first[:_LISTED].tolist(), strict=True):
+        o, s = ids[0][rows[a]], ids[1][cols[a]]
+        msg = f"duplicate pair ({_id_text(o)}, {_id_text(s)}), first given at {b}"
+        problems.append(Problem(path(a), msg))
+    if len(dup) > _LISTED:
+        more = f"... and {len(dup) - _LISTED} more duplicate pairs"
+        problems.append(Problem((), more))
+    raise MedAllianceError(problems)
 
 
 def costs_from_table(
@@ -407,7 +489,7 @@ def costs_from_table(
     oids = _as_ids(origin_ids, "origin_ids")
     sids = _as_ids(site_ids, "site_ids")
     cut = _as_cutoff(cutoff, "cutoff")
-    c = _as_costs(cost, "cost")
+    c = _as_costs(cost, "cost", copy=False)  # read only; the structure gets its own copy
     o_arr, d_arr = np.asarray(origin), np.asarray(destination)
     if not (len(o_arr) == len(d_arr) == len(c)) or o_arr.ndim != 1 or d_arr.ndim != 1:
         msg = (

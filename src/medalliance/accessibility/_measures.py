@@ -16,7 +16,7 @@ from medalliance.accessibility._common import (
     _position,
     _readonly,
 )
-from medalliance.accessibility._costs import CostMatrix, _check_cutoff
+from medalliance.accessibility._costs import CostMatrix, _check_cutoff, _kept_indptr, _row_sums
 from medalliance.accessibility._inputs import Population, Supply, _aligned
 from medalliance.accessibility._weights import (
     E2SFCA_ZONES,
@@ -210,27 +210,30 @@ def _fca(
         raise MedAllianceError(problems)
     assert people is not None
     assert supply_s is not None
-    n, m = costs.n_origins, costs.n_sites
-    rows = costs.origin_positions()
-    cols = costs.indices
-    cost = costs.cost
+    m = costs.n_sites
+    # the pairs in the catchment, in CSR order: row pointers, site positions, costs
+    ptr, cols, cost = costs.indptr, costs.indices, costs.cost
     if cut is not None and (costs.cutoff is None or cut < costs.cutoff):
         inside = cost <= cut
         if not inside.all():  # work on the catchment's pairs only
             keep = np.flatnonzero(inside)
-            rows, cols, cost = rows[keep], cols[keep], cost[keep]
+            ptr, cols, cost = _kept_indptr(ptr, keep), cols[keep], cost[keep]
             del keep
         del inside
+    counts = np.diff(ptr)
     # w: the weight of every pair in the catchment (None: 1 for each, the plain 2SFCA)
     w = None if weight is None else _weights(weight, cost)
     if method == "3sfca":
         if w is None:
             w = np.ones(len(cost), dtype=np.float64)
-        total = np.bincount(rows, weights=w, minlength=n)
+        total = np.repeat(_row_sums(w, ptr), counts)
         with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(total[rows] > 0, w / total[rows], 0.0)
-        w = w * share
-    demand_k = people[rows]
+            share = np.where(total > 0, w / total, 0.0)
+        del total
+        w = w * share  # a new array: a weight function may return one it keeps
+        del share
+    # step 1: demand in every site's catchment (people of each pair's origin, weighted)
+    demand_k = np.repeat(people, counts)
     if w is not None:
         demand_k *= w
     demand = np.bincount(cols, weights=demand_k, minlength=m)
@@ -245,14 +248,15 @@ def _fca(
             "vanish"
         )
         raise MedAllianceError([Problem(("weight",), msg)])
-    supply_k = ratios[cols]
+    # step 2: every origin sums the ratios of the sites it reaches (one pass per row)
+    supply_k = ratios.take(cols)
     if w is not None:
         supply_k *= w
-    values = np.bincount(rows, weights=supply_k, minlength=n)
+    values = _row_sums(supply_k, ptr)
     return AccessibilityResult(
         method=method,
         origin_ids=costs.origin_ids,
-        values=_readonly(values.astype(np.float64)),
+        values=_readonly(values),
         site_ids=costs.site_ids,
         site_supply=_readonly(np.array(supply_s, dtype=np.float64)),
         site_demand=_readonly(demand.astype(np.float64)),

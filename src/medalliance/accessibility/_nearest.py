@@ -189,9 +189,9 @@ def _nearest(costs: CostMatrix, open_sites: BoolArray | None) -> tuple[FloatArra
     nonempty = np.flatnonzero(np.diff(costs.indptr) > 0)
     if len(nonempty):
         best[nonempty] = np.minimum.reduceat(cost, starts[nonempty])
-        rows = costs.origin_positions()
         big = np.iinfo(np.int64).max
-        cand = np.where(cost == best[rows], costs.indices.astype(np.int64), big)
+        at_best = cost == np.repeat(best, np.diff(costs.indptr))
+        cand = np.where(at_best, costs.indices.astype(np.int64), big)
         first = np.minimum.reduceat(cand, starts[nonempty])
         hit = np.isfinite(best[nonempty])
         site[nonempty[hit]] = first[hit]
