@@ -43,11 +43,12 @@ from typing import Any
 import numpy as np
 
 import medalliance as ma
-from medalliance import sharing, synthetic
+from medalliance import synthetic
 from medalliance._sharing_naive import naive_allocate, naive_service_access
 from medalliance.sharing import (
     SERVICES,
     AccessSource,
+    _common,
     allocate_capacity,
     check_sharing,
     recognition_groups,
@@ -109,7 +110,7 @@ def main() -> int:
 
     # -- service access ----------------------------------------------------------------------
     def cold() -> Any:
-        sharing._BASES.clear()  # drop the registry's compiled base: measure compiling it too
+        _common._BASES.clear()  # drop the registry's compiled base: measure compiling it too
         return service_access(reg)
 
     service_access(reg)  # warm-up (imports)

@@ -791,16 +791,16 @@ def test_cli_sharing_bad_input() -> None:
 def test_compiled_base_is_cached_and_dropped_with_the_registry() -> None:
     import gc
 
-    from medalliance import sharing
+    from medalliance.sharing import _common
 
     reg = two_alliances()
     first = service_access(reg)
     key = id(reg)
-    assert key in sharing._BASES
+    assert key in _common._BASES
     assert service_access(reg).source.tolist() == first.source.tolist()
     del reg
     gc.collect()
-    assert key not in sharing._BASES
+    assert key not in _common._BASES
 
 
 def test_results_read_as_tables() -> None:

@@ -1,0 +1,127 @@
+"""Compiled parts of a registry that the sharing functions share (internal).
+
+The shared centres and agreements in a fixed order (``_Layout``), institution
+positions and own-service keys, built on first use and cached per registry for as long
+as the registry lives (``_base``).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+
+from medalliance.agreement import Agreement, AgreementStatus, CooperationItem
+from medalliance.alliance import Alliance, SharedCentre
+from medalliance.errors import MedAllianceError
+from medalliance.registry import Registry
+from medalliance.vocab import ServiceKind
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+SERVICES: tuple[ServiceKind, ...] = tuple(ServiceKind)
+"""The service kinds, in the column order of :class:`~medalliance.sharing.ServiceAccess`."""
+_SERVICE_CODE = {s: k for k, s in enumerate(SERVICES)}
+
+
+@dataclass(frozen=True)
+class _Centre:
+    """A shared centre with its place in the registry (internal)."""
+
+    index: int
+    alliance: Alliance
+    centre: SharedCentre
+    services: frozenset[ServiceKind]
+
+
+class _Layout:
+    """Centres, agreements and their indices of one registry (internal)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.centres: list[_Centre] = []
+        for a in registry.alliances:
+            for sc in a.shared_centres:
+                self.centres.append(
+                    _Centre(len(self.centres), a, sc, frozenset(sc.effective_services))
+                )
+        self.centre_by_id = {c.centre.id: c for c in self.centres}
+        self.centres_by_host: dict[str, list[_Centre]] = {}
+        for c in self.centres:
+            self.centres_by_host.setdefault(c.centre.host, []).append(c)
+        self.agreement_index = {g.id: k for k, g in enumerate(registry.agreements)}
+        self.sharing_agreements: list[Agreement] = [
+            g
+            for g in registry.agreements
+            if g.status is AgreementStatus.IN_FORCE and CooperationItem.SHARED_SERVICES in g.items
+        ]
+
+
+class _Base:
+    """What sharing computations on one registry need, each part compiled on first use."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = weakref.ref(registry)
+
+    def _reg(self) -> Registry:
+        registry = self._registry()
+        assert registry is not None  # the cache entry dies with its registry
+        return registry
+
+    @cached_property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(map(attrgetter("id"), self._reg().institutions))
+
+    @cached_property
+    def pos(self) -> dict[str, int]:
+        return dict(zip(self.ids, range(len(self.ids)), strict=True))
+
+    @cached_property
+    def own_keys(self) -> IntArray:
+        services = list(map(attrgetter("services"), self._reg().institutions))
+        counts = np.fromiter(map(len, services), dtype=np.int64, count=len(services))
+        codes = np.fromiter(
+            map(_SERVICE_CODE.__getitem__, chain.from_iterable(services)),
+            dtype=np.int64,
+            count=int(counts.sum()),
+        )
+        rows = np.repeat(np.arange(len(services), dtype=np.int64), counts)
+        keys: IntArray = rows * len(SERVICES) + codes
+        return keys
+
+    @cached_property
+    def layout(self) -> _Layout:
+        return _Layout(self._reg())
+
+    def positions(self, ids: Iterable[str]) -> IntArray:
+        return np.fromiter(map(self.pos.__getitem__, ids), dtype=np.int64)
+
+
+_BASES: dict[int, tuple[weakref.ref[Registry], _Base]] = {}
+
+
+def _base(registry: Registry) -> _Base:
+    """The compiled base of ``registry`` (built on first use, dropped with the registry)."""
+    found = _BASES.get(id(registry))
+    if found is None or found[0]() is not registry:
+        found = (weakref.ref(registry), _Base(registry))
+        _BASES[id(registry)] = found
+        weakref.finalize(registry, _BASES.pop, id(registry), None)
+    return found[1]
+
+
+def _parse_service(value: object, path: tuple[str | int, ...] = ("service",)) -> ServiceKind:
+    try:
+        return ServiceKind.parse(value)
+    except MedAllianceError as exc:
+        raise exc.with_prefix(path) from None
+
+
+def _scope(registry: Registry, alliance: str | None) -> Alliance | None:
+    return None if alliance is None else registry.alliance(alliance)
