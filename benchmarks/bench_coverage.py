@@ -52,10 +52,11 @@ import numpy as np
 import scipy
 
 import medalliance as ma
-from medalliance import coverage, synthetic
+from medalliance import synthetic
 from medalliance.channels import referral_channels
 from medalliance.coverage import (
     ReachTarget,
+    _reachability,
     alliance_overlap,
     articulation_points,
     reachability,
@@ -140,7 +141,7 @@ def main() -> None:
     for target in targets:
 
         def cold(target: ReachTarget = target) -> Any:
-            coverage._COMPILED.clear()  # drop the per-registry arrays: compile them again
+            _reachability._COMPILED.clear()  # drop the per-registry arrays: compile them again
             return reachability(reg, target=target, all_specialties=True)
 
         t_cold, r = best(cold, args.repeat)
@@ -175,7 +176,7 @@ def main() -> None:
         line("  reachability (cold) vs nx build + BFS", t_cold, t_build + t_bfs)
 
     print("\narticulation points of the referral network (all channels)")
-    coverage._COMPILED.clear()
+    _reachability._COMPILED.clear()
     t_ours, cuts = best(lambda: articulation_points(reg, all_specialties=True), 1)
     t_warm, _ = best(lambda: articulation_points(reg, all_specialties=True), args.repeat)
     t_build, H = best(lambda: bipartite(reg, specialty=None, all_specialties=True), 1)

@@ -1,0 +1,517 @@
+"""Referral reachability: hops from origins to the nearest institution meeting a target."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, overload
+
+import numpy as np
+from pydantic import AfterValidator, model_validator
+
+from medalliance.alliance import AllianceForm
+from medalliance.channels import ReferralChannels, referral_channels
+from medalliance.coverage._common import Counts, _without_gc
+from medalliance.errors import MedAllianceError, Problem, UnknownIdError
+from medalliance.institution import Tier
+from medalliance.registry import Registry
+from medalliance.types import FrozenModel, Id, Tabular, no_duplicates, paused_gc
+from medalliance.vocab import ServiceKind, ServiceKindField, Specialty, SpecialtyField
+
+# --------------------------------------------------------------------------------------
+# reachability
+
+
+def _in_order(values: tuple[ServiceKind, ...]) -> tuple[ServiceKind, ...]:
+    order = {s: i for i, s in enumerate(ServiceKind)}
+    return tuple(sorted(values, key=order.__getitem__))
+
+
+class ReachTarget(FrozenModel):
+    """What an origin must reach: conditions an institution must all meet.
+
+    Examples
+    --------
+    >>> ReachTarget(min_tier="二级", services=("CT",)).describe()
+    'tier >= secondary, services ct'
+    >>> ReachTarget()
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: name at least one of min_tier, specialty, services, ...
+    """
+
+    min_tier: Tier | None = None
+    """Lowest acceptable tier."""
+    specialty: SpecialtyField | None = None
+    """Specialty the institution must offer."""
+    services: Annotated[
+        tuple[ServiceKindField, ...], AfterValidator(no_duplicates), AfterValidator(_in_order)
+    ] = ()
+    """Services the institution must all offer."""
+    institutions: Annotated[tuple[Id, ...], AfterValidator(no_duplicates)] = ()
+    """Restrict the targets to these institutions."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ReachTarget:
+        if (
+            self.min_tier is None
+            and self.specialty is None
+            and not self.services
+            and not self.institutions
+        ):
+            raise MedAllianceError(
+                [Problem((), "name at least one of min_tier, specialty, services, institutions")]
+            )
+        return self
+
+    def describe(self) -> str:
+        """The conditions in words."""
+        parts = []
+        if self.min_tier is not None:
+            parts.append(f"tier >= {self.min_tier.value}")
+        if self.specialty is not None:
+            parts.append(f"specialty {self.specialty.value}")
+        if self.services:
+            parts.append("services " + " ".join(s.value for s in self.services))
+        if self.institutions:
+            parts.append("one of " + " ".join(self.institutions))
+        return ", ".join(parts)
+
+    def matches(self, registry: Registry, institution: str) -> bool:
+        """Whether ``institution`` of ``registry`` meets every condition.
+
+        Raises
+        ------
+        UnknownIdError
+            If the institution does not exist.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("zhejiang_geriatric")
+        >>> ReachTarget(specialty="老年医学").matches(reg, "zhejiang_hospital")
+        True
+        """
+        registry.institution(institution)
+        c = _compiled(registry)
+        if self.institutions:
+            _positions(registry, self.institutions, "institutions")
+        return bool(c.target_mask(self)[c.position[institution]])
+
+
+class OriginReach(FrozenModel):
+    """How one origin reaches the target."""
+
+    institution: str
+    """Id of the origin."""
+    reachable: bool
+    """Whether some target is reachable through referral channels (or the origin is one)."""
+    hops: int | None
+    """Referrals needed to the nearest target (0: the origin is a target), ``None`` if none."""
+    nearest: tuple[str, ...]
+    """Ids of the targets at that distance, sorted."""
+
+
+@dataclass(frozen=True, eq=False)
+class Reachability(Tabular, Sequence[OriginReach]):
+    """What :func:`reachability` returns: one :class:`OriginReach` per origin, as columns.
+
+    ``result[i]`` (and iteration) builds the :class:`OriginReach` of origin ``i``;
+    :meth:`of` looks one up by id.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> r = reachability(examples.load("county_township"), target=ReachTarget(services=("ct",)))
+    >>> r.of("township_centre").hops, r.unreachable
+    (1, ())
+    """
+
+    target: ReachTarget
+    """The target."""
+    alliance: str | None
+    """The alliance whose channels were used (``None``: every channel)."""
+    removed: tuple[str, ...]
+    """Institutions left out of the network."""
+    origins: tuple[str, ...]
+    """Ids of the origins, in registry order."""
+    hops: np.ndarray[Any, np.dtype[np.int64]] = field(repr=False)
+    """Hops of each origin to its nearest target, ``-1`` when unreachable."""
+    nearest_indptr: np.ndarray[Any, np.dtype[np.int64]] = field(repr=False)
+    """CSR rows of :attr:`nearest` (one per origin)."""
+    nearest: np.ndarray[Any, np.dtype[np.int64]] = field(repr=False)
+    """Positions in :attr:`institutions` of each origin's nearest targets."""
+    institutions: tuple[str, ...] = field(repr=False)
+    """Institution ids of the registry (what :attr:`nearest` positions refer to)."""
+
+    def __len__(self) -> int:
+        return len(self.origins)
+
+    @overload
+    def __getitem__(self, i: int) -> OriginReach: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[OriginReach, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> OriginReach | tuple[OriginReach, ...]:
+        if isinstance(i, slice):
+            return tuple(self._one(k) for k in range(*i.indices(len(self))))
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._one(i)
+
+    def __iter__(self) -> Iterator[OriginReach]:
+        for k in range(len(self)):
+            yield self._one(k)
+
+    def _one(self, k: int) -> OriginReach:
+        h = int(self.hops[k])
+        near = self.nearest[self.nearest_indptr[k] : self.nearest_indptr[k + 1]]
+        return OriginReach.model_construct(
+            institution=self.origins[k],
+            reachable=h >= 0,
+            hops=h if h >= 0 else None,
+            nearest=tuple(self.institutions[j] for j in near.tolist()),
+        )
+
+    def of(self, institution: str) -> OriginReach:
+        """The result of origin ``institution``.
+
+        Raises
+        ------
+        UnknownIdError
+            If it is not one of the origins.
+        """
+        try:
+            k = self.origins.index(institution)
+        except ValueError:
+            raise UnknownIdError([Problem((), f"{institution!r} is not an origin")]) from None
+        return self._one(k)
+
+    @property
+    def unreachable(self) -> tuple[str, ...]:
+        """Origins with no path to any target."""
+        return tuple(self.origins[k] for k in np.flatnonzero(self.hops < 0).tolist())
+
+    @property
+    def reachable_count(self) -> int:
+        """Origins that reach a target."""
+        return int((self.hops >= 0).sum())
+
+    def hop_counts(self) -> Counts:
+        """``(hops, origins)`` pairs, fewest hops first, then ``("none", unreachable)``.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reachability(examples.load("shanghai_luwan"),
+        ...              target=ReachTarget(min_tier="tertiary")).hop_counts()
+        (('1', 4),)
+        """
+        counts = np.bincount(self.hops[self.hops >= 0]) if len(self.hops) else np.zeros(0)
+        out = [(str(h), int(c)) for h, c in enumerate(counts.tolist()) if c]
+        missing = int((self.hops < 0).sum())
+        if missing:
+            out.append(("none", missing))
+        return tuple(out)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per origin: institution, reachable, hops, nearest (space-separated ids)."""
+        return [
+            {
+                "institution": r.institution,
+                "reachable": r.reachable,
+                "hops": r.hops,
+                "nearest": " ".join(r.nearest),
+            }
+            for r in self
+        ]
+
+
+class _Compiled:
+    """Arrays of one registry for reachability and resilience (built once per registry)."""
+
+    def __init__(self, registry: Registry) -> None:
+        insts = registry.institutions
+        n = len(insts)
+        # a weak reference: the cache must not keep the registry alive
+        self._registry = weakref.ref(registry)
+        self.ids: tuple[str, ...] = tuple(i.id for i in insts)
+        self.position = {iid: k for k, iid in enumerate(self.ids)}
+        tier_rank = {t: t.rank for t in Tier}
+        self.rank = np.fromiter((tier_rank[i.tier] for i in insts), np.int8, n)
+        self.grassroots = np.fromiter((i.is_grassroots for i in insts), bool, n)
+        service_bit = {s: 1 << k for k, s in enumerate(ServiceKind)}
+        specialty_bit = {s: 1 << k for k, s in enumerate(Specialty)}
+        self.service_bit = service_bit
+        self.specialty_bit = specialty_bit
+        self.services = _bitmasks([i.services for i in insts], service_bit)
+        self.specialties = _bitmasks([i.specialties for i in insts], specialty_bit)
+        self.in_alliance = np.zeros(n, dtype=bool)
+        position = self.position
+        self.in_alliance[[position[m] for a in registry.alliances for m in a.members]] = True
+        self._channels: dict[tuple[str | None, Specialty | None, bool], ReferralChannels] = {}
+        self._leads: dict[Specialty, np.ndarray[Any, np.dtype[np.bool_]]] = {}
+
+    @property
+    def registry(self) -> Registry:
+        found = self._registry()
+        assert found is not None  # only reached through a live registry
+        return found
+
+    def channels(
+        self, alliance: str | None, specialty: Specialty | None, all_specialties: bool
+    ) -> ReferralChannels:
+        key = (alliance, None if all_specialties else specialty, all_specialties)
+        found = self._channels.get(key)
+        if found is None:
+            if alliance is None:
+                with paused_gc():
+                    found = referral_channels(
+                        self.registry, specialty=specialty, all_specialties=all_specialties
+                    )
+            else:
+                found = _alliance_channels(
+                    self.channels(None, specialty, all_specialties), alliance
+                )
+            self._channels[key] = found
+        return found
+
+    def leads(self, specialty: Specialty) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        found = self._leads.get(specialty)
+        if found is None:
+            found = np.zeros(len(self.ids), dtype=bool)
+            for a in self.registry.alliances:
+                if a.form is AllianceForm.SPECIALTY_ALLIANCE and a.specialty == specialty:
+                    found[[self.position[x] for x in a.lead]] = True
+            self._leads[specialty] = found
+        return found
+
+    def target_mask(self, target: ReachTarget) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        mask = np.ones(len(self.ids), dtype=bool)
+        if target.min_tier is not None:
+            mask &= self.rank >= target.min_tier.rank
+        if target.specialty is not None:
+            bit = self.specialty_bit[target.specialty]
+            mask &= ((self.specialties & bit) != 0) | self.leads(target.specialty)
+        if target.services:
+            bits = sum(self.service_bit[s] for s in target.services)
+            mask &= (self.services & bits) == bits
+        if target.institutions:
+            only = np.zeros(len(self.ids), dtype=bool)
+            only[[self.position[x] for x in target.institutions]] = True
+            mask &= only
+        return mask
+
+
+def _bitmasks(
+    values: list[tuple[Any, ...]], bit: dict[Any, int]
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """One bit mask per tuple of labels (each distinct tuple computed once)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    out = np.zeros(len(values), dtype=np.int64)
+    for k, v in enumerate(values):
+        if v:
+            mask = seen.get(v)
+            if mask is None:
+                mask = seen[v] = sum(bit[x] for x in v)
+            out[k] = mask
+    return out
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(registry: Registry) -> _Compiled:
+    """The compiled arrays of ``registry`` (built on first use, freed with the registry)."""
+    found = _COMPILED.get(id(registry))
+    if found is None or found._registry() is not registry:
+        with paused_gc():  # millions of small objects, no cycles: skip the collector's rescans
+            found = _Compiled(registry)
+        _COMPILED[id(registry)] = found
+        weakref.finalize(registry, _COMPILED.pop, id(registry), None)
+    return found
+
+
+def _alliance_channels(ch: ReferralChannels, alliance: str) -> ReferralChannels:
+    from medalliance._reach import gather
+
+    keep = [c for c, a in enumerate(ch.alliance) if a == alliance]
+    sizes = np.diff(ch.indptr)[keep]
+    indptr = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=indptr[1:])
+    indices = gather(ch.indptr, ch.indices.astype(np.int64), np.asarray(keep, dtype=np.int64))
+    return ReferralChannels(
+        institutions=ch.institutions,
+        channels=tuple(ch.channels[c] for c in keep),
+        alliance=tuple(ch.alliance[c] for c in keep),
+        specialty=tuple(ch.specialty[c] for c in keep),
+        items=tuple(ch.items[c] for c in keep),
+        indptr=indptr,
+        indices=indices.astype(np.int32),
+    )
+
+
+def _channels(
+    registry: Registry,
+    *,
+    alliance: str | None,
+    specialty: Specialty | None,
+    all_specialties: bool,
+) -> ReferralChannels:
+    if alliance is not None:
+        registry.alliance(alliance)
+    return _compiled(registry).channels(alliance, specialty, all_specialties)
+
+
+def _positions(
+    registry: Registry, ids: Iterable[str], what: str
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    if isinstance(ids, str):
+        ids = (ids,)
+    position = _compiled(registry).position
+    out: list[int] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for k, x in enumerate(ids):
+        p = position.get(x) if isinstance(x, str) else None
+        if p is None:
+            problems.append(Problem((what, k), f"unknown institution {x!r}"))
+        elif x in seen:
+            problems.append(Problem((what, k), f"{x!r} is listed twice"))
+        else:
+            seen.add(x)
+            out.append(p)
+    if problems:
+        raise UnknownIdError(problems)
+    return np.asarray(sorted(out), dtype=np.int64)
+
+
+def _default_origins(
+    registry: Registry, alliance: str | None
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    c = _compiled(registry)
+    if alliance is None:
+        members = c.in_alliance
+    else:
+        members = np.zeros(len(c.ids), dtype=bool)
+        members[[c.position[m] for m in registry.alliance(alliance).members]] = True
+    return np.flatnonzero(members & c.grassroots).astype(np.int64)
+
+
+@_without_gc
+def _reach(
+    registry: Registry,
+    target: ReachTarget,
+    *,
+    origins: Iterable[str] | None,
+    alliance: str | None,
+    all_specialties: bool,
+    without: Iterable[str],
+) -> Reachability:
+    from medalliance._reach import gather_positions, nearest_hops
+
+    if not isinstance(target, ReachTarget):
+        raise MedAllianceError([Problem(("target",), "must be a ReachTarget")])
+    if target.institutions:
+        _positions(registry, target.institutions, "target.institutions")
+    gone = _positions(registry, without, "without")
+    if origins is None:
+        org = _default_origins(registry, alliance)
+    else:
+        if alliance is not None:
+            registry.alliance(alliance)
+        org = _positions(registry, origins, "origins")
+    n = len(registry.institutions)
+    removed = np.zeros(n, dtype=bool)
+    removed[gone] = True
+    org = org[~removed[org]]
+    ch = _channels(
+        registry, alliance=alliance, specialty=target.specialty, all_specialties=all_specialties
+    )
+    mask = _compiled(registry).target_mask(target)
+    result = nearest_hops(ch.indptr, ch.indices.astype(np.int64), n, mask, removed)
+    lengths = result.nearest_indptr[org + 1] - result.nearest_indptr[org]
+    indptr = np.zeros(len(org) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    near = result.nearest[gather_positions(result.nearest_indptr, org)]
+    ids = ch.institutions
+    return Reachability(
+        target=target,
+        alliance=alliance,
+        removed=tuple(ids[p] for p in gone.tolist()),
+        origins=tuple(ids[p] for p in org.tolist()),
+        hops=result.hops[org],
+        nearest_indptr=indptr,
+        nearest=near,
+        institutions=ids,
+    )
+
+
+def reachability(
+    registry: Registry,
+    *,
+    target: ReachTarget,
+    origins: Iterable[str] | None = None,
+    alliance: str | None = None,
+    all_specialties: bool = False,
+    without: Iterable[str] = (),
+) -> Reachability:
+    """Whether, and in how many referral hops, each origin reaches an institution of ``target``.
+
+    Hops are counted on the channel structure (a multi-source breadth-first search from every
+    target over the channel × institution incidence), never by expanding channels into
+    institution pairs, so a county community of 300 members costs 300 entries.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry; not modified.
+    target : ReachTarget
+        What must be reached.
+    origins : iterable of str, optional
+        Origin institution ids; default: every grassroots member (of ``alliance`` when
+        given, else of any alliance).
+    alliance : str, optional
+        Use only this alliance's referral channels.
+    all_specialties : bool, default False
+        Use every specialty alliance's channels, whatever the target's specialty.
+    without : iterable of str, default ()
+        Institutions to leave out of the network (and out of the origins and targets).
+
+    Returns
+    -------
+    Reachability
+        Per origin (in registry order): reachable, hops, nearest targets.
+
+    Raises
+    ------
+    MedAllianceError
+        For an unknown or repeated id, or an unknown alliance.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("xuzhou_mch")
+    >>> counties = [i.id for i in reg.institutions if i.tier.value == "secondary"]
+    >>> mch = reachability(reg, target=ReachTarget(min_tier="三级", specialty="妇幼"),
+    ...                    origins=counties)
+    >>> mch.hop_counts(), mch[0].nearest
+    ((('1', 6),), ('xuzhou_mch_hospital',))
+
+    The specialty alliance's channel carries only its own specialty:
+
+    >>> reachability(reg, target=ReachTarget(min_tier="三级"), origins=counties).hop_counts()
+    (('none', 6),)
+    """
+    return _reach(
+        registry,
+        target,
+        origins=origins,
+        alliance=alliance,
+        all_specialties=all_specialties,
+        without=without,
+    )

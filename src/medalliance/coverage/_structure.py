@@ -1,0 +1,498 @@
+"""Structural coverage: members, declared against computed figures, areas."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from medalliance.alliance import Alliance, DeclaredFigure, MemberRole, Qualifier
+from medalliance.checks import COUNTED_METRICS
+from medalliance.coverage._common import _ROLE_ORDER, Counts
+from medalliance.errors import MedAllianceError, Problem
+from medalliance.institution import Institution
+from medalliance.registry import Registry
+from medalliance.types import FrozenModel, Tabular, no_duplicates
+from medalliance.vocab import LabelledEnum
+
+BED_METRICS = frozenset({"beds", "beds_radiated", "beds_covered"})
+"""Declared metrics compared with the sum of the members' ``beds``."""
+POPULATION_METRICS = frozenset({"population_covered", "population_served"})
+"""Declared metrics compared with the sum of the members' ``population_served``."""
+
+# --------------------------------------------------------------------------------------
+# structural coverage
+
+
+class Consistency(LabelledEnum):
+    """Whether a computed total and a declared figure can both be true."""
+
+    CONSISTENT = "consistent"
+    INCONSISTENT = "inconsistent"
+    UNDETERMINED = "undetermined"
+    NOT_DECLARED = "not_declared"
+
+    @classmethod
+    def _labels(cls) -> dict[Any, tuple[str, ...]]:
+        return {
+            cls.CONSISTENT: ("一致",),
+            cls.INCONSISTENT: ("不一致", "矛盾"),
+            cls.UNDETERMINED: ("无法判定", "待定"),
+            cls.NOT_DECLARED: ("未申报", "未声明"),
+        }
+
+
+class FigureCheck(FrozenModel):
+    """A total computed from the members beside one declared figure (or none)."""
+
+    quantity: str
+    """``beds`` or ``population`` (the member field summed: ``beds``, ``population_served``)."""
+    computed: int
+    """Sum over the members that have the figure."""
+    members_counted: int
+    """Members whose figure is in the sum."""
+    members_missing: tuple[str, ...]
+    """Ids of members without the figure (not counted as 0: the sum is then a lower bound)."""
+    listing_complete: bool
+    """Whether the alliance lists at least as many members as it declares (member counts)."""
+    declared: DeclaredFigure | None
+    """The declared figure compared with, or ``None``."""
+    consistency: Consistency
+    """See the module rules."""
+
+    @property
+    def exact(self) -> bool:
+        """Whether :attr:`computed` is the whole total (no member missing, listing complete)."""
+        return not self.members_missing and self.listing_complete
+
+    @property
+    def difference(self) -> int | float | None:
+        """``declared - computed`` (``None`` with nothing declared)."""
+        return None if self.declared is None else self.declared.value - self.computed
+
+
+class AreaLevel(LabelledEnum):
+    """Administrative level of :class:`~medalliance.common.Region` used for area coverage."""
+
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+
+    @classmethod
+    def _labels(cls) -> dict[Any, tuple[str, ...]]:
+        return {
+            cls.PROVINCE: ("省", "省级"),
+            cls.CITY: ("市", "地市", "地级市"),
+            cls.COUNTY: ("县", "县区", "区县", "县级"),
+            cls.TOWNSHIP: ("乡镇", "乡镇街道", "街道", "乡"),
+        }
+
+
+class AreaMembers(FrozenModel):
+    """One area and the members located in it."""
+
+    area: str
+    """Area name at the level (e.g. a township)."""
+    expected: bool
+    """Whether the area is among the expected ones (always ``True`` with none given)."""
+    members: tuple[str, ...]
+    """Ids of the counted members located in the area (empty when uncovered)."""
+
+
+class AreaCoverage(FrozenModel, Tabular):
+    """Which administrative areas an alliance's members cover (see :func:`area_coverage`)."""
+
+    alliance: str
+    """Id of the alliance."""
+    level: AreaLevel
+    """Level compared (the ``Region`` field)."""
+    roles: tuple[MemberRole, ...]
+    """Roles of the members counted (empty: every member)."""
+    expected: tuple[str, ...] | None
+    """Areas expected to be covered, or ``None`` when not given."""
+    areas: tuple[AreaMembers, ...]
+    """Every expected area (covered or not) and every other area with a member, by name."""
+    members_without_area: tuple[str, ...]
+    """Counted members whose region does not give the level."""
+
+    @property
+    def covered(self) -> tuple[str, ...]:
+        """Expected areas with at least one counted member (all member areas with none given)."""
+        return tuple(a.area for a in self.areas if a.members and a.expected)
+
+    @property
+    def uncovered(self) -> tuple[str, ...]:
+        """Expected areas without a counted member."""
+        return tuple(a.area for a in self.areas if not a.members)
+
+    @property
+    def outside(self) -> tuple[str, ...]:
+        """Areas with a counted member that are not among the expected ones."""
+        return tuple(a.area for a in self.areas if not a.expected)
+
+    @property
+    def full(self) -> bool | None:
+        """Whether every expected area is covered (``None`` when none are expected)."""
+        return None if self.expected is None else not self.uncovered
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per area: area, expected, covered, member count and ids."""
+        return [
+            {
+                "area": a.area,
+                "expected": a.expected,
+                "covered": bool(a.members),
+                "members": len(a.members),
+                "member_ids": " ".join(a.members),
+            }
+            for a in self.areas
+        ]
+
+
+class AllianceCoverage(FrozenModel):
+    """What :func:`alliance_coverage` returns."""
+
+    alliance: str
+    """Id of the alliance."""
+    form: str
+    """Its form."""
+    members: int
+    """Members listed (leads included)."""
+    by_tier: Counts
+    """Members per tier, highest first (tiers without a member left out)."""
+    by_kind: Counts
+    """Members per institution kind, most frequent first, then by kind."""
+    by_role: Counts
+    """Members per role, in the order lead, hub, member, base."""
+    grassroots: int
+    """Members of a grassroots kind."""
+    beds: tuple[FigureCheck, ...]
+    """One check per declared bed figure (or one with ``declared=None``)."""
+    population: tuple[FigureCheck, ...]
+    """One check per declared population figure (or one with ``declared=None``)."""
+    areas: AreaCoverage
+    """Areas covered by the members."""
+    members_elsewhere: int
+    """Members that also belong to another alliance."""
+    sharing_alliances: int
+    """Other alliances with at least one member in common."""
+
+
+def _figure_range(fig: DeclaredFigure, tol: float) -> tuple[float, bool, float, bool]:
+    """Declared range as (low, low open, high, high open)."""
+    v = float(fig.value)
+    q = fig.qualifier
+    if q is Qualifier.AT_LEAST:
+        return v, False, float("inf"), True
+    if q is Qualifier.MORE_THAN:
+        return v, True, float("inf"), True
+    if q is Qualifier.UP_TO:
+        return 0.0, False, v, False
+    if q is Qualifier.ABOUT:
+        lo, hi = sorted((v * (1 - tol), v * (1 + tol)))
+        return lo, False, hi, False
+    return v, False, v, False
+
+
+def _consistency(fig: DeclaredFigure | None, computed: int, exact: bool, tol: float) -> Consistency:
+    if fig is None:
+        return Consistency.NOT_DECLARED
+    lo, lo_open, hi, hi_open = _figure_range(fig, tol)
+    c = float(computed)
+    if exact:
+        above = c > lo or (c == lo and not lo_open)
+        below = c < hi or (c == hi and not hi_open)
+        return Consistency.CONSISTENT if above and below else Consistency.INCONSISTENT
+    # computed is a lower bound [c, inf): it meets the range unless c already exceeds it
+    meets = c < hi or (c == hi and not hi_open)
+    return Consistency.UNDETERMINED if meets else Consistency.INCONSISTENT
+
+
+def _listing_complete(registry: Registry, a: Alliance) -> bool:
+    for fig in a.declared:
+        count = COUNTED_METRICS.get(fig.metric)
+        if count is not None and fig.subject in (None, a.id) and fig.value > count(a, registry):
+            return False
+    return True
+
+
+def _figure_checks(
+    a: Alliance,
+    members: Sequence[Institution],
+    *,
+    quantity: str,
+    metrics: frozenset[str],
+    listing_complete: bool,
+    tol: float,
+) -> tuple[FigureCheck, ...]:
+    attr = "beds" if quantity == "beds" else "population_served"
+    values = [getattr(m, attr) for m in members]
+    computed = sum(v for v in values if v is not None)
+    missing = tuple(m.id for m, v in zip(members, values, strict=True) if v is None)
+    exact = not missing and listing_complete
+    figures: list[DeclaredFigure | None] = [
+        f for f in a.declared if f.metric in metrics and f.subject in (None, a.id)
+    ]
+    return tuple(
+        FigureCheck.model_construct(
+            quantity=quantity,
+            computed=computed,
+            members_counted=len(members) - len(missing),
+            members_missing=missing,
+            listing_complete=listing_complete,
+            declared=f,
+            consistency=_consistency(f, computed, exact, tol),
+        )
+        for f in (figures or [None])
+    )
+
+
+def _check_tolerance(about_tolerance: float) -> None:
+    if (
+        isinstance(about_tolerance, bool)
+        or not isinstance(about_tolerance, int | float)
+        or not 0 <= about_tolerance < 1
+    ):
+        raise MedAllianceError(
+            [Problem(("about_tolerance",), f"must be a number in [0, 1), got {about_tolerance!r}")]
+        )
+
+
+def _roles(roles: Iterable[MemberRole | str] | None) -> tuple[MemberRole, ...]:
+    if roles is None:
+        return ()
+    if isinstance(roles, str):
+        roles = (roles,)
+    problems: list[Problem] = []
+    out: list[MemberRole] = []
+    for i, r in enumerate(roles):
+        try:
+            role = MemberRole.parse(r)
+        except MedAllianceError as exc:
+            problems.extend(exc.with_prefix(("roles", i)).problems)
+            continue
+        if role not in out:
+            out.append(role)
+    if problems:
+        raise MedAllianceError(problems)
+    return tuple(sorted(out, key=_ROLE_ORDER.index))
+
+
+def _expected_areas(expected: Iterable[str] | None) -> tuple[str, ...] | None:
+    if expected is None:
+        return None
+    exp = (expected,) if isinstance(expected, str) else tuple(expected)
+    problems = [
+        Problem(("expected", i), "must be a non-blank area name")
+        for i, e in enumerate(exp)
+        if not isinstance(e, str) or not e.strip()
+    ]
+    try:
+        no_duplicates(exp)
+    except ValueError as exc:
+        problems.append(Problem(("expected",), str(exc)))
+    if problems:
+        raise MedAllianceError(problems)
+    return exp
+
+
+def _area_coverage(
+    a: Alliance,
+    area_of: dict[str, str | None],
+    lvl: AreaLevel,
+    exp: tuple[str, ...] | None,
+    wanted: tuple[MemberRole, ...],
+) -> AreaCoverage:
+    by_area: dict[str, list[str]] = {}
+    without: list[str] = []
+    for m in a.memberships:
+        if wanted and m.role not in wanted:
+            continue
+        name = area_of[m.institution]
+        if name is None:
+            without.append(m.institution)
+        else:
+            by_area.setdefault(name, []).append(m.institution)
+    areas: list[AreaMembers] = []
+    if exp is not None:
+        areas += [
+            AreaMembers.model_construct(area=e, expected=True, members=tuple(by_area.get(e, ())))
+            for e in exp
+        ]
+        others = sorted(set(by_area) - set(exp))
+    else:
+        others = sorted(by_area)
+    areas += [
+        AreaMembers.model_construct(area=x, expected=exp is None, members=tuple(by_area[x]))
+        for x in others
+    ]
+    return AreaCoverage.model_construct(
+        alliance=a.id,
+        level=lvl,
+        roles=wanted,
+        expected=exp,
+        areas=tuple(areas),
+        members_without_area=tuple(without),
+    )
+
+
+def area_coverage(
+    registry: Registry,
+    alliance: str,
+    *,
+    expected: Iterable[str] | None = None,
+    level: AreaLevel | str = AreaLevel.TOWNSHIP,
+    roles: Iterable[MemberRole | str] | None = None,
+) -> AreaCoverage:
+    """Which administrative areas the members of ``alliance`` are located in.
+
+    A registry does not list every township of a county, so the areas that should be covered
+    are given as ``expected`` (names at ``level``, matched exactly against the members'
+    :class:`~medalliance.common.Region`). Only members with one of ``roles`` count (e.g.
+    ``roles=["hub"]`` for "every township has a hub member").
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry; not modified.
+    alliance : str
+        Id of the alliance.
+    expected : iterable of str, optional
+        Area names that should be covered; without them only the covered areas are listed.
+    level : AreaLevel or str, default "township"
+        ``province``, ``city``, ``county`` or ``township`` (or 省/市/县/乡镇).
+    roles : iterable of MemberRole or str, optional
+        Roles of the members that count; every member when omitted.
+
+    Returns
+    -------
+    AreaCoverage
+        Expected areas first (in the order given, covered or not), then other member areas
+        by name; members with no area at that level listed apart.
+
+    Raises
+    ------
+    MedAllianceError
+        For an unknown alliance, level or role, or an expected area listed twice or blank.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("gangkou")
+    >>> c = area_coverage(reg, "gangkou_community", roles=["hub"],
+    ...                   expected=["公车镇", "企沙镇", "光坡镇", "渔洲坪街道", "某街道"])
+    >>> c.full, c.uncovered
+    (False, ('某街道',))
+    >>> c.members_without_area
+    ()
+    """
+    a = registry.alliance(alliance)
+    lvl = AreaLevel.parse(level)
+    wanted = _roles(roles)
+    exp = _expected_areas(expected)
+    area_of = {m: getattr(registry.institution(m).region, lvl.value) for m in a.members}
+    return _area_coverage(a, area_of, lvl, exp, wanted)
+
+
+def _alliance_coverage(
+    registry: Registry,
+    a: Alliance,
+    *,
+    areas: AreaCoverage,
+    members_elsewhere: int,
+    sharing_alliances: int,
+    tol: float,
+) -> AllianceCoverage:
+    members = registry.members_of(a.id)
+    tiers = Counter(m.tier for m in members)
+    kinds = Counter(m.kind.value for m in members)
+    roles = Counter(m.role for m in a.memberships)
+    complete = _listing_complete(registry, a)
+    return AllianceCoverage.model_construct(
+        alliance=a.id,
+        form=a.form.value,
+        members=len(members),
+        by_tier=tuple((t.value, tiers[t]) for t in sorted(tiers, reverse=True)),
+        by_kind=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_role=tuple((r.value, roles[r]) for r in _ROLE_ORDER if roles[r]),
+        grassroots=sum(1 for m in members if m.is_grassroots),
+        beds=_figure_checks(
+            a, members, quantity="beds", metrics=BED_METRICS, listing_complete=complete, tol=tol
+        ),
+        population=_figure_checks(
+            a,
+            members,
+            quantity="population",
+            metrics=POPULATION_METRICS,
+            listing_complete=complete,
+            tol=tol,
+        ),
+        areas=areas,
+        members_elsewhere=members_elsewhere,
+        sharing_alliances=sharing_alliances,
+    )
+
+
+def alliance_coverage(
+    registry: Registry,
+    alliance: str,
+    *,
+    expected_areas: Iterable[str] | None = None,
+    area_level: AreaLevel | str = AreaLevel.TOWNSHIP,
+    area_roles: Iterable[MemberRole | str] | None = None,
+    about_tolerance: float = 0.1,
+) -> AllianceCoverage:
+    """Structural coverage of one alliance: members, beds, population, areas, overlap.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry; not modified.
+    alliance : str
+        Id of the alliance.
+    expected_areas, area_level, area_roles
+        Passed to :func:`area_coverage` as ``expected``, ``level`` and ``roles``.
+    about_tolerance : float, default 0.1
+        Relative half-width of the range of an ``about`` (约) figure.
+
+    Returns
+    -------
+    AllianceCoverage
+        Counts by tier, kind and role; bed and population checks; areas; how many members
+        and other alliances it shares (see :func:`alliance_overlap` for the pairs).
+
+    Raises
+    ------
+    MedAllianceError
+        For an unknown alliance, bad area arguments or a tolerance outside [0, 1).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> c = alliance_coverage(examples.load("zhejiang_geriatric"), "zhejiang_geriatric_alliance")
+    >>> beds = c.beds[0]
+    >>> beds.declared.value, beds.declared.qualifier.value, beds.computed, beds.members_missing
+    (13000, 'more_than', 0, ('zhejiang_hospital',))
+    >>> beds.consistency.value, beds.difference
+    ('undetermined', 13000)
+    """
+    _check_tolerance(about_tolerance)
+    a = registry.alliance(alliance)
+    areas = area_coverage(
+        registry, alliance, expected=expected_areas, level=area_level, roles=area_roles
+    )
+    elsewhere = 0
+    others: set[str] = set()
+    for m in a.members:
+        theirs = [x.id for x in registry.alliances_of(m) if x.id != a.id]
+        elsewhere += bool(theirs)
+        others.update(theirs)
+    return _alliance_coverage(
+        registry,
+        a,
+        areas=areas,
+        members_elsewhere=elsewhere,
+        sharing_alliances=len(others),
+        tol=about_tolerance,
+    )
