@@ -1,15 +1,25 @@
 """Benchmark: spatial accessibility against PySAL ``access``, and at national-grid scale.
 
 1. **Against access** on identical generated inputs: 2,000 origins x 300 sites, the full
-   600,000-pair cost table, a 30-minute catchment. 2SFCA, E2SFCA (default zones), gravity
-   (power and Gaussian decay) and 3SFCA, each run by ``access`` and by
-   ``medalliance.accessibility`` in the same run: the largest relative difference, the time of
-   each (best of ``--repeat``) and their ratio, and the peak memory of each (``tracemalloc``, in
-   a fresh subprocess per measurement). Two timings of medalliance: *end to end* (building the
-   cost structure from the three table columns with the 30-minute cutoff, then the measure)
-   against ``Access(...)`` plus the method; and *measure only*, on structures built in advance
-   from the whole table (all 600,000 pairs; the cutoff applied by the measure) against the
-   method of an ``Access`` object built in advance.
+   600,000-pair cost table (integer ids, rows by origin then site), a 30-minute catchment.
+   2SFCA, E2SFCA (default zones), gravity (power and Gaussian decay) and 3SFCA, each run by
+   ``access`` and by ``medalliance.accessibility`` in the same run: the largest relative
+   difference, two timings (best of ``--repeat`` runs of ``access`` and ten times as many of
+   ours, after one untimed warm-up each) and the peak memory of each (``tracemalloc``, in a
+   fresh subprocess per measurement):
+
+   - *end to end*, from the three table columns: ``Access(...)`` (DataFrames built before the
+     clock starts) plus its method, against ``Population`` and ``Supply`` from arrays,
+     ``costs_from_table(..., cutoff=30)`` (ids looked up, costs checked, duplicate pairs ruled
+     out, CSR built) plus the measure;
+   - *measure only*: the method of an ``Access`` object built before the clock starts (a fresh
+     one per run: its 3SFCA writes into its cost table) against the measure on a cost
+     structure built beforehand from the whole table (all 600,000 pairs; the measure applies
+     the 30-minute cutoff, as ``access`` does), and on one built with the cutoff (the
+     catchment's pairs only: how the structure is meant to be used).
+
+   Then 2SFCA end to end on two other layouts of the same table, for both packages: rows
+   shuffled, and string ids.
 2. **Scale**: 1,000,000 population cells x 20,000 sites from coordinates (clustered around
    4,000 settlements over a 20 x 12 degree region), travel time at an assumed speed with a detour
    factor, 30-minute cutoff: 2SFCA end to end (KD-tree search and distances included), timed in
@@ -45,6 +55,10 @@ import medalliance
 from medalliance import accessibility as acc
 
 METHODS = ("2sfca", "e2sfca", "gravity-power", "gravity-gauss", "3sfca")
+OURS_RUNS = 10
+"""medalliance gets this many times ``--repeat`` runs: each takes milliseconds, so a best of a
+few is at the mercy of one scheduler hiccup on a shared machine, while a run of ``access``
+(tenths of a second to seconds) averages the noise within itself."""
 THREE_STEP_ZONES = {10: 0.962, 20: 0.704, 30: 0.377}
 """Wan et al.-style zone weights ending at the cutoff: access normalises the 3SFCA selection
 weight over its whole cost table, so weights that vanish beyond the cutoff make both normalise
@@ -70,6 +84,8 @@ def comparison_inputs(seed: int, n: int, m: int) -> dict[str, np.ndarray[Any, An
     return {
         "people": rng.integers(50, 5_000, n).astype(float),
         "beds": rng.integers(0, 200, m).astype(float),
+        "origin_ids": np.arange(n),
+        "site_ids": np.arange(m),
         "origin": np.repeat(np.arange(n), m),
         "dest": np.tile(np.arange(m), n),
         "cost": minutes.ravel(),
@@ -100,19 +116,30 @@ def scale_inputs(seed: int, n: int, m: int) -> dict[str, np.ndarray[Any, Any]]:
 # the two implementations
 
 
-def access_object(data: dict[str, Any]) -> Any:
+def frames(data: dict[str, Any]) -> dict[str, Any]:
+    """The DataFrames ``access`` reads (built outside every timing and memory measurement)."""
     import pandas as pd
+
+    return {
+        "demand_df": pd.DataFrame({"geoid": data["origin_ids"], "pop": data["people"]}),
+        "supply_df": pd.DataFrame({"geoid": data["site_ids"], "beds": data["beds"]}),
+        "cost_df": pd.DataFrame(
+            {"origin": data["origin"], "dest": data["dest"], "cost": data["cost"]}
+        ),
+    }
+
+
+def access_object(f: dict[str, Any]) -> Any:
     from access import Access
 
-    n, m = len(data["people"]), len(data["beds"])
     out = Access(
-        demand_df=pd.DataFrame({"geoid": np.arange(n), "pop": data["people"]}),
+        demand_df=f["demand_df"],
         demand_index="geoid",
         demand_value="pop",
-        supply_df=pd.DataFrame({"geoid": np.arange(m), "beds": data["beds"]}),
+        supply_df=f["supply_df"],
         supply_index="geoid",
         supply_value="beds",
-        cost_df=data["cost_df"],
+        cost_df=f["cost_df"],
         cost_origin="origin",
         cost_dest="dest",
         cost_name="cost",
@@ -121,37 +148,38 @@ def access_object(data: dict[str, Any]) -> Any:
     return out
 
 
-def access_method(a: Any, method: str) -> np.ndarray[Any, Any]:
+def access_method(a: Any, method: str) -> Any:
     from access import weights
 
-    if method == "2sfca":
-        out = a.two_stage_fca(max_cost=30)
-    elif method == "e2sfca":
-        out = a.enhanced_two_stage_fca(max_cost=30)
-    elif method == "gravity-power":
-        out = a.two_stage_fca(max_cost=30, weight_fn=weights.gravity(1.0, -1.5, 1.0))
-    elif method == "gravity-gauss":
-        out = a.two_stage_fca(max_cost=30, weight_fn=weights.gaussian(15))
-    else:
-        out = a.three_stage_fca(max_cost=30, weight_fn=weights.step_fn(THREE_STEP_ZONES))
-    n = len(a.demand_df)
-    values: np.ndarray[Any, Any] = out.iloc[:, 0].reindex(np.arange(n)).to_numpy(dtype=float)
+    with warnings.catch_warnings():  # access 1.1 uses pandas idioms pandas 3 deprecates
+        warnings.simplefilter("ignore")
+        if method == "2sfca":
+            return a.two_stage_fca(max_cost=30)
+        if method == "e2sfca":
+            return a.enhanced_two_stage_fca(max_cost=30)
+        if method == "gravity-power":
+            return a.two_stage_fca(max_cost=30, weight_fn=weights.gravity(1.0, -1.5, 1.0))
+        if method == "gravity-gauss":
+            return a.two_stage_fca(max_cost=30, weight_fn=weights.gaussian(15))
+        return a.three_stage_fca(max_cost=30, weight_fn=weights.step_fn(THREE_STEP_ZONES))
+
+
+def access_values(out: Any, origin_ids: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    values: np.ndarray[Any, Any] = out.iloc[:, 0].reindex(origin_ids).to_numpy(dtype=float)
     return values
 
 
-def run_access(data: dict[str, Any], method: str) -> np.ndarray[Any, Any]:
-    with warnings.catch_warnings():  # access 1.1 uses pandas idioms pandas 3 deprecates
+def access_end_to_end(f: dict[str, Any], method: str) -> Any:
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = {**data, "cost_df": data["cost_df"].copy()}  # its 3SFCA writes into the table
-        return access_method(access_object(data), method)
+        return access_method(access_object(f), method)
 
 
 def ours_costs(
-    data: dict[str, Any], cutoff: float | None = None
+    data: dict[str, Any], cutoff: float | None
 ) -> tuple[acc.Population, acc.Supply, acc.CostMatrix]:
-    n, m = len(data["people"]), len(data["beds"])
-    pop = acc.Population(np.arange(n), data["people"])
-    beds = acc.Supply(np.arange(m), data["beds"])
+    pop = acc.Population(data["origin_ids"], data["people"])
+    beds = acc.Supply(data["site_ids"], data["beds"])
     costs = acc.costs_from_table(
         data["origin"],
         data["dest"],
@@ -180,18 +208,27 @@ def ours_method(
     return r.values
 
 
-def run_ours(data: dict[str, Any], method: str) -> np.ndarray[Any, Any]:
-    """End to end: the table is read with the cutoff, as the cost structure is meant to be."""
+def ours_end_to_end(data: dict[str, Any], method: str) -> np.ndarray[Any, Any]:
+    """From the table columns; the cutoff goes to the builder, as the structure is meant to."""
     return ours_method(*ours_costs(data, cutoff=30), method)
 
 
-def best_of(repeat: int, fn: Any, *args: Any) -> tuple[float, Any]:
-    best, out = float("inf"), None
+def best_of(repeat: int, fn: Any, *args: Any, setup: Any = None) -> tuple[float, Any]:
+    """Best time of ``repeat`` calls after one untimed warm-up; ``setup()`` (untimed) gives args."""
+    out = fn(*(setup() if setup else args))
+    best = float("inf")
     for _ in range(repeat):
+        call_args = setup() if setup else args
         t = time.perf_counter()
-        out = fn(*args)
+        out = fn(*call_args)
         best = min(best, time.perf_counter() - t)
+        del call_args
     return best, out
+
+
+def fresh_frames(f: dict[str, Any]) -> dict[str, Any]:
+    """Copies of the DataFrames (access's 3SFCA writes a column into its cost table)."""
+    return {k: v.copy() for k, v in f.items()}
 
 
 # --------------------------------------------------------------------------------------
@@ -202,18 +239,15 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     if spec["task"] == "memory":
         data = comparison_inputs(spec["seed"], spec["n"], spec["m"])
         if spec["impl"] == "access":
-            import pandas as pd
-
-            data["cost_df"] = pd.DataFrame(
-                {"origin": data["origin"], "dest": data["dest"], "cost": data["cost"]}
-            )
-            run_access(data, "2sfca")  # warm imports and caches outside the measurement
-            fn = run_access
+            warm, f = frames(data), frames(data)
+            access_end_to_end(warm, "2sfca")  # imports and caches outside the measurement
+            del warm
+            tracemalloc.start()
+            access_end_to_end(f, spec["method"])
         else:
-            run_ours(data, "2sfca")
-            fn = run_ours
-        tracemalloc.start()
-        fn(data, spec["method"])
+            ours_end_to_end(data, "2sfca")
+            tracemalloc.start()
+            ours_end_to_end(data, spec["method"])
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return {"peak_bytes": peak}
@@ -266,42 +300,52 @@ def spawn(spec: dict[str, Any]) -> dict[str, Any]:
 # the two steps
 
 
-def compare_with_access(args: argparse.Namespace) -> float:
-    import pandas as pd
+def agreement(ours: np.ndarray[Any, Any], theirs: np.ndarray[Any, Any]) -> tuple[float, int, int]:
+    """Largest relative difference where access is defined; origins it leaves undefined
+    (NaN: no site in reach) where ours is not 0; how many it leaves undefined."""
+    defined = ~np.isnan(theirs)
+    rel = np.abs(ours[defined] - theirs[defined]) / np.maximum(np.abs(theirs[defined]), 1e-300)
+    diff = float(rel.max()) if defined.any() else 0.0
+    return diff, int((ours[~defined] != 0).sum()), int((~defined).sum())
 
+
+def compare_with_access(args: argparse.Namespace) -> float:
     data = comparison_inputs(args.seed, args.origins, args.sites)
-    data["cost_df"] = pd.DataFrame(
-        {"origin": data["origin"], "dest": data["dest"], "cost": data["cost"]}
-    )
+    f = frames(data)
     within = float((data["cost"] <= 30).mean())
+    r = args.repeat
     print(
         f"\n1. against access: {args.origins:,} origins x {args.sites:,} sites, "
-        f"{len(data['cost']):,} pairs ({within:.1%} within 30 min), 30-minute cutoff"
+        f"{len(data['cost']):,} pairs ({within:.1%} within 30 min), 30-minute cutoff; "
+        f"best of {r} runs of access and {r * OURS_RUNS} of ours, each after a warm-up"
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        a = access_object({**data, "cost_df": data["cost_df"].copy()})
-    pop, beds, costs = ours_costs(data)
-    header = (
-        f"{'method':<14}{'max rel diff':>13}{'access s':>10}{'ours s':>9}{'ratio':>8}"
-        f"{'| measure only: access s':>25}{'ours ms':>9}{'ratio':>8}"
-        f"{'| peak MiB: access':>19}{'ours':>7}"
+    ro = r * OURS_RUNS
+    t_build, (pop, beds, near) = best_of(ro, ours_costs, data, 30)
+    _, (_, _, wide) = best_of(1, ours_costs, data, None)
+    print(
+        f"medalliance: Population + Supply + costs_from_table(..., cutoff=30) from the table: "
+        f"{t_build * 1e3:.2f} ms -> {near.n_pairs:,} pairs; measure-only runs use a structure "
+        f"of all {wide.n_pairs:,} pairs"
     )
-    print(header)
+    rows_e2e, rows_measure = [], []
     per_pair = []
     for method in METHODS:
-        t_access, theirs = best_of(args.repeat, run_access, data, method)
-        t_ours, ours = best_of(args.repeat * 5, run_ours, data, method)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if method == "3sfca":  # its 3SFCA writes helper columns into the cost table
-                a = access_object({**data, "cost_df": data["cost_df"].copy()})
-            m_access, _ = best_of(args.repeat, access_method, a, method)
-        m_ours, _ = best_of(args.repeat * 5, ours_method, pop, beds, costs, method)
-        defined = ~np.isnan(theirs)
-        rel = np.abs(ours[defined] - theirs[defined]) / np.maximum(np.abs(theirs[defined]), 1e-300)
-        diff = float(rel.max()) if defined.any() else 0.0
-        extra = (ours[~defined] != 0).sum()
+        t_access, out = best_of(
+            r, access_end_to_end, setup=lambda method=method: (fresh_frames(f), method)
+        )
+        t_ours, ours = best_of(ro, ours_end_to_end, data, method)
+        m_access, out_m = best_of(
+            r, access_method, setup=lambda method=method: (access_object(fresh_frames(f)), method)
+        )
+        m_wide, ours_wide = best_of(ro, ours_method, pop, beds, wide, method)
+        m_near, ours_near = best_of(ro, ours_method, pop, beds, near, method)
+        theirs = access_values(out, data["origin_ids"])
+        checks = [agreement(ours, theirs)]
+        theirs_m = access_values(out_m, data["origin_ids"])
+        checks += [agreement(x, theirs_m) for x in (ours_wide, ours_near)]
+        diff = max(c[0] for c in checks)
+        extra = sum(c[1] for c in checks)
+        undefined = checks[0][2]
         mem = {
             impl: spawn(
                 {
@@ -318,13 +362,63 @@ def compare_with_access(args: argparse.Namespace) -> float:
         }
         per_pair.append(t_access / len(data["cost"]))
         ok = "ok" if diff <= 1e-9 and extra == 0 else "MISMATCH"
-        print(
-            f"{method:<14}{diff:>13.1e}{t_access:>10.2f}{t_ours:>9.3f}{t_access / t_ours:>7.0f}x"
-            f"{m_access:>25.2f}{m_ours * 1e3:>9.1f}{m_access / m_ours:>7.0f}x"
-            f"{mem['access']:>19.0f}{mem['ours']:>7.0f}  {ok}"
-            + (f" ({(~defined).sum()} origins undefined in access)" if (~defined).any() else "")
+        rows_e2e.append(
+            f"{method:<14}{diff:>13.1e}  {ok:<9}"
+            f"{t_access * 1e3:>10.1f}{t_ours * 1e3:>9.2f}{t_access / t_ours:>7.0f}x"
+            f"{mem['access']:>12.1f}{mem['ours']:>7.1f}"
         )
+        rows_measure.append(
+            f"{method:<14}{m_access * 1e3:>10.1f}"
+            f"{m_wide * 1e3:>13.2f}{m_access / m_wide:>7.0f}x"
+            f"{m_near * 1e3:>13.2f}{m_access / m_near:>7.0f}x"
+        )
+    if undefined:
+        print(f"({undefined} origins have no site within 30 min: NaN in access, 0 in ours)")
+    print("end to end (from the table columns), and peak memory (tracemalloc, end to end):")
+    print(
+        f"{'method':<14}{'max rel diff':>13}  {'':<9}{'access ms':>10}{'ours ms':>9}{'ratio':>8}"
+        f"{'peak MiB:':>12}{'access':>7}{'ours':>6}"
+    )
+    print("\n".join(rows_e2e))
+    print(
+        "measure only (structures built beforehand; ours on all 600,000 pairs with the cutoff "
+        "in the measure, and on the structure built with the cutoff):"
+    )
+    print(
+        f"{'method':<14}{'access ms':>10}{'ours, all ms':>13}{'ratio':>8}"
+        f"{'ours, cut ms':>13}{'ratio':>8}"
+    )
+    print("\n".join(rows_measure))
+    layouts(args, data)
     return float(np.median(per_pair))
+
+
+def layouts(args: argparse.Namespace, data: dict[str, Any]) -> None:
+    """2SFCA end to end on other layouts of the same table, both packages."""
+    print("2SFCA end to end on other layouts of the same table:")
+    perm = np.random.default_rng(args.seed + 1).permutation(len(data["cost"]))
+    shuffled = {**data, **{k: data[k][perm] for k in ("origin", "dest", "cost")}}
+    o_names = np.array([f"v{i:06d}" for i in range(args.origins)])
+    s_names = np.array([f"h{j:05d}" for j in range(args.sites)])
+    named = {
+        **data,
+        "origin_ids": o_names,
+        "site_ids": s_names,
+        "origin": o_names[data["origin"]],
+        "dest": s_names[data["dest"]],
+    }
+    for label, variant in (("rows shuffled", shuffled), ("string ids", named)):
+        f = frames(variant)
+        t_access, out = best_of(
+            args.repeat, access_end_to_end, setup=lambda f=f: (fresh_frames(f), "2sfca")
+        )
+        t_ours, ours = best_of(args.repeat * OURS_RUNS, ours_end_to_end, variant, "2sfca")
+        diff, extra, _ = agreement(ours, access_values(out, variant["origin_ids"]))
+        ok = "ok" if diff <= 1e-9 and extra == 0 else "MISMATCH"
+        print(
+            f"  {label:<14} access {t_access * 1e3:7.1f} ms, ours {t_ours * 1e3:6.2f} ms: "
+            f"{t_access / t_ours:5.0f}x  (max rel diff {diff:.1e}, {ok})"
+        )
 
 
 def scale(args: argparse.Namespace, access_s_per_pair: float | None) -> None:
@@ -374,7 +468,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--origins", type=int, default=2_000)
     ap.add_argument("--sites", type=int, default=300)
-    ap.add_argument("--repeat", type=int, default=3, help="runs of access per method (best)")
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs of access (best)")
     ap.add_argument("--cells", type=int, default=1_000_000)
     ap.add_argument("--scale-sites", type=int, default=20_000)
     ap.add_argument("--speed", type=float, default=40.0, help="assumed speed, km/h")

@@ -205,15 +205,16 @@ def _lookup(ids: IdArray, values: ArrayLike, field: str, what: str) -> IntArray:
         pos = np.zeros(len(vals), dtype=np.int64)
     elif span == len(ids) and ids[0] == lo and bool((np.diff(ids) == 1).all()):
         # ids lo, lo+1, ..., lo+n-1 in order: the position is the id minus lo
-        if vals.min() >= lo and vals.max() < lo + span:
-            return vals - lo if lo else vals
-        pos = vals - lo
+        pos = np.subtract(vals, lo, dtype=np.int64) if lo else vals
+        # one pass: read as unsigned, a negative position is larger than any valid one
+        if int(pos.view(f"u{pos.dtype.itemsize}").max()) < span:
+            return pos
         found = (pos >= 0) & (pos < span)
     elif 0 < span <= 4 * len(ids) + 1024:
         # integer ids in a compact range: a direct table instead of a search
         table = np.full(span, -1, dtype=np.int64)
         table[ids - lo] = np.arange(len(ids))
-        shifted = vals - lo
+        shifted = np.subtract(vals, lo, dtype=np.int64)  # no overflow in a small type
         inside = (shifted >= 0) & (shifted < span)
         pos = np.where(inside, table[np.where(inside, shifted, 0)], -1)
         found = pos >= 0

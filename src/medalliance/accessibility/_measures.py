@@ -217,7 +217,9 @@ def _fca(
         inside = cost <= cut
         if not inside.all():  # work on the catchment's pairs only
             keep = np.flatnonzero(inside)
-            ptr, cols, cost = _kept_indptr(ptr, keep), cols[keep], cost[keep]
+            ptr, cols = _kept_indptr(ptr, keep), cols[keep]
+            if weight is not None:  # without weights the costs are not needed again
+                cost = cost[keep]
             del keep
         del inside
     counts = np.diff(ptr)
@@ -225,7 +227,7 @@ def _fca(
     w = None if weight is None else _weights(weight, cost)
     if method == "3sfca":
         if w is None:
-            w = np.ones(len(cost), dtype=np.float64)
+            w = np.ones(len(cols), dtype=np.float64)
         total = np.repeat(_row_sums(w, ptr), counts)
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(total > 0, w / total, 0.0)
