@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medalliance import MedAllianceError, Registry, examples
+from medalliance import MedAllianceError, Registry, examples, synthetic
 from medalliance._sharing_naive import naive_allocate, naive_service_access
 from medalliance.agreement import AgreementStatus, CooperationItem
 from medalliance.alliance import FigureUnit
@@ -815,3 +815,97 @@ def test_results_read_as_tables() -> None:
     assert allocate_capacity(5, {"a": 3, "b": 4}).to_frame()["allocated"].sum() <= 5
     assert expert_clinic_coverage(examples.load("county_township")).to_frame().shape == (2, 6)
     assert len(sharing_summary(reg, volumes_from_declared(reg)).to_frame()) == 5
+
+
+# --------------------------------------------------------------------------------------
+# reprs: one line a person can read, with the key figures
+
+
+def assert_one_line(result: object, *figures: str) -> str:
+    text = repr(result)
+    assert "\n" not in text
+    assert text.startswith(type(result).__name__ + "(")
+    assert len(text) <= 140, text
+    assert str(result) == text
+    for figure in figures:
+        assert figure in text, (figure, text)
+    return text
+
+
+def test_reprs_of_the_gangkou_results() -> None:
+    reg = examples.load("gangkou")
+    access = service_access(reg)
+    assert_one_line(
+        access, "5 institutions × 25 services", "30 pairs reached", "24 via sharing", "100% with CT"
+    )
+    assert_one_line(
+        service_access(reg, alliance="gangkou_community"), "alliance 'gangkou_community'"
+    )
+    prices = [SharedPrice(service="ct", list_price_yuan=300.0, discount=0.1)]
+    volumes = volumes_from_declared(reg)
+    assert_one_line(volumes, "5 entries for 4 centres", "13,188 in all", "period unknown")
+    summary = sharing_summary(reg, volumes)
+    assert_one_line(summary, "4 centres", "volume 13,188", "no prices")
+    priced = sharing_summary(reg, volumes, prices=prices)
+    assert_one_line(priced, "1 priced service", "9,900 yuan saved", "-10.0%")
+    assert_one_line(priced.savings[0], "ct", "330 units", "99,000 → 89,100 yuan")
+    assert_one_line(priced.centres[0], "'gangkou_imaging'", "volume 342", "utilisation unknown")
+    dated = sharing_summary(two_alliances(), ServiceVolumes.from_counts({"lab": 1500}, days=30))
+    assert_one_line(dated.centres[0], "'lab'", "volume 1,500 in 1 service", "utilisation 50.0%")
+    assert_one_line(ServiceVolumes.from_counts({"gangkou_lab": 137}, days=1), "over 1 day")
+
+
+def test_reprs_of_recognition_allocation_and_clinics() -> None:
+    groups = recognition_groups(examples.load("benxi_central"), "lab")
+    assert_one_line(groups, "lab", "2 institutions in 1 group", "largest 2", "2 sources")
+    assert_one_line(groups.groups[0], "2 members", "benxi_central, huanren_peoples", "complete")
+    alone = recognition_groups(examples.load("shanghai_luwan"), "ecg")
+    assert_one_line(alone, "7 institutions in 7 groups", "largest 1", "0 sources")
+    a = allocate_capacity(60, {"t1": 80, "t2": 40, "t3": 10}, method="max_min_fair")
+    assert_one_line(a, "max_min_fair", "3 members", "capacity 60", "60 allocated of 130 demanded")
+    small = allocate_capacity(9.5, [1.25, 2.5], method="priority")
+    assert_one_line(small, "priority", "capacity 9.5", "3.75 allocated of 3.75 demanded")
+    cov = expert_clinic_coverage(examples.load("county_township"), weeks=4)
+    assert_one_line(cov, "4 weeks", "16 sessions at 1 site in 2 departments", "0 members")
+    assert_one_line(
+        expert_clinic_coverage(examples.load("gangkou")), "1 week", "0 sessions", "4 members"
+    )
+
+
+def test_reprs_stay_short_on_large_results() -> None:
+    reg = synthetic.county(seed=1)
+    access = service_access(reg)
+    reached = int(access.access.sum())
+    via = sum(s.via_sharing for s in access.shares())
+    ct = access.share("ct").share
+    assert_one_line(
+        access, f"{len(reg.institutions):,} institutions", f"{reached:,} pairs", f"{via:,} via"
+    )
+    assert f"{ct:.0%} with CT" in repr(access)
+    groups = recognition_groups(reg, "imaging")
+    largest = max(groups.groups, key=lambda g: len(g.members))
+    assert len(largest.members) > 3
+    text = assert_one_line(largest, f"{len(largest.members):,} members", ", …;")
+    assert text.count(",") < 8
+    demands = list(range(20_000))
+    a = allocate_capacity(1_000, demands, integral=True)
+    assert_one_line(a, "20,000 members", "1,000 allocated", f"{sum(demands):,} demanded")
+    assert_one_line(expert_clinic_coverage(reg))
+    assert_one_line(allocate_capacity(0, []), "0 members")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registries())
+def test_access_repr_counts_equal_the_table(reg: Registry) -> None:
+    access = service_access(reg)
+    shared = sum(
+        1
+        for r in access.rows()
+        if r["source"] in (AccessSource.ALLIANCE.value, AccessSource.AGREEMENT.value)
+    )
+    assert_one_line(
+        access,
+        f"{len(access.institutions):,} institution",
+        f"{len(access.rows()):,} pair",
+        f"{shared:,} via sharing",
+    )

@@ -512,5 +512,5 @@ def test_every_tabular_result_gives_a_dataframe() -> None:
             assert "\n" not in repr(result), cls
 
 
-LONG_REPRS = {"ServiceAccess", "Allocation"}
+LONG_REPRS: set[str] = set()
 """Classes (of other modules) whose repr is still their dataclass repr, over several lines."""

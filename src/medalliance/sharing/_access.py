@@ -17,6 +17,7 @@ from medalliance.sharing._common import (
     IntArray,
     _base,
     _parse_service,
+    _plural,
     _scope,
 )
 from medalliance.sharing._routes import _SOURCES, AccessSource, ServiceRoute
@@ -73,7 +74,7 @@ class ServiceShare(NamedTuple):
         return self.alliance + self.agreement
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class ServiceAccess(Tabular):
     """Where every institution gets every service, compiled into arrays.
 
@@ -107,6 +108,8 @@ class ServiceAccess(Tabular):
     >>> access = service_access(examples.load("gangkou"))
     >>> access.source.shape, int(access.access.sum())
     ((5, 25), 30)
+    >>> access
+    ServiceAccess(5 institutions × 25 services: 30 pairs reached, 24 via sharing, 100% with CT)
     """
 
     institutions: tuple[str, ...]
@@ -120,6 +123,23 @@ class ServiceAccess(Tabular):
     centre_host: tuple[str, ...]
     agreements: tuple[str, ...]
     alliance: str | None = None
+
+    def __repr__(self) -> str:
+        n = len(self.institutions)
+        reached = int(np.count_nonzero(self.source))
+        shared = int(
+            np.count_nonzero(
+                (self.source == AccessSource.ALLIANCE.rank)
+                | (self.source == AccessSource.AGREEMENT.rank)
+            )
+        )
+        ct = int(np.count_nonzero(self.source[:, _SERVICE_CODE[ServiceKind.CT]])) / n if n else 0.0
+        scope = f"alliance {self.alliance!r}, " if self.alliance is not None else ""
+        return (
+            f"ServiceAccess({scope}{_plural(n, 'institution')} × "
+            f"{_plural(len(self.services), 'service')}: {_plural(reached, 'pair')} reached, "
+            f"{shared:,} via sharing, {ct:.0%} with CT)"
+        )
 
     @cached_property
     def _position(self) -> dict[str, int]:

@@ -10,14 +10,14 @@ from typing import Any, Literal
 import numpy as np
 
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.sharing._common import FloatArray, IntArray
+from medalliance.sharing._common import FloatArray, IntArray, _number, _plural
 from medalliance.types import Tabular
 
 AllocationMethod = Literal["proportional", "max_min_fair", "priority"]
 _METHODS = ("proportional", "max_min_fair", "priority")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Allocation(Tabular):
     """A split of a centre's capacity among members (what :func:`allocate_capacity` returns).
 
@@ -39,6 +39,8 @@ class Allocation(Tabular):
     >>> a = allocate_capacity(9, {"c1": 8, "c2": 4})
     >>> a.members, a.allocated.tolist()
     (('c1', 'c2'), [6.0, 3.0])
+    >>> a
+    Allocation(proportional, 2 members, capacity 9: 9 allocated of 12 demanded)
     """
 
     capacity: float
@@ -46,6 +48,15 @@ class Allocation(Tabular):
     members: tuple[str, ...] | None
     demands: np.ndarray[Any, Any]
     allocated: np.ndarray[Any, Any]
+
+    def __repr__(self) -> str:
+        demanded = float(np.sum(self.demands))
+        allocated = float(np.sum(self.allocated))
+        return (
+            f"Allocation({self.method}, {_plural(len(self.demands), 'member')}, capacity "
+            f"{_number(self.capacity)}: {_number(allocated)} allocated of {_number(demanded)} "
+            "demanded)"
+        )
 
     @property
     def total(self) -> float:

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.registry import Registry
-from medalliance.sharing._common import _scope
+from medalliance.sharing._common import _plural, _scope
 from medalliance.types import FrozenModel, Tabular
 from medalliance.vocab import Specialty, Weekday
 
@@ -42,8 +42,11 @@ class ExpertCoverage(FrozenModel, Tabular):
     Examples
     --------
     >>> from medalliance import examples
-    >>> expert_clinic_coverage(examples.load("county_township"), weeks=4).total_sessions
+    >>> cov = expert_clinic_coverage(examples.load("county_township"), weeks=4)
+    >>> cov.total_sessions
     16
+    >>> cov
+    ExpertCoverage(4 weeks: 16 sessions at 1 site in 2 departments; 0 members not reached)
     """
 
     weeks: int
@@ -52,6 +55,18 @@ class ExpertCoverage(FrozenModel, Tabular):
     """Sessions by site and department (registry order of sites, then department order)."""
     uncovered: tuple[str, ...]
     """Members (other than leads) that are the site of no programme, in registry order."""
+
+    def __repr__(self) -> str:
+        sites = len({s.site for s in self.sessions})
+        departments = len({s.department for s in self.sessions})
+        return (
+            f"ExpertCoverage({_plural(self.weeks, 'week')}: "
+            f"{_plural(self.total_sessions, 'session')} at {_plural(sites, 'site')} in "
+            f"{_plural(departments, 'department')}; "
+            f"{_plural(len(self.uncovered), 'member')} not reached)"
+        )
+
+    __str__ = __repr__
 
     @property
     def total_sessions(self) -> int:

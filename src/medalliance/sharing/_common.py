@@ -7,8 +7,9 @@ as the registry lives (``_base``).
 
 from __future__ import annotations
 
+import math
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -125,3 +126,21 @@ def _parse_service(value: object, path: tuple[str | int, ...] = ("service",)) ->
 
 def _scope(registry: Registry, alliance: str | None) -> Alliance | None:
     return None if alliance is None else registry.alliance(alliance)
+
+
+def _plural(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` with thousands separators and ``noun``, in the plural unless ``n`` is 1 (reprs)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def _number(x: float) -> str:
+    """A quantity for a repr: whole numbers with thousands separators, others to 4 digits."""
+    if math.isfinite(x) and x == math.floor(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+
+
+def _listing(ids: Sequence[str], limit: int = 3) -> str:
+    """The first ``limit`` ids, comma-separated, with ``…`` when there are more (reprs)."""
+    shown = ", ".join(ids[:limit])
+    return shown + ", …" if len(ids) > limit else shown

@@ -11,7 +11,7 @@ import numpy as np
 from medalliance.agreement import AgreementStatus, CooperationItem
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.registry import Registry
-from medalliance.sharing._common import IntArray, _base, _parse_service
+from medalliance.sharing._common import IntArray, _base, _listing, _parse_service, _plural
 from medalliance.sharing._routes import AccessSource, service_routes
 from medalliance.types import FrozenModel, Id, Tabular
 from medalliance.vocab import LabelledEnum, ServiceKind
@@ -183,8 +183,8 @@ class RecognitionGroup(NamedTuple):
     Examples
     --------
     >>> from medalliance import examples
-    >>> recognition_groups(examples.load("benxi_central"), "ecg").groups[0].complete
-    True
+    >>> recognition_groups(examples.load("benxi_central"), "ecg").groups[0]
+    RecognitionGroup(2 members: benxi_central, huanren_peoples; complete; 2 sources)
     """
 
     members: tuple[str, ...]
@@ -194,8 +194,15 @@ class RecognitionGroup(NamedTuple):
     complete: bool
     """Whether every two members recognise each other directly."""
 
+    def __repr__(self) -> str:
+        return (
+            f"RecognitionGroup({_plural(len(self.members), 'member')}: "
+            f"{_listing(self.members)}; {'complete' if self.complete else 'not complete'}; "
+            f"{_plural(len(self.sources), 'source')})"
+        )
 
-@dataclass(frozen=True, eq=False)
+
+@dataclass(frozen=True, eq=False, repr=False)
 class RecognitionGroups(Tabular):
     """A partition of the institutions by mutual recognition of one test kind.
 
@@ -221,6 +228,8 @@ class RecognitionGroups(Tabular):
     >>> groups = recognition_groups(examples.load("benxi_central"), "lab")
     >>> len(groups), groups.labels.tolist()
     (1, [0, 0])
+    >>> groups
+    RecognitionGroups(lab: 2 institutions in 1 group, largest 2, 2 sources)
     """
 
     test_kind: TestKind
@@ -231,6 +240,14 @@ class RecognitionGroups(Tabular):
 
     def __len__(self) -> int:
         return int(self.labels.max()) + 1 if len(self.labels) else 0
+
+    def __repr__(self) -> str:
+        largest = int(np.bincount(self.labels).max()) if len(self.labels) else 0
+        return (
+            f"RecognitionGroups({self.test_kind.value}: "
+            f"{_plural(len(self.institutions), 'institution')} in {_plural(len(self), 'group')}, "
+            f"largest {largest:,}, {_plural(len(self.sources), 'source')})"
+        )
 
     @cached_property
     def _position(self) -> dict[str, int]:

@@ -11,7 +11,15 @@ from pydantic import Field, model_validator
 from medalliance.alliance import FigureUnit, Qualifier
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.registry import Registry
-from medalliance.sharing._common import _SERVICE_CODE, _base, _Centre, _Layout, _scope
+from medalliance.sharing._common import (
+    _SERVICE_CODE,
+    _base,
+    _Centre,
+    _Layout,
+    _number,
+    _plural,
+    _scope,
+)
 from medalliance.types import FrozenModel, Id, NonEmptyText, NonNegInt, PositiveInt, Tabular
 from medalliance.vocab import ServiceKind, ServiceKindField
 
@@ -51,12 +59,24 @@ class ServiceVolumes(FrozenModel):
     >>> v = ServiceVolumes.from_counts({"gangkou_imaging": {"ct": 330, "彩超": 12}}, days=365)
     >>> [(e.service.value, e.count) for e in v.entries]
     [('ct', 330), ('colour_doppler', 12)]
+    >>> v
+    ServiceVolumes(2 entries for 1 centre, 342 in all, over 365 days)
     """
 
     entries: tuple[VolumeEntry, ...]
     """The volumes."""
     days: PositiveInt | None = None
     """Length of the period the counts cover, in days (needed for utilisation)."""
+
+    def __repr__(self) -> str:
+        centres = len({e.centre for e in self.entries})
+        days = "period unknown" if self.days is None else f"over {_plural(self.days, 'day')}"
+        return (
+            f"ServiceVolumes({_plural(len(self.entries), 'entry', 'entries')} for "
+            f"{_plural(centres, 'centre')}, {sum(e.count for e in self.entries):,} in all, {days})"
+        )
+
+    __str__ = __repr__
 
     @model_validator(mode="after")
     def _unique(self) -> ServiceVolumes:
@@ -161,6 +181,8 @@ class CentreUtilisation(FrozenModel):
     >>> c = sharing_summary(reg, volumes_from_declared(reg)).centres[0]
     >>> c.centre, c.volume, c.utilisation
     ('gangkou_imaging', 342, None)
+    >>> c
+    CentreUtilisation('gangkou_imaging', volume 342 in 2 services, utilisation unknown)
     """
 
     centre: str
@@ -184,15 +206,27 @@ class CentreUtilisation(FrozenModel):
     utilisation: float | None
     """``volume / (capacity_per_day * days)`` when both are known and capacity is positive."""
 
+    def __repr__(self) -> str:
+        util = "unknown" if self.utilisation is None else f"{self.utilisation:.1%}"
+        return (
+            f"CentreUtilisation({self.centre!r}, volume {self.volume:,} in "
+            f"{_plural(len(self.by_service), 'service')}, utilisation {util})"
+        )
+
+    __str__ = __repr__
+
 
 class ServiceSaving(FrozenModel):
     """Patients' cost of one priced service, without and with sharing.
 
     Examples
     --------
-    >>> ServiceSaving(service="ct", volume=10, list_cost_yuan=3000.0,
-    ...               shared_cost_yuan=2700.0).savings_yuan
+    >>> saving = ServiceSaving(service="ct", volume=10, list_cost_yuan=3000.0,
+    ...                        shared_cost_yuan=2700.0)
+    >>> saving.savings_yuan
     300.0
+    >>> saving
+    ServiceSaving(ct: 10 units, 3,000 → 2,700 yuan, 300 yuan saved)
     """
 
     service: ServiceKind
@@ -203,6 +237,15 @@ class ServiceSaving(FrozenModel):
     """Cost at list prices."""
     shared_cost_yuan: float
     """Cost at shared prices."""
+
+    def __repr__(self) -> str:
+        return (
+            f"ServiceSaving({self.service.value}: {_plural(self.volume, 'unit')}, "
+            f"{_number(self.list_cost_yuan)} → {_number(self.shared_cost_yuan)} yuan, "
+            f"{_number(self.savings_yuan)} yuan saved)"
+        )
+
+    __str__ = __repr__
 
     @property
     def savings_yuan(self) -> float:
@@ -227,12 +270,27 @@ class SharingSummary(FrozenModel, Tabular):
     >>> s = sharing_summary(reg, volumes_from_declared(reg))
     >>> len(s.centres), s.patient_savings_yuan is None
     (4, True)
+    >>> s
+    SharingSummary(4 centres, volume 13,188; no prices)
     """
 
     centres: tuple[CentreUtilisation, ...]
     """Every centre with a volume, in centre order."""
     savings: tuple[ServiceSaving, ...]
     """Priced services (service order); empty without prices."""
+
+    def __repr__(self) -> str:
+        volume = sum(c.volume for c in self.centres)
+        head = f"SharingSummary({_plural(len(self.centres), 'centre')}, volume {volume:,}"
+        saved, change = self.patient_savings_yuan, self.patient_cost_change_percent
+        if saved is None or change is None:
+            return f"{head}; no prices)"
+        return (
+            f"{head}; {_plural(len(self.savings), 'priced service')}: "
+            f"{_number(saved)} yuan saved, {change:+.1f}%)"
+        )
+
+    __str__ = __repr__
 
     @property
     def patient_savings_yuan(self) -> float | None:
