@@ -1115,3 +1115,25 @@ def test_gaussian_decay_takes_integers_and_scalars() -> None:
     g = GaussianDecay(sigma=3)
     assert g(np.array([0, 3])).tolist() == [1.0, math.exp(-0.5)]
     assert float(g(np.float64(3.0))) == math.exp(-0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32])
+def test_small_integer_columns_with_large_ids(dtype: Any) -> None:
+    origin = np.array([5, 6, 5], dtype=dtype)
+    # ids far outside the column's type: unknown ids, never an overflow
+    for ids in (np.arange(1_000, 1_010), np.array([1_000, 1_003, 10**12])):
+        with pytest.raises(MedAllianceError, match=r"origin\[0\]: unknown origin id 5"):
+            costs_from_table(origin, [0, 1, 1], [1.0, 2.0, 3.0], origin_ids=ids, site_ids=[0, 1])
+    # ids that start at 0 read the column as positions, whatever its type
+    got = costs_from_table(
+        origin, [0, 1, 1], [1.0, 2.0, 3.0], origin_ids=np.arange(7), site_ids=[0, 1]
+    )
+    assert got.rows() == [
+        {"origin": 5, "site": 0, "cost": 1.0},
+        {"origin": 5, "site": 1, "cost": 3.0},
+        {"origin": 6, "site": 1, "cost": 2.0},
+    ]
+    with pytest.raises(MedAllianceError, match=r"origin\[1\]: unknown origin id -1"):
+        costs_from_table(
+            np.array([0, -1], dtype=dtype), [0, 0], [1.0, 2.0], origin_ids=[0, 1], site_ids=[0]
+        )

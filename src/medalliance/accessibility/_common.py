@@ -239,15 +239,16 @@ def _search(ids: IdArray, vals: np.ndarray[Any, Any]) -> tuple[IntArray, BoolArr
     A column sorted or grouped by id (the origin column of most cost tables) holds long runs
     of one value: then only the first value of each run is searched.
     """
-    order = np.argsort(ids, kind="stable")
-    s = ids[order]
     heads = None
-    if len(vals) > 4096:
+    sample = vals[:4097]  # a first look, so that a column without runs costs little
+    if len(vals) > 4096 and int(np.count_nonzero(sample[1:] != sample[:-1])) < 1024:
         change = vals[1:] != vals[:-1]
         if int(np.count_nonzero(change)) < len(vals) // 4:
             heads = np.flatnonzero(np.concatenate(([True], change)))  # where each run starts
         del change
     probe = vals if heads is None else vals[heads]
+    order = np.argsort(ids, kind="stable")
+    s = ids[order]
     k = np.minimum(np.searchsorted(s, probe), len(s) - 1)
     found: BoolArray = s[k] == probe
     pos: IntArray = order[k].astype(np.int64)
