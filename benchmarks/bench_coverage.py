@@ -92,6 +92,15 @@ def bipartite(reg: Registry, *, specialty: Any, all_specialties: bool) -> nx.Gra
     return G
 
 
+def meets(reg: Registry, inst: Any, target: ReachTarget, leads: set[str]) -> bool:
+    """The target conditions written plainly (independent of medalliance's masks)."""
+    return (
+        (target.min_tier is None or inst.tier.rank >= target.min_tier.rank)
+        and (target.specialty is None or target.specialty in inst.specialties or inst.id in leads)
+        and all(s in inst.services for s in target.services)
+    )
+
+
 def nx_hops(G: nx.Graph, targets: list[str]) -> dict[str, int]:
     src = ("source", -1)
     G.add_edges_from((src, t) for t in targets)
@@ -139,6 +148,12 @@ def main() -> None:
         ReachTarget(services=("mri",)),
     ]
     for target in targets:
+        leads = {
+            x
+            for a in reg.alliances
+            if a.form.value == "specialty_alliance" and a.specialty == target.specialty
+            for x in a.lead
+        }
 
         def cold(target: ReachTarget = target) -> Any:
             _reachability._COMPILED.clear()  # drop the per-registry arrays: compile them again
@@ -153,7 +168,7 @@ def main() -> None:
             lambda target=target: bipartite(reg, specialty=target.specialty, all_specialties=True),
             1,
         )
-        goal = [i.id for i in reg.institutions if target.matches(reg, i.id)]
+        goal = [i.id for i in reg.institutions if meets(reg, i, target, leads)]
         t_bfs, dist = best(lambda G=G, goal=goal: nx_hops(G, goal), args.repeat)
         got = {o: int(h) for o, h in zip(r.origins, r.hops.tolist(), strict=True)}
         want = {o: dist.get(o, -1) for o in r.origins}

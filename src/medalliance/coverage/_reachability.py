@@ -93,11 +93,18 @@ class ReachTarget(FrozenModel):
         >>> ReachTarget(specialty="老年医学").matches(reg, "zhejiang_hospital")
         True
         """
-        registry.institution(institution)
-        c = _compiled(registry)
+        inst = registry.institution(institution)
         if self.institutions:
             _positions(registry, self.institutions, "institutions")
-        return bool(c.target_mask(self)[c.position[institution]])
+        if self.min_tier is not None and inst.tier < self.min_tier:
+            return False
+        if self.specialty is not None and self.specialty not in inst.specialties:
+            c = _compiled(registry)
+            if not c.leads(self.specialty)[c.position[institution]]:
+                return False
+        if any(s not in inst.services for s in self.services):
+            return False
+        return not self.institutions or institution in self.institutions
 
 
 class OriginReach(FrozenModel):
