@@ -508,3 +508,20 @@ def test_zhejiang_postop_patient_moves_down_once_a_member_is_listed() -> None:
     assert dest.alliances == ("zhejiang_geriatric_alliance",)
     assert {"priority_reception", "priority_admission"} <= set(dest.flags)
     assert not evaluate(grown, case.replace(specialty="oncology")).eligible
+
+
+def test_compiled_index_is_freed_with_its_registry() -> None:
+    import gc
+    import weakref
+
+    from medalliance import _referral_index
+
+    reg = synthetic.county(seed=5, townships=2, villages_per_township=2)
+    evaluate_many(reg, [ReferralCase(origin=reg.institutions[0].id, criterion="postop_recovery")])
+    key = id(reg)
+    assert key in _referral_index._INDEXES
+    ref = weakref.ref(reg)
+    del reg
+    gc.collect()
+    assert ref() is None
+    assert key not in _referral_index._INDEXES

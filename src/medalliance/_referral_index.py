@@ -91,7 +91,9 @@ class RefIndex:
     """Arrays compiled from one registry for referral decisions."""
 
     def __init__(self, registry: Registry) -> None:
-        self.registry = registry
+        # the index must not keep its registry alive (the cache below is freed with it)
+        self._registry = weakref.ref(registry)
+        self.institutions = registry.institutions
         insts = registry.institutions
         n = len(insts)
         self.ids = np.array([i.id for i in insts], dtype=str) if n else np.zeros(0, dtype="<U1")
@@ -289,7 +291,7 @@ class RefIndex:
             incapable = self._distinct(refused_parts, refused, o)
             reasons = _failure_reasons(criterion, wrong, incapable)
             order = []
-        insts = self.registry.institutions
+        insts = self.institutions
         destinations = tuple(
             trusted(
                 Destination,
@@ -340,7 +342,7 @@ class RefIndex:
         """Positions of ``chosen`` in rank order (the rule of :func:`referral._rank_key`)."""
         home = self.pos.get(case.home, -1) if case.home is not None else -1
         urgency = case.urgency
-        ids = self.registry.institutions
+        ids = self.institutions
         tiers = self.tier_list
         inf = float("inf")
         green_bit = _FLAG_BIT[FLAG_ITEMS[0]]
@@ -405,7 +407,7 @@ class RefIndex:
                 trusted(
                     Destination,
                     {
-                        "institution": self.registry.institutions[m].id,
+                        "institution": self.institutions[m].id,
                         "tier": _TIER_NAMES[tier],
                         "direction": direction,
                         "alliances": (),
@@ -482,7 +484,7 @@ class RefIndex:
                     frontier.append(m)
         if not targeted:  # paths cut by max_hops end where they stopped
             ends.extend(best[u] for u in frontier if u != o)
-        insts = self.registry.institutions
+        insts = self.institutions
         paths = [
             trusted(
                 ReferralPath,
@@ -498,7 +500,7 @@ class RefIndex:
         return tuple(paths)
 
     def _path_ids(self, path: tuple[int, ...]) -> tuple[str, ...]:
-        insts = self.registry.institutions
+        insts = self.institutions
         return tuple(insts[m].id for m in path)
 
     # ------------------------------------------------------------------------------
@@ -781,7 +783,7 @@ _INDEXES: dict[int, RefIndex] = {}
 def index_of(registry: Registry) -> RefIndex:
     """The compiled index of ``registry`` (built on first use, freed with the registry)."""
     found = _INDEXES.get(id(registry))
-    if found is None or found.registry is not registry:
+    if found is None or found._registry() is not registry:
         found = RefIndex(registry)
         _INDEXES[id(registry)] = found
         weakref.finalize(registry, _INDEXES.pop, id(registry), None)
