@@ -115,6 +115,19 @@ def test_export_file_to_file(tmp_path: Path) -> None:
     assert "北京同仁医院" in out
 
 
+def test_export_to_unwritable_output_exits_1_without_traceback(tmp_path: Path) -> None:
+    for target, why in (
+        (tmp_path, "is a directory"),
+        (tmp_path / "no" / "such" / "dir.json", "cannot write: No such file or directory"),
+    ):
+        code, out, err = run("export", "gangkou", "--format", "json", "-o", str(target))
+        assert code == 1
+        assert out == ""
+        assert f"in {target}" in err
+        assert why in err
+        assert "Traceback" not in err
+
+
 def test_unknown_target_and_usage_errors() -> None:
     code, _, err = run("report", "atlantis")
     assert code == 1

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from medalliance import examples
-from medalliance.errors import MedAllianceError, format_path
+from medalliance.errors import MedAllianceError, Problem, format_path
 from medalliance.io import (
     json_schema,
     read_registry,
@@ -313,7 +313,16 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
         text = "\n".join(nx.generate_graphml(graph_for_graphml(to_graph(reg)))) + "\n"
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except IsADirectoryError:
+            raise MedAllianceError(
+                [Problem((), "is a directory, not a file")], source=args.output
+            ) from None
+        except OSError as exc:
+            raise MedAllianceError(
+                [Problem((), f"cannot write: {exc.strerror or exc}")], source=args.output
+            ) from None
     else:
         out.write(text)
     return 0
