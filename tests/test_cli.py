@@ -128,6 +128,13 @@ def test_export_to_unwritable_output_exits_1_without_traceback(tmp_path: Path) -
         assert "Traceback" not in err
 
 
+def test_report_empty_alliance_id_is_unknown_not_all() -> None:
+    code, out, err = run("report", "dingzhou", "--alliance", "")
+    assert code == 1
+    assert out == ""
+    assert "unknown alliance ''" in err
+
+
 def test_unknown_target_and_usage_errors() -> None:
     code, _, err = run("report", "atlantis")
     assert code == 1

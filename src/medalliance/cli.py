@@ -243,7 +243,11 @@ def _report_json(reg: Registry, origin: str, alliance_ids: Sequence[str]) -> dic
 
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     reg, origin = _load(args.target)
-    ids = [reg.alliance(args.alliance).id] if args.alliance else [a.id for a in reg.alliances]
+    ids = (
+        [reg.alliance(args.alliance).id]
+        if args.alliance is not None
+        else [a.id for a in reg.alliances]
+    )
     if args.json:
         print(json.dumps(_report_json(reg, origin, ids), ensure_ascii=False, indent=2), file=out)
     else:
