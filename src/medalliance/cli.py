@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -510,6 +511,16 @@ def _cmd_sharing(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
     from medalliance import coverage as cov
 
+    bad_options = [
+        Problem((option,), f"must be a finite number {rule}, got {value:g}")
+        for option, value, ok, rule in (
+            ("--within-min", args.within_min, args.within_min >= 0, ">= 0"),
+            ("--speed-kmh", args.speed_kmh, args.speed_kmh > 0, "> 0"),
+        )
+        if not (math.isfinite(value) and ok)
+    ]
+    if bad_options:
+        raise MedAllianceError(bad_options)
     reg, origin = _load(args.target)
     structure = cov.registry_coverage(reg)
     target = cov.ReachTarget(min_tier="secondary")
@@ -519,12 +530,13 @@ def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
     if args.population:
         from medalliance.records_io import read_population
 
-        people = cov.population_coverage(
-            reg,
-            read_population(args.population),
-            threshold_min=args.within_min,
-            speed_kmh=args.speed_kmh,
-        )
+        points = read_population(args.population)
+        try:
+            people = cov.population_coverage(
+                reg, points, threshold_min=args.within_min, speed_kmh=args.speed_kmh
+            )
+        except MedAllianceError as exc:  # the options are checked: a problem of the file
+            raise exc.with_source(args.population) from None
     if args.json:
         body = {
             "origin": origin,
