@@ -700,7 +700,12 @@ def test_population_coverage_bad_input() -> None:
         population_coverage(reg, Population(["a"], [1]), threshold_min=15, speed_kmh=30)
     with pytest.raises(MedAllianceError, match="speed_kmh"):
         population_coverage(reg, pop, threshold_min=15, speed_kmh=0)
+    with pytest.raises(MedAllianceError) as info:
+        population_coverage(reg, pop, threshold_min=-1, speed_kmh=30)
+    assert [p.render() for p in info.value.problems] == [
+        "threshold_min: must be a finite number >= 0, got -1"
+    ]
     with pytest.raises(MedAllianceError, match="Population"):
-        population_coverage(reg, [("a", 1)], threshold_min=15, speed_kmh=30)
+        population_coverage(reg, [("a", 1)], threshold_min=15, speed_kmh=30)  # type: ignore[arg-type]
     empty = Population(["a"], [0], lat=[31.2], lon=[121.4])
     assert population_coverage(reg, empty, threshold_min=15, speed_kmh=30).overall.share is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -10,6 +10,9 @@ from medalliance.coverage._common import _without_gc
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.registry import Registry
 from medalliance.types import FrozenModel, Tabular
+
+if TYPE_CHECKING:
+    from medalliance.accessibility import Population
 
 # --------------------------------------------------------------------------------------
 # population within reach of members
@@ -65,7 +68,7 @@ class PopulationCoverage(FrozenModel, Tabular):
 @_without_gc
 def population_coverage(
     registry: Registry,
-    population: Any,
+    population: Population,
     *,
     threshold_min: float,
     speed_kmh: float,
@@ -136,13 +139,23 @@ def population_coverage(
         lat=np.asarray([insts[p].lat for p in sites], dtype=np.float64),
         lon=np.asarray([insts[p].lon for p in sites], dtype=np.float64),
     )
-    costs = costs_from_coordinates(
-        population,
-        supply,
-        speed_kmh=speed_kmh,
-        cutoff_min=threshold_min,
-        detour_factor=detour_factor,
-    )
+    try:
+        costs = costs_from_coordinates(
+            population,
+            supply,
+            speed_kmh=speed_kmh,
+            cutoff_min=threshold_min,
+            detour_factor=detour_factor,
+        )
+    except MedAllianceError as exc:  # name the threshold as this function's caller knows it
+        raise MedAllianceError(
+            [
+                Problem(("threshold_min", *p.path[1:]), p.message)
+                if p.path[:1] == ("cutoff_min",)
+                else p
+                for p in exc.problems
+            ]
+        ) from None
     overall = coverage_within(costs, population, threshold=threshold_min)
     total = overall.total_people
     people = np.asarray(population.people, dtype=np.float64)
