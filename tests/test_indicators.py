@@ -484,9 +484,11 @@ def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
     with pytest.raises(MedAllianceError) as exc:
         read_population(tmp_path / "bad.csv")
     assert [p.render() for p in exc.value.problems] == [
-        "rows[0]: unknown field(s): colour",
-        "rows[1]: unknown field(s): colour",
+        "columns: unknown column(s): colour; expected id, people, lat, lon",
         "rows[1].lat: missing",
+        "rows[1].id: duplicate id 'v1'",
+        "rows[0].people: must be >= 0, got -1.0",
+        "rows[0].lat: must be a number within ±90 degrees, got 95.0",
     ]
     (tmp_path / "bad2.csv").write_text(
         "id,people,lat,lon\nv1,-1,95,101\nv1,2,30,101\n", encoding="utf-8"
@@ -500,3 +502,63 @@ def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
     (tmp_path / "obj.yaml").write_text("a: 1\n", encoding="utf-8")
     with pytest.raises(MedAllianceError, match="expected a list of points"):
         read_population(tmp_path / "obj.yaml")
+
+
+def test_read_population_reports_every_problem_at_once(tmp_path: Path) -> None:
+    from medalliance.records_io import read_population
+
+    def problems(name: str, text: str) -> list[str]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(MedAllianceError) as exc:
+            read_population(tmp_path / name)
+        assert exc.value.source == str(tmp_path / name)
+        return [p.render() for p in exc.value.problems]
+
+    # values that are not numbers and the checks of the rest: negative people, duplicate ids,
+    # coordinates out of range (a cell already reported is not reported twice)
+    assert problems(
+        "mixed.csv",
+        "id,people,lat,lon\np1,-5,21.6,108.3\np2,10,nan,108.3\np1,20,21.6,108.3\np3,abc,91,200\n",
+    ) == [
+        "rows[1].lat: must be a number, got 'nan'",
+        "rows[3].people: must be a number, got 'abc'",
+        "rows[2].id: duplicate id 'p1'",
+        "rows[0].people: must be >= 0, got -5.0",
+        "rows[3].lat: must be a number within ±90 degrees, got 91.0",
+        "rows[3].lon: must be a number within ±180 degrees, got 200.0",
+    ]
+    assert problems(
+        "mixed.yaml",
+        "- {id: p1, people: -1, lat: .nan, lon: 108}\n- {id: p1, people: 5, lat: 21, lon: 108}\n",
+    ) == [
+        "rows[0].lat: must be a number, got nan",
+        "rows[1].id: duplicate id 'p1'",
+        "rows[0].people: must be >= 0, got -1.0",
+    ]
+    # some points with coordinates, some without: the missing ones are named, not all dropped
+    assert problems("partial.csv", "id,people,lat,lon\np1,1,21,108\np2,2,,\n") == [
+        "rows[1].lat: missing",
+        "rows[1].lon: missing",
+    ]
+    assert problems(
+        "partial.json",
+        '[{"id": "p1", "people": 1, "lat": 21, "lon": 108}, {"id": "p2", "people": 2}]',
+    ) == ["rows[1].lat: missing", "rows[1].lon: missing"]
+    # header problems once, not on every row
+    assert problems("misspelt.csv", "id,population,lat\np1,100,21.6\np2,5,21\n") == [
+        "columns: unknown column(s): population; expected id, people, lat, lon",
+        "columns: missing column(s): people, lon",
+    ]
+    # a row with too many cells keeps the positions of the rows after it
+    extra = problems("extra.csv", "id,people\np1,1,x\np1,-2\n")
+    assert extra[1:] == ["rows[1].id: duplicate id 'p1'", "rows[1].people: must be >= 0, got -2.0"]
+    assert extra[0].startswith("rows[0]: ")
+    assert extra[0].endswith("more cells than columns")
+    assert problems("empty.csv", "") == [
+        "<root>: empty file: expected a header line id,people[,lat,lon]"
+    ]
+    # a header alone is an empty population, with coordinates when it names them
+    (tmp_path / "header.csv").write_text("id,people,lat,lon\n", encoding="utf-8")
+    none = read_population(tmp_path / "header.csv")
+    assert len(none) == 0
+    assert none.has_coordinates

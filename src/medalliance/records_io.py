@@ -43,6 +43,7 @@ __all__ = ["read_activity", "read_activity_csv", "read_population", "read_target
 
 PathLike = str | Path
 _INT = re.compile(r"^[+-]?[0-9]+$")
+_POINT_FIELDS = ("id", "people", "lat", "lon")
 
 
 def _structured(path: PathLike) -> Any:
@@ -109,19 +110,27 @@ def read_targets(path: PathLike) -> IndicatorTargets:
 
 def _csv_rows(path: PathLike, field: str) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Rows of a CSV file as dicts (empty cells left out, whole numbers as int)."""
+    _, rows, problems = _csv_table(path, field)
+    return rows, problems
+
+
+def _csv_table(
+    path: PathLike, field: str
+) -> tuple[list[str] | None, list[dict[str, Any]], list[Problem]]:
+    """Header (``None`` for an empty file) and rows of a CSV file, as :func:`_csv_rows`."""
     text = read_text(path)
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None:
-        return [], []
+        return None, [], []
     problems: list[Problem] = []
     header = [h.strip() for h in reader.fieldnames]
     if len(set(header)) != len(header):
         problems.append(Problem((field,), f"{path}: a column name appears twice"))
     rows: list[dict[str, Any]] = []
     for k, raw in enumerate(reader):
-        if None in raw:
+        if None in raw:  # reported; the row is kept so that later rows keep their positions
             problems.append(Problem((field, k), f"{path}: more cells than columns"))
-            continue
+            del raw[None]
         row: dict[str, Any] = {}
         for name, value in zip(header, raw.values(), strict=True):
             cell = (value or "").strip()
@@ -129,7 +138,7 @@ def _csv_rows(path: PathLike, field: str) -> tuple[list[dict[str, Any]], list[Pr
                 continue
             row[name] = int(cell) if name == "count" and _INT.match(cell) else cell
         rows.append(row)
-    return rows, problems
+    return header, rows, problems
 
 
 def read_activity_csv(
@@ -203,9 +212,11 @@ def read_population(path: PathLike) -> Population:
     Raises
     ------
     MedAllianceError
-        For a missing or malformed file, a missing column, a value that is not a number,
-        and every problem :class:`~medalliance.accessibility.Population` finds (duplicate
-        ids, negative people, coordinates out of range), each with its row.
+        Naming every problem at once: a missing, empty or malformed file; a CSV header with
+        an unknown or a missing column (once, at ``columns``); a missing value or one that is
+        not a finite number; and every problem :class:`~medalliance.accessibility.Population`
+        finds in the other values (duplicate ids, negative people, coordinates out of
+        range), each with its row. When some points have coordinates, all must.
 
     Examples
     --------
@@ -219,10 +230,30 @@ def read_population(path: PathLike) -> Population:
       - rows[1].people: must be a number, got 'many'
     """
     source = str(path)
+    absent: set[str] = set()  # CSV columns missing from the header (reported once)
+    per_row_fields = True  # unknown fields reported per row (a CSV reports its header)
     if Path(path).suffix.lower() == ".csv":
-        rows, problems = _csv_rows(path, "rows")
-        if problems:
-            raise MedAllianceError(problems, source=source)
+        header, rows, problems = _csv_table(path, "rows")
+        if header is None:
+            raise SchemaError(
+                [Problem((), "empty file: expected a header line id,people[,lat,lon]")],
+                source=source,
+            )
+        unknown = [h for h in header if h not in _POINT_FIELDS]
+        if unknown:
+            problems.append(
+                Problem(
+                    ("columns",),
+                    f"unknown column(s): {', '.join(unknown)}; expected id, people, lat, lon",
+                )
+            )
+        per_row_fields = False
+        coordinates = "lat" in header or "lon" in header
+        wanted = ("id", "people", *(("lat", "lon") if coordinates else ()))
+        absent = {h for h in wanted if h not in header}
+        if absent:
+            missing = ", ".join(h for h in wanted if h in absent)
+            problems.append(Problem(("columns",), f"missing column(s): {missing}"))
     else:
         data = _structured(path)
         if isinstance(data, dict) and "points" in data:
@@ -231,48 +262,53 @@ def read_population(path: PathLike) -> Population:
             raise SchemaError(
                 [Problem((), "expected a list of points with id and people")], source=source
             )
-        rows = data
-    problems = []
+        rows, problems = data, []
+        coordinates = any("lat" in r or "lon" in r for r in rows)
     ids: list[str] = []
     people: list[float] = []
     lats: list[float] = []
     lons: list[float] = []
-    with_coords = bool(rows) and all("lat" in r or "lon" in r for r in rows)
+    bad_cells: set[tuple[int, str]] = set()  # cells with a problem already (placeholder value)
     for k, r in enumerate(rows):
-        unknown = sorted(set(r) - {"id", "people", "lat", "lon"})
-        if unknown:
-            problems.append(Problem(("rows", k), f"unknown field(s): {', '.join(unknown)}"))
-        if "id" not in r:
-            problems.append(Problem(("rows", k, "id"), "missing"))
-        ids.append(str(r.get("id", "")))
+        unknown_fields = sorted(set(r) - set(_POINT_FIELDS))
+        if unknown_fields and per_row_fields:
+            problems.append(Problem(("rows", k), f"unknown field(s): {', '.join(unknown_fields)}"))
         for name, out in (
+            ("id", None),
             ("people", people),
-            *((("lat", lats), ("lon", lons)) if with_coords else ()),
+            *((("lat", lats), ("lon", lons)) if coordinates else ()),
         ):
             if name not in r:
-                problems.append(Problem(("rows", k, name), "missing"))
-                out.append(0.0)
+                bad_cells.add((k, name))
+                if name not in absent:
+                    problems.append(Problem(("rows", k, name), "missing"))
+                if out is not None:
+                    out.append(0.0)
+                continue
+            if out is None:
                 continue
             v = _number(r[name])
             if v is None or not math.isfinite(v):
                 problems.append(Problem(("rows", k, name), f"must be a number, got {r[name]!r}"))
+                bad_cells.add((k, name))
                 v = 0.0
             out.append(v)
-    if problems:
-        raise MedAllianceError(problems, source=source)
+        ids.append(str(r.get("id", "")))
     try:
-        return Population(
-            ids, people, lat=lats if with_coords else None, lon=lons if with_coords else None
+        population = Population(
+            ids, people, lat=lats if coordinates else None, lon=lons if coordinates else None
         )
     except MedAllianceError as exc:
-        column = {"ids": "id"}  # Population names its arrays; the file names its columns
-        renamed = [
-            Problem(
-                ("rows", p.path[1], column.get(str(p.path[0]), str(p.path[0])))
-                if len(p.path) == 2
-                else p.path,
-                p.message,
-            )
-            for p in exc.problems
-        ]
-        raise MedAllianceError(renamed, source=source) from None
+        # Population names its arrays by position; the file names its columns by row. Cells
+        # already reported (missing, not a number) hold placeholders: their checks are dropped.
+        column = {"ids": "id"}
+        for p in exc.problems:
+            if len(p.path) == 2 and isinstance(p.path[1], int):
+                row, name = p.path[1], column.get(str(p.path[0]), str(p.path[0]))
+                if (row, name) not in bad_cells:
+                    problems.append(Problem(("rows", row, name), p.message))
+            else:
+                problems.append(p)
+    if problems:
+        raise MedAllianceError(problems, source=source)
+    return population
