@@ -115,6 +115,27 @@ def test_bad_input() -> None:
         )
 
 
+def test_evaluate_names_every_problem_of_a_case_at_once() -> None:
+    reg = examples.load("county_township")
+    case = ReferralCase(origin="nowhere", criterion="vibes", home="ghost", lat=30.0)
+    with pytest.raises(UnknownIdError) as info:
+        evaluate(reg, case)
+    rendered = [p.render() for p in info.value.problems]
+    assert rendered[0] == "origin: unknown institution 'nowhere'"
+    assert rendered[1].startswith("criterion: unknown referral criterion 'vibes'")
+    assert rendered[2:] == [
+        "home: unknown institution 'ghost'",
+        "lat: lat and lon must be given together",
+    ]
+    # only the point is wrong: a plain MedAllianceError, not an unknown id
+    with pytest.raises(MedAllianceError) as other:
+        evaluate(
+            reg, ReferralCase(origin="county_hospital", criterion="chronic_confirmed", lon=120)
+        )
+    assert not isinstance(other.value, UnknownIdError)
+    assert [p.render() for p in other.value.problems] == ["lat: lat and lon must be given together"]
+
+
 CRITERIA = [c.code for c in default_policy().criteria]
 POLICY_WITH_CATALOGUE = default_policy().replace(catalogue=example_catalogue())
 CONDITIONS = [None, "I10", "I63.9", "C34.1", "O80", "Z99"]

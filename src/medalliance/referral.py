@@ -55,7 +55,7 @@ import numpy as np
 from pydantic import AfterValidator, Field
 
 from medalliance.agreement import CooperationItem
-from medalliance.errors import MedAllianceError, Problem
+from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.institution import Institution, Tier
 from medalliance.referral_policy import Criterion, Direction, ReferralPolicy, default_policy
 from medalliance.registry import Registry
@@ -354,13 +354,33 @@ class _Needs:
 
 
 def _prepare(registry: Registry, case: ReferralCase, policy: ReferralPolicy) -> _Needs:
-    """Check the case against registry and policy; resolve the catalogue's needs."""
-    origin = registry.institution(case.origin)
-    criterion = policy.criterion(case.criterion)
+    """Check the case against registry and policy; resolve the catalogue's needs.
+
+    Every problem is reported at once: unknown origin, criterion and home, and a point with
+    only one of ``lat`` and ``lon``.
+    """
+    problems: list[Problem] = []
+    origin: Institution | None = None
+    criterion: Criterion | None = None
+    try:
+        origin = registry.institution(case.origin)
+    except MedAllianceError as exc:
+        problems.extend(exc.with_prefix(("origin",)).problems)
+    try:
+        criterion = policy.criterion(case.criterion)
+    except MedAllianceError as exc:
+        problems.extend(exc.with_prefix(("criterion",)).problems)
     if case.home is not None:
-        registry.institution(case.home)
+        try:
+            registry.institution(case.home)
+        except MedAllianceError as exc:
+            problems.extend(exc.with_prefix(("home",)).problems)
+    unknown_ids = bool(problems)
     if (case.lat is None) != (case.lon is None):
-        raise MedAllianceError([Problem(("lat",), "lat and lon must be given together")])
+        problems.append(Problem(("lat",), "lat and lon must be given together"))
+    if origin is None or criterion is None or problems:
+        error = UnknownIdError if unknown_ids else MedAllianceError
+        raise error(problems)
     specialty, services, min_tier = case.specialty, frozenset(case.services), None
     if case.condition is not None and policy.catalogue is not None:
         entry = policy.catalogue.lookup(case.condition)
@@ -431,8 +451,8 @@ def evaluate(
     Raises
     ------
     MedAllianceError
-        For an unknown origin or home institution, an unknown criterion or a negative
-        ``out_of_alliance``.
+        For an unknown origin or home institution, an unknown criterion, ``lat`` without
+        ``lon`` (or the reverse), all named at once; or for a negative ``out_of_alliance``.
 
     Examples
     --------
@@ -441,10 +461,12 @@ def evaluate(
     >>> d = evaluate(reg, ReferralCase(origin="wuliqiao_chc", criterion="critical_or_difficult"))
     >>> [x.institution for x in d.destinations][:2], d.direction.value
     (['luwan_dongnan', 'ruijin_luwan_branch'], 'up')
-    >>> evaluate(reg, ReferralCase(origin="nowhere", criterion="critical_or_difficult"))
+    >>> evaluate(reg, ReferralCase(origin="nowhere", criterion="vibes"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    medalliance.errors.UnknownIdError: unknown institution 'nowhere'
+    medalliance.errors.UnknownIdError: 2 problems:
+      - origin: unknown institution 'nowhere'
+      - criterion: unknown referral criterion 'vibes'; known: ...
     """
     from medalliance import _referral_index
 
