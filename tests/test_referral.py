@@ -127,6 +127,14 @@ def test_evaluate_names_every_problem_of_a_case_at_once() -> None:
         "home: unknown institution 'ghost'",
         "lat: lat and lon must be given together",
     ]
+    with pytest.raises(UnknownIdError) as both:
+        evaluate(
+            reg, ReferralCase(origin="nowhere", criterion="chronic_confirmed"), out_of_alliance=-1
+        )
+    assert [p.render() for p in both.value.problems] == [
+        "origin: unknown institution 'nowhere'",
+        "out_of_alliance: must be >= 0",
+    ]
     # only the point is wrong: a plain MedAllianceError, not an unknown id
     with pytest.raises(MedAllianceError) as other:
         evaluate(

@@ -470,12 +470,18 @@ def evaluate(
     """
     from medalliance import _referral_index
 
+    problems: list[Problem] = []
     if isinstance(out_of_alliance, bool) or not isinstance(out_of_alliance, int):
-        raise MedAllianceError([Problem(("out_of_alliance",), "must be an integer")])
-    if out_of_alliance < 0:
-        raise MedAllianceError([Problem(("out_of_alliance",), "must be >= 0")])
+        problems.append(Problem(("out_of_alliance",), "must be an integer"))
+    elif out_of_alliance < 0:
+        problems.append(Problem(("out_of_alliance",), "must be >= 0"))
     policy = policy if policy is not None else default_policy()
-    needs = _prepare(registry, case, policy)
+    try:
+        needs = _prepare(registry, case, policy)
+    except MedAllianceError as exc:
+        raise type(exc)([*exc.problems, *problems]) from None
+    if problems:
+        raise MedAllianceError(problems)
     index = _referral_index.index_of(registry)
     return index.decide(case, needs, out_of_alliance=out_of_alliance)
 
