@@ -211,6 +211,26 @@ def test_refer_bad_input_exits_1_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+def test_refer_names_bad_labels_unknown_ids_and_options_together() -> None:
+    code, out, err = run(
+        "refer", "gangkou", "--from", "nobody", "--criterion", "vibes", "--home", "ghost",
+        "--specialty", "astrology", "--out-of-alliance", "-2", "--json",
+    )  # fmt: skip
+    assert code == 1
+    paths = [p["path"] for p in json.loads(out)["problems"]]
+    assert paths == ["specialty", "origin", "criterion", "home", "out_of_alliance"]
+    assert "unknown institution 'nobody'" in err
+    assert "unknown institution 'ghost'" in err
+    assert "unknown referral criterion 'vibes'" in err
+    # an id that is malformed is reported once, as malformed
+    code, out, _ = run(
+        "refer", "gangkou", "--from", "no body", "--criterion", "vibes", "--urgency", "x", "--json"
+    )
+    assert code == 1
+    paths = [p["path"] for p in json.loads(out)["problems"]]
+    assert paths == ["origin", "urgency", "criterion"]
+
+
 def test_validate_json_reports_problems_on_stdout(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(

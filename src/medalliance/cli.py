@@ -339,17 +339,34 @@ def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
 
     reg, _ = _load(args.target)
     policy = read_policy(args.policy) if args.policy else default_policy()
-    case = ReferralCase.model_validate(
-        {
-            "origin": args.origin,
-            "criterion": args.criterion,
-            "specialty": args.specialty,
-            "services": args.service,
-            "home": args.home,
-            "urgency": args.urgency,
-            "condition": args.condition,
-        }
-    )
+    try:
+        case = ReferralCase.model_validate(
+            {
+                "origin": args.origin,
+                "criterion": args.criterion,
+                "specialty": args.specialty,
+                "services": args.service,
+                "home": args.home,
+                "urgency": args.urgency,
+                "condition": args.condition,
+            }
+        )
+    except MedAllianceError as exc:  # name unknown ids and criterion too, not only labels
+        problems = list(exc.problems)
+        for field, value, find in (
+            ("origin", args.origin, reg.institution),
+            ("criterion", args.criterion, policy.criterion),
+            ("home", args.home, reg.institution),
+        ):
+            if value is None or any(p.path[:1] == (field,) for p in exc.problems):
+                continue
+            try:
+                find(value)
+            except MedAllianceError as unknown:
+                problems.extend(unknown.with_prefix((field,)).problems)
+        if args.out_of_alliance < 0:
+            problems.append(Problem(("out_of_alliance",), "must be >= 0"))
+        raise MedAllianceError(problems) from None
     decision = evaluate(reg, case, policy=policy, out_of_alliance=args.out_of_alliance)
     paths = (
         referral_paths(
