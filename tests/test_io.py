@@ -129,6 +129,21 @@ def test_bad_files_raise_clear_errors(
     assert name in message
 
 
+def test_unknown_file_type_also_says_missing_or_directory(tmp_path: Path) -> None:
+    for target, expected in (
+        (tmp_path / "nosuch", ["file not found", "unknown file type ''"]),
+        (tmp_path / "nosuch.txt", ["file not found", "unknown file type '.txt'"]),
+        (tmp_path, ["is a directory, not a file"]),
+    ):
+        with pytest.raises(SchemaError) as info:
+            read_registry(target)
+        assert info.value.source == str(target)
+        messages = [p.message for p in info.value.problems]
+        assert len(messages) == len(expected)
+        for message, start in zip(messages, expected, strict=True):
+            assert message.startswith(start)
+
+
 def test_yaml_merge_keys_may_be_overridden_but_not_repeated() -> None:
     text = (
         "institutions:\n"

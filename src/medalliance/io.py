@@ -389,14 +389,15 @@ def read_registry(path: PathLike) -> Registry:
     Raises
     ------
     MedAllianceError
-        For an unknown suffix or any reading problem.
+        For an unknown suffix (and a missing file or a directory) or any reading problem.
 
     Examples
     --------
     >>> read_registry("data.csv")
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: 1 problem in data.csv:
+    medalliance.errors.SchemaError: 2 problems in data.csv:
+      - <root>: file not found
       - <root>: unknown file type '.csv'; use .json, .yaml, .yml or .graphml
     """
     p = Path(path)
@@ -407,10 +408,13 @@ def read_registry(path: PathLike) -> Registry:
         return read_yaml(p)
     if suffix == ".graphml":
         return read_graphml(p)
-    raise SchemaError(
-        [Problem((), f"unknown file type {p.suffix!r}; use .json, .yaml, .yml or .graphml")],
-        source=str(path),
+    if p.is_dir():
+        raise SchemaError([Problem((), "is a directory, not a file")], source=str(path))
+    problems = [] if p.exists() else [Problem((), "file not found")]
+    problems.append(
+        Problem((), f"unknown file type {p.suffix!r}; use .json, .yaml, .yml or .graphml")
     )
+    raise SchemaError(problems, source=str(path))
 
 
 def read_text(path: PathLike) -> str:
