@@ -144,6 +144,43 @@ def test_unknown_file_type_also_says_missing_or_directory(tmp_path: Path) -> Non
             assert message.startswith(start)
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.json", '{"title": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("deep.yaml", "title: " + "[" * 5_000 + "]" * 5_000 + "\n"),
+        ("deep_block.yaml", "- " * 3_000 + "x\n"),
+    ],
+)
+def test_nesting_too_deep_is_an_error_not_a_recursion_error(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        read_registry(path)
+    assert [p.render() for p in info.value.problems] == [
+        f"<root>: malformed {'JSON' if name.endswith('json') else 'YAML'}: "
+        "lists or mappings nested too deeply to read"
+    ]
+
+
+def test_graphml_attribute_nested_too_deep_is_an_error(tmp_path: Path) -> None:
+    import networkx as nx
+
+    from medalliance import examples, to_graph
+    from medalliance.graph import graph_for_graphml
+
+    G = graph_for_graphml(to_graph(examples.load("gangkou")))
+    G.graph["sources"] = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "deep.graphml"
+    nx.write_graphml(G, path)
+    with pytest.raises(
+        MedAllianceError, match=r"graph\.sources: expected JSON text: .* too deeply"
+    ):
+        read_registry(path)
+
+
 def test_yaml_merge_keys_may_be_overridden_but_not_repeated() -> None:
     text = (
         "institutions:\n"

@@ -528,6 +528,9 @@ def _loads(text: Any, where: tuple[Any, ...]) -> Any:
         return json.loads(text)
     except (TypeError, json.JSONDecodeError) as exc:
         raise MedAllianceError([Problem(where, f"expected JSON text: {exc}")]) from None
+    except RecursionError:
+        msg = "expected JSON text: lists or mappings nested too deeply to read"
+        raise MedAllianceError([Problem(where, msg)]) from None
 
 
 _GRAPH_JSON_KEYS = ("sources", "alliances", "agreements")

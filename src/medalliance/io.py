@@ -169,6 +169,9 @@ class _DuplicateKeyError(Exception):
     pass
 
 
+_TOO_DEEP = "malformed {}: lists or mappings nested too deeply to read"
+
+
 def registry_from_json(text: str, *, source: str | None = None) -> Registry:
     """Parse and validate JSON text.
 
@@ -192,6 +195,8 @@ def registry_from_json(text: str, *, source: str | None = None) -> Registry:
             raise SchemaError([Problem((), msg)], source=source) from None
         except _DuplicateKeyError as exc:
             raise SchemaError([Problem((), f"{exc} in a JSON object")], source=source) from None
+        except RecursionError:
+            raise SchemaError([Problem((), _TOO_DEEP.format("JSON"))], source=source) from None
         return registry_from_dict(data, source=source)
 
 
@@ -341,6 +346,8 @@ def load_plain_yaml(text: str, *, source: str | None = None) -> Any:
         raise SchemaError(
             [Problem((), f"malformed or unsafe YAML{where}: {problem}")], source=source
         ) from None
+    except RecursionError:
+        raise SchemaError([Problem((), _TOO_DEEP.format("YAML"))], source=source) from None
 
 
 def write_yaml(registry: Registry, path: PathLike) -> None:
