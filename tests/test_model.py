@@ -493,6 +493,52 @@ def test_broken_references_reported_even_when_records_are_invalid() -> None:
     ]
 
 
+def test_records_that_are_not_mappings_or_lack_ids_are_reported_not_crashed_on() -> None:
+    data = {
+        "institutions": [
+            {"id": "a", "name": "A", "kind": "村卫生室"},
+            {"name": "B", "kind": "村卫生室"},
+            {"name": "C", "kind": "村卫生室"},
+            5.0,
+        ],
+        "alliances": [
+            {
+                "id": "x",
+                "name": "X",
+                "form": "医共体",
+                "lead": ["a", "zz"],
+                "memberships": [{"institution": "a", "role": "lead"}, {"role": "member"}, None],
+                "declared": [1.5],
+                "shared_centres": [{"kind": "lab", "host": "a"}, {"kind": "lab", "host": "a"}, "c"],
+                "expert_clinics": [7],
+            },
+            "y",
+        ],
+        "agreements": [{"id": "g", "parties": ["a", None, "q"]}, 3],
+    }
+    with pytest.raises(MedAllianceError) as info:
+        Registry.model_validate(data)
+    rendered = [p.render() for p in info.value.problems]
+    # every malformed record is named by the field validation ...
+    for where in (
+        "institutions[3]:",
+        "alliances[0].memberships[2]:",
+        "alliances[0].declared[0]:",
+        "alliances[0].shared_centres[2]:",
+        "alliances[0].expert_clinics[0]:",
+        "alliances[1]:",
+        "agreements[1]:",
+        "institutions[1].id: Field required",
+        "alliances[0].shared_centres[1].id: Field required",
+    ):
+        assert any(r.startswith(where) for r in rendered), where
+    # ... the reference scan still finds the broken references ...
+    assert "alliances[0].lead[1]: lead 'zz' is not a member" in rendered
+    assert "agreements[0].parties[2]: unknown institution 'q'" in rendered
+    # ... and reads a missing id as missing, not as a duplicate or unknown id None
+    assert not [r for r in rendered if "None" in r]
+
+
 def test_level_input_equals_explicit_tier_and_grade() -> None:
     a = Institution.model_validate({"id": "x", "name": "某院", "kind": "综合医院", "level": "三甲"})
     b = Institution(id="x", name="某院", kind="general_hospital", tier="tertiary", grade="A")

@@ -390,6 +390,8 @@ def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> se
     if len(unique) != len(ids):
         seen: set[str] = set()
         for i, id_ in enumerate(ids):
+            if id_ is None:  # missing in raw input: reported by the record's own validation
+                continue
             if id_ in seen:
                 problems.append(Problem((field, i, "id"), f"duplicate {field[:-1]} id {id_!r}"))
             seen.add(id_)
@@ -417,8 +419,10 @@ def _missing_tiers(data: dict[str, Any]) -> list[Problem]:
 class _Raw:
     """Read-only attribute view of raw input data, for the reference scan of invalid input.
 
-    Missing or malformed collections read as empty, unhashable values as their repr, so the
-    scan reports what it can and never fails on data the field validators already rejected.
+    Missing or malformed collections read as empty, records that are not mappings as empty
+    records, unhashable values as their repr, so the scan reports what it can and never fails
+    on data the field validators already rejected. A missing id or reference reads as
+    ``None`` and is skipped by the scan (the field validators report it).
     """
 
     __slots__ = ("_d",)
@@ -444,9 +448,10 @@ class _Raw:
         d = self._d
         value = d.get(name) if isinstance(d, dict) else getattr(d, name, None)
         if name in self._COLLECTIONS:
-            if not isinstance(value, list | tuple):
-                return ()
-            return tuple(_Raw(v) if isinstance(v, dict) else _plain(v) for v in value)
+            items = value if isinstance(value, list | tuple) else ()
+            if name in ("lead", "parties"):  # ids, not records
+                return tuple(_plain(v) for v in items)
+            return tuple(_Raw(v if isinstance(v, dict) else None) for v in items)
         if name == "members":
             return tuple(m.institution for m in self.memberships)
         if name == "provenance":
@@ -475,7 +480,7 @@ def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
     clinic_ids: dict[str, tuple[Any, ...]] = {}
 
     def check_prov(path: tuple[Any, ...], prov: Provenance | None) -> None:
-        if prov is not None and prov.source not in sources:
+        if prov is not None and prov.source is not None and prov.source not in sources:
             problems.append(
                 Problem((*path, "provenance", "source"), f"unknown source {prov.source!r}")
             )
@@ -486,13 +491,14 @@ def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
     for ai, a in enumerate(reg.alliances):
         base = ("alliances", ai)
         members = frozenset(a.members)
-        members_by_alliance.setdefault(a.id, members)
+        if a.id is not None:
+            members_by_alliance.setdefault(a.id, members)
         for li, lead in enumerate(a.lead):  # (checked by Alliance too; kept for raw input)
             if lead not in members:
                 problems.append(Problem((*base, "lead", li), f"lead {lead!r} is not a member"))
         if not members <= inst:  # set arithmetic first: the loop only runs to name the culprits
             for mi, m in enumerate(a.memberships):
-                if m.institution not in inst:
+                if m.institution is not None and m.institution not in inst:
                     problems.append(
                         Problem(
                             (*base, "memberships", mi, "institution"),
@@ -504,6 +510,8 @@ def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
                 check_prov((*base, "memberships", mi), m.provenance)
         check_prov(base, a.provenance)
         for ci, c in enumerate(a.shared_centres):
+            if c.id is None:
+                continue
             if c.id in centre_ids:
                 problems.append(
                     Problem(
@@ -514,6 +522,8 @@ def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
             centre_ids.setdefault(c.id, (*base, "shared_centres", ci))
             check_prov((*base, "shared_centres", ci), c.provenance)
         for ei, e in enumerate(a.expert_clinics):
+            if e.id is None:
+                continue
             if e.id in clinic_ids:
                 problems.append(
                     Problem(
@@ -532,9 +542,11 @@ def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
     for gi, g in enumerate(reg.agreements):
         base = ("agreements", gi)
         party_scope = members_by_alliance.get(g.alliance)
-        if party_scope is None:
+        if party_scope is None and g.alliance is not None:
             problems.append(Problem((*base, "alliance"), f"unknown alliance {g.alliance!r}"))
         for pi, p in enumerate(g.parties):
+            if p is None:
+                continue
             if p not in inst:
                 problems.append(Problem((*base, "parties", pi), f"unknown institution {p!r}"))
             if party_scope is not None and p not in party_scope:
