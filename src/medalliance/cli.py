@@ -720,6 +720,7 @@ def _parser() -> argparse.ArgumentParser:
     rf.add_argument(
         "--urgency",
         default="routine",
+        metavar="U",
         help="routine (default), urgent or emergency (常规/紧急/急诊)",
     )
     rf.add_argument("--condition", metavar="CODE", help="condition code (e.g. ICD-10)")
