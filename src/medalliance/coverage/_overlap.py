@@ -78,7 +78,16 @@ class Overlap(Tabular):
         return len(self.shared)
 
     def pair(self, i: int) -> AllianceOverlap:
-        """Pair number ``i``."""
+        """Pair number ``i``.
+
+        Examples
+        --------
+        >>> from medalliance import synthetic
+        >>> o = alliance_overlap(synthetic.province(seed=1, cities=1, counties=2, townships=2,
+        ...                                         villages_per_township=1))
+        >>> o.pair(0)
+        AllianceOverlap(first='p37-sp0000', second='p37-sp0001', shared=4)
+        """
         return AllianceOverlap.model_construct(
             first=self.alliance_ids[int(self.first[i])],
             second=self.alliance_ids[int(self.second[i])],
@@ -86,7 +95,16 @@ class Overlap(Tabular):
         )
 
     def pairs(self) -> Iterator[AllianceOverlap]:
-        """Every pair, most shared first."""
+        """Every pair, most shared first.
+
+        Examples
+        --------
+        >>> from medalliance import synthetic
+        >>> o = alliance_overlap(synthetic.province(seed=1, cities=1, counties=2, townships=2,
+        ...                                         villages_per_township=1))
+        >>> [p.shared for p in o.pairs()][:3]
+        [4, 3, 2]
+        """
         for i in range(len(self)):
             yield self.pair(i)
 
@@ -97,6 +115,14 @@ class Overlap(Tabular):
         ------
         UnknownIdError
             If ``alliance`` is not one of the registry's alliances.
+
+        Examples
+        --------
+        >>> from medalliance import synthetic
+        >>> o = alliance_overlap(synthetic.province(seed=1, cities=1, counties=2, townships=2,
+        ...                                         villages_per_township=1))
+        >>> o.partners("p37-sp0000")[:2]
+        (('p37-sp0001', 4), ('p37-tele', 2))
         """
         try:
             k = self.alliance_ids.index(alliance)
@@ -111,7 +137,16 @@ class Overlap(Tabular):
         return tuple(sorted(found, key=lambda kv: (-kv[1], kv[0])))
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per pair of alliances: first, second, shared."""
+        """One row per pair of alliances: first, second, shared.
+
+        Examples
+        --------
+        >>> from medalliance import synthetic
+        >>> o = alliance_overlap(synthetic.province(seed=1, cities=1, counties=2, townships=2,
+        ...                                         villages_per_township=1))
+        >>> o.rows()[0]
+        {'first': 'p37-sp0000', 'second': 'p37-sp0001', 'shared': 4}
+        """
         ids = self.alliance_ids
         return [
             {"first": ids[f], "second": ids[s], "shared": n}
@@ -206,7 +241,15 @@ class RegistryCoverage(FrozenModel, Tabular):
     """Institutions in several alliances and pairs of alliances sharing members."""
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per alliance: members, grassroots, beds and population vs declared."""
+        """One row per alliance: members, grassroots, beds and population vs declared.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> row = registry_coverage(examples.load("gangkou")).rows()[0]
+        >>> row["alliance"], row["members"], row["grassroots"], row["areas_covered"]
+        ('gangkou_community', 5, 4, 4)
+        """
         out = []
         for c in self.alliances:
             beds, pop = c.beds[0], c.population[0]

@@ -52,7 +52,19 @@ class PopulationCoverage(FrozenModel, Tabular):
     """Per alliance, by id."""
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row for all alliances together, then one per alliance."""
+        """One row for all alliances together, then one per alliance.
+
+        Examples
+        --------
+        >>> from medalliance import synthetic
+        >>> from medalliance.accessibility import Population
+        >>> reg = synthetic.county(seed=1, townships=3, villages_per_township=2)
+        >>> town = reg.institution("k-t00")
+        >>> pop = Population(["near"], [800], lat=[town.lat], lon=[town.lon])
+        >>> row = population_coverage(reg, pop, threshold_min=15, speed_kmh=30).rows()[0]
+        >>> row["alliance"], row["people_within"], row["share"]
+        (None, 800.0, 1.0)
+        """
         return [
             {
                 "alliance": a.alliance,

@@ -191,6 +191,13 @@ class Reachability(Tabular, Sequence[OriginReach]):
         ------
         UnknownIdError
             If it is not one of the origins.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> r = reachability(examples.load("county_township"), target=ReachTarget(services=("ct",)))
+        >>> r.of("township_centre").nearest
+        ('county_hospital',)
         """
         try:
             k = self.origins.index(institution)
@@ -200,12 +207,30 @@ class Reachability(Tabular, Sequence[OriginReach]):
 
     @property
     def unreachable(self) -> tuple[str, ...]:
-        """Origins with no path to any target."""
+        """Origins with no path to any target.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("gangkou")
+        >>> reachability(reg, target=ReachTarget(min_tier="二级")).unreachable
+        ()
+        >>> reachability(reg, target=ReachTarget(min_tier="三级")).unreachable
+        ('gongche_thc', 'guangpo_thc', 'qisha_thc', 'yuzhouping_chc')
+        """
         return tuple(self.origins[k] for k in np.flatnonzero(self.hops < 0).tolist())
 
     @property
     def reachable_count(self) -> int:
-        """Origins that reach a target."""
+        """Origins that reach a target.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> r = reachability(examples.load("gangkou"), target=ReachTarget(min_tier="二级"))
+        >>> r.reachable_count, len(r)
+        (4, 4)
+        """
         return int((self.hops >= 0).sum())
 
     def hop_counts(self) -> Counts:
@@ -226,7 +251,15 @@ class Reachability(Tabular, Sequence[OriginReach]):
         return tuple(out)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per origin: institution, reachable, hops, nearest (space-separated ids)."""
+        """One row per origin: institution, reachable, hops, nearest (space-separated ids).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> r = reachability(examples.load("county_township"), target=ReachTarget(services=("ct",)))
+        >>> r.rows()[0]["institution"], r.rows()[0]["hops"], r.rows()[0]["nearest"]
+        ('township_centre', 1, 'county_hospital')
+        """
         return [
             {
                 "institution": r.institution,

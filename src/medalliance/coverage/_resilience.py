@@ -52,7 +52,14 @@ class CutPoints(FrozenModel, Tabular):
         return self.points[i]
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per point: institution, pieces, cut_off, component."""
+        """One row per point: institution, pieces, cut_off, component.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> articulation_points(examples.load("shanghai_luwan")).rows()  # one alliance: no cut
+        []
+        """
         return [p.model_dump() for p in self.points]
 
 
@@ -177,11 +184,29 @@ class RemovalImpact(FrozenModel, Tabular):
 
     @property
     def lost(self) -> tuple[str, ...]:
-        """Origins that reached a target before and reach none after."""
+        """Origins that reached a target before and reach none after.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> impact = removal_impact(examples.load("gangkou"), "gangkou_peoples",
+        ...                         target=ReachTarget(min_tier="二级"))
+        >>> impact.lost
+        ('gongche_thc', 'guangpo_thc', 'qisha_thc', 'yuzhouping_chc')
+        """
         return tuple(c.institution for c in self.changed if c.after is None)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per changed origin: institution, before, after."""
+        """One row per changed origin: institution, before, after.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> impact = removal_impact(examples.load("gangkou"), "gangkou_peoples",
+        ...                         target=ReachTarget(min_tier="二级"))
+        >>> impact.rows()[0]
+        {'institution': 'gongche_thc', 'before': 1, 'after': None}
+        """
         return [c.model_dump() for c in self.changed]
 
 

@@ -62,12 +62,30 @@ class FigureCheck(FrozenModel):
 
     @property
     def exact(self) -> bool:
-        """Whether :attr:`computed` is the whole total (no member missing, listing complete)."""
+        """Whether :attr:`computed` is the whole total (no member missing, listing complete).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("zhejiang_geriatric")
+        >>> c = alliance_coverage(reg, "zhejiang_geriatric_alliance")
+        >>> c.beds[0].exact, c.beds[0].members_missing
+        (False, ('zhejiang_hospital',))
+        """
         return not self.members_missing and self.listing_complete
 
     @property
     def difference(self) -> int | float | None:
-        """``declared - computed`` (``None`` with nothing declared)."""
+        """``declared - computed`` (``None`` with nothing declared).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("zhejiang_geriatric")
+        >>> c = alliance_coverage(reg, "zhejiang_geriatric_alliance")
+        >>> c.beds[0].declared.value, c.beds[0].computed, c.beds[0].difference
+        (13000, 0, 13000)
+        """
         return None if self.declared is None else self.declared.value - self.computed
 
 
@@ -118,26 +136,71 @@ class AreaCoverage(FrozenModel, Tabular):
 
     @property
     def covered(self) -> tuple[str, ...]:
-        """Expected areas with at least one counted member (all member areas with none given)."""
+        """Expected areas with at least one counted member (all member areas with none given).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
+        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c.covered
+        ('企沙镇', '光坡镇', '公车镇')
+        """
         return tuple(a.area for a in self.areas if a.members and a.expected)
 
     @property
     def uncovered(self) -> tuple[str, ...]:
-        """Expected areas without a counted member."""
+        """Expected areas without a counted member.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
+        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c.uncovered
+        ('江山乡',)
+        """
         return tuple(a.area for a in self.areas if not a.members)
 
     @property
     def outside(self) -> tuple[str, ...]:
-        """Areas with a counted member that are not among the expected ones."""
+        """Areas with a counted member that are not among the expected ones.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
+        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c.outside
+        ('渔洲坪街道',)
+        """
         return tuple(a.area for a in self.areas if not a.expected)
 
     @property
     def full(self) -> bool | None:
-        """Whether every expected area is covered (``None`` when none are expected)."""
+        """Whether every expected area is covered (``None`` when none are expected).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
+        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c.full, area_coverage(examples.load("gangkou"), "gangkou_community").full
+        (False, None)
+        """
         return None if self.expected is None else not self.uncovered
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per area: area, expected, covered, member count and ids."""
+        """One row per area: area, expected, covered, member count and ids.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
+        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> [(r["area"], r["expected"], r["covered"], r["member_ids"]) for r in c.rows()[-2:]]
+        [('江山乡', True, False, ''), ('渔洲坪街道', False, True, 'yuzhouping_chc')]
+        """
         return [
             {
                 "area": a.area,
