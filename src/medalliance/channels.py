@@ -72,11 +72,26 @@ class ReferralChannels:
 
     @property
     def position(self) -> dict[str, int]:
-        """Institution id to column position."""
+        """Institution id to column position.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> referral_channels(examples.load("county_township")).position
+        {'county_hospital': 0, 'township_centre': 1}
+        """
         return {iid: i for i, iid in enumerate(self.institutions)}
 
     def members(self, channel: int) -> np.ndarray[Any, np.dtype[np.int32]]:
-        """Institution positions in channel number ``channel``."""
+        """Institution positions in channel number ``channel``.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> ch = referral_channels(examples.load("county_township"))
+        >>> [ch.institutions[p] for p in ch.members(0).tolist()]
+        ['county_hospital', 'township_centre']
+        """
         return self.indices[self.indptr[channel] : self.indptr[channel + 1]]
 
     def channels_of(self, institution: str) -> Iterator[int]:

@@ -346,7 +346,13 @@ class IndicatorTarget(FrozenModel):
         return abs(value - self.value) <= self.tolerance
 
     def describe(self) -> str:
-        """The target in words, e.g. ``>= 0.65``."""
+        """The target in words, e.g. ``>= 0.65``.
+
+        Examples
+        --------
+        >>> default_targets().target("grassroots_visit_share").describe()
+        '>= 0.65'
+        """
         if self.value is None:
             return "no target"
         tol = f" ± {self.tolerance:g}" if self.tolerance else ""
@@ -381,7 +387,14 @@ class IndicatorTargets(FrozenModel):
         return self
 
     def target(self, code: str) -> IndicatorTarget | None:
-        """The target for indicator ``code``, or ``None``."""
+        """The target for indicator ``code``, or ``None``.
+
+        Examples
+        --------
+        >>> targets = default_targets()
+        >>> targets.target("grassroots_visit_share").value, targets.target("no_such_code")
+        (0.65, None)
+        """
         for t in self.targets:
             if t.code == code:
                 return t
@@ -479,6 +492,16 @@ class IndicatorReport(FrozenModel, Tabular):
         ------
         UnknownIdError
             For an unknown code.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> visit = {"period": "2019", "kind": "visit"}
+        >>> activity = Activity(care=[{**visit, "institution": "township_centre", "count": 700},
+        ...                           {**visit, "institution": "county_hospital", "count": 300}])
+        >>> report = evaluate_indicators(examples.load("county_township"), activity, period="2019")
+        >>> report.result("grassroots_visit_share").value
+        0.7
         """
         for r in self.results:
             if r.code == code:
@@ -486,7 +509,19 @@ class IndicatorReport(FrozenModel, Tabular):
         raise UnknownIdError([Problem((), f"unknown indicator {code!r}")])
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per indicator: code, names, value, target, status, reason."""
+        """One row per indicator: code, names, value, target, status, reason.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> visit = {"period": "2019", "kind": "visit"}
+        >>> activity = Activity(care=[{**visit, "institution": "township_centre", "count": 700},
+        ...                           {**visit, "institution": "county_hospital", "count": 300}])
+        >>> report = evaluate_indicators(examples.load("county_township"), activity, period="2019")
+        >>> row = report.rows()[0]
+        >>> row["code"], row["value"], row["target"], row["status"]
+        ('grassroots_visit_share', 0.7, '>= 0.65', 'met')
+        """
         return [
             {
                 "code": r.code,

@@ -233,7 +233,18 @@ class ReferralDecision(FrozenModel, Tabular):
     __str__ = __repr__
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per destination, best first, then the out-of-alliance options."""
+        """One row per destination, best first, then the out-of-alliance options.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("county_township")
+        >>> d = evaluate(reg, ReferralCase(origin="township_centre",
+        ...                                criterion="needs_equipment_or_exam"))
+        >>> row = d.rows()[0]
+        >>> row["rank"], row["institution"], row["direction"], row["distance_km"]
+        (1, 'county_hospital', 'up', None)
+        """
         out = []
         for rank, d in enumerate((*self.destinations, *self.out_of_alliance), start=1):
             out.append(
@@ -264,7 +275,14 @@ class ReferralPath(FrozenModel):
 
     @property
     def hops(self) -> int:
-        """Number of referrals along the path."""
+        """Number of referrals along the path.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> [p.hops for p in referral_paths(examples.load("county_township"), "township_centre")]
+        [1]
+        """
         return len(self.institutions) - 1
 
     def __repr__(self) -> str:
@@ -703,12 +721,32 @@ class ReferralBatch(Tabular, Sequence[ReferralDecision]):
             yield self[i]
 
     def best_destination(self, i: int) -> str | None:
-        """Id of the best destination of case ``i``, or ``None``."""
+        """Id of the best destination of case ``i``, or ``None``.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("county_township")
+        >>> b = evaluate_many(reg, [ReferralCase(origin="county_hospital",
+        ...                                      criterion="postop_recovery")])
+        >>> b.best_destination(0)
+        'township_centre'
+        """
         b = int(self.best[i])
         return self.registry.institutions[b].id if b >= 0 else None
 
     def reason_codes(self, i: int) -> tuple[str, ...]:
-        """Reason codes of case ``i``, in report order."""
+        """Reason codes of case ``i``, in report order.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("county_township")
+        >>> b = evaluate_many(reg, [ReferralCase(origin="county_hospital",
+        ...                                      criterion="postop_recovery")])
+        >>> b.reason_codes(0)
+        ('eligible',)
+        """
         bits = int(self.reasons[i])
         return tuple(c for b, c in enumerate(REASON_CODES) if bits >> b & 1)
 

@@ -137,12 +137,26 @@ class CostMatrix(Tabular):
 
     @property
     def n_origins(self) -> int:
-        """Number of origins (rows)."""
+        """Number of origins (rows).
+
+        Examples
+        --------
+        >>> c = costs_from_table(["a"], ["x"], [4], origin_ids=["a", "b"], site_ids=["x"])
+        >>> c.n_origins
+        2
+        """
         return len(self.origin_ids)
 
     @property
     def n_sites(self) -> int:
-        """Number of sites (columns)."""
+        """Number of sites (columns).
+
+        Examples
+        --------
+        >>> c = costs_from_table(["a"], ["x"], [4], origin_ids=["a", "b"], site_ids=["x"])
+        >>> c.n_sites
+        1
+        """
         return len(self.site_ids)
 
     @property

@@ -116,12 +116,30 @@ class CoverageResult(Tabular):
 
     @property
     def covered_people(self) -> float:
-        """People within the threshold."""
+        """People within the threshold.
+
+        Examples
+        --------
+        >>> from medalliance.accessibility import costs_from_table
+        >>> c = costs_from_table(["a"], ["x"], [15], origin_ids=["a", "b"], site_ids=["x"])
+        >>> r = coverage_within(c, Population(["a", "b"], [90, 10]), threshold=15)
+        >>> r.covered_people
+        90.0
+        """
         return float(self.people[self.covered].sum())
 
     @property
     def total_people(self) -> float:
-        """All people."""
+        """All people.
+
+        Examples
+        --------
+        >>> from medalliance.accessibility import costs_from_table
+        >>> c = costs_from_table(["a"], ["x"], [15], origin_ids=["a", "b"], site_ids=["x"])
+        >>> r = coverage_within(c, Population(["a", "b"], [90, 10]), threshold=15)
+        >>> r.total_people
+        100.0
+        """
         return float(self.people.sum())
 
     @property

@@ -34,7 +34,13 @@ class Decay(FrozenModel):
 
     @property
     def max_cost(self) -> float | None:
-        """Cost beyond which the weight is 0 (``None``: it never reaches 0)."""
+        """Cost beyond which the weight is 0 (``None``: it never reaches 0).
+
+        Examples
+        --------
+        >>> GaussianDecay(sigma=10).max_cost is None
+        True
+        """
         return None
 
 
