@@ -159,7 +159,13 @@ class CentreKind(LabelledEnum):
 
     @property
     def default_services(self) -> tuple[ServiceKind, ...]:
-        """Services a centre of this kind provides unless its ``services`` say otherwise."""
+        """Services a centre of this kind provides unless its ``services`` say otherwise.
+
+        Examples
+        --------
+        >>> [s.value for s in CentreKind.IMAGING.default_services][:3]
+        ['ct', 'mri', 'dr']
+        """
         return _CENTRE_SERVICES.get(self, ())
 
     @classmethod
@@ -248,7 +254,15 @@ class SharedCentre(FrozenModel):
 
     @property
     def effective_services(self) -> tuple[ServiceKind, ...]:
-        """``services`` if given, else the kind's default services."""
+        """``services`` if given, else the kind's default services.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> centre = examples.load("gangkou").alliance("gangkou_community").shared_centres[0]
+        >>> centre.id, [s.value for s in centre.effective_services]
+        ('gangkou_imaging', ['ct', 'colour_doppler', 'ultrasound'])
+        """
         return self.services or self.kind.default_services
 
 
@@ -298,7 +312,13 @@ class FigureUnit(LabelledEnum):
 
     @property
     def is_count(self) -> bool:
-        """Whether values in this unit are counts (non-negative integers)."""
+        """Whether values in this unit are counts (non-negative integers).
+
+        Examples
+        --------
+        >>> FigureUnit.INSTITUTIONS.is_count, FigureUnit.YUAN.is_count
+        (True, False)
+        """
         return self not in {FigureUnit.YUAN, FigureUnit.PERCENT}
 
     @classmethod
@@ -501,7 +521,15 @@ class Alliance(FrozenModel):
 
     @property
     def members(self) -> tuple[str, ...]:
-        """Ids of every member, leads included, in membership order."""
+        """Ids of every member, leads included, in membership order.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> luwan = examples.load("shanghai_luwan").alliance("luwan_ruijin")
+        >>> luwan.members[:3]
+        ('ruijin', 'ruijin_luwan_branch', 'luwan_dongnan')
+        """
         return tuple(m.institution for m in self.memberships)
 
     def role_of(self, institution: str) -> MemberRole | None:
@@ -520,7 +548,15 @@ class Alliance(FrozenModel):
         return None
 
     def declared_value(self, metric: str, *, subject: str | None = None) -> DeclaredFigure | None:
-        """The first declared figure for ``metric`` (and ``subject``), or ``None``."""
+        """The first declared figure for ``metric`` (and ``subject``), or ``None``.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> luwan = examples.load("shanghai_luwan").alliance("luwan_ruijin")
+        >>> luwan.declared_value("member_count").value, luwan.declared_value("beds")
+        (7, None)
+        """
         for fig in self.declared:
             if fig.metric == metric and (subject is None or fig.subject == subject):
                 return fig

@@ -41,7 +41,15 @@ class Region(FrozenModel):
     """6-digit administrative division code of the most specific level, when known."""
 
     def label(self) -> str:
-        """Return the named levels joined by spaces (``""`` when none is given)."""
+        """Return the named levels joined by spaces (``""`` when none is given).
+
+        Examples
+        --------
+        >>> Region(province="上海市", county="卢湾区").label()
+        '上海市 卢湾区'
+        >>> Region().label()
+        ''
+        """
         parts = (self.province, self.city, self.county, self.township)
         return " ".join(p for p in parts if p)
 
@@ -64,5 +72,12 @@ class Provenance(FrozenModel):
     """Free-text remark: uncertainty, how an inference was made."""
 
     def is_inferred(self, field: str) -> bool:
-        """Whether the value of ``field`` was inferred rather than stated."""
+        """Whether the value of ``field`` was inferred rather than stated.
+
+        Examples
+        --------
+        >>> p = Provenance(source="seed-003", inferred=("grade",))
+        >>> p.is_inferred("grade"), p.is_inferred("name")
+        (True, False)
+        """
         return field in self.inferred

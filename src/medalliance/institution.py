@@ -135,17 +135,39 @@ class InstitutionKind(LabelledEnum):
 
     @property
     def is_grassroots(self) -> bool:
-        """Whether the kind is a grassroots institution (基层医疗卫生机构)."""
+        """Whether the kind is a grassroots institution (基层医疗卫生机构).
+
+        Examples
+        --------
+        >>> InstitutionKind.TOWNSHIP_HEALTH_CENTRE.is_grassroots
+        True
+        >>> InstitutionKind.GENERAL_HOSPITAL.is_grassroots
+        False
+        """
         return self in _GRASSROOTS
 
     @property
     def default_tier(self) -> Tier | None:
-        """The tier implied when none is stated (``None``: must be stated)."""
+        """The tier implied when none is stated (``None``: must be stated).
+
+        Examples
+        --------
+        >>> InstitutionKind.TOWNSHIP_HEALTH_CENTRE.default_tier
+        <Tier.PRIMARY: 'primary'>
+        >>> InstitutionKind.GENERAL_HOSPITAL.default_tier is None  # a hospital states its tier
+        True
+        """
         return _DEFAULT_TIER.get(self)
 
     @property
     def allowed_tiers(self) -> frozenset[Tier]:
-        """Tiers an institution of this kind may have."""
+        """Tiers an institution of this kind may have.
+
+        Examples
+        --------
+        >>> sorted(t.value for t in InstitutionKind.TOWNSHIP_HEALTH_CENTRE.allowed_tiers)
+        ['primary', 'secondary']
+        """
         return _ALLOWED_TIERS.get(self, _ALL_TIERS)
 
     @classmethod
@@ -497,17 +519,41 @@ class Institution(FrozenModel):
 
     @property
     def is_grassroots(self) -> bool:
-        """Whether this is a grassroots institution (基层医疗卫生机构)."""
+        """Whether this is a grassroots institution (基层医疗卫生机构).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("shanghai_luwan")
+        >>> reg.institution("wuliqiao_chc").is_grassroots, reg.institution("ruijin").is_grassroots
+        (True, False)
+        """
         return self.kind in _GRASSROOTS
 
     @property
     def level_zh(self) -> str:
-        """The level in Chinese, e.g. ``三级甲等`` or ``村级``."""
+        """The level in Chinese, e.g. ``三级甲等`` or ``村级``.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("shanghai_luwan")
+        >>> reg.institution("ruijin").level_zh
+        '三级甲等'
+        """
         return self.tier.label_zh + (self.grade.label_zh if self.grade is not None else "")
 
     @property
     def has_coordinates(self) -> bool:
-        """Whether ``lat``/``lon`` are given."""
+        """Whether ``lat``/``lon`` are given.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("shanghai_luwan")
+        >>> reg.institution("ruijin").has_coordinates
+        False
+        """
         return self.lat is not None
 
     def __repr__(self) -> str:

@@ -54,7 +54,15 @@ class FigureComparison(FrozenModel):
 
     @property
     def difference(self) -> int | float | None:
-        """``declared - computed`` (``None`` when not computable)."""
+        """``declared - computed`` (``None`` when not computable).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> s = alliance_summary(examples.load("shanghai_luwan"), "luwan_ruijin")
+        >>> [(c.figure.metric, c.difference) for c in s.figures][:2]
+        [('member_count', 0), ('hospital_members', 0)]
+        """
         return None if self.computed is None else self.figure.value - self.computed
 
 

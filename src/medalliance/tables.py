@@ -281,7 +281,14 @@ expert_clinics=0, declared=22, sources=1)
     description: str | None = None
 
     def tables(self) -> tuple[tuple[str, Any], ...]:
-        """The ``(name, DataFrame or None)`` pairs, in field order."""
+        """The ``(name, DataFrame or None)`` pairs, in field order.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> [(name, len(df)) for name, df in to_frames(examples.load("gangkou")).tables()][:3]
+        [('institutions', 5), ('alliances', 1), ('memberships', 5)]
+        """
         return tuple((f.name, getattr(self, f.name)) for f in fields(self) if f.name in _SPECS)
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:

@@ -113,7 +113,14 @@ class RankedEnum(LabelledEnum):
 
     @property
     def rank(self) -> int:
-        """Position in definition order, from 0."""
+        """Position in definition order, from 0.
+
+        Examples
+        --------
+        >>> from medalliance import Tier
+        >>> Tier.VILLAGE.rank, Tier.TERTIARY.rank
+        (0, 3)
+        """
         return _ranks(type(self))[self.value]
 
     def __lt__(self, other: object) -> bool:
@@ -346,7 +353,13 @@ class Weekday(LabelledEnum):
 
     @property
     def number(self) -> int:
-        """0 for Monday … 6 for Sunday (as :meth:`datetime.date.weekday`)."""
+        """0 for Monday … 6 for Sunday (as :meth:`datetime.date.weekday`).
+
+        Examples
+        --------
+        >>> Weekday.MON.number, Weekday.TUE.number, Weekday.SUN.number
+        (0, 1, 6)
+        """
         return _WEEKDAY_ORDER.index(str(self.value))
 
     @classmethod

@@ -66,7 +66,13 @@ class ReachTarget(FrozenModel):
         return self
 
     def describe(self) -> str:
-        """The conditions in words."""
+        """The conditions in words.
+
+        Examples
+        --------
+        >>> ReachTarget(min_tier="二级", services=("CT",)).describe()
+        'tier >= secondary, services ct'
+        """
         parts = []
         if self.min_tier is not None:
             parts.append(f"tier >= {self.min_tier.value}")
