@@ -216,6 +216,27 @@ def test_targets_are_data_with_sources_and_uncertainty() -> None:
     assert (share.comparison, share.value) == (">=", 0.65)
 
 
+def test_target_numbers_given_as_text_or_booleans_are_rejected_not_converted() -> None:
+    base = {
+        "code": "up_down_ratio",
+        "name_zh": "上下转比",
+        "name_en": "ratio",
+        "comparison": ">=",
+        "source": "local plan",
+        "uncertain": False,
+    }
+    assert IndicatorTarget.model_validate({**base, "value": 1}).value == 1.0
+    for field, bad in (
+        ("value", "0.65"),
+        ("value", True),
+        ("tolerance", "0.1"),
+        ("tolerance", True),
+    ):
+        with pytest.raises(MedAllianceError) as info:
+            IndicatorTarget.model_validate({**base, "value": 0.5, field: bad})
+        assert [p.path for p in info.value.problems] == [(field,)]
+
+
 def test_custom_targets_and_comparisons() -> None:
     about = IndicatorTarget(
         code="up_down_ratio",

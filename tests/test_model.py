@@ -539,6 +539,24 @@ def test_records_that_are_not_mappings_or_lack_ids_are_reported_not_crashed_on()
     assert not [r for r in rendered if "None" in r]
 
 
+def test_numbers_given_as_text_or_booleans_are_rejected_not_converted() -> None:
+    from medalliance import DeclaredFigure
+
+    base = {"id": "x", "name": "某院", "kind": "综合医院", "tier": "secondary"}
+    assert Institution.model_validate({**base, "lat": 31, "lon": 121.5}).lat == 31.0
+    for lat, lon in (("31.2", 121.5), (True, 121.5), (31.2, "121.5"), (31.2, False)):
+        with pytest.raises(MedAllianceError) as info:
+            Institution.model_validate({**base, "lat": lat, "lon": lon})
+        bad = "lat" if not isinstance(lat, float) else "lon"
+        assert [p.path for p in info.value.problems] == [(bad,)]
+    assert DeclaredFigure(metric="share", value=12.5, unit="percent").value == 12.5
+    for value in ("7", b"7", True):
+        with pytest.raises(MedAllianceError) as info:
+            DeclaredFigure.model_validate({"metric": "m", "value": value, "unit": "institutions"})
+        [problem] = info.value.problems
+        assert problem.render().startswith("value: must be a number")
+
+
 def test_level_input_equals_explicit_tier_and_grade() -> None:
     a = Institution.model_validate({"id": "x", "name": "某院", "kind": "综合医院", "level": "三甲"})
     b = Institution(id="x", name="某院", kind="general_hospital", tier="tertiary", grade="A")

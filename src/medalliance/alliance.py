@@ -390,8 +390,11 @@ class DeclaredFigure(FrozenModel):
     @model_validator(mode="before")
     @classmethod
     def _reject_bool(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("value"), bool):
+        value = data.get("value") if isinstance(data, dict) else None
+        if isinstance(value, bool):
             raise MedAllianceError([Problem(("value",), "must be a number, not a boolean")])
+        if isinstance(value, str | bytes):
+            raise MedAllianceError([Problem(("value",), f"must be a number, not text: {value!r}")])
         return data
 
     @model_validator(mode="after")

@@ -305,9 +305,9 @@ class IndicatorTarget(FrozenModel):
     comparison: Literal[">=", "<=", "≈"]
     """``>=``: value at least target − tolerance; ``<=``: at most target + tolerance;
     ``≈``: within tolerance of the target."""
-    value: float | None
+    value: Annotated[float, Field(strict=True)] | None
     """Target value in the indicator's unit; ``None`` when no official number exists."""
-    tolerance: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    tolerance: Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)] = 0.0
     """Slack in the indicator's unit (required > 0 for ``≈``)."""
     source: NonEmptyText
     """Where the target comes from."""

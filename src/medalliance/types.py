@@ -66,11 +66,11 @@ NonNegInt = Annotated[int, Field(ge=0, strict=True)]
 PositiveInt = Annotated[int, Field(ge=1, strict=True)]
 """An integer >= 1; floats, strings and booleans are rejected."""
 
-Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
-"""WGS84 latitude in degrees."""
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False, strict=True)]
+"""WGS84 latitude in degrees: a number (an int is fine); strings and booleans are rejected."""
 
-Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
-"""WGS84 longitude in degrees."""
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False, strict=True)]
+"""WGS84 longitude in degrees: a number (an int is fine); strings and booleans are rejected."""
 
 
 def _iso_date(value: object) -> object:
