@@ -216,7 +216,7 @@ def test_targets_are_data_with_sources_and_uncertainty() -> None:
     assert (share.comparison, share.value) == (">=", 0.65)
 
 
-def test_target_numbers_given_as_text_or_booleans_are_rejected_not_converted() -> None:
+def test_target_numbers_and_flags_of_another_type_are_rejected_not_converted() -> None:
     base = {
         "code": "up_down_ratio",
         "name_zh": "上下转比",
@@ -231,6 +231,8 @@ def test_target_numbers_given_as_text_or_booleans_are_rejected_not_converted() -
         ("value", True),
         ("tolerance", "0.1"),
         ("tolerance", True),
+        ("uncertain", "yes"),
+        ("uncertain", 1),
     ):
         with pytest.raises(MedAllianceError) as info:
             IndicatorTarget.model_validate({**base, "value": 0.5, field: bad})

@@ -108,6 +108,16 @@ def test_read_policy_round_trip(tmp_path: Path) -> None:
             "catalogue: {name: c, entries: [{code: I10}]}\n",
             "an entry needs min_tier, specialty or services",
         ),
+        (  # a flag given as text is not read as true
+            "name: p\nwithin_alliance_only: 'no'\ncriteria:\n"
+            "  - {code: a, name_en: a, name_zh: b, directions: [up], needs_capability: 1}\n",
+            "within_alliance_only: Input should be a valid boolean (got 'no')",
+        ),
+        (
+            "name: p\ncriteria:\n"
+            "  - {code: a, name_en: a, name_zh: b, directions: [up], needs_capability: 1}\n",
+            "criteria[0].needs_capability: Input should be a valid boolean (got 1)",
+        ),
     ],
 )
 def test_malformed_policy_files(tmp_path: Path, text: str, fragment: str) -> None:

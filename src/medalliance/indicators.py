@@ -58,7 +58,7 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.institution import Institution, Tier
@@ -311,7 +311,7 @@ class IndicatorTarget(FrozenModel):
     """Slack in the indicator's unit (required > 0 for ``≈``)."""
     source: NonEmptyText
     """Where the target comes from."""
-    uncertain: bool
+    uncertain: StrictBool
     """Whether the value could not be confirmed in its source (check before relying on it)."""
     note: NonEmptyText | None = None
     """How the target was read."""

@@ -29,7 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, StrictBool, model_validator
 
 from medalliance.errors import (
     MedAllianceError,
@@ -84,11 +84,11 @@ class Criterion(FrozenModel):
     """Chinese wording as the sources put it."""
     directions: Annotated[tuple[Direction, ...], Field(min_length=1), AfterValidator(no_duplicates)]
     """Directions the criterion justifies."""
-    needs_capability: bool = False
+    needs_capability: StrictBool = False
     """Whether the destination must offer the specialty/services the case needs."""
     source: NonEmptyText | None = None
     """Where the criterion comes from (seed article, policy document)."""
-    uncertain: bool = False
+    uncertain: StrictBool = False
     """True when the wording rests on policy text that could not be verified."""
 
 
@@ -122,7 +122,7 @@ class ConditionCatalogue(FrozenModel):
 
     name: NonEmptyText
     """What the catalogue is."""
-    illustrative: bool = False
+    illustrative: StrictBool = False
     """True for example data that is not clinical guidance."""
     source: NonEmptyText | None = None
     """Where the catalogue comes from."""
@@ -163,7 +163,7 @@ class ReferralPolicy(FrozenModel):
     """Name of the policy."""
     criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
     """Criteria, each with the directions it justifies."""
-    within_alliance_only: bool = True
+    within_alliance_only: StrictBool = True
     """Whether only destinations sharing an alliance (with a referral channel) are eligible."""
     catalogue: ConditionCatalogue | None = None
     """Optional condition catalogue."""
