@@ -231,6 +231,17 @@ def test_refer_names_bad_labels_unknown_ids_and_options_together() -> None:
     assert paths == ["origin", "urgency", "criterion"]
 
 
+def test_refer_paths_say_which_service_they_lead_to() -> None:
+    code, out, err = run(
+        "refer", "county_township", "--from", "township_centre",
+        "--criterion", "needs_equipment_or_exam", "--service", "MRI", "--service", "CT", "--paths",
+    )  # fmt: skip
+    assert code == 0, err
+    # the paths follow one service (the first in canonical order), and the output says which
+    assert "escalation paths to an institution with service ct:" in out
+    assert "township_centre → county_hospital" in out
+
+
 def test_validate_json_reports_problems_on_stdout(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(

@@ -368,10 +368,9 @@ def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
             problems.append(Problem(("out_of_alliance",), "must be >= 0"))
         raise MedAllianceError(problems) from None
     decision = evaluate(reg, case, policy=policy, out_of_alliance=args.out_of_alliance)
+    towards = next(iter(case.services), None)  # referral_paths follows one service
     paths = (
-        referral_paths(
-            reg, case.origin, specialty=case.specialty, service=next(iter(case.services), None)
-        )
+        referral_paths(reg, case.origin, specialty=case.specialty, service=towards)
         if args.paths
         else ()
     )
@@ -414,7 +413,13 @@ def _cmd_refer(args: argparse.Namespace, out: TextIO) -> int:
         ]
         _table(outside, ("id", "name", "direction", "km"), out)
     if args.paths:
-        print("escalation paths:", file=out)
+        wanted = [
+            f"{what} {x.value}"
+            for what, x in (("specialty", case.specialty), ("service", towards))
+            if x is not None
+        ]
+        to = f" to an institution with {' and '.join(wanted)}" if wanted else ""
+        print(f"escalation paths{to}:", file=out)
         for p in paths:
             print(f"  {p.hops} hop(s): {' → '.join(p.institutions)}", file=out)
         if not paths:
@@ -732,7 +737,10 @@ def _parser() -> argparse.ArgumentParser:
         help="also list up to N qualifying institutions outside every shared alliance",
     )
     rf.add_argument(
-        "--paths", action="store_true", help="also list the escalation paths up the tiers"
+        "--paths",
+        action="store_true",
+        help="also list the escalation paths up the tiers (to the specialty and the first "
+        "--service, when given)",
     )
     rf.add_argument("--policy", metavar="FILE", help="referral policy file (default: built in)")
     rf.add_argument("--json", action="store_true", help="machine-readable output")
