@@ -614,6 +614,34 @@ def test_not_a_bundle(data: Any, message: str) -> None:
     assert any(p.startswith(message) for p in problems_of(exc))
 
 
+@pytest.mark.parametrize(
+    ("name", "where", "expected"),
+    [  # JSON objects where a string belongs: reported, never a TypeError
+        ("shanghai_luwan", ("_name", "extension", 0, "extension", 0, "url"), "._name: only one"),
+        ("dingzhou", ("category", 0, "coding", 0, "code"), ".category[0].coding[0]"),
+        ("shanghai_luwan", ("type", 0, "coding", 0, "system"), ".type[0].coding[0]"),
+        (
+            "county_township",
+            ("availability", 0, "availableTime", 0, "daysOfWeek", 0),
+            "daysOfWeek[0]: unknown day-of-week code",
+        ),
+    ],
+)
+def test_an_object_where_a_string_belongs_is_reported(
+    name: str, where: tuple[str | int, ...], expected: str
+) -> None:
+    bundle = copy.deepcopy(to_fhir(examples.load(name)))
+    key = where[0]
+    entry = next(e for e in bundle["entry"] if key in e["resource"])
+    node = entry["resource"]
+    for k in where[:-1]:
+        node = node[k]
+    node[where[-1]] = {"not": "a string"}
+    with pytest.raises(MedAllianceError) as exc:
+        from_fhir(bundle)
+    assert any(expected in p for p in problems_of(exc)), problems_of(exc)
+
+
 @settings(max_examples=20, deadline=None)
 @given(reg=registries(), data=st.data())
 def test_any_broken_reference_is_found(reg: Registry, data: st.DataObject) -> None:

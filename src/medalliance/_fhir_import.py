@@ -65,7 +65,7 @@ def _english(translated: Any) -> Any:
         or not all(isinstance(x, Mapping) for x in parts)
     ):
         return None
-    by_url = {x.get("url"): x for x in parts}
+    by_url = {x.get("url"): x for x in parts if isinstance(x.get("url"), str)}
     content = by_url.get("content")
     if by_url.get("lang") != {"url": "lang", "valueCode": "en"} or content is None:
         return None
@@ -454,18 +454,14 @@ class _Reader:
                 name = (
                     system[len(_CS) :] if isinstance(system, str) and system.startswith(_CS) else ""
                 )
+                raw = coding.get("code") if isinstance(coding, Mapping) else None
+                code = raw if isinstance(raw, str) else ""  # not a code: never known or allowed
                 if name in systems:
                     member = (
-                        self.coding(coding, p, name)
-                        if report
-                        else _DECODE[_CS + name].get(coding.get("code"))
+                        self.coding(coding, p, name) if report else _DECODE[_CS + name].get(code)
                     )
                     out.append((name, p, member))  # None: an unknown code (reported)
-                elif (
-                    report
-                    and (system, coding.get("code") if isinstance(coding, Mapping) else None)
-                    not in allowed
-                ):
+                elif report and (not isinstance(system, str) or (system, code) not in allowed):
                     self.p(p, f"a code from {system!r} is not read here; it would be lost")
         return out
 
@@ -1179,7 +1175,7 @@ class _Reader:
             return
         days = []
         for j, day in enumerate(time["daysOfWeek"]):
-            if day not in _WEEKDAYS:
+            if not isinstance(day, str) or day not in _WEEKDAYS:
                 self.p(
                     (*path, 0, "daysOfWeek", j),
                     f"unknown day-of-week code {day!r} (known: {', '.join(_WEEKDAY_ORDER)})",
