@@ -554,3 +554,21 @@ def test_compiled_index_is_freed_with_its_registry() -> None:
     gc.collect()
     assert ref() is None
     assert key not in _referral_index._INDEXES
+
+
+@pytest.mark.parametrize(
+    ("origin", "direction"),
+    [("qh_provincial_peoples", Direction.LATERAL), ("huzhu_county_peoples", Direction.UP)],
+)
+def test_qinghai_oncology_mdt_goes_to_the_specialty_lead(origin: str, direction: Direction) -> None:
+    reg = examples.load("qinghai_oncology")
+    case = ReferralCase(
+        origin=origin, criterion="specialty_condition", specialty="肿瘤", services=("mdt",)
+    )
+    d = evaluate(reg, case)
+    [dest] = d.destinations
+    assert (dest.institution, dest.direction) == ("qhu_affiliated", direction)
+    assert dest.alliances == ("qinghai_oncology_centre",)
+    # the lead itself has the capability: no lateral referral out of it
+    lead = evaluate(reg, case.replace(origin="qhu_affiliated"))
+    assert not lead.eligible
