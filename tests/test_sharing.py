@@ -432,6 +432,27 @@ def test_allocation_invariants_and_naive_oracle_float(
     assert again.allocated.tolist() == result.allocated.tolist()
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    ("capacity", "demands"),
+    [  # a tiny demand beside large ones: once served twice over, then a near-endless trim
+        (4.847901830960442e-181, [4.847901830960442e-181, 1.0]),
+        (
+            1.1125369292536007e-308,
+            [8.908111561333841e-198, 374000.34849243995, 817609.0590778918, 4.4e-285],
+        ),
+        (1e-300, [1e-300, 1e-300, 5.0, 1e-310]),
+    ],
+)
+def test_allocation_of_a_tiny_capacity_among_tiny_and_large_demands(
+    capacity: float, demands: list[float], method: str
+) -> None:
+    result = allocate_capacity(capacity, demands, method=method)  # type: ignore[arg-type]
+    check_invariants(capacity, demands, result.allocated, method, 1e-9)
+    naive = naive_allocate(capacity, demands, method=method)
+    np.testing.assert_allclose(result.allocated, naive, rtol=1e-9, atol=1e-6)
+
+
 @SLOW
 @given(int_demand_lists, st.integers(0, 200_000), st.sampled_from(METHODS), st.data())
 def test_allocation_invariants_and_naive_oracle_integral(

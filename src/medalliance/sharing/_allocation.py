@@ -329,7 +329,9 @@ def _allocate_float(capacity: float, d: FloatArray, method: str, prio: FloatArra
     else:
         order = np.lexsort((idx, prio))
         ds = d[order]
-        before = np.cumsum(ds) - ds
+        # demand served before each member: an exclusive prefix sum (``cumsum - ds`` would
+        # lose a tiny demand next to a large one and serve the capacity twice)
+        before = np.concatenate(([0.0], np.cumsum(ds)[:-1]))
         out = np.empty_like(d)
         out[order] = np.clip(capacity - before, 0.0, ds)
         trim_first = order[::-1]
@@ -345,15 +347,21 @@ def _quantise(out: FloatArray, capacity: float, trim_first: IntArray) -> FloatAr
     Every value is rounded down to a whole number of quanta ``q`` (the spacing of floats at
     ``capacity``, so each value moves by less than one unit in the last place of the
     capacity); the totals are then compared exactly in integers, and any quanta in excess
-    are taken back one at a time from the members in ``trim_first`` order.
+    are taken back one at a time from the members in ``trim_first`` order, round after round
+    (whole rounds at once, so a large excess costs no more than a small one).
     """
     q = float(np.spacing(capacity))
     units = np.floor(out / q).astype(np.int64)
     excess = int(units.sum()) - int(capacity / q)
     while excess > 0:
-        takers = trim_first[units[trim_first] > 0][:excess]
-        units[takers] -= 1
-        excess -= len(takers)
+        takers = trim_first[units[trim_first] > 0]
+        rounds = min(excess // len(takers), int(units[takers].min()))
+        if rounds:  # one quantum from every taker, ``rounds`` times over
+            units[takers] -= rounds
+            excess -= rounds * len(takers)
+        else:
+            units[takers[:excess]] -= 1
+            excess -= len(takers[:excess])
     result: FloatArray = np.asarray(units * q, dtype=np.float64)
     return result
 
