@@ -53,7 +53,7 @@ import scipy
 
 import medalliance as ma
 from medalliance import synthetic
-from medalliance.channels import referral_channels
+from medalliance.compiled.channels import referral_channels
 from medalliance.coverage import (
     ReachTarget,
     _reachability,
@@ -62,7 +62,7 @@ from medalliance.coverage import (
     reachability,
     registry_coverage,
 )
-from medalliance.registry import Registry
+from medalliance.model.registry import Registry
 from medalliance.report import alliance_summary
 
 

@@ -43,8 +43,8 @@ from typing import Any
 
 import medalliance as ma
 from medalliance import synthetic
-from medalliance._fhir_map import _reference_problems
-from medalliance.fhir import _validated, from_fhir, to_fhir, validate_fhir
+from medalliance.io.fhir import _validated, from_fhir, to_fhir, validate_fhir
+from medalliance.io.fhir._map import _reference_problems
 
 
 def interleaved(steps: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:

@@ -7,7 +7,7 @@ Usage (from the repository root, with the project installed)::
 
 Prints decisions per second of ``evaluate_many`` (the compiled, vectorised path), of
 ``evaluate`` called once per case (warm index) and of the naive reference
-(``medalliance._referral_naive.evaluate_naive``), their ratios, the median latency of a warm
+(``medalliance._reference.referral.evaluate_naive``), their ratios, the median latency of a warm
 single ``evaluate``, and the memory the compiled index keeps. Every path is checked to agree
 with the naive reference on a sample of the cases.
 """
@@ -26,10 +26,11 @@ import numpy as np
 
 import medalliance
 from medalliance import synthetic
-from medalliance._referral_index import RefIndex
-from medalliance._referral_naive import evaluate_naive
+from medalliance._reference.referral import evaluate_naive
+from medalliance.compiled._core import CompiledRegistry
+from medalliance.referral._index import RefIndex
 from medalliance.referral import ReferralCases, evaluate, evaluate_many
-from medalliance.referral_policy import default_policy
+from medalliance.referral.policy import default_policy
 
 SERVICES = ["ct", "mri", "lab", "inpatient", "icu", "dialysis", "mdt", "ecg"]
 SPECIALTIES = ["cardiology", "oncology", "geriatrics", "paediatrics", "neurology"]
@@ -84,7 +85,7 @@ def main() -> None:
     gc.collect()
     tracemalloc.start()
     t = time.perf_counter()
-    index = RefIndex(reg)
+    index = RefIndex(CompiledRegistry(reg))
     build = time.perf_counter() - t
     kept, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

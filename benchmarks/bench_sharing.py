@@ -3,7 +3,7 @@
 * **service access** -- ``medalliance.sharing.service_access`` (an institutions x services
   matrix compiled with numpy) for every institution of
   ``medalliance.synthetic.national(seed=..., scale=...)``, against
-  ``medalliance._sharing_naive.naive_service_access`` (a plain per-institution loop over its
+  ``medalliance._reference.sharing.naive_service_access`` (a plain per-institution loop over its
   alliances, their centres and its agreements, with the centre and agreement indices
   prepared once). Both results are compared cell by cell before any time is printed. The
   first call on a registry compiles the institution ids, positions and own services and
@@ -12,7 +12,7 @@
 * **capacity allocation** -- ``medalliance.sharing.allocate_capacity`` across ``--members``
   members (default 100,000; seeded log-normal demands, capacity 60% of the total demand), for
   each method, in floating point and in whole units, against
-  ``medalliance._sharing_naive.naive_allocate`` (plain Python loops; max-min fairness by
+  ``medalliance._reference.sharing.naive_allocate`` (plain Python loops; max-min fairness by
   progressive filling). Results are compared (float: ``rtol=1e-9``; whole units: exactly).
 * also timed, without a baseline: ``recognition_groups`` and ``check_sharing`` on the same
   registry.
@@ -44,7 +44,7 @@ import numpy as np
 
 import medalliance as ma
 from medalliance import synthetic
-from medalliance._sharing_naive import naive_allocate, naive_service_access
+from medalliance._reference.sharing import naive_allocate, naive_service_access
 from medalliance.sharing import (
     SERVICES,
     AccessSource,

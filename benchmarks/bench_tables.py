@@ -1,9 +1,9 @@
 """Benchmark: pandas tables of a national-scale registry, against the dict round trip.
 
-* **export** -- ``medalliance.tables.to_frames`` (one DataFrame per kind of record, typed
+* **export** -- ``medalliance.io.tables.to_frames`` (one DataFrame per kind of record, typed
   columns) against ``medalliance.io.registry_to_dict`` (pydantic ``model_dump`` of the same
   registry to plain data, what the JSON and YAML writers start from).
-* **import** -- ``medalliance.tables.from_frames`` (decodes every column, then validates the
+* **import** -- ``medalliance.io.tables.from_frames`` (decodes every column, then validates the
   registry) against ``medalliance.io.registry_from_dict`` of the plain data (the same
   validation without the tables).
 * **round trip** -- both directions; ``from_frames(to_frames(reg)) == reg`` is checked before
@@ -33,8 +33,8 @@ import pandas as pd
 
 import medalliance as ma
 from medalliance import synthetic
-from medalliance.io import registry_from_dict, registry_to_dict
-from medalliance.tables import from_frames, to_frames
+from medalliance.io._files import registry_from_dict, registry_to_dict
+from medalliance.io.tables import from_frames, to_frames
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:

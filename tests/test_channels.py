@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medalliance import Registry, examples
-from medalliance.agreement import AgreementStatus, CooperationItem
-from medalliance.alliance import AllianceForm
-from medalliance.channels import referral_channels
-from medalliance.vocab import Specialty
+from medalliance.compiled.channels import referral_channels
+from medalliance.model.agreement import AgreementStatus, CooperationItem
+from medalliance.model.alliance import AllianceForm
+from medalliance.model.vocab import Specialty
 from strategies import registries
 
 

@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medalliance import Registry, examples, synthetic
-from medalliance.alliance import AllianceForm
-from medalliance.channels import referral_channels
 from medalliance.cli import main
+from medalliance.compiled.channels import referral_channels
 from medalliance.coverage import (
     Consistency,
     ReachTarget,
@@ -33,8 +32,9 @@ from medalliance.coverage import (
     removal_impact,
 )
 from medalliance.errors import MedAllianceError, UnknownIdError
-from medalliance.institution import Institution, Tier
-from medalliance.vocab import ServiceKind, Specialty
+from medalliance.model.alliance import AllianceForm
+from medalliance.model.institution import Institution, Tier
+from medalliance.model.vocab import ServiceKind, Specialty
 from strategies import referral_registries, registries
 
 # --------------------------------------------------------------------------------------

@@ -38,9 +38,9 @@ from medalliance import (
     from_graph,
     to_graph,
 )
+from medalliance._parse import load_plain_yaml
 from medalliance.checks import check_declared_counts
-from medalliance.io import (
-    load_plain_yaml,
+from medalliance.io._files import (
     registry_from_json,
     registry_from_yaml,
     registry_to_json,

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from medalliance import MedAllianceError, Registry, examples
 from medalliance.cli import main
 from medalliance.errors import ID_PATTERN, format_path
-from medalliance.fhir import (
+from medalliance.io._files import registry_to_dict
+from medalliance.io.fhir import (
     BASE_URL,
     FhirVersion,
     code_systems,
@@ -29,7 +30,6 @@ from medalliance.fhir import (
     to_fhir,
     validate_fhir,
 )
-from medalliance.io import registry_to_dict
 from medalliance.referral import ReferralCase, evaluate
 from strategies import registries
 
@@ -111,7 +111,7 @@ def _naive_unresolved(bundle: dict[str, Any]) -> set[str]:
 
 
 def _unresolved(bundle: dict[str, Any]) -> set[str]:
-    from medalliance._fhir_map import _reference_problems
+    from medalliance.io.fhir._map import _reference_problems
 
     return {
         format_path(p.path) for p in _reference_problems(bundle) if "does not resolve" in p.message
@@ -261,7 +261,7 @@ def test_ids_with_underscores_and_128_characters(version: FhirVersion) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.from_regex(ID_PATTERN, fullmatch=True), min_size=2, max_size=30, unique=True))
 def test_resource_ids_are_valid_and_distinct(keys: list[str]) -> None:
-    from medalliance._fhir_map import _rid
+    from medalliance.io.fhir._map import _rid
 
     for prefix in ("org", "mem"):
         index = 3 if prefix == "mem" else None
@@ -288,7 +288,7 @@ def test_empty_registry(version: FhirVersion) -> None:
 def test_full_urls_are_uuid5(resource_type: str, rid: str) -> None:
     import uuid
 
-    from medalliance._fhir_map import _NAMESPACE, _full_url
+    from medalliance.io.fhir._map import _NAMESPACE, _full_url
 
     expected = uuid.uuid5(_NAMESPACE, f"{resource_type}/{rid}")
     assert _full_url(resource_type, rid) == f"urn:uuid:{expected}"
@@ -749,7 +749,7 @@ def test_without_fhir_resources_export_and_import_still_work() -> None:
 
 def test_importing_medalliance_fhir_loads_no_fhir_package() -> None:
     code = (
-        "import sys, medalliance.fhir\n"
+        "import sys, medalliance.io.fhir\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fhir', 'fhir_core')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -843,7 +843,7 @@ def test_referral_subject_and_errors() -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_code_systems_validate_and_cover_every_code(version: FhirVersion) -> None:
-    from medalliance._fhir_map import _DECODE
+    from medalliance.io.fhir._map import _DECODE
 
     systems = code_systems()
     validate_fhir(systems, version=version)

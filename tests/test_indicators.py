@@ -414,7 +414,7 @@ def test_values_equal_naive_formulas_and_are_never_inf_or_nan(reg: Registry, dat
 
 
 def test_read_activity_yaml_and_csv_agree(tmp_path: Path) -> None:
-    from medalliance.records_io import read_activity, read_activity_csv
+    from medalliance.io.records import read_activity, read_activity_csv
 
     (tmp_path / "a.yaml").write_text(
         "referrals:\n"
@@ -442,7 +442,7 @@ def test_read_activity_yaml_and_csv_agree(tmp_path: Path) -> None:
 
 
 def test_record_files_report_every_problem(tmp_path: Path) -> None:
-    from medalliance.records_io import read_activity, read_activity_csv, read_targets
+    from medalliance.io.records import read_activity, read_activity_csv, read_targets
 
     bad = tmp_path / "bad.csv"
     bad.write_text(
@@ -483,7 +483,7 @@ def test_record_files_report_every_problem(tmp_path: Path) -> None:
 
 
 def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
-    from medalliance.records_io import read_population
+    from medalliance.io.records import read_population
 
     (tmp_path / "p.json").write_text(
         '[{"id": "v1", "people": 1200, "lat": 36.6, "lon": 101.7},'
@@ -528,7 +528,7 @@ def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
 
 
 def test_read_population_reports_every_problem_at_once(tmp_path: Path) -> None:
-    from medalliance.records_io import read_population
+    from medalliance.io.records import read_population
 
     def problems(name: str, text: str) -> list[str]:
         (tmp_path / name).write_text(text, encoding="utf-8")

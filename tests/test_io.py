@@ -17,8 +17,8 @@ from medalliance import (
     write_json,
     write_yaml,
 )
-from medalliance.io import (
-    decode_utf8,
+from medalliance._parse import decode_utf8
+from medalliance.io._files import (
     read_graphml,
     registry_from_dict,
     registry_from_json,

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 
 from medalliance import MedAllianceError, Registry, UnknownIdError, examples, synthetic
 from medalliance import plot as mplot
-from medalliance.alliance import MemberRole
+from medalliance.model.alliance import MemberRole
 from medalliance.plot import (
     FONT_NOTE_GID,
     ITEM_GROUPS,

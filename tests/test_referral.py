@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medalliance import MedAllianceError, Registry, UnknownIdError, examples, synthetic
-from medalliance._referral_naive import evaluate_naive
+from medalliance._reference.referral import evaluate_naive
 from medalliance.referral import (
     FLAG_ITEMS,
     REASON_CODES,
@@ -21,7 +21,7 @@ from medalliance.referral import (
     evaluate_many,
     referral_paths,
 )
-from medalliance.referral_policy import Direction, default_policy, example_catalogue
+from medalliance.referral.policy import Direction, default_policy, example_catalogue
 from strategies import referral_registries
 
 
@@ -468,7 +468,7 @@ def test_empty_batch() -> None:
 def test_referral_paths_are_shortest_upward_paths(reg: Registry, data: Any) -> None:
     import networkx as nx
 
-    from medalliance.channels import referral_channels
+    from medalliance.compiled.channels import referral_channels
 
     ch = referral_channels(reg)
     up = nx.DiGraph()
@@ -543,17 +543,17 @@ def test_compiled_index_is_freed_with_its_registry() -> None:
     import gc
     import weakref
 
-    from medalliance import _referral_index
+    from medalliance.compiled import _cache
 
     reg = synthetic.county(seed=5, townships=2, villages_per_township=2)
     evaluate_many(reg, [ReferralCase(origin=reg.institutions[0].id, criterion="postop_recovery")])
     key = id(reg)
-    assert key in _referral_index._INDEXES
+    assert key in _cache._CORES
     ref = weakref.ref(reg)
     del reg
     gc.collect()
     assert ref() is None
-    assert key not in _referral_index._INDEXES
+    assert key not in _cache._CORES
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from medalliance import MedAllianceError, SchemaError, Specialty, Tier, UnknownIdError
-from medalliance.referral_policy import (
+from medalliance.io import read_policy
+from medalliance.referral.policy import (
     ConditionCatalogue,
     Direction,
     ReferralPolicy,
     default_policy,
     example_catalogue,
-    read_policy,
 )
 
 

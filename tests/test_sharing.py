@@ -13,12 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medalliance import MedAllianceError, Registry, examples, synthetic
-from medalliance._sharing_naive import naive_allocate, naive_service_access
-from medalliance.agreement import AgreementStatus, CooperationItem
-from medalliance.alliance import FigureUnit
+from medalliance._reference.sharing import naive_allocate, naive_service_access
 from medalliance.checks import check_registry
 from medalliance.cli import main
 from medalliance.errors import LabelError, UnknownIdError
+from medalliance.model.agreement import AgreementStatus, CooperationItem
+from medalliance.model.alliance import FigureUnit
+from medalliance.model.vocab import ServiceKind, Specialty, Weekday
 from medalliance.sharing import (
     SERVICES,
     AccessSource,
@@ -36,7 +37,6 @@ from medalliance.sharing import (
     sharing_summary,
     volumes_from_declared,
 )
-from medalliance.vocab import ServiceKind, Specialty, Weekday
 from strategies import registries
 
 SLOW = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -24,7 +24,7 @@ from medalliance import (
     synthetic,
     to_graph,
 )
-from medalliance.io import registry_to_dict
+from medalliance.io._files import registry_to_dict
 
 K = InstitutionKind
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")

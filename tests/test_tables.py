@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 import medalliance
 from medalliance import MedAllianceError, Registry, examples, synthetic
-from medalliance.tables import RegistryFrames, from_frames, to_frames, to_geodataframe
-from medalliance.types import Tabular
+from medalliance.io.tables import RegistryFrames, from_frames, to_frames, to_geodataframe
+from medalliance.model.types import Tabular
 from strategies import registries
 
 # -- a naive reference: every record dumped by pydantic and flattened by hand -----------------

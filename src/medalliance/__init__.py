@@ -17,22 +17,8 @@ True
 from __future__ import annotations
 
 from medalliance import accessibility, coverage, display, examples, indicators, referral, sharing
-from medalliance.agreement import Agreement, AgreementStatus, CooperationItem
-from medalliance.alliance import (
-    Alliance,
-    AllianceForm,
-    CentreKind,
-    DeclaredFigure,
-    ExpertClinic,
-    FigureUnit,
-    MemberRole,
-    Membership,
-    Qualifier,
-    SharedCentre,
-    Tightness,
-)
+from medalliance._version import __version__
 from medalliance.checks import Finding, Severity, check_registry
-from medalliance.common import Provenance, Region
 from medalliance.coverage import (
     ReachTarget,
     alliance_coverage,
@@ -45,7 +31,33 @@ from medalliance.errors import LabelError, MedAllianceError, Problem, SchemaErro
 from medalliance.graph import SCHEMA_VERSION as GRAPH_SCHEMA_VERSION
 from medalliance.graph import from_graph, to_graph, validate_graph
 from medalliance.indicators import Activity, default_targets, evaluate_indicators
-from medalliance.institution import (
+from medalliance.io import (
+    SCHEMA_VERSION,
+    json_schema,
+    read_json,
+    read_policy,
+    read_registry,
+    read_yaml,
+    write_graphml,
+    write_json,
+    write_yaml,
+)
+from medalliance.model.agreement import Agreement, AgreementStatus, CooperationItem
+from medalliance.model.alliance import (
+    Alliance,
+    AllianceForm,
+    CentreKind,
+    DeclaredFigure,
+    ExpertClinic,
+    FigureUnit,
+    MemberRole,
+    Membership,
+    Qualifier,
+    SharedCentre,
+    Tightness,
+)
+from medalliance.model.common import Provenance, Region
+from medalliance.model.institution import (
     Grade,
     Institution,
     InstitutionKind,
@@ -53,27 +65,17 @@ from medalliance.institution import (
     Tier,
     parse_level,
 )
-from medalliance.io import (
-    SCHEMA_VERSION,
-    json_schema,
-    read_json,
-    read_registry,
-    read_yaml,
-    write_graphml,
-    write_json,
-    write_yaml,
-)
-from medalliance.labels import normalize_label, to_simplified
-from medalliance.referral_policy import (
+from medalliance.model.labels import normalize_label, to_simplified
+from medalliance.model.registry import Registry, Source
+from medalliance.model.vocab import ServiceKind, Specialty, Weekday
+from medalliance.referral.policy import (
     ConditionCatalogue,
     Criterion,
     Direction,
     ReferralPolicy,
     default_policy,
     example_catalogue,
-    read_policy,
 )
-from medalliance.registry import Registry, Source
 from medalliance.sharing import (
     ServiceVolumes,
     SharedPrice,
@@ -86,9 +88,6 @@ from medalliance.sharing import (
     sharing_summary,
     volumes_from_declared,
 )
-from medalliance.vocab import ServiceKind, Specialty, Weekday
-
-__version__ = "0.1.0"
 
 __all__ = [
     "GRAPH_SCHEMA_VERSION",

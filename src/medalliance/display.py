@@ -1,7 +1,7 @@
 """Compact HTML summaries for notebooks: what ``_repr_html_`` of the models and results shows.
 
 Jupyter shows an object by calling its ``_repr_html_`` method. The registry, alliances,
-institutions, agreements and every table-like result (``medalliance.types.Tabular``)
+institutions, agreements and every table-like result (``medalliance.model.types.Tabular``)
 delegate to the functions here, which build small HTML tables a person can read: counts by
 tier and form for a registry, members and their roles for an alliance, the fields that are
 set for an institution, the first rows of a result followed by "… and K more rows". Every
@@ -34,16 +34,16 @@ from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from medalliance.alliance import MemberRole
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.institution import Grade, InstitutionKind, Tier
-from medalliance.types import FrozenModel, IsoDate, Tabular
+from medalliance.model.alliance import MemberRole
+from medalliance.model.institution import Grade, InstitutionKind, Tier
+from medalliance.model.types import FrozenModel, IsoDate, Tabular, register_html_renderer
 
 if TYPE_CHECKING:
-    from medalliance.agreement import Agreement
-    from medalliance.alliance import Alliance
-    from medalliance.institution import Institution
-    from medalliance.registry import Registry
+    from medalliance.model.agreement import Agreement
+    from medalliance.model.alliance import Alliance
+    from medalliance.model.institution import Institution
+    from medalliance.model.registry import Registry
 
 __all__ = [
     "MAX_ROWS",
@@ -386,12 +386,12 @@ def tabular_html(result: Tabular, *, max_rows: int = MAX_ROWS) -> str:
 
 
 def frames_html(frames: Any) -> str:
-    """HTML of :class:`~medalliance.tables.RegistryFrames`: each table's rows and columns.
+    """HTML of :class:`~medalliance.io.tables.RegistryFrames`: each table's rows and columns.
 
     Examples
     --------
     >>> from medalliance import examples
-    >>> from medalliance.tables import to_frames
+    >>> from medalliance.io.tables import to_frames
     >>> "<td>memberships</td><td>7</td>" in frames_html(to_frames(examples.load("shanghai_luwan")))
     True
     """
@@ -513,3 +513,10 @@ def member_table(registry: Registry, alliance: str) -> MemberTable:
             )
         )
     return MemberTable(alliance=a.id, members=tuple(members))
+
+
+register_html_renderer("registry", registry_html)
+register_html_renderer("alliance", alliance_html)
+register_html_renderer("institution", institution_html)
+register_html_renderer("agreement", agreement_html)
+register_html_renderer("tabular", tabular_html)

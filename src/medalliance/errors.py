@@ -221,7 +221,7 @@ _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 def register_label_enum(cls: Any) -> None:
     """Register an enum whose pydantic "enum" errors should list its accepted labels.
 
-    :class:`~medalliance.vocab.LabelledEnum` subclasses register themselves.
+    :class:`~medalliance.model.vocab.LabelledEnum` subclasses register themselves.
 
     Examples
     --------

@@ -53,12 +53,12 @@ from typing import Any
 
 import networkx as nx
 
-from medalliance.agreement import Agreement, AgreementStatus
-from medalliance.alliance import MemberRole
 from medalliance.errors import MedAllianceError, Problem, SchemaError
-from medalliance.institution import Grade, Institution, InstitutionKind, Ownership, Tier
-from medalliance.registry import Registry
-from medalliance.types import paused_gc
+from medalliance.model.agreement import Agreement, AgreementStatus
+from medalliance.model.alliance import MemberRole
+from medalliance.model.institution import Grade, Institution, InstitutionKind, Ownership, Tier
+from medalliance.model.registry import Registry
+from medalliance.model.types import paused_gc
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -103,7 +103,7 @@ _AGREEMENT_HEADER_EXCLUDE = {"parties", "items"}
 
 
 def _created_with() -> str:
-    from medalliance import __version__
+    from medalliance._version import __version__
 
     return f"medalliance {__version__}"
 

@@ -55,16 +55,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import cache
-from importlib import resources
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, model_validator
 
+from medalliance._parse import bundled_yaml
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
-from medalliance.institution import Institution, Tier
-from medalliance.registry import Registry
-from medalliance.types import FrozenModel, Id, NonEmptyText, NonNegInt, Tabular
-from medalliance.vocab import LabelledEnum
+from medalliance.model.institution import Institution, Tier
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Id, NonEmptyText, NonNegInt, Tabular
+from medalliance.model.vocab import LabelledEnum
 
 __all__ = [
     "INDICATORS",
@@ -414,10 +414,7 @@ def default_targets() -> IndicatorTargets:
     >>> t.describe(), t.uncertain
     ('>= 0.1', False)
     """
-    import yaml
-
-    text = resources.files("medalliance").joinpath("data/indicator_targets.yaml").read_text("utf-8")
-    return IndicatorTargets.model_validate(yaml.safe_load(text))
+    return IndicatorTargets.model_validate(bundled_yaml("indicator_targets.yaml"))
 
 
 # --------------------------------------------------------------------------------------

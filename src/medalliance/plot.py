@@ -46,11 +46,11 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from medalliance._optional import require
-from medalliance.agreement import AgreementStatus, CooperationItem
-from medalliance.alliance import Alliance, MemberRole
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.institution import Institution, Tier
-from medalliance.registry import Registry
+from medalliance.model.agreement import AgreementStatus, CooperationItem
+from medalliance.model.alliance import Alliance, MemberRole
+from medalliance.model.institution import Institution, Tier
+from medalliance.model.registry import Registry
 
 __all__ = [
     "CJK_FONT_NAMES",

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from medalliance.alliance import DeclaredFigure
 from medalliance.checks import COUNTED_METRICS, Finding, check_registry
-from medalliance.registry import Registry
-from medalliance.types import FrozenModel
+from medalliance.model.alliance import DeclaredFigure
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel
 
 __all__ = [
     "AllianceSummary",

@@ -26,7 +26,7 @@ from medalliance.accessibility._common import (
     _readonly,
 )
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.types import Tabular
+from medalliance.model.types import Tabular
 
 # --------------------------------------------------------------------------------------
 # the cost structure

@@ -19,9 +19,9 @@ from medalliance.accessibility._common import (
     _lookup,
 )
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.institution import Institution, InstitutionKind, Tier
-from medalliance.registry import Registry
-from medalliance.types import Tabular
+from medalliance.model.institution import Institution, InstitutionKind, Tier
+from medalliance.model.registry import Registry
+from medalliance.model.types import Tabular
 
 # --------------------------------------------------------------------------------------
 # population and supply
@@ -252,7 +252,7 @@ def supply_from_registry(
         The registry; not modified.
     capacity : {"beds", "population_served"} or callable, default "beds"
         The institution field giving the capacity, or a function of an
-        :class:`~medalliance.institution.Institution` returning a number or ``None``
+        :class:`~medalliance.model.institution.Institution` returning a number or ``None``
         (missing).
     kinds : iterable of InstitutionKind or str, optional
         Keep only these kinds (any accepted label, e.g. ``"乡镇卫生院"``).

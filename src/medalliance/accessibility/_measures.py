@@ -25,7 +25,7 @@ from medalliance.accessibility._weights import (
     _weights,
 )
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.types import Tabular
+from medalliance.model.types import Tabular
 
 # --------------------------------------------------------------------------------------
 # results

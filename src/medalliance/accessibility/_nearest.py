@@ -19,7 +19,7 @@ from medalliance.accessibility._common import (
 from medalliance.accessibility._costs import CostMatrix, _check_cutoff
 from medalliance.accessibility._inputs import Population, Supply, _aligned
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.types import Tabular
+from medalliance.model.types import Tabular
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from medalliance.accessibility._common import FloatArray
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.types import FrozenModel
+from medalliance.model.types import FrozenModel
 
 # --------------------------------------------------------------------------------------
 # distance-decay weights

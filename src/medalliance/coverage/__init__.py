@@ -4,7 +4,7 @@ Structural coverage (per alliance, or across a registry with :func:`registry_cov
 
 - members by tier, kind and role;
 - beds and population **computed** from the members beside the **declared** figures
-  (:class:`~medalliance.alliance.DeclaredFigure`, e.g. Zhejiang's "13,000+ beds radiated"),
+  (:class:`~medalliance.model.alliance.DeclaredFigure`, e.g. Zhejiang's "13,000+ beds radiated"),
   with the difference and whether the two can both be true given the figure's qualifier
   (:class:`FigureCheck`). Members without a figure are listed, never counted as 0;
 - administrative areas covered (:func:`area_coverage`: e.g. whether every township of a
@@ -13,7 +13,7 @@ Structural coverage (per alliance, or across a registry with :func:`registry_cov
 
 Referral reachability (:func:`reachability`): for each grassroots member, whether and in how
 many hops it reaches an institution of the needed tier, specialty or service
-(:class:`ReachTarget`) through referral channels (:mod:`medalliance.channels`), and which
+(:class:`ReachTarget`) through referral channels (:mod:`medalliance.compiled.channels`), and which
 targets are nearest. One hop is a referral between two institutions of one channel.
 
 Resilience: :func:`articulation_points` lists the institutions whose loss splits the

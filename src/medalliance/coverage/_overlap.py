@@ -19,8 +19,8 @@ from medalliance.coverage._structure import (
     _check_tolerance,
 )
 from medalliance.errors import Problem, UnknownIdError
-from medalliance.registry import Registry
-from medalliance.types import FrozenModel, Tabular
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Tabular
 
 
 class SharedInstitution(FrozenModel):

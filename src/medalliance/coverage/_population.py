@@ -8,8 +8,8 @@ import numpy as np
 
 from medalliance.coverage._common import _without_gc
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.registry import Registry
-from medalliance.types import FrozenModel, Tabular
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Tabular
 
 if TYPE_CHECKING:
     from medalliance.accessibility import Population

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, overload
@@ -10,14 +9,14 @@ from typing import Annotated, Any, overload
 import numpy as np
 from pydantic import AfterValidator, model_validator
 
-from medalliance.alliance import AllianceForm
-from medalliance.channels import ReferralChannels, referral_channels
+from medalliance.compiled import CooperationChannels, Needs, compiled
 from medalliance.coverage._common import Counts, _without_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
-from medalliance.institution import Tier
-from medalliance.registry import Registry
-from medalliance.types import FrozenModel, Id, Tabular, no_duplicates, paused_gc
-from medalliance.vocab import ServiceKind, ServiceKindField, Specialty, SpecialtyField
+from medalliance.model.agreement import CooperationItem
+from medalliance.model.institution import Tier
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Id, Tabular, no_duplicates
+from medalliance.model.vocab import ServiceKind, ServiceKindField, Specialty, SpecialtyField
 
 # --------------------------------------------------------------------------------------
 # reachability
@@ -99,16 +98,11 @@ class ReachTarget(FrozenModel):
         >>> ReachTarget(specialty="老年医学").matches(reg, "zhejiang_hospital")
         True
         """
-        inst = registry.institution(institution)
+        registry.institution(institution)
         if self.institutions:
             _positions(registry, self.institutions, "institutions")
-        if self.min_tier is not None and inst.tier < self.min_tier:
-            return False
-        if self.specialty is not None and self.specialty not in inst.specialties:
-            c = _compiled(registry)
-            if not c.leads(self.specialty)[c.position[institution]]:
-                return False
-        if any(s not in inst.services for s in self.services):
+        core = compiled(registry)
+        if not core.offers_at(core.position[institution], _needs(self)):
             return False
         return not self.institutions or institution in self.institutions
 
@@ -277,128 +271,21 @@ class Reachability(Tabular, Sequence[OriginReach]):
         ]
 
 
-class _Compiled:
-    """Arrays of one registry for reachability and resilience (built once per registry)."""
-
-    def __init__(self, registry: Registry) -> None:
-        insts = registry.institutions
-        n = len(insts)
-        # a weak reference: the cache must not keep the registry alive
-        self._registry = weakref.ref(registry)
-        self.ids: tuple[str, ...] = tuple(i.id for i in insts)
-        self.position = {iid: k for k, iid in enumerate(self.ids)}
-        tier_rank = {t: t.rank for t in Tier}
-        self.rank = np.fromiter((tier_rank[i.tier] for i in insts), np.int8, n)
-        self.grassroots = np.fromiter((i.is_grassroots for i in insts), bool, n)
-        service_bit = {s: 1 << k for k, s in enumerate(ServiceKind)}
-        specialty_bit = {s: 1 << k for k, s in enumerate(Specialty)}
-        self.service_bit = service_bit
-        self.specialty_bit = specialty_bit
-        self.services = _bitmasks([i.services for i in insts], service_bit)
-        self.specialties = _bitmasks([i.specialties for i in insts], specialty_bit)
-        self.in_alliance = np.zeros(n, dtype=bool)
-        position = self.position
-        self.in_alliance[[position[m] for a in registry.alliances for m in a.members]] = True
-        self._channels: dict[tuple[str | None, Specialty | None, bool], ReferralChannels] = {}
-        self._leads: dict[Specialty, np.ndarray[Any, np.dtype[np.bool_]]] = {}
-
-    @property
-    def registry(self) -> Registry:
-        found = self._registry()
-        assert found is not None  # only reached through a live registry
-        return found
-
-    def channels(
-        self, alliance: str | None, specialty: Specialty | None, all_specialties: bool
-    ) -> ReferralChannels:
-        key = (alliance, None if all_specialties else specialty, all_specialties)
-        found = self._channels.get(key)
-        if found is None:
-            if alliance is None:
-                with paused_gc():
-                    found = referral_channels(
-                        self.registry, specialty=specialty, all_specialties=all_specialties
-                    )
-            else:
-                found = _alliance_channels(
-                    self.channels(None, specialty, all_specialties), alliance
-                )
-            self._channels[key] = found
-        return found
-
-    def leads(self, specialty: Specialty) -> np.ndarray[Any, np.dtype[np.bool_]]:
-        found = self._leads.get(specialty)
-        if found is None:
-            found = np.zeros(len(self.ids), dtype=bool)
-            for a in self.registry.alliances:
-                if a.form is AllianceForm.SPECIALTY_ALLIANCE and a.specialty == specialty:
-                    found[[self.position[x] for x in a.lead]] = True
-            self._leads[specialty] = found
-        return found
-
-    def target_mask(self, target: ReachTarget) -> np.ndarray[Any, np.dtype[np.bool_]]:
-        mask = np.ones(len(self.ids), dtype=bool)
-        if target.min_tier is not None:
-            mask &= self.rank >= target.min_tier.rank
-        if target.specialty is not None:
-            bit = self.specialty_bit[target.specialty]
-            mask &= ((self.specialties & bit) != 0) | self.leads(target.specialty)
-        if target.services:
-            bits = sum(self.service_bit[s] for s in target.services)
-            mask &= (self.services & bits) == bits
-        if target.institutions:
-            only = np.zeros(len(self.ids), dtype=bool)
-            only[[self.position[x] for x in target.institutions]] = True
-            mask &= only
-        return mask
-
-
-def _bitmasks(
-    values: list[tuple[Any, ...]], bit: dict[Any, int]
-) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """One bit mask per tuple of labels (each distinct tuple computed once)."""
-    seen: dict[tuple[Any, ...], int] = {}
-    out = np.zeros(len(values), dtype=np.int64)
-    for k, v in enumerate(values):
-        if v:
-            mask = seen.get(v)
-            if mask is None:
-                mask = seen[v] = sum(bit[x] for x in v)
-            out[k] = mask
-    return out
-
-
-_COMPILED: dict[int, _Compiled] = {}
-
-
-def _compiled(registry: Registry) -> _Compiled:
-    """The compiled arrays of ``registry`` (built on first use, freed with the registry)."""
-    found = _COMPILED.get(id(registry))
-    if found is None or found._registry() is not registry:
-        with paused_gc():  # millions of small objects, no cycles: skip the collector's rescans
-            found = _Compiled(registry)
-        _COMPILED[id(registry)] = found
-        weakref.finalize(registry, _COMPILED.pop, id(registry), None)
-    return found
-
-
-def _alliance_channels(ch: ReferralChannels, alliance: str) -> ReferralChannels:
-    from medalliance._reach import gather
-
-    keep = [c for c, a in enumerate(ch.alliance) if a == alliance]
-    sizes = np.diff(ch.indptr)[keep]
-    indptr = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=indptr[1:])
-    indices = gather(ch.indptr, ch.indices.astype(np.int64), np.asarray(keep, dtype=np.int64))
-    return ReferralChannels(
-        institutions=ch.institutions,
-        channels=tuple(ch.channels[c] for c in keep),
-        alliance=tuple(ch.alliance[c] for c in keep),
-        specialty=tuple(ch.specialty[c] for c in keep),
-        items=tuple(ch.items[c] for c in keep),
-        indptr=indptr,
-        indices=indices.astype(np.int32),
+def _needs(target: ReachTarget) -> Needs:
+    return Needs(
+        specialty=target.specialty, services=frozenset(target.services), min_tier=target.min_tier
     )
+
+
+def _target_mask(registry: Registry, target: ReachTarget) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Institutions meeting ``target``: the core's capability rule, then the listed ids."""
+    core = compiled(registry)
+    mask = core.offers(_needs(target))
+    if target.institutions:
+        only = np.zeros(core.n, dtype=bool)
+        only[[core.position[x] for x in target.institutions]] = True
+        mask &= only
+    return mask
 
 
 def _channels(
@@ -407,10 +294,15 @@ def _channels(
     alliance: str | None,
     specialty: Specialty | None,
     all_specialties: bool,
-) -> ReferralChannels:
+) -> CooperationChannels:
     if alliance is not None:
         registry.alliance(alliance)
-    return _compiled(registry).channels(alliance, specialty, all_specialties)
+    return compiled(registry).channels(
+        CooperationItem.TWO_WAY_REFERRAL,
+        specialty=specialty,
+        all_specialties=all_specialties,
+        alliance=alliance,
+    )
 
 
 def _positions(
@@ -418,7 +310,7 @@ def _positions(
 ) -> np.ndarray[Any, np.dtype[np.int64]]:
     if isinstance(ids, str):
         ids = (ids,)
-    position = _compiled(registry).position
+    position = compiled(registry).position
     out: list[int] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -439,11 +331,11 @@ def _positions(
 def _default_origins(
     registry: Registry, alliance: str | None
 ) -> np.ndarray[Any, np.dtype[np.int64]]:
-    c = _compiled(registry)
+    c = compiled(registry)
     if alliance is None:
         members = c.in_alliance
     else:
-        members = np.zeros(len(c.ids), dtype=bool)
+        members = np.zeros(c.n, dtype=bool)
         members[[c.position[m] for m in registry.alliance(alliance).members]] = True
     return np.flatnonzero(members & c.grassroots).astype(np.int64)
 
@@ -458,7 +350,7 @@ def _reach(
     all_specialties: bool,
     without: Iterable[str],
 ) -> Reachability:
-    from medalliance._reach import gather_positions, nearest_hops
+    from medalliance.coverage._kernels import gather_positions, nearest_hops
 
     if not isinstance(target, ReachTarget):
         raise MedAllianceError([Problem(("target",), "must be a ReachTarget")])
@@ -478,7 +370,7 @@ def _reach(
     ch = _channels(
         registry, alliance=alliance, specialty=target.specialty, all_specialties=all_specialties
     )
-    mask = _compiled(registry).target_mask(target)
+    mask = _target_mask(registry, target)
     result = nearest_hops(ch.indptr, ch.indices.astype(np.int64), n, mask, removed)
     lengths = result.nearest_indptr[org + 1] - result.nearest_indptr[org]
     indptr = np.zeros(len(org) + 1, dtype=np.int64)

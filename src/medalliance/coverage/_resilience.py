@@ -15,9 +15,9 @@ from medalliance.coverage._reachability import (
     _positions,
     _reach,
 )
-from medalliance.registry import Registry
-from medalliance.types import FrozenModel, Tabular
-from medalliance.vocab import Specialty
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Tabular
+from medalliance.model.vocab import Specialty
 
 # --------------------------------------------------------------------------------------
 # resilience
@@ -132,7 +132,7 @@ def articulation_points(
     >>> len(articulation_points(examples.load("shanghai_luwan")))
     0
     """
-    from medalliance._reach import cut_points
+    from medalliance.coverage._kernels import cut_points
 
     spec = Specialty.parse(specialty) if specialty is not None else None
     ch = _channels(registry, alliance=alliance, specialty=spec, all_specialties=all_specialties)

@@ -6,14 +6,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from medalliance.alliance import Alliance, DeclaredFigure, MemberRole, Qualifier
-from medalliance.checks import COUNTED_METRICS
 from medalliance.coverage._common import _ROLE_ORDER, Counts
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.institution import Institution
-from medalliance.registry import Registry
-from medalliance.types import FrozenModel, Tabular, no_duplicates
-from medalliance.vocab import LabelledEnum
+from medalliance.model.alliance import Alliance, DeclaredFigure, MemberRole, Qualifier
+from medalliance.model.checks import COUNTED_METRICS
+from medalliance.model.institution import Institution
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Tabular, no_duplicates
+from medalliance.model.vocab import LabelledEnum
 
 BED_METRICS = frozenset({"beds", "beds_radiated", "beds_covered"})
 """Declared metrics compared with the sum of the members' ``beds``."""
@@ -90,7 +90,7 @@ class FigureCheck(FrozenModel):
 
 
 class AreaLevel(LabelledEnum):
-    """Administrative level of :class:`~medalliance.common.Region` used for area coverage."""
+    """Administrative level of :class:`~medalliance.model.common.Region` used for area coverage."""
 
     PROVINCE = "province"
     CITY = "city"
@@ -412,7 +412,7 @@ def area_coverage(
 
     A registry does not list every township of a county, so the areas that should be covered
     are given as ``expected`` (names at ``level``, matched exactly against the members'
-    :class:`~medalliance.common.Region`). Only members with one of ``roles`` count (e.g.
+    :class:`~medalliance.model.common.Region`). Only members with one of ``roles`` count (e.g.
     ``roles=["hub"]`` for "every township has a hub member").
 
     Parameters

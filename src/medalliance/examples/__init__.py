@@ -1,9 +1,9 @@
 """Bundled example registries, one per alliance system in the source articles.
 
 Each dataset is a YAML file inside the package (``medalliance/examples/data/NAME.yaml``)
-that records the article it comes from (a :class:`~medalliance.registry.Source`), what the
+that records the article it comes from (a :class:`~medalliance.model.registry.Source`), what the
 article states, and which values were inferred (``provenance.inferred``). Figures the article
-states without itemising them are :class:`~medalliance.alliance.DeclaredFigure` s.
+states without itemising them are :class:`~medalliance.model.alliance.DeclaredFigure` s.
 
 Examples
 --------
@@ -20,8 +20,8 @@ from importlib import resources
 from importlib.abc import Traversable
 
 from medalliance.errors import Problem, UnknownIdError
-from medalliance.io import registry_from_yaml
-from medalliance.registry import Registry
+from medalliance.io._files import registry_from_yaml
+from medalliance.model.registry import Registry
 
 __all__ = ["DEFAULT", "load", "names", "path"]
 

@@ -4,7 +4,7 @@ Alliances exist to share what grassroots institutions lack: imaging, laboratory,
 pathology and sterilisation-supply centres (资源共享中心), teleconsultation (远程会诊), experts
 holding clinics at member sites (专家坐诊), and mutual recognition of test results
 (检查检验结果互认). The functions here answer those questions from a
-:class:`~medalliance.registry.Registry`; none changes its arguments.
+:class:`~medalliance.model.registry.Registry`; none changes its arguments.
 
 **Where an institution gets a service** (:func:`service_access`, :func:`service_routes`). A
 *route* to a service is one of, best first:

@@ -10,7 +10,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from medalliance.errors import Problem, UnknownIdError
-from medalliance.registry import Registry
+from medalliance.model.registry import Registry
+from medalliance.model.types import Tabular
+from medalliance.model.vocab import ServiceKind
 from medalliance.sharing._common import (
     _SERVICE_CODE,
     SERVICES,
@@ -21,8 +23,6 @@ from medalliance.sharing._common import (
     _scope,
 )
 from medalliance.sharing._routes import _SOURCES, AccessSource, ServiceRoute
-from medalliance.types import Tabular
-from medalliance.vocab import ServiceKind
 
 
 class ServiceShare(NamedTuple):

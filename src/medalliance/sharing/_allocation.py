@@ -10,8 +10,8 @@ from typing import Any, Literal
 import numpy as np
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model.types import Tabular
 from medalliance.sharing._common import FloatArray, IntArray, _number, _plural
-from medalliance.types import Tabular
 
 AllocationMethod = Literal["proportional", "max_min_fair", "priority"]
 _METHODS = ("proportional", "max_min_fair", "priority")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from medalliance.agreement import CooperationItem
-from medalliance.checks import Finding, Severity
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.registry import Registry
+from medalliance.model.agreement import CooperationItem
+from medalliance.model.checks import Finding, Severity
+from medalliance.model.registry import Registry
 from medalliance.sharing._common import _base, _Layout
 from medalliance.sharing._recognition import RecognitionClaim, recognises
 from medalliance.sharing._volumes import ServiceVolumes, _resolve

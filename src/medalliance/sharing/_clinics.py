@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.registry import Registry
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Tabular
+from medalliance.model.vocab import Specialty, Weekday
 from medalliance.sharing._common import _plural, _scope
-from medalliance.types import FrozenModel, Tabular
-from medalliance.vocab import Specialty, Weekday
 
 
 class ClinicSessions(NamedTuple):
@@ -118,7 +118,7 @@ def expert_clinic_coverage(
 ) -> ExpertCoverage:
     """Expert-clinic sessions by site and department, and the members no programme reaches.
 
-    Every programme (:class:`~medalliance.alliance.ExpertClinic`) holds one session on each
+    Every programme (:class:`~medalliance.model.alliance.ExpertClinic`) holds one session on each
     of its weekdays every week, so it gives ``len(weekdays) * weeks`` sessions in the period.
     Programmes at the same site in the same department add up.
 

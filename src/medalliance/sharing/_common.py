@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from medalliance.agreement import Agreement, AgreementStatus, CooperationItem
-from medalliance.alliance import Alliance, SharedCentre
 from medalliance.errors import MedAllianceError
-from medalliance.registry import Registry
-from medalliance.vocab import ServiceKind
+from medalliance.model.agreement import Agreement, AgreementStatus, CooperationItem
+from medalliance.model.alliance import Alliance, SharedCentre
+from medalliance.model.registry import Registry
+from medalliance.model.vocab import ServiceKind
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]

@@ -8,13 +8,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from medalliance.agreement import AgreementStatus, CooperationItem
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
-from medalliance.registry import Registry
+from medalliance.model.agreement import AgreementStatus, CooperationItem
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Id, Tabular
+from medalliance.model.vocab import LabelledEnum, ServiceKind
 from medalliance.sharing._common import IntArray, _base, _listing, _parse_service, _plural
 from medalliance.sharing._routes import AccessSource, service_routes
-from medalliance.types import FrozenModel, Id, Tabular
-from medalliance.vocab import LabelledEnum, ServiceKind
 
 
 class TestKind(LabelledEnum):

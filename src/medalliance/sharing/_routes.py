@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from medalliance.agreement import Agreement
-from medalliance.alliance import Alliance
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.registry import Registry
+from medalliance.model.agreement import Agreement
+from medalliance.model.alliance import Alliance
+from medalliance.model.registry import Registry
+from medalliance.model.vocab import RankedEnum, ServiceKind
 from medalliance.sharing._common import (
     _SERVICE_CODE,
     _base,
@@ -17,7 +18,6 @@ from medalliance.sharing._common import (
     _parse_service,
     _scope,
 )
-from medalliance.vocab import RankedEnum, ServiceKind
 
 
 class AccessSource(RankedEnum):

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from medalliance.alliance import FigureUnit, Qualifier
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.registry import Registry
+from medalliance.model.alliance import FigureUnit, Qualifier
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, Id, NonEmptyText, NonNegInt, PositiveInt, Tabular
+from medalliance.model.vocab import ServiceKind, ServiceKindField
 from medalliance.sharing._common import (
     _SERVICE_CODE,
     _base,
@@ -20,8 +22,6 @@ from medalliance.sharing._common import (
     _plural,
     _scope,
 )
-from medalliance.types import FrozenModel, Id, NonEmptyText, NonNegInt, PositiveInt, Tabular
-from medalliance.vocab import ServiceKind, ServiceKindField
 
 
 class VolumeEntry(FrozenModel):

@@ -24,7 +24,7 @@ always give the identical data and registry, and no global random state is used 
 The ``*_data`` functions return plain data in the file format (what
 :func:`medalliance.io.registry_from_dict` reads), in canonical form: records sorted by id and
 default values left out, so ``registry_to_dict`` of the validated registry gives the same
-dict back. The other functions return the validated :class:`~medalliance.registry.Registry`.
+dict back. The other functions return the validated :class:`~medalliance.model.registry.Registry`.
 
 Names, coordinates, codes and figures are invented; they describe no real institution. The
 province names, their division-code prefixes and rough centres are real, and every
@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.io import registry_from_dict
-from medalliance.registry import Registry
+from medalliance.io._files import registry_from_dict
+from medalliance.model.registry import Registry
 from medalliance.synthetic._builder import (
     _PROVINCES,
     Record,

@@ -8,7 +8,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.io import SCHEMA_VERSION
+from medalliance.io._files import SCHEMA_VERSION
 
 Record = dict[str, Any]
 

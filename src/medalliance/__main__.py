@@ -1,0 +1,7 @@
+"""``python -m medalliance``: the same as the ``medalliance`` command."""
+
+import sys
+
+from medalliance.cli import main
+
+sys.exit(main())

@@ -1,0 +1,460 @@
+r"""Reading and writing registries: JSON, YAML, GraphML, and the JSON Schema.
+
+File format (JSON or YAML, UTF-8):
+
+    schema_version: 1
+    title: ...            # optional
+    description: ...      # optional
+    sources: [...]        # Source records
+    institutions: [...]   # Institution records
+    alliances: [...]      # Alliance records
+    agreements: [...]     # Agreement records
+
+Writers emit keys in the models' field order (``schema_version`` first), omit values equal
+to their defaults, keep Chinese as text (no ``\\u`` escapes), and list records sorted by id, so
+the same registry always produces the same bytes. Readers accept only plain data: YAML is
+loaded with a safe loader (tags that construct objects are errors), duplicate keys are
+errors in both formats, and bytes that are not UTF-8 are reported with their position
+rather than guessed. ``read(write(r)) == r`` for every registry.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from medalliance import examples
+>>> reg = examples.load("beijing_tongren")
+>>> with tempfile.TemporaryDirectory() as d:
+...     p = pathlib.Path(d) / "tongren.yaml"
+...     write_yaml(reg, p)
+...     read_yaml(p) == reg
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from medalliance._parse import (
+    decode_utf8,
+    load_plain_yaml,
+    loads_json,
+)
+from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.model.registry import Registry
+from medalliance.model.types import paused_gc
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "json_schema",
+    "read_graphml",
+    "read_json",
+    "read_registry",
+    "read_yaml",
+    "registry_from_dict",
+    "registry_from_json",
+    "registry_from_yaml",
+    "registry_to_dict",
+    "registry_to_json",
+    "registry_to_yaml",
+    "write_graphml",
+    "write_json",
+    "write_yaml",
+]
+
+SCHEMA_VERSION = 1
+"""Version of the file format written by this library and accepted by its readers."""
+
+PathLike = str | Path
+
+
+# -- dict level ------------------------------------------------------------------------------
+
+
+def registry_to_dict(registry: Registry) -> dict[str, Any]:
+    """Return the canonical plain-data form of ``registry`` (JSON-compatible types only).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> d = registry_to_dict(examples.load("beijing_tongren"))
+    >>> list(d)[:3]
+    ['schema_version', 'title', 'description']
+    """
+    body = registry.model_dump(mode="json", exclude_defaults=True)
+    return {"schema_version": SCHEMA_VERSION, **body}
+
+
+def registry_from_dict(data: object, *, source: str | None = None) -> Registry:
+    """Validate plain data (as loaded from JSON or YAML) into a :class:`Registry`.
+
+    Parameters
+    ----------
+    data : object
+        A mapping in the file format above.
+    source : str, optional
+        Name of the input (a file name), used in error messages.
+
+    Raises
+    ------
+    MedAllianceError
+        Listing every problem with its path.
+
+    Examples
+    --------
+    >>> registry_from_dict({"schema_version": 1, "institutions": [{"id": "x"}]})
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: 2 problems:
+      - institutions[0].name: Field required
+      - institutions[0].kind: Field required
+    """
+    if not isinstance(data, Mapping):
+        raise SchemaError(
+            [
+                Problem(
+                    (),
+                    "expected a mapping with institutions/alliances/agreements, "
+                    f"got {type(data).__name__}",
+                )
+            ],
+            source=source,
+        )
+    body = dict(data)
+    version = body.pop("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise SchemaError(
+            [
+                Problem(
+                    ("schema_version",),
+                    f"unsupported schema_version {version!r}; "
+                    f"this version of medalliance reads {SCHEMA_VERSION}",
+                )
+            ],
+            source=source,
+        )
+    try:
+        return Registry.model_validate(body)
+    except MedAllianceError as exc:
+        raise exc.with_source(source) if source else exc from None
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def registry_to_json(registry: Registry, *, indent: int | None = 2) -> str:
+    """Serialise ``registry`` to canonical JSON text (UTF-8 characters kept as text).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> text = registry_to_json(examples.load("beijing_tongren"))
+    >>> "北京同仁医院" in text
+    True
+    """
+    return json.dumps(registry_to_dict(registry), ensure_ascii=False, indent=indent) + "\n"
+
+
+def registry_from_json(text: str, *, source: str | None = None) -> Registry:
+    """Parse and validate JSON text.
+
+    Raises
+    ------
+    MedAllianceError
+        For malformed JSON (with line and column), duplicate keys, or invalid content.
+
+    Examples
+    --------
+    >>> registry_from_json('{"institutions": [}')
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: malformed JSON at line 1, column 19: Expecting value
+    """
+    with paused_gc():
+        data = loads_json(text, source=source)
+        return registry_from_dict(data, source=source)
+
+
+def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) -> None:
+    """Write ``registry`` to ``path`` as canonical UTF-8 JSON.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from medalliance import examples
+    >>> reg = examples.load("beijing_tongren")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "r.json"
+    ...     write_json(reg, p)
+    ...     read_json(p) == reg
+    True
+    """
+    Path(path).write_text(registry_to_json(registry, indent=indent), encoding="utf-8")
+
+
+def read_json(path: PathLike) -> Registry:
+    """Read a registry from a UTF-8 JSON file.
+
+    Raises
+    ------
+    MedAllianceError
+        For a missing file, bytes that are not UTF-8, malformed JSON or invalid content;
+        every message names the file.
+
+    Examples
+    --------
+    >>> read_json("no/such/file.json")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 1 problem in no/such/file.json:
+      - <root>: file not found
+    """
+    return registry_from_json(read_text(path), source=str(path))
+
+
+# -- YAML ------------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that indents lists under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def registry_to_yaml(registry: Registry) -> str:
+    """Serialise ``registry`` to canonical YAML text (Chinese kept as text).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> print(registry_to_yaml(examples.load("beijing_tongren")).splitlines()[0])
+    schema_version: 1
+    """
+    return yaml.dump(
+        registry_to_dict(registry),
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
+    """Parse (safely) and validate YAML text.
+
+    Raises
+    ------
+    MedAllianceError
+        For malformed YAML, object-constructing tags, duplicate keys or invalid content.
+
+    Examples
+    --------
+    >>> registry_from_yaml("institutions: !!python/object:os.system {}")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: could not ...
+    """
+    return registry_from_dict(load_plain_yaml(text, source=source), source=source)
+
+
+def write_yaml(registry: Registry, path: PathLike) -> None:
+    """Write ``registry`` to ``path`` as canonical UTF-8 YAML.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from medalliance import examples
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "r.yaml"
+    ...     write_yaml(examples.load("beijing_tongren"), p)
+    ...     p.read_text(encoding="utf-8").startswith("schema_version: 1")
+    True
+    """
+    Path(path).write_text(registry_to_yaml(registry), encoding="utf-8")
+
+
+def read_yaml(path: PathLike) -> Registry:
+    r"""Read a registry from a UTF-8 YAML file (safe loading only).
+
+    Raises
+    ------
+    MedAllianceError
+        For a missing file, bytes that are not UTF-8, malformed or unsafe YAML, or invalid
+        content; every message names the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "bad.yaml"
+    ...     _ = p.write_text("institutions:\n  - {id: x, name: 某院, kind: 村卫生室, beds: -1}\n")
+    ...     read_yaml(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: 1 problem in .../bad.yaml:
+      - institutions[0].beds: Input should be greater than or equal to 0 (got -1)
+    """
+    return registry_from_yaml(read_text(path), source=str(path))
+
+
+def read_registry(path: PathLike) -> Registry:
+    """Read a registry from a ``.json``, ``.yaml``/``.yml`` or ``.graphml`` file.
+
+    Raises
+    ------
+    MedAllianceError
+        For an unknown suffix (and a missing file or a directory) or any reading problem.
+
+    Examples
+    --------
+    >>> read_registry("data.csv")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 2 problems in data.csv:
+      - <root>: file not found
+      - <root>: unknown file type '.csv'; use .json, .yaml, .yml or .graphml
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        return read_json(p)
+    if suffix in {".yaml", ".yml"}:
+        return read_yaml(p)
+    if suffix == ".graphml":
+        return read_graphml(p)
+    if p.is_dir():
+        raise SchemaError([Problem((), "is a directory, not a file")], source=str(path))
+    problems = [] if p.exists() else [Problem((), "file not found")]
+    problems.append(
+        Problem((), f"unknown file type {p.suffix!r}; use .json, .yaml, .yml or .graphml")
+    )
+    raise SchemaError(problems, source=str(path))
+
+
+def read_text(path: PathLike) -> str:
+    """Read a UTF-8 text file, reporting a missing file or bad bytes as a SchemaError.
+
+    Examples
+    --------
+    >>> read_text("missing.txt")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 1 problem in missing.txt:
+      - <root>: file not found
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise SchemaError([Problem((), "file not found")], source=str(path)) from None
+    except IsADirectoryError:
+        raise SchemaError([Problem((), "is a directory, not a file")], source=str(path)) from None
+    except OSError as exc:
+        raise SchemaError([Problem((), f"cannot read: {exc.strerror}")], source=str(path)) from None
+    return decode_utf8(raw, source=str(path))
+
+
+# -- GraphML ---------------------------------------------------------------------------------
+
+
+def write_graphml(registry: Registry, path: PathLike) -> None:
+    """Write the graph view of ``registry`` (see :mod:`medalliance.graph`) as GraphML.
+
+    Graph-level structured metadata (alliance and agreement headers) is stored as JSON
+    text; absent values are omitted. :func:`read_graphml` restores the identical registry.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from medalliance import examples
+    >>> reg = examples.load("beijing_tongren")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "r.graphml"
+    ...     write_graphml(reg, p)
+    ...     read_graphml(p) == reg
+    True
+    """
+    import networkx as nx
+
+    from medalliance.graph import graph_for_graphml, to_graph
+
+    nx.write_graphml(graph_for_graphml(to_graph(registry)), str(path), encoding="utf-8")
+
+
+def read_graphml(path: PathLike) -> Registry:
+    """Read a registry from a GraphML file written by :func:`write_graphml`.
+
+    Raises
+    ------
+    MedAllianceError
+        For unreadable GraphML or a graph that breaks the graph contract.
+
+    Examples
+    --------
+    >>> read_graphml("missing.graphml")
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 1 problem in missing.graphml:
+      - <root>: file not found
+    """
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+
+    from medalliance.graph import from_graph, graph_from_graphml
+
+    p = Path(path)
+    read_text(p)  # existence and encoding errors, reported like the other formats
+    try:
+        G = nx.read_graphml(str(p), force_multigraph=True)
+    except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
+        raise SchemaError([Problem((), f"unreadable GraphML: {exc}")], source=str(path)) from None
+    try:
+        return from_graph(graph_from_graphml(G))
+    except MedAllianceError as exc:
+        raise exc.with_source(str(path)) from None
+
+
+# -- schema ----------------------------------------------------------------------------------
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the registry file format (validation mode).
+
+    Label parsing (``三甲``, ``社区卫生服务中心``...) is more lenient than the schema's enums,
+    which list the canonical values files are written with.
+
+    Examples
+    --------
+    >>> s = json_schema()
+    >>> s["properties"]["schema_version"]["const"]
+    1
+    >>> sorted(s["properties"])[:3]
+    ['agreements', 'alliances', 'description']
+    """
+    schema = Registry.model_json_schema(mode="validation")
+    props = {"schema_version": {"const": SCHEMA_VERSION, "title": "Schema Version"}}
+    props.update(schema.get("properties", {}))
+    schema["properties"] = props
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "medalliance registry"
+    return _ecma_patterns(schema)  # type: ignore[no-any-return]
+
+
+def _ecma_patterns(node: Any) -> Any:
+    """Rewrite the Rust-regex escapes pydantic-core checks (x{FFFE}) in ECMA-262 form."""
+    if isinstance(node, dict):
+        return {
+            k: (v.replace("\\x{FFFE}", "\\uFFFE").replace("\\x{FFFF}", "\\uFFFF"))
+            if k == "pattern" and isinstance(v, str)
+            else _ecma_patterns(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_ecma_patterns(v) for v in node]
+    return node

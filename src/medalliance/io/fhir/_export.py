@@ -1,0 +1,393 @@
+"""Registry -> FHIR Bundle (plain dicts). Private to :mod:`medalliance.io.fhir`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from medalliance.errors import MedAllianceError, Problem
+from medalliance.io.fhir._map import (
+    _EXT,
+    _HL7_ORG_ROLE,
+    _HL7_ORG_TYPE,
+    _MAX_UNSIGNED,
+    _TRANSLATION,
+    Json,
+    _cc,
+    _coding,
+    _ext,
+    _full_url,
+    _identifier,
+    _org_url,
+    _part_of,
+    _ref,
+    _rid,
+    _served_centres,
+)
+from medalliance.model.agreement import Agreement, AgreementStatus
+from medalliance.model.alliance import Alliance, DeclaredFigure
+from medalliance.model.common import Provenance, Region
+from medalliance.model.institution import Institution
+from medalliance.model.registry import Registry, Source
+
+
+class _Exporter:
+    """Builds the Bundle of one registry.
+
+    Values FHIR cannot carry are collected as problems and raised together at the end.
+    """
+
+    def __init__(self, registry: Registry, version: str) -> None:
+        self.reg = registry
+        self.r5 = version == "R5"
+        self.problems: list[Problem] = []
+        self.part_of = _part_of(registry)
+        self.entries: list[Json] = []
+
+    # helpers
+    def add(self, resource: Json) -> str:
+        url = _full_url(resource["resourceType"], resource["id"])
+        self.entries.append({"fullUrl": url, "resource": resource})
+        return url
+
+    def count(self, path: tuple[Any, ...], name: str, value: int) -> Json:
+        if value > _MAX_UNSIGNED:
+            self.problems.append(
+                Problem(path, f"{value} exceeds FHIR's unsignedInt limit ({_MAX_UNSIGNED})")
+            )
+        return _ext(name, "valueUnsignedInt", value)
+
+    def provenance(self, prov: Provenance) -> Json:
+        parts: list[Json] = [
+            {
+                "url": "source",
+                "valueReference": _ref(_full_url("DocumentReference", _rid("src", prov.source))),
+            }
+        ]
+        if prov.quote is not None:
+            parts.append({"url": "quote", "valueString": prov.quote})
+        parts.extend({"url": "inferred", "valueString": f} for f in prov.inferred)
+        if prov.note is not None:
+            parts.append({"url": "note", "valueString": prov.note})
+        return {"url": _EXT + "provenance", "extension": parts}
+
+    def address(self, region: Region) -> Json | None:
+        out: Json = {}
+        ext: list[Json] = []
+        if region.township is not None:
+            ext.append(_ext("township", "valueString", region.township))
+        if region.division_code is not None:
+            ext.append(_ext("division-code", "valueCode", region.division_code))
+        if ext:
+            out["extension"] = ext
+        if region.city is not None:
+            out["city"] = region.city
+        if region.county is not None:
+            out["district"] = region.county
+        if region.province is not None:
+            out["state"] = region.province
+        return out or None
+
+    def names(self, res: Json, name: str, name_en: str | None, aliases: Sequence[str]) -> None:
+        res["name"] = name
+        if name_en is not None:
+            res["_name"] = {
+                "extension": [
+                    {
+                        "url": _TRANSLATION,
+                        "extension": [
+                            {"url": "lang", "valueCode": "en"},
+                            {"url": "content", "valueString": name_en},
+                        ],
+                    }
+                ]
+            }
+        if aliases:
+            res["alias"] = list(aliases)
+
+    # resources
+    def bundle(self) -> Json:
+        reg = self.reg
+        if reg.title is not None or reg.description is not None:
+            header: Json = {
+                "resourceType": "List",
+                "id": "registry",
+                "status": "current",
+                "mode": "snapshot",
+            }
+            if reg.title is not None:
+                header["title"] = reg.title
+            if reg.description is not None:
+                header["note"] = [{"text": reg.description}]
+            self.add(header)
+        for i, s in enumerate(reg.sources):
+            self.source(i, s)
+        for i, inst in enumerate(reg.institutions):
+            self.institution(i, inst)
+        for i, a in enumerate(reg.alliances):
+            self.alliance(i, a)
+        for g in reg.agreements:
+            self.agreement(g)
+        if self.problems:
+            raise MedAllianceError(self.problems)
+        bundle: Json = {"resourceType": "Bundle", "type": "collection"}
+        if self.entries:  # FHIR JSON has no empty arrays
+            bundle["entry"] = self.entries
+        return bundle
+
+    def source(self, i: int, s: Source) -> None:
+        attachment: Json = {}
+        if s.file is not None:
+            attachment["extension"] = [_ext("source-file", "valueString", s.file)]
+        if s.url is not None:
+            if re.search(r"\s", s.url):
+                self.problems.append(
+                    Problem(("sources", i, "url"), "a FHIR url cannot contain whitespace")
+                )
+            attachment["url"] = s.url
+        attachment["title"] = s.title
+        if s.published is not None:
+            attachment["creation"] = s.published.isoformat()
+        res: Json = {
+            "resourceType": "DocumentReference",
+            "id": _rid("src", s.id),
+            "identifier": [_identifier("source", s.id)],
+            "status": "current",
+        }
+        if s.note is not None:
+            res["description"] = s.note
+        res["content"] = [{"attachment": attachment}]
+        self.add(res)
+
+    def institution(self, i: int, inst: Institution) -> None:
+        org_rid = _rid("org", inst.id)
+        org: Json = {"resourceType": "Organization", "id": org_rid}
+        ext: list[Json] = []
+        if inst.provenance is not None:
+            ext.append(self.provenance(inst.provenance))
+        if inst.ownership is not None:
+            ext.append(_ext("ownership", "valueCoding", _coding("ownership", inst.ownership)))
+        if inst.beds is not None:
+            ext.append(self.count(("institutions", i, "beds"), "beds", inst.beds))
+        if inst.population_served is not None:
+            ext.append(
+                self.count(
+                    ("institutions", i, "population_served"),
+                    "population-served",
+                    inst.population_served,
+                )
+            )
+        if ext:
+            org["extension"] = ext
+        org["identifier"] = [_identifier("institution", inst.id)]
+        types = [
+            {
+                "coding": [
+                    {"system": _HL7_ORG_TYPE, "code": "prov", "display": "Healthcare Provider"}
+                ]
+            },
+            _cc("institution-kind", inst.kind),
+            _cc("tier", inst.tier),
+        ]
+        if inst.grade is not None:
+            types.append(_cc("grade", inst.grade))
+        org["type"] = types
+        self.names(org, inst.name, inst.name_en, inst.aliases)
+        head = self.part_of.get(inst.id)
+        if head is not None:
+            org["partOf"] = _ref(_org_url(head))
+        org_url = self.add(org)
+
+        loc: Json = {
+            "resourceType": "Location",
+            "id": _rid("loc", inst.id),
+            "name": inst.name,
+            "mode": "instance",
+        }
+        address = self.address(inst.region)
+        if address is not None:
+            loc["address"] = address
+        if inst.lat is not None:
+            loc["position"] = {"longitude": inst.lon, "latitude": inst.lat}
+        loc["managingOrganization"] = _ref(org_url)
+        self.add(loc)
+
+        if inst.services or inst.specialties:
+            svc: Json = {
+                "resourceType": "HealthcareService",
+                "id": _rid("svc", inst.id),
+                "providedBy": _ref(org_url),
+                "category": [_cc("service-category", "institution-services")],
+            }
+            if inst.services:
+                svc["type"] = [_cc("service-kind", s) for s in inst.services]
+            if inst.specialties:
+                svc["specialty"] = [_cc("specialty", s) for s in inst.specialties]
+            self.add(svc)
+
+    def alliance(self, i: int, a: Alliance) -> None:
+        net_url = _full_url("Organization", _rid("net", a.id))
+        org: Json = {"resourceType": "Organization", "id": _rid("net", a.id)}
+        ext: list[Json] = []
+        if a.provenance is not None:
+            ext.append(self.provenance(a.provenance))
+        ext.append(_ext("alliance-form", "valueCoding", _coding("alliance-form", a.form)))
+        ext.append(_ext("tightness", "valueCoding", _coding("tightness", a.tightness)))
+        ext.extend(_ext("alliance-lead", "valueReference", _ref(_org_url(x))) for x in a.lead)
+        if a.specialty is not None:
+            ext.append(_ext("alliance-specialty", "valueCoding", _coding("specialty", a.specialty)))
+        if a.founded is not None:
+            ext.append(_ext("founded", "valueDate", a.founded.isoformat()))
+        ext.extend(
+            _ext("provision", "valueCoding", _coding("cooperation-item", p)) for p in a.provisions
+        )
+        ext.extend(_ext("policy-basis", "valueString", p) for p in a.policy_basis)
+        centre_urls = {
+            c.id: _full_url("HealthcareService", _rid("ctr", c.id)) for c in a.shared_centres
+        }
+        subjects = {m: _org_url(m) for m in a.members}
+        for cid, url in centre_urls.items():
+            subjects.setdefault(cid, url)
+        for e in a.expert_clinics:
+            subjects.setdefault(e.id, _full_url("HealthcareService", _rid("clin", e.id)))
+        subjects.setdefault(a.id, net_url)
+        ext.extend(self.figure(f, subjects) for f in a.declared)
+        if a.description is not None and not self.r5:
+            ext.append(_ext("description", "valueString", a.description))
+        org["extension"] = ext
+        org["identifier"] = [_identifier("alliance", a.id)]
+        org["type"] = [_cc("organization-type", "medical-alliance")]
+        self.names(org, a.name, a.name_en, a.aliases)
+        if a.description is not None and self.r5:
+            org["description"] = a.description
+        address = self.address(a.region)
+        if address is not None:
+            if self.r5:
+                org["contact"] = [{"address": address}]
+            else:
+                org["address"] = [address]
+        self.add(org)
+
+        first_lead = a.lead[0]
+        centres_of = _served_centres(a)
+        for k, m in enumerate(a.memberships):
+            oa: Json = {"resourceType": "OrganizationAffiliation", "id": _rid("mem", a.id, k)}
+            if m.provenance is not None:
+                oa["extension"] = [self.provenance(m.provenance)]
+            if m.joined is not None:
+                oa["period"] = {"start": m.joined.isoformat()}
+            if m.institution != first_lead:
+                oa["organization"] = _ref(_org_url(first_lead))
+            oa["participatingOrganization"] = _ref(_org_url(m.institution))
+            oa["network"] = [_ref(net_url)]
+            oa["code"] = [
+                {"coding": [{"system": _HL7_ORG_ROLE, "code": "member", "display": "Member"}]},
+                _cc("member-role", m.role),
+            ]
+            if a.specialty is not None:
+                oa["specialty"] = [_cc("specialty", a.specialty)]
+            served = centres_of.get(m.institution)
+            if served:
+                oa["healthcareService"] = [_ref(centre_urls[c]) for c in served]
+            self.add(oa)
+
+        for ci, c in enumerate(a.shared_centres):
+            hs: Json = {"resourceType": "HealthcareService", "id": _rid("ctr", c.id)}
+            ext = []
+            if c.provenance is not None:
+                ext.append(self.provenance(c.provenance))
+            ext.append(_ext("alliance", "valueReference", _ref(net_url)))
+            ext.append(_ext("serves-all", "valueBoolean", c.serves == "all"))
+            if c.serves != "all":
+                ext.extend(_ext("serves", "valueReference", _ref(_org_url(s))) for s in c.serves)
+            if c.capacity_per_day is not None:
+                where = ("alliances", i, "shared_centres", ci, "capacity_per_day")
+                ext.append(self.count(where, "capacity-per-day", c.capacity_per_day))
+            hs["extension"] = ext
+            hs["identifier"] = [_identifier("shared-centre", c.id)]
+            hs["providedBy"] = _ref(_org_url(c.host))
+            hs["category"] = [
+                _cc("service-category", "shared-centre"),
+                _cc("centre-kind", c.kind),
+            ]
+            if c.services:
+                hs["type"] = [_cc("service-kind", s) for s in c.services]
+            if c.name is not None:
+                hs["name"] = c.name
+            self.add(hs)
+
+        for e in a.expert_clinics:
+            hs = {"resourceType": "HealthcareService", "id": _rid("clin", e.id)}
+            ext = []
+            if e.provenance is not None:
+                ext.append(self.provenance(e.provenance))
+            ext.append(_ext("alliance", "valueReference", _ref(net_url)))
+            if e.start is not None:
+                ext.append(_ext("start-date", "valueDate", e.start.isoformat()))
+            hs["extension"] = ext
+            hs["identifier"] = [_identifier("expert-clinic", e.id)]
+            hs["providedBy"] = _ref(_org_url(e.host))
+            hs["category"] = [_cc("service-category", "expert-clinic")]
+            hs["specialty"] = [_cc("specialty", e.department)]
+            hs["location"] = [_ref(_full_url("Location", _rid("loc", e.site)))]
+            days = {"daysOfWeek": [str(w.value) for w in e.weekdays]}
+            if self.r5:
+                hs["availability"] = [{"availableTime": [days]}]
+            else:
+                hs["availableTime"] = [days]
+            self.add(hs)
+
+    def figure(self, f: DeclaredFigure, subjects: Mapping[str, str]) -> Json:
+        parts: list[Json] = [
+            {"url": "metric", "valueCode": f.metric},
+            {"url": "value", "valueDecimal": f.value},
+            {"url": "unit", "valueCoding": _coding("figure-unit", f.unit)},
+            {"url": "qualifier", "valueCoding": _coding("figure-qualifier", f.qualifier)},
+        ]
+        if f.subject is not None:
+            parts.append({"url": "subject", "valueReference": _ref(subjects[f.subject])})
+        if f.service is not None:
+            parts.append({"url": "service", "valueCoding": _coding("service-kind", f.service)})
+        if f.period is not None:
+            parts.append({"url": "period", "valueString": f.period})
+        if f.description is not None:
+            parts.append({"url": "description", "valueString": f.description})
+        if f.provenance is not None:
+            prov = self.provenance(f.provenance)
+            parts.append({"url": "provenance", "extension": prov["extension"]})
+        return {"url": _EXT + "declared-figure", "extension": parts}
+
+    def agreement(self, g: Agreement) -> None:
+        net_url = _full_url("Organization", _rid("net", g.alliance))
+        first = _org_url(g.parties[0])
+        for k, party in enumerate(g.parties[1:], start=1):
+            ext: list[Json] = []
+            if g.provenance is not None:
+                ext.append(self.provenance(g.provenance))
+            ext.append(
+                _ext("agreement-status", "valueCoding", _coding("agreement-status", g.status))
+            )
+            if g.title is not None:
+                ext.append(_ext("agreement-title", "valueString", g.title))
+            if g.signed is not None:
+                ext.append(_ext("agreement-signed", "valueDate", g.signed.isoformat()))
+            oa: Json = {
+                "resourceType": "OrganizationAffiliation",
+                "id": _rid("agr", g.id, k),
+                "extension": ext,
+                "identifier": [_identifier("agreement", g.id)],
+                "active": g.status is AgreementStatus.IN_FORCE,
+            }
+            period: Json = {}
+            if g.valid_from is not None:
+                period["start"] = g.valid_from.isoformat()
+            if g.valid_until is not None:
+                period["end"] = g.valid_until.isoformat()
+            if period:
+                oa["period"] = period
+            oa["organization"] = _ref(first)
+            oa["participatingOrganization"] = _ref(_org_url(party))
+            oa["network"] = [_ref(net_url)]
+            oa["code"] = [_cc("cooperation-item", item) for item in g.items]
+            self.add(oa)

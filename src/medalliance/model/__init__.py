@@ -1,0 +1,63 @@
+"""The typed model: vocabularies, labels, institutions, alliances, agreements and the registry.
+
+This layer is the single source of truth and imports nothing above it (no compiled index,
+no analysis, no file I/O, no display): every other layer is derived from it.
+"""
+
+from __future__ import annotations
+
+from medalliance.model.agreement import Agreement, AgreementStatus, CooperationItem
+from medalliance.model.alliance import (
+    Alliance,
+    AllianceForm,
+    CentreKind,
+    DeclaredFigure,
+    ExpertClinic,
+    FigureUnit,
+    MemberRole,
+    Membership,
+    Qualifier,
+    SharedCentre,
+    Tightness,
+)
+from medalliance.model.common import Provenance, Region
+from medalliance.model.institution import (
+    Grade,
+    Institution,
+    InstitutionKind,
+    Ownership,
+    Tier,
+    parse_level,
+)
+from medalliance.model.registry import Registry, Source
+from medalliance.model.vocab import ServiceKind, Specialty, Weekday
+
+__all__ = [
+    "Agreement",
+    "AgreementStatus",
+    "Alliance",
+    "AllianceForm",
+    "CentreKind",
+    "CooperationItem",
+    "DeclaredFigure",
+    "ExpertClinic",
+    "FigureUnit",
+    "Grade",
+    "Institution",
+    "InstitutionKind",
+    "MemberRole",
+    "Membership",
+    "Ownership",
+    "Provenance",
+    "Qualifier",
+    "Region",
+    "Registry",
+    "ServiceKind",
+    "SharedCentre",
+    "Source",
+    "Specialty",
+    "Tier",
+    "Tightness",
+    "Weekday",
+    "parse_level",
+]

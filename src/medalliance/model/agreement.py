@@ -1,0 +1,214 @@
+"""Cooperation agreements (合作协议) between institutions of an alliance.
+
+An :class:`Agreement` binds two or more parties of one alliance to a set of
+:class:`CooperationItem` s: two-way referral, a green channel, priority reception /
+examination / admission, expert clinics, teleconsultation, training, mutual recognition of
+test results, shared service use, unified drug procurement, information sharing, bundled
+insurance payment, unified management of people, finance and assets. The same items can be
+declared alliance-wide in :attr:`medalliance.model.alliance.Alliance.provisions`.
+
+Examples
+--------
+>>> CooperationItem.parse("双向转诊")
+<CooperationItem.TWO_WAY_REFERRAL: 'two_way_referral'>
+>>> CooperationItem.parse("檢查檢驗結果互認")
+<CooperationItem.RESULT_RECOGNITION: 'result_recognition'>
+>>> a = Agreement(id="ag1", alliance="a1", parties=("h1", "c1"), items=("双向转诊", "绿色通道"))
+>>> [i.value for i in a.items]
+['two_way_referral', 'green_channel']
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, model_validator
+
+from medalliance.errors import MedAllianceError, Problem
+from medalliance.model.common import Provenance
+from medalliance.model.types import (
+    FrozenModel,
+    Id,
+    IsoDate,
+    NonEmptyText,
+    no_duplicates,
+    render_html,
+)
+from medalliance.model.vocab import LabelledEnum
+
+__all__ = ["Agreement", "AgreementStatus", "CooperationItem", "CooperationItemField"]
+
+
+class CooperationItem(LabelledEnum):
+    """A kind of cooperation an agreement or an alliance-wide provision grants."""
+
+    TWO_WAY_REFERRAL = "two_way_referral"
+    GREEN_CHANNEL = "green_channel"
+    PRIORITY_RECEPTION = "priority_reception"
+    PRIORITY_EXAMINATION = "priority_examination"
+    PRIORITY_ADMISSION = "priority_admission"
+    TREATMENT_PLAN_HANDOVER = "treatment_plan_handover"
+    EXPERT_CLINICS = "expert_clinics"
+    TELECONSULTATION = "teleconsultation"
+    TRAINING = "training"
+    TECHNICAL_GUIDANCE = "technical_guidance"
+    PAIRED_SUPPORT = "paired_support"
+    JOINT_SPECIALTY_BUILDING = "joint_specialty_building"
+    RESEARCH_COLLABORATION = "research_collaboration"
+    RESULT_RECOGNITION = "result_recognition"
+    SHARED_SERVICES = "shared_services"
+    UNIFIED_DRUG_PROCUREMENT = "unified_drug_procurement"
+    INFORMATION_SHARING = "information_sharing"
+    BUNDLED_PAYMENT = "bundled_payment"
+    UNIFIED_MANAGEMENT = "unified_management"
+
+    @classmethod
+    def _labels(cls) -> dict[Any, tuple[str, ...]]:
+        c = cls
+        return {
+            c.TWO_WAY_REFERRAL: ("双向转诊", "双向转诊通道", "two-way referral", "referral"),
+            c.GREEN_CHANNEL: (
+                "绿色通道",
+                "转诊绿色通道",
+                "双向转诊绿色通道",
+                "疑难危重患者绿色通道",
+            ),
+            c.PRIORITY_RECEPTION: ("优先接诊", "优先诊治", "priority reception"),
+            c.PRIORITY_EXAMINATION: ("优先检查", "priority examination"),
+            c.PRIORITY_ADMISSION: ("优先住院", "priority admission"),
+            c.TREATMENT_PLAN_HANDOVER: (
+                "治疗方案交接",
+                "下转治疗方案传递",
+                "treatment plan handover",
+            ),
+            c.EXPERT_CLINICS: (
+                "专家坐诊",
+                "专家下沉",
+                "定点坐诊",
+                "expert clinic",
+                "expert deployment",
+            ),
+            c.TELECONSULTATION: ("远程会诊", "远程医疗", "telemedicine"),
+            c.TRAINING: ("培训", "人才培养", "进修", "业务培训", "staff training"),
+            c.TECHNICAL_GUIDANCE: ("技术指导", "业务指导", "技术指导帮扶", "technical support"),
+            c.PAIRED_SUPPORT: ("对口支援", "对口帮扶", "专科对口支援", "专科对口扶持", "科室结对"),
+            c.JOINT_SPECIALTY_BUILDING: ("专科共建", "学科建设", "joint specialty development"),
+            c.RESEARCH_COLLABORATION: ("科研合作", "科研协作", "research cooperation"),
+            c.RESULT_RECOGNITION: (
+                "检查检验结果互认",
+                "检查结果互认",
+                "检验结果互认",
+                "结果互认",
+                "mutual recognition of test results",
+                "test result recognition",
+            ),
+            c.SHARED_SERVICES: ("资源共享", "共享服务", "shared service use", "resource sharing"),
+            c.UNIFIED_DRUG_PROCUREMENT: (
+                "药品耗材统一采购",
+                "统一采购配送",
+                "联合药品配送",
+                "药品统一配送",
+                "unified procurement",
+                "unified drug procurement and distribution",
+            ),
+            c.INFORMATION_SHARING: ("信息共享", "信息互联互通", "信息互通", "information exchange"),
+            c.BUNDLED_PAYMENT: (
+                "医保打包付费",
+                "医保打包支付",
+                "医保总额付费",
+                "bundled insurance payment",
+                "global budget payment",
+            ),
+            c.UNIFIED_MANAGEMENT: (
+                "人财物统一管理",
+                "统一管理",
+                "unified management of people finance and assets",
+            ),
+        }
+
+
+class AgreementStatus(LabelledEnum):
+    """Whether an agreement is in force, only proposed, or has ended."""
+
+    IN_FORCE = "in_force"
+    PROPOSED = "proposed"
+    ENDED = "ended"
+
+    @classmethod
+    def _labels(cls) -> dict[Any, tuple[str, ...]]:
+        return {
+            cls.IN_FORCE: ("生效", "执行中", "in force", "active"),
+            cls.PROPOSED: ("建议", "拟议", "草案", "proposal", "draft"),
+            cls.ENDED: ("终止", "已终止", "expired", "terminated"),
+        }
+
+
+CooperationItemField = CooperationItem
+"""A :class:`CooperationItem` model field that also accepts labels."""
+
+ItemTuple = Annotated[tuple[CooperationItemField, ...], AfterValidator(no_duplicates)]
+
+
+class Agreement(FrozenModel):
+    """A cooperation agreement among two or more members of one alliance.
+
+    The registry checks that ``alliance`` exists and every party is one of its members.
+    """
+
+    id: Id
+    """Unique agreement id."""
+    alliance: Id
+    """Id of the alliance the agreement belongs to."""
+    parties: Annotated[tuple[Id, ...], Field(min_length=2), AfterValidator(no_duplicates)]
+    """Institution ids of the parties; the first is usually the lead."""
+    items: Annotated[ItemTuple, Field(min_length=1)]
+    """What the parties agree to."""
+    title: NonEmptyText | None = None
+    """Title of the agreement, when known."""
+    signed: IsoDate | None = None
+    """Date of signing."""
+    valid_from: IsoDate | None = None
+    """Start of the term, when stated."""
+    valid_until: IsoDate | None = None
+    """End of the term, when stated."""
+    status: AgreementStatus = AgreementStatus.IN_FORCE
+    """In force (default), proposed, or ended; only agreements in force open referral
+    channels."""
+    provenance: Provenance | None = None
+    """Source of the record and which values were inferred."""
+
+    @model_validator(mode="after")
+    def _check_term(self) -> Agreement:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise MedAllianceError(
+                [
+                    Problem(
+                        ("valid_until",),
+                        f"term ends ({self.valid_until}) before it starts ({self.valid_from})",
+                    )
+                ]
+            )
+        return self
+
+    def grants(self, item: CooperationItem | str) -> bool:
+        """Whether the agreement includes ``item`` (a member or any accepted label).
+
+        Examples
+        --------
+        >>> g = Agreement(id="g", alliance="a", parties=("x", "y"), items=("双向转诊",))
+        >>> g.grants("referral")
+        True
+        """
+        return CooperationItem.parse(item) in self.items
+
+    def __repr__(self) -> str:
+        items = ", ".join(i.value for i in self.items)
+        return (
+            f"Agreement({self.id!r}, alliance={self.alliance!r}, "
+            f"parties={len(self.parties)}, items=[{items}])"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        return render_html(self, "agreement")

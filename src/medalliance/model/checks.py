@@ -1,0 +1,194 @@
+"""Advisory checks of the model alone: findings about a valid registry to look at.
+
+A registry that validates can still be odd: a county community whose lead ranks below a
+member, an alliance whose declared member count differs from the members it lists, an
+institution in no alliance. ``check_*`` functions return :class:`Finding` objects instead of
+logging or raising; pass ``strict=True`` to raise on any warning.
+
+Declared-figure metrics compared with the listed members:
+
+- ``member_count``: every member, leads included;
+- ``grassroots_members``: members of a grassroots kind (社区卫生服务中心/站, 乡镇卫生院,
+  村卫生室);
+- ``hospital_members``: non-lead members that are not grassroots.
+
+Examples
+--------
+>>> from medalliance import examples
+>>> findings = check_registry(examples.load("benxi_central"))
+>>> [f.code for f in findings if f.code == "declared_exceeds_listed"][:1]
+['declared_exceeds_listed']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from medalliance.model.alliance import Alliance, AllianceForm
+from medalliance.model.institution import Institution, InstitutionKind
+from medalliance.model.registry import Registry
+from medalliance.model.types import FrozenModel, NonEmptyText
+from medalliance.model.vocab import LabelledEnum
+
+__all__ = [
+    "COUNTED_METRICS",
+    "Finding",
+    "Severity",
+    "check_declared_counts",
+    "check_lead_tiers",
+    "check_unaffiliated",
+]
+
+
+class Severity(LabelledEnum):
+    """How much a finding matters: ``info`` (worth knowing) or ``warning`` (likely an error)."""
+
+    INFO = "info"
+    WARNING = "warning"
+
+
+class Finding(FrozenModel):
+    """One advisory finding."""
+
+    code: NonEmptyText
+    """Machine-readable code, e.g. ``lead_below_member``."""
+    severity: Severity
+    """``info`` or ``warning``."""
+    subject: NonEmptyText
+    """Id of the alliance, institution or agreement concerned."""
+    message: NonEmptyText
+    """What was found, in English."""
+
+    def __str__(self) -> str:
+        return f"[{self.severity.value}] {self.subject}: {self.message}"
+
+
+def _members(reg: Registry, a: Alliance) -> list[Institution]:
+    return [reg.institution(m) for m in a.members]
+
+
+def _count_members(a: Alliance, reg: Registry) -> int:
+    return len(a.memberships)
+
+
+def _count_grassroots(a: Alliance, reg: Registry) -> int:
+    return sum(1 for i in _members(reg, a) if i.is_grassroots)
+
+
+def _count_hospitals(a: Alliance, reg: Registry) -> int:
+    leads = set(a.lead)
+    return sum(1 for i in _members(reg, a) if not i.is_grassroots and i.id not in leads)
+
+
+COUNTED_METRICS: dict[str, Callable[[Alliance, Registry], int]] = {
+    "member_count": _count_members,
+    "grassroots_members": _count_grassroots,
+    "hospital_members": _count_hospitals,
+}
+"""Declared metrics that count listed members, and how each is computed."""
+
+
+def check_declared_counts(registry: Registry) -> tuple[Finding, ...]:
+    """Compare declared member counts with the members each alliance lists.
+
+    A declared count above the listed one is ``info`` (the source did not name them all);
+    below it is a ``warning`` (more members listed than the source states).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> [f.message for f in check_declared_counts(examples.load("xuzhou_mch"))][:1]
+    ['declares member_count 11 but lists 7 (4 not itemised)']
+    """
+    out: list[Finding] = []
+    for a in registry.alliances:
+        for fig in a.declared:
+            count = COUNTED_METRICS.get(fig.metric)
+            if count is None or fig.subject not in (None, a.id):
+                continue
+            listed = count(a, registry)
+            declared = fig.value
+            if declared > listed:
+                out.append(
+                    Finding(
+                        code="declared_exceeds_listed",
+                        severity=Severity.INFO,
+                        subject=a.id,
+                        message=f"declares {fig.metric} {declared} but lists {listed} "
+                        f"({declared - listed} not itemised)",
+                    )
+                )
+            elif declared < listed:
+                out.append(
+                    Finding(
+                        code="listed_exceeds_declared",
+                        severity=Severity.WARNING,
+                        subject=a.id,
+                        message=f"declares {fig.metric} {declared} but lists {listed}",
+                    )
+                )
+    return tuple(out)
+
+
+def check_lead_tiers(registry: Registry) -> tuple[Finding, ...]:
+    """Flag leads that rank below a member and county communities without a hub.
+
+    A lead below one of its members is a ``warning``; a county medical community with no
+    township or community health centre is ``info``.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> check_lead_tiers(examples.load("shanghai_luwan"))
+    ()
+    """
+    out: list[Finding] = []
+    for a in registry.alliances:
+        members = _members(registry, a)
+        top = max(registry.institution(x).tier for x in a.lead)
+        higher = [i.id for i in members if i.tier > top]
+        if higher:
+            out.append(
+                Finding(
+                    code="lead_below_member",
+                    severity=Severity.WARNING,
+                    subject=a.id,
+                    message=f"every lead ranks below member(s) {', '.join(higher[:5])}",
+                )
+            )
+        if a.form is AllianceForm.COUNTY_MEDICAL_COMMUNITY and not any(
+            i.kind
+            in (InstitutionKind.TOWNSHIP_HEALTH_CENTRE, InstitutionKind.COMMUNITY_HEALTH_CENTRE)
+            for i in members
+        ):
+            out.append(
+                Finding(
+                    code="county_community_without_hub",
+                    severity=Severity.INFO,
+                    subject=a.id,
+                    message="county medical community lists no township or community health centre",
+                )
+            )
+    return tuple(out)
+
+
+def check_unaffiliated(registry: Registry) -> tuple[Finding, ...]:
+    """Note institutions that belong to no alliance.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> check_unaffiliated(examples.load("dingzhou"))
+    ()
+    """
+    member_ids = {m for a in registry.alliances for m in a.members}
+    return tuple(
+        Finding(
+            code="unaffiliated",
+            severity=Severity.INFO,
+            subject=i.id,
+            message="belongs to no alliance",
+        )
+        for i in registry.institutions
+        if i.id not in member_ids
+    )

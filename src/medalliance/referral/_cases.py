@@ -1,0 +1,314 @@
+"""Many referral cases as columns: the input of the batch path.
+
+:class:`ReferralCases` holds cases as numpy columns (ids as strings, labels as codes);
+:meth:`ReferralCases.from_arrays` validates columns and names every bad value with its
+column and position; :meth:`ReferralCases.from_cases` converts :class:`ReferralCase` objects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from medalliance.compiled._core import SERVICE_BIT
+from medalliance.errors import ID_PATTERN, MedAllianceError, Problem
+from medalliance.model.vocab import ServiceKind, Specialty
+from medalliance.referral._model import URGENCY_CODE, ReferralCase, Urgency
+
+__all__ = ["ReferralCases"]
+
+_MAX_LISTED = 100  # problems listed per error before "... and N more"
+
+
+@dataclass(frozen=True, eq=False)
+class ReferralCases:
+    """Many referral cases as columns (the input of :func:`evaluate_many` at scale).
+
+    Build it with :meth:`from_cases` (from :class:`ReferralCase` objects) or
+    :meth:`from_arrays` (from id and label columns; labels are validated once per distinct
+    value). Position ``i`` of every column describes case ``i``.
+
+    Examples
+    --------
+    >>> cases = ReferralCases.from_arrays(origin=["v1", "v2"], criterion="chronic_confirmed",
+    ...                                   services=[("ct",), ()])
+    >>> len(cases), cases.case(0).services
+    (2, (<ServiceKind.CT: 'ct'>,))
+    """
+
+    origin: np.ndarray[Any, Any]
+    """Origin institution ids (str array)."""
+    criterion: np.ndarray[Any, Any]
+    """Criterion codes (str array)."""
+    specialty: np.ndarray[Any, Any]
+    """Specialty codes, ``""`` for none (str array)."""
+    services: np.ndarray[Any, Any]
+    """Needed services as bit masks over :class:`~medalliance.model.vocab.ServiceKind` order."""
+    urgency: np.ndarray[Any, Any]
+    """0 routine, 1 urgent, 2 emergency (int8)."""
+    home: np.ndarray[Any, Any]
+    """Home institution ids, ``""`` for none (str array)."""
+    lat: np.ndarray[Any, Any]
+    """Patient latitude, NaN when not given."""
+    lon: np.ndarray[Any, Any]
+    """Patient longitude, NaN when not given."""
+    condition: np.ndarray[Any, Any]
+    """Condition codes, ``""`` for none (str array)."""
+    _cases: tuple[ReferralCase, ...] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.origin)
+
+    @classmethod
+    def from_cases(cls, cases: Iterable[ReferralCase]) -> ReferralCases:
+        """Columns of the given cases (which are kept and returned by :meth:`case`).
+
+        Examples
+        --------
+        >>> c = ReferralCase(origin="v1", criterion="acute_recovery", urgency="urgent")
+        >>> ReferralCases.from_cases([c]).case(0) is c
+        True
+        """
+        kept = tuple(cases)
+        for n, c in enumerate(kept):
+            if not isinstance(c, ReferralCase):
+                raise MedAllianceError(
+                    [Problem(("cases", n), f"expected a ReferralCase, got {type(c).__name__}")]
+                )
+        bit = SERVICE_BIT
+        nan = float("nan")
+        return cls(
+            origin=np.array([c.origin for c in kept], dtype=str),
+            criterion=np.array([c.criterion for c in kept], dtype=str),
+            specialty=np.array([c.specialty.value if c.specialty else "" for c in kept], dtype=str),
+            services=np.array([sum(bit[s] for s in c.services) for c in kept], dtype=np.int64),
+            urgency=np.array([URGENCY_CODE[c.urgency] for c in kept], dtype=np.int8),
+            home=np.array([c.home or "" for c in kept], dtype=str),
+            lat=np.array([nan if c.lat is None else c.lat for c in kept], dtype=np.float64),
+            lon=np.array([nan if c.lon is None else c.lon for c in kept], dtype=np.float64),
+            condition=np.array([c.condition or "" for c in kept], dtype=str),
+            _cases=kept,
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        origin: Sequence[str] | np.ndarray[Any, Any],
+        criterion: str | Sequence[str] | np.ndarray[Any, Any],
+        specialty: str | Sequence[str | None] | np.ndarray[Any, Any] | None = None,
+        services: Sequence[Sequence[str]] | None = None,
+        urgency: str | Sequence[str] | np.ndarray[Any, Any] | None = None,
+        home: Sequence[str | None] | np.ndarray[Any, Any] | None = None,
+        lat: Sequence[float] | np.ndarray[Any, Any] | None = None,
+        lon: Sequence[float] | np.ndarray[Any, Any] | None = None,
+        condition: Sequence[str | None] | np.ndarray[Any, Any] | None = None,
+    ) -> ReferralCases:
+        """Columns from arrays; a scalar ``criterion``/``specialty``/``urgency`` applies to all.
+
+        Labels (specialties, services, urgencies; Chinese or English) are parsed once per
+        distinct value. Every invalid value is reported with its column and position.
+
+        Raises
+        ------
+        MedAllianceError
+            For columns of different lengths, invalid ids or codes, unknown labels, or
+            coordinates out of range or given without their pair.
+
+        Examples
+        --------
+        >>> ReferralCases.from_arrays(origin=["a", "b"], criterion=["x"])
+        Traceback (most recent call last):
+        ...
+        medalliance.errors.MedAllianceError: 1 problem:
+          - criterion: has 1 value(s), expected 2 (one per origin)
+        """
+        return _cases_from_arrays(
+            cls,
+            origin=origin,
+            criterion=criterion,
+            specialty=specialty,
+            services=services,
+            urgency=urgency,
+            home=home,
+            lat=lat,
+            lon=lon,
+            condition=condition,
+        )
+
+    def case(self, i: int) -> ReferralCase:
+        """Case ``i`` as a :class:`ReferralCase`.
+
+        Examples
+        --------
+        >>> ReferralCases.from_arrays(origin=["v1"], criterion="postop_recovery").case(0).origin
+        'v1'
+        """
+        if self._cases is not None:
+            return self._cases[i]
+        kinds = list(ServiceKind)
+        mask = int(self.services[i])
+        lat, lon = float(self.lat[i]), float(self.lon[i])
+        data: dict[str, Any] = {
+            "origin": str(self.origin[i]),
+            "criterion": str(self.criterion[i]),
+            "specialty": str(self.specialty[i]) or None,
+            "services": tuple(k for b, k in enumerate(kinds) if mask >> b & 1),
+            "urgency": list(Urgency)[int(self.urgency[i])],
+            "home": str(self.home[i]) or None,
+            "lat": None if np.isnan(lat) else lat,
+            "lon": None if np.isnan(lon) else lon,
+            "condition": str(self.condition[i]) or None,
+        }
+        return ReferralCase.model_validate(data)
+
+
+def _column(
+    name: str, value: Any, n: int, problems: list[Problem], *, default: Any = None
+) -> np.ndarray[Any, Any]:
+    if value is None:
+        return np.array([default] * n, dtype=object)
+    if isinstance(value, str):
+        return np.array([value] * n, dtype=object)
+    arr = np.asarray(value, dtype=object)
+    if arr.ndim != 1 or len(arr) != n:
+        got = len(arr) if arr.ndim == 1 else f"shape {arr.shape}"
+        problems.append(Problem((name,), f"has {got} value(s), expected {n} (one per origin)"))
+        return np.array([default] * n, dtype=object)
+    return arr
+
+
+def _cases_from_arrays(
+    cls: type[ReferralCases],
+    *,
+    origin: Any,
+    criterion: Any,
+    specialty: Any,
+    services: Any,
+    urgency: Any,
+    home: Any,
+    lat: Any,
+    lon: Any,
+    condition: Any,
+) -> ReferralCases:
+    """Validate and encode case columns (see :meth:`ReferralCases.from_arrays`)."""
+    problems: list[Problem] = []
+    origin_arr = np.asarray(origin, dtype=object)
+    if origin_arr.ndim != 1:
+        raise MedAllianceError([Problem(("origin",), "must be a one-dimensional sequence")])
+    n = len(origin_arr)
+    id_re = re.compile(ID_PATTERN)
+
+    def ids(name: str, arr: np.ndarray[Any, Any], optional: bool) -> np.ndarray[Any, Any]:
+        values, inverse = np.unique(arr.astype(str) if len(arr) else arr, return_inverse=True)
+        bad_values = {
+            str(v)
+            for v, raw in zip(values.tolist(), values.tolist(), strict=True)
+            if not (optional and raw in ("", "None")) and not id_re.fullmatch(str(v))
+        }
+        if bad_values:
+            listed = 0
+            for i, v in enumerate(arr.tolist()):
+                if str(v) in bad_values and listed < _MAX_LISTED:
+                    problems.append(Problem((name, i), f"not a valid id: {v!r}"))
+                    listed += 1
+        out = values[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=str)
+        return np.where(np.isin(out, ["None"]), "", out) if optional else out
+
+    origin_s = ids("origin", origin_arr, False) if n else np.zeros(0, dtype="<U1")
+    before = len(problems)
+    crit = _column("criterion", criterion, n, problems, default="")
+    crit_s = crit.astype(str) if n else np.zeros(0, dtype="<U1")
+    code_re = re.compile(r"^[a-z][a-z0-9_]*$")
+    for v in np.unique(crit_s).tolist() if len(problems) == before else ():
+        if not code_re.fullmatch(v):
+            i = int(np.flatnonzero(crit_s == v)[0])
+            problems.append(Problem(("criterion", i), f"not a criterion code: {v!r}"))
+
+    def labels(name: str, col: np.ndarray[Any, Any], parse: Any, code: Any, none: Any) -> Any:
+        """Parse each distinct label once; return ``code(parsed)`` for every row."""
+        keys = np.array(["" if v is None else str(v) for v in col.tolist()], dtype=str)
+        if n == 0:
+            return np.array([], dtype=type(none))
+        values, inverse = np.unique(keys, return_inverse=True)
+        codes = []
+        for j, k in enumerate(values.tolist()):
+            try:
+                codes.append(code(parse(k)) if k else none)
+            except MedAllianceError as exc:
+                first = int(np.flatnonzero(inverse.reshape(-1) == j)[0])
+                problems.append(Problem((name, first), exc.problems[0].message))
+                codes.append(none)
+        return np.array(codes)[inverse.reshape(-1)]
+
+    spec_col = _column("specialty", specialty, n, problems)
+    spec_s = labels("specialty", spec_col, Specialty.parse, lambda v: v.value, "").astype(str)
+    urg_col = _column("urgency", urgency, n, problems, default="routine")
+    urg = labels("urgency", urg_col, Urgency.parse, URGENCY_CODE.__getitem__, 0).astype(np.int8)
+    svc = np.zeros(n, dtype=np.int64)
+    if services is not None:
+        if len(services) != n:
+            problems.append(
+                Problem(
+                    ("services",), f"has {len(services)} value(s), expected {n} (one per origin)"
+                )
+            )
+        else:
+            cache: dict[tuple[str, ...], int] = {}
+            for i, group in enumerate(services):
+                if isinstance(group, str):
+                    problems.append(
+                        Problem(("services", i), "expected a sequence of services, not a string")
+                    )
+                    continue
+                key = tuple(str(s) for s in group)
+                if key not in cache:
+                    try:
+                        kinds = [ServiceKind.parse(s) for s in key]
+                    except MedAllianceError as exc:
+                        problems.append(Problem(("services", i), exc.problems[0].message))
+                        cache[key] = 0
+                        continue
+                    if len(set(kinds)) != len(kinds):
+                        problems.append(Problem(("services", i), "a service is listed twice"))
+                    cache[key] = sum(SERVICE_BIT[k] for k in set(kinds))
+                svc[i] = cache[key]
+    home_col = _column("home", home, n, problems, default="")
+    home_s = ids("home", np.array(["" if v is None else v for v in home_col], dtype=object), True)
+    cond_col = _column("condition", condition, n, problems, default="")
+    cond_s = np.array(["" if v is None else str(v) for v in cond_col.tolist()], dtype=str)
+    coords = []
+    for name, col, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        if col is None:
+            coords.append(np.full(n, np.nan))
+            continue
+        arr = np.asarray(col, dtype=np.float64)
+        if arr.shape != (n,):
+            problems.append(Problem((name,), f"has shape {arr.shape}, expected ({n},)"))
+            coords.append(np.full(n, np.nan))
+            continue
+        bad = np.flatnonzero(np.isinf(arr) | (np.abs(arr) > limit))
+        for i in bad[:_MAX_LISTED].tolist():
+            problems.append(Problem((name, i), f"out of range: {float(arr[i])!r}"))
+        coords.append(arr.copy())
+    lat_a, lon_a = coords
+    unpaired = np.flatnonzero(np.isnan(lat_a) != np.isnan(lon_a))
+    for i in unpaired[:_MAX_LISTED].tolist():
+        problems.append(Problem(("lat", i), "lat and lon must be given together"))
+    if problems:
+        raise MedAllianceError(problems)
+    return cls(
+        origin=origin_s,
+        criterion=crit_s,
+        specialty=spec_s,
+        services=svc,
+        urgency=urg,
+        home=home_s,
+        lat=lat_a,
+        lon=lon_a,
+        condition=cond_s,
+    )

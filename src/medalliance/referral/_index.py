@@ -1,0 +1,401 @@
+"""The compiled referral index: one case decided on arrays (internal).
+
+One :class:`RefIndex` per registry, kept with the registry's compiled core
+(:meth:`~medalliance.compiled.CompiledRegistry.memo`), adds to the core what referral needs:
+the referral channels with each channel's members sorted by tier, so that the members of a
+channel in a range of tiers are one contiguous slice; institution → channel lists; and what the
+members of each (channel, tier) segment offer between them. Positions, tiers, bit masks, the
+capability rule and the channels themselves come from the core.
+
+:meth:`RefIndex.decide` decides one case (a short Python loop over the candidates of the
+allowed tiers only); :mod:`medalliance.referral._batch` decides a column of cases and
+:mod:`medalliance.referral._paths` finds escalation paths on the same index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from medalliance._geo import haversine_km
+from medalliance.compiled import CompiledRegistry, channel_scope, compiled
+from medalliance.compiled._core import SPECIALTY_CODE
+from medalliance.model.agreement import CooperationItem
+from medalliance.model.registry import Registry
+from medalliance.model.types import trusted
+from medalliance.referral._model import (
+    FLAG_ITEMS,
+    REASON_CODES,
+    Destination,
+    ReferralCase,
+    ReferralDecision,
+    _eligible_reason,
+    _failure_reasons,
+    _no_channel_reasons,
+)
+from medalliance.referral._rank import rank_key
+from medalliance.referral._rules import CaseNeeds, case_point, prepare
+from medalliance.referral.policy import Direction, ReferralPolicy
+
+__all__ = ["RefIndex", "decide", "index_of"]
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+FLAG_BIT = {item: 1 << b for b, item in enumerate(FLAG_ITEMS)}
+_GREEN_BIT = FLAG_BIT[CooperationItem.GREEN_CHANNEL]
+_FLAG_VALUES = [item.value for item in FLAG_ITEMS]
+TIER_NAMES = ("village", "primary", "secondary", "tertiary")
+REASON_BIT = {code: 1 << b for b, code in enumerate(REASON_CODES)}
+_POPCOUNT = [bin(i).count("1") for i in range(1 << len(FLAG_ITEMS))]
+_FLAG_TUPLES = [
+    tuple(v for b, v in enumerate(_FLAG_VALUES) if i >> b & 1) for i in range(1 << len(FLAG_ITEMS))
+]
+
+
+def _flag_names(bits: int) -> tuple[str, ...]:
+    return _FLAG_TUPLES[bits]
+
+
+class RefIndex:
+    """Arrays for referral decisions, derived from one registry's compiled core."""
+
+    def __init__(self, core: CompiledRegistry) -> None:
+        self.core = core
+        self.institutions = core.institutions
+        self.ids = core.id_array
+        self.pos = core.position
+        self.tier_list = core.tier_list
+        self.tier = core.tier
+        self.svc = core.services
+        self.spec = core.specialties
+        self.lat, self.lon = core.lat, core.lon
+        n = core.n
+        # the specialty alliances each institution belongs to (reason: specialty_mismatch)
+        sa_of: dict[int, list[tuple[str, Any]]] = {}
+        for a in core.registry.alliances:
+            scope = channel_scope(a)
+            if scope is not None:
+                for m in a.members:
+                    sa_of.setdefault(self.pos[m], []).append((a.id, scope))
+        self.specialty_alliances = {k: sorted(v) for k, v in sa_of.items()}
+        self.sa_mask = np.zeros(n, dtype=np.int64)
+        for k, pairs in self.specialty_alliances.items():
+            self.sa_mask[k] = sum({1 << SPECIALTY_CODE[s] for _, s in pairs})
+
+        ch = core.channels(CooperationItem.TWO_WAY_REFERRAL, all_specialties=True)
+        self.n_channels = c = len(ch.channels)
+        self.ch_alliance = ch.alliance
+        self.ch_agreement = tuple(
+            cid.split(":", 1)[1] if cid.startswith("agreement:") else None for cid in ch.channels
+        )
+        self.ch_scope = np.array(
+            [-1 if s is None else SPECIALTY_CODE[s] for s in ch.specialty], dtype=np.int64
+        )
+        self.ch_flags = np.array(
+            [sum(FLAG_BIT[i] for i in items if i in FLAG_BIT) for items in ch.items],
+            dtype=np.int64,
+        )
+        self.ch_scope_list = self.ch_scope.tolist()
+        self.ch_flags_list = self.ch_flags.tolist()
+        row = np.repeat(np.arange(c, dtype=np.int64), np.diff(ch.indptr))
+        members = ch.indices.astype(np.int64)
+        # channel members sorted by (channel, tier, position); offsets per (channel, tier)
+        order = np.lexsort((members, self.tier[members] if n else members, row))
+        self.cm = members[order]
+        counts = np.zeros((c, 4), dtype=np.int64)
+        if len(members):
+            np.add.at(counts, (row, self.tier[members]), 1)
+        self.off = np.zeros((c, 5), dtype=np.int64)
+        self.off[:, 1:] = np.cumsum(counts, axis=1)
+        self.off += ch.indptr[:-1, None]
+        self.off_list = self.off.tolist()
+        # what the members of each (channel, tier) segment offer between them
+        self.seg_svc = np.zeros((c, 4), dtype=np.int64)
+        self.seg_spec = np.zeros((c, 4), dtype=np.int64)
+        if len(members):
+            np.bitwise_or.at(self.seg_svc, (row, self.tier[members]), self.svc[members])
+            np.bitwise_or.at(self.seg_spec, (row, self.tier[members]), self.spec[members])
+        self.seg_svc_list = self.seg_svc.tolist()
+        self.seg_spec_list = self.seg_spec.tolist()
+        self.size = np.diff(ch.indptr)
+        # institution -> channels (CSR, channels in increasing order)
+        by_inst = np.lexsort((row, members))
+        self.ic = row[by_inst]
+        self.ic_ptr = np.zeros(n + 1, dtype=np.int64)
+        if n:
+            np.cumsum(np.bincount(members, minlength=n), out=self.ic_ptr[1:])
+        self.ic_ptr_list = self.ic_ptr.tolist()
+        self.ic_list = self.ic.tolist()
+        self.cm_list = self.cm.tolist()
+
+    def _channels(self, o: int, spec: int) -> list[int]:
+        ic = self.ic_list[self.ic_ptr_list[o] : self.ic_ptr_list[o + 1]]
+        scope = self.ch_scope_list
+        return [c for c in ic if scope[c] < 0 or scope[c] == spec]
+
+    def decide(
+        self, case: ReferralCase, needs: CaseNeeds, *, out_of_alliance: int
+    ) -> ReferralDecision:
+        """Decide one case (exactly what the naive reference decides)."""
+        o = self.pos[needs.origin.id]
+        t_o = self.tier_list[o]
+        spec = SPECIALTY_CODE[needs.specialty] if needs.specialty is not None else -2
+        channels = self._channels(o, spec)
+        has_partner = any(int(self.size[c]) >= 2 for c in channels)
+        criterion = needs.criterion
+        dirs = criterion.directions
+        if not has_partner:
+            wrong_spec = [
+                a for a, s in self.specialty_alliances.get(o, ()) if s is not needs.specialty
+            ]
+            reasons = _no_channel_reasons(wrong_spec)
+            outside = self._outside(case, needs, set(), out_of_alliance) if out_of_alliance else ()
+            return trusted(
+                ReferralDecision,
+                {
+                    "case": case,
+                    "eligible": False,
+                    "direction": None,
+                    "destinations": (),
+                    "reasons": tuple(reasons),
+                    "out_of_alliance": outside,
+                },
+            )
+        spans = []  # (lo tier, hi tier, direction) allowed
+        if Direction.UP in dirs:
+            spans.append((t_o + 1, 4, Direction.UP))
+        if Direction.DOWN in dirs:
+            spans.append((0, t_o, Direction.DOWN))
+        if Direction.LATERAL in dirs:
+            spans.append((t_o, t_o + 1, Direction.LATERAL))
+        allowed = [False] * 4
+        for lo, hi, _ in spans:
+            for t in range(lo, hi):
+                allowed[t] = True
+        # partners in other directions (counted only if the case turns out ineligible)
+        wrong_spans = [
+            (row[t], row[t + 1])
+            for row in (self.off_list[c] for c in channels)
+            for t in range(4)
+            if not allowed[t] and row[t + 1] > row[t]
+        ]
+        # candidates of the allowed tiers; a tier segment none of whose members could
+        # qualify is counted (distinct members) without a loop over it
+        needs_cap = needs.capability
+        core_needs = needs.needs
+        origin_capable = self.core.offers_at(o, core_needs)
+        lateral_ok = needs_cap and not origin_capable
+        want_svc = needs.needs.service_bits
+        want_spec = 1 << SPECIALTY_CODE[needs.specialty] if needs.specialty is not None else 0
+        min_rank = needs.min_tier.rank if needs.min_tier is not None else -1
+        cand: dict[int, list[Any]] = {}
+        refused: set[int] = set()
+        refused_parts = []
+        cm = self.cm_list
+        offers = self.core.offers_at
+        for c in channels:
+            row = self.off_list[c]
+            flags = self.ch_flags_list[c]
+            alliance = self.ch_alliance[c]
+            agreement = self.ch_agreement[c]
+            seg_svc, seg_spec = self.seg_svc_list[c], self.seg_spec_list[c]
+            for lo, hi, direction in spans:
+                for t in range(lo, hi):
+                    if row[t + 1] == row[t]:
+                        continue
+                    if (direction is Direction.LATERAL and not lateral_ok) or (
+                        needs_cap
+                        and (
+                            seg_svc[t] & want_svc != want_svc
+                            or (want_spec and not seg_spec[t] & want_spec)
+                            or t < min_rank
+                        )
+                    ):
+                        refused_parts.append((row[t], row[t + 1]))
+                        continue
+                    for m in cm[row[t] : row[t + 1]]:
+                        if m == o or m in refused:
+                            continue
+                        entry = cand.get(m)
+                        if entry is None:
+                            if needs_cap and not offers(m, core_needs):
+                                refused.add(m)
+                                continue
+                            cand[m] = [direction, {alliance}, {agreement} - {None}, flags]
+                        else:
+                            entry[1].add(alliance)
+                            if agreement is not None:
+                                entry[2].add(agreement)
+                            entry[3] |= flags
+        chosen = list(cand.items())
+        point = case_point(case, needs.origin)
+        dist: list[float | None] = [None] * len(chosen)
+        if point is not None and chosen:
+            ms = np.array([m for m, _ in chosen], dtype=np.int64)
+            d = haversine_km(point[0], point[1], self.lat[ms], self.lon[ms])
+            dist = [None if np.isnan(x) else float(x) for x in d.tolist()]
+        if chosen:
+            reasons = [_eligible_reason(criterion)]
+            order = self._ranked(chosen, dist, case, t_o)
+        else:
+            wrong = self._distinct(wrong_spans, set(), o)
+            incapable = self._distinct(refused_parts, refused, o)
+            reasons = _failure_reasons(criterion, wrong, incapable)
+            order = []
+        insts = self.institutions
+        destinations = tuple(
+            trusted(
+                Destination,
+                {
+                    "institution": insts[chosen[k][0]].id,
+                    "tier": TIER_NAMES[self.tier_list[chosen[k][0]]],
+                    "direction": chosen[k][1][0],
+                    "alliances": tuple(sorted(chosen[k][1][1])),
+                    "agreements": tuple(sorted(chosen[k][1][2])),
+                    "flags": _flag_names(chosen[k][1][3]),
+                    "distance_km": dist[k],
+                    "in_alliance": True,
+                },
+            )
+            for k in order
+        )
+        outside = self._outside(case, needs, set(cand), out_of_alliance) if out_of_alliance else ()
+        return trusted(
+            ReferralDecision,
+            {
+                "case": case,
+                "eligible": bool(destinations),
+                "direction": destinations[0].direction if destinations else None,
+                "destinations": destinations,
+                "reasons": tuple(reasons),
+                "out_of_alliance": outside,
+            },
+        )
+
+    def _distinct(self, spans: list[tuple[int, int]], extra: set[int], origin: int) -> int:
+        """Number of distinct members in the ``cm`` index spans and ``extra``, origin excluded."""
+        if not extra and len(spans) == 1:
+            lo, hi = spans[0]
+            return hi - lo - (origin in self.cm_list[lo:hi])
+        found = set(extra)
+        for lo, hi in spans:
+            found.update(self.cm_list[lo:hi])
+        found.discard(origin)
+        return len(found)
+
+    def _ranked(
+        self,
+        chosen: list[tuple[int, list[Any]]],
+        dist: list[float | None],
+        case: ReferralCase,
+        t_o: int,
+    ) -> list[int]:
+        """Positions of ``chosen`` in rank order (the specification of :mod:`._rank`)."""
+        home = self.pos.get(case.home, -1) if case.home is not None else -1
+        urgency = case.urgency
+        ids = self.institutions
+        tiers = self.tier_list
+        inf = float("inf")
+        keys = []
+        for k, (m, entry) in enumerate(chosen):
+            flags = entry[3]
+            values = (
+                m != home,
+                not flags & _GREEN_BIT,
+                -_POPCOUNT[flags],
+                dist[k] if dist[k] is not None else inf,
+                abs(tiers[m] - t_o),
+                ids[m].id,
+            )
+            keys.append((rank_key(values, urgency), k))
+        keys.sort()
+        return [k for _, k in keys]
+
+    def _outside(
+        self, case: ReferralCase, needs: CaseNeeds, linked: set[int], k: int
+    ) -> tuple[Destination, ...]:
+        """Up to ``k`` qualifying institutions that share no channel with the origin."""
+        o = self.pos[needs.origin.id]
+        t_o = self.tier_list[o]
+        dirs = needs.criterion.directions
+        t = self.tier
+        ok = np.zeros(len(t), dtype=bool)
+        if Direction.UP in dirs:
+            ok |= t > t_o
+        if Direction.DOWN in dirs:
+            ok |= t < t_o
+        if (
+            Direction.LATERAL in dirs
+            and needs.capability
+            and not self.core.offers_at(o, needs.needs)
+        ):
+            ok |= t == t_o
+        if needs.capability:
+            ok &= self.core.offers(needs.needs)
+        ok[o] = False
+        if linked:
+            ok[np.fromiter(linked, dtype=np.int64)] = False
+        cand = np.flatnonzero(ok)
+        point = case_point(case, needs.origin)
+        if point is not None:
+            d = haversine_km(point[0], point[1], self.lat[cand], self.lon[cand])
+        else:
+            d = np.full(len(cand), np.nan)
+        key_d = np.where(np.isnan(d), np.inf, d)
+        order = np.lexsort((cand, np.abs(t[cand] - t_o), key_d))[:k]
+        out = []
+        for j in order.tolist():
+            m = int(cand[j])
+            tier = self.tier_list[m]
+            direction = (
+                Direction.UP if tier > t_o else Direction.DOWN if tier < t_o else Direction.LATERAL
+            )
+            out.append(
+                trusted(
+                    Destination,
+                    {
+                        "institution": self.institutions[m].id,
+                        "tier": TIER_NAMES[tier],
+                        "direction": direction,
+                        "alliances": (),
+                        "agreements": (),
+                        "flags": (),
+                        "distance_km": None if np.isnan(d[j]) else float(d[j]),
+                        "in_alliance": False,
+                    },
+                )
+            )
+        return tuple(out)
+
+
+def index_of(registry: Registry) -> RefIndex:
+    """The referral index of ``registry`` (built once, kept with its compiled core).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("county_township")
+    >>> index_of(reg) is index_of(reg)
+    True
+    """
+    core = compiled(registry)
+    return core.memo("referral.index", lambda: RefIndex(core))
+
+
+def decide(
+    registry: Registry, case: ReferralCase, policy: ReferralPolicy, *, out_of_alliance: int = 0
+) -> ReferralDecision:
+    """Check ``case`` and decide it on the registry's index (no option checks).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> from medalliance.referral import default_policy
+    >>> reg = examples.load("county_township")
+    >>> case = ReferralCase(origin="township_centre", criterion="needs_inpatient_bed")
+    >>> decide(reg, case, default_policy()).destinations[0].institution
+    'county_hospital'
+    """
+    needs = prepare(registry, case, policy)
+    return index_of(registry).decide(case, needs, out_of_alliance=out_of_alliance)

@@ -1,0 +1,262 @@
+"""Referral policy as data: criteria for two-way referral (双向转诊) and condition catalogues.
+
+A :class:`ReferralPolicy` lists the :class:`Criterion` s that justify a referral and the
+direction(s) each justifies: up (上转) to a higher tier or the lead, down (下转) to a lower tier,
+grassroots, rehabilitation or nursing, lateral (平转) to a same-tier institution with a
+capability the origin lacks. The default policy ships inside the package
+(``medalliance/data/referral_policy.yaml``) and is built from the criteria the source articles
+state; criteria whose wording rests on unverified policy text are marked ``uncertain``.
+
+A :class:`ConditionCatalogue` (分级诊疗病种目录) maps condition codes (e.g. ICD-10 prefixes) to
+the lowest tier and/or the specialty that treats them. No catalogue is official truth here: the
+one shipped (``example_catalogue()``) is labelled illustrative, and users supply their own.
+
+Examples
+--------
+>>> policy = default_policy()
+>>> [c.code for c in policy.criteria_for(Direction.DOWN)][:3]
+['acute_recovery', 'postop_recovery', 'critical_stabilised']
+>>> policy.criterion("critical_or_difficult").name_zh
+'危重疑难病症'
+>>> example_catalogue().lookup("I63.9").specialty
+<Specialty.NEUROLOGY: 'neurology'>
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StrictBool, model_validator
+
+from medalliance._parse import bundled_yaml
+from medalliance.errors import (
+    MedAllianceError,
+    Problem,
+    SchemaError,
+    UnknownIdError,
+    duplicate_problems,
+)
+from medalliance.model.institution import TierField
+from medalliance.model.types import FrozenModel, NonEmptyText, no_duplicates
+from medalliance.model.vocab import LabelledEnum, ServiceKindField, SpecialtyField
+
+__all__ = [
+    "CatalogueEntry",
+    "ConditionCatalogue",
+    "Criterion",
+    "Direction",
+    "ReferralPolicy",
+    "default_policy",
+    "example_catalogue",
+    "policy_from_data",
+]
+
+
+class Direction(LabelledEnum):
+    """Direction of a referral relative to the institutions' tiers."""
+
+    UP = "up"
+    DOWN = "down"
+    LATERAL = "lateral"
+
+    @classmethod
+    def _labels(cls) -> dict[Any, tuple[str, ...]]:
+        return {
+            cls.UP: ("上转", "向上转诊", "upward"),
+            cls.DOWN: ("下转", "向下转诊", "downward"),
+            cls.LATERAL: ("平转", "横向转诊", "same level"),
+        }
+
+
+CriterionCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Criterion(FrozenModel):
+    """A reason that justifies a referral in one or more directions."""
+
+    code: CriterionCode
+    """Machine code, e.g. ``postop_recovery``."""
+    name_en: NonEmptyText
+    """English wording."""
+    name_zh: NonEmptyText
+    """Chinese wording as the sources put it."""
+    directions: Annotated[tuple[Direction, ...], Field(min_length=1), AfterValidator(no_duplicates)]
+    """Directions the criterion justifies."""
+    needs_capability: StrictBool = False
+    """Whether the destination must offer the specialty/services the case needs."""
+    source: NonEmptyText | None = None
+    """Where the criterion comes from (seed article, policy document)."""
+    uncertain: StrictBool = False
+    """True when the wording rests on policy text that could not be verified."""
+
+
+ConditionCode = Annotated[str, Field(pattern=r"^[A-Z][0-9A-Z]{0,2}(\.[0-9A-Z]{0,4})?$")]
+
+
+class CatalogueEntry(FrozenModel):
+    """One row of a condition catalogue: a code prefix and who should treat it."""
+
+    code: ConditionCode
+    """Condition code prefix, e.g. ``I10`` or ``I63`` (ICD-10 style)."""
+    label: NonEmptyText | None = None
+    """What the code stands for."""
+    min_tier: TierField | None = None
+    """Lowest tier that should treat the condition."""
+    specialty: SpecialtyField | None = None
+    """Specialty that treats it."""
+    services: Annotated[tuple[ServiceKindField, ...], AfterValidator(no_duplicates)] = ()
+    """Services needed to treat it."""
+
+    @model_validator(mode="after")
+    def _says_something(self) -> CatalogueEntry:
+        if self.min_tier is None and self.specialty is None and not self.services:
+            msg = "an entry needs min_tier, specialty or services"
+            raise MedAllianceError([Problem(("code",), msg)])
+        return self
+
+
+class ConditionCatalogue(FrozenModel):
+    """A per-tier condition catalogue (分级诊疗病种目录), matched by longest code prefix."""
+
+    name: NonEmptyText
+    """What the catalogue is."""
+    illustrative: StrictBool = False
+    """True for example data that is not clinical guidance."""
+    source: NonEmptyText | None = None
+    """Where the catalogue comes from."""
+    entries: Annotated[tuple[CatalogueEntry, ...], Field(min_length=1)]
+    """The rows."""
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> ConditionCatalogue:
+        problems = duplicate_problems(
+            "entries", [e.code for e in self.entries], key="code", what="code"
+        )
+        if problems:
+            raise MedAllianceError(problems)
+        return self
+
+    def lookup(self, code: str) -> CatalogueEntry | None:
+        """The entry with the longest code prefix of ``code``, or ``None``.
+
+        Examples
+        --------
+        >>> cat = example_catalogue()
+        >>> cat.lookup("I10").min_tier
+        <Tier.PRIMARY: 'primary'>
+        >>> cat.lookup("Z99") is None
+        True
+        """
+        best: CatalogueEntry | None = None
+        for e in self.entries:
+            if code.startswith(e.code) and (best is None or len(e.code) > len(best.code)):
+                best = e
+        return best
+
+
+class ReferralPolicy(FrozenModel):
+    """The rules referral decisions follow: criteria, priority items, optional catalogue."""
+
+    name: NonEmptyText
+    """Name of the policy."""
+    criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
+    """Criteria, each with the directions it justifies."""
+    within_alliance_only: StrictBool = True
+    """Whether only destinations sharing an alliance (with a referral channel) are eligible."""
+    catalogue: ConditionCatalogue | None = None
+    """Optional condition catalogue."""
+    source: NonEmptyText | None = None
+    """Where the policy comes from."""
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> ReferralPolicy:
+        problems = duplicate_problems(
+            "criteria", [c.code for c in self.criteria], key="code", what="criterion"
+        )
+        if problems:
+            raise MedAllianceError(problems)
+        return self
+
+    def criterion(self, code: str) -> Criterion:
+        """The criterion with ``code``.
+
+        Raises
+        ------
+        UnknownIdError
+            For an unknown code; the message lists the policy's codes.
+
+        Examples
+        --------
+        >>> default_policy().criterion("chronic_confirmed").directions
+        (<Direction.DOWN: 'down'>,)
+        >>> default_policy().criterion("boredom")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        medalliance.errors.UnknownIdError: unknown referral criterion 'boredom'; known: ...
+        """
+        for c in self.criteria:
+            if c.code == code:
+                return c
+        known = ", ".join(c.code for c in self.criteria)
+        raise UnknownIdError([Problem((), f"unknown referral criterion {code!r}; known: {known}")])
+
+    def criteria_for(self, direction: Direction | str) -> tuple[Criterion, ...]:
+        """Criteria that justify ``direction`` (a member or label such as ``下转``).
+
+        Examples
+        --------
+        >>> [c.code for c in default_policy().criteria_for("上转")][:2]
+        ['critical_or_difficult', 'beyond_capability']
+        """
+        d = Direction.parse(direction)
+        return tuple(c for c in self.criteria if d in c.directions)
+
+
+def policy_from_data(data: object, *, source: str | None = None) -> ReferralPolicy:
+    """Validate plain data (a parsed YAML/JSON document) as a :class:`ReferralPolicy`.
+
+    Raises
+    ------
+    MedAllianceError
+        Listing every problem with its path (and ``source`` when given).
+
+    Examples
+    --------
+    >>> policy_from_data([])
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: expected a mapping with name and criteria
+    """
+    if not isinstance(data, dict):
+        raise SchemaError([Problem((), "expected a mapping with name and criteria")], source=source)
+    try:
+        return ReferralPolicy.model_validate(data)
+    except MedAllianceError as exc:
+        raise (exc.with_source(source) if source is not None else exc) from None
+
+
+@cache
+def default_policy() -> ReferralPolicy:
+    """The policy shipped with medalliance, built from the source articles' criteria.
+
+    Examples
+    --------
+    >>> len(default_policy().criteria)
+    11
+    """
+    return policy_from_data(
+        bundled_yaml("referral_policy.yaml"), source="medalliance default referral policy"
+    )
+
+
+@cache
+def example_catalogue() -> ConditionCatalogue:
+    """A small, illustrative condition catalogue (not clinical guidance).
+
+    Examples
+    --------
+    >>> example_catalogue().illustrative
+    True
+    """
+    return ConditionCatalogue.model_validate(bundled_yaml("example_catalogue.yaml"))
