@@ -165,8 +165,8 @@ def bundled_yaml(name: str) -> Any:
 
     Examples
     --------
-    >>> sorted(bundled_yaml("indicator_targets.yaml"))[:1]
-    ['source']
+    >>> "criteria" in bundled_yaml("referral_policy.yaml")
+    True
     """
     text = resources.files("medalliance").joinpath("data", name).read_text(encoding="utf-8")
     return load_plain_yaml(text, source=f"medalliance/data/{name}")

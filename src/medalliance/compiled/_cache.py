@@ -66,8 +66,8 @@ def build_count() -> int:
 
     Examples
     --------
-    >>> from medalliance import examples
-    >>> reg = examples.load("gangkou")
+    >>> from medalliance import Registry
+    >>> reg = Registry(institutions=[{"id": "v", "name": "某村卫生室", "kind": "村卫生室"}])
     >>> before = build_count()
     >>> _ = compiled(reg), compiled(reg)
     >>> build_count() - before

@@ -15,7 +15,7 @@ Declared-figure metrics compared with the listed members:
 Examples
 --------
 >>> from medalliance import examples
->>> findings = check_registry(examples.load("benxi_central"))
+>>> findings = check_declared_counts(examples.load("benxi_central"))
 >>> [f.code for f in findings if f.code == "declared_exceeds_listed"][:1]
 ['declared_exceeds_listed']
 """

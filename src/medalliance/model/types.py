@@ -353,8 +353,8 @@ def render_html(obj: Any, kind: str) -> str:
 
     Examples
     --------
-    >>> render_html("<x>", "no such kind")
-    '<pre>&lt;x&gt;</pre>'
+    >>> render_html(1, "no such kind")
+    '<pre>1</pre>'
     """
     renderer = _HTML_RENDERERS.get(kind)
     if renderer is None:
