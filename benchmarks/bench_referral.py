@@ -28,8 +28,8 @@ import medalliance
 from medalliance import synthetic
 from medalliance._reference.referral import evaluate_naive
 from medalliance.compiled._core import CompiledRegistry
-from medalliance.referral._index import RefIndex
 from medalliance.referral import ReferralCases, evaluate, evaluate_many
+from medalliance.referral._index import RefIndex
 from medalliance.referral.policy import default_policy
 
 SERVICES = ["ct", "mri", "lab", "inpatient", "icu", "dialysis", "mdt", "ecg"]
