@@ -2,7 +2,9 @@
 
 The references build the institution graph with networkx (one edge for every pair of
 institutions sharing a referral channel) and use its shortest paths and connected
-components; the library never expands channels into pairs.
+components; the library never expands channels into pairs. Channels and the capability rule
+come from the plain restatement in :mod:`medalliance._reference.common`, never from the
+compiled core the library uses.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medalliance import Registry, examples, synthetic
+from medalliance._reference.common import naive_channels, naive_offers
 from medalliance.cli import main
-from medalliance.compiled.channels import referral_channels
 from medalliance.coverage import (
     Consistency,
     ReachTarget,
@@ -32,7 +34,7 @@ from medalliance.coverage import (
     removal_impact,
 )
 from medalliance.errors import MedAllianceError, UnknownIdError
-from medalliance.model.alliance import AllianceForm
+from medalliance.model.agreement import CooperationItem
 from medalliance.model.institution import Institution, Tier
 from medalliance.model.vocab import ServiceKind, Specialty
 from strategies import referral_registries, registries
@@ -50,31 +52,20 @@ def naive_graph(
     without: frozenset[str] = frozenset(),
 ) -> nx.Graph:
     """Institutions linked pairwise within every usable channel."""
-    ch = referral_channels(reg, specialty=specialty, all_specialties=all_specialties)
     G = nx.Graph()
     G.add_nodes_from(i.id for i in reg.institutions if i.id not in without)
-    for c in range(len(ch.channels)):
-        if alliance is not None and ch.alliance[c] != alliance:
+    item = CooperationItem.TWO_WAY_REFERRAL
+    for ch in naive_channels(reg, item, specialty=specialty, all_specialties=all_specialties):
+        if alliance is not None and ch.alliance != alliance:
             continue
-        ids = [ch.institutions[p] for p in ch.members(c).tolist()]
-        ids = [x for x in ids if x not in without]
+        ids = [x for x in ch.members if x not in without]
         G.add_edges_from((a, b) for k, a in enumerate(ids) for b in ids[k + 1 :])
     return G
 
 
 def naive_is_target(reg: Registry, inst: Institution, target: ReachTarget) -> bool:
-    if target.min_tier is not None and inst.tier < target.min_tier:
-        return False
-    if target.specialty is not None:
-        leads = any(
-            a.form is AllianceForm.SPECIALTY_ALLIANCE
-            and a.specialty == target.specialty
-            and inst.id in a.lead
-            for a in reg.alliances
-        )
-        if target.specialty not in inst.specialties and not leads:
-            return False
-    if any(s not in inst.services for s in target.services):
+    needs = {"specialty": target.specialty, "services": target.services}
+    if not naive_offers(reg, inst, min_tier=target.min_tier, **needs):  # type: ignore[arg-type]
         return False
     return not (target.institutions and inst.id not in target.institutions)
 

@@ -809,19 +809,15 @@ def test_cli_sharing_bad_input() -> None:
     assert json.loads(out)["valid"] is False
 
 
-def test_compiled_base_is_cached_and_dropped_with_the_registry() -> None:
-    import gc
-
-    from medalliance.sharing import _common
+def test_sharing_base_is_kept_with_the_compiled_core() -> None:
+    from medalliance.compiled import build_count
 
     reg = two_alliances()
+    before = build_count()
     first = service_access(reg)
-    key = id(reg)
-    assert key in _common._BASES
     assert service_access(reg).source.tolist() == first.source.tolist()
-    del reg
-    gc.collect()
-    assert key not in _common._BASES
+    recognition_groups(reg, "lab")
+    assert build_count() - before == 1
 
 
 def test_results_read_as_tables() -> None:

@@ -20,7 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from medalliance._geo import haversine_km
-from medalliance.model.agreement import AgreementStatus, CooperationItem
+from medalliance._reference.common import naive_channels, naive_offers
+from medalliance.model.agreement import CooperationItem
 from medalliance.model.alliance import AllianceForm
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry
@@ -49,20 +50,106 @@ def _direction(origin: Institution, dest: Institution) -> Direction:
     return Direction.LATERAL
 
 
-def _offers(inst: Institution, needs: CaseNeeds, leads: set[tuple[str, Specialty]]) -> bool:
-    has_specialty = (
-        needs.specialty is None
-        or needs.specialty in inst.specialties
-        or (inst.id, needs.specialty) in leads
+def _offers(registry: Registry, inst: Institution, needs: CaseNeeds) -> bool:
+    return naive_offers(
+        registry,
+        inst,
+        specialty=needs.specialty,
+        services=needs.services,
+        min_tier=needs.min_tier,
     )
-    high_enough = needs.min_tier is None or inst.tier >= needs.min_tier
-    return has_specialty and needs.services <= set(inst.services) and high_enough
 
 
 def _distance(point: tuple[float, float] | None, dest: Institution) -> float | None:
     if point is None or dest.lat is None or dest.lon is None:
         return None
     return float(haversine_km(point[0], point[1], dest.lat, dest.lon)[()])
+
+
+_Partners = dict[str, tuple[set[str], set[str], set[CooperationItem]]]
+
+
+def _partners(registry: Registry, origin: str, specialty: Specialty | None) -> _Partners:
+    """Institutions sharing a referral channel with ``origin``: alliances, agreements, items."""
+    partners: _Partners = {}
+    for ch in naive_channels(registry, CooperationItem.TWO_WAY_REFERRAL, specialty=specialty):
+        if origin not in ch.members:
+            continue
+        for m in ch.members:
+            if m != origin:
+                entry = partners.setdefault(m, (set(), set(), set()))
+                entry[0].add(ch.alliance)
+                if ch.source.startswith("agreement:"):
+                    entry[1].add(ch.source.split(":", 1)[1])
+                entry[2].update(ch.grants)
+    return partners
+
+
+def _qualifies(
+    registry: Registry, origin: Institution, dest: Institution, needs: CaseNeeds
+) -> bool | None:
+    """``None``: wrong direction; ``False``: not capable; ``True``: a destination."""
+    direction = _direction(origin, dest)
+    if direction not in needs.criterion.directions:
+        return None
+    if needs.capability and not _offers(registry, dest, needs):
+        return False
+    lateral_ok = needs.capability and not _offers(registry, origin, needs)
+    return direction is not Direction.LATERAL or lateral_ok
+
+
+def _rank(
+    registry: Registry, case: ReferralCase, origin: Institution, destinations: list[Destination]
+) -> None:
+    """Sort by the written ranking specification (medalliance.referral._rank), field by field."""
+    green = CooperationItem.GREEN_CHANNEL.value
+
+    def key(d: Destination) -> tuple[Any, ...]:
+        step = abs(registry.institution(d.institution).tier.rank - origin.tier.rank)
+        values = (
+            d.institution != case.home,
+            green not in d.flags,
+            -len(d.flags),
+            d.distance_km if d.distance_km is not None else float("inf"),
+            step,
+            d.institution,
+        )
+        return rank_key(values, case.urgency)
+
+    destinations.sort(key=key)
+
+
+def _outside(
+    registry: Registry,
+    case: ReferralCase,
+    needs: CaseNeeds,
+    partners: _Partners,
+    k: int,
+) -> tuple[Destination, ...]:
+    """Up to ``k`` qualifying institutions sharing no channel: nearest, then tier step, id."""
+    origin = needs.origin
+    point = case_point(case, origin)
+    outside: list[tuple[tuple[float, int, str], Destination]] = []
+    for inst in registry.institutions:
+        if inst.id == origin.id or inst.id in partners:
+            continue
+        if not _qualifies(registry, origin, inst, needs):
+            continue
+        dist = _distance(point, inst)
+        d = Destination(
+            institution=inst.id,
+            tier=inst.tier.value,
+            direction=_direction(origin, inst),
+            alliances=(),
+            agreements=(),
+            flags=(),
+            distance_km=dist,
+            in_alliance=False,
+        )
+        step = abs(inst.tier.rank - origin.tier.rank)
+        outside.append(((dist if dist is not None else float("inf"), step, inst.id), d))
+    outside.sort(key=lambda x: x[0])
+    return tuple(d for _, d in outside[:k])
 
 
 def evaluate_naive(
@@ -88,112 +175,48 @@ def evaluate_naive(
     policy = policy if policy is not None else default_policy()
     needs = prepare(registry, case, policy)
     origin = needs.origin
-    leads = {(lead, a.specialty) for a in registry.alliances if a.specialty for lead in a.lead}
-    # channels: alliance-wide provisions and agreements in force with two-way referral
-    partners: dict[str, tuple[set[str], set[str], set[CooperationItem]]] = {}
-    wrong_specialty: list[str] = []
-    for a in registry.alliances_of(origin.id):
-        if a.form is AllianceForm.SPECIALTY_ALLIANCE and a.specialty != needs.specialty:
-            wrong_specialty.append(a.id)
-            continue
-        if CooperationItem.TWO_WAY_REFERRAL in a.provisions:
-            for m in a.members:
-                if m != origin.id:
-                    entry = partners.setdefault(m, (set(), set(), set()))
-                    entry[0].add(a.id)
-                    entry[2].update(a.provisions)
-        for g in registry.agreements_of(a.id):
-            if (
-                CooperationItem.TWO_WAY_REFERRAL in g.items
-                and origin.id in g.parties
-                and g.status is AgreementStatus.IN_FORCE
-            ):
-                for p in g.parties:
-                    if p != origin.id:
-                        entry = partners.setdefault(p, (set(), set(), set()))
-                        entry[0].add(a.id)
-                        entry[1].add(g.id)
-                        entry[2].update(g.items)
-                        entry[2].update(a.provisions)
-    criterion = needs.criterion
+    partners = _partners(registry, origin.id, needs.specialty)
     point = case_point(case, origin)
-    origin_capable = _offers(origin, needs, leads)
     destinations: list[Destination] = []
     wrong_direction = incapable = 0
     for pid, (alliances, agreements, items) in partners.items():
         dest = registry.institution(pid)
-        direction = _direction(origin, dest)
-        if direction not in criterion.directions:
+        verdict = _qualifies(registry, origin, dest, needs)
+        if verdict is None:
             wrong_direction += 1
-        elif (needs.capability and not _offers(dest, needs, leads)) or (
-            direction is Direction.LATERAL and (not needs.capability or origin_capable)
-        ):
+        elif not verdict:
             incapable += 1
         else:
             destinations.append(
                 Destination(
                     institution=pid,
                     tier=dest.tier.value,
-                    direction=direction,
+                    direction=_direction(origin, dest),
                     alliances=tuple(sorted(alliances)),
                     agreements=tuple(sorted(agreements)),
                     flags=tuple(i.value for i in FLAG_ITEMS if i in items),
                     distance_km=_distance(point, dest),
                 )
             )
-    # the written ranking specification (medalliance.referral._rank), field by field
-    green = CooperationItem.GREEN_CHANNEL.value
-
-    def key(d: Destination) -> tuple[Any, ...]:
-        step = abs(registry.institution(d.institution).tier.rank - origin.tier.rank)
-        values = (
-            d.institution != case.home,
-            green not in d.flags,
-            -len(d.flags),
-            d.distance_km if d.distance_km is not None else float("inf"),
-            step,
-            d.institution,
-        )
-        return rank_key(values, case.urgency)
-
-    destinations.sort(key=key)
+    _rank(registry, case, origin, destinations)
     if not partners:
+        wrong_specialty = [
+            a.id
+            for a in registry.alliances_of(origin.id)
+            if a.form is AllianceForm.SPECIALTY_ALLIANCE and a.specialty != needs.specialty
+        ]
         reasons = _no_channel_reasons(wrong_specialty)
     elif destinations:
-        reasons = [_eligible_reason(criterion)]
+        reasons = [_eligible_reason(needs.criterion)]
     else:
-        reasons = _failure_reasons(criterion, wrong_direction, incapable)
-    outside: list[tuple[tuple[float, int, str], Destination]] = []
-    if out_of_alliance:
-        for inst in registry.institutions:
-            if inst.id == origin.id or inst.id in partners:
-                continue
-            direction = _direction(origin, inst)
-            if direction not in criterion.directions:
-                continue
-            if needs.capability and not _offers(inst, needs, leads):
-                continue
-            if direction is Direction.LATERAL and (not needs.capability or origin_capable):
-                continue
-            dist = _distance(point, inst)
-            d = Destination(
-                institution=inst.id,
-                tier=inst.tier.value,
-                direction=direction,
-                alliances=(),
-                agreements=(),
-                flags=(),
-                distance_km=dist,
-                in_alliance=False,
-            )
-            step = abs(inst.tier.rank - origin.tier.rank)
-            outside.append(((dist if dist is not None else float("inf"), step, inst.id), d))
-        outside.sort(key=lambda x: x[0])
+        reasons = _failure_reasons(needs.criterion, wrong_direction, incapable)
     return ReferralDecision(
         case=case,
         eligible=bool(destinations),
         direction=destinations[0].direction if destinations else None,
         destinations=tuple(destinations),
         reasons=tuple(reasons),
-        out_of_alliance=tuple(d for _, d in outside[:out_of_alliance]),
+        out_of_alliance=_outside(registry, case, needs, partners, out_of_alliance)
+        if out_of_alliance
+        else (),
     )

@@ -1,14 +1,15 @@
 """Compiled parts of a registry that the sharing functions share (internal).
 
-The shared centres and agreements in a fixed order (``_Layout``), institution
-positions and own-service keys, built on first use and cached per registry for as long
-as the registry lives (``_base``).
+The shared centres and agreements in a fixed order (``_Layout``) and own-service keys,
+built on first use and kept with the registry's compiled core
+(:meth:`~medalliance.compiled.CompiledRegistry.memo`); positions come from the core, and which
+agreements grant shared services from the core's one rule
+(:func:`~medalliance.compiled.agreement_in_force`).
 """
 
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from medalliance.compiled import CompiledRegistry, agreement_in_force, compiled
 from medalliance.errors import MedAllianceError
-from medalliance.model.agreement import Agreement, AgreementStatus, CooperationItem
+from medalliance.model.agreement import Agreement, CooperationItem
 from medalliance.model.alliance import Alliance, SharedCentre
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import ServiceKind
@@ -60,32 +62,21 @@ class _Layout:
         self.sharing_agreements: list[Agreement] = [
             g
             for g in registry.agreements
-            if g.status is AgreementStatus.IN_FORCE and CooperationItem.SHARED_SERVICES in g.items
+            if agreement_in_force(g) and CooperationItem.SHARED_SERVICES in g.items
         ]
 
 
 class _Base:
     """What sharing computations on one registry need, each part compiled on first use."""
 
-    def __init__(self, registry: Registry) -> None:
-        self._registry = weakref.ref(registry)
-
-    def _reg(self) -> Registry:
-        registry = self._registry()
-        assert registry is not None  # the cache entry dies with its registry
-        return registry
-
-    @cached_property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(map(attrgetter("id"), self._reg().institutions))
-
-    @cached_property
-    def pos(self) -> dict[str, int]:
-        return dict(zip(self.ids, range(len(self.ids)), strict=True))
+    def __init__(self, core: CompiledRegistry) -> None:
+        self._core = core
+        self.ids = core.ids
+        self.pos = core.position
 
     @cached_property
     def own_keys(self) -> IntArray:
-        services = list(map(attrgetter("services"), self._reg().institutions))
+        services = list(map(attrgetter("services"), self._core.institutions))
         counts = np.fromiter(map(len, services), dtype=np.int64, count=len(services))
         codes = np.fromiter(
             map(_SERVICE_CODE.__getitem__, chain.from_iterable(services)),
@@ -98,23 +89,16 @@ class _Base:
 
     @cached_property
     def layout(self) -> _Layout:
-        return _Layout(self._reg())
+        return _Layout(self._core.registry)
 
     def positions(self, ids: Iterable[str]) -> IntArray:
         return np.fromiter(map(self.pos.__getitem__, ids), dtype=np.int64)
 
 
-_BASES: dict[int, tuple[weakref.ref[Registry], _Base]] = {}
-
-
 def _base(registry: Registry) -> _Base:
-    """The compiled base of ``registry`` (built on first use, dropped with the registry)."""
-    found = _BASES.get(id(registry))
-    if found is None or found[0]() is not registry:
-        found = (weakref.ref(registry), _Base(registry))
-        _BASES[id(registry)] = found
-        weakref.finalize(registry, _BASES.pop, id(registry), None)
-    return found[1]
+    """The sharing base of ``registry`` (built once, kept with its compiled core)."""
+    core = compiled(registry)
+    return core.memo("sharing.base", lambda: _Base(core))
 
 
 def _parse_service(value: object, path: tuple[str | int, ...] = ("service",)) -> ServiceKind:

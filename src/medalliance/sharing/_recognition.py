@@ -8,8 +8,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from medalliance.compiled import CooperationChannels, compiled
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
-from medalliance.model.agreement import AgreementStatus, CooperationItem
+from medalliance.model.agreement import CooperationItem
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Id, Tabular
 from medalliance.model.vocab import LabelledEnum, ServiceKind
@@ -86,19 +87,13 @@ _TEST_SERVICES: dict[TestKind, tuple[ServiceKind, ...]] = {
 }
 
 
-def _recognition_sources(registry: Registry) -> list[tuple[str, tuple[str, ...]]]:
-    """Mutual-recognition sources: ``alliance:<id>`` provisions and ``agreement:<id>`` s."""
-    out = [
-        (f"alliance:{a.id}", a.members)
-        for a in registry.alliances
-        if CooperationItem.RESULT_RECOGNITION in a.provisions
-    ]
-    out += [
-        (f"agreement:{g.id}", g.parties)
-        for g in registry.agreements
-        if g.status is AgreementStatus.IN_FORCE and CooperationItem.RESULT_RECOGNITION in g.items
-    ]
-    return out
+def _recognition_channels(registry: Registry) -> CooperationChannels:
+    """Mutual recognition: the ``result_recognition`` channels of the compiled core.
+
+    An alliance-wide provision or an agreement in force with the item (every specialty: the
+    item is not limited to a specialty's cases).
+    """
+    return compiled(registry).channels(CooperationItem.RESULT_RECOGNITION, all_specialties=True)
 
 
 def _parse_test_kind(value: object) -> TestKind:
@@ -109,17 +104,19 @@ def _parse_test_kind(value: object) -> TestKind:
 
 
 def _mutual(registry: Registry, a: str, b: str) -> bool:
-    for al in registry.alliances_of(a):
-        if CooperationItem.RESULT_RECOGNITION in al.provisions and b in al.members:
+    """Whether some recognition channel contains both ``a`` and ``b``."""
+    ch = _recognition_channels(registry)
+    pa, pb = ch.position[a], ch.position[b]
+    for c in range(len(ch.channels)):
+        members = ch.members(c)
+        k = np.searchsorted(members, [pa, pb])
+        if (
+            k[0] < len(members)
+            and members[k[0]] == pa
+            and k[1] < len(members)
+            and members[k[1]] == pb
+        ):
             return True
-        for g in registry.agreements_of(al.id):
-            if (
-                g.status is AgreementStatus.IN_FORCE
-                and CooperationItem.RESULT_RECOGNITION in g.items
-                and a in g.parties
-                and b in g.parties
-            ):
-                return True
     return False
 
 
@@ -365,8 +362,8 @@ def recognition_groups(registry: Registry, test_kind: TestKind | str) -> Recogni
     base = _base(registry)
     pos = base.pos
     n = len(pos)
-    srcs = _recognition_sources(registry)
-    members = tuple(tuple(pos[m] for m in mem) for _, mem in srcs)
+    ch = _recognition_channels(registry)
+    members = tuple(tuple(ch.members(c).tolist()) for c in range(len(ch.channels)))
     rows = np.fromiter((n + k for k, m in enumerate(members) for _ in m), dtype=np.int64)
     cols = np.fromiter((p for m in members for p in m), dtype=np.int64, count=len(rows))
     if len(rows):
@@ -389,7 +386,7 @@ def recognition_groups(registry: Registry, test_kind: TestKind | str) -> Recogni
         test_kind=kind,
         institutions=base.ids,
         labels=labels,
-        sources=tuple(s for s, _ in srcs),
+        sources=ch.channels,
         source_members=members,
     )
 
