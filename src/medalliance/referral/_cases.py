@@ -22,6 +22,7 @@ from medalliance.referral._model import URGENCY_CODE, ReferralCase, Urgency
 __all__ = ["ReferralCases"]
 
 _MAX_LISTED = 100  # problems listed per error before "... and N more"
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,6 +183,121 @@ def _column(
     return arr
 
 
+_ID = re.compile(ID_PATTERN)
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _id_column(
+    name: str, arr: np.ndarray[Any, Any], problems: list[Problem], *, optional: bool
+) -> np.ndarray[Any, Any]:
+    """Ids as a str column; each distinct value checked once, bad ones named by position."""
+    values, inverse = np.unique(arr.astype(str) if len(arr) else arr, return_inverse=True)
+    bad_values = {
+        str(v)
+        for v in values.tolist()
+        if not (optional and v in ("", "None")) and not _ID.fullmatch(str(v))
+    }
+    if bad_values:
+        listed = 0
+        for i, v in enumerate(arr.tolist()):
+            if str(v) in bad_values and listed < _MAX_LISTED:
+                problems.append(Problem((name, i), f"not a valid id: {v!r}"))
+                listed += 1
+    out = values[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=str)
+    return np.where(np.isin(out, ["None"]), "", out) if optional else out
+
+
+def _label_column(
+    name: str,
+    col: np.ndarray[Any, Any],
+    problems: list[Problem],
+    *,
+    parse: Any,
+    code: Any,
+    none: Any,
+) -> Any:
+    """Parse each distinct label once; return ``code(parsed)`` for every row."""
+    keys = np.array(["" if v is None else str(v) for v in col.tolist()], dtype=str)
+    if len(keys) == 0:
+        return np.array([], dtype=type(none))
+    values, inverse = np.unique(keys, return_inverse=True)
+    codes = []
+    for j, k in enumerate(values.tolist()):
+        try:
+            codes.append(code(parse(k)) if k else none)
+        except MedAllianceError as exc:
+            first = int(np.flatnonzero(inverse.reshape(-1) == j)[0])
+            problems.append(Problem((name, first), exc.problems[0].message))
+            codes.append(none)
+    return np.array(codes)[inverse.reshape(-1)]
+
+
+def _criterion_column(criterion: Any, n: int, problems: list[Problem]) -> np.ndarray[Any, Any]:
+    before = len(problems)
+    crit = _column("criterion", criterion, n, problems, default="")
+    crit_s = crit.astype(str) if n else np.zeros(0, dtype="<U1")
+    for v in np.unique(crit_s).tolist() if len(problems) == before else ():
+        if not _CODE.fullmatch(v):
+            i = int(np.flatnonzero(crit_s == v)[0])
+            problems.append(Problem(("criterion", i), f"not a criterion code: {v!r}"))
+    return crit_s
+
+
+def _service_column(services: Any, n: int, problems: list[Problem]) -> IntArray:
+    """Needed services as bit masks; each distinct group parsed once."""
+    svc = np.zeros(n, dtype=np.int64)
+    if services is None:
+        return svc
+    if len(services) != n:
+        msg = f"has {len(services)} value(s), expected {n} (one per origin)"
+        problems.append(Problem(("services",), msg))
+        return svc
+    cache: dict[tuple[str, ...], int] = {}
+    for i, group in enumerate(services):
+        if isinstance(group, str):
+            msg = "expected a sequence of services, not a string"
+            problems.append(Problem(("services", i), msg))
+            continue
+        key = tuple(str(s) for s in group)
+        if key not in cache:
+            try:
+                kinds = [ServiceKind.parse(s) for s in key]
+            except MedAllianceError as exc:
+                problems.append(Problem(("services", i), exc.problems[0].message))
+                cache[key] = 0
+                continue
+            if len(set(kinds)) != len(kinds):
+                problems.append(Problem(("services", i), "a service is listed twice"))
+            cache[key] = sum(SERVICE_BIT[k] for k in set(kinds))
+        svc[i] = cache[key]
+    return svc
+
+
+def _coordinates(
+    lat: Any, lon: Any, n: int, problems: list[Problem]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Latitude and longitude columns (NaN: none); out of range or unpaired values named."""
+    coords = []
+    for name, col, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        if col is None:
+            coords.append(np.full(n, np.nan))
+            continue
+        arr = np.asarray(col, dtype=np.float64)
+        if arr.shape != (n,):
+            problems.append(Problem((name,), f"has shape {arr.shape}, expected ({n},)"))
+            coords.append(np.full(n, np.nan))
+            continue
+        bad = np.flatnonzero(np.isinf(arr) | (np.abs(arr) > limit))
+        for i in bad[:_MAX_LISTED].tolist():
+            problems.append(Problem((name, i), f"out of range: {float(arr[i])!r}"))
+        coords.append(arr.copy())
+    lat_a, lon_a = coords
+    unpaired = np.flatnonzero(np.isnan(lat_a) != np.isnan(lon_a))
+    for i in unpaired[:_MAX_LISTED].tolist():
+        problems.append(Problem(("lat", i), "lat and lon must be given together"))
+    return lat_a, lon_a
+
+
 def _cases_from_arrays(
     cls: type[ReferralCases],
     *,
@@ -201,104 +317,35 @@ def _cases_from_arrays(
     if origin_arr.ndim != 1:
         raise MedAllianceError([Problem(("origin",), "must be a one-dimensional sequence")])
     n = len(origin_arr)
-    id_re = re.compile(ID_PATTERN)
-
-    def ids(name: str, arr: np.ndarray[Any, Any], optional: bool) -> np.ndarray[Any, Any]:
-        values, inverse = np.unique(arr.astype(str) if len(arr) else arr, return_inverse=True)
-        bad_values = {
-            str(v)
-            for v, raw in zip(values.tolist(), values.tolist(), strict=True)
-            if not (optional and raw in ("", "None")) and not id_re.fullmatch(str(v))
-        }
-        if bad_values:
-            listed = 0
-            for i, v in enumerate(arr.tolist()):
-                if str(v) in bad_values and listed < _MAX_LISTED:
-                    problems.append(Problem((name, i), f"not a valid id: {v!r}"))
-                    listed += 1
-        out = values[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=str)
-        return np.where(np.isin(out, ["None"]), "", out) if optional else out
-
-    origin_s = ids("origin", origin_arr, False) if n else np.zeros(0, dtype="<U1")
-    before = len(problems)
-    crit = _column("criterion", criterion, n, problems, default="")
-    crit_s = crit.astype(str) if n else np.zeros(0, dtype="<U1")
-    code_re = re.compile(r"^[a-z][a-z0-9_]*$")
-    for v in np.unique(crit_s).tolist() if len(problems) == before else ():
-        if not code_re.fullmatch(v):
-            i = int(np.flatnonzero(crit_s == v)[0])
-            problems.append(Problem(("criterion", i), f"not a criterion code: {v!r}"))
-
-    def labels(name: str, col: np.ndarray[Any, Any], parse: Any, code: Any, none: Any) -> Any:
-        """Parse each distinct label once; return ``code(parsed)`` for every row."""
-        keys = np.array(["" if v is None else str(v) for v in col.tolist()], dtype=str)
-        if n == 0:
-            return np.array([], dtype=type(none))
-        values, inverse = np.unique(keys, return_inverse=True)
-        codes = []
-        for j, k in enumerate(values.tolist()):
-            try:
-                codes.append(code(parse(k)) if k else none)
-            except MedAllianceError as exc:
-                first = int(np.flatnonzero(inverse.reshape(-1) == j)[0])
-                problems.append(Problem((name, first), exc.problems[0].message))
-                codes.append(none)
-        return np.array(codes)[inverse.reshape(-1)]
-
-    spec_col = _column("specialty", specialty, n, problems)
-    spec_s = labels("specialty", spec_col, Specialty.parse, lambda v: v.value, "").astype(str)
-    urg_col = _column("urgency", urgency, n, problems, default="routine")
-    urg = labels("urgency", urg_col, Urgency.parse, URGENCY_CODE.__getitem__, 0).astype(np.int8)
-    svc = np.zeros(n, dtype=np.int64)
-    if services is not None:
-        if len(services) != n:
-            problems.append(
-                Problem(
-                    ("services",), f"has {len(services)} value(s), expected {n} (one per origin)"
-                )
-            )
-        else:
-            cache: dict[tuple[str, ...], int] = {}
-            for i, group in enumerate(services):
-                if isinstance(group, str):
-                    problems.append(
-                        Problem(("services", i), "expected a sequence of services, not a string")
-                    )
-                    continue
-                key = tuple(str(s) for s in group)
-                if key not in cache:
-                    try:
-                        kinds = [ServiceKind.parse(s) for s in key]
-                    except MedAllianceError as exc:
-                        problems.append(Problem(("services", i), exc.problems[0].message))
-                        cache[key] = 0
-                        continue
-                    if len(set(kinds)) != len(kinds):
-                        problems.append(Problem(("services", i), "a service is listed twice"))
-                    cache[key] = sum(SERVICE_BIT[k] for k in set(kinds))
-                svc[i] = cache[key]
+    origin_s = (
+        _id_column("origin", origin_arr, problems, optional=False)
+        if n
+        else np.zeros(0, dtype="<U1")
+    )
+    crit_s = _criterion_column(criterion, n, problems)
+    spec_s = _label_column(
+        "specialty",
+        _column("specialty", specialty, n, problems),
+        problems,
+        parse=Specialty.parse,
+        code=lambda v: v.value,
+        none="",
+    ).astype(str)
+    urg = _label_column(
+        "urgency",
+        _column("urgency", urgency, n, problems, default="routine"),
+        problems,
+        parse=Urgency.parse,
+        code=URGENCY_CODE.__getitem__,
+        none=0,
+    ).astype(np.int8)
+    svc = _service_column(services, n, problems)
     home_col = _column("home", home, n, problems, default="")
-    home_s = ids("home", np.array(["" if v is None else v for v in home_col], dtype=object), True)
+    home_obj = np.array(["" if v is None else v for v in home_col], dtype=object)
+    home_s = _id_column("home", home_obj, problems, optional=True)
     cond_col = _column("condition", condition, n, problems, default="")
     cond_s = np.array(["" if v is None else str(v) for v in cond_col.tolist()], dtype=str)
-    coords = []
-    for name, col, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
-        if col is None:
-            coords.append(np.full(n, np.nan))
-            continue
-        arr = np.asarray(col, dtype=np.float64)
-        if arr.shape != (n,):
-            problems.append(Problem((name,), f"has shape {arr.shape}, expected ({n},)"))
-            coords.append(np.full(n, np.nan))
-            continue
-        bad = np.flatnonzero(np.isinf(arr) | (np.abs(arr) > limit))
-        for i in bad[:_MAX_LISTED].tolist():
-            problems.append(Problem((name, i), f"out of range: {float(arr[i])!r}"))
-        coords.append(arr.copy())
-    lat_a, lon_a = coords
-    unpaired = np.flatnonzero(np.isnan(lat_a) != np.isnan(lon_a))
-    for i in unpaired[:_MAX_LISTED].tolist():
-        problems.append(Problem(("lat", i), "lat and lon must be given together"))
+    lat_a, lon_a = _coordinates(lat, lon, n, problems)
     if problems:
         raise MedAllianceError(problems)
     return cls(

@@ -142,56 +142,81 @@ class RefIndex:
         t_o = self.tier_list[o]
         spec = SPECIALTY_CODE[needs.specialty] if needs.specialty is not None else -2
         channels = self._channels(o, spec)
-        has_partner = any(int(self.size[c]) >= 2 for c in channels)
         criterion = needs.criterion
-        dirs = criterion.directions
-        if not has_partner:
+        if not any(int(self.size[c]) >= 2 for c in channels):
             wrong_spec = [
                 a for a, s in self.specialty_alliances.get(o, ()) if s is not needs.specialty
             ]
-            reasons = _no_channel_reasons(wrong_spec)
             outside = self._outside(case, needs, set(), out_of_alliance) if out_of_alliance else ()
-            return trusted(
-                ReferralDecision,
+            return _decision(case, (), _no_channel_reasons(wrong_spec), outside)
+        spans = _spans(t_o, criterion.directions)
+        cand, refused, refused_parts = self._candidates(o, channels, spans, needs)
+        chosen = list(cand.items())
+        point = case_point(case, needs.origin)
+        dist: list[float | None] = [None] * len(chosen)
+        if point is not None and chosen:
+            ms = np.array([m for m, _ in chosen], dtype=np.int64)
+            d = haversine_km(point[0], point[1], self.lat[ms], self.lon[ms])
+            dist = [None if np.isnan(x) else float(x) for x in d.tolist()]
+        if chosen:
+            reasons = [_eligible_reason(criterion)]
+            order = self._ranked(chosen, dist, case, t_o)
+        else:
+            # partners in directions the criterion does not allow, and incapable ones
+            allowed = {t for lo, hi, _ in spans for t in range(lo, hi)}
+            wrong_spans = [
+                (row[t], row[t + 1])
+                for row in (self.off_list[c] for c in channels)
+                for t in range(4)
+                if t not in allowed and row[t + 1] > row[t]
+            ]
+            wrong = self._distinct(wrong_spans, set(), o)
+            incapable = self._distinct(refused_parts, refused, o)
+            reasons = _failure_reasons(criterion, wrong, incapable)
+            order = []
+        insts = self.institutions
+        destinations = tuple(
+            trusted(
+                Destination,
                 {
-                    "case": case,
-                    "eligible": False,
-                    "direction": None,
-                    "destinations": (),
-                    "reasons": tuple(reasons),
-                    "out_of_alliance": outside,
+                    "institution": insts[chosen[k][0]].id,
+                    "tier": TIER_NAMES[self.tier_list[chosen[k][0]]],
+                    "direction": chosen[k][1][0],
+                    "alliances": tuple(sorted(chosen[k][1][1])),
+                    "agreements": tuple(sorted(chosen[k][1][2])),
+                    "flags": _flag_names(chosen[k][1][3]),
+                    "distance_km": dist[k],
+                    "in_alliance": True,
                 },
             )
-        spans = []  # (lo tier, hi tier, direction) allowed
-        if Direction.UP in dirs:
-            spans.append((t_o + 1, 4, Direction.UP))
-        if Direction.DOWN in dirs:
-            spans.append((0, t_o, Direction.DOWN))
-        if Direction.LATERAL in dirs:
-            spans.append((t_o, t_o + 1, Direction.LATERAL))
-        allowed = [False] * 4
-        for lo, hi, _ in spans:
-            for t in range(lo, hi):
-                allowed[t] = True
-        # partners in other directions (counted only if the case turns out ineligible)
-        wrong_spans = [
-            (row[t], row[t + 1])
-            for row in (self.off_list[c] for c in channels)
-            for t in range(4)
-            if not allowed[t] and row[t + 1] > row[t]
-        ]
-        # candidates of the allowed tiers; a tier segment none of whose members could
-        # qualify is counted (distinct members) without a loop over it
+            for k in order
+        )
+        outside = self._outside(case, needs, set(cand), out_of_alliance) if out_of_alliance else ()
+        return _decision(case, destinations, reasons, outside)
+
+    def _candidates(
+        self,
+        o: int,
+        channels: list[int],
+        spans: list[tuple[int, int, Direction]],
+        needs: CaseNeeds,
+    ) -> tuple[dict[int, list[Any]], set[int], list[tuple[int, int]]]:
+        """Qualifying partners of origin ``o``, and what was refused as incapable.
+
+        Returns the partners with their direction, alliances, agreements and flags; the
+        partners refused as incapable; and the tier segments refused whole: a segment none
+        of whose members could qualify (the OR of their bit masks lacks what is needed) is
+        refused without a loop over its members.
+        """
         needs_cap = needs.capability
         core_needs = needs.needs
-        origin_capable = self.core.offers_at(o, core_needs)
-        lateral_ok = needs_cap and not origin_capable
-        want_svc = needs.needs.service_bits
+        lateral_ok = needs_cap and not self.core.offers_at(o, core_needs)
+        want_svc = core_needs.service_bits
         want_spec = 1 << SPECIALTY_CODE[needs.specialty] if needs.specialty is not None else 0
         min_rank = needs.min_tier.rank if needs.min_tier is not None else -1
         cand: dict[int, list[Any]] = {}
         refused: set[int] = set()
-        refused_parts = []
+        refused_parts: list[tuple[int, int]] = []
         cm = self.cm_list
         offers = self.core.offers_at
         for c in channels:
@@ -228,50 +253,7 @@ class RefIndex:
                             if agreement is not None:
                                 entry[2].add(agreement)
                             entry[3] |= flags
-        chosen = list(cand.items())
-        point = case_point(case, needs.origin)
-        dist: list[float | None] = [None] * len(chosen)
-        if point is not None and chosen:
-            ms = np.array([m for m, _ in chosen], dtype=np.int64)
-            d = haversine_km(point[0], point[1], self.lat[ms], self.lon[ms])
-            dist = [None if np.isnan(x) else float(x) for x in d.tolist()]
-        if chosen:
-            reasons = [_eligible_reason(criterion)]
-            order = self._ranked(chosen, dist, case, t_o)
-        else:
-            wrong = self._distinct(wrong_spans, set(), o)
-            incapable = self._distinct(refused_parts, refused, o)
-            reasons = _failure_reasons(criterion, wrong, incapable)
-            order = []
-        insts = self.institutions
-        destinations = tuple(
-            trusted(
-                Destination,
-                {
-                    "institution": insts[chosen[k][0]].id,
-                    "tier": TIER_NAMES[self.tier_list[chosen[k][0]]],
-                    "direction": chosen[k][1][0],
-                    "alliances": tuple(sorted(chosen[k][1][1])),
-                    "agreements": tuple(sorted(chosen[k][1][2])),
-                    "flags": _flag_names(chosen[k][1][3]),
-                    "distance_km": dist[k],
-                    "in_alliance": True,
-                },
-            )
-            for k in order
-        )
-        outside = self._outside(case, needs, set(cand), out_of_alliance) if out_of_alliance else ()
-        return trusted(
-            ReferralDecision,
-            {
-                "case": case,
-                "eligible": bool(destinations),
-                "direction": destinations[0].direction if destinations else None,
-                "destinations": destinations,
-                "reasons": tuple(reasons),
-                "out_of_alliance": outside,
-            },
-        )
+        return cand, refused, refused_parts
 
     def _distinct(self, spans: list[tuple[int, int]], extra: set[int], origin: int) -> int:
         """Number of distinct members in the ``cm`` index spans and ``extra``, origin excluded."""
@@ -367,6 +349,37 @@ class RefIndex:
                 )
             )
         return tuple(out)
+
+
+def _spans(t_o: int, dirs: tuple[Direction, ...]) -> list[tuple[int, int, Direction]]:
+    """The tier ranges ``[lo, hi)`` a criterion's directions allow from origin tier ``t_o``."""
+    spans = []
+    if Direction.UP in dirs:
+        spans.append((t_o + 1, 4, Direction.UP))
+    if Direction.DOWN in dirs:
+        spans.append((0, t_o, Direction.DOWN))
+    if Direction.LATERAL in dirs:
+        spans.append((t_o, t_o + 1, Direction.LATERAL))
+    return spans
+
+
+def _decision(
+    case: ReferralCase,
+    destinations: tuple[Destination, ...],
+    reasons: list[Any],
+    outside: tuple[Destination, ...],
+) -> ReferralDecision:
+    return trusted(
+        ReferralDecision,
+        {
+            "case": case,
+            "eligible": bool(destinations),
+            "direction": destinations[0].direction if destinations else None,
+            "destinations": destinations,
+            "reasons": tuple(reasons),
+            "out_of_alliance": outside,
+        },
+    )
 
 
 def index_of(registry: Registry) -> RefIndex:
