@@ -55,7 +55,7 @@ import networkx as nx
 
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.model.agreement import Agreement, AgreementStatus
-from medalliance.model.alliance import MemberRole
+from medalliance.model.alliance import Alliance, MemberRole
 from medalliance.model.institution import Grade, Institution, InstitutionKind, Ownership, Tier
 from medalliance.model.registry import Registry
 from medalliance.model.types import paused_gc
@@ -205,6 +205,9 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
         return _to_graph(registry)
 
 
+_Edge = tuple[str, str, str, dict[str, Any]]
+
+
 def _to_graph(registry: Registry) -> nx.MultiDiGraph:
     """Build the graph (the garbage collector is paused by the caller)."""
     G = nx.MultiDiGraph()
@@ -218,92 +221,78 @@ def _to_graph(registry: Registry) -> nx.MultiDiGraph:
         agreements={},
     )
     nodes = [(inst.id, node_attributes(inst)) for inst in registry.institutions]
-
-    edges: list[tuple[str, str, str, dict[str, Any]]] = []
+    edges: list[_Edge] = []
     for a in registry.alliances:
         header = a.model_dump(mode="json", exclude=_ALLIANCE_HEADER_EXCLUDE, exclude_defaults=True)
         G.graph["alliances"][a.id] = header
-        hub = a.lead[0]
-        key = f"membership:{a.id}"
-        for order, m in enumerate(a.memberships):
-            edges.append(
-                (
-                    hub,
-                    m.institution,
-                    key,
-                    {
-                        "relation": "membership",
-                        "alliance": a.id,
-                        "role": _VALUE[m.role],
-                        "order": order,
-                        "joined": m.joined.isoformat() if m.joined else None,
-                        "provenance": _json_or_none(
-                            m.provenance.model_dump(mode="json", exclude_defaults=True)
-                        )
-                        if m.provenance
-                        else None,
-                    },
-                )
-            )
-        members = a.members
-        for c in a.shared_centres:
-            served = members if c.serves == "all" else c.serves
-            key = f"shared_centre:{c.id}"
-            centre_kind = str(c.kind.value)
-            for target in served:
-                if target != c.host:
-                    edges.append(
-                        (
-                            c.host,
-                            target,
-                            key,
-                            {
-                                "relation": "shared_centre",
-                                "alliance": a.id,
-                                "centre": c.id,
-                                "centre_kind": centre_kind,
-                            },
-                        )
-                    )
-        for e in a.expert_clinics:
-            edges.append(
-                (
-                    e.host,
-                    e.site,
-                    f"expert_clinic:{e.id}",
-                    {
-                        "relation": "expert_clinic",
-                        "alliance": a.id,
-                        "clinic": e.id,
-                        "department": e.department.value,
-                        "weekdays": " ".join(w.value for w in e.weekdays),
-                    },
-                )
-            )
+        _alliance_edges(a, edges)
     for g in registry.agreements:
         G.graph["agreements"][g.id] = _agreement_header(g)
-        first = g.parties[0]
-        for item_order, item in enumerate(g.items):
-            value = str(item.value)
-            key = f"{value}:{g.id}"
-            for order, party in enumerate(g.parties[1:], start=1):
-                edges.append(
-                    (
-                        first,
-                        party,
-                        key,
-                        {
-                            "relation": value,
-                            "alliance": g.alliance,
-                            "agreement": g.id,
-                            "item": value,
-                            "order": order,
-                            "item_order": item_order,
-                        },
-                    )
-                )
+        _agreement_edges(g, edges)
     _fill(G, nodes, edges)
     return G
+
+
+def _alliance_edges(a: Alliance, edges: list[_Edge]) -> None:
+    """Membership edges (lead → member), shared-centre and expert-clinic edges of ``a``."""
+    hub = a.lead[0]
+    key = f"membership:{a.id}"
+    for order, m in enumerate(a.memberships):
+        provenance = (
+            _json_or_none(m.provenance.model_dump(mode="json", exclude_defaults=True))
+            if m.provenance
+            else None
+        )
+        attrs = {
+            "relation": "membership",
+            "alliance": a.id,
+            "role": _VALUE[m.role],
+            "order": order,
+            "joined": m.joined.isoformat() if m.joined else None,
+            "provenance": provenance,
+        }
+        edges.append((hub, m.institution, key, attrs))
+    members = a.members
+    for c in a.shared_centres:
+        served = members if c.serves == "all" else c.serves
+        key = f"shared_centre:{c.id}"
+        centre_kind = str(c.kind.value)
+        for target in served:
+            if target != c.host:
+                attrs = {
+                    "relation": "shared_centre",
+                    "alliance": a.id,
+                    "centre": c.id,
+                    "centre_kind": centre_kind,
+                }
+                edges.append((c.host, target, key, attrs))
+    for e in a.expert_clinics:
+        attrs = {
+            "relation": "expert_clinic",
+            "alliance": a.id,
+            "clinic": e.id,
+            "department": e.department.value,
+            "weekdays": " ".join(w.value for w in e.weekdays),
+        }
+        edges.append((e.host, e.site, f"expert_clinic:{e.id}", attrs))
+
+
+def _agreement_edges(g: Agreement, edges: list[_Edge]) -> None:
+    """One edge per (item, party other than the first) of agreement ``g``."""
+    first = g.parties[0]
+    for item_order, item in enumerate(g.items):
+        value = str(item.value)
+        key = f"{value}:{g.id}"
+        for order, party in enumerate(g.parties[1:], start=1):
+            attrs = {
+                "relation": value,
+                "alliance": g.alliance,
+                "agreement": g.id,
+                "item": value,
+                "order": order,
+                "item_order": item_order,
+            }
+            edges.append((first, party, key, attrs))
 
 
 def _fill(

@@ -34,6 +34,9 @@ class Hops:
     """Institution positions of the nearest targets, sorted within each row."""
 
 
+# Kept whole (84 lines): one multi-source breadth-first search whose frontier, distance and
+# nearest-target arrays are updated together level by level; split, the shared state would
+# travel through every helper's signature and the level loop would no longer read as one.
 def nearest_hops(
     ch_indptr: IntArray,
     ch_indices: IntArray,
@@ -184,6 +187,9 @@ class Cuts:
     """For each point: institutions in its component before removal (itself included)."""
 
 
+# Kept whole (83 lines): Tarjan's articulation points, iteratively (an explicit stack, no
+# recursion limit) on the institution-channel graph; the discovery/low-link state is one
+# algorithm and reads best in one place.
 def cut_points(ch_indptr: IntArray, ch_indices: IntArray, n: int) -> Cuts:
     """Articulation points of the institution graph in which channel members are linked.
 

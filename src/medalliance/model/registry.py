@@ -467,95 +467,94 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
-    problems: list[Problem] = []
-    inst = _duplicates(problems, "institutions", reg.institutions)
-    _duplicates(problems, "alliances", reg.alliances)
-    _duplicates(problems, "agreements", reg.agreements)
-    sources = _duplicates(problems, "sources", reg.sources)
-    members_by_alliance: dict[str, frozenset[str]] = {}
-    centre_ids: dict[str, tuple[Any, ...]] = {}
-    clinic_ids: dict[str, tuple[Any, ...]] = {}
+class _ReferenceCheck:
+    """Cross-record references of a registry (or of raw input), every problem collected."""
 
-    def check_prov(path: tuple[Any, ...], prov: Provenance | None) -> None:
-        if prov is not None and prov.source is not None and prov.source not in sources:
-            problems.append(
-                Problem((*path, "provenance", "source"), f"unknown source {prov.source!r}")
-            )
+    def __init__(self, reg: Registry | _Raw) -> None:
+        self.problems: list[Problem] = []
+        self.inst = _duplicates(self.problems, "institutions", reg.institutions)
+        _duplicates(self.problems, "alliances", reg.alliances)
+        _duplicates(self.problems, "agreements", reg.agreements)
+        self.sources = _duplicates(self.problems, "sources", reg.sources)
+        self.members_by_alliance: dict[str, frozenset[str]] = {}
+        self.seen_ids: dict[str, dict[str, tuple[Any, ...]]] = {
+            "shared centre": {},
+            "expert clinic": {},
+        }
 
-    for i, ins in enumerate(reg.institutions):
-        if ins.provenance is not None:
-            check_prov(("institutions", i), ins.provenance)
-    for ai, a in enumerate(reg.alliances):
+    def provenance(self, path: tuple[Any, ...], prov: Provenance | None) -> None:
+        if prov is not None and prov.source is not None and prov.source not in self.sources:
+            msg = f"unknown source {prov.source!r}"
+            self.problems.append(Problem((*path, "provenance", "source"), msg))
+
+    def unique(self, kind: str, path: tuple[Any, ...], id_: str) -> None:
+        """``id_`` of a shared centre or expert clinic must be unique across the registry."""
+        seen = self.seen_ids[kind]
+        if id_ in seen:
+            msg = f"duplicate {kind} id {id_!r} (also at {_fmt(seen[id_])})"
+            self.problems.append(Problem((*path, "id"), msg))
+        seen.setdefault(id_, path)
+
+    def alliance(self, ai: int, a: Any) -> None:
         base = ("alliances", ai)
         members = frozenset(a.members)
         if a.id is not None:
-            members_by_alliance.setdefault(a.id, members)
+            self.members_by_alliance.setdefault(a.id, members)
         for li, lead in enumerate(a.lead):  # (checked by Alliance too; kept for raw input)
             if lead not in members:
-                problems.append(Problem((*base, "lead", li), f"lead {lead!r} is not a member"))
-        if not members <= inst:  # set arithmetic first: the loop only runs to name the culprits
+                msg = f"lead {lead!r} is not a member"
+                self.problems.append(Problem((*base, "lead", li), msg))
+        if not members <= self.inst:  # set arithmetic first: the loop only names the culprits
             for mi, m in enumerate(a.memberships):
-                if m.institution is not None and m.institution not in inst:
-                    problems.append(
-                        Problem(
-                            (*base, "memberships", mi, "institution"),
-                            f"unknown institution {m.institution!r}",
-                        )
-                    )
+                if m.institution is not None and m.institution not in self.inst:
+                    path = (*base, "memberships", mi, "institution")
+                    self.problems.append(Problem(path, f"unknown institution {m.institution!r}"))
         for mi, m in enumerate(a.memberships):
             if m.provenance is not None:
-                check_prov((*base, "memberships", mi), m.provenance)
-        check_prov(base, a.provenance)
+                self.provenance((*base, "memberships", mi), m.provenance)
+        self.provenance(base, a.provenance)
         for ci, c in enumerate(a.shared_centres):
-            if c.id is None:
-                continue
-            if c.id in centre_ids:
-                problems.append(
-                    Problem(
-                        (*base, "shared_centres", ci, "id"),
-                        f"duplicate shared centre id {c.id!r} (also at {_fmt(centre_ids[c.id])})",
-                    )
-                )
-            centre_ids.setdefault(c.id, (*base, "shared_centres", ci))
-            check_prov((*base, "shared_centres", ci), c.provenance)
+            if c.id is not None:
+                self.unique("shared centre", (*base, "shared_centres", ci), c.id)
+                self.provenance((*base, "shared_centres", ci), c.provenance)
         for ei, e in enumerate(a.expert_clinics):
-            if e.id is None:
-                continue
-            if e.id in clinic_ids:
-                problems.append(
-                    Problem(
-                        (*base, "expert_clinics", ei, "id"),
-                        f"duplicate expert clinic id {e.id!r} (also at {_fmt(clinic_ids[e.id])})",
-                    )
-                )
-            clinic_ids.setdefault(e.id, (*base, "expert_clinics", ei))
-            check_prov((*base, "expert_clinics", ei), e.provenance)
+            if e.id is not None:
+                self.unique("expert clinic", (*base, "expert_clinics", ei), e.id)
+                self.provenance((*base, "expert_clinics", ei), e.provenance)
         local_subjects = (
             members | {c.id for c in a.shared_centres} | {e.id for e in a.expert_clinics} | {a.id}
         )
         for fi, f in enumerate(a.declared):
-            _check_figure(problems, (*base, "declared", fi), f, local_subjects)
-            check_prov((*base, "declared", fi), f.provenance)
-    for gi, g in enumerate(reg.agreements):
+            _check_figure(self.problems, (*base, "declared", fi), f, local_subjects)
+            self.provenance((*base, "declared", fi), f.provenance)
+
+    def agreement(self, gi: int, g: Any) -> None:
         base = ("agreements", gi)
-        party_scope = members_by_alliance.get(g.alliance)
+        party_scope = self.members_by_alliance.get(g.alliance)
         if party_scope is None and g.alliance is not None:
-            problems.append(Problem((*base, "alliance"), f"unknown alliance {g.alliance!r}"))
+            self.problems.append(Problem((*base, "alliance"), f"unknown alliance {g.alliance!r}"))
         for pi, p in enumerate(g.parties):
             if p is None:
                 continue
-            if p not in inst:
-                problems.append(Problem((*base, "parties", pi), f"unknown institution {p!r}"))
+            if p not in self.inst:
+                msg = f"unknown institution {p!r}"
+                self.problems.append(Problem((*base, "parties", pi), msg))
             if party_scope is not None and p not in party_scope:
-                problems.append(
-                    Problem(
-                        (*base, "parties", pi),
-                        f"party {p!r} is not a member of alliance {g.alliance!r}",
-                    )
-                )
-        check_prov(base, g.provenance)
-    return problems
+                msg = f"party {p!r} is not a member of alliance {g.alliance!r}"
+                self.problems.append(Problem((*base, "parties", pi), msg))
+        self.provenance(base, g.provenance)
+
+
+def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
+    check = _ReferenceCheck(reg)
+    for i, ins in enumerate(reg.institutions):
+        if ins.provenance is not None:
+            check.provenance(("institutions", i), ins.provenance)
+    for ai, a in enumerate(reg.alliances):
+        check.alliance(ai, a)
+    for gi, g in enumerate(reg.agreements):
+        check.agreement(gi, g)
+    return check.problems
 
 
 def _check_figure(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from medalliance.errors import Problem, UnknownIdError
+from medalliance.model.alliance import Alliance
 from medalliance.model.registry import Registry
 from medalliance.model.types import Tabular
 from medalliance.model.vocab import ServiceKind
@@ -18,6 +19,7 @@ from medalliance.sharing._common import (
     SERVICES,
     IntArray,
     _base,
+    _Layout,
     _parse_service,
     _plural,
     _scope,
@@ -298,6 +300,109 @@ class ServiceAccess(Tabular):
         return out
 
 
+_Blocks = tuple[list[int], list[int], list[int], list[int], list[IntArray]]
+
+
+def _route_blocks(
+    layout: _Layout, scope: Alliance | None, positions: Callable[[Iterable[str]], IntArray]
+) -> _Blocks:
+    """Centre routes as blocks of institution positions per (centre, source, agreement)."""
+    # centre routes as (centre, institution position, source) pairs, expanded by services
+    # one block of positions per (centre, source, agreement); expanded with np.repeat below
+    block_c: list[int] = []
+    block_src: list[int] = []
+    block_g: list[int] = []
+    block_len: list[int] = []
+    pair_p: list[IntArray] = []
+    member_pos: dict[str, IntArray] = {}
+
+    def emit(c: int, p: IntArray, source: AccessSource, g: int = -1) -> None:
+        if len(p):
+            block_c.append(c)
+            block_src.append(source.rank)
+            block_g.append(g)
+            block_len.append(len(p))
+            pair_p.append(p)
+
+    for c in layout.centres:
+        a, centre = c.alliance, c.centre
+        if not c.services or (scope is not None and a.id != scope.id):
+            continue
+        host = int(positions((centre.host,))[0])
+        emit(c.index, np.array([host], dtype=np.int64), AccessSource.HOSTED)
+        if centre.serves == "all":
+            served = member_pos.get(a.id)
+            if served is None:
+                served = member_pos[a.id] = positions(a.members)
+        else:
+            served = positions(centre.serves)
+        emit(c.index, served[served != host], AccessSource.ALLIANCE)
+    for g in layout.sharing_agreements:
+        if scope is not None and g.alliance != scope.id:
+            continue
+        gi = layout.agreement_index[g.id]
+        for p in g.parties:
+            for q in g.parties:
+                if q == p:
+                    continue
+                for c in layout.centres_by_host.get(q, ()):
+                    if c.services:
+                        emit(c.index, positions((p,)), AccessSource.AGREEMENT, gi)
+
+    return block_c, block_src, block_g, block_len, pair_p
+
+
+def _best_routes(
+    layout: _Layout, blocks: _Blocks, own_keys: IntArray, n: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Expand the blocks by the centres' services; keep the best route of every cell.
+
+    Returns the cell keys (``institution * n_services + service``) and, per cell, the centre,
+    the source rank and the agreement (-1: none); cells the institution owns are left out.
+    """
+    block_c, block_src, block_g, block_len, pair_p = blocks
+    n_s = len(SERVICES)
+    svc_counts = np.array([len(c.services) for c in layout.centres], dtype=np.int64)
+    svc_indptr = np.zeros(len(layout.centres) + 1, dtype=np.int64)
+    np.cumsum(svc_counts, out=svc_indptr[1:])
+    svc_flat = np.fromiter(
+        (
+            _SERVICE_CODE[s]
+            for c in layout.centres
+            for s in sorted(c.services, key=_SERVICE_CODE.__getitem__)
+        ),
+        dtype=np.int64,
+        count=int(svc_indptr[-1]),
+    )
+    if pair_p:
+        lengths = np.array(block_len, dtype=np.int64)
+        pc = np.repeat(np.array(block_c, dtype=np.int64), lengths)
+        psrc = np.repeat(np.array(block_src, dtype=np.int64), lengths)
+        pg = np.repeat(np.array(block_g, dtype=np.int64), lengths)
+        pp = np.concatenate(pair_p)
+        reps = svc_counts[pc]
+        total = int(reps.sum())
+        ec, ep = np.repeat(pc, reps), np.repeat(pp, reps)
+        esrc, eg = np.repeat(psrc, reps), np.repeat(pg, reps)
+        offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
+        es = svc_flat[svc_indptr[ec] + offset]
+        keys = ep * n_s + es
+        # best route per cell: highest source, then first centre, then first agreement
+        order = np.lexsort((eg, ec, -esrc, keys))
+        keys, ec, esrc, eg = keys[order], ec[order], esrc[order], eg[order]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        keys, ec, esrc, eg = keys[first], ec[first], esrc[first], eg[first]
+        owned = np.zeros(n * n_s, dtype=bool)
+        owned[own_keys] = True
+        keep = ~owned[keys]
+        keys, ec, esrc, eg = keys[keep], ec[keep], esrc[keep], eg[keep]
+    else:
+        keys = ec = esrc = eg = np.zeros(0, dtype=np.int64)
+
+    return keys, ec, esrc, eg
+
+
 def service_access(registry: Registry, *, alliance: str | None = None) -> ServiceAccess:
     """Where every institution gets every service: its own, a shared centre, or nowhere.
 
@@ -354,85 +459,8 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
         found = base.positions(members)
         return found if scope is None else local[found]
 
-    # centre routes as (centre, institution position, source) pairs, expanded by services
-    # one block of positions per (centre, source, agreement); expanded with np.repeat below
-    block_c: list[int] = []
-    block_src: list[int] = []
-    block_g: list[int] = []
-    block_len: list[int] = []
-    pair_p: list[IntArray] = []
-    member_pos: dict[str, IntArray] = {}
-
-    def emit(c: int, p: IntArray, source: AccessSource, g: int = -1) -> None:
-        if len(p):
-            block_c.append(c)
-            block_src.append(source.rank)
-            block_g.append(g)
-            block_len.append(len(p))
-            pair_p.append(p)
-
-    for c in layout.centres:
-        a, centre = c.alliance, c.centre
-        if not c.services or (scope is not None and a.id != scope.id):
-            continue
-        host = int(positions((centre.host,))[0])
-        emit(c.index, np.array([host], dtype=np.int64), AccessSource.HOSTED)
-        if centre.serves == "all":
-            served = member_pos.get(a.id)
-            if served is None:
-                served = member_pos[a.id] = positions(a.members)
-        else:
-            served = positions(centre.serves)
-        emit(c.index, served[served != host], AccessSource.ALLIANCE)
-    for g in layout.sharing_agreements:
-        if scope is not None and g.alliance != scope.id:
-            continue
-        gi = layout.agreement_index[g.id]
-        for p in g.parties:
-            for q in g.parties:
-                if q == p:
-                    continue
-                for c in layout.centres_by_host.get(q, ()):
-                    if c.services:
-                        emit(c.index, positions((p,)), AccessSource.AGREEMENT, gi)
-
-    svc_counts = np.array([len(c.services) for c in layout.centres], dtype=np.int64)
-    svc_indptr = np.zeros(len(layout.centres) + 1, dtype=np.int64)
-    np.cumsum(svc_counts, out=svc_indptr[1:])
-    svc_flat = np.fromiter(
-        (
-            _SERVICE_CODE[s]
-            for c in layout.centres
-            for s in sorted(c.services, key=_SERVICE_CODE.__getitem__)
-        ),
-        dtype=np.int64,
-        count=int(svc_indptr[-1]),
-    )
-    if pair_p:
-        lengths = np.array(block_len, dtype=np.int64)
-        pc = np.repeat(np.array(block_c, dtype=np.int64), lengths)
-        psrc = np.repeat(np.array(block_src, dtype=np.int64), lengths)
-        pg = np.repeat(np.array(block_g, dtype=np.int64), lengths)
-        pp = np.concatenate(pair_p)
-        reps = svc_counts[pc]
-        total = int(reps.sum())
-        ec, ep = np.repeat(pc, reps), np.repeat(pp, reps)
-        esrc, eg = np.repeat(psrc, reps), np.repeat(pg, reps)
-        offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
-        es = svc_flat[svc_indptr[ec] + offset]
-        keys = ep * n_s + es
-        # best route per cell: highest source, then first centre, then first agreement
-        order = np.lexsort((eg, ec, -esrc, keys))
-        keys, ec, esrc, eg = keys[order], ec[order], esrc[order], eg[order]
-        first = np.ones(len(keys), dtype=bool)
-        first[1:] = keys[1:] != keys[:-1]
-        keys, ec, esrc, eg = keys[first], ec[first], esrc[first], eg[first]
-        owned = np.zeros(n * n_s, dtype=bool)
-        owned[own_keys] = True
-        keep = ~owned[keys]
-        keys, ec, esrc, eg = keys[keep], ec[keep], esrc[keep], eg[keep]
-    else:
-        keys = ec = esrc = eg = np.zeros(0, dtype=np.int64)
+    blocks = _route_blocks(layout, scope, positions)
+    keys, ec, esrc, eg = _best_routes(layout, blocks, own_keys, n)
 
     flat = np.zeros(n * n_s, dtype=np.int8)
     flat[keys] = esrc.astype(np.int8)
