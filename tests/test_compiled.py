@@ -277,3 +277,10 @@ def test_examples_reachability_equals_the_plain_oracle(name: str) -> None:
         )
         for r in fast:
             assert (r.hops, r.nearest) == plain[r.institution]
+
+
+def test_dropping_a_dead_entry_while_the_cache_lock_is_held_does_not_deadlock() -> None:
+    # a registry freed while another core is being built runs the cache's finalizer in the
+    # same thread, under the cache lock (found as a hang of the test suite)
+    with _cache._LOCK:
+        _cache._drop(-1)

@@ -450,7 +450,7 @@ def test_county_full_coverage_of_townships() -> None:
         if i.kind.value == "township_health_centre"
     ]
     assert len(towns) == 5
-    hub = area_coverage(reg, community.id, expected=towns, roles=["hub"])
+    hub = area_coverage(reg, community.id, expected_areas=towns, area_roles=["hub"])
     assert hub.full is True
     assert hub.covered == tuple(towns)
     assert hub.outside  # the community centres' streets are hub areas too
@@ -469,11 +469,11 @@ def test_county_full_coverage_of_townships() -> None:
     ]
     data["agreements"] = [g for g in data["agreements"] if gone not in g["parties"]]
     smaller = Registry.model_validate(data)
-    partial = area_coverage(smaller, community.id, expected=towns, roles=["枢纽"])
+    partial = area_coverage(smaller, community.id, expected_areas=towns, area_roles=["枢纽"])
     assert partial.full is False
     assert partial.uncovered == (towns[2],)
     # the villages of that township still make the area covered by some member
-    anyone = area_coverage(smaller, community.id, expected=towns)
+    anyone = area_coverage(smaller, community.id, expected_areas=towns)
     assert anyone.full is True
     rows = partial.rows()
     assert [r["area"] for r in rows[:5]] == towns
@@ -482,7 +482,7 @@ def test_county_full_coverage_of_townships() -> None:
 
 def test_area_coverage_without_expected_and_missing_regions() -> None:
     reg = examples.load("shanghai_luwan")
-    c = area_coverage(reg, "luwan_ruijin", level="乡镇")
+    c = area_coverage(reg, "luwan_ruijin", area_level="乡镇")
     assert c.expected is None
     assert c.full is None
     assert c.uncovered == ()
@@ -494,12 +494,12 @@ def test_area_coverage_without_expected_and_missing_regions() -> None:
 def test_area_coverage_bad_arguments() -> None:
     reg = examples.load("gangkou")
     with pytest.raises(MedAllianceError) as exc:
-        area_coverage(reg, "gangkou_community", expected=["企沙镇", "企沙镇", " "])
+        area_coverage(reg, "gangkou_community", expected_areas=["企沙镇", "企沙镇", " "])
     assert len(exc.value.problems) == 2
     with pytest.raises(MedAllianceError):
-        area_coverage(reg, "gangkou_community", level="village")
+        area_coverage(reg, "gangkou_community", area_level="village")
     with pytest.raises(MedAllianceError, match=r"roles\[1\]"):
-        area_coverage(reg, "gangkou_community", roles=["hub", "boss"])
+        area_coverage(reg, "gangkou_community", area_roles=["hub", "boss"])
     with pytest.raises(UnknownIdError):
         area_coverage(reg, "nope")
 

@@ -103,14 +103,14 @@ class RegistrySummary(FrozenModel):
     findings: tuple[Finding, ...]
 
 
-def _compare(fig: DeclaredFigure, registry: Registry, alliance_id: str) -> FigureComparison:
-    a = registry.alliance(alliance_id)
+def _compare(fig: DeclaredFigure, registry: Registry, alliance: str) -> FigureComparison:
+    a = registry.alliance(alliance)
     if fig.subject not in (None, a.id):
         return FigureComparison(figure=fig, computed=None)
     counter = COUNTED_METRICS.get(fig.metric)
     if counter is not None:
         return FigureComparison(figure=fig, computed=counter(a, registry))
-    members = registry.members_of(alliance_id)
+    members = registry.members_of(alliance)
     if fig.metric in _BED_METRICS:
         known = [m.beds for m in members if m.beds is not None]
         return FigureComparison(
@@ -124,13 +124,13 @@ def _compare(fig: DeclaredFigure, registry: Registry, alliance_id: str) -> Figur
     return FigureComparison(figure=fig, computed=None)
 
 
-def alliance_summary(registry: Registry, alliance_id: str) -> AllianceSummary:
+def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     """Summarise one alliance of ``registry``.
 
     Raises
     ------
     UnknownIdError
-        If ``alliance_id`` is not in the registry.
+        If ``alliance`` is not in the registry.
 
     Examples
     --------
@@ -139,8 +139,8 @@ def alliance_summary(registry: Registry, alliance_id: str) -> AllianceSummary:
     >>> [(c.figure.metric, c.figure.value, c.computed) for c in s.figures][:1]
     [('hospital_members', 9, 1)]
     """
-    a = registry.alliance(alliance_id)
-    members = registry.members_of(alliance_id)
+    a = registry.alliance(alliance)
+    members = registry.members_of(alliance)
     tiers = Counter(m.tier for m in members)
     kinds = Counter(m.kind.value for m in members)
     roles = Counter(m.role.value for m in a.memberships)
@@ -159,7 +159,7 @@ def alliance_summary(registry: Registry, alliance_id: str) -> AllianceSummary:
         beds_known=sum(beds),
         beds_unknown_members=len(members) - len(beds),
         agreements=sum(1 for g in registry.agreements if g.alliance == a.id),
-        figures=tuple(_compare(f, registry, alliance_id) for f in a.declared),
+        figures=tuple(_compare(f, registry, alliance) for f in a.declared),
     )
 
 

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["build_count", "compiled"]
 
-_LOCK = threading.Lock()
+# reentrant: a registry freed while a core is being built runs _drop in the same thread
+_LOCK = threading.RLock()
 _CORES: dict[int, tuple[weakref.ref[Registry], CompiledRegistry]] = {}
 _BUILDS = [0]
 

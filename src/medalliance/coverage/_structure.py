@@ -141,8 +141,8 @@ class AreaCoverage(FrozenModel, Tabular):
         Examples
         --------
         >>> from medalliance import examples
-        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
-        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", area_roles=["hub"],
+        ...                   expected_areas=["企沙镇", "光坡镇", "公车镇", "江山乡"])
         >>> c.covered
         ('企沙镇', '光坡镇', '公车镇')
         """
@@ -155,8 +155,8 @@ class AreaCoverage(FrozenModel, Tabular):
         Examples
         --------
         >>> from medalliance import examples
-        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
-        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", area_roles=["hub"],
+        ...                   expected_areas=["企沙镇", "光坡镇", "公车镇", "江山乡"])
         >>> c.uncovered
         ('江山乡',)
         """
@@ -169,8 +169,8 @@ class AreaCoverage(FrozenModel, Tabular):
         Examples
         --------
         >>> from medalliance import examples
-        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
-        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", area_roles=["hub"],
+        ...                   expected_areas=["企沙镇", "光坡镇", "公车镇", "江山乡"])
         >>> c.outside
         ('渔洲坪街道',)
         """
@@ -183,8 +183,8 @@ class AreaCoverage(FrozenModel, Tabular):
         Examples
         --------
         >>> from medalliance import examples
-        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
-        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", area_roles=["hub"],
+        ...                   expected_areas=["企沙镇", "光坡镇", "公车镇", "江山乡"])
         >>> c.full, area_coverage(examples.load("gangkou"), "gangkou_community").full
         (False, None)
         """
@@ -196,8 +196,8 @@ class AreaCoverage(FrozenModel, Tabular):
         Examples
         --------
         >>> from medalliance import examples
-        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", roles=["hub"],
-        ...                   expected=["企沙镇", "光坡镇", "公车镇", "江山乡"])
+        >>> c = area_coverage(examples.load("gangkou"), "gangkou_community", area_roles=["hub"],
+        ...                   expected_areas=["企沙镇", "光坡镇", "公车镇", "江山乡"])
         >>> [(r["area"], r["expected"], r["covered"], r["member_ids"]) for r in c.rows()[-2:]]
         [('江山乡', True, False, ''), ('渔洲坪街道', False, True, 'yuzhouping_chc')]
         """
@@ -333,7 +333,7 @@ def _roles(roles: Iterable[MemberRole | str] | None) -> tuple[MemberRole, ...]:
         try:
             role = MemberRole.parse(r)
         except MedAllianceError as exc:
-            problems.extend(exc.with_prefix(("roles", i)).problems)
+            problems.extend(exc.with_prefix(("area_roles", i)).problems)
             continue
         if role not in out:
             out.append(role)
@@ -347,14 +347,14 @@ def _expected_areas(expected: Iterable[str] | None) -> tuple[str, ...] | None:
         return None
     exp = (expected,) if isinstance(expected, str) else tuple(expected)
     problems = [
-        Problem(("expected", i), "must be a non-blank area name")
+        Problem(("expected_areas", i), "must be a non-blank area name")
         for i, e in enumerate(exp)
         if not isinstance(e, str) or not e.strip()
     ]
     try:
         no_duplicates(exp)
     except ValueError as exc:
-        problems.append(Problem(("expected",), str(exc)))
+        problems.append(Problem(("expected_areas",), str(exc)))
     if problems:
         raise MedAllianceError(problems)
     return exp
@@ -404,16 +404,16 @@ def area_coverage(
     registry: Registry,
     alliance: str,
     *,
-    expected: Iterable[str] | None = None,
-    level: AreaLevel | str = AreaLevel.TOWNSHIP,
-    roles: Iterable[MemberRole | str] | None = None,
+    expected_areas: Iterable[str] | None = None,
+    area_level: AreaLevel | str = AreaLevel.TOWNSHIP,
+    area_roles: Iterable[MemberRole | str] | None = None,
 ) -> AreaCoverage:
     """Which administrative areas the members of ``alliance`` are located in.
 
     A registry does not list every township of a county, so the areas that should be covered
-    are given as ``expected`` (names at ``level``, matched exactly against the members'
-    :class:`~medalliance.model.common.Region`). Only members with one of ``roles`` count (e.g.
-    ``roles=["hub"]`` for "every township has a hub member").
+    are given as ``expected_areas`` (names at ``area_level``, matched exactly against the members'
+    :class:`~medalliance.model.common.Region`). Only members with one of ``area_roles`` count (e.g.
+    ``area_roles=["hub"]`` for "every township has a hub member").
 
     Parameters
     ----------
@@ -421,11 +421,11 @@ def area_coverage(
         The registry; not modified.
     alliance : str
         Id of the alliance.
-    expected : iterable of str, optional
+    expected_areas : iterable of str, optional
         Area names that should be covered; without them only the covered areas are listed.
-    level : AreaLevel or str, default "township"
+    area_level : AreaLevel or str, default "township"
         ``province``, ``city``, ``county`` or ``township`` (or 省/市/县/乡镇).
-    roles : iterable of MemberRole or str, optional
+    area_roles : iterable of MemberRole or str, optional
         Roles of the members that count; every member when omitted.
 
     Returns
@@ -443,17 +443,17 @@ def area_coverage(
     --------
     >>> from medalliance import examples
     >>> reg = examples.load("gangkou")
-    >>> c = area_coverage(reg, "gangkou_community", roles=["hub"],
-    ...                   expected=["公车镇", "企沙镇", "光坡镇", "渔洲坪街道", "某街道"])
+    >>> c = area_coverage(reg, "gangkou_community", area_roles=["hub"],
+    ...                   expected_areas=["公车镇", "企沙镇", "光坡镇", "渔洲坪街道", "某街道"])
     >>> c.full, c.uncovered
     (False, ('某街道',))
     >>> c.members_without_area
     ()
     """
     a = registry.alliance(alliance)
-    lvl = AreaLevel.parse(level)
-    wanted = _roles(roles)
-    exp = _expected_areas(expected)
+    lvl = AreaLevel.parse(area_level)
+    wanted = _roles(area_roles)
+    exp = _expected_areas(expected_areas)
     area_of = {m: getattr(registry.institution(m).region, lvl.value) for m in a.members}
     return _area_coverage(a, area_of, lvl, exp, wanted)
 
@@ -543,7 +543,11 @@ def alliance_coverage(
     _check_tolerance(about_tolerance)
     a = registry.alliance(alliance)
     areas = area_coverage(
-        registry, alliance, expected=expected_areas, level=area_level, roles=area_roles
+        registry,
+        alliance,
+        expected_areas=expected_areas,
+        area_level=area_level,
+        area_roles=area_roles,
     )
     elsewhere = 0
     others: set[str] = set()

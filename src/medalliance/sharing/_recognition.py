@@ -120,21 +120,22 @@ def _mutual(registry: Registry, a: str, b: str) -> bool:
     return False
 
 
-def recognises(registry: Registry, a: str, b: str, test_kind: TestKind | str) -> bool:
-    """Whether institution ``a`` recognises (accepts) ``b``'s results of ``test_kind``.
+def recognises(registry: Registry, institution: str, other: str, test_kind: TestKind | str) -> bool:
+    """Whether ``institution`` recognises (accepts) ``other``'s results of ``test_kind``.
 
-    True when ``a == b``; when ``a`` and ``b`` are both members of an alliance whose
-    provisions include ``result_recognition`` or both parties of an agreement in force with
-    that item (mutual: then ``b`` recognises ``a`` too); or when ``a`` uses a shared centre
-    hosted by ``b`` for a service of ``test_kind`` (one-way: ``b`` need not recognise ``a``).
+    True when both are the same institution; when a ``result_recognition`` channel holds both
+    (an alliance with that provision, or an agreement in force with that item: mutual, so
+    ``other`` recognises ``institution`` too); or when ``institution`` uses a shared centre
+    hosted by ``other`` for a service of ``test_kind`` (one-way: ``other`` need not recognise
+    ``institution``).
 
     Parameters
     ----------
     registry : Registry
         The registry; not modified.
-    a : str
+    institution : str
         The institution accepting the results.
-    b : str
+    other : str
         The institution whose results are accepted.
     test_kind : TestKind or str
         Imaging, lab, ECG or pathology (any accepted label).
@@ -142,7 +143,7 @@ def recognises(registry: Registry, a: str, b: str, test_kind: TestKind | str) ->
     Returns
     -------
     bool
-        Whether ``a`` recognises ``b``'s results.
+        Whether ``institution`` recognises ``other``'s results.
 
     Raises
     ------
@@ -161,16 +162,16 @@ def recognises(registry: Registry, a: str, b: str, test_kind: TestKind | str) ->
     False
     """
     kind = _parse_test_kind(test_kind)
-    registry.institution(a)
-    registry.institution(b)
-    if a == b or _mutual(registry, a, b):
+    registry.institution(institution)
+    registry.institution(other)
+    if institution == other or _mutual(registry, institution, other):
         return True
     wanted = set(kind.services)
     return any(
-        r.host == b
+        r.host == other
         and r.service in wanted
         and r.source in (AccessSource.ALLIANCE, AccessSource.AGREEMENT)
-        for r in service_routes(registry, a)
+        for r in service_routes(registry, institution)
     )
 
 
