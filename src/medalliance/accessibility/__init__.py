@@ -52,8 +52,9 @@ Examples
 
 from __future__ import annotations
 
+from medalliance.accessibility._builders import costs_from_sparse, costs_from_table
 from medalliance.accessibility._coordinates import costs_from_coordinates
-from medalliance.accessibility._costs import CostMatrix, costs_from_sparse, costs_from_table
+from medalliance.accessibility._costs import CostMatrix
 from medalliance.accessibility._inputs import Population, Supply, supply_from_registry
 from medalliance.accessibility._measures import (
     AccessibilityResult,

@@ -12,11 +12,13 @@ from numpy.typing import ArrayLike
 from medalliance.accessibility._common import (
     FloatArray,
     IdArray,
+    IntArray,
     _id_text,
     _position,
     _readonly,
 )
-from medalliance.accessibility._costs import CostMatrix, _check_cutoff, _kept_indptr, _row_sums
+from medalliance.accessibility._costs import CostMatrix, _check_cutoff
+from medalliance.accessibility._csr import _kept_indptr, _row_sums
 from medalliance.accessibility._inputs import Population, Supply, _aligned
 from medalliance.accessibility._weights import (
     E2SFCA_ZONES,
@@ -166,15 +168,15 @@ class AccessibilityResult(Tabular):
 # the measures
 
 
-def _fca(
-    method: Literal["2sfca", "e2sfca", "gravity", "3sfca"],
+def _check_inputs(
     costs: CostMatrix,
     population: Population | ArrayLike,
     supply: Supply | ArrayLike,
     *,
     weight: WeightFunction | None,
     cutoff: float | None,
-) -> AccessibilityResult:
+) -> tuple[FloatArray, FloatArray, float | None]:
+    """People per origin, supply per site and the checked cutoff; every problem at once."""
     if not isinstance(costs, CostMatrix):
         msg = f"expected a CostMatrix, got {type(costs).__name__}"
         raise MedAllianceError([Problem(("costs",), msg)])
@@ -210,38 +212,55 @@ def _fca(
         raise MedAllianceError(problems)
     assert people is not None
     assert supply_s is not None
-    m = costs.n_sites
-    # the pairs in the catchment, in CSR order: row pointers, site positions, costs
+    return people, supply_s, cut
+
+
+def _catchment(
+    costs: CostMatrix, cut: float | None, *, need_costs: bool
+) -> tuple[IntArray, np.ndarray[Any, Any], FloatArray]:
+    """The pairs within ``cut``, in CSR order: row pointers, site positions, costs.
+
+    Without ``need_costs`` the returned costs may be those of every stored pair (the caller
+    does not read them again).
+    """
     ptr, cols, cost = costs.indptr, costs.indices, costs.cost
     if cut is not None and (costs.cutoff is None or cut < costs.cutoff):
         inside = cost <= cut
         if not inside.all():  # work on the catchment's pairs only
             keep = np.flatnonzero(inside)
             ptr, cols = _kept_indptr(ptr, keep), cols[keep]
-            if weight is not None:  # without weights the costs are not needed again
+            if need_costs:
                 cost = cost[keep]
-            del keep
-        del inside
-    counts = np.diff(ptr)
-    # w: the weight of every pair in the catchment (None: 1 for each, the plain 2SFCA)
-    w = None if weight is None else _weights(weight, cost)
-    if method == "3sfca":
-        if w is None:
-            w = np.ones(len(cols), dtype=np.float64)
-        total = np.repeat(_row_sums(w, ptr), counts)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(total > 0, w / total, 0.0)
-        del total
-        w = w * share  # a new array: a weight function may return one it keeps
-        del share
-    # step 1: demand in every site's catchment (people of each pair's origin, weighted)
-    demand_k = np.repeat(people, counts)
-    if w is not None:
-        demand_k *= w
-    demand = np.bincount(cols, weights=demand_k, minlength=m)
-    del demand_k
+    return ptr, cols, cost
+
+
+def _selection_weighted(w: FloatArray | None, ptr: IntArray, n_pairs: int) -> FloatArray:
+    """3SFCA: each pair's weight times its selection weight ``G_ij = W_ij / Σ_l W_il``."""
+    if w is None:
+        w = np.ones(n_pairs, dtype=np.float64)
+    total = np.repeat(_row_sums(w, ptr), np.diff(ptr))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, w / total, 0.0)
+    del total
+    out: FloatArray = w * share  # a new array: a weight function may return one it keeps
+    return out
+
+
+def _site_ratios(
+    costs: CostMatrix,
+    supply_s: FloatArray,
+    demand_k: FloatArray,
+    cols: np.ndarray[Any, Any],
+) -> tuple[FloatArray, FloatArray]:
+    """Step 1: weighted demand ``D_j`` in every catchment and the ratios ``R_j = S_j / D_j``.
+
+    ``demand_k`` is the (weighted) people of each pair's origin; it is not kept.
+    """
+    demand = np.bincount(cols, weights=demand_k, minlength=costs.n_sites).astype(
+        np.float64, copy=False
+    )  # float64 already (weighted): no copy
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratios = np.where(demand > 0, supply_s / demand, 0.0)
+        ratios: FloatArray = np.where(demand > 0, supply_s / demand, 0.0)
     if not np.isfinite(ratios).all():
         j = int(np.flatnonzero(~np.isfinite(ratios))[0])
         msg = (
@@ -250,6 +269,32 @@ def _fca(
             "vanish"
         )
         raise MedAllianceError([Problem(("weight",), msg)])
+    return demand, ratios
+
+
+def _fca(
+    method: Literal["2sfca", "e2sfca", "gravity", "3sfca"],
+    costs: CostMatrix,
+    population: Population | ArrayLike,
+    supply: Supply | ArrayLike,
+    *,
+    weight: WeightFunction | None,
+    cutoff: float | None,
+) -> AccessibilityResult:
+    people, supply_s, cut = _check_inputs(costs, population, supply, weight=weight, cutoff=cutoff)
+    # the pairs in the catchment (without weights the costs are not needed again)
+    ptr, cols, cost = _catchment(costs, cut, need_costs=weight is not None)
+    counts = np.diff(ptr)
+    # w: the weight of every pair in the catchment (None: 1 for each, the plain 2SFCA)
+    w = None if weight is None else _weights(weight, cost)
+    if method == "3sfca":
+        w = _selection_weighted(w, ptr, len(cols))
+    # step 1: demand in every site's catchment (people of each pair's origin, weighted)
+    demand_k = np.repeat(people, counts)
+    if w is not None:
+        demand_k *= w
+    demand, ratios = _site_ratios(costs, supply_s, demand_k, cols)
+    del demand_k
     # step 2: every origin sums the ratios of the sites it reaches (one pass per row)
     supply_k = ratios.take(cols)
     if w is not None:
