@@ -1,4 +1,4 @@
-"""Build the cost structure from a long table or a scipy sparse matrix."""
+"""Build the travel-time structure from a long table or a scipy sparse matrix."""
 
 from __future__ import annotations
 
@@ -28,8 +28,7 @@ def _from_pairs(
     pairs: tuple[IntArray, IntArray, FloatArray],
     ids: tuple[IdArray, IdArray],
     *,
-    cutoff: float | None,
-    unit: str,
+    cutoff_min: float | None,
     path: Callable[[int], tuple[str | int, ...]],
 ) -> CostMatrix:
     """CSR with sorted columns from unordered pairs; duplicate pairs are errors.
@@ -50,8 +49,8 @@ def _from_pairs(
             order = _sorted_unique(key, n * max(len(site_ids), 1), (rows, cols), ids, path)
         del key
     keep: IntArray | None = None  # positions of the pairs within the cutoff, in CSR order
-    if cutoff is not None:
-        inside = cost <= cutoff
+    if cutoff_min is not None:
+        inside = cost <= cutoff_min
         if not inside.all():
             keep = np.flatnonzero(inside) if order is None else order[inside[order]]
         del inside
@@ -68,7 +67,7 @@ def _from_pairs(
         r = rows[sel]  # sorted
         indptr = _row_starts(r, n)
         c, x = cols[sel], cost[sel]
-    return _build((origin_ids, site_ids), indptr, c, x, cutoff=cutoff, unit=unit)
+    return _build((origin_ids, site_ids), indptr, c, x, cutoff_min=cutoff_min)
 
 
 def costs_from_table(
@@ -78,8 +77,7 @@ def costs_from_table(
     *,
     origin_ids: ArrayLike,
     site_ids: ArrayLike,
-    cutoff: float | None = None,
-    unit: str = "min",
+    cutoff_min: float | None = None,
 ) -> CostMatrix:
     """Build the cost structure from a long table: one (origin, destination, cost) per row.
 
@@ -88,14 +86,12 @@ def costs_from_table(
     origin, destination : sequence of str or int
         Origin and destination id of each row.
     cost : sequence of float
-        Cost of each row (finite, >= 0; 0 is a valid cost).
+        Travel time of each row in minutes (finite, >= 0; 0 is a valid cost).
     origin_ids, site_ids : sequence of str or int
         Every origin and every site, in the order results will follow (usually
         ``population.ids`` and ``supply.ids``); points without any row are fine.
-    cutoff : float, optional
-        Keep only rows with ``cost <= cutoff`` (inclusive).
-    unit : str, default "min"
-        Unit of the costs, for messages and reports.
+    cutoff_min : float, optional
+        Keep only rows with ``cost <= cutoff_min`` (minutes, inclusive).
 
     Returns
     -------
@@ -110,7 +106,7 @@ def costs_from_table(
     Examples
     --------
     >>> c = costs_from_table(["a", "b"], ["x", "x"], [30, 30.5],
-    ...                      origin_ids=["a", "b"], site_ids=["x"], cutoff=30)
+    ...                      origin_ids=["a", "b"], site_ids=["x"], cutoff_min=30)
     >>> c.n_pairs
     1
     >>> costs_from_table(["a", "q"], ["x", "x"], [-1, 2], origin_ids=["a"], site_ids=["x"])
@@ -122,7 +118,7 @@ def costs_from_table(
     """
     oids = _as_ids(origin_ids, "origin_ids")
     sids = _as_ids(site_ids, "site_ids")
-    cut = _as_cutoff(cutoff, "cutoff")
+    cut = _as_cutoff(cutoff_min, "cutoff_min")
     c = _as_costs(cost, "cost", copy=False)  # read only; the structure gets its own copy
     o_arr, d_arr = np.asarray(origin), np.asarray(destination)
     if not (len(o_arr) == len(d_arr) == len(c)) or o_arr.ndim != 1 or d_arr.ndim != 1:
@@ -144,9 +140,7 @@ def costs_from_table(
     problems.extend(_cost_problems(c, ("cost",)))
     if problems:
         raise MedAllianceError(problems)
-    return _from_pairs(
-        (rows, cols, c), (oids, sids), cutoff=cut, unit=str(unit), path=lambda r: ("cost", r)
-    )
+    return _from_pairs((rows, cols, c), (oids, sids), cutoff_min=cut, path=lambda r: ("cost", r))
 
 
 def costs_from_sparse(
@@ -154,10 +148,9 @@ def costs_from_sparse(
     *,
     origin_ids: ArrayLike,
     site_ids: ArrayLike,
-    cutoff: float | None = None,
-    unit: str = "min",
+    cutoff_min: float | None = None,
 ) -> CostMatrix:
-    """Build the cost structure from a scipy sparse matrix (origins × sites).
+    """Build the cost structure from a scipy sparse matrix (origins × sites) of minutes.
 
     Every **stored** entry is a pair, including stored zeros (a cost of 0); entries not
     stored are "no pair". The matrix is not modified.
@@ -165,13 +158,12 @@ def costs_from_sparse(
     Parameters
     ----------
     matrix : scipy.sparse matrix or array
-        Shape ``(len(origin_ids), len(site_ids))``; any format (CSR, CSC, COO, ...).
+        Travel times in minutes, shape ``(len(origin_ids), len(site_ids))``; any format
+        (CSR, CSC, COO, ...).
     origin_ids, site_ids : sequence of str or int
         Row and column ids.
-    cutoff : float, optional
-        Keep only entries with ``cost <= cutoff`` (inclusive).
-    unit : str, default "min"
-        Unit of the costs.
+    cutoff_min : float, optional
+        Keep only entries with ``cost <= cutoff_min`` (minutes, inclusive).
 
     Returns
     -------
@@ -200,7 +192,7 @@ def costs_from_sparse(
         )
     oids = _as_ids(origin_ids, "origin_ids")
     sids = _as_ids(site_ids, "site_ids")
-    cut = _as_cutoff(cutoff, "cutoff")
+    cut = _as_cutoff(cutoff_min, "cutoff_min")
     if matrix.shape != (len(oids), len(sids)):
         msg = f"shape {matrix.shape} does not match {len(oids)} origins x {len(sids)} sites"
         raise MedAllianceError([Problem(("matrix",), msg)])
@@ -227,7 +219,6 @@ def costs_from_sparse(
     return _from_pairs(
         (rows, cols, c),
         (oids, sids),
-        cutoff=cut,
-        unit=str(unit),
+        cutoff_min=cut,
         path=lambda p: ("matrix", int(rows[p]), int(cols[p])),
     )

@@ -1,4 +1,4 @@
-"""The sparse travel-cost structure (:class:`CostMatrix`); builders are in :mod:`._builders`."""
+"""The sparse travel-time structure (:class:`CostMatrix`); builders are in :mod:`._builders`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from medalliance.model.types import Tabular
 
 @dataclass(frozen=True, eq=False, repr=False)
 class CostMatrix(Tabular):
-    """Travel costs between origins and sites, kept only for the pairs that exist.
+    """Travel times (minutes) between origins and sites, kept only for the pairs that exist.
 
     A compressed sparse row (CSR) structure over origins × sites: the pairs of origin ``i``
     are ``indices[indptr[i]:indptr[i + 1]]`` (site positions) with costs
@@ -50,18 +50,16 @@ class CostMatrix(Tabular):
     indices : numpy.ndarray of int32
         Site position of each pair.
     cost : numpy.ndarray of float64
-        Cost of each pair (finite, >= 0).
-    cutoff : float or None
-        Pairs with a cost above it were left out when building (inclusive: a cost equal to
-        it is kept); ``None`` when no pair was left out for its cost.
-    unit : str
-        Unit of the costs (``"min"`` for travel times).
+        Travel time of each pair in minutes (finite, >= 0).
+    cutoff_min : float or None
+        Pairs with a travel time above it (minutes) were left out when building (inclusive:
+        a time equal to it is kept); ``None`` when no pair was left out for its time.
 
     Examples
     --------
     >>> from medalliance.accessibility import costs_from_table
     >>> costs = costs_from_table(["a", "a", "b"], ["x", "y", "y"], [0.0, 12.5, 31.0],
-    ...                          origin_ids=["a", "b"], site_ids=["x", "y"], cutoff=30)
+    ...                          origin_ids=["a", "b"], site_ids=["x", "y"], cutoff_min=30)
     >>> costs
     CostMatrix(2 origins x 2 sites, 2 pairs, cutoff 30 min)
     >>> costs.rows()
@@ -73,8 +71,7 @@ class CostMatrix(Tabular):
     indptr: IntArray
     indices: np.ndarray[Any, np.dtype[np.int32]]
     cost: FloatArray
-    cutoff: float | None = None
-    unit: str = "min"
+    cutoff_min: float | None = None
 
     def __post_init__(self) -> None:
         """Check a structure given directly (the builders make valid ones and skip this)."""
@@ -86,7 +83,7 @@ class CostMatrix(Tabular):
             except MedAllianceError as exc:
                 problems.extend(exc.problems)
         try:
-            fields["cutoff"] = _as_cutoff(self.cutoff, "cutoff")
+            fields["cutoff_min"] = _as_cutoff(self.cutoff_min, "cutoff_min")
         except MedAllianceError as exc:
             problems.extend(exc.problems)
         indptr = np.array(self.indptr, dtype=np.int64)
@@ -110,7 +107,7 @@ class CostMatrix(Tabular):
             "bad site positions",
         )
         problems.extend(_cost_problems(cost, ("cost",)))
-        cut = fields.get("cutoff")
+        cut = fields.get("cutoff_min")
         if cut is not None and not problems:
             _flag(
                 problems,
@@ -129,7 +126,6 @@ class CostMatrix(Tabular):
         fields["indptr"] = _readonly(indptr)
         fields["indices"] = _readonly(indices.astype(np.int32))
         fields["cost"] = _readonly(cost)
-        fields["unit"] = str(self.unit)
         for name, value in fields.items():
             object.__setattr__(self, name, value)
 
@@ -172,7 +168,7 @@ class CostMatrix(Tabular):
         return len(self.cost)
 
     def __repr__(self) -> str:
-        cut = "no cutoff" if self.cutoff is None else f"cutoff {self.cutoff:g} {self.unit}"
+        cut = "no cutoff" if self.cutoff_min is None else f"cutoff {self.cutoff_min:g} min"
         return (
             f"CostMatrix({self.n_origins} origins x {self.n_sites} sites, "
             f"{self.n_pairs} pairs, {cut})"
@@ -219,13 +215,13 @@ class CostMatrix(Tabular):
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
         return self.site_ids[self.indices[lo:hi]], self.cost[lo:hi].copy()
 
-    def within(self, cutoff: float) -> CostMatrix:
-        """A new structure keeping only the pairs with ``cost <= cutoff``.
+    def within(self, cutoff_min: float) -> CostMatrix:
+        """A new structure keeping only the pairs with ``cost <= cutoff_min`` (minutes).
 
         Raises
         ------
         MedAllianceError
-            When ``cutoff`` is not a finite number >= 0, or exceeds the structure's own
+            When ``cutoff_min`` is not a finite number >= 0, or exceeds the structure's own
             cutoff (the pairs beyond it are not there).
 
         Examples
@@ -236,7 +232,7 @@ class CostMatrix(Tabular):
         >>> c.within(15)
         CostMatrix(1 origins x 2 sites, 1 pairs, cutoff 15 min)
         """
-        cut = _check_cutoff(self, cutoff, "cutoff")
+        cut = _check_cutoff(self, cutoff_min, "cutoff_min")
         assert cut is not None
         keep = self.cost <= cut
         return _filtered(self, keep, cut)
@@ -281,27 +277,27 @@ class CostMatrix(Tabular):
         ]
 
 
-def _check_cutoff(costs: CostMatrix, cutoff: float | None, field: str) -> float | None:
-    cut = _as_cutoff(cutoff, field)
-    if cut is not None and costs.cutoff is not None and cut > costs.cutoff:
+def _check_cutoff(costs: CostMatrix, cutoff_min: float | None, field: str) -> float | None:
+    """``cutoff_min`` checked: a number >= 0, within the structure's own cutoff."""
+    cut = _as_cutoff(cutoff_min, field)
+    if cut is not None and costs.cutoff_min is not None and cut > costs.cutoff_min:
         msg = (
-            f"{cut:g} {costs.unit} exceeds the cost structure's cutoff "
-            f"({costs.cutoff:g} {costs.unit}): the pairs beyond it were never kept; "
+            f"{cut:g} min exceeds the cost structure's cutoff "
+            f"({costs.cutoff_min:g} min): the pairs beyond it were never kept; "
             "build the costs with a larger cutoff"
         )
         raise MedAllianceError([Problem((field,), msg)])
     return cut
 
 
-def _filtered(costs: CostMatrix, keep: BoolArray, cutoff: float | None) -> CostMatrix:
+def _filtered(costs: CostMatrix, keep: BoolArray, cutoff_min: float | None) -> CostMatrix:
     kept = np.flatnonzero(keep)
     return _build(
         (costs.origin_ids, costs.site_ids),
         _kept_indptr(costs.indptr, kept),
         costs.indices[kept],
         costs.cost[kept],
-        cutoff=cutoff,
-        unit=costs.unit,
+        cutoff_min=cutoff_min,
     )
 
 
@@ -311,8 +307,7 @@ def _build(
     indices: np.ndarray[Any, Any],
     cost: FloatArray,
     *,
-    cutoff: float | None,
-    unit: str,
+    cutoff_min: float | None,
 ) -> CostMatrix:
     """A CostMatrix from arrays the builders have checked (no second validation pass)."""
     out = object.__new__(CostMatrix)
@@ -322,8 +317,7 @@ def _build(
         "indptr": _readonly(np.ascontiguousarray(indptr, dtype=np.int64)),
         "indices": _readonly(np.ascontiguousarray(indices, dtype=np.int32)),
         "cost": _readonly(np.ascontiguousarray(cost, dtype=np.float64)),
-        "cutoff": cutoff,
-        "unit": unit,
+        "cutoff_min": cutoff_min,
     }
     for name, value in fields.items():
         object.__setattr__(out, name, value)
