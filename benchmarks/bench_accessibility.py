@@ -10,7 +10,7 @@
 
    - *end to end*, from the three table columns: ``Access(...)`` (DataFrames built before the
      clock starts) plus its method, against ``Population`` and ``Supply`` from arrays,
-     ``costs_from_table(..., cutoff=30)`` (ids looked up, costs checked, duplicate pairs ruled
+     ``costs_from_table(..., cutoff_min=30)`` (ids looked up, costs checked, duplicate pairs ruled
      out, CSR built) plus the measure;
    - *measure only*: the method of an ``Access`` object built before the clock starts (a fresh
      one per run: its 3SFCA writes into its cost table) against the measure on a cost
@@ -176,7 +176,7 @@ def access_end_to_end(f: dict[str, Any], method: str) -> Any:
 
 
 def ours_costs(
-    data: dict[str, Any], cutoff: float | None
+    data: dict[str, Any], cutoff_min: float | None
 ) -> tuple[acc.Population, acc.Supply, acc.CostMatrix]:
     pop = acc.Population(data["origin_ids"], data["people"])
     beds = acc.Supply(data["site_ids"], data["beds"])
@@ -186,7 +186,7 @@ def ours_costs(
         data["cost"],
         origin_ids=pop.ids,
         site_ids=beds.ids,
-        cutoff=cutoff,
+        cutoff_min=cutoff_min,
     )
     return pop, beds, costs
 
@@ -195,22 +195,23 @@ def ours_method(
     pop: acc.Population, beds: acc.Supply, costs: acc.CostMatrix, method: str
 ) -> np.ndarray[Any, Any]:
     if method == "2sfca":
-        r = acc.two_step_fca(costs, pop, beds, cutoff=30)
+        r = acc.two_step_fca(costs, pop, beds, cutoff_min=30)
     elif method == "e2sfca":
-        r = acc.enhanced_two_step_fca(costs, pop, beds, cutoff=30)
+        r = acc.enhanced_two_step_fca(costs, pop, beds, cutoff_min=30)
     elif method == "gravity-power":
-        r = acc.gravity(costs, pop, beds, decay=acc.PowerDecay(beta=1.5, min_cost=1.0), cutoff=30)
+        decay = acc.PowerDecay(beta=1.5, min_cost=1.0)
+        r = acc.gravity(costs, pop, beds, decay=decay, cutoff_min=30)
     elif method == "gravity-gauss":
-        r = acc.gravity(costs, pop, beds, decay=acc.GaussianDecay(sigma=15), cutoff=30)
+        r = acc.gravity(costs, pop, beds, decay=acc.GaussianDecay(sigma=15), cutoff_min=30)
     else:
         zones = acc.StepWeights.from_mapping(THREE_STEP_ZONES)
-        r = acc.three_step_fca(costs, pop, beds, weights=zones, cutoff=30)
+        r = acc.three_step_fca(costs, pop, beds, decay=zones, cutoff_min=30)
     return r.values
 
 
 def ours_end_to_end(data: dict[str, Any], method: str) -> np.ndarray[Any, Any]:
     """From the table columns; the cutoff goes to the builder, as the structure is meant to."""
-    return ours_method(*ours_costs(data, cutoff=30), method)
+    return ours_method(*ours_costs(data, cutoff_min=30), method)
 
 
 def best_of(repeat: int, fn: Any, *args: Any, setup: Any = None) -> tuple[float, Any]:
@@ -323,7 +324,7 @@ def compare_with_access(args: argparse.Namespace) -> float:
     t_build, (pop, beds, near) = best_of(ro, ours_costs, data, 30)
     _, (_, _, wide) = best_of(1, ours_costs, data, None)
     print(
-        f"medalliance: Population + Supply + costs_from_table(..., cutoff=30) from the table: "
+        f"medalliance: Population + Supply + costs_from_table(..., cutoff_min=30) from the table: "
         f"{t_build * 1e3:.2f} ms -> {near.n_pairs:,} pairs; measure-only runs use a structure "
         f"of all {wide.n_pairs:,} pairs"
     )

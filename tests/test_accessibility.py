@@ -119,7 +119,7 @@ def build(pairs: Pairs, n: int, m: int, cutoff: float | None = None) -> CostMatr
         [pairs[k] for k in keys],
         origin_ids=list(range(n)),
         site_ids=list(range(m)),
-        cutoff=cutoff,
+        cutoff_min=cutoff,
     )
 
 
@@ -154,17 +154,17 @@ def small() -> tuple[Population, Supply, CostMatrix]:
 def test_two_step_by_hand(small: tuple[Population, Supply, CostMatrix]) -> None:
     pop, beds, costs = small
     # d0 = 20: x serves a, b (300 people); y serves b (200)
-    r = two_step_fca(costs, pop, beds, cutoff=20)
+    r = two_step_fca(costs, pop, beds, cutoff_min=20)
     assert close(r.site_demand, [300, 200])
     assert close(r.site_ratios, [10 / 300, 6 / 200])
     assert close(r.values, [10 / 300, 10 / 300 + 6 / 200, 0.0])
     # d0 = 30 is inclusive: c (cost exactly 30) joins y's catchment: 600 people
-    r = two_step_fca(costs, pop, beds, cutoff=30)
+    r = two_step_fca(costs, pop, beds, cutoff_min=30)
     assert close(r.site_ratios, [10 / 300, 6 / 600])
     assert close(r.values, [10 / 300 + 0.01, 10 / 300 + 0.01, 0.01])
     assert close(float(pop.people @ r.values), 16.0)
     assert r.method == "2sfca"
-    assert r.cutoff == 30
+    assert r.cutoff_min == 30
     assert r.rows()[2] == {"origin": "c", "accessibility": pytest.approx(0.01)}
 
 
@@ -175,7 +175,7 @@ def test_enhanced_two_step_by_hand(small: tuple[Population, Supply, CostMatrix])
     assert close(r.site_demand, [100 + 0.68 * 200, 0.22 * 100 + 200 + 0.22 * 300])
     rx, ry = 10 / 236, 6 / 288
     assert close(r.values, [rx + 0.22 * ry, 0.68 * rx + ry, 0.22 * ry])
-    assert r.weight == E2SFCA_ZONES
+    assert r.decay == E2SFCA_ZONES
     same = enhanced_two_step_fca(costs, pop, beds, zones={10: 1, 20: 0.68, 30: 0.22})
     assert np.array_equal(same.values, r.values)
 
@@ -183,7 +183,7 @@ def test_enhanced_two_step_by_hand(small: tuple[Population, Supply, CostMatrix])
 def test_three_step_by_hand(small: tuple[Population, Supply, CostMatrix]) -> None:
     pop, beds, costs = small
     # binary weights, d0 = 30: a and b split evenly between x and y (G = 1/2), c goes to y
-    r = three_step_fca(costs, pop, beds, weights=None, cutoff=30)
+    r = three_step_fca(costs, pop, beds, decay=None, cutoff_min=30)
     assert close(r.site_demand, [0.5 * 100 + 0.5 * 200, 0.5 * 100 + 0.5 * 200 + 300])
     assert close(r.values, [0.5 / 15 + 0.5 / 75, 0.5 / 15 + 0.5 / 75, 1 / 75])
     assert close(float(pop.people @ r.values), 16.0)
@@ -206,14 +206,14 @@ def test_nearest_and_coverage_by_hand(small: tuple[Population, Supply, CostMatri
     near = nearest_cost(costs)
     assert near.cost.tolist() == [5.0, 10.0, 30.0]
     assert near.site_ids[near.site].tolist() == ["x", "y", "y"]
-    cov = coverage_within(costs, pop, threshold=10)
+    cov = coverage_within(costs, pop, cutoff_min=10)
     assert cov.covered.tolist() == [True, True, False]
     assert (cov.covered_people, cov.total_people, cov.share) == (300.0, 600.0, 0.5)
     # a closed site (capacity 0) is no destination
     closed = nearest_cost(costs, supply=Supply(["x", "y"], [10, 0]))
     assert closed.cost.tolist() == [5.0, 15.0, math.inf]
     assert closed.rows()[2] == {"origin": "c", "site": None, "cost": None}
-    assert coverage_within(costs, pop, threshold=30, supply=[10, 0]).share == 0.5
+    assert coverage_within(costs, pop, cutoff_min=30, supply=[10, 0]).share == 0.5
 
 
 # --------------------------------------------------------------------------------------
@@ -248,14 +248,14 @@ def test_every_measure_equals_the_naive_reference(
     n, m = len(people), len(capacity)
     costs = build(pairs, n, m)
     for name, fn, kw, scalar in METHODS:
-        r = fn(costs, people, capacity, cutoff=cutoff, **kw)
+        r = fn(costs, people, capacity, cutoff_min=cutoff, **kw)
         values, ratios = naive_fca(pairs, people, capacity, scalar, cutoff)
         assert close(r.values, values), name
         assert close(r.site_ratios, ratios), name
         assert np.isfinite(r.values).all()
         assert np.isfinite(r.site_ratios).all()
     for w, scalar in ((None, one), (E2SFCA_ZONES, step_scalar({10: 1, 20: 0.68, 30: 0.22}))):
-        r = three_step_fca(costs, people, capacity, weights=w, cutoff=cutoff)
+        r = three_step_fca(costs, people, capacity, decay=w, cutoff_min=cutoff)
         values, ratios = naive_fca(pairs, people, capacity, scalar, cutoff, three_step=True)
         assert close(r.values, values)
         assert close(r.site_ratios, ratios)
@@ -263,9 +263,9 @@ def test_every_measure_equals_the_naive_reference(
     assert near.cost.tolist() == naive_nearest(pairs, n, None)
     open_sites = [c > 0 for c in capacity]
     assert nearest_cost(costs, supply=capacity).cost.tolist() == naive_nearest(pairs, n, open_sites)
-    threshold = 15.0 if cutoff is None else cutoff
-    cov = coverage_within(costs, people, threshold=threshold)
-    assert cov.covered.tolist() == [c <= threshold for c in naive_nearest(pairs, n, None)]
+    limit = 15.0 if cutoff is None else cutoff
+    cov = coverage_within(costs, people, cutoff_min=limit)
+    assert cov.covered.tolist() == [c <= limit for c in naive_nearest(pairs, n, None)]
 
 
 @settings(max_examples=60, deadline=None)
@@ -273,8 +273,8 @@ def test_every_measure_equals_the_naive_reference(
 def test_supply_is_conserved(case: tuple[Pairs, list[float], list[float], float | None]) -> None:
     pairs, people, capacity, cutoff = case
     costs = build(pairs, len(people), len(capacity))
-    results = [fn(costs, people, capacity, cutoff=cutoff, **kw) for _, fn, kw, _ in METHODS]
-    results.append(three_step_fca(costs, people, capacity, cutoff=cutoff))
+    results = [fn(costs, people, capacity, cutoff_min=cutoff, **kw) for _, fn, kw, _ in METHODS]
+    results.append(three_step_fca(costs, people, capacity, cutoff_min=cutoff))
     for r in results:
         served = float(np.asarray(people) @ r.values)
         assert served == pytest.approx(r.served_supply, rel=1e-9, abs=1e-9)
@@ -357,23 +357,23 @@ def test_equal_to_pysal_access(case: tuple[str, Any], complete: bool) -> None:
         data["o"], data["d"], data["cost"], origin_ids=pop.ids, site_ids=beds.ids
     )
     if name == "2sfca":
-        ours = two_step_fca(costs, pop, beds, cutoff=30)
+        ours = two_step_fca(costs, pop, beds, cutoff_min=30)
         theirs = _run_access(data, "2sfca")
     elif name == "e2sfca":
-        ours = enhanced_two_step_fca(costs, pop, beds, cutoff=30)
+        ours = enhanced_two_step_fca(costs, pop, beds, cutoff_min=30)
         theirs = _run_access(data, "e2sfca")
     elif name == "gravity-power":
-        ours = gravity(costs, pop, beds, decay=decay, cutoff=30)
+        ours = gravity(costs, pop, beds, decay=decay, cutoff_min=30)
         theirs = _run_access(data, "2sfca", weights.gravity(scale=2.0, alpha=-1.5, min_dist=1.0))
     elif name == "gravity-gauss":
-        ours = gravity(costs, pop, beds, decay=decay, cutoff=30)
+        ours = gravity(costs, pop, beds, decay=decay, cutoff_min=30)
         theirs = _run_access(data, "2sfca", weights.gaussian(15))
     elif name == "3sfca":
-        ours = three_step_fca(costs, pop, beds, weights=decay, cutoff=30)
+        ours = three_step_fca(costs, pop, beds, decay=decay, cutoff_min=30)
         theirs = _run_access(data, "3sfca", weights.step_fn({10: 0.962, 20: 0.704, 30: 0.377}))
     else:
         # binary 3SFCA: access needs weights that vanish beyond the cutoff to normalise alike
-        ours = three_step_fca(costs, pop, beds, weights=None, cutoff=30)
+        ours = three_step_fca(costs, pop, beds, decay=None, cutoff_min=30)
         theirs = _run_access(data, "3sfca", weights.step_fn({30: 1.0}))
     # access leaves origins without a pair in reach out (NaN); ours gives them 0
     defined = ~np.isnan(theirs)
@@ -393,7 +393,7 @@ def test_access_three_step_normalises_beyond_the_cutoff() -> None:
     )
     zones = {10: 0.962, 20: 0.704, 30: 0.377, 60: 0.042}
     ours = three_step_fca(
-        costs, data["people"], data["beds"], weights=StepWeights.from_mapping(zones), cutoff=30
+        costs, data["people"], data["beds"], decay=StepWeights.from_mapping(zones), cutoff_min=30
     )
     theirs = _run_access(data, "3sfca", weights.step_fn(zones))
     assert not close(ours.values, theirs, rel=1e-6)
@@ -411,14 +411,19 @@ def test_access_three_step_normalises_beyond_the_cutoff() -> None:
 
 def test_cutoff_is_inclusive_everywhere() -> None:
     costs = costs_from_table(
-        ["a", "b"], ["x", "x"], [30.0, 30.000001], origin_ids=["a", "b"], site_ids=["x"], cutoff=30
+        ["a", "b"],
+        ["x", "x"],
+        [30.0, 30.000001],
+        origin_ids=["a", "b"],
+        site_ids=["x"],
+        cutoff_min=30,
     )
     assert costs.rows() == [{"origin": "a", "site": "x", "cost": 30.0}]
     full = costs_from_table(
         ["a", "b"], ["x", "x"], [15.0, 15.5], origin_ids=["a", "b"], site_ids=["x"]
     )
-    assert two_step_fca(full, [1, 1], [2], cutoff=15).values.tolist() == [2.0, 0.0]
-    assert coverage_within(full, [1, 1], threshold=15).covered.tolist() == [True, False]
+    assert two_step_fca(full, [1, 1], [2], cutoff_min=15).values.tolist() == [2.0, 0.0]
+    assert coverage_within(full, [1, 1], cutoff_min=15).covered.tolist() == [True, False]
     assert full.within(15).n_pairs == 1
     assert StepWeights.from_mapping({10: 1, 20: 0.5})(np.array([10.0, 20.0])).tolist() == [1.0, 0.5]
 
@@ -452,7 +457,7 @@ def test_zero_demand_and_zero_supply_rule() -> None:
     assert r.unserved_sites.tolist() == ["y", "z", "w"]
     assert r.served_supply == 0.0
     # nobody at all: share is 0, not NaN
-    assert coverage_within(costs, [0, 0, 0], threshold=5).share == 0.0
+    assert coverage_within(costs, [0, 0, 0], cutoff_min=5).share == 0.0
     # gaussian weights that underflow to 0 behave as zero demand, not NaN
     far = costs_from_table(["a"], ["x"], [1e6], origin_ids=["a"], site_ids=["x"])
     g = gravity(far, [10], [5], decay=GaussianDecay(sigma=1))
@@ -522,8 +527,8 @@ def test_table_builder_errors_name_every_problem() -> None:
         costs_from_table([], [], [], origin_ids=["a", "b", "a"], site_ids=["x"])
     with pytest.raises(MedAllianceError, match="all strings or all integers"):
         costs_from_table([], [], [], origin_ids=["a", 2], site_ids=["x"])  # type: ignore[arg-type]
-    with pytest.raises(MedAllianceError, match="cutoff: must be a finite number >= 0"):
-        costs_from_table([], [], [], origin_ids=["a"], site_ids=["x"], cutoff=-1)
+    with pytest.raises(MedAllianceError, match="cutoff_min: must be a finite number >= 0"):
+        costs_from_table([], [], [], origin_ids=["a"], site_ids=["x"], cutoff_min=-1)
     many = [f"q{i}" for i in range(25)]
     with pytest.raises(MedAllianceError) as info:
         costs_from_table(many, ["x"] * 25, [1] * 25, origin_ids=["a"], site_ids=["x"])
@@ -543,7 +548,9 @@ def test_sparse_builder() -> None:
             {"origin": "b", "site": "x", "cost": 3.0},
         ]
     assert (
-        costs_from_sparse(coo, origin_ids=["a", "b"], site_ids=["x", "y", "z"], cutoff=5).n_pairs
+        costs_from_sparse(
+            coo, origin_ids=["a", "b"], site_ids=["x", "y", "z"], cutoff_min=5
+        ).n_pairs
         == 2
     )
     with pytest.raises(MedAllianceError, match="expected a scipy sparse matrix"):
@@ -609,8 +616,7 @@ def test_coordinates_equal_all_pairs_haversine(chunk: int, monkeypatch: pytest.M
     assert got[(3, 0)] == 0.0
     for k, v in expected.items():
         assert got[k] == pytest.approx(v, rel=1e-9, abs=1e-9)
-    assert costs.cutoff == 30
-    assert costs.unit == "min"
+    assert costs.cutoff_min == 30
     assert np.all(np.diff(rows) >= 0)
 
 
@@ -655,7 +661,7 @@ def direct(
     indices: list[int],
     cost: list[float],
     *,
-    cutoff: float | None = None,
+    cutoff_min: float | None = None,
 ) -> CostMatrix:
     return CostMatrix(
         origin_ids=np.array(origins),
@@ -663,7 +669,7 @@ def direct(
         indptr=np.array(indptr, dtype=np.int64),
         indices=np.array(indices, dtype=np.int32),
         cost=np.array(cost, dtype=float),
-        cutoff=cutoff,
+        cutoff_min=cutoff_min,
     )
 
 
@@ -681,11 +687,11 @@ def test_cost_matrix_checks_direct_construction() -> None:
     with pytest.raises(MedAllianceError, match="stored twice"):
         direct(["a"], ["x"], [0, 2], [0, 0], [1.0, 1.0])
     with pytest.raises(MedAllianceError, match="exceeds the cutoff"):
-        direct(["a"], ["x"], [0, 1], [0], [9.0], cutoff=5)
+        direct(["a"], ["x"], [0, 1], [0], [9.0], cutoff_min=5)
     with pytest.raises(MedAllianceError, match="duplicate id 'a'"):
         direct(["a", "a"], ["x"], [0, 0, 0], [], [])
     with pytest.raises(dataclasses.FrozenInstanceError):
-        ok.cutoff = 3  # type: ignore[misc]
+        ok.cutoff_min = 3  # type: ignore[misc]
     with pytest.raises(ValueError, match="read-only"):
         ok.cost[0] = 1.0
 
@@ -710,7 +716,7 @@ def test_inputs_are_never_modified() -> None:
         fn(costs, pop, beds)
     gravity(costs, people, [3.0], decay=GaussianDecay(sigma=5))
     costs_from_coordinates(pop, beds, speed_kmh=30, cutoff_min=30)
-    coverage_within(costs, people, threshold=5)
+    coverage_within(costs, people, cutoff_min=5)
     for before, after in zip(snapshot, (ids, people, lat, lon, o, d, c), strict=True):
         assert np.array_equal(before, after)
     # our own arrays are copies, and read-only
@@ -784,14 +790,14 @@ def test_points_validation() -> None:
 
 
 def test_cutoff_and_weight_reach_checks() -> None:
-    costs = costs_from_table(["a"], ["x"], [4.0], origin_ids=["a"], site_ids=["x"], cutoff=25)
+    costs = costs_from_table(["a"], ["x"], [4.0], origin_ids=["a"], site_ids=["x"], cutoff_min=25)
     with pytest.raises(MedAllianceError, match="exceeds the cost structure's cutoff"):
-        two_step_fca(costs, [1], [1], cutoff=30)
+        two_step_fca(costs, [1], [1], cutoff_min=30)
     with pytest.raises(MedAllianceError, match="weights reach 30 min"):
         enhanced_two_step_fca(costs, [1], [1])
-    assert enhanced_two_step_fca(costs, [1], [1], cutoff=25).values.tolist() == [1.0]
-    with pytest.raises(MedAllianceError, match="threshold"):
-        coverage_within(costs, [1], threshold=30)
+    assert enhanced_two_step_fca(costs, [1], [1], cutoff_min=25).values.tolist() == [1.0]
+    with pytest.raises(MedAllianceError, match="cutoff_min: 30 min exceeds"):
+        coverage_within(costs, [1], cutoff_min=30)
     with pytest.raises(MedAllianceError, match="exceeds"):
         costs.within(26)
 
@@ -864,7 +870,7 @@ def test_end_to_end_on_a_synthetic_county() -> None:
     costs = costs_from_coordinates(pop, beds, speed_kmh=30, cutoff_min=30, detour_factor=1.3)
     r = enhanced_two_step_fca(costs, pop, beds)
     assert float(pop.people @ r.values) == pytest.approx(r.served_supply, rel=1e-9)
-    cov = coverage_within(costs, pop, threshold=15)
+    cov = coverage_within(costs, pop, cutoff_min=15)
     assert 0.0 < cov.share <= 1.0
     frame = r.to_frame()
     assert list(frame.columns) == ["origin", "accessibility"]
@@ -929,7 +935,7 @@ def test_within_keeps_every_origin() -> None:
         {"origin": "b", "site": "x", "cost": 5.0},
         {"origin": "b", "site": "y", "cost": 20.0},
     ]
-    assert near.cutoff == 20
+    assert near.cutoff_min == 20
     assert costs.within(0).indptr.tolist() == [0, 0, 0, 0, 0]
 
 
@@ -996,7 +1002,7 @@ def test_table_builder_equals_a_naive_reference(order: str, kind: str) -> None:
         snapshot = [a.copy() for a in inputs]
         for cutoff in (None, 20.0):
             got = costs_from_table(
-                origin, dest, cost, origin_ids=o_ids, site_ids=s_ids, cutoff=cutoff
+                origin, dest, cost, origin_ids=o_ids, site_ids=s_ids, cutoff_min=cutoff
             )
             indptr, indices, want = naive_table_csr(
                 rows.tolist(), cols.tolist(), cost.tolist(), n, cutoff
@@ -1004,7 +1010,7 @@ def test_table_builder_equals_a_naive_reference(order: str, kind: str) -> None:
             assert got.indptr.tolist() == indptr
             assert got.indices.tolist() == indices
             assert got.cost.tolist() == want
-            assert got.cutoff == cutoff
+            assert got.cutoff_min == cutoff
             assert np.array_equal(got.origin_ids, o_ids)
             assert np.array_equal(got.site_ids, s_ids)
             for arr in (got.indptr, got.indices, got.cost):
@@ -1081,14 +1087,14 @@ def test_measures_with_a_cutoff_on_a_wider_structure() -> None:
         (two_step_fca, {}, one, False),
         (enhanced_two_step_fca, {"zones": zones}, step_scalar(zones), False),
         (gravity, {"decay": PowerDecay(beta=1.5)}, lambda c: max(c, 1.0) ** -1.5, False),
-        (three_step_fca, {"weights": None}, one, True),
+        (three_step_fca, {"decay": None}, one, True),
     ]
     for fn, kwargs, scalar, three in cases:
         want, ratio = naive_fca(
             pairs, people.tolist(), beds.tolist(), scalar, 20.0, three_step=three
         )
         for costs in (wide, near):
-            res = fn(costs, people, beds, cutoff=20, **kwargs)
+            res = fn(costs, people, beds, cutoff_min=20, **kwargs)
             assert close(res.values, want)
             assert close(res.site_ratios, ratio)
             assert res.values[:7].tolist() == [0.0] * 7

@@ -601,7 +601,7 @@ def test_population_coverage_equals_coverage_within_per_alliance(reg: Registry, 
         lat=rng.uniform(20, 50, n),
         lon=rng.uniform(80, 130, n),
     )
-    res = population_coverage(reg, pop, threshold_min=600, speed_kmh=60)
+    res = population_coverage(reg, pop, cutoff_min=600, speed_kmh=60)
     assert res.people == pytest.approx(float(pop.people.sum()))
     for a in [None, *reg.alliances]:
         members = {m for x in reg.alliances for m in x.members} if a is None else set(a.members)
@@ -621,7 +621,7 @@ def test_population_coverage_equals_coverage_within_per_alliance(reg: Registry, 
             lon=np.array([i.lon for i in sites], dtype=float),
         )
         costs = costs_from_coordinates(pop, supply, speed_kmh=60, cutoff_min=600)
-        expected = coverage_within(costs, pop, threshold=600)
+        expected = coverage_within(costs, pop, cutoff_min=600)
         assert got.people_within == pytest.approx(expected.covered_people)
         if res.people > 0:
             assert got.share == pytest.approx(expected.covered_people / res.people)
@@ -683,20 +683,20 @@ def test_population_coverage_bad_input() -> None:
 
     reg = examples.load("shanghai_luwan")  # members without coordinates are listed, not used
     pop = Population(["a"], [100], lat=[31.2], lon=[121.4])
-    res = population_coverage(reg, pop, threshold_min=15, speed_kmh=30)
+    res = population_coverage(reg, pop, cutoff_min=15, speed_kmh=30)
     assert res.overall.sites == 0
     assert len(res.overall.without_coordinates) == 7
     assert res.overall.share == 0.0
     with pytest.raises(MedAllianceError, match="no coordinates"):
-        population_coverage(reg, Population(["a"], [1]), threshold_min=15, speed_kmh=30)
+        population_coverage(reg, Population(["a"], [1]), cutoff_min=15, speed_kmh=30)
     with pytest.raises(MedAllianceError, match="speed_kmh"):
-        population_coverage(reg, pop, threshold_min=15, speed_kmh=0)
+        population_coverage(reg, pop, cutoff_min=15, speed_kmh=0)
     with pytest.raises(MedAllianceError) as info:
-        population_coverage(reg, pop, threshold_min=-1, speed_kmh=30)
+        population_coverage(reg, pop, cutoff_min=-1, speed_kmh=30)
     assert [p.render() for p in info.value.problems] == [
-        "threshold_min: must be a finite number >= 0, got -1"
+        "cutoff_min: must be a finite number >= 0, got -1"
     ]
     with pytest.raises(MedAllianceError, match="Population"):
-        population_coverage(reg, [("a", 1)], threshold_min=15, speed_kmh=30)  # type: ignore[arg-type]
+        population_coverage(reg, [("a", 1)], cutoff_min=15, speed_kmh=30)  # type: ignore[arg-type]
     empty = Population(["a"], [0], lat=[31.2], lon=[121.4])
-    assert population_coverage(reg, empty, threshold_min=15, speed_kmh=30).overall.share is None
+    assert population_coverage(reg, empty, cutoff_min=15, speed_kmh=30).overall.share is None

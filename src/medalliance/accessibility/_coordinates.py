@@ -136,4 +136,4 @@ def costs_from_coordinates(
     np.cumsum(counts, out=indptr[1:])
     indices = np.concatenate(parts_j) if parts_j else np.zeros(0, dtype=np.int32)
     cost = np.concatenate(parts_c) if parts_c else np.zeros(0, dtype=np.float64)
-    return _build((population.ids, supply.ids), indptr, indices, cost, cutoff=cut, unit="min")
+    return _build((population.ids, supply.ids), indptr, indices, cost, cutoff_min=cut)

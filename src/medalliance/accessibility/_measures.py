@@ -12,16 +12,18 @@ from numpy.typing import ArrayLike
 from medalliance.accessibility._common import (
     FloatArray,
     IdArray,
+    IntArray,
     _id_text,
     _position,
     _readonly,
 )
-from medalliance.accessibility._costs import CostMatrix, _check_cutoff, _kept_indptr, _row_sums
+from medalliance.accessibility._costs import CostMatrix, _check_cutoff
+from medalliance.accessibility._csr import _kept_indptr, _row_sums
 from medalliance.accessibility._inputs import Population, Supply, _aligned
 from medalliance.accessibility._weights import (
     E2SFCA_ZONES,
+    DecayFunction,
     StepWeights,
-    WeightFunction,
     _weights,
 )
 from medalliance.errors import MedAllianceError, Problem
@@ -53,12 +55,11 @@ class AccessibilityResult(Tabular):
         for ``3sfca``).
     site_ratios : numpy.ndarray
         Supply-to-demand ratio ``R_j = S_j / D_j``; 0 where ``D_j = 0``.
-    weight : Decay or callable or None
-        The distance-decay weight used (``None``: 1 for every pair in the catchment).
-    cutoff : float or None
-        Catchment cutoff applied (inclusive); ``None`` for every stored pair.
-    unit : str
-        Unit of the costs.
+    decay : Decay or callable or None
+        The distance-decay function used (the zone weights for ``e2sfca``; ``None``: 1 for
+        every pair in the catchment).
+    cutoff_min : float or None
+        Catchment cutoff applied, in minutes (inclusive); ``None`` for every stored pair.
     """
 
     method: Literal["2sfca", "e2sfca", "gravity", "3sfca"]
@@ -68,9 +69,8 @@ class AccessibilityResult(Tabular):
     site_supply: FloatArray
     site_demand: FloatArray
     site_ratios: FloatArray
-    weight: WeightFunction | None
-    cutoff: float | None
-    unit: str
+    decay: DecayFunction | None
+    cutoff_min: float | None
 
     def __repr__(self) -> str:
         mean = float(self.values.mean()) if len(self.values) else 0.0
@@ -166,15 +166,18 @@ class AccessibilityResult(Tabular):
 # the measures
 
 
-def _fca(
-    method: Literal["2sfca", "e2sfca", "gravity", "3sfca"],
+def _check_inputs(
     costs: CostMatrix,
     population: Population | ArrayLike,
     supply: Supply | ArrayLike,
     *,
-    weight: WeightFunction | None,
-    cutoff: float | None,
-) -> AccessibilityResult:
+    decay: tuple[str, DecayFunction | None],
+    cutoff_min: float | None,
+) -> tuple[FloatArray, FloatArray, float | None]:
+    """People per origin, supply per site and the checked cutoff; every problem at once.
+
+    ``decay`` is ``(argument name, decay function)``: problems name the caller's argument.
+    """
     if not isinstance(costs, CostMatrix):
         msg = f"expected a CostMatrix, got {type(costs).__name__}"
         raise MedAllianceError([Problem(("costs",), msg)])
@@ -190,58 +193,77 @@ def _fca(
         problems.extend(exc.problems)
     cut = None
     try:
-        cut = _check_cutoff(costs, cutoff, "cutoff")
-        reach = getattr(weight, "max_cost", None)
+        cut = _check_cutoff(costs, cutoff_min, "cutoff_min")
+        reach = getattr(decay[1], "max_cost", None)
         if (
             cut is None
             and isinstance(reach, float)
-            and costs.cutoff is not None
-            and reach > costs.cutoff
+            and costs.cutoff_min is not None
+            and reach > costs.cutoff_min
         ):
             msg = (
-                f"the weights reach {reach:g} {costs.unit} but the cost structure only holds "
-                f"pairs up to {costs.cutoff:g} {costs.unit}; pass cutoff= to truncate on "
+                f"the weights reach {reach:g} min but the cost structure only holds "
+                f"pairs up to {costs.cutoff_min:g} min; pass cutoff_min= to truncate on "
                 "purpose, or build the costs with a larger cutoff"
             )
-            raise MedAllianceError([Problem(("weight",), msg)])
+            raise MedAllianceError([Problem((decay[0],), msg)])
     except MedAllianceError as exc:
         problems.extend(exc.problems)
     if problems:
         raise MedAllianceError(problems)
     assert people is not None
     assert supply_s is not None
-    m = costs.n_sites
-    # the pairs in the catchment, in CSR order: row pointers, site positions, costs
+    return people, supply_s, cut
+
+
+def _catchment(
+    costs: CostMatrix, cut: float | None, *, need_costs: bool
+) -> tuple[IntArray, np.ndarray[Any, Any], FloatArray]:
+    """The pairs within ``cut``, in CSR order: row pointers, site positions, costs.
+
+    Without ``need_costs`` the returned costs may be those of every stored pair (the caller
+    does not read them again).
+    """
     ptr, cols, cost = costs.indptr, costs.indices, costs.cost
-    if cut is not None and (costs.cutoff is None or cut < costs.cutoff):
+    if cut is not None and (costs.cutoff_min is None or cut < costs.cutoff_min):
         inside = cost <= cut
         if not inside.all():  # work on the catchment's pairs only
             keep = np.flatnonzero(inside)
             ptr, cols = _kept_indptr(ptr, keep), cols[keep]
-            if weight is not None:  # without weights the costs are not needed again
+            if need_costs:
                 cost = cost[keep]
-            del keep
-        del inside
-    counts = np.diff(ptr)
-    # w: the weight of every pair in the catchment (None: 1 for each, the plain 2SFCA)
-    w = None if weight is None else _weights(weight, cost)
-    if method == "3sfca":
-        if w is None:
-            w = np.ones(len(cols), dtype=np.float64)
-        total = np.repeat(_row_sums(w, ptr), counts)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(total > 0, w / total, 0.0)
-        del total
-        w = w * share  # a new array: a weight function may return one it keeps
-        del share
-    # step 1: demand in every site's catchment (people of each pair's origin, weighted)
-    demand_k = np.repeat(people, counts)
-    if w is not None:
-        demand_k *= w
-    demand = np.bincount(cols, weights=demand_k, minlength=m)
-    del demand_k
+    return ptr, cols, cost
+
+
+def _selection_weighted(w: FloatArray | None, ptr: IntArray, n_pairs: int) -> FloatArray:
+    """3SFCA: each pair's weight times its selection weight ``G_ij = W_ij / Σ_l W_il``."""
+    if w is None:
+        w = np.ones(n_pairs, dtype=np.float64)
+    total = np.repeat(_row_sums(w, ptr), np.diff(ptr))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, w / total, 0.0)
+    del total
+    out: FloatArray = w * share  # a new array: a weight function may return one it keeps
+    return out
+
+
+def _site_ratios(
+    costs: CostMatrix,
+    supply_s: FloatArray,
+    demand_k: FloatArray,
+    cols: np.ndarray[Any, Any],
+    field: str,
+) -> tuple[FloatArray, FloatArray]:
+    """Step 1: weighted demand ``D_j`` in every catchment and the ratios ``R_j = S_j / D_j``.
+
+    ``demand_k`` is the (weighted) people of each pair's origin; it is not kept. ``field``
+    is the decay argument a problem names.
+    """
+    demand = np.bincount(cols, weights=demand_k, minlength=costs.n_sites).astype(
+        np.float64, copy=False
+    )  # float64 already (weighted): no copy
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratios = np.where(demand > 0, supply_s / demand, 0.0)
+        ratios: FloatArray = np.where(demand > 0, supply_s / demand, 0.0)
     if not np.isfinite(ratios).all():
         j = int(np.flatnonzero(~np.isfinite(ratios))[0])
         msg = (
@@ -249,7 +271,41 @@ def _fca(
             "for a finite supply-to-demand ratio; use a cutoff or a weight that does not "
             "vanish"
         )
-        raise MedAllianceError([Problem(("weight",), msg)])
+        raise MedAllianceError([Problem((field,), msg)])
+    return demand, ratios
+
+
+def _fca(
+    method: Literal["2sfca", "e2sfca", "gravity", "3sfca"],
+    costs: CostMatrix,
+    population: Population | ArrayLike,
+    supply: Supply | ArrayLike,
+    *,
+    decay: tuple[str, DecayFunction | None],
+    cutoff_min: float | None,
+) -> AccessibilityResult:
+    """The floating catchment family on the compiled pairs.
+
+    ``decay`` is ``(argument name, decay function or None)``; ``None`` weighs every pair
+    in the catchment 1.
+    """
+    field, weight = decay
+    people, supply_s, cut = _check_inputs(
+        costs, population, supply, decay=decay, cutoff_min=cutoff_min
+    )
+    # the pairs in the catchment (without weights the costs are not needed again)
+    ptr, cols, cost = _catchment(costs, cut, need_costs=weight is not None)
+    counts = np.diff(ptr)
+    # w: the weight of every pair in the catchment (None: 1 for each, the plain 2SFCA)
+    w = None if weight is None else _weights(weight, cost, field)
+    if method == "3sfca":
+        w = _selection_weighted(w, ptr, len(cols))
+    # step 1: demand in every site's catchment (people of each pair's origin, weighted)
+    demand_k = np.repeat(people, counts)
+    if w is not None:
+        demand_k *= w
+    demand, ratios = _site_ratios(costs, supply_s, demand_k, cols, field)
+    del demand_k
     # step 2: every origin sums the ratios of the sites it reaches (one pass per row)
     supply_k = ratios.take(cols)
     if w is not None:
@@ -263,9 +319,8 @@ def _fca(
         site_supply=_readonly(np.array(supply_s, dtype=np.float64)),
         site_demand=_readonly(demand.astype(np.float64)),
         site_ratios=_readonly(ratios.astype(np.float64)),
-        weight=weight,
-        cutoff=cut if cut is not None else costs.cutoff,
-        unit=costs.unit,
+        decay=weight,
+        cutoff_min=cut if cut is not None else costs.cutoff_min,
     )
 
 
@@ -274,7 +329,7 @@ def two_step_fca(
     population: Population | ArrayLike,
     supply: Supply | ArrayLike,
     *,
-    cutoff: float | None = None,
+    cutoff_min: float | None = None,
 ) -> AccessibilityResult:
     """Two-step floating catchment area (2SFCA, Luo & Wang 2003).
 
@@ -283,16 +338,16 @@ def two_step_fca(
     Parameters
     ----------
     costs : CostMatrix
-        Travel costs; its rows and columns fix the order of everything else.
+        Travel times; its rows and columns fix the order of everything else.
     population : Population or sequence of float
         People per origin: a :class:`Population` (matched to the cost structure's origins by
         id) or values in the order of ``costs.origin_ids``.
     supply : Supply or sequence of float
         Capacity per site: a :class:`Supply` (matched by id) or values in the order of
         ``costs.site_ids``.
-    cutoff : float, optional
-        Catchment ``d0`` (inclusive). By default every stored pair is in the catchment (the
-        cost structure's own cutoff). It may not exceed the structure's cutoff.
+    cutoff_min : float, optional
+        Catchment ``d0`` in minutes (inclusive). By default every stored pair is in the
+        catchment (the cost structure's own cutoff). It may not exceed the structure's cutoff.
 
     Returns
     -------
@@ -314,13 +369,13 @@ def two_step_fca(
     >>> costs = costs_from_table(
     ...     ["a", "a", "b", "b", "c"], ["x", "y", "x", "y", "y"], [5, 25, 15, 10, 30],
     ...     origin_ids=pop.ids, site_ids=beds.ids)
-    >>> res = two_step_fca(costs, pop, beds, cutoff=30)
+    >>> res = two_step_fca(costs, pop, beds, cutoff_min=30)
     >>> res.site_ratios.round(4).tolist(), res.values.round(4).tolist()
     ([0.0333, 0.01], [0.0433, 0.0433, 0.01])
     >>> round(float(pop.people @ res.values), 9)
     16.0
     """
-    return _fca("2sfca", costs, population, supply, weight=None, cutoff=cutoff)
+    return _fca("2sfca", costs, population, supply, decay=("decay", None), cutoff_min=cutoff_min)
 
 
 def enhanced_two_step_fca(
@@ -329,7 +384,7 @@ def enhanced_two_step_fca(
     supply: Supply | ArrayLike,
     *,
     zones: StepWeights | Mapping[Any, float] = E2SFCA_ZONES,
-    cutoff: float | None = None,
+    cutoff_min: float | None = None,
 ) -> AccessibilityResult:
     """Enhanced 2SFCA (E2SFCA, Luo & Qi 2009): 2SFCA with stepped travel-time zone weights.
 
@@ -341,10 +396,12 @@ def enhanced_two_step_fca(
     costs, population, supply
         As for :func:`two_step_fca`.
     zones : StepWeights or mapping, default :data:`E2SFCA_ZONES`
-        Zone weights; a mapping ``{upper_bound: weight}`` is accepted.
-    cutoff : float, optional
-        Extra catchment cutoff (inclusive); by default the zones end the catchment. When
-        the zones reach beyond the cost structure's cutoff, pass ``cutoff=`` explicitly.
+        Zone weights (upper bounds in minutes); a mapping ``{upper_bound: weight}`` is
+        accepted.
+    cutoff_min : float, optional
+        Extra catchment cutoff in minutes (inclusive); by default the zones end the
+        catchment. When the zones reach beyond the cost structure's cutoff, pass
+        ``cutoff_min=`` explicitly.
 
     Returns
     -------
@@ -363,7 +420,9 @@ def enhanced_two_step_fca(
     [236.0, 288.0]
     """
     weights = zones if isinstance(zones, StepWeights) else StepWeights.from_mapping(zones)
-    return _fca("e2sfca", costs, population, supply, weight=weights, cutoff=cutoff)
+    return _fca(
+        "e2sfca", costs, population, supply, decay=("zones", weights), cutoff_min=cutoff_min
+    )
 
 
 def gravity(
@@ -371,15 +430,15 @@ def gravity(
     population: Population | ArrayLike,
     supply: Supply | ArrayLike,
     *,
-    decay: WeightFunction,
-    cutoff: float | None = None,
+    decay: DecayFunction,
+    cutoff_min: float | None = None,
 ) -> AccessibilityResult:
     """Gravity-type accessibility (Hansen 1959; Joseph & Bantock 1982) with a decay function.
 
     ``A_i = Σ_j S_j·W(d_ij) / V_j`` with ``V_j = Σ_k P_k·W(d_kj)``: 2SFCA with a continuous
     weight (kernel 2SFCA with :class:`~medalliance.accessibility.GaussianDecay`, classic
     gravity with :class:`~medalliance.accessibility.PowerDecay`). Only stored pairs (and pairs
-    within ``cutoff``) count.
+    within ``cutoff_min``) count.
 
     Parameters
     ----------
@@ -390,8 +449,8 @@ def gravity(
         :class:`~medalliance.accessibility.PowerDecay`,
         :class:`~medalliance.accessibility.ExponentialDecay`, :class:`StepWeights`, or a
         vectorised function of a cost array.
-    cutoff : float, optional
-        Catchment cutoff (inclusive); by default every stored pair.
+    cutoff_min : float, optional
+        Catchment cutoff in minutes (inclusive); by default every stored pair.
 
     Returns
     -------
@@ -408,7 +467,7 @@ def gravity(
     >>> res.values.round(4).tolist()
     [0.0667, 0.0333]
     """
-    return _fca("gravity", costs, population, supply, weight=decay, cutoff=cutoff)
+    return _fca("gravity", costs, population, supply, decay=("decay", decay), cutoff_min=cutoff_min)
 
 
 def three_step_fca(
@@ -416,8 +475,8 @@ def three_step_fca(
     population: Population | ArrayLike,
     supply: Supply | ArrayLike,
     *,
-    weights: WeightFunction | None = E2SFCA_ZONES,
-    cutoff: float | None = None,
+    decay: DecayFunction | None = E2SFCA_ZONES,
+    cutoff_min: float | None = None,
 ) -> AccessibilityResult:
     """Three-step floating catchment area (3SFCA, Wan, Zou & Sternberg 2012).
 
@@ -429,10 +488,11 @@ def three_step_fca(
     ----------
     costs, population, supply
         As for :func:`two_step_fca`.
-    weights : Decay or callable or None, default :data:`E2SFCA_ZONES`
-        Distance-decay weight ``W``; ``None`` for 1 on every pair in the catchment.
-    cutoff : float, optional
-        Catchment cutoff (inclusive); the selection weights are normalised over it.
+    decay : Decay or callable or None, default :data:`E2SFCA_ZONES`
+        Distance-decay function ``W`` (zone weights, as in E2SFCA, by default); ``None`` for
+        1 on every pair in the catchment.
+    cutoff_min : float, optional
+        Catchment cutoff in minutes (inclusive); the selection weights are normalised over it.
 
     Returns
     -------
@@ -446,7 +506,7 @@ def three_step_fca(
     >>> costs = costs_from_table(
     ...     ["a", "a", "b", "b", "c"], ["x", "y", "x", "y", "y"], [5, 25, 15, 10, 30],
     ...     origin_ids=pop.ids, site_ids=beds.ids)
-    >>> three_step_fca(costs, pop, beds, weights=None, cutoff=30).values.round(4).tolist()
+    >>> three_step_fca(costs, pop, beds, decay=None, cutoff_min=30).values.round(4).tolist()
     [0.04, 0.04, 0.0133]
     """
-    return _fca("3sfca", costs, population, supply, weight=weights, cutoff=cutoff)
+    return _fca("3sfca", costs, population, supply, decay=("decay", decay), cutoff_min=cutoff_min)

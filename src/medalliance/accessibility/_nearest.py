@@ -1,4 +1,4 @@
-"""Cost to the nearest site, and coverage of the population within a threshold."""
+"""Travel time to the nearest site, and coverage of the population within a cutoff."""
 
 from __future__ import annotations
 
@@ -31,23 +31,20 @@ class NearestResult(Tabular):
     origin_ids, site_ids : numpy.ndarray
         Ids, in the cost structure's order.
     cost : numpy.ndarray
-        Cost to the nearest site; ``inf`` where no site is stored for the origin (none
-        within the cutoff).
+        Travel time to the nearest site in minutes; ``inf`` where no site is stored for the
+        origin (none within the cutoff).
     site : numpy.ndarray of int64
         Position of the nearest site in ``site_ids`` (the lowest position among equal
         costs); -1 where none.
-    cutoff : float or None
-        The cost structure's cutoff.
-    unit : str
-        Unit of the costs.
+    cutoff_min : float or None
+        The cost structure's cutoff in minutes.
     """
 
     origin_ids: IdArray
     site_ids: IdArray
     cost: FloatArray
     site: IntArray
-    cutoff: float | None
-    unit: str
+    cutoff_min: float | None
 
     @property
     def reached(self) -> BoolArray:
@@ -89,7 +86,7 @@ class NearestResult(Tabular):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class CoverageResult(Tabular):
-    """Which population points lie within a threshold of a site, and the share of people.
+    """Which population points lie within a travel-time cutoff of a site, and the share of people.
 
     Attributes
     ----------
@@ -98,31 +95,28 @@ class CoverageResult(Tabular):
     people : numpy.ndarray
         People at each origin.
     covered : numpy.ndarray of bool
-        Whether some site is within the threshold (inclusive).
+        Whether some site is within the cutoff (inclusive).
     nearest_cost : numpy.ndarray
-        Cost to the nearest site (``inf`` where none is stored).
-    threshold : float
-        The threshold (e.g. 15 minutes).
-    unit : str
-        Unit of the costs.
+        Travel time to the nearest site in minutes (``inf`` where none is stored).
+    cutoff_min : float
+        The cutoff in minutes (e.g. 15 for the 15-minute health circle).
     """
 
     origin_ids: IdArray
     people: FloatArray
     covered: BoolArray
     nearest_cost: FloatArray
-    threshold: float
-    unit: str
+    cutoff_min: float
 
     @property
     def covered_people(self) -> float:
-        """People within the threshold.
+        """People within the cutoff.
 
         Examples
         --------
         >>> from medalliance.accessibility import costs_from_table
         >>> c = costs_from_table(["a"], ["x"], [15], origin_ids=["a", "b"], site_ids=["x"])
-        >>> r = coverage_within(c, Population(["a", "b"], [90, 10]), threshold=15)
+        >>> r = coverage_within(c, Population(["a", "b"], [90, 10]), cutoff_min=15)
         >>> r.covered_people
         90.0
         """
@@ -136,7 +130,7 @@ class CoverageResult(Tabular):
         --------
         >>> from medalliance.accessibility import costs_from_table
         >>> c = costs_from_table(["a"], ["x"], [15], origin_ids=["a", "b"], site_ids=["x"])
-        >>> r = coverage_within(c, Population(["a", "b"], [90, 10]), threshold=15)
+        >>> r = coverage_within(c, Population(["a", "b"], [90, 10]), cutoff_min=15)
         >>> r.total_people
         100.0
         """
@@ -150,7 +144,7 @@ class CoverageResult(Tabular):
         --------
         >>> from medalliance.accessibility import costs_from_table
         >>> c = costs_from_table(["a"], ["x"], [15], origin_ids=["a", "b"], site_ids=["x"])
-        >>> coverage_within(c, Population(["a", "b"], [90, 10]), threshold=15).share
+        >>> coverage_within(c, Population(["a", "b"], [90, 10]), cutoff_min=15).share
         0.9
         """
         total = self.total_people
@@ -158,7 +152,7 @@ class CoverageResult(Tabular):
 
     def __repr__(self) -> str:
         return (
-            f"CoverageResult(within {self.threshold:g} {self.unit}: "
+            f"CoverageResult(within {self.cutoff_min:g} min: "
             f"{self.covered_people:g} of {self.total_people:g} people, share {self.share:.4g})"
         )
 
@@ -169,7 +163,7 @@ class CoverageResult(Tabular):
         --------
         >>> from medalliance.accessibility import costs_from_table
         >>> c = costs_from_table(["a"], ["x"], [15], origin_ids=["a", "b"], site_ids=["x"])
-        >>> coverage_within(c, Population(["a", "b"], [90, 10]), threshold=15).rows()[1]
+        >>> coverage_within(c, Population(["a", "b"], [90, 10]), cutoff_min=15).rows()[1]
         {'origin': 'b', 'people': 10.0, 'nearest_cost': None, 'covered': False}
         """
         return [
@@ -251,8 +245,7 @@ def nearest_cost(costs: CostMatrix, *, supply: Supply | ArrayLike | None = None)
         site_ids=costs.site_ids,
         cost=_readonly(best),
         site=_readonly(site),
-        cutoff=costs.cutoff,
-        unit=costs.unit,
+        cutoff_min=costs.cutoff_min,
     )
 
 
@@ -260,23 +253,23 @@ def coverage_within(
     costs: CostMatrix,
     population: Population | ArrayLike,
     *,
-    threshold: float,
+    cutoff_min: float,
     supply: Supply | ArrayLike | None = None,
 ) -> CoverageResult:
-    """Share of the population within ``threshold`` of a site (cumulative-opportunity coverage).
+    """Share of the population within ``cutoff_min`` of a site (cumulative-opportunity coverage).
 
-    An origin is covered when its nearest site costs ``<= threshold`` (inclusive). China's
-    15-minute health circle (15分钟医疗卫生服务圈) is ``threshold=15`` minutes to a
+    An origin is covered when its nearest site is ``<= cutoff_min`` minutes away (inclusive).
+    China's 15-minute health circle (15分钟医疗卫生服务圈) is ``cutoff_min=15`` to a
     grassroots institution.
 
     Parameters
     ----------
     costs : CostMatrix
-        Travel costs; its cutoff must be at least ``threshold``.
+        Travel times; its cutoff must be at least ``cutoff_min``.
     population : Population or sequence of float
         People per origin.
-    threshold : float
-        Largest cost counted as covered (>= 0).
+    cutoff_min : float
+        Largest travel time counted as covered, in minutes (>= 0).
     supply : Supply or sequence of float, optional
         When given, only sites with capacity > 0 count.
 
@@ -288,7 +281,7 @@ def coverage_within(
     Raises
     ------
     MedAllianceError
-        When ``threshold`` exceeds the cost structure's cutoff (the pairs beyond it are not
+        When ``cutoff_min`` exceeds the cost structure's cutoff (the pairs beyond it are not
         stored), or for mismatched inputs.
 
     Examples
@@ -296,17 +289,17 @@ def coverage_within(
     >>> from medalliance.accessibility import costs_from_table
     >>> pop = Population(["a", "b", "c"], [100, 200, 300])
     >>> c = costs_from_table(["a", "b", "c"], ["x", "x", "x"], [5, 15, 20],
-    ...                      origin_ids=pop.ids, site_ids=["x"], cutoff=30)
-    >>> res = coverage_within(c, pop, threshold=15)
+    ...                      origin_ids=pop.ids, site_ids=["x"], cutoff_min=30)
+    >>> res = coverage_within(c, pop, cutoff_min=15)
     >>> res.covered.tolist(), res.share
     ([True, True, False], 0.5)
     """
     if not isinstance(costs, CostMatrix):
         msg = f"expected a CostMatrix, got {type(costs).__name__}"
         raise MedAllianceError([Problem(("costs",), msg)])
-    if threshold is None:
-        raise MedAllianceError([Problem(("threshold",), "a threshold is required")])
-    thr = _check_cutoff(costs, threshold, "threshold")
+    if cutoff_min is None:
+        raise MedAllianceError([Problem(("cutoff_min",), "a cutoff is required")])
+    thr = _check_cutoff(costs, cutoff_min, "cutoff_min")
     assert thr is not None
     people = _aligned(population, costs.origin_ids, "population", "population")
     best, _ = _nearest(costs, _open_sites(costs, supply))
@@ -315,6 +308,5 @@ def coverage_within(
         people=people,
         covered=_readonly(best <= thr),
         nearest_cost=_readonly(best),
-        threshold=thr,
-        unit=costs.unit,
+        cutoff_min=thr,
     )

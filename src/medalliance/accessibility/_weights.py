@@ -25,7 +25,8 @@ class Decay(FrozenModel):
     Subclasses are frozen parameter records: :class:`StepWeights` (zones, E2SFCA),
     :class:`GaussianDecay` (kernel), :class:`PowerDecay` (gravity) and
     :class:`ExponentialDecay`. Any vectorised function of a cost array may be used in their
-    place; its weights are checked (finite, >= 0, same shape).
+    place; its weights are checked (finite, >= 0, same shape). Costs are travel times in
+    minutes, as in :class:`~medalliance.accessibility.CostMatrix`.
     """
 
     def __call__(self, cost: FloatArray) -> FloatArray:
@@ -34,7 +35,7 @@ class Decay(FrozenModel):
 
     @property
     def max_cost(self) -> float | None:
-        """Cost beyond which the weight is 0 (``None``: it never reaches 0).
+        """Cost (minutes) beyond which the weight is 0 (``None``: it never reaches 0).
 
         Examples
         --------
@@ -65,7 +66,7 @@ class StepWeights(Decay):
     """
 
     bounds: tuple[NonNegFloat, ...]
-    """Upper bound of each zone, strictly increasing (same unit as the costs)."""
+    """Upper bound of each zone in minutes, strictly increasing."""
     weights: tuple[NonNegFloat, ...]
     """Weight of each zone."""
 
@@ -142,7 +143,7 @@ class GaussianDecay(Decay):
     """
 
     sigma: PosFloat
-    """Width σ (same unit as the costs)."""
+    """Width σ in minutes."""
 
     def __call__(self, cost: FloatArray) -> FloatArray:
         """Kernel weight of each cost."""
@@ -169,9 +170,9 @@ class PowerDecay(Decay):
     beta: NonNegFloat
     """Decay exponent β (>= 0; 1 to 2 is common)."""
     min_cost: PosFloat = 1.0
-    """Floor on the cost (> 0), same unit as the costs."""
+    """Floor on the cost in minutes (> 0)."""
     scale: PosFloat = 1.0
-    """Costs are divided by it before the power is taken."""
+    """Costs are divided by it (minutes) before the power is taken."""
 
     def __call__(self, cost: FloatArray) -> FloatArray:
         """Power-decay weight of each cost."""
@@ -190,7 +191,7 @@ class ExponentialDecay(Decay):
     """
 
     rate: NonNegFloat
-    """Decay rate per unit of cost."""
+    """Decay rate per minute."""
 
     def __call__(self, cost: FloatArray) -> FloatArray:
         """Exponential weight of each cost."""
@@ -198,18 +199,19 @@ class ExponentialDecay(Decay):
         return out
 
 
-WeightFunction = Decay | Callable[[FloatArray], FloatArray]
+DecayFunction = Decay | Callable[[FloatArray], FloatArray]
 """A :class:`Decay` or any vectorised function of a cost array returning weights."""
 
 
-def _weights(fn: WeightFunction, cost: FloatArray) -> FloatArray:
+def _weights(fn: DecayFunction, cost: FloatArray, field: str) -> FloatArray:
+    """The checked weight of every cost; problems name the argument ``field``."""
     # a user's function gets a copy (it might write into it); our own decays do not write
     arg = cost if isinstance(fn, Decay) else cost.copy()
     with np.errstate(over="ignore", under="ignore"):
         w = np.asarray(fn(arg), dtype=np.float64)
     if w.shape != cost.shape:
         msg = f"the weight function returned shape {w.shape} for {cost.shape} costs"
-        raise MedAllianceError([Problem(("weight",), msg)])
+        raise MedAllianceError([Problem((field,), msg)])
     if len(w) and w.min() >= 0 and np.isfinite(w.max()):
         return w
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
@@ -219,5 +221,5 @@ def _weights(fn: WeightFunction, cost: FloatArray) -> FloatArray:
             f"the weight function gave {w[p]} for cost {cost[p]} ({len(bad)} bad weights); "
             "weights must be finite and >= 0"
         )
-        raise MedAllianceError([Problem(("weight",), msg)])
+        raise MedAllianceError([Problem((field,), msg)])
     return w

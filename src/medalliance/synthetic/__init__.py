@@ -48,13 +48,10 @@ import numpy as np
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.io._files import registry_from_dict
 from medalliance.model.registry import Registry
-from medalliance.synthetic._builder import (
-    _PROVINCES,
-    Record,
-    _Builder,
-    _check_counts,
-    _check_positive,
-)
+from medalliance.synthetic._builder import _Builder
+from medalliance.synthetic._county import add_county
+from medalliance.synthetic._province import add_province
+from medalliance.synthetic._tables import _PROVINCES, Record, _check_counts, _check_positive
 
 __all__ = ["county", "county_data", "national", "national_data", "province", "province_data"]
 
@@ -121,7 +118,8 @@ def county_data(
     b = _Builder(seed, serve="all")
     pname, pcode, lat0, lon0 = _PROVINCES[int(b.rng.integers(0, len(_PROVINCES)))]
     city = b.word() + "市"
-    b.county(
+    add_county(
+        b,
         prefix="k",
         province=pname,
         city=city,
@@ -251,7 +249,8 @@ def province_data(
     b = _Builder(seed, serve="all")
     index = int(b.rng.integers(0, len(_PROVINCES)))
     county_spec = ([villages_per_township] * townships, [2, 2], 0)
-    b.province(
+    add_province(
+        b,
         index=index,
         cities=[
             {
@@ -415,7 +414,7 @@ def national_data(*, seed: int, scale: float = 1.0) -> dict[str, Any]:
                     "private_clinics": int(rng.integers(100, 201)),
                 }
             )
-        b.province(index=index, cities=cities, specialty_alliances=spec_per_prov[p])
+        add_province(b, index=index, cities=cities, specialty_alliances=spec_per_prov[p])
     return b.data("Synthetic national registry")
 
 
