@@ -168,5 +168,5 @@ def bundled_yaml(name: str) -> Any:
     >>> "criteria" in bundled_yaml("referral_policy.yaml")
     True
     """
-    text = resources.files("medalliance").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files("medalliance").joinpath(f"data/{name}").read_text(encoding="utf-8")
     return load_plain_yaml(text, source=f"medalliance/data/{name}")

@@ -60,9 +60,9 @@ def reachability_naive(
     for ch in naive_channels(registry, item, specialty=specialty, all_specialties=all_specialties):
         if alliance is not None and ch.alliance != alliance:
             continue
-        members = [m for m in ch.members if m not in gone]
-        for a in members:
-            partners[a].update(b for b in members if b != a)
+        kept = [m for m in ch.members if m not in gone]
+        for a in kept:
+            partners[a].update(b for b in kept if b != a)
     if origins is None:
         scope = [a for a in registry.alliances if alliance is None or a.id == alliance]
         members = {m for a in scope for m in a.members}
