@@ -68,8 +68,12 @@ def naive_channels(
     *,
     specialty: Specialty | None = None,
     all_specialties: bool = False,
+    of: str | None = None,
 ) -> list[NaiveChannel]:
     """Every channel of ``item`` open to a case of ``specialty``, by a plain scan.
+
+    With ``of`` (an institution id), only the channels of the alliances it belongs to are
+    scanned (a channel can hold an institution only if its alliance does).
 
     Examples
     --------
@@ -79,7 +83,8 @@ def naive_channels(
     ['alliance:county_township_community', 'agreement:county_township_agreement']
     """
     out: list[NaiveChannel] = []
-    for a in registry.alliances:
+    alliances = registry.alliances if of is None else registry.alliances_of(of)
+    for a in alliances:
         scope = a.specialty if a.form is AllianceForm.SPECIALTY_ALLIANCE else None
         if not (all_specialties or scope is None or scope == specialty):
             continue
@@ -87,8 +92,8 @@ def naive_channels(
             out.append(
                 NaiveChannel(f"alliance:{a.id}", a.id, a.members, frozenset(a.provisions), scope)
             )
-        for g in registry.agreements:
-            if g.alliance == a.id and g.status is AgreementStatus.IN_FORCE and item in g.items:
+        for g in registry.agreements_of(a.id):
+            if g.status is AgreementStatus.IN_FORCE and item in g.items:
                 grants = frozenset(g.items) | frozenset(a.provisions)
                 out.append(NaiveChannel(f"agreement:{g.id}", a.id, g.parties, grants, scope))
     order = {"alliance": 0, "agreement": 1}

@@ -72,7 +72,8 @@ _Partners = dict[str, tuple[set[str], set[str], set[CooperationItem]]]
 def _partners(registry: Registry, origin: str, specialty: Specialty | None) -> _Partners:
     """Institutions sharing a referral channel with ``origin``: alliances, agreements, items."""
     partners: _Partners = {}
-    for ch in naive_channels(registry, CooperationItem.TWO_WAY_REFERRAL, specialty=specialty):
+    item = CooperationItem.TWO_WAY_REFERRAL
+    for ch in naive_channels(registry, item, specialty=specialty, of=origin):
         if origin not in ch.members:
             continue
         for m in ch.members:
