@@ -26,20 +26,36 @@ def test_import_loads_no_heavy_packages() -> None:
     assert proc.stdout.strip() == ""
 
 
-def test_layer_contracts_hold() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "importlinter.cli", "--no-cache"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+def _lint_imports(*config: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys\n"
+        "from importlinter.cli import lint_imports\n"
+        "sys.exit(lint_imports(no_cache=True, config_filenames=tuple(sys.argv[1:])))\n"
     )
-    if proc.returncode != 0 and "No module named importlinter.cli" in proc.stderr:
-        proc = subprocess.run(
-            ["lint-imports", "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
-        )
+    return subprocess.run(
+        [sys.executable, "-c", code, *config], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_layer_contracts_hold() -> None:
+    proc = _lint_imports()
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("KEPT") >= 3  # the contracts of pyproject.toml ran
     assert "BROKEN" not in proc.stdout
+
+
+def test_a_broken_contract_is_reported(tmp_path: Path) -> None:
+    # the model imports medalliance.errors: a contract forbidding that must fail
+    config = tmp_path / "contracts.ini"
+    config.write_text(
+        "[importlinter]\nroot_package = medalliance\n\n"
+        "[importlinter:contract:probe]\nname = probe\ntype = forbidden\n"
+        "source_modules = medalliance.model\nforbidden_modules = medalliance.errors\n",
+        encoding="utf-8",
+    )
+    proc = _lint_imports(str(config))
+    assert proc.returncode != 0
+    assert "BROKEN" in proc.stdout
 
 
 def _module_graph() -> nx.DiGraph:
