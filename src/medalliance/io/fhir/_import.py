@@ -9,6 +9,7 @@ alliances, memberships and agreements (``_import_alliances``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from medalliance.errors import MedAllianceError, Problem, format_path
@@ -19,6 +20,22 @@ from medalliance.io.fhir._import_services import _ServiceReader
 from medalliance.io.fhir._import_values import _PASSIVE, Path, _Res
 from medalliance.io.fhir._map import Json
 from medalliance.model.registry import Registry
+
+
+@dataclass
+class _Found:
+    """The records read so far, by medalliance id, for the entries that attach to them."""
+
+    institutions: dict[str, tuple[Json, int]] = field(default_factory=dict)
+    alliances: dict[str, Json] = field(default_factory=dict)
+    alliance_pos: dict[str, int] = field(default_factory=dict)
+    agreements: dict[str, tuple[Json, Json, int]] = field(default_factory=dict)
+    locations: dict[str, int] = field(default_factory=dict)
+    services: dict[str, int] = field(default_factory=dict)
+
+    def institution(self, iid: str) -> tuple[Json | None, int | None]:
+        """The record of institution ``iid`` and its position, or ``(None, None)``."""
+        return self.institutions.get(iid, (None, None))
 
 
 class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _AllianceReader):
@@ -62,26 +79,25 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _AllianceReader):
     # -- pass 3: read every resource ----------------------------------------------------------
 
     def read(self) -> Json:
+        """Every resource into plain registry data: records first, then what attaches to them."""
         data: Json = {"sources": [], "institutions": [], "alliances": [], "agreements": []}
-        inst_index: dict[str, Json] = {}
-        inst_pos: dict[str, int] = {}
-        alliance_index: dict[str, Json] = {}
-        alliance_pos: dict[str, int] = {}
-        agreement_index: dict[str, tuple[Json, Json, int]] = {}
-        header_seen: int | None = None
-        locations: dict[str, int] = {}
-        services: dict[str, int] = {}
-        pending: list[tuple[str, int]] = []
+        found = _Found()
+        pending = self.read_records(data, found)
+        for kind, k in pending:
+            self.read_attached(kind, k, data, found)
+        return data
 
-        order = sorted(self.ident)
-        for k in order:
+    def read_records(self, data: Json, found: _Found) -> list[tuple[str, int]]:
+        """Read the header, sources, institutions and alliances; return the other entries."""
+        header_seen: int | None = None
+        pending: list[tuple[str, int]] = []
+        for k in sorted(self.ident):
             kind, mid = self.ident[k]
             res = self.res[k]
-            base: Path = ("entry", k, "resource")
             if kind == "header":
                 if header_seen is not None:
                     self.p(
-                        base,
+                        ("entry", k, "resource"),
                         f"only one List (the registry header) is read; "
                         f"another is entry[{header_seen}]",
                     )
@@ -96,56 +112,56 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _AllianceReader):
                 i = len(data["institutions"])
                 self.where[("institutions", i)] = k
                 data["institutions"].append(record)
-                inst_index.setdefault(str(mid), record)
-                inst_pos.setdefault(str(mid), i)
+                found.institutions.setdefault(str(mid), (record, i))
             elif kind == "alliance":
                 record = self.read_alliance(k, res, str(mid))
                 i = len(data["alliances"])
                 self.where[("alliances", i)] = k
                 data["alliances"].append(record)
-                alliance_index.setdefault(str(mid), record)
-                alliance_pos.setdefault(str(mid), i)
+                found.alliances.setdefault(str(mid), record)
+                found.alliance_pos.setdefault(str(mid), i)
             else:
                 pending.append((kind, k))
-        for kind, k in pending:
-            res = self.res[k]
-            base = ("entry", k, "resource")
-            if kind == "location":
-                owner = self.ident[k][1]
-                if owner is None:
-                    continue
-                if owner in locations:
-                    self.p(
-                        base,
-                        f"institution {owner!r} has another Location (entry[{locations[owner]}])",
-                    )
-                    continue
-                locations[owner] = k
-                self.read_location(k, res, inst_index.get(owner), inst_pos.get(owner))
-            elif kind == "services":
-                owner = self.target(
-                    res.get("providedBy"), (*base, "providedBy"), k, ("institution",)
-                )
-                if owner is None:
-                    continue
-                if owner in services:
-                    self.p(
-                        base,
-                        f"institution {owner!r} has another services HealthcareService "
-                        f"(entry[{services[owner]}])",
-                    )
-                    continue
-                services[owner] = k
-                self.read_services(k, res, inst_index.get(owner), inst_pos.get(owner))
-            elif kind in ("centre", "clinic"):
-                self.read_centre_or_clinic(
-                    k, res, kind, str(self.ident[k][1]), alliances=alliance_index, pos=alliance_pos
-                )
-            elif kind == "membership":
-                self.read_membership(k, res, alliance_index, alliance_pos)
-            elif kind == "agreement":
-                self.read_agreement(k, res, str(self.ident[k][1]), data, agreement_index)
-        return data
+        return pending
+
+    def read_attached(self, kind: str, k: int, data: Json, found: _Found) -> None:
+        """Read a Location, services, centre, clinic, membership or agreement entry."""
+        res = self.res[k]
+        base: Path = ("entry", k, "resource")
+        if kind == "location":
+            owner = self.ident[k][1]
+            if owner is not None and self.first_of(found.locations, owner, k, "Location"):
+                self.read_location(k, res, *found.institution(owner))
+        elif kind == "services":
+            owner = self.target(res.get("providedBy"), (*base, "providedBy"), k, ("institution",))
+            if owner is not None and self.first_of(
+                found.services, owner, k, "services HealthcareService"
+            ):
+                self.read_services(k, res, *found.institution(owner))
+        elif kind in ("centre", "clinic"):
+            self.read_centre_or_clinic(
+                k,
+                res,
+                kind,
+                str(self.ident[k][1]),
+                alliances=found.alliances,
+                pos=found.alliance_pos,
+            )
+        elif kind == "membership":
+            self.read_membership(k, res, found.alliances, found.alliance_pos)
+        elif kind == "agreement":
+            self.read_agreement(k, res, str(self.ident[k][1]), data, found.agreements)
+
+    def first_of(self, seen: dict[str, int], owner: str, k: int, what: str) -> bool:
+        """Whether entry ``k`` is the first ``what`` of institution ``owner`` (else a problem)."""
+        if owner in seen:
+            self.p(
+                ("entry", k, "resource"),
+                f"institution {owner!r} has another {what} (entry[{seen[owner]}])",
+            )
+            return False
+        seen[owner] = k
+        return True
 
     def read_header(self, k: int, res: Mapping[str, Any], data: Json) -> None:
         r = _Res(self, res, ("entry", k, "resource"), _PASSIVE)

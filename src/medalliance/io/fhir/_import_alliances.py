@@ -5,13 +5,22 @@ Private to :mod:`medalliance.io.fhir`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from medalliance.io.fhir._import_values import _PASSIVE, Path, _ReaderBase, _Res
 from medalliance.io.fhir._map import _EXT, _HL7_ORG_ROLE, Json, _served_centres
 from medalliance.model.agreement import AgreementStatus
 from medalliance.model.registry import Registry
+
+
+class _MembershipDerived(NamedTuple):
+    """The elements of a membership derived from its alliance, as read."""
+
+    has_organization: bool
+    head: str | None
+    specialties: list[str]
+    centres: list[str | None] | None
 
 
 class _AllianceReader(_ReaderBase):
@@ -169,6 +178,20 @@ class _AllianceReader(_ReaderBase):
             if network is None
             else self.alliance_of(k, network, r.at("network", 0), alliances, pos)
         )
+        derived = self.membership_derived(k, r)
+        r.finish("a membership (OrganizationAffiliation)")
+        if found is None:
+            return
+        alliance, ai = found
+        mi = len(alliance["memberships"])
+        self.where[("alliances", ai, "memberships", mi)] = k
+        alliance["memberships"].append(out)
+        self.checks.append(
+            self.membership_check(r, alliance["id"], out.get("institution"), derived)
+        )
+
+    def membership_derived(self, k: int, r: _Res) -> _MembershipDerived:
+        """Read the elements of a membership derived from its alliance, checked later."""
         organization = r.get("organization")
         head = (
             None
@@ -186,18 +209,17 @@ class _AllianceReader(_ReaderBase):
                     self.target(v, r.at("healthcareService", j), k, ("centre",))
                     for j, v in enumerate(services)
                 ]
-        r.finish("a membership (OrganizationAffiliation)")
-        if found is None:
-            return
-        alliance, ai = found
-        mi = len(alliance["memberships"])
-        self.where[("alliances", ai, "memberships", mi)] = k
-        alliance["memberships"].append(out)
-        aid, member = alliance["id"], out.get("institution")
+        return _MembershipDerived(organization is not None, head, self.values(specialties), centres)
+
+    def membership_check(
+        self, r: _Res, aid: str, member: str | None, derived: _MembershipDerived
+    ) -> Callable[[Registry], None]:
+        """The check that a membership's derived elements agree with its alliance."""
+        has_organization, head, got, centres = derived
 
         def check(reg: Registry) -> None:
             a = reg.alliance(aid)
-            if organization is not None and head is not None:
+            if has_organization and head is not None:
                 expected = a.lead[0] if member != a.lead[0] else None
                 if head != expected:
                     self.p(
@@ -209,7 +231,6 @@ class _AllianceReader(_ReaderBase):
                             else repr(expected)
                         ),
                     )
-            got = self.values(specialties)
             if got and got != ([str(a.specialty.value)] if a.specialty is not None else []):
                 self.p(r.at("specialty"), f"{got} disagrees with the alliance's specialty")
             if centres is not None and member is not None:
@@ -222,7 +243,7 @@ class _AllianceReader(_ReaderBase):
                         f"centres the member hosts or is served by ({sorted(expected_centres)})",
                     )
 
-        self.checks.append(check)
+        return check
 
     def read_agreement(
         self,
