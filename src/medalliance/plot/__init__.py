@@ -37,24 +37,24 @@ Examples
 
 from __future__ import annotations
 
-from medalliance.plot import _style
-from medalliance.plot._alliance import plot_alliance
+# The reference page lists the members in source order: keep this order.
+# isort: off
+from medalliance.plot._style import CJK_FONT_NAMES, ITEM_GROUPS
+from medalliance.plot._style import FONT_NOTE_GID, MISSING_NOTE_GID
 from medalliance.plot._fonts import cjk_font
 from medalliance.plot._layout import AllianceLayout, alliance_layout
+from medalliance.plot._alliance import plot_alliance
 from medalliance.plot._map import plot_map
-from medalliance.plot._style import CJK_FONT_NAMES, ITEM_GROUPS
+# isort: on
 
 __all__ = [
     "CJK_FONT_NAMES",
+    "FONT_NOTE_GID",
     "ITEM_GROUPS",
+    "MISSING_NOTE_GID",
     "AllianceLayout",
     "alliance_layout",
     "cjk_font",
     "plot_alliance",
     "plot_map",
 ]
-
-FONT_NOTE_GID = _style.FONT_NOTE_GID
-"""``gid`` of the note :func:`plot_alliance` and :func:`plot_map` add when labels fall back."""
-MISSING_NOTE_GID = _style.MISSING_NOTE_GID
-"""``gid`` of the note :func:`plot_map` adds when institutions without coordinates are left out."""

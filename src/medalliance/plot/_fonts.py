@@ -53,9 +53,10 @@ def _cjk_font() -> tuple[str, str] | None:
 def cjk_font() -> str | None:
     """Name of the installed font the plots use for Chinese labels, or None.
 
-    Fonts named in :data:`~medalliance.plot.CJK_FONT_NAMES` are tried first, then every other
-    installed font; a font counts when it has glyphs for common Chinese characters. The search
-    runs once.
+    :func:`~medalliance.plot.plot_alliance` and :func:`~medalliance.plot.plot_map` label
+    institutions in this font. Fonts named in :data:`~medalliance.plot.CJK_FONT_NAMES` are
+    tried first, then every other installed font; a font counts when it has glyphs for common
+    Chinese characters. The search runs once.
 
     Returns
     -------

@@ -85,6 +85,9 @@ _ROLE_SIZE = {MemberRole.LEAD: 320, MemberRole.HUB: 90, MemberRole.MEMBER: 90, M
 _ROLE_ORDER = {MemberRole.LEAD: 0, MemberRole.HUB: 1, MemberRole.MEMBER: 2, MemberRole.BASE: 3}
 _CROWDED = 60
 """Above this many members, membership lines and the labels of wrapped layers are left out."""
-# the gids of the notes under the axes (documented where medalliance.plot re-exports them)
 FONT_NOTE_GID = "medalliance-font-note"
+"""``gid`` of the note :func:`~medalliance.plot.plot_alliance` and
+:func:`~medalliance.plot.plot_map` add when labels fall back."""
 MISSING_NOTE_GID = "medalliance-missing-note"
+"""``gid`` of the note :func:`~medalliance.plot.plot_map` adds when institutions without
+coordinates are left out."""

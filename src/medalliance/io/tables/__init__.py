@@ -74,9 +74,12 @@ True
 
 from __future__ import annotations
 
+# The reference page lists the members in source order: keep this order.
+# isort: off
 from medalliance.io.tables._frames import RegistryFrames
+from medalliance.io.tables._to_frames import to_frames
 from medalliance.io.tables._from_frames import from_frames
 from medalliance.io.tables._geodataframe import to_geodataframe
-from medalliance.io.tables._to_frames import to_frames
+# isort: on
 
 __all__ = ["RegistryFrames", "from_frames", "to_frames", "to_geodataframe"]
