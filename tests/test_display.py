@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from medalliance import Institution, MedAllianceError, Registry, Tier, examples, synthetic
 from medalliance.display import (
     MAX_ROWS,
+    _cell,  # internal; its formatting rules are tested here
     agreement_html,
     alliance_html,
-    cell,
     html_table,
     institution_html,
     member_table,
@@ -227,15 +227,15 @@ def test_reprs_are_one_short_line() -> None:
 
 
 def test_cell_formats() -> None:
-    assert cell(None) == ""
-    assert cell(True) == "yes"
-    assert cell(0.0) == "0"
-    assert cell(12.5) == "12.5"
-    assert cell(1 / 3) == "0.3333"
-    assert cell(2e-5) == "2e-05"
-    assert cell(float("nan")) == "nan"
-    assert cell(frozenset({"b", "a"})) == "a, b"
-    assert cell((Tier.PRIMARY, "x")) == "primary, x"
+    assert _cell(None) == ""
+    assert _cell(True) == "yes"
+    assert _cell(0.0) == "0"
+    assert _cell(12.5) == "12.5"
+    assert _cell(1 / 3) == "0.3333"
+    assert _cell(2e-5) == "2e-05"
+    assert _cell(float("nan")) == "nan"
+    assert _cell(frozenset({"b", "a"})) == "a, b"
+    assert _cell((Tier.PRIMARY, "x")) == "primary, x"
 
 
 @settings(max_examples=30, deadline=None)

@@ -831,8 +831,10 @@ def test_referral_subject_and_errors() -> None:
     d = decision()
     assert referral_to_fhir(d, patient="Patient/1")["subject"] == {"reference": "Patient/1"}
     assert "extension" in referral_to_fhir(d)["subject"]
-    with pytest.raises(MedAllianceError, match=r"destination: must be an index from 0 to 0"):
-        referral_to_fhir(d, destination=1)
+    with pytest.raises(MedAllianceError, match=r"rank: must be a rank from 0 to 0, got 1"):
+        referral_to_fhir(d, rank=1)
+    with pytest.raises(MedAllianceError, match=r"rank: must be a rank from 0 to 0, got True"):
+        referral_to_fhir(d, rank=True)
     ineligible = d.model_copy(update={"eligible": False, "destinations": (), "direction": None})
     with pytest.raises(MedAllianceError, match="not eligible"):
         referral_to_fhir(ineligible)

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given, settings
 
 from medalliance import MedAllianceError, Registry, UnknownIdError, examples, synthetic
-from medalliance import plot as mplot
 from medalliance.model.alliance import MemberRole
 from medalliance.plot import (
     FONT_NOTE_GID,
@@ -27,6 +26,7 @@ from medalliance.plot import (
     plot_alliance,
     plot_map,
 )
+from medalliance.plot import _fonts as mfonts
 from strategies import registries
 
 CASES = [(name, a.id) for name in examples.names() for a in examples.load(name).alliances]
@@ -121,7 +121,7 @@ def test_item_groups_cover_every_item_once() -> None:
 
 
 def test_no_cjk_font_falls_back_visibly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mplot, "_cjk_font", lambda: None)
+    monkeypatch.setattr(mfonts, "_cjk_font", lambda: None)
     reg = examples.load("shanghai_luwan")
     ax = plot_alliance(reg, "luwan_ruijin")
     _draw(ax)
@@ -141,7 +141,7 @@ def test_a_cjk_font_is_used_for_names(monkeypatch: pytest.MonkeyPatch) -> None:
     from matplotlib import font_manager
 
     path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
-    monkeypatch.setattr(mplot, "_cjk_font", lambda: ("DejaVu Sans", path))
+    monkeypatch.setattr(mfonts, "_cjk_font", lambda: ("DejaVu Sans", path))
     reg = Registry(
         institutions=[
             {"id": "h", "name": "County Hospital", "kind": "综合医院", "tier": "secondary"},
@@ -178,11 +178,11 @@ def test_a_cjk_font_is_used_for_names(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_font_search_rejects_placeholder_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert mplot._has_cjk_glyphs({ord(c): 10 + i for i, c in enumerate("医联体院卫生")})
-    assert not mplot._has_cjk_glyphs({ord(c): 1 for c in "医联体院卫生"})  # one box for all
-    assert not mplot._has_cjk_glyphs({ord("医"): 3})
+    assert mfonts._has_cjk_glyphs({ord(c): 10 + i for i, c in enumerate("医联体院卫生")})
+    assert not mfonts._has_cjk_glyphs({ord(c): 1 for c in "医联体院卫生"})  # one box for all
+    assert not mfonts._has_cjk_glyphs({ord("医"): 3})
     # matplotlib's own fonts: DejaVu lacks the glyphs, Last Resort maps them all to boxes
-    mplot._cjk_font.cache_clear()
+    mfonts._cjk_font.cache_clear()
     try:
         assert cjk_font() is None or isinstance(cjk_font(), str)
         from matplotlib import font_manager
@@ -193,10 +193,10 @@ def test_font_search_rejects_placeholder_fonts(monkeypatch: pytest.MonkeyPatch) 
             if "DejaVu" in f.name or "Last Resort" in f.name
         ]
         monkeypatch.setattr(font_manager.fontManager, "ttflist", bundled)
-        mplot._cjk_font.cache_clear()
+        mfonts._cjk_font.cache_clear()
         assert cjk_font() is None
     finally:
-        mplot._cjk_font.cache_clear()
+        mfonts._cjk_font.cache_clear()
 
 
 def test_large_alliances_wrap_and_stay_readable() -> None:
@@ -346,7 +346,7 @@ def test_generated_alliances_draw_without_warnings(reg: Registry) -> None:
 def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    mplot._cjk_font.cache_clear()
+    mfonts._cjk_font.cache_clear()
     try:
         reg = examples.load("county_township")
         with pytest.raises(ImportError, match=r"pip install 'medalliance\[plot\]'"):
@@ -354,4 +354,4 @@ def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> 
         with pytest.raises(ImportError, match=r"pip install 'medalliance\[plot\]'"):
             cjk_font()
     finally:
-        mplot._cjk_font.cache_clear()
+        mfonts._cjk_font.cache_clear()

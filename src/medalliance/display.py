@@ -51,7 +51,6 @@ __all__ = [
     "MemberTable",
     "agreement_html",
     "alliance_html",
-    "cell",
     "html_table",
     "institution_html",
     "member_table",
@@ -65,14 +64,14 @@ MAX_ROWS = 20
 _TIERS_DOWN = tuple(reversed(Tier))
 
 
-def cell(value: Any) -> str:  # noqa: PLR0911 - one return per kind of value reads best
+def _cell(value: Any) -> str:  # noqa: PLR0911 - one return per kind of value reads best
     """Text for one table cell: ``""`` for None, enum values, tuples joined, floats rounded.
 
     The text is not escaped (:func:`html_table` escapes it).
 
     Examples
     --------
-    >>> cell(None), cell(Tier.PRIMARY), cell(("ct", "mri")), cell(3.14159265), cell(1.5e7)
+    >>> _cell(None), _cell(Tier.PRIMARY), _cell(("ct", "mri")), _cell(3.14159265), _cell(1.5e7)
     ('', 'primary', 'ct, mri', '3.1416', '1.5e+07')
     """
     if value is None:
@@ -89,14 +88,14 @@ def cell(value: Any) -> str:  # noqa: PLR0911 - one return per kind of value rea
         return f"{value:.4f}".rstrip("0").rstrip(".")
     if isinstance(value, tuple | list | frozenset | set):
         items = sorted(value, key=str) if isinstance(value, frozenset | set) else value
-        return ", ".join(cell(v) for v in items)
+        return ", ".join(_cell(v) for v in items)
     if isinstance(value, _dt.date):
         return value.isoformat()
     return str(value)
 
 
 def _esc(value: Any) -> str:
-    return html.escape(cell(value), quote=True)
+    return html.escape(_cell(value), quote=True)
 
 
 def html_table(
@@ -114,7 +113,8 @@ def html_table(
     header : sequence of str
         Column names.
     rows : iterable of sequences
-        Row values (formatted with :func:`cell`); only the first ``max_rows`` are read.
+        Row values (formatted as cells: blank for None, enum values, tuples joined, floats
+        rounded); only the first ``max_rows`` are read.
     caption : str, optional
         A caption above the table.
     max_rows : int, default :data:`MAX_ROWS`
@@ -179,7 +179,7 @@ def _line(text: str) -> str:
 
 
 def _counts(counter: Counter[Any], order: Iterable[Any]) -> str:
-    return ", ".join(f"{cell(k)} {counter[k]:,}" for k in order if counter[k])
+    return ", ".join(f"{_cell(k)} {counter[k]:,}" for k in order if counter[k])
 
 
 def registry_html(registry: Registry, *, max_rows: int = MAX_ROWS) -> str:
@@ -279,7 +279,7 @@ def alliance_html(
     if extras:
         head.append(_line(" · ".join(extras)))
     if alliance.provisions:
-        head.append(_line("alliance-wide: " + cell(alliance.provisions)))
+        head.append(_line("alliance-wide: " + _cell(alliance.provisions)))
     if registry is not None:
         table = tabular_html(member_table(registry, alliance.id), max_rows=max_rows)
     else:
@@ -315,7 +315,7 @@ def institution_html(institution: Institution) -> str:
         ("ownership", i.ownership),
         ("region", i.region.label() or None),
         ("division_code", i.region.division_code),
-        ("lat, lon", f"{cell(i.lat)}, {cell(i.lon)}" if i.has_coordinates else None),
+        ("lat, lon", f"{_cell(i.lat)}, {_cell(i.lon)}" if i.has_coordinates else None),
         ("beds", i.beds),
         ("population_served", i.population_served),
         ("specialties", i.specialties or None),

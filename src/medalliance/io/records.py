@@ -32,7 +32,7 @@ import io
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from medalliance._parse import load_plain_yaml
 from medalliance.accessibility import Population
@@ -238,72 +238,118 @@ def read_population(path: PathLike) -> Population:
       - rows[1].people: must be a number, got 'many'
     """
     source = str(path)
-    absent: set[str] = set()  # CSV columns missing from the header (reported once)
-    per_row_fields = True  # unknown fields reported per row (a CSV reports its header)
     if Path(path).suffix.lower() == ".csv":
-        header, rows, problems = _csv_table(path, "rows")
-        if header is None:
-            raise SchemaError(
-                [Problem((), "empty file: expected a header line id,people[,lat,lon]")],
-                source=source,
-            )
-        unknown = [h for h in header if h not in _POINT_FIELDS]
-        if unknown:
-            problems.append(
-                Problem(
-                    ("columns",),
-                    f"unknown column(s): {', '.join(unknown)}; expected id, people, lat, lon",
-                )
-            )
-        per_row_fields = False
-        coordinates = "lat" in header or "lon" in header
-        wanted = ("id", "people", *(("lat", "lon") if coordinates else ()))
-        absent = {h for h in wanted if h not in header}
-        if absent:
-            missing = ", ".join(h for h in wanted if h in absent)
-            problems.append(Problem(("columns",), f"missing column(s): {missing}"))
+        found = _csv_points(path, source)
     else:
-        data = _structured(path)
-        if isinstance(data, dict) and "points" in data:
-            data = data["points"]
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise SchemaError(
-                [Problem((), "expected a list of points with id and people")], source=source
+        found = _structured_points(path, source)
+    problems = found.problems
+    columns = _point_columns(found)
+    population = _population(columns, coordinates=found.coordinates, problems=problems)
+    if problems or population is None:
+        raise MedAllianceError(problems, source=source)
+    return population
+
+
+class _PointRows(NamedTuple):
+    """Population rows as read, before their values are checked."""
+
+    rows: list[Any]
+    problems: list[Problem]
+    coordinates: bool
+    """Whether the points have coordinates (``lat``/``lon`` given anywhere)."""
+    absent: frozenset[str] = frozenset()
+    """CSV columns missing from the header (reported once, not per row)."""
+    per_row_fields: bool = True
+    """Whether unknown fields are reported per row (a CSV reports its header instead)."""
+
+
+class _PointColumns(NamedTuple):
+    """The values of population rows by column; ``bad_cells`` hold placeholders."""
+
+    ids: list[str]
+    people: list[float]
+    lats: list[float]
+    lons: list[float]
+    bad_cells: set[tuple[int, str]]
+
+
+def _csv_points(path: PathLike, source: str) -> _PointRows:
+    """The rows of a population CSV, with the problems of its header."""
+    header, rows, problems = _csv_table(path, "rows")
+    if header is None:
+        raise SchemaError(
+            [Problem((), "empty file: expected a header line id,people[,lat,lon]")],
+            source=source,
+        )
+    unknown = [h for h in header if h not in _POINT_FIELDS]
+    if unknown:
+        problems.append(
+            Problem(
+                ("columns",),
+                f"unknown column(s): {', '.join(unknown)}; expected id, people, lat, lon",
             )
-        rows, problems = data, []
-        coordinates = any("lat" in r or "lon" in r for r in rows)
-    ids: list[str] = []
-    people: list[float] = []
-    lats: list[float] = []
-    lons: list[float] = []
-    bad_cells: set[tuple[int, str]] = set()  # cells with a problem already (placeholder value)
-    for k, r in enumerate(rows):
+        )
+    coordinates = "lat" in header or "lon" in header
+    wanted = ("id", "people", *(("lat", "lon") if coordinates else ()))
+    absent = frozenset(h for h in wanted if h not in header)
+    if absent:
+        missing = ", ".join(h for h in wanted if h in absent)
+        problems.append(Problem(("columns",), f"missing column(s): {missing}"))
+    return _PointRows(rows, problems, coordinates, absent, per_row_fields=False)
+
+
+def _structured_points(path: PathLike, source: str) -> _PointRows:
+    """The points of a population JSON/YAML file (a list, or a mapping with ``points``)."""
+    data = _structured(path)
+    if isinstance(data, dict) and "points" in data:
+        data = data["points"]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise SchemaError(
+            [Problem((), "expected a list of points with id and people")], source=source
+        )
+    coordinates = any("lat" in r or "lon" in r for r in data)
+    return _PointRows(data, [], coordinates)
+
+
+def _point_columns(found: _PointRows) -> _PointColumns:
+    """Check every row's values; a missing or non-numeric cell is reported and held by 0."""
+    problems = found.problems
+    out = _PointColumns([], [], [], [], set())
+    for k, r in enumerate(found.rows):
         unknown_fields = sorted(set(r) - set(_POINT_FIELDS))
-        if unknown_fields and per_row_fields:
+        if unknown_fields and found.per_row_fields:
             problems.append(Problem(("rows", k), f"unknown field(s): {', '.join(unknown_fields)}"))
-        for name, out in (
+        for name, values in (
             ("id", None),
-            ("people", people),
-            *((("lat", lats), ("lon", lons)) if coordinates else ()),
+            ("people", out.people),
+            *((("lat", out.lats), ("lon", out.lons)) if found.coordinates else ()),
         ):
             if name not in r:
-                bad_cells.add((k, name))
-                if name not in absent:
+                out.bad_cells.add((k, name))
+                if name not in found.absent:
                     problems.append(Problem(("rows", k, name), "missing"))
-                if out is not None:
-                    out.append(0.0)
+                if values is not None:
+                    values.append(0.0)
                 continue
-            if out is None:
+            if values is None:
                 continue
             v = _number(r[name])
             if v is None or not math.isfinite(v):
                 problems.append(Problem(("rows", k, name), f"must be a number, got {r[name]!r}"))
-                bad_cells.add((k, name))
+                out.bad_cells.add((k, name))
                 v = 0.0
-            out.append(v)
-        ids.append(str(r.get("id", "")))
+            values.append(v)
+        out.ids.append(str(r.get("id", "")))
+    return out
+
+
+def _population(
+    columns: _PointColumns, *, coordinates: bool, problems: list[Problem]
+) -> Population | None:
+    """Build the Population; its problems are added to ``problems`` at their rows."""
+    ids, people, lats, lons, bad_cells = columns
     try:
-        population = Population(
+        return Population(
             ids, people, lat=lats if coordinates else None, lon=lons if coordinates else None
         )
     except MedAllianceError as exc:
@@ -317,9 +363,7 @@ def read_population(path: PathLike) -> Population:
                     problems.append(Problem(("rows", row, name), p.message))
             else:
                 problems.append(p)
-    if problems:
-        raise MedAllianceError(problems, source=source)
-    return population
+        return None
 
 
 def read_policy(path: PathLike) -> ReferralPolicy:

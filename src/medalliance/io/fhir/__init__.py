@@ -308,12 +308,12 @@ def _priority(urgency: str, green_channel: bool) -> str:
 def referral_to_fhir(
     decision: ReferralDecision,
     *,
-    destination: int = 0,
+    rank: int = 0,
     version: FhirVersion = "R5",
     patient: str | None = None,
     validate: bool = False,
 ) -> Json:
-    """Return one destination of a referral decision as a FHIR ``ServiceRequest``.
+    """Return the destination of rank ``rank`` in a referral decision as a ``ServiceRequest``.
 
     The request is a ``draft`` ``proposal`` in category *Patient referral* (SNOMED CT
     3457005): ``requester`` is the origin institution, ``performer`` the destination, ``code``
@@ -331,8 +331,9 @@ def referral_to_fhir(
     ----------
     decision : ReferralDecision
         An eligible decision (from :func:`medalliance.referral.evaluate`).
-    destination : int
-        Position of the destination in ``decision.destinations`` (0: the best).
+    rank : int
+        The 0-based rank of the destination to request in ``decision.destinations``
+        (0: the best, 1: the second best, ...).
     version : {"R5", "R4B"}
         FHIR version to write.
     patient : str, optional
@@ -349,7 +350,7 @@ def referral_to_fhir(
     Raises
     ------
     MedAllianceError
-        If the decision is not eligible or ``destination`` is out of range.
+        If the decision is not eligible or ``rank`` is out of range.
 
     Examples
     --------
@@ -370,17 +371,13 @@ def referral_to_fhir(
             [Problem(("eligible",), "the decision is not eligible: there is nothing to request")]
         )
     n = len(decision.destinations)
-    if (
-        isinstance(destination, bool)
-        or not isinstance(destination, int)
-        or not 0 <= destination < n
-    ):
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < n:
         raise MedAllianceError(
-            [Problem(("destination",), f"must be an index from 0 to {n - 1}, got {destination!r}")]
+            [Problem(("rank",), f"must be a rank from 0 to {n - 1}, got {rank!r}")]
         )
     r5 = version == "R5"
     case = decision.case
-    dest = decision.destinations[destination]
+    dest = decision.destinations[rank]
     flags = tuple(str(f) for f in dest.flags)
     ext: list[Json] = [
         _ext("referral-service", "valueCoding", _coding("service-kind", s)) for s in case.services

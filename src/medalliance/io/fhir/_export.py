@@ -26,7 +26,7 @@ from medalliance.io.fhir._map import (
     _served_centres,
 )
 from medalliance.model.agreement import Agreement, AgreementStatus
-from medalliance.model.alliance import Alliance, DeclaredFigure
+from medalliance.model.alliance import Alliance, DeclaredFigure, ExpertClinic, SharedCentre
 from medalliance.model.common import Provenance, Region
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry, Source
@@ -227,7 +227,20 @@ class _Exporter:
             self.add(svc)
 
     def alliance(self, i: int, a: Alliance) -> None:
+        """The alliance's Organization, then its memberships, shared centres and clinics."""
         net_url = _full_url("Organization", _rid("net", a.id))
+        centre_urls = {
+            c.id: _full_url("HealthcareService", _rid("ctr", c.id)) for c in a.shared_centres
+        }
+        self.add(self.network(a, net_url, centre_urls))
+        self.memberships(a, net_url, centre_urls)
+        for ci, c in enumerate(a.shared_centres):
+            self.add(self.shared_centre(("alliances", i, "shared_centres", ci), c, net_url))
+        for e in a.expert_clinics:
+            self.add(self.expert_clinic(e, net_url))
+
+    def network(self, a: Alliance, net_url: str, centre_urls: Mapping[str, str]) -> Json:
+        """The Organization of an alliance acting as a network."""
         org: Json = {"resourceType": "Organization", "id": _rid("net", a.id)}
         ext: list[Json] = []
         if a.provenance is not None:
@@ -243,9 +256,6 @@ class _Exporter:
             _ext("provision", "valueCoding", _coding("cooperation-item", p)) for p in a.provisions
         )
         ext.extend(_ext("policy-basis", "valueString", p) for p in a.policy_basis)
-        centre_urls = {
-            c.id: _full_url("HealthcareService", _rid("ctr", c.id)) for c in a.shared_centres
-        }
         subjects = {m: _org_url(m) for m in a.members}
         for cid, url in centre_urls.items():
             subjects.setdefault(cid, url)
@@ -267,8 +277,10 @@ class _Exporter:
                 org["contact"] = [{"address": address}]
             else:
                 org["address"] = [address]
-        self.add(org)
+        return org
 
+    def memberships(self, a: Alliance, net_url: str, centre_urls: Mapping[str, str]) -> None:
+        """One OrganizationAffiliation per membership of ``a``."""
         first_lead = a.lead[0]
         centres_of = _served_centres(a)
         for k, m in enumerate(a.memberships):
@@ -292,51 +304,54 @@ class _Exporter:
                 oa["healthcareService"] = [_ref(centre_urls[c]) for c in served]
             self.add(oa)
 
-        for ci, c in enumerate(a.shared_centres):
-            hs: Json = {"resourceType": "HealthcareService", "id": _rid("ctr", c.id)}
-            ext = []
-            if c.provenance is not None:
-                ext.append(self.provenance(c.provenance))
-            ext.append(_ext("alliance", "valueReference", _ref(net_url)))
-            ext.append(_ext("serves-all", "valueBoolean", c.serves == "all"))
-            if c.serves != "all":
-                ext.extend(_ext("serves", "valueReference", _ref(_org_url(s))) for s in c.serves)
-            if c.capacity_per_day is not None:
-                where = ("alliances", i, "shared_centres", ci, "capacity_per_day")
-                ext.append(self.count(where, "capacity-per-day", c.capacity_per_day))
-            hs["extension"] = ext
-            hs["identifier"] = [_identifier("shared-centre", c.id)]
-            hs["providedBy"] = _ref(_org_url(c.host))
-            hs["category"] = [
-                _cc("service-category", "shared-centre"),
-                _cc("centre-kind", c.kind),
-            ]
-            if c.services:
-                hs["type"] = [_cc("service-kind", s) for s in c.services]
-            if c.name is not None:
-                hs["name"] = c.name
-            self.add(hs)
+    def shared_centre(self, where: tuple[Any, ...], c: SharedCentre, net_url: str) -> Json:
+        """The HealthcareService of a shared centre (``where``: its path, for problems)."""
+        hs: Json = {"resourceType": "HealthcareService", "id": _rid("ctr", c.id)}
+        ext = []
+        if c.provenance is not None:
+            ext.append(self.provenance(c.provenance))
+        ext.append(_ext("alliance", "valueReference", _ref(net_url)))
+        ext.append(_ext("serves-all", "valueBoolean", c.serves == "all"))
+        if c.serves != "all":
+            ext.extend(_ext("serves", "valueReference", _ref(_org_url(s))) for s in c.serves)
+        if c.capacity_per_day is not None:
+            ext.append(
+                self.count((*where, "capacity_per_day"), "capacity-per-day", c.capacity_per_day)
+            )
+        hs["extension"] = ext
+        hs["identifier"] = [_identifier("shared-centre", c.id)]
+        hs["providedBy"] = _ref(_org_url(c.host))
+        hs["category"] = [
+            _cc("service-category", "shared-centre"),
+            _cc("centre-kind", c.kind),
+        ]
+        if c.services:
+            hs["type"] = [_cc("service-kind", s) for s in c.services]
+        if c.name is not None:
+            hs["name"] = c.name
+        return hs
 
-        for e in a.expert_clinics:
-            hs = {"resourceType": "HealthcareService", "id": _rid("clin", e.id)}
-            ext = []
-            if e.provenance is not None:
-                ext.append(self.provenance(e.provenance))
-            ext.append(_ext("alliance", "valueReference", _ref(net_url)))
-            if e.start is not None:
-                ext.append(_ext("start-date", "valueDate", e.start.isoformat()))
-            hs["extension"] = ext
-            hs["identifier"] = [_identifier("expert-clinic", e.id)]
-            hs["providedBy"] = _ref(_org_url(e.host))
-            hs["category"] = [_cc("service-category", "expert-clinic")]
-            hs["specialty"] = [_cc("specialty", e.department)]
-            hs["location"] = [_ref(_full_url("Location", _rid("loc", e.site)))]
-            days = {"daysOfWeek": [str(w.value) for w in e.weekdays]}
-            if self.r5:
-                hs["availability"] = [{"availableTime": [days]}]
-            else:
-                hs["availableTime"] = [days]
-            self.add(hs)
+    def expert_clinic(self, e: ExpertClinic, net_url: str) -> Json:
+        """The HealthcareService of an expert clinic."""
+        hs: Json = {"resourceType": "HealthcareService", "id": _rid("clin", e.id)}
+        ext = []
+        if e.provenance is not None:
+            ext.append(self.provenance(e.provenance))
+        ext.append(_ext("alliance", "valueReference", _ref(net_url)))
+        if e.start is not None:
+            ext.append(_ext("start-date", "valueDate", e.start.isoformat()))
+        hs["extension"] = ext
+        hs["identifier"] = [_identifier("expert-clinic", e.id)]
+        hs["providedBy"] = _ref(_org_url(e.host))
+        hs["category"] = [_cc("service-category", "expert-clinic")]
+        hs["specialty"] = [_cc("specialty", e.department)]
+        hs["location"] = [_ref(_full_url("Location", _rid("loc", e.site)))]
+        days = {"daysOfWeek": [str(w.value) for w in e.weekdays]}
+        if self.r5:
+            hs["availability"] = [{"availableTime": [days]}]
+        else:
+            hs["availableTime"] = [days]
+        return hs
 
     def figure(self, f: DeclaredFigure, subjects: Mapping[str, str]) -> Json:
         parts: list[Json] = [

@@ -1,0 +1,164 @@
+"""The columns of each table: name, field path, encoding.
+
+Private to :mod:`medalliance.io.tables`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from medalliance.model.agreement import AgreementStatus
+from medalliance.model.alliance import (
+    AllianceForm,
+    CentreKind,
+    FigureUnit,
+    MemberRole,
+    Qualifier,
+    Tightness,
+)
+from medalliance.model.institution import Grade, InstitutionKind, Ownership, Tier
+from medalliance.model.vocab import ServiceKind, Specialty
+
+_Kind = Literal["text", "enum", "tuple", "count", "float", "date", "value", "serves"]
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One column: its name, where its value sits in a record, how it is encoded."""
+
+    name: str
+    path: tuple[str, ...]
+    kind: _Kind
+    required: bool = False
+    enum: type[Enum] | None = None
+
+
+def _text(name: str, *, required: bool = False, path: tuple[str, ...] = ()) -> _Column:
+    return _Column(name, path or (name,), "text", required)
+
+
+def _enum(name: str, enum: type[Enum], *, required: bool = False) -> _Column:
+    return _Column(name, (name,), "enum", required, enum)
+
+
+def _tuple(name: str, *, required: bool = False, path: tuple[str, ...] = ()) -> _Column:
+    return _Column(name, path or (name,), "tuple", required)
+
+
+def _of(kind: _Kind, name: str, *, required: bool = False) -> _Column:
+    return _Column(name, (name,), kind, required)
+
+
+_REGION = tuple(
+    _text(f, path=("region", f))
+    for f in ("province", "city", "county", "township", "division_code")
+)
+_PROVENANCE = (
+    _text("provenance_source", path=("provenance", "source")),
+    _text("provenance_quote", path=("provenance", "quote")),
+    _tuple("provenance_inferred", path=("provenance", "inferred")),
+    _text("provenance_note", path=("provenance", "note")),
+)
+_ALLIANCE_ID = _text("alliance", required=True)
+
+_SPECS: dict[str, tuple[_Column, ...]] = {
+    "sources": (
+        _text("id", required=True),
+        _text("title", required=True),
+        _text("file"),
+        _text("url"),
+        _of("date", "published"),
+        _text("note"),
+    ),
+    "institutions": (
+        _text("id", required=True),
+        _text("name", required=True),
+        _text("name_en"),
+        _tuple("aliases"),
+        _enum("kind", InstitutionKind, required=True),
+        _enum("tier", Tier),
+        _enum("grade", Grade),
+        _enum("ownership", Ownership),
+        *_REGION,
+        _of("float", "lat"),
+        _of("float", "lon"),
+        _of("count", "beds"),
+        _tuple("specialties"),
+        _tuple("services"),
+        _of("count", "population_served"),
+        *_PROVENANCE,
+    ),
+    "alliances": (
+        _text("id", required=True),
+        _text("name", required=True),
+        _text("name_en"),
+        _tuple("aliases"),
+        _enum("form", AllianceForm, required=True),
+        _enum("tightness", Tightness),
+        _tuple("lead", required=True),
+        _enum("specialty", Specialty),
+        *_REGION,
+        _of("date", "founded"),
+        _tuple("provisions"),
+        _tuple("policy_basis"),
+        _text("description"),
+        *_PROVENANCE,
+    ),
+    "memberships": (
+        _ALLIANCE_ID,
+        _text("institution", required=True),
+        _enum("role", MemberRole),
+        _of("date", "joined"),
+        *_PROVENANCE,
+    ),
+    "shared_centres": (
+        _ALLIANCE_ID,
+        _text("id", required=True),
+        _enum("kind", CentreKind, required=True),
+        _text("host", required=True),
+        _text("name"),
+        _tuple("services"),
+        _of("serves", "serves"),
+        _of("count", "capacity_per_day"),
+        *_PROVENANCE,
+    ),
+    "expert_clinics": (
+        _ALLIANCE_ID,
+        _text("id", required=True),
+        _text("host", required=True),
+        _text("site", required=True),
+        _enum("department", Specialty, required=True),
+        _tuple("weekdays", required=True),
+        _of("date", "start"),
+        *_PROVENANCE,
+    ),
+    "declared": (
+        _ALLIANCE_ID,
+        _text("metric", required=True),
+        _of("value", "value", required=True),
+        _enum("unit", FigureUnit, required=True),
+        _enum("qualifier", Qualifier),
+        _text("subject"),
+        _enum("service", ServiceKind),
+        _text("period"),
+        _text("description"),
+        *_PROVENANCE,
+    ),
+    "agreements": (
+        _text("id", required=True),
+        _text("alliance", required=True),
+        _tuple("parties", required=True),
+        _tuple("items", required=True),
+        _text("title"),
+        _of("date", "signed"),
+        _of("date", "valid_from"),
+        _of("date", "valid_until"),
+        _enum("status", AgreementStatus),
+        *_PROVENANCE,
+    ),
+}
+# nested alliance collections and the table each is stored in (same names)
+_CHILDREN = ("memberships", "shared_centres", "expert_clinics", "declared")
+_TOP = ("sources", "institutions", "alliances", "agreements")

@@ -1,0 +1,247 @@
+"""The layered diagram of one alliance. Private to :mod:`medalliance.plot`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+from medalliance._optional import require
+from medalliance.errors import MedAllianceError, Problem
+from medalliance.model.agreement import AgreementStatus
+from medalliance.model.alliance import Alliance, MemberRole
+from medalliance.model.institution import Institution
+from medalliance.model.registry import Registry
+from medalliance.plot._draw import _axes, _edge_handles, _role_handles, _tier_handles, _title
+from medalliance.plot._fonts import _Labels, _wrap
+from medalliance.plot._layout import AllianceLayout, alliance_layout
+from medalliance.plot._style import (
+    _CROWDED,
+    _GROUP_OF,
+    _GROUP_STYLE,
+    _ROLE_MARKER,
+    _ROLE_SIZE,
+    _TIER_COLOUR,
+    ITEM_GROUPS,
+)
+
+_Pos = dict[str, tuple[float, float]]
+
+
+def plot_alliance(
+    registry: Registry,
+    alliance: str,
+    *,
+    ax: Any = None,
+    labels: Literal["auto", "id"] = "auto",
+    max_per_row: int = 12,
+) -> Any:
+    """Draw an alliance as layers: lead(s) on top, then members by tier.
+
+    Markers: ``*`` lead, diamond hub, circle member, square base; colours by tier. Lines: grey
+    from the first lead to each other member (membership); coloured arcs between the first
+    party of an agreement and each other party, one per group of items it grants
+    (:data:`~medalliance.plot.ITEM_GROUPS`: referral solid red, support dashed blue, sharing
+    dash-dot green, integration dotted purple; faded when the agreement is not in force);
+    arrows from the host to the site of each expert-clinic programme. Alliance-wide provisions
+    are listed under the title.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry; not modified.
+    alliance : str
+        Alliance id.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw in; a new figure is made when omitted.
+    labels : {"auto", "id"}, default "auto"
+        ``"auto"``: Chinese names when a CJK font is installed
+        (:func:`~medalliance.plot.cjk_font`), else the English name or the id, with a note under
+        the axes; ``"id"``: ids.
+    max_per_row : int, default 12
+        Members per row before a layer wraps (see :func:`~medalliance.plot.alliance_layout`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn in. Node markers are collections with ``gid`` ``"nodes:<role>"``;
+        agreement arcs have ``gid`` ``"agreement:<id>:<group>"``, expert-clinic arrows
+        ``"expert_clinic:<id>"``.
+
+    Raises
+    ------
+    UnknownIdError
+        If the alliance does not exist.
+    MedAllianceError
+        For an unknown ``labels`` option or a bad ``max_per_row``.
+    ImportError
+        When matplotlib is not installed (``pip install 'medalliance[plot]'``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from medalliance import examples
+    >>> reg = examples.load("shanghai_luwan")
+    >>> ax = plot_alliance(reg, "luwan_ruijin")
+    >>> sorted(c.get_gid() for c in ax.collections)
+    ['nodes:lead', 'nodes:member']
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['lead', 'secondary', 'primary']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
+    """
+    if labels not in ("auto", "id"):
+        raise MedAllianceError([Problem(("labels",), f"must be 'auto' or 'id', got {labels!r}")])
+    layout = alliance_layout(registry, alliance, max_per_row=max_per_row)
+    require("matplotlib", extra="plot")
+    a = registry.alliance(alliance)
+    pos = {i: (float(x), float(y)) for i, x, y in zip(layout.ids, layout.x, layout.y, strict=True)}
+    width = float(layout.x.max() - layout.x.min()) + 1 if len(layout.x) else 1.0
+    height = float(layout.y.max() - layout.y.min()) + 1 if len(layout.y) else 1.0
+    ax = _axes(ax, (max(6.0, 1.1 * width + 2.5), max(3.5, 1.2 * height + 1.5)))
+    text = _Labels()
+    crowded = len(a.memberships) > _CROWDED
+    if not crowded:
+        _membership_lines(ax, a, pos)
+    groups_used = _agreement_arcs(ax, registry, alliance, pos)
+    _expert_clinic_arrows(ax, a, pos)
+    roles = {m.institution: m.role for m in a.memberships}
+    insts = {i: registry.institution(i) for i in layout.ids}
+    _member_markers(ax, layout, pos, roles, insts)
+    sizes = Counter(layout.layer)
+    for n, i in enumerate(layout.ids):
+        if crowded and sizes[layout.layer[n]] > max_per_row:
+            continue
+        inst = insts[i]
+        label = i if labels == "id" else text.pick(inst.name, inst.name_en, i)
+        x, y = pos[i]
+        below = 0.2 + (0.14 if n % 2 and layout.layer[n] != "lead" else 0.0)
+        ax.text(
+            x,
+            y - below,
+            _wrap(label, 9),
+            ha="center",
+            va="top",
+            fontproperties=text.props(7),
+            zorder=4,
+            parse_math=False,
+        )
+    _title(ax, text, a, provisions=True)
+    _frame_and_legend(
+        ax, layout, a, roles=roles, insts=insts, groups_used=groups_used, crowded=crowded
+    )
+    text.note(ax)
+    return ax
+
+
+def _membership_lines(ax: Any, a: Alliance, pos: _Pos) -> None:
+    """Grey lines from the first lead to every member that is not a lead."""
+    first = a.lead[0]
+    for m in a.memberships:
+        if m.institution not in a.lead:
+            (x0, y0), (x1, y1) = pos[first], pos[m.institution]
+            ax.plot([x0, x1], [y0, y1], color="#bbbbbb", linewidth=0.7, zorder=1)
+
+
+def _agreement_arcs(ax: Any, registry: Registry, alliance: str, pos: _Pos) -> list[str]:
+    """One arc per agreement, other party and group of items; the groups drawn, in order."""
+    from matplotlib.patches import FancyArrowPatch
+
+    groups_used: list[str] = []
+    for g in registry.agreements_of(alliance):
+        groups = [grp for grp in ITEM_GROUPS if any(_GROUP_OF[i] == grp for i in g.items)]
+        faded = g.status is not AgreementStatus.IN_FORCE
+        for k, grp in enumerate(groups):
+            if grp not in groups_used:
+                groups_used.append(grp)
+            rad = 0.15 * (k // 2 + 1) * (-1 if k % 2 else 1)
+            for party in g.parties[1:]:
+                arc = FancyArrowPatch(
+                    pos[g.parties[0]],
+                    pos[party],
+                    arrowstyle="-",
+                    connectionstyle=f"arc3,rad={rad}",
+                    linewidth=1.4,
+                    alpha=0.35 if faded else 0.9,
+                    zorder=2,
+                    gid=f"agreement:{g.id}:{grp}",
+                    **_GROUP_STYLE[grp],
+                )
+                ax.add_patch(arc)
+    return groups_used
+
+
+def _expert_clinic_arrows(ax: Any, a: Alliance, pos: _Pos) -> None:
+    """An arrow from the host to the site of each expert-clinic programme."""
+    from matplotlib.patches import FancyArrowPatch
+
+    for e in a.expert_clinics:
+        ax.add_patch(
+            FancyArrowPatch(
+                pos[e.host],
+                pos[e.site],
+                arrowstyle="-|>",
+                mutation_scale=12,
+                connectionstyle="arc3,rad=0.45",
+                color="#e67e22",
+                linewidth=1.2,
+                zorder=2,
+                gid=f"expert_clinic:{e.id}",
+                shrinkA=9,
+                shrinkB=9,
+            )
+        )
+
+
+def _member_markers(
+    ax: Any,
+    layout: AllianceLayout,
+    pos: _Pos,
+    roles: dict[str, MemberRole],
+    insts: dict[str, Institution],
+) -> None:
+    """The members: one scatter per role (marker), coloured by tier."""
+    for role in MemberRole:
+        ids = [i for i in layout.ids if roles[i] is role]
+        if not ids:
+            continue
+        ax.scatter(
+            [pos[i][0] for i in ids],
+            [pos[i][1] for i in ids],
+            s=_ROLE_SIZE[role],
+            marker=_ROLE_MARKER[role],
+            c=[_TIER_COLOUR[insts[i].tier] for i in ids],
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=3,
+            gid=f"nodes:{role.value}",
+        )
+
+
+def _frame_and_legend(
+    ax: Any,
+    layout: AllianceLayout,
+    a: Alliance,
+    *,
+    roles: dict[str, MemberRole],
+    insts: dict[str, Institution],
+    groups_used: list[str],
+    crowded: bool,
+) -> None:
+    """Layer names as y ticks, limits around the members, and the legend on the right."""
+    ax.set_yticks(list(layout.layer_y), list(layout.layers))
+    ax.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlim(float(layout.x.min()) - 0.8, float(layout.x.max()) + 0.8)
+    ax.set_ylim(float(layout.y.min()) - 0.7, float(layout.y.max()) + 0.45)
+    handles = _role_handles(list(set(roles.values())))
+    handles += _tier_handles([insts[i].tier for i in layout.ids])
+    handles += _edge_handles(groups_used, expert=bool(a.expert_clinics), membership=not crowded)
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=7,
+        frameon=False,
+    )

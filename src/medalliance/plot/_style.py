@@ -1,0 +1,93 @@
+"""Colours, markers, line styles and the fixed names of :mod:`medalliance.plot`.
+
+Private to :mod:`medalliance.plot`, which re-exports the public names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medalliance.model.agreement import CooperationItem
+from medalliance.model.alliance import MemberRole
+from medalliance.model.institution import Tier
+
+CJK_FONT_NAMES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "STHeiti",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+)
+"""Fonts tried first, in order, by :func:`~medalliance.plot.cjk_font` (any other font with CJK
+glyphs after)."""
+
+ITEM_GROUPS: dict[str, tuple[CooperationItem, ...]] = {
+    "referral": (
+        CooperationItem.TWO_WAY_REFERRAL,
+        CooperationItem.GREEN_CHANNEL,
+        CooperationItem.PRIORITY_RECEPTION,
+        CooperationItem.PRIORITY_EXAMINATION,
+        CooperationItem.PRIORITY_ADMISSION,
+        CooperationItem.TREATMENT_PLAN_HANDOVER,
+    ),
+    "support": (
+        CooperationItem.EXPERT_CLINICS,
+        CooperationItem.TELECONSULTATION,
+        CooperationItem.TRAINING,
+        CooperationItem.TECHNICAL_GUIDANCE,
+        CooperationItem.PAIRED_SUPPORT,
+        CooperationItem.JOINT_SPECIALTY_BUILDING,
+        CooperationItem.RESEARCH_COLLABORATION,
+    ),
+    "sharing": (
+        CooperationItem.RESULT_RECOGNITION,
+        CooperationItem.SHARED_SERVICES,
+        CooperationItem.UNIFIED_DRUG_PROCUREMENT,
+        CooperationItem.INFORMATION_SHARING,
+    ),
+    "integration": (CooperationItem.BUNDLED_PAYMENT, CooperationItem.UNIFIED_MANAGEMENT),
+}
+"""How agreement items are grouped into the line styles of
+:func:`~medalliance.plot.plot_alliance`."""
+
+_GROUP_OF = {item: group for group, items in ITEM_GROUPS.items() for item in items}
+_GROUP_STYLE: dict[str, dict[str, Any]] = {
+    "referral": {"color": "#c0392b", "linestyle": "-"},
+    "support": {"color": "#2471a3", "linestyle": "--"},
+    "sharing": {"color": "#1e8449", "linestyle": "-."},
+    "integration": {"color": "#7d3c98", "linestyle": ":"},
+}
+_TIER_COLOUR = {
+    Tier.TERTIARY: "#b03a2e",
+    Tier.SECONDARY: "#d68910",
+    Tier.PRIMARY: "#229954",
+    Tier.VILLAGE: "#2e86c1",
+}
+_ROLE_MARKER = {
+    MemberRole.LEAD: "*",
+    MemberRole.HUB: "D",
+    MemberRole.MEMBER: "o",
+    MemberRole.BASE: "s",
+}
+_ROLE_SIZE = {MemberRole.LEAD: 320, MemberRole.HUB: 90, MemberRole.MEMBER: 90, MemberRole.BASE: 60}
+_ROLE_ORDER = {MemberRole.LEAD: 0, MemberRole.HUB: 1, MemberRole.MEMBER: 2, MemberRole.BASE: 3}
+_CROWDED = 60
+"""Above this many members, membership lines and the labels of wrapped layers are left out."""
+FONT_NOTE_GID = "medalliance-font-note"
+"""``gid`` of the note :func:`~medalliance.plot.plot_alliance` and
+:func:`~medalliance.plot.plot_map` add when labels fall back."""
+MISSING_NOTE_GID = "medalliance-missing-note"
+"""``gid`` of the note :func:`~medalliance.plot.plot_map` adds when institutions without
+coordinates are left out."""
