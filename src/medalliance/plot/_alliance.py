@@ -6,8 +6,8 @@ from collections import Counter
 from typing import Any, Literal
 
 from medalliance._optional import require
+from medalliance.compiled import agreement_in_force
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.model.agreement import AgreementStatus
 from medalliance.model.alliance import Alliance, MemberRole
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry
@@ -150,7 +150,7 @@ def _agreement_arcs(ax: Any, registry: Registry, alliance: str, pos: _Pos) -> li
     groups_used: list[str] = []
     for g in registry.agreements_of(alliance):
         groups = [grp for grp in ITEM_GROUPS if any(_GROUP_OF[i] == grp for i in g.items)]
-        faded = g.status is not AgreementStatus.IN_FORCE
+        faded = not agreement_in_force(g)
         for k, grp in enumerate(groups):
             if grp not in groups_used:
                 groups_used.append(grp)
