@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
+from medalliance._gc import paused_gc
 from medalliance.errors import Problem, SchemaError
-from medalliance.model.types import paused_gc
 
 
 def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -53,12 +53,12 @@ from typing import Any
 
 import networkx as nx
 
+from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, MemberRole
 from medalliance.model.institution import Grade, Institution, InstitutionKind, Ownership, Tier
 from medalliance.model.registry import Registry
-from medalliance.model.types import paused_gc
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -16,8 +16,8 @@ import threading
 import weakref
 from typing import TYPE_CHECKING
 
+from medalliance._gc import paused_gc
 from medalliance.compiled._core import CompiledRegistry
-from medalliance.model.types import paused_gc
 
 if TYPE_CHECKING:
     from medalliance.model.registry import Registry

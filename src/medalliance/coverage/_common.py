@@ -8,8 +8,8 @@ from typing import TypeVar
 
 from typing_extensions import ParamSpec
 
+from medalliance._gc import paused_gc
 from medalliance.model.alliance import MemberRole
-from medalliance.model.types import paused_gc
 
 Counts = tuple[tuple[str, int], ...]
 _ROLE_ORDER = tuple(MemberRole)

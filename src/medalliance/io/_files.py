@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from medalliance._gc import paused_gc
 from medalliance._parse import (
     decode_utf8,
     load_plain_yaml,
@@ -45,7 +46,6 @@ from medalliance._parse import (
 )
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.model.registry import Registry
-from medalliance.model.types import paused_gc
 
 __all__ = [
     "SCHEMA_VERSION",

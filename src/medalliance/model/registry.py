@@ -33,12 +33,13 @@ from typing import Any
 
 from pydantic import ValidationError, model_validator
 
+from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance, DeclaredFigure
 from medalliance.model.common import Provenance
 from medalliance.model.institution import TIER_REQUIRED, Institution, InstitutionKind
-from medalliance.model.types import FrozenModel, Id, IsoDate, NonEmptyText, paused_gc, render_html
+from medalliance.model.types import FrozenModel, Id, IsoDate, NonEmptyText, render_html
 
 __all__ = ["Registry", "Source"]
 

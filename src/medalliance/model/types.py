@@ -20,9 +20,7 @@ medalliance.errors.MedAllianceError: 1 problem:
 from __future__ import annotations
 
 import datetime as _dt
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
@@ -48,7 +46,6 @@ __all__ = [
     "PositiveInt",
     "Tabular",
     "no_duplicates",
-    "paused_gc",
 ]
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -91,30 +88,6 @@ def _iso_date(value: object) -> object:
 
 IsoDate = Annotated[_dt.date, BeforeValidator(_iso_date)]
 """A calendar date, given as a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string."""
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many objects at once.
-
-    Validating a national registry creates millions of small objects that contain no
-    reference cycles; without the pause, CPython's collector re-scans them again and again
-    and loading takes twice as long. Reference counting still frees memory as usual.
-
-    Examples
-    --------
-    >>> import gc
-    >>> with paused_gc():
-    ...     gc.isenabled()
-    False
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class FrozenModel(BaseModel):

@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.io.fhir import _map as _fhir_map
 from medalliance.io.fhir._export import _Exporter
@@ -64,7 +65,6 @@ from medalliance.io.fhir._map import (
 )
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.registry import Registry
-from medalliance.model.types import paused_gc
 from medalliance.referral.policy import Direction
 
 if TYPE_CHECKING:
