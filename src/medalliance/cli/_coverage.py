@@ -110,7 +110,7 @@ def _population(args: argparse.Namespace, reg: Registry) -> PopulationCoverage |
     points = read_population(args.population)
     try:
         return cov.population_coverage(
-            reg, points, threshold_min=args.within_min, speed_kmh=args.speed_kmh
+            reg, points, cutoff_min=args.within_min, speed_kmh=args.speed_kmh
         )
     except MedAllianceError as exc:  # the options are checked: a problem of the file
         raise exc.with_source(args.population) from None
@@ -213,7 +213,7 @@ def _print_cut_points(reg: Registry, cuts: CutPoints, out: TextIO) -> None:
 
 def _print_population(people: PopulationCoverage, out: TextIO) -> None:
     print(
-        f"\nPopulation within {people.threshold_min:g} min of a member "
+        f"\nPopulation within {people.cutoff_min:g} min of a member "
         f"(straight line at an assumed {people.speed_kmh:g} km/h): "
         f"{people.points} points, {people.people:g} people",
         file=out,
