@@ -1,0 +1,96 @@
+"""What every command shares: loading a NAME|FILE target, tables, widths, counts, JSON, errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from medalliance import examples
+from medalliance.errors import MedAllianceError, format_path
+from medalliance.io._files import read_registry
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from medalliance.model.registry import Registry
+
+    Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class Command(Protocol):
+    """What each command module provides (a module satisfies this protocol)."""
+
+    def add_parser(self, subparsers: Subparsers) -> None:
+        """Register the command's sub-parser, with ``func=run`` as its default."""
+
+    def run(self, args: argparse.Namespace, out: TextIO) -> int:
+        """Carry the command out, writing to ``out``; return the exit status."""
+
+
+def load_target(target: str | None) -> tuple[Registry, str]:
+    """The registry a NAME|FILE argument names (default: the default example), and its origin."""
+    if target is None:
+        return examples.load(examples.DEFAULT), f"bundled example {examples.DEFAULT!r}"
+    if target in examples.names():
+        return examples.load(target), f"bundled example {target!r}"
+    path = Path(target)
+    if not path.exists() and not path.suffix:
+        msg = f"{target!r} is neither a bundled example ({', '.join(examples.names())}) nor a file"
+        raise MedAllianceError([msg])
+    return read_registry(path), str(path)
+
+
+def add_target(parser: argparse.ArgumentParser) -> None:
+    """Add the required ``NAME|FILE`` argument."""
+    parser.add_argument("target", metavar="NAME|FILE")
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Add the ``--json`` flag."""
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def print_json(doc: Any, out: TextIO) -> None:
+    """Write ``doc`` as indented JSON (non-ASCII kept) and a newline."""
+    print(json.dumps(doc, ensure_ascii=False, indent=2), file=out)
+
+
+def print_error(exc: MedAllianceError, *, as_json: bool, out: TextIO, err: TextIO) -> None:
+    """Report every problem of ``exc`` on ``err``, and as a JSON document on ``out`` too."""
+    if as_json:
+        problems = [{"path": format_path(p.path), "message": p.message} for p in exc.problems]
+        print_json({"valid": False, "source": exc.source, "problems": problems}, out)
+    print(f"error: {exc}", file=err)
+
+
+def table(
+    rows: Sequence[Sequence[object]], header: Sequence[str], out: TextIO, indent: str = "  "
+) -> None:
+    """Print ``rows`` under ``header`` in aligned columns (``None`` shown as ``-``)."""
+    cells = [[("-" if c is None else str(c)) for c in r] for r in [header, *rows]]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(header))]
+    for n, r in enumerate(cells):
+        line = "  ".join(c + " " * (widths[i] - display_width(c)) for i, c in enumerate(r)).rstrip()
+        print(indent + line, file=out)
+        if n == 0:
+            print(indent + "  ".join("-" * w for w in widths), file=out)
+
+
+def display_width(text: str) -> int:
+    """Display width: CJK and full-width characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, with an ``s`` unless the count is one."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def counts(pairs: Sequence[tuple[str, int]]) -> str:
+    """``key count`` pairs joined by `` · `` (``-`` when there are none)."""
+    return " · ".join(f"{k} {v}" for k, v in pairs) or "-"

@@ -1,0 +1,210 @@
+"""``medalliance report``: alliances, members, agreements, centres, clinics, figures, findings."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from medalliance import examples
+from medalliance.cli._common import (
+    add_json_flag,
+    counts,
+    load_target,
+    plural,
+    print_json,
+    table,
+)
+from medalliance.model.registry import Registry
+from medalliance.report import AllianceSummary, alliance_summary, registry_summary
+
+if TYPE_CHECKING:
+    from medalliance.cli._common import Subparsers
+    from medalliance.model.alliance import Alliance
+
+
+def add_parser(subparsers: Subparsers) -> None:
+    """Register ``report`` and its options."""
+    r = subparsers.add_parser("report", help="report on a bundled example or a registry file")
+    r.add_argument(
+        "target",
+        nargs="?",
+        metavar="NAME|FILE",
+        help=f"bundled example name or .json/.yaml/.graphml file (default: {examples.DEFAULT})",
+    )
+    r.add_argument("--alliance", metavar="ID", help="report on this alliance only")
+    add_json_flag(r)
+    r.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    """Report on the target: as text, or as JSON with ``--json``."""
+    reg, origin = load_target(args.target)
+    ids = (
+        [reg.alliance(args.alliance).id]
+        if args.alliance is not None
+        else [a.id for a in reg.alliances]
+    )
+    if args.json:
+        print_json(_report_json(reg, origin, ids), out)
+    else:
+        _print_report(reg, origin, ids, out)
+    return 0
+
+
+def _report_json(reg: Registry, origin: str, alliance_ids: Sequence[str]) -> dict[str, Any]:
+    return {
+        "origin": origin,
+        "summary": registry_summary(reg).model_dump(mode="json"),
+        "alliances": [alliance_summary(reg, a).model_dump(mode="json") for a in alliance_ids],
+    }
+
+
+def _print_report(reg: Registry, origin: str, alliance_ids: Sequence[str], out: TextIO) -> None:
+    summary = registry_summary(reg)
+    print(f"{reg.title or 'Registry'}  ({origin})", file=out)
+    print(
+        f"{plural(summary.institutions, 'institution')} · "
+        f"{plural(summary.alliances, 'alliance')} · {plural(summary.agreements, 'agreement')} · "
+        f"by tier: {counts(summary.by_tier)}",
+        file=out,
+    )
+    if reg.sources:
+        print(
+            "Sources: "
+            + "; ".join(
+                f"{s.id} = {s.title}" + (f" [{s.file}]" if s.file else "") for s in reg.sources
+            ),
+            file=out,
+        )
+    for aid in alliance_ids:
+        _print_alliance(reg, reg.alliance(aid), alliance_summary(reg, aid), out)
+    print(file=out)
+    if summary.findings:
+        print("Findings:", file=out)
+        for finding in summary.findings:
+            print(f"  {finding}", file=out)
+    else:
+        print("Findings: none", file=out)
+
+
+def _print_alliance(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO) -> None:
+    _print_alliance_head(reg, a, s, out)
+    print(file=out)
+    rows = []
+    for m in a.memberships:
+        inst = reg.institution(m.institution)
+        rows.append((m.role.value, inst.level_zh, inst.kind.label_zh, inst.id, inst.name))
+    table(rows, ("role", "level", "kind", "id", "name"), out)
+    if a.provisions:
+        print(
+            "\n  alliance-wide provisions: "
+            + ", ".join(f"{i.label_zh} ({i.value})" for i in a.provisions),
+            file=out,
+        )
+    _print_agreements(reg, a, out)
+    _print_centres_and_clinics(a, out)
+    _print_figures(s, out)
+
+
+def _print_alliance_head(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO) -> None:
+    print(file=out)
+    print(f"== {a.name} [{a.id}] ==", file=out)
+    details = [f"form: {a.form.label_zh} ({a.form.value})", f"tightness: {a.tightness.value}"]
+    if a.specialty:
+        details.append(f"specialty: {a.specialty.value}")
+    if a.founded:
+        details.append(f"founded: {a.founded.isoformat()}")
+    if a.region.label():
+        details.append(f"region: {a.region.label()}")
+    print("  " + " · ".join(details), file=out)
+    leads = ", ".join(
+        f"{reg.institution(x).name} ({x}, {reg.institution(x).level_zh})" for x in a.lead
+    )
+    print(f"  lead: {leads}", file=out)
+    print(
+        f"  members: {s.member_count} · by tier: {counts(s.by_tier)} · "
+        f"by role: {counts(s.by_role)}",
+        file=out,
+    )
+    if s.beds_known:
+        print(
+            f"  beds of listed members: {s.beds_known} "
+            f"({plural(s.beds_unknown_members, 'member')} without a count)",
+            file=out,
+        )
+
+
+def _print_agreements(reg: Registry, a: Alliance, out: TextIO) -> None:
+    agreements = reg.agreements_of(a.id)
+    if not agreements:
+        return
+    print("\n  agreements:", file=out)
+    table(
+        [
+            (
+                g.id,
+                len(g.parties),
+                g.signed.isoformat() if g.signed else None,
+                ", ".join(i.value for i in g.items),
+            )
+            for g in agreements
+        ],
+        ("id", "parties", "signed", "items"),
+        out,
+        indent="    ",
+    )
+
+
+def _print_centres_and_clinics(a: Alliance, out: TextIO) -> None:
+    if a.shared_centres:
+        print("\n  shared centres:", file=out)
+        table(
+            [
+                (
+                    c.id,
+                    c.kind.label_zh,
+                    c.host,
+                    "all" if c.serves == "all" else len(c.serves),
+                    c.capacity_per_day,
+                    " ".join(x.value for x in c.effective_services),
+                )
+                for c in a.shared_centres
+            ],
+            ("id", "kind", "host", "serves", "capacity/day", "services"),
+            out,
+            indent="    ",
+        )
+    if a.expert_clinics:
+        print("\n  expert clinics:", file=out)
+        table(
+            [
+                (e.id, e.host, e.site, e.department.value, " ".join(w.value for w in e.weekdays))
+                for e in a.expert_clinics
+            ],
+            ("id", "host", "site", "department", "weekdays"),
+            out,
+            indent="    ",
+        )
+
+
+def _print_figures(s: AllianceSummary, out: TextIO) -> None:
+    if not s.figures:
+        return
+    print("\n  declared vs computed:", file=out)
+    figure_rows: list[tuple[object, ...]] = []
+    for c in s.figures:
+        f = c.figure
+        declared = f"{f.value} {f.unit.value}" + (
+            "" if f.qualifier.value == "exact" else f" ({f.qualifier.value})"
+        )
+        about = " ".join(
+            x for x in (f.subject, f.service.value if f.service else None, f.period) if x
+        )
+        figure_rows.append((f.metric, about or None, declared, c.computed, c.difference))
+    table(
+        figure_rows,
+        ("metric", "about", "declared", "computed", "difference"),
+        out,
+        indent="    ",
+    )
