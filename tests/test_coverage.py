@@ -658,15 +658,15 @@ def test_cli_coverage_with_population_file(tmp_path: Any) -> None:
 
 def test_cli_coverage_bad_options_and_population_without_coordinates(tmp_path: Any) -> None:
     # option values are checked even without --population, and named as the user typed them
-    code, out, err = run("coverage", "gangkou", "--within-min", "-5", "--speed-kmh", "nan")
+    code, out, err = run("coverage", "gangkou", "--cutoff-min", "-5", "--speed-kmh", "nan")
     assert code == 1
     assert out == ""
-    assert "--within-min: must be a finite number >= 0, got -5" in err
+    assert "--cutoff-min: must be a finite number >= 0, got -5" in err
     assert "--speed-kmh: must be a finite number > 0, got nan" in err
     code, _, err = run("coverage", "gangkou", "--speed-kmh", "0")
     assert code == 1
     assert "--speed-kmh" in err
-    assert "--within-min" not in err
+    assert "--cutoff-min" not in err
     # a problem the population brings is reported against its file
     pop = tmp_path / "nocoords.csv"
     pop.write_text("id,people\nv1,10\n", encoding="utf-8")

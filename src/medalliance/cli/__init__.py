@@ -22,7 +22,7 @@ Commands:
 - ``medalliance sharing NAME|FILE [--alliance ID] [--json]``: where institutions get each
   service (their own, a shared centre, an agreement, or nowhere) and the shared centres with
   their capacity, declared volumes and utilisation.
-- ``medalliance coverage NAME|FILE [--population FILE] [--within-min M] [--speed-kmh V]
+- ``medalliance coverage NAME|FILE [--population FILE] [--cutoff-min M] [--speed-kmh V]
   [--json]``: per alliance, members by tier and role, beds and population computed from the
   members beside the declared figures, townships covered and alliances sharing members; for
   the registry, whether each grassroots member reaches a secondary or higher institution

@@ -36,11 +36,11 @@ def add_parser(subparsers: Subparsers) -> None:
     add_target(cv)
     cv.add_argument("--population", metavar="FILE", help="population points: CSV id,people,lat,lon")
     cv.add_argument(
-        "--within-min",
+        "--cutoff-min",
         type=float,
         default=15.0,
         metavar="M",
-        help="travel-time threshold in minutes (default 15: the 15-minute health circle)",
+        help="travel-time cutoff in minutes (default 15: the 15-minute health circle)",
     )
     cv.add_argument(
         "--speed-kmh",
@@ -91,7 +91,7 @@ def _check_options(args: argparse.Namespace) -> None:
     bad_options = [
         Problem((option,), f"must be a finite number {rule}, got {value:g}")
         for option, value, ok, rule in (
-            ("--within-min", args.within_min, args.within_min >= 0, ">= 0"),
+            ("--cutoff-min", args.cutoff_min, args.cutoff_min >= 0, ">= 0"),
             ("--speed-kmh", args.speed_kmh, args.speed_kmh > 0, "> 0"),
         )
         if not (math.isfinite(value) and ok)
@@ -110,7 +110,7 @@ def _population(args: argparse.Namespace, reg: Registry) -> PopulationCoverage |
     points = read_population(args.population)
     try:
         return cov.population_coverage(
-            reg, points, cutoff_min=args.within_min, speed_kmh=args.speed_kmh
+            reg, points, cutoff_min=args.cutoff_min, speed_kmh=args.speed_kmh
         )
     except MedAllianceError as exc:  # the options are checked: a problem of the file
         raise exc.with_source(args.population) from None
