@@ -30,7 +30,7 @@ from medalliance.io._files import (
 )
 from strategies import registries
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60)
 
 
 @SETTINGS
@@ -45,10 +45,13 @@ def test_yaml_round_trip(reg: Registry) -> None:
     assert registry_from_yaml(registry_to_yaml(reg)) == reg
 
 
+# every example writes its own file over the previous one, so sharing tmp_path is safe
 @settings(
     max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        *settings.default.suppress_health_check,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(registries())
 def test_graphml_round_trip(tmp_path: Path, reg: Registry) -> None:
