@@ -881,6 +881,7 @@ def test_end_to_end_on_a_synthetic_county() -> None:
 # import hygiene
 
 
+@pytest.mark.slow
 def test_accessibility_imports_scipy_lazily() -> None:
     code = (
         "import sys, medalliance.accessibility as a\n"

@@ -163,6 +163,7 @@ def test_every_example_round_trips_and_validates(name: str, version: FhirVersion
     assert to_fhir(reg, version=version) == bundle  # deterministic
 
 
+@pytest.mark.slow
 @settings(max_examples=40)
 @given(reg=registries(), version=st.sampled_from(VERSIONS))
 def test_generated_registries_round_trip_and_validate(reg: Registry, version: FhirVersion) -> None:
@@ -747,6 +748,7 @@ def test_without_fhir_resources_export_and_import_still_work() -> None:
         to_fhir(reg, validate=True)
 
 
+@pytest.mark.slow
 def test_importing_medalliance_fhir_loads_no_fhir_package() -> None:
     code = (
         "import sys, medalliance.io.fhir\n"

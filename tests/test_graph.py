@@ -19,6 +19,7 @@ from medalliance import (
 from strategies import registries
 
 
+@pytest.mark.slow
 @settings(max_examples=80)
 @given(registries())
 def test_graph_round_trip(reg: Registry) -> None:
@@ -103,6 +104,7 @@ def test_membership_edges_start_at_the_first_lead() -> None:
         assert G.has_edge(a.lead[0], m, key=f"membership:{a.id}")
 
 
+@pytest.mark.slow
 @settings(max_examples=40)
 @given(registries())
 def test_direct_fill_equals_public_networkx_construction(reg: Registry) -> None:

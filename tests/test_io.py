@@ -33,12 +33,14 @@ from strategies import registries
 SETTINGS = settings(max_examples=60)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(registries())
 def test_json_round_trip(reg: Registry) -> None:
     assert registry_from_json(registry_to_json(reg)) == reg
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(registries())
 def test_yaml_round_trip(reg: Registry) -> None:
@@ -60,6 +62,7 @@ def test_graphml_round_trip(tmp_path: Path, reg: Registry) -> None:
     assert read_graphml(path) == reg
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(registries())
 def test_output_is_canonical(reg: Registry) -> None:

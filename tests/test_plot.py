@@ -328,6 +328,7 @@ def test_map_surface_problems_are_all_listed() -> None:
 # -- generated registries, missing extra -------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=8)
 @given(reg=registries(max_institutions=8, max_alliances=2))
 def test_generated_alliances_draw_without_warnings(reg: Registry) -> None:

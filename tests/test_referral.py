@@ -199,6 +199,7 @@ def batch_summary(batch: Any, i: int) -> tuple[Any, ...]:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_evaluate_equals_the_naive_reference(reg: Registry, data: Any) -> None:
@@ -215,6 +216,7 @@ def test_evaluate_equals_the_naive_reference(reg: Registry, data: Any) -> None:
     assert reg.model_dump() == before
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_evaluate_many_equals_the_naive_reference(reg: Registry, data: Any) -> None:
@@ -268,6 +270,7 @@ def test_evaluate_many_on_a_synthetic_province(seed: int) -> None:
         assert batch[i] == naive
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_directions_respect_tiers(reg: Registry, data: Any) -> None:
@@ -290,6 +293,7 @@ def test_directions_respect_tiers(reg: Registry, data: Any) -> None:
         )
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_adding_a_channel_never_removes_a_destination(reg: Registry, data: Any) -> None:
@@ -463,6 +467,7 @@ def test_empty_batch() -> None:
     assert tuple(batch) == ()
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_referral_paths_are_shortest_upward_paths(reg: Registry, data: Any) -> None:

@@ -236,6 +236,7 @@ def test_rows_list_every_reached_cell() -> None:
     ).items()
 
 
+@pytest.mark.slow
 @SLOW
 @given(registries(), st.data())
 def test_service_access_equals_naive_loops(reg: Registry, data: Any) -> None:
@@ -603,6 +604,7 @@ def test_expert_coverage_scope_and_bad_weeks() -> None:
         expert_clinic_coverage(reg, alliance="nowhere")
 
 
+@pytest.mark.slow
 @SLOW
 @given(registries(), st.integers(1, 5))
 def test_expert_coverage_equals_naive_count(reg: Registry, weeks: int) -> None:

@@ -114,6 +114,7 @@ def test_every_example_round_trips_and_matches_naive(name: str) -> None:
     _assert_matches_naive(reg)
 
 
+@pytest.mark.slow
 @settings(max_examples=30)
 @given(reg=registries())
 def test_generated_registries_round_trip(reg: Registry) -> None:
