@@ -51,7 +51,7 @@ def test_yaml_round_trip(reg: Registry) -> None:
 @settings(
     max_examples=25,
     suppress_health_check=[
-        *settings.default.suppress_health_check,
+        *settings().suppress_health_check,  # the profile's, plus:
         HealthCheck.function_scoped_fixture,
     ],
 )
