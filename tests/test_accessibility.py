@@ -239,7 +239,7 @@ METHODS: list[tuple[str, Callable[..., acc.AccessibilityResult], dict[str, Any],
 ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(problems())
 def test_every_measure_equals_the_naive_reference(
     case: tuple[Pairs, list[float], list[float], float | None],
@@ -268,7 +268,7 @@ def test_every_measure_equals_the_naive_reference(
     assert cov.covered.tolist() == [c <= limit for c in naive_nearest(pairs, n, None)]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(problems())
 def test_supply_is_conserved(case: tuple[Pairs, list[float], list[float], float | None]) -> None:
     pairs, people, capacity, cutoff = case
@@ -881,6 +881,7 @@ def test_end_to_end_on_a_synthetic_county() -> None:
 # import hygiene
 
 
+@pytest.mark.slow
 def test_accessibility_imports_scipy_lazily() -> None:
     code = (
         "import sys, medalliance.accessibility as a\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medalliance import Registry, examples
@@ -33,7 +33,7 @@ def naive_partners(reg: Registry, origin: str, specialty: Specialty | None) -> s
     return found
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50)
 @given(registries(), st.data())
 def test_partners_equal_naive_scan(reg: Registry, data: Any) -> None:
     specialty = data.draw(st.sampled_from([None, *{a.specialty for a in reg.alliances}]))

@@ -149,6 +149,7 @@ def test_schema_command() -> None:
     assert json.loads(out)["title"] == "medalliance registry"
 
 
+@pytest.mark.slow
 def test_console_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")

@@ -166,6 +166,7 @@ def cooperation_registries(draw: st.DrawFn) -> Registry:
     return registry_from_dict(data)
 
 
+@pytest.mark.slow
 @given(cooperation_registries(), needs_strategy)
 def test_capability_agrees_across_core_coverage_and_the_plain_rule(
     reg: Registry, needs: dict[str, Any]
@@ -196,6 +197,7 @@ def test_capability_agrees_across_core_coverage_and_the_plain_rule(
         )
 
 
+@pytest.mark.slow
 @given(cooperation_registries(), st.one_of(st.none(), st.sampled_from(list(Specialty))))
 def test_referral_coverage_and_channels_agree_on_partners(
     reg: Registry, specialty: Specialty | None
@@ -228,6 +230,7 @@ def test_referral_coverage_and_channels_agree_on_partners(
                     assert set(reach.nearest) == near
 
 
+@pytest.mark.slow
 @given(cooperation_registries())
 def test_sharing_recognition_follows_the_one_channel_compiler(reg: Registry) -> None:
     plain = naive_channels(reg, CooperationItem.RESULT_RECOGNITION, all_specialties=True)

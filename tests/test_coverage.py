@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medalliance import Registry, examples, synthetic
@@ -95,7 +95,7 @@ targets_strategy = st.builds(
 # reachability
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(st.one_of(referral_registries(), registries()), targets_strategy, st.data())
 def test_reachability_equals_networkx_shortest_paths(
     reg: Registry, target: ReachTarget, data: Any
@@ -134,7 +134,7 @@ def test_reachability_equals_networkx_shortest_paths(
         assert target.matches(reg, inst.id) is naive_is_target(reg, inst, target)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20)
 @given(referral_registries())
 def test_default_origins_are_grassroots_members(reg: Registry) -> None:
     r = reachability(reg, target=ReachTarget(min_tier="secondary"))
@@ -223,7 +223,7 @@ def naive_cut_points(G: nx.Graph) -> dict[str, tuple[int, int, int]]:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(st.one_of(referral_registries(max_institutions=14), registries()), st.data())
 def test_articulation_points_equal_naive_definition(reg: Registry, data: Any) -> None:
     all_specialties = data.draw(st.booleans())
@@ -312,7 +312,7 @@ def test_chain_cut_points_and_lead_removal() -> None:
     ]
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20)
 @given(referral_registries(), targets_strategy, st.data())
 def test_removal_impact_matches_two_reachability_runs(
     reg: Registry, target: ReachTarget, data: Any
@@ -504,7 +504,7 @@ def test_area_coverage_bad_arguments() -> None:
         area_coverage(reg, "nope")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25)
 @given(registries(max_institutions=12, max_alliances=5))
 def test_overlap_equals_naive_count(reg: Registry) -> None:
     o = alliance_overlap(reg)
@@ -580,7 +580,7 @@ def test_cli_coverage_bad_input() -> None:
 # population within reach
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10)
 @given(referral_registries(), st.integers(0, 2**32 - 1))
 def test_population_coverage_equals_coverage_within_per_alliance(reg: Registry, seed: int) -> None:
     import numpy as np

@@ -238,7 +238,7 @@ def test_cell_formats() -> None:
     assert _cell((Tier.PRIMARY, "x")) == "primary, x"
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(reg=registries())
 def test_generated_registries_display_well_formed_html(reg: Registry) -> None:
     parse(registry_html(reg))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medalliance import MedAllianceError, Registry, examples
@@ -163,7 +163,8 @@ def test_every_example_round_trips_and_validates(name: str, version: FhirVersion
     assert to_fhir(reg, version=version) == bundle  # deterministic
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=40)
 @given(reg=registries(), version=st.sampled_from(VERSIONS))
 def test_generated_registries_round_trip_and_validate(reg: Registry, version: FhirVersion) -> None:
     bundle = to_fhir(reg, version=version)
@@ -258,7 +259,7 @@ def test_ids_with_underscores_and_128_characters(version: FhirVersion) -> None:
     assert {r["identifier"][0]["value"] for r in orgs} >= {"L" * 128, "a_b", "a-b"}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.from_regex(ID_PATTERN, fullmatch=True), min_size=2, max_size=30, unique=True))
 def test_resource_ids_are_valid_and_distinct(keys: list[str]) -> None:
     from medalliance.io.fhir._map import _rid
@@ -283,7 +284,7 @@ def test_empty_registry(version: FhirVersion) -> None:
     assert from_fhir(bundle) == Registry()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.sampled_from(["Organization", "Location"]), st.from_regex(r"[A-Za-z0-9.\-]{1,64}"))
 def test_full_urls_are_uuid5(resource_type: str, rid: str) -> None:
     import uuid
@@ -385,7 +386,7 @@ def _naive_part_of(reg: Registry) -> dict[str, str]:
     return out
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(reg=registries(max_institutions=8, max_alliances=4))
 def test_part_of_follows_tight_alliances(reg: Registry) -> None:
     bundle = to_fhir(reg)
@@ -642,7 +643,7 @@ def test_an_object_where_a_string_belongs_is_reported(
     assert any(expected in p for p in problems_of(exc)), problems_of(exc)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(reg=registries(), data=st.data())
 def test_any_broken_reference_is_found(reg: Registry, data: st.DataObject) -> None:
     bundle = to_fhir(reg)
@@ -747,6 +748,7 @@ def test_without_fhir_resources_export_and_import_still_work() -> None:
         to_fhir(reg, validate=True)
 
 
+@pytest.mark.slow
 def test_importing_medalliance_fhir_loads_no_fhir_package() -> None:
     code = (
         "import sys, medalliance.io.fhir\n"

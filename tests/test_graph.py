@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from medalliance import (
     GRAPH_SCHEMA_VERSION,
@@ -19,7 +19,8 @@ from medalliance import (
 from strategies import registries
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=80)
 @given(registries())
 def test_graph_round_trip(reg: Registry) -> None:
     G = to_graph(reg)
@@ -27,7 +28,7 @@ def test_graph_round_trip(reg: Registry) -> None:
     assert from_graph(G) == reg
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(registries())
 def test_graph_contract(reg: Registry) -> None:
     G = to_graph(reg)
@@ -103,7 +104,8 @@ def test_membership_edges_start_at_the_first_lead() -> None:
         assert G.has_edge(a.lead[0], m, key=f"membership:{a.id}")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=40)
 @given(registries())
 def test_direct_fill_equals_public_networkx_construction(reg: Registry) -> None:
     G = to_graph(reg)

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import grimp
 import networkx as nx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_import_loads_no_heavy_packages() -> None:
     code = (
         "import sys, medalliance\n"
@@ -37,6 +39,7 @@ def _lint_imports(*config: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_layer_contracts_hold() -> None:
     proc = _lint_imports()
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -44,6 +47,7 @@ def test_layer_contracts_hold() -> None:
     assert "BROKEN" not in proc.stdout
 
 
+@pytest.mark.slow
 def test_a_broken_contract_is_reported(tmp_path: Path) -> None:
     # the model imports medalliance.errors: a contract forbidding that must fail
     config = tmp_path / "contracts.ini"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medalliance import Registry, examples, synthetic
@@ -356,7 +356,7 @@ def activities(draw: st.DrawFn, reg: Registry) -> Activity:
     return Activity(care=care_rows, referrals=refs)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(registries(), st.data())
 def test_values_equal_naive_formulas_and_are_never_inf_or_nan(reg: Registry, data: Any) -> None:
     act = data.draw(activities(reg))

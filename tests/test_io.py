@@ -30,25 +30,30 @@ from medalliance.io._files import (
 )
 from strategies import registries
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(registries())
 def test_json_round_trip(reg: Registry) -> None:
     assert registry_from_json(registry_to_json(reg)) == reg
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(registries())
 def test_yaml_round_trip(reg: Registry) -> None:
     assert registry_from_yaml(registry_to_yaml(reg)) == reg
 
 
+# every example writes its own file over the previous one, so sharing tmp_path is safe
 @settings(
     max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        *settings().suppress_health_check,  # the profile's, plus:
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(registries())
 def test_graphml_round_trip(tmp_path: Path, reg: Registry) -> None:
@@ -57,6 +62,7 @@ def test_graphml_round_trip(tmp_path: Path, reg: Registry) -> None:
     assert read_graphml(path) == reg
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(registries())
 def test_output_is_canonical(reg: Registry) -> None:

@@ -23,6 +23,7 @@ def test_there_are_notebooks() -> None:
     assert {p.stem for p in NOTEBOOKS} >= {"tour", "referral"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     book = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]  # untyped library

@@ -328,7 +328,8 @@ def test_map_surface_problems_are_all_listed() -> None:
 # -- generated registries, missing extra -------------------------------------------------------
 
 
-@settings(max_examples=8, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=8)
 @given(reg=registries(max_institutions=8, max_alliances=2))
 def test_generated_alliances_draw_without_warnings(reg: Registry) -> None:
     # names hold arbitrary Unicode (and "$"): labels fall back without missing-glyph warnings

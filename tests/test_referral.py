@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medalliance import MedAllianceError, Registry, UnknownIdError, examples, synthetic
@@ -199,7 +199,8 @@ def batch_summary(batch: Any, i: int) -> tuple[Any, ...]:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_evaluate_equals_the_naive_reference(reg: Registry, data: Any) -> None:
     before = reg.model_dump()
@@ -215,7 +216,8 @@ def test_evaluate_equals_the_naive_reference(reg: Registry, data: Any) -> None:
     assert reg.model_dump() == before
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_evaluate_many_equals_the_naive_reference(reg: Registry, data: Any) -> None:
     cases = data.draw(cases_for(reg, max_size=10))
@@ -268,7 +270,8 @@ def test_evaluate_many_on_a_synthetic_province(seed: int) -> None:
         assert batch[i] == naive
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_directions_respect_tiers(reg: Registry, data: Any) -> None:
     for case in data.draw(cases_for(reg)):
@@ -290,7 +293,8 @@ def test_directions_respect_tiers(reg: Registry, data: Any) -> None:
         )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_adding_a_channel_never_removes_a_destination(reg: Registry, data: Any) -> None:
     members = [a for a in reg.alliances if len(a.members) >= 2]
@@ -463,7 +467,8 @@ def test_empty_batch() -> None:
     assert tuple(batch) == ()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=60)
 @given(referral_registries(), st.data())
 def test_referral_paths_are_shortest_upward_paths(reg: Registry, data: Any) -> None:
     import networkx as nx

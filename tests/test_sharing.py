@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medalliance import MedAllianceError, Registry, examples, synthetic
@@ -39,7 +39,7 @@ from medalliance.sharing import (
 )
 from strategies import registries
 
-SLOW = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=50)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -236,6 +236,7 @@ def test_rows_list_every_reached_cell() -> None:
     ).items()
 
 
+@pytest.mark.slow
 @SLOW
 @given(registries(), st.data())
 def test_service_access_equals_naive_loops(reg: Registry, data: Any) -> None:
@@ -481,7 +482,7 @@ def test_allocation_invariants_and_naive_oracle_integral(
     assert result.allocated.tolist() == naive
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.lists(st.integers(1, 50), min_size=2, max_size=12), st.integers(1, 200))
 def test_max_min_fair_ties_go_to_earlier_members(demands: list[int], capacity: int) -> None:
     equal = [demands[0]] * len(demands)
@@ -603,6 +604,7 @@ def test_expert_coverage_scope_and_bad_weeks() -> None:
         expert_clinic_coverage(reg, alliance="nowhere")
 
 
+@pytest.mark.slow
 @SLOW
 @given(registries(), st.integers(1, 5))
 def test_expert_coverage_equals_naive_count(reg: Registry, weeks: int) -> None:
@@ -911,7 +913,7 @@ def test_reprs_stay_short_on_large_results() -> None:
     assert_one_line(allocate_capacity(0, []), "0 members")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30)
 @given(registries())
 def test_access_repr_counts_equal_the_table(reg: Registry) -> None:
     access = service_access(reg)

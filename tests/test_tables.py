@@ -114,7 +114,8 @@ def test_every_example_round_trips_and_matches_naive(name: str) -> None:
     _assert_matches_naive(reg)
 
 
-@settings(max_examples=30, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=30)
 @given(reg=registries())
 def test_generated_registries_round_trip(reg: Registry) -> None:
     frames = to_frames(reg)
@@ -124,7 +125,7 @@ def test_generated_registries_round_trip(reg: Registry) -> None:
     _assert_matches_naive(reg)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 @given(reg=registries(), data=st.data())
 def test_shuffled_top_level_rows_give_the_same_registry(reg: Registry, data: st.DataObject) -> None:
     frames = to_frames(reg)
