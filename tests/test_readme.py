@@ -90,14 +90,7 @@ def matches(shown: str, printed: str) -> bool:
     return re.fullmatch(r"\s*".join(parts), " ".join(printed.split()), flags=re.S) is not None
 
 
-KNOWN_DRIFT = {
-    ("getting-started.md", "print(hospital.provenance.source, hospital.provenance.inferred)"): (
-        "the gangkou example now also marks 'region' as inferred; the page shows the old tuple"
-    ),
-    ("concepts.md", 'print(ma.parse_level("二級乙等"), ma.parse_level("secondary B"))'): (
-        "the page shows one value prefixed 'both:' for the two equal values printed"
-    ),
-}
+KNOWN_DRIFT: dict[tuple[str, str], str] = {}
 """Shown outputs known to differ from what the code prints: they still run, and each must keep
 differing (fixing the page fails the test until its entry here is removed)."""
 
