@@ -53,10 +53,10 @@ import scipy
 
 import medalliance as ma
 from medalliance import synthetic
+from medalliance.compiled._cache import forget
 from medalliance.compiled.channels import referral_channels
 from medalliance.coverage import (
     ReachTarget,
-    _reachability,
     alliance_overlap,
     articulation_points,
     reachability,
@@ -151,12 +151,12 @@ def main() -> None:
         leads = {
             x
             for a in reg.alliances
-            if a.form.value == "specialty_alliance" and a.specialty == target.specialty
+            if target.specialty is not None and a.specialty == target.specialty
             for x in a.lead
         }
 
         def cold(target: ReachTarget = target) -> Any:
-            _reachability._COMPILED.clear()  # drop the per-registry arrays: compile them again
+            forget(reg)  # drop the registry's compiled core: compile it again
             return reachability(reg, target=target, all_specialties=True)
 
         t_cold, r = best(cold, args.repeat)
@@ -191,7 +191,7 @@ def main() -> None:
         line("  reachability (cold) vs nx build + BFS", t_cold, t_build + t_bfs)
 
     print("\narticulation points of the referral network (all channels)")
-    _reachability._COMPILED.clear()
+    forget(reg)
     t_ours, cuts = best(lambda: articulation_points(reg, all_specialties=True), 1)
     t_warm, _ = best(lambda: articulation_points(reg, all_specialties=True), args.repeat)
     t_build, H = best(lambda: bipartite(reg, specialty=None, all_specialties=True), 1)

@@ -22,7 +22,7 @@ from medalliance.compiled._core import CompiledRegistry
 if TYPE_CHECKING:
     from medalliance.model.registry import Registry
 
-__all__ = ["build_count", "compiled"]
+__all__ = ["build_count", "compiled", "forget"]
 
 # reentrant: a registry freed while a core is being built runs _drop in the same thread
 _LOCK = threading.RLock()
@@ -60,6 +60,30 @@ def _drop(key: int) -> None:
         found = _CORES.get(key)
         if found is not None and found[0]() is None:
             del _CORES[key]
+
+
+def forget(registry: Registry) -> bool:
+    """Drop the compiled core of ``registry`` so the next analysis builds it again.
+
+    Only benchmarks need this (to time a first, "cold" call); a registry's core is otherwise
+    dropped when the registry is garbage collected. Returns whether a core was cached.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("county_township")
+    >>> core = compiled(reg)
+    >>> forget(reg), forget(reg)
+    (True, False)
+    >>> compiled(reg) is core
+    False
+    """
+    with _LOCK:
+        found = _CORES.get(id(registry))
+        if found is None or found[0]() is not registry:
+            return False
+        del _CORES[id(registry)]
+        return True
 
 
 def build_count() -> int:

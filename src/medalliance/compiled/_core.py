@@ -28,6 +28,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 import numpy as np
@@ -41,6 +42,7 @@ from medalliance.model.vocab import ServiceKind, Specialty
 __all__ = ["SERVICE_BIT", "SPECIALTY_BIT", "SPECIALTY_CODE", "CompiledRegistry", "Needs"]
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 T = TypeVar("T")
 
@@ -124,36 +126,88 @@ class CompiledRegistry:
         self._lock = threading.RLock()
         self._memo: dict[Any, Any] = {}
         insts = registry.institutions
-        n = self.n = len(insts)
+        self.n = len(insts)
         self.institutions = insts
         self.ids: tuple[str, ...] = tuple(i.id for i in insts)
         self.position: dict[str, int] = {iid: k for k, iid in enumerate(self.ids)}
-        self.id_array = np.array(self.ids, dtype=str) if n else np.zeros(0, dtype="<U1")
-        self.tier_list: list[int] = [i.tier.rank for i in insts]
-        self.tier = np.array(self.tier_list, dtype=np.int64)
-        self.grassroots = np.fromiter((i.is_grassroots for i in insts), bool, n)
-        self.in_alliance = np.zeros(n, dtype=bool)
-        self.in_alliance[[self.position[m] for a in registry.alliances for m in a.members]] = True
-        self.service_sets: list[frozenset[ServiceKind]] = [frozenset(i.services) for i in insts]
-        self.services = _bitmasks((i.services for i in insts), SERVICE_BIT, n)
-        # the capability rule, part 2: listed specialties, or lead of an alliance naming one
+        self._alliances = registry.alliances
+
+    # Everything below is built on first use (an analysis pays only for the arrays it reads)
+    # and then kept. Two threads asking at once may both build an array; they build the same
+    # values and one of them is kept, so no lock is needed.
+
+    @cached_property
+    def id_array(self) -> np.ndarray[Any, np.dtype[np.str_]]:
+        """Institution ids as a numpy string array (registry order)."""
+        return np.array(self.ids, dtype=str) if self.n else np.zeros(0, dtype="<U1")
+
+    @cached_property
+    def tier_list(self) -> list[int]:
+        """Tier rank of each institution (:attr:`Tier.rank`)."""
+        rank = {t: t.rank for t in Tier}
+        return [rank[i.tier] for i in self.institutions]
+
+    @cached_property
+    def tier(self) -> IntArray:
+        """:attr:`tier_list` as an int64 array."""
+        return np.array(self.tier_list, dtype=np.int64)
+
+    @cached_property
+    def grassroots(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """Whether each institution is a grassroots institution."""
+        return np.fromiter((i.is_grassroots for i in self.institutions), bool, self.n)
+
+    @cached_property
+    def in_alliance(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """Whether each institution is a member of at least one alliance."""
+        out = np.zeros(self.n, dtype=bool)
+        pos = self.position
+        out[[pos[m.institution] for a in self._alliances for m in a.memberships]] = True
+        return out
+
+    @cached_property
+    def service_sets(self) -> list[frozenset[ServiceKind]]:
+        """The services each institution lists."""
+        return [frozenset(i.services) for i in self.institutions]
+
+    @cached_property
+    def services(self) -> IntArray:
+        """Service bit mask of each institution (bits of ``SERVICE_BIT``)."""
+        return _bitmasks((i.services for i in self.institutions), SERVICE_BIT, self.n)
+
+    @cached_property
+    def offered_specialties(self) -> list[frozenset[Specialty]]:
+        """The capability rule, part 2: listed specialties, or lead of an alliance naming one."""
         lead_of: dict[int, set[Specialty]] = {}
-        for a in registry.alliances:
+        for a in self._alliances:
             if a.specialty is not None:
                 for lead in a.lead:
                     lead_of.setdefault(self.position[lead], set()).add(a.specialty)
-        self.offered_specialties: list[frozenset[Specialty]] = [
-            frozenset(inst.specialties) | frozenset(lead_of.get(k, ()))
-            for k, inst in enumerate(insts)
-        ]
-        self.specialties = _bitmasks(
+        out = [frozenset(inst.specialties) for inst in self.institutions]
+        for k, extra in lead_of.items():
+            out[k] = out[k] | extra
+        return out
+
+    @cached_property
+    def specialties(self) -> IntArray:
+        """Specialty bit mask of each institution (of :attr:`offered_specialties`)."""
+        return _bitmasks(
             (tuple(sorted(s, key=SPECIALTY_CODE.__getitem__)) for s in self.offered_specialties),
             SPECIALTY_BIT,
-            n,
+            self.n,
         )
+
+    @cached_property
+    def lat(self) -> FloatArray:
+        """Latitude of each institution (NaN when unknown)."""
         nan = float("nan")
-        self.lat = np.array([nan if i.lat is None else i.lat for i in insts], dtype=np.float64)
-        self.lon = np.array([nan if i.lon is None else i.lon for i in insts], dtype=np.float64)
+        return np.array([nan if i.lat is None else i.lat for i in self.institutions], np.float64)
+
+    @cached_property
+    def lon(self) -> FloatArray:
+        """Longitude of each institution (NaN when unknown)."""
+        nan = float("nan")
+        return np.array([nan if i.lon is None else i.lon for i in self.institutions], np.float64)
 
     @property
     def registry(self) -> Registry:
