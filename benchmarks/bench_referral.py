@@ -152,6 +152,8 @@ def main() -> None:
         f"compiled cores built for this registry by evaluate_many, evaluate, reachability and "
         f"service_access together: {build_count() - builds_before}"
     )
+    if mismatches:
+        sys.exit(f"{mismatches} decisions differ from the naive reference")
 
 
 if __name__ == "__main__":
