@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -442,11 +443,20 @@ class Alliance(FrozenModel):
                 return m.role
         return None
 
+    @cached_property
+    def _tightness_by_member(self) -> dict[str, Tightness]:
+        """The one rule for a member's tightness: its own, else the alliance's."""
+        return {
+            m.institution: level
+            for m in self.memberships
+            if (level := m.tightness or self.tightness) is not None
+        }
+
     def tightness_of(self, institution: str) -> Tightness | None:
         """How tightly ``institution`` is joined: its own tightness, else the alliance's.
 
-        ``None`` if it is not a member. This is the one rule for a member's tightness; every
-        table and analysis that reads tightness per member calls it.
+        ``None`` if it is not a member. Every table and analysis that reads tightness per
+        member calls this.
 
         Examples
         --------
@@ -457,10 +467,7 @@ class Alliance(FrozenModel):
         >>> a.tightness_of("c"), a.tightness_of("x")
         (<Tightness.SEMI_TIGHT: 'semi_tight'>, None)
         """
-        for m in self.memberships:
-            if m.institution == institution:
-                return self.tightness if m.tightness is None else m.tightness
-        return None
+        return self._tightness_by_member.get(institution)
 
     @property
     def tightness_range(self) -> tuple[Tightness, Tightness]:
@@ -474,8 +481,7 @@ class Alliance(FrozenModel):
         >>> [t.value for t in a.tightness_range]
         ['loose', 'tight']
         """
-        found = [m.tightness or self.tightness for m in self.memberships]
-        levels = [t for t in found if t is not None]  # never None in a valid alliance
+        levels = self._tightness_by_member.values()
         return min(levels), max(levels)
 
     @property
