@@ -160,7 +160,8 @@ def alliance(
     }
     if draw(st.integers(0, 3)) == 0:
         d["unit"] = "centre"
-    if parents and draw(st.booleans()):
+    in_parent = draw(st.booleans())
+    if parents and in_parent:
         d["part_of"] = draw(st.sampled_from(parents))
     elif draw(st.integers(0, 4)) == 0:
         d["part_of_name"] = draw(cjk)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medalliance import MedAllianceError, Registry, examples
+from medalliance import MedAllianceError, Registry, Tightness, examples
 from medalliance.cli import main
 from medalliance.errors import ID_PATTERN, format_path
 from medalliance.io._files import registry_to_dict
@@ -382,7 +382,7 @@ def _naive_part_of(reg: Registry) -> dict[str, str]:
         (a, m.institution)
         for a in reg.alliances
         for m in a.memberships
-        if (m.tightness or a.tightness).value in ("tight", "merged")
+        if (m.tightness or a.tightness) in (Tightness.TIGHT, Tightness.MERGED)
     ]
     for inst in reg.institutions:
         leads_tight = any(i == inst.id and i in a.lead for a, i in tight)

@@ -40,15 +40,15 @@ Encoding rules (the same both ways):
   ``df["aliases"].str.split(";")``). ``serves`` holds ``"all"`` or a tuple of ids.
 - Counts (``beds``, ``population_served``, ``capacity_per_day``, a posting's ``count``) are
   nullable ``Int64``. When reading, a float is accepted only if it is a whole number (pandas
-  stores integer columns with gaps as floats); ``12.5`` is an error, never rounded. A declared figure's
-  ``value`` (an object column of ints and floats) is read the same way when its unit is a
-  count.
+  stores integer columns with gaps as floats); ``12.5`` is an error, never rounded. A
+  declared figure's ``value`` (an object column of ints and floats) is read the same way
+  when its unit is a count.
 - Dates are ``datetime64[s]``. When reading, a date, an ISO ``YYYY-MM-DD`` string or a
   timestamp at midnight without a time zone is accepted; any other time of day is an error.
 - A missing value (``None``, ``NaN``, ``NaT``, ``pd.NA``) means the field's default:
   ``None``, an empty tuple, or the stated default (role ``member``, an alliance's tightness
-  ``loose``, unit ``alliance``, qualifier ``exact``, status ``in_force``, serves ``all``). In a required column it is an
-  error.
+  ``loose``, unit ``alliance``, qualifier ``exact``, status ``in_force``, serves ``all``).
+  In a required column it is an error.
 - Row order is kept: institutions, alliances, agreements and sources come out sorted by id
   (the registry's canonical order); the rows of one alliance in ``memberships``,
   ``shared_centres``, ``expert_clinics``, ``staff_postings`` and ``declared`` keep the
