@@ -185,7 +185,11 @@ def test_tightness_is_set_member_by_member() -> None:
     assert "一院(所)一策" in XUZHOU
     a = Alliance(**_per_member_alliance())
     assert a.tightness is None
-    assert [a.tightness_of(m).value for m in a.members] == ["tight", "semi_tight", "loose"]
+    assert [a.tightness_of(m) for m in a.members] == [
+        Tightness.TIGHT,
+        Tightness.SEMI_TIGHT,
+        Tightness.LOOSE,
+    ]
     assert a.tightness_of("nobody") is None
     assert a.tightness_range == (Tightness.LOOSE, Tightness.TIGHT)
     assert a.tightness_label == "per_member (loose–tight)"
