@@ -108,7 +108,7 @@ class DeclaredFigure(FrozenModel):
     qualifier: Qualifier = Qualifier.EXACT
     """Whether the value is exact, a lower bound, approximate, ..."""
     subject: Id | None = None
-    """Id of the institution, shared centre or expert clinic the figure is about."""
+    """Id of the institution, shared centre, expert clinic or staff posting it is about."""
     service: ServiceKindField | None = None
     """Service a volume counts, when the figure is a service volume."""
     period: NonEmptyText | None = None
