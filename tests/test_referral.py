@@ -175,6 +175,8 @@ def policies(draw: st.DrawFn) -> ReferralPolicy:
         distance_band_km=draw(st.sampled_from([0.0, 0.5, 5.0, 300.0])),
     )
     return base.replace(ranking=ranking)
+
+
 CONDITIONS = [None, "I10", "I63.9", "C34.1", "O80", "Z99"]
 SERVICES = ["ct", "mri", "lab", "inpatient", "icu", "mdt"]
 

@@ -207,7 +207,10 @@ def test_ranking_needs_every_urgency_and_a_sane_band() -> None:
         Ranking.model_validate({"routine": ["id"], "urgent": ["id"], "distance_band_km": -1})
     rendered = [p.render() for p in info.value.problems]
     assert "emergency: Field required" in rendered
-    assert any(r.startswith("distance_band_km: Input should be greater than or equal to 0") for r in rendered)
+    assert any(
+        r.startswith("distance_band_km: Input should be greater than or equal to 0")
+        for r in rendered
+    )
 
 
 def test_a_policy_without_ranking_uses_the_default_one(tmp_path: Path) -> None:
@@ -229,7 +232,8 @@ def test_a_policy_without_ranking_uses_the_default_one(tmp_path: Path) -> None:
 
 def test_emergency_default_is_nearest_capable_first_with_its_source() -> None:
     ranking = default_policy().ranking
-    # 院前医疗急救管理办法: "按照就近、就急、满足专业需要、兼顾患者意愿的原则,将患者转运至医疗机构救治"
+    # 院前医疗急救管理办法: "按照就近、就急、满足专业需要、兼顾患者意愿的原则,
+    # 将患者转运至医疗机构救治"
     assert ranking.emergency[0] == "distance"
     assert ranking.emergency.index("green") > ranking.emergency.index("distance")
     assert ranking.distance_band_km == 0.0
@@ -291,7 +295,11 @@ def test_elderly_and_terminal_care_stays_uncertain() -> None:
         ),
         (
             "high_risk_pregnancy",
-            (Specialty.OBSTETRICS, Specialty.OBSTETRICS_GYNAECOLOGY, Specialty.MATERNAL_CHILD_HEALTH),
+            (
+                Specialty.OBSTETRICS,
+                Specialty.OBSTETRICS_GYNAECOLOGY,
+                Specialty.MATERNAL_CHILD_HEALTH,
+            ),
             (Tier.SECONDARY, Tier.TERTIARY),
             "建议其在二级以上医疗机构接受孕产期保健服务和住院分娩",
             True,

@@ -71,7 +71,8 @@ EMERGENCY = ReferralCase(
 
 
 def test_emergency_goes_to_the_nearest_capable_hospital_not_past_it() -> None:
-    # 院前医疗急救管理办法: "按照就近、就急、满足专业需要、兼顾患者意愿的原则,将患者转运至医疗机构救治".
+    # 院前医疗急救管理办法: "按照就近、就急、满足专业需要、兼顾患者意愿的原则,
+    # 将患者转运至医疗机构救治".
     # 0.1 ranked the green channel first and sent this patient 111 km past a capable hospital
     # 5 km away.
     reg = emergency_registry()
@@ -92,9 +93,7 @@ def test_emergency_goes_to_the_nearest_capable_hospital_not_past_it() -> None:
 def test_flags_break_ties_only() -> None:
     reg = emergency_registry()
     # unknown distances tie: the green channel decides
-    no_coords = reg.replace(
-        institutions=[i.replace(lat=None, lon=None) for i in reg.institutions]
-    )
+    no_coords = reg.replace(institutions=[i.replace(lat=None, lon=None) for i in reg.institutions])
     d = evaluate(no_coords, EMERGENCY)
     assert [x.institution for x in d.destinations] == ["far_city", "near_county"]
     assert d == evaluate_naive(no_coords, EMERGENCY)
@@ -178,8 +177,8 @@ def test_county_hospital_sends_rehabilitation_patients_to_the_township() -> None
 
 
 def test_high_risk_pregnancy_goes_to_obstetrics_or_mch_in_the_mch_alliance() -> None:
-    # 《关于加强母婴安全保障工作的通知》 (as reported): "对于妊娠风险分级为'黄色''橙色''红色'和'紫色'
-    # 的孕产妇,建议其在二级以上医疗机构接受孕产期保健服务和住院分娩"
+    # 《关于加强母婴安全保障工作的通知》 (as reported): "对于妊娠风险分级为'黄色''橙色'
+    # '红色'和'紫色'的孕产妇,建议其在二级以上医疗机构接受孕产期保健服务和住院分娩"
     reg = examples.load("xuzhou_mch")
     case = ReferralCase(origin="pizhou_mch", criterion="high_risk_pregnancy")
     d = evaluate(reg, case)
@@ -195,7 +194,13 @@ def designated_registry() -> Registry:
     hospital and a psychiatric hospital (all secondary)."""
 
     def hospital(iid: str, name: str, specialties: list[str]) -> dict[str, Any]:
-        return {"id": iid, "name": name, "kind": "综合医院", "level": "二级", "specialties": specialties}
+        return {
+            "id": iid,
+            "name": name,
+            "kind": "综合医院",
+            "level": "二级",
+            "specialties": specialties,
+        }
 
     return Registry(
         institutions=[
@@ -225,8 +230,8 @@ def designated_registry() -> Registry:
 @pytest.mark.parametrize(
     ("code", "destination"),
     [
-        # 传染病防治法 第五十二条: "医疗机构不具备相应救治能力的,应当将患者及其病历记录复印件一并转至
-        # 具备相应救治能力的医疗机构"
+        # 传染病防治法 第五十二条: "医疗机构不具备相应救治能力的,应当将患者及其病历记录
+        # 复印件一并转至具备相应救治能力的医疗机构"
         ("notifiable_infectious_disease", "county_infectious"),
         # 精神卫生法 第二十五条: "有与从事的精神障碍诊断、治疗相适应的精神科执业医师、护士"
         ("severe_mental_disorder", "county_psychiatric"),

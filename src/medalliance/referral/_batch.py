@@ -83,9 +83,7 @@ def _case_columns(ix: RefIndex, table: ReferralCases, policy: ReferralPolicy) ->
     def per_case_int(values: list[int]) -> IntArray:
         return np.array(values, dtype=np.int64)[crit] if len(crit) else np.zeros(0, np.int64)
 
-    any_bit = per_case_int(
-        [sum(1 << SPECIALTY_CODE[s] for s in c.specialties) for c in criteria]
-    )
+    any_bit = per_case_int([sum(1 << SPECIALTY_CODE[s] for s in c.specialties) for c in criteria])
     target = per_case_int(
         [sum(1 << t.rank for t in c.target_tiers) if c.target_tiers else 0b1111 for c in criteria]
     )
@@ -106,12 +104,20 @@ def _case_columns(ix: RefIndex, table: ReferralCases, policy: ReferralPolicy) ->
         down=per_case([Direction.DOWN in c.directions for c in criteria]),
         lateral=per_case([Direction.LATERAL in c.directions for c in criteria]),
         needs_cap=needs_cap,
-        origin_capable=_offers_each(ix, o, spec_bit, any_bit, svc, min_tier),
+        origin_capable=_offers_each(
+            ix, o, spec_bit=spec_bit, any_bit=any_bit, svc=svc, tier=min_tier
+        ),
     )
 
 
 def _offers_each(
-    ix: RefIndex, pos: IntArray, spec_bit: IntArray, any_bit: IntArray, svc: IntArray, tier: IntArray
+    ix: RefIndex,
+    pos: IntArray,
+    *,
+    spec_bit: IntArray,
+    any_bit: IntArray,
+    svc: IntArray,
+    tier: IntArray,
 ) -> BoolArray:
     """The capability rule of :func:`medalliance.referral._rules.offers`, row by row."""
     zero = np.zeros(len(pos), dtype=np.int64)
@@ -131,8 +137,10 @@ def _case_channels(ix: RefIndex, cs: _Cases) -> tuple[IntArray, IntArray]:
 
 
 def _allowed_tiers(cs: _Cases, pc_case: IntArray) -> tuple[IntArray, BoolArray]:
-    """Each pair's origin tier and the tiers (0-3) its criterion allows (directions and
-    target tiers, as :func:`medalliance.referral._rules.allowed_tiers`)."""
+    """Each pair's origin tier and the tiers (0-3) its criterion allows.
+
+    Directions and target tiers, as :func:`medalliance.referral._rules.allowed_tiers`.
+    """
     pt = cs.t_o[pc_case]
     tiers = np.arange(4)
     allowed = (
@@ -282,7 +290,12 @@ def decide_many(ix: RefIndex, table: ReferralCases, policy: ReferralPolicy) -> d
     ok = np.ones(len(p_case), dtype=bool)
     r_case = p_case[rows]
     ok[rows] = _offers_each(
-        ix, p_dest[rows], cs.spec_bit[r_case], cs.any_bit[r_case], cs.svc[r_case], cs.min_tier[r_case]
+        ix,
+        p_dest[rows],
+        spec_bit=cs.spec_bit[r_case],
+        any_bit=cs.any_bit[r_case],
+        svc=cs.svc[r_case],
+        tier=cs.min_tier[r_case],
     )
     incapable_exists = (
         np.bincount(p_case, weights=~ok, minlength=n_cases)

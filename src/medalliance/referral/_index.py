@@ -35,7 +35,14 @@ from medalliance.referral._model import (
     _no_channel_reasons,
 )
 from medalliance.referral._rank import NO_DISTANCE, rank_key
-from medalliance.referral._rules import CaseNeeds, allowed_tiers, case_point, offers, offers_all, prepare
+from medalliance.referral._rules import (
+    CaseNeeds,
+    allowed_tiers,
+    case_point,
+    offers,
+    offers_all,
+    prepare,
+)
 from medalliance.referral.policy import Direction, ReferralPolicy
 
 __all__ = ["RefIndex", "decide", "index_of"]
@@ -282,8 +289,10 @@ class RefIndex:
         t_o: int,
         policy: ReferralPolicy,
     ) -> list[int]:
-        """Positions of ``chosen`` in rank order (the fields of :mod:`._rank`, the policy's
-        order for the case's urgency)."""
+        """Positions of ``chosen`` in rank order.
+
+        The fields of :mod:`._rank`, compared in the policy's order for the case's urgency.
+        """
         home = self.pos.get(case.home, -1) if case.home is not None else -1
         order = policy.ranking.order(case.urgency.value)
         band_m = round(policy.ranking.distance_band_km * 1000)

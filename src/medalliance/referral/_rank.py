@@ -65,8 +65,9 @@ _INDEX = {name: k for k, name in enumerate(RANK_FIELDS)}
 
 
 def rank_key(values: tuple[Any, ...], order: Sequence[str]) -> tuple[Any, ...]:
-    """The sort key of one destination: its field values (in :data:`RANK_FIELDS` order) picked
-    in ``order``.
+    """The sort key of one destination: its field values picked in ``order``.
+
+    ``values`` holds the destination's fields in :data:`RANK_FIELDS` order.
 
     Examples
     --------

@@ -253,6 +253,11 @@ class Ranking(FrozenModel):
         return orders[urgency]
 
 
+def _default_ranking() -> Ranking:
+    """The shipped policy's ranking (the default of a policy that gives none)."""
+    return default_policy().ranking
+
+
 class ReferralPolicy(FrozenModel):
     """The rules referral decisions follow: criteria, ranking, optional catalogue.
 
@@ -265,7 +270,7 @@ class ReferralPolicy(FrozenModel):
     """Name of the policy."""
     criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
     """Criteria, each with the directions it justifies."""
-    ranking: Ranking = Field(default_factory=lambda: default_policy().ranking)
+    ranking: Ranking = Field(default_factory=_default_ranking)
     """How destinations are ranked for each urgency (default: the shipped policy's)."""
     catalogue: ConditionCatalogue | None = None
     """Optional condition catalogue."""
