@@ -52,6 +52,9 @@ __all__ = [
 ]
 
 
+_UNGRADED_LABELS = ("未定级", "未评级", "not graded", "unrated")
+
+
 class Tier(RankedEnum):
     """Level of an institution in the referral hierarchy, ordered by :attr:`rank`.
 
@@ -87,20 +90,28 @@ class Tier(RankedEnum):
 
 
 class Grade(LabelledEnum):
-    """Grade within a hospital level: 甲 (A) > 乙 (B) > 丙 (C); 特等 (special, tertiary only)."""
+    """Grade within a hospital level: 甲 (A) > 乙 (B) > 丙 (C); 特等 (special, tertiary only).
+
+    ``ungraded`` (未定级 / 未评级) records that an institution holds **no** official level or
+    grade — a statistical category of its own, e.g. many private hospitals — as opposed to
+    ``None``, which means the grade is not known. An ungraded institution's tier is its place
+    in the referral hierarchy: implied by its kind where the kind implies one, else stated.
+    """
 
     SPECIAL = "special"
     A = "A"
     B = "B"
     C = "C"
+    UNGRADED = "ungraded"
 
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:
         return {
-            cls.SPECIAL: ("特等", "特", "AAA", "3AAA"),
+            cls.SPECIAL: ("特等", "grade special"),
             cls.A: ("甲等", "甲", "grade a"),
             cls.B: ("乙等", "乙", "grade b"),
             cls.C: ("丙等", "丙", "grade c"),
+            cls.UNGRADED: _UNGRADED_LABELS,
         }
 
 
@@ -119,18 +130,28 @@ class Ownership(LabelledEnum):
 
 
 class InstitutionKind(LabelledEnum):
-    """What an institution is (机构类别)."""
+    """What an institution is (机构类别).
+
+    The grassroots kinds (基层医疗卫生机构) follow the statistical yearbooks' category:
+    社区卫生服务中心(站), 卫生院 (乡镇 and 街道), 门诊部, 诊所 (卫生所, 医务室) and 村卫生室, plus
+    the 社区医院 (community hospital), a community or township centre upgraded to run beds.
+    A 诊所 or 门诊部 is not a hospital and takes no hospital grade (甲/乙/丙/特等).
+    """
 
     GENERAL_HOSPITAL = "general_hospital"
     TCM_HOSPITAL = "tcm_hospital"
     SPECIALTY_HOSPITAL = "specialty_hospital"
     MCH_INSTITUTION = "mch_institution"
+    COMMUNITY_HOSPITAL = "community_hospital"
     COMMUNITY_HEALTH_CENTRE = "community_health_centre"
     COMMUNITY_HEALTH_STATION = "community_health_station"
     TOWNSHIP_HEALTH_CENTRE = "township_health_centre"
     VILLAGE_CLINIC = "village_clinic"
+    OUTPATIENT_DEPARTMENT = "outpatient_department"
+    CLINIC = "clinic"
     NURSING_REHAB = "nursing_rehab"
     ELDERLY_CARE = "elderly_care"
+    EMERGENCY_CENTRE = "emergency_centre"
     PUBLIC_HEALTH = "public_health"
     OTHER = "other"
 
@@ -161,6 +182,17 @@ class InstitutionKind(LabelledEnum):
         return _DEFAULT_TIER.get(self)
 
     @property
+    def takes_grade(self) -> bool:
+        """Whether the kind can hold a hospital grade (甲/乙/丙/特等); any kind may be ungraded.
+
+        Examples
+        --------
+        >>> InstitutionKind.GENERAL_HOSPITAL.takes_grade, InstitutionKind.CLINIC.takes_grade
+        (True, False)
+        """
+        return self not in _NOT_GRADED
+
+    @property
     def allowed_tiers(self) -> frozenset[Tier]:
         """Tiers an institution of this kind may have.
 
@@ -175,7 +207,13 @@ class InstitutionKind(LabelledEnum):
     def _labels(cls) -> dict[Any, tuple[str, ...]]:
         k = cls
         return {
-            k.GENERAL_HOSPITAL: ("综合医院", "人民医院", "general hospital"),
+            k.GENERAL_HOSPITAL: (
+                "综合医院",
+                "人民医院",
+                "县医院",
+                "县人民医院",
+                "general hospital",
+            ),
             k.TCM_HOSPITAL: (
                 "中医医院",
                 "中医院",
@@ -193,6 +231,7 @@ class InstitutionKind(LabelledEnum):
                 "口腔医院",
                 "眼科医院",
                 "精神病医院",
+                "精神卫生中心",
                 "传染病医院",
                 "specialty hospital",
                 "specialist hospital",
@@ -202,10 +241,12 @@ class InstitutionKind(LabelledEnum):
                 "妇幼保健所",
                 "妇幼保健机构",
                 "妇幼保健院所",
+                "妇幼保健计划生育服务中心",
                 "maternal and child health hospital",
                 "maternal and child health institution",
                 "mch hospital",
             ),
+            k.COMMUNITY_HOSPITAL: ("社区医院", "community hospital"),
             k.COMMUNITY_HEALTH_CENTRE: (
                 "社区卫生服务中心",
                 "community health service centre",
@@ -224,11 +265,14 @@ class InstitutionKind(LabelledEnum):
                 "卫生院",
                 "乡卫生院",
                 "镇卫生院",
+                "街道卫生院",
                 "township health centre",
                 "township health center",
                 "township hospital",
             ),
-            k.VILLAGE_CLINIC: ("村卫生室", "村卫生所", "村医务室", "village clinic"),
+            k.VILLAGE_CLINIC: ("村卫生室", "村卫生站", "村卫生所", "村医务室", "village clinic"),
+            k.OUTPATIENT_DEPARTMENT: ("门诊部", "outpatient department"),
+            k.CLINIC: ("诊所", "卫生所", "医务室", "个体诊所", "clinic", "infirmary"),
             k.NURSING_REHAB: (
                 "护理院",
                 "康复医院",
@@ -240,6 +284,14 @@ class InstitutionKind(LabelledEnum):
                 "rehabilitation hospital",
             ),
             k.ELDERLY_CARE: ("养老机构", "养老院", "敬老院", "elderly care institution"),
+            k.EMERGENCY_CENTRE: (
+                "急救中心",
+                "急救站",
+                "急救中心站",
+                "emergency centre",
+                "emergency center",
+                "first-aid centre",
+            ),
             k.PUBLIC_HEALTH: (
                 "公共卫生机构",
                 "疾病预防控制中心",
@@ -251,26 +303,40 @@ class InstitutionKind(LabelledEnum):
         }
 
 
+# 基层医疗卫生机构 as the statistical yearbooks count them: 社区卫生服务中心(站), 卫生院,
+# 门诊部, 诊所(卫生所、医务室), 村卫生室 (e.g. 福建统计年鉴2021 table 17-6), and the
+# community hospitals that grew out of community and township centres
 _GRASSROOTS = frozenset(
     {
+        InstitutionKind.COMMUNITY_HOSPITAL,
         InstitutionKind.COMMUNITY_HEALTH_CENTRE,
         InstitutionKind.COMMUNITY_HEALTH_STATION,
         InstitutionKind.TOWNSHIP_HEALTH_CENTRE,
         InstitutionKind.VILLAGE_CLINIC,
+        InstitutionKind.OUTPATIENT_DEPARTMENT,
+        InstitutionKind.CLINIC,
     }
 )
+# outpatient-only institutions are not hospitals and hold no hospital grade
+_NOT_GRADED = frozenset({InstitutionKind.CLINIC, InstitutionKind.OUTPATIENT_DEPARTMENT})
 _ALL_TIERS = frozenset(Tier)
 _DEFAULT_TIER = {
     InstitutionKind.VILLAGE_CLINIC: Tier.VILLAGE,
     InstitutionKind.COMMUNITY_HEALTH_STATION: Tier.VILLAGE,
+    InstitutionKind.CLINIC: Tier.VILLAGE,
     InstitutionKind.COMMUNITY_HEALTH_CENTRE: Tier.PRIMARY,
     InstitutionKind.TOWNSHIP_HEALTH_CENTRE: Tier.PRIMARY,
+    InstitutionKind.OUTPATIENT_DEPARTMENT: Tier.PRIMARY,
+    InstitutionKind.COMMUNITY_HOSPITAL: Tier.PRIMARY,
 }
 _ALLOWED_TIERS = {
     InstitutionKind.VILLAGE_CLINIC: frozenset({Tier.VILLAGE}),
     InstitutionKind.COMMUNITY_HEALTH_STATION: frozenset({Tier.VILLAGE}),
+    InstitutionKind.CLINIC: frozenset({Tier.VILLAGE, Tier.PRIMARY}),
+    InstitutionKind.OUTPATIENT_DEPARTMENT: frozenset({Tier.VILLAGE, Tier.PRIMARY}),
     InstitutionKind.COMMUNITY_HEALTH_CENTRE: frozenset({Tier.PRIMARY, Tier.SECONDARY}),
     InstitutionKind.TOWNSHIP_HEALTH_CENTRE: frozenset({Tier.PRIMARY, Tier.SECONDARY}),
+    InstitutionKind.COMMUNITY_HOSPITAL: frozenset({Tier.PRIMARY, Tier.SECONDARY}),
     InstitutionKind.GENERAL_HOSPITAL: frozenset({Tier.PRIMARY, Tier.SECONDARY, Tier.TERTIARY}),
     InstitutionKind.TCM_HOSPITAL: frozenset({Tier.PRIMARY, Tier.SECONDARY, Tier.TERTIARY}),
     InstitutionKind.SPECIALTY_HOSPITAL: frozenset({Tier.PRIMARY, Tier.SECONDARY, Tier.TERTIARY}),
@@ -283,6 +349,12 @@ TIER_REQUIRED = (
     "level such as 三级甲等; only grassroots kinds imply their tier"
 )
 """Message for a hospital (or other kind without an implied tier) given no tier."""
+TIER_UNGRADED = (
+    "required: an ungraded (未定级) institution of a kind that implies no tier needs its tier "
+    "stated: the level in the referral hierarchy it works at (mark it inferred in provenance "
+    "when the source does not say)"
+)
+"""Message for an ungraded institution whose kind implies no tier, given no tier."""
 _ALLOWED_TIERS_BY_KIND = {k: k.allowed_tiers for k in InstitutionKind}
 
 
@@ -290,7 +362,7 @@ def _unique(values: tuple[Any, ...]) -> bool:
     return len(values) < 2 or len(set(values)) == len(values)
 
 
-def _level_table() -> dict[str, tuple[Tier, Grade | None]]:
+def _level_table() -> dict[str, tuple[Tier | None, Grade | None]]:
     tiers = {
         Tier.PRIMARY: ("一级", "一", "1", "primary", "level1", "first level"),
         Tier.SECONDARY: ("二级", "二", "2", "secondary", "level2", "second level"),
@@ -300,9 +372,9 @@ def _level_table() -> dict[str, tuple[Tier, Grade | None]]:
         Grade.A: ("甲等", "甲", "a"),
         Grade.B: ("乙等", "乙", "b"),
         Grade.C: ("丙等", "丙", "c"),
-        Grade.SPECIAL: ("特等", "特", "aaa"),
+        Grade.SPECIAL: ("特等",),
     }
-    table: dict[str, tuple[Tier, Grade | None]] = {}
+    table: dict[str, tuple[Tier | None, Grade | None]] = {}
     for tier, tlabels in tiers.items():
         for t in tlabels:
             table[normalize_label(t)] = (tier, None)
@@ -322,17 +394,24 @@ def _level_table() -> dict[str, tuple[Tier, Grade | None]]:
                             table[normalize_label(t + g + suffix)] = (tier, grade)
     for t in (Tier.VILLAGE.value, *Tier._labels()[Tier.VILLAGE]):
         table[normalize_label(t)] = (Tier.VILLAGE, None)
+    for u in (Grade.UNGRADED.value, *_UNGRADED_LABELS):
+        table[normalize_label(u)] = (None, Grade.UNGRADED)
+        if not u.isascii():
+            for suffix in ("医院", "医疗机构"):
+                table[normalize_label(u + suffix)] = (None, Grade.UNGRADED)
     return table
 
 
 _LEVELS = _level_table()
 
 
-def parse_level(label: str) -> tuple[Tier, Grade | None]:
+def parse_level(label: str) -> tuple[Tier | None, Grade | None]:
     """Parse a hospital level label into a tier and an optional grade.
 
     Accepts ``三级甲等``, ``三甲``, ``三級甲等``, ``二级``, ``一级医院``, ``三级特等``,
-    ``tertiary A``, ``3A`` and the like.
+    ``tertiary A``, ``3A`` and the like, and the ungraded labels ``未定级``, ``未评级`` and
+    ``ungraded``, which give no tier (``None``) and :attr:`Grade.UNGRADED`: such an
+    institution holds no official level, and its tier comes from its kind or is stated.
 
     Parameters
     ----------
@@ -341,8 +420,9 @@ def parse_level(label: str) -> tuple[Tier, Grade | None]:
 
     Returns
     -------
-    tuple of (Tier, Grade or None)
-        The tier and, when the label states one, the grade.
+    tuple of (Tier or None, Grade or None)
+        The tier (``None`` only for an ungraded label) and, when the label states one, the
+        grade.
 
     Raises
     ------
@@ -357,12 +437,14 @@ def parse_level(label: str) -> tuple[Tier, Grade | None]:
     (<Tier.TERTIARY: 'tertiary'>, <Grade.A: 'A'>)
     >>> parse_level("一级医院")
     (<Tier.PRIMARY: 'primary'>, None)
+    >>> parse_level("未定级")
+    (None, <Grade.UNGRADED: 'ungraded'>)
     """
     found = _LEVELS.get(normalize_label(label)) if isinstance(label, str) else None
     if found is None:
         examples = (
-            "三级甲等, 三甲, 三級甲等, 三级特等, 二级, 二乙, 一级医院, 村级, "
-            "tertiary A, 3A, secondary"
+            "三级甲等, 三甲, 三級甲等, 三级特等, 二级, 二乙, 一级医院, 村级, 未定级, "
+            "tertiary A, 3A, secondary, ungraded"
         )
         raise LabelError(
             [Problem((), f"unknown hospital level {label!r}; accepted forms: {examples}")]
@@ -382,7 +464,9 @@ class Institution(FrozenModel):
     """A medical or care institution (医疗卫生机构).
 
     ``tier`` may be omitted for grassroots kinds (it is implied); a ``level`` label such as
-    ``三级甲等`` may be given instead of ``tier`` + ``grade`` and is split into both.
+    ``三级甲等`` may be given instead of ``tier`` + ``grade`` and is split into both. The level
+    ``未定级`` (ungraded) sets ``grade`` to ``ungraded`` and leaves the tier to the kind (a
+    clinic is ``village``) or to an explicit ``tier`` (an ungraded private hospital).
 
     Examples
     --------
@@ -410,7 +494,8 @@ class Institution(FrozenModel):
     tier: TierField = Field(default=None)  # type: ignore[assignment]  # set by _check
     """Level in the hierarchy; implied for grassroots kinds when omitted, required otherwise."""
     grade: GradeField | None = None
-    """Grade within the level (甲/乙/丙/特等), when known."""
+    """Grade within the level (甲/乙/丙/特等), ``ungraded`` (未定级: holds no official level),
+    or ``None`` when not known."""
     ownership: OwnershipField | None = None
     """Public or private; ``None`` when the source does not say."""
     region: Region = Region()
@@ -444,8 +529,10 @@ class Institution(FrozenModel):
             tier in _ALLOWED_TIERS_BY_KIND[d["kind"]]
             and (
                 grade is None
+                or grade is Grade.UNGRADED
                 or (
                     tier is not Tier.VILLAGE
+                    and d["kind"] not in _NOT_GRADED
                     and (grade is not Grade.SPECIAL or tier is Tier.TERTIARY)
                 )
             )
@@ -464,9 +551,17 @@ class Institution(FrozenModel):
                     ("tier",), f"a {self.kind.value} cannot be {self.tier.value} (allowed: {names})"
                 )
             )
-        if self.grade is not None:
+        if self.grade is not None and self.grade is not Grade.UNGRADED:
             if self.tier is Tier.VILLAGE:
                 problems.append(Problem(("grade",), "village-tier institutions are not graded"))
+            elif not self.kind.takes_grade:
+                problems.append(
+                    Problem(
+                        ("grade",),
+                        f"kind {self.kind.value!r} is not a hospital and holds no hospital grade "
+                        "(use 'ungraded' / 未定级, or leave the grade out)",
+                    )
+                )
             elif self.grade is Grade.SPECIAL and self.tier is not Tier.TERTIARY:
                 problems.append(
                     Problem(("grade",), "grade 'special' (特等) exists only for tertiary")
@@ -498,7 +593,7 @@ class Institution(FrozenModel):
             except MedAllianceError as exc:
                 raise exc.with_prefix(("level",)) from None
             problems = []
-            if d["tier"] is not None and d["tier"] is not tier:
+            if tier is not None and d["tier"] is not None and d["tier"] is not tier:
                 problems.append(
                     Problem(("tier",), f"tier {d['tier'].value!r} contradicts level {level!r}")
                 )
@@ -508,14 +603,16 @@ class Institution(FrozenModel):
                 )
             if problems:
                 raise MedAllianceError(problems)
-            d["tier"] = tier
+            if tier is not None:
+                d["tier"] = tier
             if grade is not None:
                 d["grade"] = grade
             d["level"] = None
         if d["tier"] is None:
             default = d["kind"].default_tier
             if default is None:
-                raise MedAllianceError([Problem(("tier",), TIER_REQUIRED)])
+                message = TIER_REQUIRED if d["grade"] is not Grade.UNGRADED else TIER_UNGRADED
+                raise MedAllianceError([Problem(("tier",), message)])
             d["tier"] = default
 
     @property
@@ -533,7 +630,7 @@ class Institution(FrozenModel):
 
     @property
     def level_zh(self) -> str:
-        """The level in Chinese, e.g. ``三级甲等`` or ``村级``.
+        """The level in Chinese, e.g. ``三级甲等``, ``村级`` or ``未定级`` (ungraded).
 
         Examples
         --------
@@ -542,6 +639,8 @@ class Institution(FrozenModel):
         >>> reg.institution("ruijin").level_zh
         '三级甲等'
         """
+        if self.grade is Grade.UNGRADED:
+            return self.grade.label_zh
         return self.tier.label_zh + (self.grade.label_zh if self.grade is not None else "")
 
     @property
