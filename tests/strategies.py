@@ -88,8 +88,7 @@ def institution(draw: st.DrawFn, iid: str, sources: list[str]) -> dict[str, Any]
         grades = [
             g
             for g in Grade
-            if g is Grade.UNGRADED
-            or (graded and (g is not Grade.SPECIAL or tier is Tier.TERTIARY))
+            if g is Grade.UNGRADED or (graded and (g is not Grade.SPECIAL or tier is Tier.TERTIARY))
         ]
         d["grade"] = draw(st.sampled_from(grades)).value
     if draw(st.booleans()):

@@ -30,7 +30,12 @@ from medalliance import (
 from medalliance._reference.common import naive_channels
 from medalliance.compiled import cooperation_channels
 from medalliance.graph import from_graph, to_graph
-from medalliance.io import registry_from_json, registry_from_yaml, registry_to_json, registry_to_yaml
+from medalliance.io import (
+    registry_from_json,
+    registry_from_yaml,
+    registry_to_json,
+    registry_to_yaml,
+)
 from medalliance.io.fhir import from_fhir, to_fhir
 from medalliance.io.tables import from_frames, to_frames
 from medalliance.model.labels import LabelTable
@@ -97,7 +102,7 @@ def test_ambiguous_form_in_a_file_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     ("label", "form"),
     [
-        # seed 003: "上海首個'區域醫療聯合體'在盧灣區簽約啟動" (a tertiary-led city district alliance)
+        # seed 003: "上海首個'區域醫療聯合體'在盧灣區簽約啟動" (a tertiary-led district alliance)
         ("區域醫療聯合體", AllianceForm.URBAN_MEDICAL_GROUP),
         # seed 003: "…等6個試點的區域醫聯體" (Beijing's 2013 urban pilots)
         ("区域医联体", AllianceForm.URBAN_MEDICAL_GROUP),
@@ -258,7 +263,11 @@ ITEM_LABELS: dict[CooperationItem, tuple[str, ...]] = {
         "結餘留用、合理超支分擔",
     ),
     CooperationItem.CAPITATION: ("按人头付费", "按人頭付費"),
-    CooperationItem.FAMILY_DOCTOR_CONTRACTING: ("家庭医生签约", "家庭医生签约服务", "家庭醫生簽約服務"),
+    CooperationItem.FAMILY_DOCTOR_CONTRACTING: (
+        "家庭医生签约",
+        "家庭医生签约服务",
+        "家庭醫生簽約服務",
+    ),
     CooperationItem.CONSULTATION: ("会诊", "疑难病人会诊", "疑难病例会诊", "疑難病人會診"),
     CooperationItem.JOINT_CLINIC: ("联合门诊", "聯合門診"),
     CooperationItem.MULTI_SITE_PRACTICE: ("多点执业", "多點執業"),
@@ -278,7 +287,12 @@ ITEM_LABELS: dict[CooperationItem, tuple[str, ...]] = {
     CooperationItem.LONG_PRESCRIPTION: ("长处方", "長處方"),
     CooperationItem.MEDICAL_ELDERLY_CARE: ("医养结合", "醫養結合"),
     CooperationItem.APPROPRIATE_TECHNOLOGY: ("适宜技术推广", "適宜技術推廣"),
-    CooperationItem.JOINT_DRUG_DISTRIBUTION: ("联合药品配送", "药品统一配送", "统一配送", "聯合藥品配送"),
+    CooperationItem.JOINT_DRUG_DISTRIBUTION: (
+        "联合药品配送",
+        "药品统一配送",
+        "统一配送",
+        "聯合藥品配送",
+    ),
     CooperationItem.UNIFIED_DRUG_PROCUREMENT: ("统一采购", "药品耗材统一采购", "統一採購"),
     CooperationItem.TIERED_MCH_SERVICES: ("妇幼分层服务", "婦幼分層服務"),
     CooperationItem.EXPERT_CLINICS: ("专家坐诊", "专家门诊", "專家坐診"),
@@ -500,7 +514,7 @@ def test_gynaecological_endocrinology_is_not_internal_medicine() -> None:
 
 
 def _new_vocabulary_registry() -> Registry:
-    kinds = [
+    kinds: list[tuple[str, str, dict[str, Any]]] = [
         ("clinic", "某诊所", {}),
         ("od", "某门诊部", {}),
         ("ch", "某社区医院", {"beds": 40}),
@@ -514,7 +528,9 @@ def _new_vocabulary_registry() -> Registry:
         "ec": "急救中心",
         "private": "综合医院",
     }
-    inst = [{"id": "lead", "name": "某市人民医院", "kind": "综合医院", "level": "三甲"}]
+    inst: list[dict[str, Any]] = [
+        {"id": "lead", "name": "某市人民医院", "kind": "综合医院", "level": "三甲"}
+    ]
     inst += [{"id": i, "name": n, "kind": kind_of[i], **extra} for i, n, extra in kinds]
     roles = ["副理事长单位", "理事单位", "协作单位", "成员医院", "协作单位"]
     return Registry.model_validate(

@@ -90,6 +90,7 @@ class CooperationItem(LabelledEnum):
     UNIFIED_MANAGEMENT = "unified_management"
     MEDICAL_ELDERLY_CARE = "medical_elderly_care"
 
+    # kept whole: the label table is data, one entry per member, read top to bottom
     @classmethod
     def _labels(cls) -> dict[Any, tuple[str, ...]]:
         c = cls

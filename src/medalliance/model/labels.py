@@ -190,7 +190,7 @@ class LabelTable(Generic[E]):
     >>> table.parse("赤")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    medalliance.errors.LabelError: ambiguous colour '赤': it may mean red (红) or crimson (深红); ...
+    medalliance.errors.LabelError: ambiguous colour '赤': it may mean red (红) or crimson ...
     """
 
     def __init__(
@@ -281,9 +281,7 @@ class LabelTable(Generic[E]):
         raise LabelError([Problem((), f"unknown {self.kind} {label!r}; accepted: {accepted}")])
 
     def _ambiguity_message(self, label: str, choices: tuple[E, ...]) -> str:
-        named = [
-            f"{m.value} ({self._zh[m]})" if m in self._zh else str(m.value) for m in choices
-        ]
+        named = [f"{m.value} ({self._zh[m]})" if m in self._zh else str(m.value) for m in choices]
         listed = ", ".join(named[:-1]) + " or " + named[-1]
         return f"ambiguous {self.kind} {label!r}: it may mean {listed}; write the one you mean"
 
