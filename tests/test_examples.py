@@ -695,9 +695,12 @@ def test_dingzhou_pairs() -> None:
 @pytest.mark.parametrize("alliance", ["dingzhou_peoples_alliance", "dingzhou_mch_alliance"])
 def test_dingzhou_tight_alliance(alliance: str) -> None:
     a = load("dingzhou").alliance(alliance)
-    assert {"bundled_payment", "unified_management", "unified_drug_procurement"} <= (
+    # "联合市医保局将医保资金打包支付2个医联体，实现医联体内'利益共享，风险共担'": the fund is
+    # paid to the alliance as a whole, a global budget, not a per-episode bundle
+    assert {"global_budget", "unified_management", "unified_drug_procurement"} <= (
         item_values(a.provisions)
     )
+    assert "bundled_payment" not in item_values(a.provisions)
     assert {c.name: c.kind for c in a.shared_centres} == DINGZHOU_CENTRES
     assert {c.host for c in a.shared_centres} == set(a.lead)
     prov = provenance_of(a)
