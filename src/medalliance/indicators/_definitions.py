@@ -51,8 +51,8 @@ def _d(
     name_en: str,
     unit: Literal["fraction", "ratio", "per_10k", "yuan"],
     formula: str,
-    source: str,
     *,
+    source: str,
     official: bool = True,
     uncertain: bool = True,
     caveat: str | None = None,
@@ -77,7 +77,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "Grassroots share of visits",
         "fraction",
         "visits at grassroots institutions / all visits",
-        f"{PILOT_STANDARD_2015}; indicator 7 of the {MONITORING_2024}",
+        source=f"{PILOT_STANDARD_2015}; indicator 7 of the {MONITORING_2024}",
         caveat=(
             "基层医疗卫生机构 in the official statistics include 门诊部 (outpatient departments) "
             "and 诊所 (clinics); their visits count only when such institutions are in the "
@@ -90,7 +90,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "Within-county care rate",
         "fraction",
         "county residents' visits and admissions inside the county / all of theirs",
-        f"{PILOT_STANDARD_2015} (provincial copies: 甘肃, 新疆)",
+        source=f"{PILOT_STANDARD_2015} (provincial copies: 甘肃, 新疆)",
     ),
     _d(
         "within_county_inpatient_share",
@@ -98,7 +98,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "Within-county inpatient share",
         "fraction",
         "county residents' admissions inside the county / all their admissions",
-        f"indicator 11 of the {MONITORING_2024}",
+        source=f"indicator 11 of the {MONITORING_2024}",
     ),
     _d(
         "down_referral_growth",
@@ -109,7 +109,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "referrals from non-grassroots institutions of tier secondary or tertiary to grassroots "
         "or nursing/rehabilitation (chronic-care) institutions; referrals (人次) when the "
         "records name no persons",
-        f"{PILOT_STANDARD_2015} (provincial copies: 甘肃, 新疆)",
+        source=f"{PILOT_STANDARD_2015} (provincial copies: 甘肃, 新疆)",
         caveat=(
             "慢性病医疗机构 is read as the nursing_rehab kind (护理院, 康复医院/机构); 养老机构 "
             "(elderly_care) is not a medical institution and is not counted"
@@ -122,8 +122,10 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "ratio",
         "referrals to a higher tier / referrals to a lower tier (persons when every record "
         "names one, else referrals)",
-        "derived by medalliance from 双向转诊比例 (State Council executive meeting 2017-04-12), "
-        "which names no formula and no target",
+        source=(
+            "derived by medalliance from 双向转诊比例 (State Council executive meeting "
+            "2017-04-12), which names no formula and no target"
+        ),
         official=False,
         uncertain=False,
     ),
@@ -134,7 +136,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "per_10k",
         "doctors posted by secondary and higher institutions to grassroots institutions / "
         "(residents / 10,000)",
-        f"indicator 4 of the {MONITORING_2024}",
+        source=f"indicator 4 of the {MONITORING_2024}",
     ),
     _d(
         "ecg_village_coverage",
@@ -142,7 +144,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "Village ECG coverage",
         "fraction",
         "village clinics (村卫生室) offering ECG / all village clinics, from the registry",
-        f"indicator 5 (影像心电中心服务开展与心电设备村级覆盖率, the coverage part) of the "
+        source=f"indicator 5 (影像心电中心服务开展与心电设备村级覆盖率, the coverage part) of the "
         f"{MONITORING_2024}",
         caveat="read from the registry's services (a snapshot), not from the period's records",
     ),
@@ -153,7 +155,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "fraction",
         "insurance fund paid for county residents' care inside the county / paid for all their "
         "care (care records only: pharmacy purchases are not care records)",
-        f"indicator 8 of the {MONITORING_2024}",
+        source=f"indicator 8 of the {MONITORING_2024}",
     ),
     _d(
         "grassroots_fund_share",
@@ -161,7 +163,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "Grassroots share of the insurance fund spent in the county",
         "fraction",
         "insurance fund paid to grassroots institutions / paid for all care in scope",
-        f"indicator 9 of the {MONITORING_2024}",
+        source=f"indicator 9 of the {MONITORING_2024}",
         caveat="as for grassroots_visit_share, 门诊部 and 诊所 count only when entered",
     ),
     _d(
@@ -170,7 +172,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "Inpatient cost per admission inside the county (yuan)",
         "yuan",
         "total cost of county residents' admissions inside the county / their number",
-        f"indicator 10 of the {MONITORING_2024}",
+        source=f"indicator 10 of the {MONITORING_2024}",
     ),
     _d(
         "inpatient_cost_growth",
@@ -178,7 +180,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "Growth of inpatient cost per admission inside the county",
         "fraction",
         "(cost per admission this period - previous period) / previous period",
-        f"indicator 10 of the {MONITORING_2024}",
+        source=f"indicator 10 of the {MONITORING_2024}",
     ),
     _d(
         "tcm_visit_share",
@@ -186,7 +188,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "TCM share of visits",
         "fraction",
         "TCM-class visits (a record's tcm flag; default true at a TCM hospital) / all visits",
-        f"indicator 12 of the {MONITORING_2024}",
+        source=f"indicator 12 of the {MONITORING_2024}",
     ),
     _d(
         "family_doctor_coverage",
@@ -194,7 +196,7 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "Family-doctor contract coverage",
         "fraction",
         "residents with a family-doctor contract / residents",
-        "the 2016 national family-doctor contract policy, as quoted (unnamed) in a journal "
+        source="the 2016 national family-doctor contract policy, as quoted (unnamed) in a journal "
         "abstract at ppdoc.com/periodical/16dd1ff6f716db161ad09c6bfa757ce0.html",
     ),
 )

@@ -171,7 +171,9 @@ def _check_arguments(
             arg is not None and (not isinstance(arg, str) or not arg.strip())
         ):
             problems.append(Problem((name,), f"must be non-blank text, got {arg!r}"))
-    if county_code is not None and (not isinstance(county_code, str) or not _CODE.match(county_code)):
+    if county_code is not None and (
+        not isinstance(county_code, str) or not _CODE.match(county_code)
+    ):
         problems.append(
             Problem(("county_code",), f"must be a 6-digit division code, got {county_code!r}")
         )

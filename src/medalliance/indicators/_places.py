@@ -124,7 +124,9 @@ class Places:
         for path, place in labelled:
             if place is None or place.code is not None or not compatible(place, self.scope):
                 continue
-            others = [q for q in self.known if compatible(q, place) and not compatible(q, self.scope)]
+            others = [
+                q for q in self.known if compatible(q, place) and not compatible(q, self.scope)
+            ]
             if others:
                 listed = "; ".join(sorted({q.label() for q in [self.scope, *others]}))
                 problems.append(

@@ -39,7 +39,9 @@ def is_official_down(origin: Institution, destination: Institution) -> bool:
     )
 
 
-def counting(activity: Activity, periods: Iterable[str | None]) -> tuple[Counted | None, str | None]:
+def counting(
+    activity: Activity, periods: Iterable[str | None]
+) -> tuple[Counted | None, str | None]:
     """Persons when every referral record of ``periods`` names one, else referrals (人次).
 
     Returns what is counted and, for referrals, the note saying so (``None`` without records).

@@ -73,14 +73,14 @@ class IndicatorResult(FrozenModel):
         ...                                {**down, "period": "2018", "count": 55}])
         >>> report = evaluate_indicators(examples.load("county_township"), activity,
         ...                              period="2018", previous_period="2017")
-        >>> print(report.result("down_referral_growth").describe())  # doctest: +NORMALIZE_WHITESPACE
+        >>> text = report.result("down_referral_growth").describe()
+        >>> print(text)  # doctest: +NORMALIZE_WHITESPACE
         down_referral_growth (二、三级医院向基层医疗卫生机构、慢性病医疗机构转诊人数年增长率):
         22.2% met (target >= 0.1 by 2017, national (分级诊疗试点地区), uncertain);
         counts referrals (人次), not persons: 2 referral record(s) of the period(s) name no
         person; 慢性病医疗机构 is read as the nursing_rehab kind (护理院, 康复医院/机构); 养老机构
         (elderly_care) is not a medical institution and is not counted
         """
-        name = self.name_zh if self.official else f"{self.name_zh}; derived"
         if self.value is None:
             shown = "—"
         elif self.unit == "fraction":
@@ -96,8 +96,10 @@ class IndicatorResult(FrozenModel):
             target = "no target" if self.official else "no official target: derived by medalliance"
         else:
             t = self.target
-            target = f"target {t.describe()}, {t.jurisdiction}" + (", uncertain" if t.uncertain else "")
-        line = f"{self.code} ({name}): {shown} {status} ({target})"
+            target = f"target {t.describe()}, {t.jurisdiction}" + (
+                ", uncertain" if t.uncertain else ""
+            )
+        line = f"{self.code} ({self.name_zh}): {shown} {status} ({target})"
         return f"{line}; {self.note}" if self.note else line
 
 
@@ -146,8 +148,9 @@ class IndicatorReport(FrozenModel, Tabular):
         raise UnknownIdError([Problem((), f"unknown indicator {code!r}")])
 
     def describe(self) -> str:
-        """The report as text: the scope, then one line per indicator (see
-        :meth:`IndicatorResult.describe`).
+        """The report as text: the scope, then one line per indicator.
+
+        Each line is :meth:`IndicatorResult.describe`.
 
         Examples
         --------
@@ -162,16 +165,18 @@ class IndicatorReport(FrozenModel, Tabular):
         """
         scope = "all counties in the data"
         if self.county is not None or self.county_code is not None:
-            code = f" ({self.county_code})" if self.county_code else ""
-            scope = f"county {self.county or ''}{code}".replace("county  (", "county (")
+            code = f"({self.county_code})" if self.county_code else None
+            scope = " ".join(p for p in ("county", self.county, code) if p)
         head = f"indicators for period {self.period}"
         if self.previous_period is not None:
             head += f" (growth against {self.previous_period})"
         return "\n".join([f"{head}, {scope}", *(f"- {r.describe()}" for r in self.results)])
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per indicator: code, names, value, target (with its year and jurisdiction),
-        status, reason, what referrals count, notes.
+        """One row per indicator: code, names, value, target, status, reason, notes.
+
+        The target comes with its year and jurisdiction; ``counted`` says what a referral
+        indicator counts.
 
         Examples
         --------
