@@ -121,6 +121,42 @@ def evaluate_indicators(
     >>> rate = report.result("within_county_care_rate")
     >>> rate.status.value, rate.reason
     ('not_computable', 'needs a county (evaluate_indicators(..., county=...))')
+
+    The county-community monitoring indicators, for a synthetic county named by its division
+    code: the insurance fund's spending, the inpatient cost, the TCM flag, family-doctor
+    contracts, and village clinics' ECG from the registry.
+
+    >>> from medalliance import synthetic
+    >>> reg = synthetic.county(seed=5, townships=2, villages_per_township=1)
+    >>> mine = {"period": "2024", "resident_county": "茂怀县"}
+    >>> activity = Activity(
+    ...     care=[
+    ...         {**mine, "kind": "visit", "institution": "k-t00", "count": 80, "tcm": False,
+    ...          "insurance_fund_yuan": 8_000},
+    ...         {**mine, "kind": "visit", "institution": "k-tcm", "count": 20,
+    ...          "insurance_fund_yuan": 2_000},
+    ...         {**mine, "kind": "admission", "institution": "k-h", "count": 10,
+    ...          "insurance_fund_yuan": 60_000, "cost_yuan": 90_000},
+    ...         {**mine, "kind": "admission", "county": "省城", "count": 2,
+    ...          "insurance_fund_yuan": 30_000, "cost_yuan": 50_000},
+    ...         {**mine, "period": "2023", "kind": "admission", "institution": "k-h",
+    ...          "count": 10, "cost_yuan": 80_000}],
+    ...     residents=[{"period": "2024", "county_code": "461629", "count": 1_000,
+    ...                 "signed": 400}])
+    >>> report = evaluate_indicators(reg, activity, period="2024", previous_period="2023",
+    ...                              county_code="461629")
+    >>> for code in ("ecg_village_coverage", "insurance_fund_in_county_share",
+    ...              "grassroots_fund_share", "inpatient_cost_per_admission_yuan",
+    ...              "inpatient_cost_growth", "tcm_visit_share", "family_doctor_coverage"):
+    ...     r = report.result(code)
+    ...     print(code, round(r.value, 4), r.status.value)
+    ecg_village_coverage 0.0 no_target
+    insurance_fund_in_county_share 0.7 no_target
+    grassroots_fund_share 0.1143 no_target
+    inpatient_cost_per_admission_yuan 9000.0 no_target
+    inpatient_cost_growth 0.125 no_target
+    tcm_visit_share 0.2 no_target
+    family_doctor_coverage 0.4 met
     """
     _check_arguments(
         activity,

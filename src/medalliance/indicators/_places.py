@@ -79,8 +79,11 @@ class Places:
     ) -> None:
         self.registry = registry
         self.by_institution = institution_places(registry)
-        self.known = [*self.by_institution.values(), *_record_places(activity, self)]
-        self.scope = _scope(self.known, county, county_code)
+        known = {*self.by_institution.values(), *_record_places(activity)}
+        self.by_name: dict[str | None, list[Place]] = {}
+        for p in sorted(known, key=lambda q: tuple(x or "" for x in q)):
+            self.by_name.setdefault(p.name, []).append(p)
+        self.scope = _scope(self.by_name, county, county_code)
 
     def of(self, inst: Institution) -> Place | None:
         """The place of an institution (``None`` when its region names no county)."""
@@ -125,7 +128,9 @@ class Places:
             if place is None or place.code is not None or not compatible(place, self.scope):
                 continue
             others = [
-                q for q in self.known if compatible(q, place) and not compatible(q, self.scope)
+                q
+                for q in self.by_name.get(place.name, ())
+                if compatible(q, place) and not compatible(q, self.scope)
             ]
             if others:
                 listed = "; ".join(sorted({q.label() for q in [self.scope, *others]}))
@@ -140,7 +145,7 @@ class Places:
             raise MedAllianceError(problems)
 
 
-def _record_places(activity: Activity, places: Places) -> Iterator[Place]:
+def _record_places(activity: Activity) -> Iterator[Place]:
     for c in activity.care:
         if c.institution is None and (c.county is not None or c.county_code is not None):
             yield Place(c.county, c.county_code)
@@ -151,12 +156,14 @@ def _record_places(activity: Activity, places: Places) -> Iterator[Place]:
             yield Place(r.county, r.county_code)
 
 
-def _scope(known: list[Place], county: str | None, county_code: str | None) -> Place | None:
+def _scope(
+    by_name: dict[str | None, list[Place]], county: str | None, county_code: str | None
+) -> Place | None:
     """The county evaluated, completed from the data; raise when a bare name is ambiguous."""
     if county is None and county_code is None:
         return None
     if county_code is not None:
-        coded = [p for p in known if p.code == county_code]
+        coded = [p for places in by_name.values() for p in places if p.code == county_code]
         names = {p.name for p in coded if p.name is not None}
         if county is not None and names and county not in names:
             raise MedAllianceError(
@@ -177,8 +184,7 @@ def _scope(known: list[Place], county: str | None, county_code: str | None) -> P
             next(iter(provinces)) if len(provinces) == 1 else None,
             next(iter(cities)) if len(cities) == 1 else None,
         )
-    same = [p for p in known if p.name == county]
-    distinct = _distinct(same)
+    distinct = _distinct(by_name.get(county, []))
     if len(distinct) > 1:
         listed = "; ".join(p.label() for p in distinct)
         raise MedAllianceError(
@@ -196,7 +202,7 @@ def _scope(known: list[Place], county: str | None, county_code: str | None) -> P
 def _distinct(places: list[Place]) -> list[Place]:
     """Places merged while they are compatible; more than one means different counties."""
     merged: list[Place] = []
-    for p in sorted(set(places), key=lambda q: tuple(x or "" for x in q)):
+    for p in places:
         for k, m in enumerate(merged):
             if compatible(m, p):
                 merged[k] = Place(*(x if x is not None else y for x, y in zip(m, p, strict=True)))

@@ -24,7 +24,7 @@ class IndicatorStatus(LabelledEnum):
         return {
             cls.MET: ("达标",),
             cls.NOT_MET: ("未达标",),
-            cls.NO_TARGET: ("无目标值",),
+            cls.NO_TARGET: ("无目标值", "无官方目标值", "no official target"),
             cls.NOT_COMPUTABLE: ("无法计算",),
         }
 
@@ -92,13 +92,14 @@ class IndicatorResult(FrozenModel):
         status = self.status.value.replace("_", " ")
         if self.status is IndicatorStatus.NOT_COMPUTABLE:
             status += f": {self.reason}"
-        if self.target is None:
+        t = self.target
+        if t is None:
             target = "no target" if self.official else "no official target: derived by medalliance"
+        elif t.value is None:
+            target = t.describe()
         else:
-            t = self.target
-            target = f"target {t.describe()}, {t.jurisdiction}" + (
-                ", uncertain" if t.uncertain else ""
-            )
+            target = f"target {t.describe()}, {t.jurisdiction}"
+            target += ", uncertain" if t.uncertain else ""
         line = f"{self.code} ({self.name_zh}): {shown} {status} ({target})"
         return f"{line}; {self.note}" if self.note else line
 
