@@ -215,11 +215,11 @@ def test_refer_bad_input_exits_1_without_traceback(tmp_path: Path) -> None:
 def test_refer_names_bad_labels_unknown_ids_and_options_together() -> None:
     code, out, err = run(
         "refer", "gangkou", "--from", "nobody", "--criterion", "vibes", "--home", "ghost",
-        "--specialty", "astrology", "--out-of-alliance", "-2", "--json",
+        "--specialty", "astrology", "--outside-options", "-2", "--json",
     )  # fmt: skip
     assert code == 1
     paths = [p["path"] for p in json.loads(out)["problems"]]
-    assert paths == ["specialty", "origin", "criterion", "home", "out_of_alliance"]
+    assert paths == ["specialty", "origin", "criterion", "home", "outside_options"]
     assert "unknown institution 'nobody'" in err
     assert "unknown institution 'ghost'" in err
     assert "unknown referral criterion 'vibes'" in err
@@ -262,7 +262,7 @@ def test_validate_json_reports_problems_on_stdout(tmp_path: Path) -> None:
     assert "error:" in err
 
 
-def test_refer_urgency_paths_and_out_of_alliance() -> None:
+def test_refer_urgency_paths_and_outside_options() -> None:
     code, out, err = run(
         "refer",
         "shanghai_luwan",
@@ -298,9 +298,9 @@ def test_refer_urgency_paths_and_out_of_alliance() -> None:
         "dapuqiao_chc",
         "--criterion",
         "critical_or_difficult",
-        "--out-of-alliance",
+        "--outside-options",
         "-1",
     )
     assert code == 1
-    assert "out_of_alliance" in err
+    assert "outside_options" in err
     assert "Traceback" not in err

@@ -21,7 +21,13 @@ from medalliance.referral import (
     evaluate_many,
     referral_paths,
 )
-from medalliance.referral.policy import Direction, default_policy, example_catalogue
+from medalliance.referral.policy import (
+    Direction,
+    Ranking,
+    ReferralPolicy,
+    default_policy,
+    example_catalogue,
+)
 from strategies import referral_registries
 
 
@@ -129,11 +135,11 @@ def test_evaluate_names_every_problem_of_a_case_at_once() -> None:
     ]
     with pytest.raises(UnknownIdError) as both:
         evaluate(
-            reg, ReferralCase(origin="nowhere", criterion="chronic_confirmed"), out_of_alliance=-1
+            reg, ReferralCase(origin="nowhere", criterion="chronic_confirmed"), outside_options=-1
         )
     assert [p.render() for p in both.value.problems] == [
         "origin: unknown institution 'nowhere'",
-        "out_of_alliance: must be >= 0",
+        "outside_options: must be >= 0",
     ]
     # only the point is wrong: a plain MedAllianceError, not an unknown id
     with pytest.raises(MedAllianceError) as other:
@@ -146,6 +152,31 @@ def test_evaluate_names_every_problem_of_a_case_at_once() -> None:
 
 CRITERIA = [c.code for c in default_policy().criteria]
 POLICY_WITH_CATALOGUE = default_policy().replace(catalogue=example_catalogue())
+ORDERABLE = ["home", "green", "flags", "distance", "step"]
+
+
+@st.composite
+def rank_orders(draw: st.DrawFn) -> tuple[str, ...]:
+    """Any valid order: some fields in any order, then the id tie-break."""
+    fields = draw(st.permutations(ORDERABLE))
+    return (*fields[: draw(st.integers(0, len(ORDERABLE)))], "id")
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> ReferralPolicy:
+    """The default policy (with or without catalogue) or one with a random ranking."""
+    base = draw(st.sampled_from([default_policy(), POLICY_WITH_CATALOGUE]))
+    if draw(st.booleans()):
+        return base
+    ranking = Ranking(
+        routine=draw(rank_orders()),
+        urgent=draw(rank_orders()),
+        emergency=draw(rank_orders()),
+        distance_band_km=draw(st.sampled_from([0.0, 0.5, 5.0, 300.0])),
+    )
+    return base.replace(ranking=ranking)
+
+
 CONDITIONS = [None, "I10", "I63.9", "C34.1", "O80", "Z99"]
 SERVICES = ["ct", "mri", "lab", "inpatient", "icu", "mdt"]
 
@@ -205,14 +236,16 @@ def batch_summary(batch: Any, i: int) -> tuple[Any, ...]:
 def test_evaluate_equals_the_naive_reference(reg: Registry, data: Any) -> None:
     before = reg.model_dump()
     for case in data.draw(cases_for(reg)):
-        policy = data.draw(st.sampled_from([default_policy(), POLICY_WITH_CATALOGUE]))
+        policy = data.draw(policies())
         k = data.draw(st.integers(0, 3))
-        fast = evaluate(reg, case, policy=policy, out_of_alliance=k)
-        assert fast == evaluate_naive(reg, case, policy=policy, out_of_alliance=k)
-        assert evaluate(reg, case, policy=policy, out_of_alliance=k) == fast  # deterministic
-        assert len(fast.out_of_alliance) <= k
+        fast = evaluate(reg, case, policy=policy, outside_options=k)
+        assert fast == evaluate_naive(reg, case, policy=policy, outside_options=k)
+        assert evaluate(reg, case, policy=policy, outside_options=k) == fast  # deterministic
+        assert len(fast.outside_options) <= k
         linked = {d.institution for d in fast.destinations}
-        assert all(not o.in_alliance and o.institution not in linked for o in fast.out_of_alliance)
+        assert all(
+            not o.alliance_channel and o.institution not in linked for o in fast.outside_options
+        )
     assert reg.model_dump() == before
 
 
@@ -221,7 +254,7 @@ def test_evaluate_equals_the_naive_reference(reg: Registry, data: Any) -> None:
 @given(referral_registries(), st.data())
 def test_evaluate_many_equals_the_naive_reference(reg: Registry, data: Any) -> None:
     cases = data.draw(cases_for(reg, max_size=10))
-    policy = data.draw(st.sampled_from([default_policy(), POLICY_WITH_CATALOGUE]))
+    policy = data.draw(policies())
     naive = [evaluate_naive(reg, c, policy=policy) for c in cases]
     batch = evaluate_many(reg, cases, policy=policy)
     assert len(batch) == len(cases)
@@ -373,6 +406,7 @@ def test_urgency_changes_the_ranking() -> None:
 
     assert order("routine") == ["near", "far"]  # more priority flags
     assert order("urgent") == ["far", "near"]  # green channel first
+    assert order("emergency") == ["near", "far"]  # nearest first (就近)
     batch = evaluate_many(
         reg,
         [
@@ -380,7 +414,7 @@ def test_urgency_changes_the_ranking() -> None:
             for u in ("routine", "urgent", "emergency")
         ],
     )
-    assert [batch.best_destination(i) for i in range(3)] == ["near", "far", "far"]
+    assert [batch.best_destination(i) for i in range(3)] == ["near", "far", "near"]
 
 
 def test_catalogue_sets_the_lowest_tier() -> None:
@@ -393,14 +427,14 @@ def test_catalogue_sets_the_lowest_tier() -> None:
     assert evaluate(reg, case).eligible  # without the catalogue the county hospital qualifies
 
 
-def test_out_of_alliance_options_are_flagged_and_never_eligible() -> None:
+def test_outside_options_are_flagged_and_kept_apart() -> None:
     reg = examples.load("shanghai_luwan")
     case = ReferralCase(origin="dapuqiao_chc", criterion="critical_or_difficult")
-    d = evaluate(reg, case, out_of_alliance=5)
+    d = evaluate(reg, case, outside_options=5)
     inside = {x.institution for x in d.destinations}
-    assert all(not o.in_alliance and o.institution not in inside for o in d.out_of_alliance)
-    with pytest.raises(MedAllianceError, match="out_of_alliance"):
-        evaluate(reg, case, out_of_alliance=-1)
+    assert all(not o.alliance_channel and o.institution not in inside for o in d.outside_options)
+    with pytest.raises(MedAllianceError, match="outside_options"):
+        evaluate(reg, case, outside_options=-1)
 
 
 def test_referral_paths_climb_the_tiers() -> None:

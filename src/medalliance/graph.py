@@ -122,11 +122,8 @@ def _json_or_none(value: Any) -> str | None:
 _TIER_RANKS = {t: t.rank for t in Tier}
 _GRASSROOTS_KINDS = frozenset(k for k in InstitutionKind if k.is_grassroots)
 # plain-str values of enum members (``member.value`` is a slow descriptor lookup), None -> None
-_VALUE: dict[Any, Any] = {
-    m: str(m.value)
-    for e in (InstitutionKind, Tier, Grade, Ownership, MemberRole, Tightness, ProfessionalTitle)
-    for m in e
-}
+_ENUMS = (InstitutionKind, Tier, Grade, Ownership, MemberRole, Tightness, ProfessionalTitle)
+_VALUE: dict[Any, Any] = {m: str(m.value) for e in _ENUMS for m in e}
 _DERIVED = ("shared_centre", "expert_clinic", "staff_posting")  # relations of alliance records
 _VALUE[None] = None
 
@@ -285,13 +282,8 @@ def _alliance_edges(a: Alliance, edges: list[_Edge]) -> None:
         }
         edges.append((e.host, e.site, f"expert_clinic:{e.id}", attrs))
     for p in a.staff_postings:
-        attrs = {
-            "relation": "staff_posting",
-            "alliance": a.id,
-            "posting": p.id,
-            "people": p.people,
-            "title": _VALUE[p.title],
-        }
+        attrs = {"relation": "staff_posting", "alliance": a.id, "posting": p.id}
+        attrs.update(people=p.people, title=_VALUE[p.title])
         edges.append((p.host, p.site, f"staff_posting:{p.id}", attrs))
 
 
@@ -395,21 +387,16 @@ def validate_graph(G: Any) -> None:
         )
     version = G.graph.get("schema_version")
     if version != SCHEMA_VERSION:
-        problems.append(
-            Problem(("graph", "schema_version"), f"expected {SCHEMA_VERSION}, got {version!r}")
-        )
-    alliances = G.graph.get("alliances")
-    agreements = G.graph.get("agreements")
-    if not isinstance(alliances, dict):
-        problems.append(
-            Problem(("graph", "alliances"), "missing or not a dict of alliance headers")
-        )
-        alliances = {}
-    if not isinstance(agreements, dict):
-        problems.append(
-            Problem(("graph", "agreements"), "missing or not a dict of agreement headers")
-        )
-        agreements = {}
+        msg = f"expected {SCHEMA_VERSION}, got {version!r}"
+        problems.append(Problem(("graph", "schema_version"), msg))
+    headers: dict[str, Any] = {}
+    for key in ("alliances", "agreements"):
+        headers[key] = G.graph.get(key)
+        if not isinstance(headers[key], dict):
+            msg = f"missing or not a dict of {key[:-1]} headers"
+            problems.append(Problem(("graph", key), msg))
+            headers[key] = {}
+    alliances, agreements = headers["alliances"], headers["agreements"]
     if not isinstance(G.graph.get("sources", []), list):
         problems.append(Problem(("graph", "sources"), "must be a list of source records"))
     for n, attrs in G.nodes(data=True):

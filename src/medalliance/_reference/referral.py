@@ -1,16 +1,18 @@
 """The naive reference implementation of referral decisions (internal).
 
-Written for obviousness, not speed: it scans the origin's alliances and their agreements for
-channels and tests every linked institution one by one. The tests use it as the oracle for
-:func:`medalliance.referral.evaluate` and :func:`~medalliance.referral.evaluate_many`, and the
-benchmark as the baseline.
+Written for obviousness, not speed, from the rules as documented (the module docstrings of
+:mod:`medalliance.referral._rules` and :mod:`medalliance.referral._rank`), never from the fast
+code: it scans the origin's alliances and their agreements for channels, tests every linked
+institution one by one and sorts them by the policy's ranking order field by field. The tests
+use it as the oracle for :func:`medalliance.referral.evaluate` and
+:func:`~medalliance.referral.evaluate_many`, and the benchmark as the baseline.
 
 Examples
 --------
 >>> from medalliance import examples
 >>> from medalliance.referral import ReferralCase, evaluate
 >>> reg = examples.load("county_township")
->>> case = ReferralCase(origin="county_hospital", criterion="postop_recovery")
+>>> case = ReferralCase(origin="county_hospital", criterion="convalescence")
 >>> evaluate_naive(reg, case) == evaluate(reg, case)
 True
 """
@@ -35,7 +37,6 @@ from medalliance.referral._model import (
     _failure_reasons,
     _no_channel_reasons,
 )
-from medalliance.referral._rank import rank_key
 from medalliance.referral._rules import CaseNeeds, case_point, prepare
 from medalliance.referral.policy import Direction, ReferralPolicy, default_policy
 
@@ -51,12 +52,33 @@ def _direction(origin: Institution, dest: Institution) -> Direction:
 
 
 def _offers(registry: Registry, inst: Institution, needs: CaseNeeds) -> bool:
-    return naive_offers(
+    """The case's specialty, services and lowest tier; one of the criterion's specialties."""
+    if not naive_offers(
         registry,
         inst,
         specialty=needs.specialty,
         services=needs.services,
         min_tier=needs.min_tier,
+    ):
+        return False
+    wanted = needs.criterion.specialties
+    return not wanted or any(naive_offers(registry, inst, specialty=s) for s in wanted)
+
+
+def _channel_specialties(needs: CaseNeeds) -> set[Specialty]:
+    """A specialty alliance carries the case's specialty, else the criterion's."""
+    if needs.specialty is not None:
+        return {needs.specialty}
+    return set(needs.criterion.specialties)
+
+
+def _needs_capability(needs: CaseNeeds) -> bool:
+    return (
+        needs.criterion.needs_capability
+        or needs.specialty is not None
+        or bool(needs.services)
+        or needs.min_tier is not None
+        or bool(needs.criterion.specialties)
     )
 
 
@@ -69,12 +91,14 @@ def _distance(point: tuple[float, float] | None, dest: Institution) -> float | N
 _Partners = dict[str, tuple[set[str], set[str], set[CooperationItem]]]
 
 
-def _partners(registry: Registry, origin: str, specialty: Specialty | None) -> _Partners:
+def _partners(registry: Registry, origin: str, specialties: set[Specialty]) -> _Partners:
     """Institutions sharing a referral channel with ``origin``: alliances, agreements, items."""
     partners: _Partners = {}
     item = CooperationItem.TWO_WAY_REFERRAL
-    for ch in naive_channels(registry, item, specialty=specialty, of=origin):
+    for ch in naive_channels(registry, item, all_specialties=True, of=origin):
         if origin not in ch.members:
+            continue
+        if ch.specialty is not None and ch.specialty not in specialties:
             continue
         for m in ch.members:
             if m != origin:
@@ -89,33 +113,57 @@ def _partners(registry: Registry, origin: str, specialty: Specialty | None) -> _
 def _qualifies(
     registry: Registry, origin: Institution, dest: Institution, needs: CaseNeeds
 ) -> bool | None:
-    """``None``: wrong direction; ``False``: not capable; ``True``: a destination."""
+    """``None``: wrong direction or tier; ``False``: not capable; ``True``: a destination."""
     direction = _direction(origin, dest)
-    if direction not in needs.criterion.directions:
+    criterion = needs.criterion
+    if direction not in criterion.directions:
         return None
-    if needs.capability and not _offers(registry, dest, needs):
+    if criterion.target_tiers and dest.tier not in criterion.target_tiers:
+        return None
+    capability = _needs_capability(needs)
+    if capability and not _offers(registry, dest, needs):
         return False
-    lateral_ok = needs.capability and not _offers(registry, origin, needs)
+    lateral_ok = capability and not _offers(registry, origin, needs)
     return direction is not Direction.LATERAL or lateral_ok
 
 
 def _rank(
-    registry: Registry, case: ReferralCase, origin: Institution, destinations: list[Destination]
+    registry: Registry,
+    case: ReferralCase,
+    origin: Institution,
+    destinations: list[Destination],
+    policy: ReferralPolicy,
 ) -> None:
-    """Sort by the written ranking specification (medalliance.referral._rank), field by field."""
+    """Sort by the documented fields, in the policy's order for the case's urgency.
+
+    Distances are compared in whole metres; with a band of ``B`` km, as the number of whole
+    bands past the nearest destination; unknown distances rank last.
+    """
     green = CooperationItem.GREEN_CHANNEL.value
+    ranking = policy.ranking
+    order = {"routine": ranking.routine, "urgent": ranking.urgent, "emergency": ranking.emergency}[
+        case.urgency.value
+    ]
+    band = round(ranking.distance_band_km * 1000)
+    known = [round(d.distance_km * 1000) for d in destinations if d.distance_km is not None]
+    nearest = min(known) if known else 0
+
+    def metres(d: Destination) -> float:
+        if d.distance_km is None:
+            return float("inf")
+        m = round(d.distance_km * 1000)
+        return (m - nearest) // band if band > 0 else m
 
     def key(d: Destination) -> tuple[Any, ...]:
-        step = abs(registry.institution(d.institution).tier.rank - origin.tier.rank)
-        values = (
-            d.institution != case.home,
-            green not in d.flags,
-            -len(d.flags),
-            d.distance_km if d.distance_km is not None else float("inf"),
-            step,
-            d.institution,
-        )
-        return rank_key(values, case.urgency)
+        value = {
+            "home": d.institution != case.home,
+            "green": green not in d.flags,
+            "flags": -len(d.flags),
+            "distance": metres(d),
+            "step": abs(registry.institution(d.institution).tier.rank - origin.tier.rank),
+            "id": d.institution,
+        }
+        return tuple(value[f] for f in order)
 
     destinations.sort(key=key)
 
@@ -145,7 +193,7 @@ def _outside(
             agreements=(),
             flags=(),
             distance_km=dist,
-            in_alliance=False,
+            alliance_channel=False,
         )
         step = abs(inst.tier.rank - origin.tier.rank)
         outside.append(((dist if dist is not None else float("inf"), step, inst.id), d))
@@ -158,7 +206,7 @@ def evaluate_naive(
     case: ReferralCase,
     *,
     policy: ReferralPolicy | None = None,
-    out_of_alliance: int = 0,
+    outside_options: int = 0,
 ) -> ReferralDecision:
     """Decide ``case`` by scanning the registry (the reference for the fast paths).
 
@@ -176,7 +224,7 @@ def evaluate_naive(
     policy = policy if policy is not None else default_policy()
     needs = prepare(registry, case, policy)
     origin = needs.origin
-    partners = _partners(registry, origin.id, needs.specialty)
+    partners = _partners(registry, origin.id, _channel_specialties(needs))
     point = case_point(case, origin)
     destinations: list[Destination] = []
     wrong_direction = incapable = 0
@@ -199,12 +247,13 @@ def evaluate_naive(
                     distance_km=_distance(point, dest),
                 )
             )
-    _rank(registry, case, origin, destinations)
+    _rank(registry, case, origin, destinations, policy)
     if not partners:
         wrong_specialty = [
             a.id
             for a in registry.alliances_of(origin.id)
-            if a.form is AllianceForm.SPECIALTY_ALLIANCE and a.specialty != needs.specialty
+            if a.form is AllianceForm.SPECIALTY_ALLIANCE
+            and a.specialty not in _channel_specialties(needs)
         ]
         reasons = _no_channel_reasons(wrong_specialty)
     elif destinations:
@@ -217,7 +266,7 @@ def evaluate_naive(
         direction=destinations[0].direction if destinations else None,
         destinations=tuple(destinations),
         reasons=tuple(reasons),
-        out_of_alliance=_outside(registry, case, needs, partners, out_of_alliance)
-        if out_of_alliance
+        outside_options=_outside(registry, case, needs, partners, outside_options)
+        if outside_options
         else (),
     )

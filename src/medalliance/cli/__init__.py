@@ -14,11 +14,12 @@ Commands:
   given); ``fhir`` writes a FHIR Bundle (:func:`medalliance.io.fhir.to_fhir`, R5 by default).
 - ``medalliance schema``: print the JSON Schema of the file format.
 - ``medalliance refer NAME|FILE --from ID --criterion CODE [--specialty S] [--service X]
-  [--home ID] [--urgency U] [--condition CODE] [--out-of-alliance N] [--paths]
+  [--home ID] [--urgency U] [--condition CODE] [--outside-options N] [--paths]
   [--policy FILE] [--json]``: decide where a patient at institution ``ID`` may be referred
-  under the referral policy (built in, or ``--policy FILE``), with ranked destinations and
-  every reason; optionally qualifying institutions outside every shared alliance and the
-  escalation paths up the tiers.
+  through alliance channels under the referral policy (built in, or ``--policy FILE``), with
+  ranked destinations and every reason; optionally capable institutions outside the alliance
+  channels (possible, without the alliance's privileges) and the escalation paths up the
+  tiers.
 - ``medalliance sharing NAME|FILE [--alliance ID] [--json]``: where institutions get each
   service (their own, a shared centre, an agreement, or nowhere) and the shared centres with
   their capacity, declared volumes and utilisation.

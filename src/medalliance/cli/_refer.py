@@ -35,11 +35,12 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     rf.add_argument("--condition", metavar="CODE", help="condition code (e.g. ICD-10)")
     rf.add_argument(
-        "--out-of-alliance",
+        "--outside-options",
         type=int,
         default=0,
         metavar="N",
-        help="also list up to N qualifying institutions outside every shared alliance",
+        help="also list up to N capable institutions the patient may go to outside the "
+        "alliance channels (possible, without the alliance's privileges)",
     )
     rf.add_argument(
         "--paths",
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     reg, _ = load_target(args.target)
     policy = read_policy(args.policy) if args.policy else default_policy()
     case = _read_case(args, reg, policy)
-    decision = evaluate(reg, case, policy=policy, out_of_alliance=args.out_of_alliance)
+    decision = evaluate(reg, case, policy=policy, outside_options=args.outside_options)
     towards = next(iter(case.services), None)  # referral_paths follows one service
     paths = (
         referral_paths(reg, case.origin, specialty=case.specialty, service=towards)
@@ -109,8 +110,8 @@ def _read_case(args: argparse.Namespace, reg: Registry, policy: ReferralPolicy) 
                 find(value)
             except MedAllianceError as unknown:
                 problems.extend(unknown.with_prefix((field,)).problems)
-        if args.out_of_alliance < 0:
-            problems.append(Problem(("out_of_alliance",), "must be >= 0"))
+        if args.outside_options < 0:
+            problems.append(Problem(("outside_options",), "must be >= 0"))
         raise MedAllianceError(problems) from None
 
 
@@ -143,14 +144,14 @@ def _print_decision(
         ]
         table(rows, ("#", "id", "name", "direction", "priority", "km", "alliance"), out)
     else:
-        print("not eligible", file=out)
+        print("not eligible: no referral through an alliance channel", file=out)
     for r in decision.reasons:
         print(f"  [{r.code}] {r.en} / {r.zh}", file=out)
-    if decision.out_of_alliance:
-        print("outside every shared alliance (not eligible channels):", file=out)
+    if decision.outside_options:
+        print("also possible outside the alliance channels (without their privileges):", file=out)
         outside = [
             (d.institution, reg.institution(d.institution).name, d.direction.value, d.distance_km)
-            for d in decision.out_of_alliance
+            for d in decision.outside_options
         ]
         table(outside, ("id", "name", "direction", "km"), out)
 

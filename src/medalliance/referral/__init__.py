@@ -4,10 +4,11 @@
 - :func:`evaluate` / :func:`evaluate_many`: where a case may be referred, ranked;
 - :func:`referral_paths`: strictly upward escalation paths;
 - :func:`referral_channels`: the channels themselves (from the compiled core);
-- :data:`RANK_ORDER`: the written ranking specification (:mod:`medalliance.referral._rank`).
+- :data:`RANK_FIELDS`: the fields destinations are ranked by (:mod:`medalliance.referral._rank`);
+  the order they are compared in, per urgency, is the policy's :class:`Ranking`.
 
 Layout: ``_model`` (cases and results), ``_rules`` (the rules of a case, documented),
-``_rank`` (ranking), ``_index`` (one case on arrays), ``_batch`` (many cases), ``_paths``,
+``_rank`` (ranking fields), ``_index`` (one case on arrays), ``_batch`` (many cases), ``_paths``,
 ``_cases`` (case columns), ``_api`` (these functions).
 """
 
@@ -27,12 +28,13 @@ from medalliance.referral._model import (
     ReferralPath,
     Urgency,
 )
-from medalliance.referral._rank import RANK_ORDER
+from medalliance.referral._rank import RANK_FIELDS
 from medalliance.referral.policy import (
     CatalogueEntry,
     ConditionCatalogue,
     Criterion,
     Direction,
+    Ranking,
     ReferralPolicy,
     default_policy,
     example_catalogue,
@@ -41,7 +43,7 @@ from medalliance.referral.policy import (
 
 __all__ = [
     "FLAG_ITEMS",
-    "RANK_ORDER",
+    "RANK_FIELDS",
     "REASON_CODES",
     "CatalogueEntry",
     "ConditionCatalogue",
@@ -49,6 +51,7 @@ __all__ = [
     "Criterion",
     "Destination",
     "Direction",
+    "Ranking",
     "Reason",
     "ReferralBatch",
     "ReferralCase",

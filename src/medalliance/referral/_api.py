@@ -27,9 +27,16 @@ def evaluate(
     case: ReferralCase,
     *,
     policy: ReferralPolicy | None = None,
-    out_of_alliance: int = 0,
+    outside_options: int = 0,
 ) -> ReferralDecision:
     """Decide where ``case`` may be referred under ``policy`` (default: the shipped policy).
+
+    The decision lists the destinations reachable through an alliance's two-way referral
+    channel, with that channel's priority flags, ranked as the policy's
+    :class:`~medalliance.referral.policy.Ranking` says for the case's urgency; ``eligible``
+    means there is at least one. Referral outside an alliance is never forbidden: ask for
+    ``outside_options`` to see capable institutions the patient may go to without the
+    alliance's privileges.
 
     Parameters
     ----------
@@ -39,10 +46,11 @@ def evaluate(
         The patient to refer.
     policy : ReferralPolicy, optional
         Criteria to apply; :func:`~medalliance.referral.policy.default_policy` when omitted.
-    out_of_alliance : int, default 0
-        List up to this many qualifying institutions that share no referral channel with the
+    outside_options : int, default 0
+        List up to this many capable institutions that share no referral channel with the
         origin (nearest first when coordinates are known), in
-        :attr:`ReferralDecision.out_of_alliance`. They never make a case eligible.
+        :attr:`ReferralDecision.outside_options`: possible, without the alliance's privileges
+        (they do not make the case ``eligible``, which is about alliance channels).
 
     Returns
     -------
@@ -53,7 +61,7 @@ def evaluate(
     ------
     MedAllianceError
         For an unknown origin or home institution, an unknown criterion, ``lat`` without
-        ``lon`` (or the reverse), all named at once; or for a negative ``out_of_alliance``.
+        ``lon`` (or the reverse), all named at once; or for a negative ``outside_options``.
 
     Examples
     --------
@@ -70,10 +78,10 @@ def evaluate(
       - criterion: unknown referral criterion 'vibes'; known: ...
     """
     problems: list[Problem] = []
-    if isinstance(out_of_alliance, bool) or not isinstance(out_of_alliance, int):
-        problems.append(Problem(("out_of_alliance",), "must be an integer"))
-    elif out_of_alliance < 0:
-        problems.append(Problem(("out_of_alliance",), "must be >= 0"))
+    if isinstance(outside_options, bool) or not isinstance(outside_options, int):
+        problems.append(Problem(("outside_options",), "must be an integer"))
+    elif outside_options < 0:
+        problems.append(Problem(("outside_options",), "must be >= 0"))
     policy = policy if policy is not None else default_policy()
     try:
         needs = prepare(registry, case, policy)
@@ -81,7 +89,7 @@ def evaluate(
         raise type(exc)([*exc.problems, *problems]) from None
     if problems:
         raise MedAllianceError(problems)
-    return index_of(registry).decide(case, needs, out_of_alliance=out_of_alliance)
+    return index_of(registry).decide(case, needs, policy, outside_options=outside_options)
 
 
 def evaluate_many(
@@ -121,7 +129,7 @@ def evaluate_many(
     >>> from medalliance import examples
     >>> reg = examples.load("county_township")
     >>> cases = [ReferralCase(origin="township_centre", criterion="needs_inpatient_bed"),
-    ...          ReferralCase(origin="county_hospital", criterion="postop_recovery")]
+    ...          ReferralCase(origin="county_hospital", criterion="convalescence")]
     >>> batch = evaluate_many(reg, cases)
     >>> [batch.best_destination(i) for i in range(2)]
     ['county_hospital', 'township_centre']

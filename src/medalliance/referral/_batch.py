@@ -3,14 +3,17 @@
 :func:`decide_many` turns case columns into summary columns without a Python loop per case:
 
 1. encode the columns (ids to positions, labels to codes; every bad value reported);
-2. cases × channels in scope (the origin's channels, specialty-scoped ones only for their
-   specialty);
+2. cases × channels in scope (the origin's channels, specialty-scoped ones only for the
+   case's specialties, :attr:`~medalliance.referral._rules.CaseNeeds.channel_specialties`);
 3. (case, destination) pairs, one tier segment of a channel at a time, in the allowed
-   directions; segments none of whose members could qualify are skipped whole;
-4. the capability rule on the remaining pairs (:meth:`CompiledRegistry.offers_each`);
+   directions and target tiers; segments none of whose members could qualify are skipped
+   whole;
+4. the capability rule on the remaining pairs (:meth:`CompiledRegistry.offers_each`, and once
+   more for the criterion's any-of specialties);
 5. flags merged per (case, destination) when several channels lead there;
 6. the best destination per case: the minimum of the packed rank key of
-   :mod:`medalliance.referral._rank`; reasons as bits.
+   :mod:`medalliance.referral._rank`, in the policy's order for each urgency; reasons as
+   bits.
 
 ``ReferralBatch[i]`` builds the full decision of case ``i`` with the one-case path, equal to
 :func:`~medalliance.referral.evaluate`.
@@ -33,8 +36,8 @@ from medalliance.model.types import Tabular
 from medalliance.model.vocab import Specialty
 from medalliance.referral._cases import _MAX_LISTED, ReferralCases
 from medalliance.referral._index import FLAG_BIT, REASON_BIT, RefIndex, decide
-from medalliance.referral._model import FLAG_ITEMS, REASON_CODES, ReferralDecision
-from medalliance.referral._rank import NO_DISTANCE, packed_rank_keys
+from medalliance.referral._model import FLAG_ITEMS, REASON_CODES, URGENCY_CODE, ReferralDecision
+from medalliance.referral._rank import NO_DISTANCE, distance_keys, packed_rank_keys
 from medalliance.referral.policy import Direction, ReferralPolicy
 
 __all__ = ["ReferralBatch", "decide_many"]
@@ -56,8 +59,10 @@ class _Cases:
 
     origin: IntArray
     home: IntArray
-    spec: IntArray
     spec_bit: IntArray
+    any_bit: IntArray
+    channel_bit: IntArray
+    target: IntArray
     svc: IntArray
     min_tier: IntArray
     t_o: IntArray
@@ -75,14 +80,23 @@ def _case_columns(ix: RefIndex, table: ReferralCases, policy: ReferralPolicy) ->
     def per_case(values: list[bool]) -> BoolArray:
         return np.array(values, dtype=bool)[crit]
 
+    def per_case_int(values: list[int]) -> IntArray:
+        return np.array(values, dtype=np.int64)[crit] if len(crit) else np.zeros(0, np.int64)
+
+    any_bit = per_case_int([sum(1 << SPECIALTY_CODE[s] for s in c.specialties) for c in criteria])
+    target = per_case_int(
+        [sum(1 << t.rank for t in c.target_tiers) if c.target_tiers else 0b1111 for c in criteria]
+    )
     needs_cap = per_case([c.needs_capability for c in criteria])
-    needs_cap |= (spec >= 0) | (svc != 0) | (min_tier >= 0)
+    needs_cap |= (spec >= 0) | (svc != 0) | (min_tier >= 0) | (any_bit != 0)
     spec_bit = np.where(spec >= 0, np.left_shift(1, np.maximum(spec, 0)), 0)
     return _Cases(
         origin=o,
         home=home,
-        spec=spec,
         spec_bit=spec_bit,
+        any_bit=any_bit,
+        channel_bit=np.where(spec >= 0, spec_bit, any_bit),
+        target=target,
         svc=svc,
         min_tier=min_tier,
         t_o=ix.tier[o],
@@ -90,8 +104,25 @@ def _case_columns(ix: RefIndex, table: ReferralCases, policy: ReferralPolicy) ->
         down=per_case([Direction.DOWN in c.directions for c in criteria]),
         lateral=per_case([Direction.LATERAL in c.directions for c in criteria]),
         needs_cap=needs_cap,
-        origin_capable=ix.core.offers_each(o, spec_bit, svc, min_tier),
+        origin_capable=_offers_each(
+            ix, o, spec_bit=spec_bit, any_bit=any_bit, svc=svc, tier=min_tier
+        ),
     )
+
+
+def _offers_each(
+    ix: RefIndex,
+    pos: IntArray,
+    *,
+    spec_bit: IntArray,
+    any_bit: IntArray,
+    svc: IntArray,
+    tier: IntArray,
+) -> BoolArray:
+    """The capability rule of :func:`medalliance.referral._rules.offers`, row by row."""
+    zero = np.zeros(len(pos), dtype=np.int64)
+    ok = ix.core.offers_each(pos, spec_bit, svc, tier)
+    return ok & ix.core.offers_each(pos, any_bit, zero, zero - 1)
 
 
 def _case_channels(ix: RefIndex, cs: _Cases) -> tuple[IntArray, IntArray]:
@@ -101,12 +132,15 @@ def _case_channels(ix: RefIndex, cs: _Cases) -> tuple[IntArray, IntArray]:
     pc_case = np.repeat(np.arange(len(o), dtype=np.int64), lens)
     pc_ch = ix.ic[ranges(ix.ic_ptr[o], lens)]
     scope = ix.ch_scope[pc_ch]
-    keep = (scope < 0) | (scope == cs.spec[pc_case])
+    keep = (scope < 0) | (((cs.channel_bit[pc_case] >> np.maximum(scope, 0)) & 1) == 1)
     return pc_case[keep], pc_ch[keep]
 
 
 def _allowed_tiers(cs: _Cases, pc_case: IntArray) -> tuple[IntArray, BoolArray]:
-    """Each pair's origin tier and the tiers (0-3) its criterion allows."""
+    """Each pair's origin tier and the tiers (0-3) its criterion allows.
+
+    Directions and target tiers, as :func:`medalliance.referral._rules.allowed_tiers`.
+    """
     pt = cs.t_o[pc_case]
     tiers = np.arange(4)
     allowed = (
@@ -114,6 +148,7 @@ def _allowed_tiers(cs: _Cases, pc_case: IntArray) -> tuple[IntArray, BoolArray]:
         | (cs.down[pc_case, None] & (tiers[None, :] < pt[:, None]))
         | (cs.lateral[pc_case, None] & (tiers[None, :] == pt[:, None]))
     )
+    allowed &= ((cs.target[pc_case, None] >> tiers[None, :]) & 1) == 1
     return pt, allowed
 
 
@@ -132,6 +167,7 @@ def _candidate_pairs(
     pc_cap = cs.needs_cap[pc_case]
     lateral_ok = pc_cap & ~cs.origin_capable[pc_case]
     pc_bit, pc_svc, pc_min = cs.spec_bit[pc_case], cs.svc[pc_case], cs.min_tier[pc_case]
+    pc_any = cs.any_bit[pc_case]
     pc_flags = ix.ch_flags[pc_ch]
     incapable_pc = np.zeros(len(pc_case), dtype=bool)
     parts: list[tuple[IntArray, IntArray, IntArray, BoolArray]] = []
@@ -142,6 +178,7 @@ def _candidate_pairs(
         # could some member of the segment offer what is needed? (bit masks OR-ed per segment)
         possible = (
             ((pc_bit == 0) | ((ix.seg_spec[pc_ch, t] & pc_bit) != 0))
+            & ((pc_any == 0) | ((ix.seg_spec[pc_ch, t] & pc_any) != 0))
             & ((ix.seg_svc[pc_ch, t] & pc_svc) == pc_svc)
             & (t >= pc_min)
         )
@@ -189,6 +226,7 @@ def _best(
     cs: _Cases,
     table: ReferralCases,
     pairs: tuple[IntArray, IntArray, IntArray],
+    policy: ReferralPolicy,
 ) -> dict[str, Any]:
     """Best destination per case: the minimum packed rank key (see :mod:`._rank`)."""
     p_case, p_dest, p_flags = pairs
@@ -198,15 +236,18 @@ def _best(
     plat = np.where(has_point, table.lat, ix.lat[o] if ix.core.n else np.nan)
     plon = np.where(has_point, table.lon, ix.lon[o] if ix.core.n else np.nan)
     dist = haversine_km(plat[p_case], plon[p_case], ix.lat[p_dest], ix.lon[p_dest])
+    metres = np.where(np.isnan(dist), NO_DISTANCE, np.rint(dist * 1000)).astype(np.int64)
+    band_m = round(policy.ranking.distance_band_km * 1000)
     fields = {
         "home": (p_dest != cs.home[p_case]).astype(np.int64),
         "green": (p_flags & FLAG_BIT[FLAG_ITEMS[0]] == 0).astype(np.int64),
         "flags": (7 - _popcount8(p_flags)).astype(np.int64),
-        "distance": np.where(np.isnan(dist), NO_DISTANCE, np.rint(dist * 1000)).astype(np.int64),
+        "distance": distance_keys(metres, p_case, n_cases, band_m),
         "step": np.abs(ix.tier[p_dest] - cs.t_o[p_case]),
         "id": p_dest,
     }
-    key = packed_rank_keys(fields, table.urgency[p_case].astype(np.int64))
+    orders = {code: policy.ranking.order(u.value) for u, code in URGENCY_CODE.items()}
+    key = packed_rank_keys(fields, table.urgency[p_case].astype(np.int64), orders)
     best_key = np.full(n_cases, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(best_key, p_case, key)
     eligible = n_dest > 0
@@ -248,17 +289,22 @@ def decide_many(ix: RefIndex, table: ReferralCases, policy: ReferralPolicy) -> d
     rows = np.flatnonzero(check)
     ok = np.ones(len(p_case), dtype=bool)
     r_case = p_case[rows]
-    ok[rows] = ix.core.offers_each(
-        p_dest[rows], cs.spec_bit[r_case], cs.svc[r_case], cs.min_tier[r_case]
+    ok[rows] = _offers_each(
+        ix,
+        p_dest[rows],
+        spec_bit=cs.spec_bit[r_case],
+        any_bit=cs.any_bit[r_case],
+        svc=cs.svc[r_case],
+        tier=cs.min_tier[r_case],
     )
     incapable_exists = (
         np.bincount(p_case, weights=~ok, minlength=n_cases)
         + np.bincount(pc_case, weights=incapable_pc, minlength=n_cases)
     ) > 0
     pairs = _merge_flags(p_case[ok], p_dest[ok], p_flags[ok], n_channels, ix.core.n)
-    columns = _best(ix, cs, table, pairs)
+    columns = _best(ix, cs, table, pairs, policy)
 
-    mismatch = (ix.sa_mask[cs.origin] & ~cs.spec_bit) != 0 if n_cases else np.zeros(0, bool)
+    mismatch = (ix.sa_mask[cs.origin] & ~cs.channel_bit) != 0 if n_cases else np.zeros(0, bool)
     columns["reasons"] = np.where(
         ~has_partner,
         REASON_BIT["no_channel"] | np.where(mismatch, REASON_BIT["specialty_mismatch"], 0),
@@ -438,7 +484,7 @@ class ReferralBatch(Tabular, Sequence[ReferralDecision]):
         >>> from medalliance import examples
         >>> reg = examples.load("county_township")
         >>> b = evaluate_many(reg, [ReferralCase(origin="county_hospital",
-        ...                                      criterion="postop_recovery")])
+        ...                                      criterion="convalescence")])
         >>> b.best_destination(0)
         'township_centre'
         """
@@ -454,7 +500,7 @@ class ReferralBatch(Tabular, Sequence[ReferralDecision]):
         >>> from medalliance import examples
         >>> reg = examples.load("county_township")
         >>> b = evaluate_many(reg, [ReferralCase(origin="county_hospital",
-        ...                                      criterion="postop_recovery")])
+        ...                                      criterion="convalescence")])
         >>> b.reason_codes(0)
         ('eligible',)
         """
@@ -470,7 +516,7 @@ class ReferralBatch(Tabular, Sequence[ReferralDecision]):
         >>> from medalliance import examples
         >>> reg = examples.load("county_township")
         >>> b = evaluate_many(reg, [ReferralCase(origin="county_hospital",
-        ...                                      criterion="postop_recovery")])
+        ...                                      criterion="convalescence")])
         >>> b.rows()[0]["best"], b.rows()[0]["direction"]
         ('township_centre', 'down')
         """

@@ -34,8 +34,15 @@ from medalliance.referral._model import (
     _failure_reasons,
     _no_channel_reasons,
 )
-from medalliance.referral._rank import rank_key
-from medalliance.referral._rules import CaseNeeds, case_point, prepare
+from medalliance.referral._rank import NO_DISTANCE, rank_key
+from medalliance.referral._rules import (
+    CaseNeeds,
+    allowed_tiers,
+    case_point,
+    offers,
+    offers_all,
+    prepare,
+)
 from medalliance.referral.policy import Direction, ReferralPolicy
 
 __all__ = ["RefIndex", "decide", "index_of"]
@@ -129,27 +136,35 @@ class RefIndex:
         self.ic_list = self.ic.tolist()
         self.cm_list = self.cm.tolist()
 
-    def _channels(self, o: int, spec: int) -> list[int]:
+    def _channels(self, o: int, specs: frozenset[int] | set[int]) -> list[int]:
+        """The origin's channels that carry a case of the given specialty codes."""
         ic = self.ic_list[self.ic_ptr_list[o] : self.ic_ptr_list[o + 1]]
         scope = self.ch_scope_list
-        return [c for c in ic if scope[c] < 0 or scope[c] == spec]
+        return [c for c in ic if scope[c] < 0 or scope[c] in specs]
 
     def decide(
-        self, case: ReferralCase, needs: CaseNeeds, *, out_of_alliance: int
+        self,
+        case: ReferralCase,
+        needs: CaseNeeds,
+        policy: ReferralPolicy,
+        *,
+        outside_options: int,
     ) -> ReferralDecision:
         """Decide one case (exactly what the naive reference decides)."""
         o = self.pos[needs.origin.id]
         t_o = self.tier_list[o]
-        spec = SPECIALTY_CODE[needs.specialty] if needs.specialty is not None else -2
-        channels = self._channels(o, spec)
+        channels = self._channels(o, {SPECIALTY_CODE[s] for s in needs.channel_specialties})
         criterion = needs.criterion
+        k_out = outside_options
         if not any(int(self.size[c]) >= 2 for c in channels):
             wrong_spec = [
-                a for a, s in self.specialty_alliances.get(o, ()) if s is not needs.specialty
+                a
+                for a, s in self.specialty_alliances.get(o, ())
+                if s not in needs.channel_specialties
             ]
-            outside = self._outside(case, needs, set(), out_of_alliance) if out_of_alliance else ()
+            outside = self._outside(case, needs, set(), k_out) if k_out else ()
             return _decision(case, (), _no_channel_reasons(wrong_spec), outside)
-        spans = _spans(t_o, criterion.directions)
+        spans = allowed_tiers(t_o, criterion)
         cand, refused, refused_parts = self._candidates(o, channels, spans, needs)
         chosen = list(cand.items())
         point = case_point(case, needs.origin)
@@ -160,10 +175,10 @@ class RefIndex:
             dist = [None if np.isnan(x) else float(x) for x in d.tolist()]
         if chosen:
             reasons = [_eligible_reason(criterion)]
-            order = self._ranked(chosen, dist, case, t_o)
+            order = self._ranked(chosen, dist, case, t_o, policy)
         else:
-            # partners in directions the criterion does not allow, and incapable ones
-            allowed = {t for lo, hi, _ in spans for t in range(lo, hi)}
+            # partners in directions (or tiers) the criterion does not allow, and incapable ones
+            allowed = {t for t, _ in spans}
             wrong_spans = [
                 (row[t], row[t + 1])
                 for row in (self.off_list[c] for c in channels)
@@ -186,19 +201,19 @@ class RefIndex:
                     "agreements": tuple(sorted(chosen[k][1][2])),
                     "flags": _flag_names(chosen[k][1][3]),
                     "distance_km": dist[k],
-                    "in_alliance": True,
+                    "alliance_channel": True,
                 },
             )
             for k in order
         )
-        outside = self._outside(case, needs, set(cand), out_of_alliance) if out_of_alliance else ()
+        outside = self._outside(case, needs, set(cand), k_out) if k_out else ()
         return _decision(case, destinations, reasons, outside)
 
     def _candidates(
         self,
         o: int,
         channels: list[int],
-        spans: list[tuple[int, int, Direction]],
+        spans: list[tuple[int, Direction]],
         needs: CaseNeeds,
     ) -> tuple[dict[int, list[Any]], set[int], list[tuple[int, int]]]:
         """Qualifying partners of origin ``o``, and what was refused as incapable.
@@ -209,50 +224,50 @@ class RefIndex:
         refused without a loop over its members.
         """
         needs_cap = needs.capability
-        core_needs = needs.needs
-        lateral_ok = needs_cap and not self.core.offers_at(o, core_needs)
-        want_svc = core_needs.service_bits
+        core = self.core
+        lateral_ok = needs_cap and not offers(core, o, needs)
+        want_svc = needs.needs.service_bits
         want_spec = 1 << SPECIALTY_CODE[needs.specialty] if needs.specialty is not None else 0
+        any_spec = sum(1 << SPECIALTY_CODE[s] for s in needs.criterion.specialties)
         min_rank = needs.min_tier.rank if needs.min_tier is not None else -1
         cand: dict[int, list[Any]] = {}
         refused: set[int] = set()
         refused_parts: list[tuple[int, int]] = []
         cm = self.cm_list
-        offers = self.core.offers_at
         for c in channels:
             row = self.off_list[c]
             flags = self.ch_flags_list[c]
             alliance = self.ch_alliance[c]
             agreement = self.ch_agreement[c]
             seg_svc, seg_spec = self.seg_svc_list[c], self.seg_spec_list[c]
-            for lo, hi, direction in spans:
-                for t in range(lo, hi):
-                    if row[t + 1] == row[t]:
+            for t, direction in spans:
+                if row[t + 1] == row[t]:
+                    continue
+                if (direction is Direction.LATERAL and not lateral_ok) or (
+                    needs_cap
+                    and (
+                        seg_svc[t] & want_svc != want_svc
+                        or (want_spec and not seg_spec[t] & want_spec)
+                        or (any_spec and not seg_spec[t] & any_spec)
+                        or t < min_rank
+                    )
+                ):
+                    refused_parts.append((row[t], row[t + 1]))
+                    continue
+                for m in cm[row[t] : row[t + 1]]:
+                    if m == o or m in refused:
                         continue
-                    if (direction is Direction.LATERAL and not lateral_ok) or (
-                        needs_cap
-                        and (
-                            seg_svc[t] & want_svc != want_svc
-                            or (want_spec and not seg_spec[t] & want_spec)
-                            or t < min_rank
-                        )
-                    ):
-                        refused_parts.append((row[t], row[t + 1]))
-                        continue
-                    for m in cm[row[t] : row[t + 1]]:
-                        if m == o or m in refused:
+                    entry = cand.get(m)
+                    if entry is None:
+                        if needs_cap and not offers(core, m, needs):
+                            refused.add(m)
                             continue
-                        entry = cand.get(m)
-                        if entry is None:
-                            if needs_cap and not offers(m, core_needs):
-                                refused.add(m)
-                                continue
-                            cand[m] = [direction, {alliance}, {agreement} - {None}, flags]
-                        else:
-                            entry[1].add(alliance)
-                            if agreement is not None:
-                                entry[2].add(agreement)
-                            entry[3] |= flags
+                        cand[m] = [direction, {alliance}, {agreement} - {None}, flags]
+                    else:
+                        entry[1].add(alliance)
+                        if agreement is not None:
+                            entry[2].add(agreement)
+                        entry[3] |= flags
         return cand, refused, refused_parts
 
     def _distinct(self, spans: list[tuple[int, int]], extra: set[int], origin: int) -> int:
@@ -272,13 +287,22 @@ class RefIndex:
         dist: list[float | None],
         case: ReferralCase,
         t_o: int,
+        policy: ReferralPolicy,
     ) -> list[int]:
-        """Positions of ``chosen`` in rank order (the specification of :mod:`._rank`)."""
+        """Positions of ``chosen`` in rank order.
+
+        The fields of :mod:`._rank`, compared in the policy's order for the case's urgency.
+        """
         home = self.pos.get(case.home, -1) if case.home is not None else -1
-        urgency = case.urgency
+        order = policy.ranking.order(case.urgency.value)
+        band_m = round(policy.ranking.distance_band_km * 1000)
+        metres = [NO_DISTANCE if d is None else round(d * 1000) for d in dist]
+        known = [m for m in metres if m != NO_DISTANCE]
+        if band_m > 0 and known:
+            nearest = min(known)
+            metres = [m if m == NO_DISTANCE else (m - nearest) // band_m for m in metres]
         ids = self.institutions
         tiers = self.tier_list
-        inf = float("inf")
         keys = []
         for k, (m, entry) in enumerate(chosen):
             flags = entry[3]
@@ -286,11 +310,11 @@ class RefIndex:
                 m != home,
                 not flags & _GREEN_BIT,
                 -_POPCOUNT[flags],
-                dist[k] if dist[k] is not None else inf,
+                metres[k],
                 abs(tiers[m] - t_o),
                 ids[m].id,
             )
-            keys.append((rank_key(values, urgency), k))
+            keys.append((rank_key(values, order), k))
         keys.sort()
         return [k for _, k in keys]
 
@@ -300,21 +324,14 @@ class RefIndex:
         """Up to ``k`` qualifying institutions that share no channel with the origin."""
         o = self.pos[needs.origin.id]
         t_o = self.tier_list[o]
-        dirs = needs.criterion.directions
         t = self.tier
         ok = np.zeros(len(t), dtype=bool)
-        if Direction.UP in dirs:
-            ok |= t > t_o
-        if Direction.DOWN in dirs:
-            ok |= t < t_o
-        if (
-            Direction.LATERAL in dirs
-            and needs.capability
-            and not self.core.offers_at(o, needs.needs)
-        ):
-            ok |= t == t_o
+        lateral_ok = needs.capability and not offers(self.core, o, needs)
+        for tier, direction in allowed_tiers(t_o, needs.criterion):
+            if direction is not Direction.LATERAL or lateral_ok:
+                ok |= t == tier
         if needs.capability:
-            ok &= self.core.offers(needs.needs)
+            ok &= offers_all(self.core, needs)
         ok[o] = False
         if linked:
             ok[np.fromiter(linked, dtype=np.int64)] = False
@@ -344,23 +361,11 @@ class RefIndex:
                         "agreements": (),
                         "flags": (),
                         "distance_km": None if np.isnan(d[j]) else float(d[j]),
-                        "in_alliance": False,
+                        "alliance_channel": False,
                     },
                 )
             )
         return tuple(out)
-
-
-def _spans(t_o: int, dirs: tuple[Direction, ...]) -> list[tuple[int, int, Direction]]:
-    """The tier ranges ``[lo, hi)`` a criterion's directions allow from origin tier ``t_o``."""
-    spans = []
-    if Direction.UP in dirs:
-        spans.append((t_o + 1, 4, Direction.UP))
-    if Direction.DOWN in dirs:
-        spans.append((0, t_o, Direction.DOWN))
-    if Direction.LATERAL in dirs:
-        spans.append((t_o, t_o + 1, Direction.LATERAL))
-    return spans
 
 
 def _decision(
@@ -377,7 +382,7 @@ def _decision(
             "direction": destinations[0].direction if destinations else None,
             "destinations": destinations,
             "reasons": tuple(reasons),
-            "out_of_alliance": outside,
+            "outside_options": outside,
         },
     )
 
@@ -397,7 +402,7 @@ def index_of(registry: Registry) -> RefIndex:
 
 
 def decide(
-    registry: Registry, case: ReferralCase, policy: ReferralPolicy, *, out_of_alliance: int = 0
+    registry: Registry, case: ReferralCase, policy: ReferralPolicy, *, outside_options: int = 0
 ) -> ReferralDecision:
     """Check ``case`` and decide it on the registry's index (no option checks).
 
@@ -411,4 +416,4 @@ def decide(
     'county_hospital'
     """
     needs = prepare(registry, case, policy)
-    return index_of(registry).decide(case, needs, out_of_alliance=out_of_alliance)
+    return index_of(registry).decide(case, needs, policy, outside_options=outside_options)

@@ -141,19 +141,28 @@ class Destination(FrozenModel):
     """Priority flags: green_channel, priority_examination, ..., treatment_plan_handover."""
     distance_km: float | None
     """Great-circle distance from the patient (or origin) when both have coordinates."""
-    in_alliance: bool = True
-    """False for an out-of-alliance option (no channel; never an eligible destination)."""
+    alliance_channel: bool = True
+    """True when an alliance's referral channel leads there, with its privileges; False for
+    an outside option: a capable institution the patient may still go to, without them."""
 
 
 class ReferralDecision(FrozenModel, Tabular):
     """What :func:`evaluate` returns.
+
+    ``eligible`` means: the case can be referred through an alliance's two-way referral
+    channel (双向转诊通道) — an alliance provision or an agreement in force links origin and
+    destination — to a destination the criterion and the case's needs allow, with the
+    priority flags that channel gives. It does not mean that other referrals are forbidden:
+    a patient may go to any institution outside the alliance (seed 003, 上海卢湾:
+    "也依然可以持医保卡在全市各医院就医"), only without the alliance's privileges; ask for
+    such outside options with ``evaluate(..., outside_options=k)``.
 
     Examples
     --------
     >>> from medalliance.referral import evaluate
     >>> from medalliance import examples
     >>> d = evaluate(examples.load("county_township"),
-    ...              ReferralCase(origin="county_hospital", criterion="postop_recovery"))
+    ...              ReferralCase(origin="county_hospital", criterion="convalescence"))
     >>> d.rows()[0]["institution"], d.rows()[0]["rank"]
     ('township_centre', 1)
     """
@@ -161,15 +170,16 @@ class ReferralDecision(FrozenModel, Tabular):
     case: ReferralCase
     """The case decided."""
     eligible: bool
-    """Whether at least one destination qualifies."""
+    """Whether at least one destination qualifies through an alliance referral channel."""
     direction: Direction | None
     """Direction of the best destination, or ``None`` when not eligible."""
     destinations: tuple[Destination, ...]
-    """Eligible destinations, best first."""
+    """Destinations through alliance referral channels, best first."""
     reasons: tuple[Reason, ...]
     """Why (not): every reason that applies."""
-    out_of_alliance: tuple[Destination, ...] = ()
-    """Qualifying institutions that share no channel with the origin (only when asked for)."""
+    outside_options: tuple[Destination, ...] = ()
+    """Capable institutions that share no referral channel with the origin: possible, without
+    the alliance's privileges (only when asked for), nearest first."""
 
     def __repr__(self) -> str:
         best = self.destinations[0].institution if self.destinations else None
@@ -184,7 +194,7 @@ class ReferralDecision(FrozenModel, Tabular):
     __str__ = __repr__
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per destination, best first, then the out-of-alliance options.
+        """One row per destination, best first, then the outside options (rank ``None``).
 
         Examples
         --------
@@ -198,14 +208,14 @@ class ReferralDecision(FrozenModel, Tabular):
         (1, 'county_hospital', 'up', None)
         """
         out = []
-        for rank, d in enumerate((*self.destinations, *self.out_of_alliance), start=1):
+        for rank, d in enumerate((*self.destinations, *self.outside_options), start=1):
             out.append(
                 {
-                    "rank": rank if d.in_alliance else None,
+                    "rank": rank if d.alliance_channel else None,
                     "institution": d.institution,
                     "tier": d.tier,
                     "direction": d.direction.value,
-                    "in_alliance": d.in_alliance,
+                    "alliance_channel": d.alliance_channel,
                     "alliances": " ".join(d.alliances),
                     "agreements": " ".join(d.agreements),
                     "flags": " ".join(d.flags),
@@ -257,8 +267,9 @@ def _no_channel_reasons(wrong_specialty: Sequence[str]) -> list[Reason]:
     out = [
         _reason(
             "no_channel",
-            "no two-way referral channel links the origin to any institution",
-            "起始机构未与任何机构建立双向转诊通道",
+            "no alliance two-way referral channel links the origin to any institution "
+            "(referral outside an alliance stays possible, without its privileges)",
+            "起始机构未与任何机构建立医联体双向转诊通道（仍可在医联体外就医，但不享受医联体内的优先服务）",
         )
     ]
     if wrong_specialty:
@@ -277,12 +288,17 @@ def _failure_reasons(criterion: Criterion, wrong_direction: int, incapable: int)
     out = []
     if wrong_direction:
         wanted = "/".join(d.value for d in criterion.directions)
+        to_en = to_zh = other = ""
+        if criterion.target_tiers:
+            to_en = " to " + "/".join(t.value for t in criterion.target_tiers)
+            to_zh = "，且仅转至" + "、".join(t.label_zh for t in criterion.target_tiers) + "机构"
+            other = " or tier"
         out.append(
             _reason(
                 "wrong_direction",
-                f"criterion {criterion.code!r} justifies only {wanted} referral and "
-                f"{wrong_direction} linked institution(s) lie in another direction",
-                f"转诊指征“{criterion.name_zh}”仅适用于{wanted}方向",
+                f"criterion {criterion.code!r} justifies only {wanted} referral{to_en} and "
+                f"{wrong_direction} linked institution(s) lie in another direction{other}",
+                f"转诊指征“{criterion.name_zh}”仅适用于{wanted}方向{to_zh}",
             )
         )
     if incapable:

@@ -19,7 +19,7 @@ def paths(
     max_hops: int,
 ) -> tuple[ReferralPath, ...]:
     """Shortest strictly-upward paths to every end (see :func:`referral_paths`)."""
-    code = SPECIALTY_CODE[spec] if spec is not None else -2
+    codes = {SPECIALTY_CODE[spec]} if spec is not None else set()
     targeted = spec is not None or svc is not None
 
     def is_target(m: int) -> bool:
@@ -40,7 +40,7 @@ def paths(
             path_u, via_u = best[u]
             t_u = index.tier_list[u]
             ups: dict[int, str] = {}
-            for c in index._channels(u, code):
+            for c in index._channels(u, codes):
                 row = index.off_list[c]
                 for m in index.cm_list[row[t_u + 1] : row[4]]:
                     a = index.ch_alliance[c]

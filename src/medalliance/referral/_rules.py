@@ -11,22 +11,30 @@ decides many at once and gives exactly the same decisions. Both follow these rul
   own specialty (the one channel compiler: :mod:`medalliance.compiled._channels`).
 - **Direction** follows the tiers: a destination of a higher tier is ``up``, of a lower tier
   ``down``, of the same tier ``lateral``. The case's criterion says which directions it
-  justifies.
+  justifies and, with ``target_tiers``, the only tiers it may go to (e.g. a tertiary
+  hospital's post-operative patient goes down to a secondary hospital, not lower):
+  :func:`allowed_tiers`.
 - **Capability**: when the criterion needs a capability, or the case names a specialty or
   services (directly or through the policy's condition catalogue), the destination must offer
   them and be at least the catalogue's lowest tier for the condition — the one capability
   rule of :mod:`medalliance.compiled._core` (listed specialties and services; the lead of an
-  alliance that names a specialty offers it). A lateral referral also needs the origin to lack
-  the capability.
+  alliance that names a specialty offers it). A criterion's ``specialties`` add that the
+  destination offers at least one of them (:func:`offers`). A lateral referral also needs the
+  origin to lack the capability.
+- **Specialty channels**: a specialty alliance's channel carries a case when its specialty is
+  the case's (or the catalogue's), or, when the case names none, one of the criterion's
+  ``specialties`` (:attr:`CaseNeeds.channel_specialties`).
 - **Priority**: the agreement items or provisions that give the channel also give the
   patient's flags: green channel, priority reception / examination / admission,
   treatment-plan handover.
-- **Ranking**: the written specification in :mod:`medalliance.referral._rank` (home first,
-  then by urgency: flags, green channel and distance in an order set per urgency, then the
-  tier step, then id).
-- **Out of alliance**: institutions that would qualify but share no channel with the origin
-  are never destinations; ``evaluate(..., out_of_alliance=k)`` lists up to ``k`` of them
-  separately, flagged ``in_alliance=False``.
+- **Ranking**: the fields written in :mod:`medalliance.referral._rank`, compared in the order
+  the policy's :class:`~medalliance.referral.policy.Ranking` gives for the case's urgency
+  (default: nearest capable institution first in an emergency, 就近).
+- **Eligible** means referable *through an alliance channel*, with its privileges. Capable
+  institutions that share no channel with the origin are still possible (no policy forbids
+  referral outside an alliance), without those privileges:
+  ``evaluate(..., outside_options=k)`` lists up to ``k`` of them separately, flagged
+  ``alliance_channel=False``.
 
 Examples
 --------
@@ -45,16 +53,19 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from medalliance.compiled import Needs
+import numpy as np
+
+from medalliance.compiled import CompiledRegistry, Needs
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.model.institution import Institution, Tier
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import ServiceKind, Specialty
 from medalliance.referral._model import ReferralCase
-from medalliance.referral.policy import Criterion, ReferralPolicy
+from medalliance.referral.policy import Criterion, Direction, ReferralPolicy
 
-__all__ = ["CaseNeeds", "case_point", "prepare"]
+__all__ = ["CaseNeeds", "allowed_tiers", "case_point", "offers", "offers_all", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,15 @@ class CaseNeeds:
             or self.specialty is not None
             or bool(self.services)
             or self.min_tier is not None
+            or bool(self.criterion.specialties)
         )
+
+    @property
+    def channel_specialties(self) -> frozenset[Specialty]:
+        """The specialties whose specialty-alliance channels carry the case."""
+        if self.specialty is not None:
+            return frozenset({self.specialty})
+        return frozenset(self.criterion.specialties)
 
     @property
     def needs(self) -> Needs:
@@ -139,3 +158,76 @@ def case_point(case: ReferralCase, origin: Institution) -> tuple[float, float] |
     if origin.lat is not None and origin.lon is not None:
         return origin.lat, origin.lon
     return None
+
+
+def allowed_tiers(t_o: int, criterion: Criterion) -> list[tuple[int, Direction]]:
+    """The tiers (ranks 0-3) a referral from tier rank ``t_o`` may go to, with its direction.
+
+    A higher tier is ``up``, a lower one ``down``, the same ``lateral``; the criterion's
+    directions and ``target_tiers`` say which are allowed.
+
+    Examples
+    --------
+    >>> from medalliance.referral import default_policy
+    >>> p = default_policy()
+    >>> [(t, d.value) for t, d in allowed_tiers(3, p.criterion("postop_recovery"))]
+    [(2, 'down')]
+    >>> [t for t, _ in allowed_tiers(2, p.criterion("convalescence"))]
+    [0, 1]
+    """
+    out = []
+    for t in range(4):
+        d = Direction.UP if t > t_o else Direction.DOWN if t < t_o else Direction.LATERAL
+        if d in criterion.directions and (
+            not criterion.target_tiers or any(x.rank == t for x in criterion.target_tiers)
+        ):
+            out.append((t, d))
+    return out
+
+
+def offers(core: CompiledRegistry, position: int, needs: CaseNeeds) -> bool:
+    """Whether the institution at ``position`` offers what the case needs.
+
+    The core's capability rule for the case's specialty, services and lowest tier, and, when
+    the criterion names specialties, at least one of them.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> from medalliance.compiled import compiled
+    >>> from medalliance.referral import default_policy
+    >>> reg = examples.load("xuzhou_mch")
+    >>> case = ReferralCase(origin="pizhou_mch", criterion="high_risk_pregnancy")
+    >>> needs = prepare(reg, case, default_policy())
+    >>> core = compiled(reg)
+    >>> offers(core, core.position["xuzhou_mch_hospital"], needs)
+    True
+    """
+    if not core.offers_at(position, needs.needs):
+        return False
+    wanted = needs.criterion.specialties
+    return not wanted or any(core.offers_at(position, Needs(specialty=s)) for s in wanted)
+
+
+def offers_all(core: CompiledRegistry, needs: CaseNeeds) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """:func:`offers` for every institution at once (a boolean array over positions).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> from medalliance.compiled import compiled
+    >>> from medalliance.referral import default_policy
+    >>> reg = examples.load("county_township")
+    >>> case = ReferralCase(origin="township_centre", criterion="needs_equipment_or_exam",
+    ...                     services=("ct",))
+    >>> offers_all(compiled(reg), prepare(reg, case, default_policy())).tolist()
+    [True, False]
+    """
+    ok = core.offers(needs.needs)
+    wanted = needs.criterion.specialties
+    if wanted:
+        some = np.zeros(core.n, dtype=bool)
+        for s in wanted:
+            some |= core.offers(Needs(specialty=s))
+        ok &= some
+    return ok

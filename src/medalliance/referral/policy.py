@@ -1,11 +1,14 @@
 """Referral policy as data: criteria for two-way referral (双向转诊) and condition catalogues.
 
-A :class:`ReferralPolicy` lists the :class:`Criterion` s that justify a referral and the
-direction(s) each justifies: up (上转) to a higher tier or the lead, down (下转) to a lower tier,
-grassroots, rehabilitation or nursing, lateral (平转) to a same-tier institution with a
-capability the origin lacks. The default policy ships inside the package
-(``medalliance/data/referral_policy.yaml``) and is built from the criteria the source articles
-state; criteria whose wording rests on unverified policy text are marked ``uncertain``.
+A :class:`ReferralPolicy` lists the :class:`Criterion` s that justify a referral, the
+direction(s) each justifies — up (上转) to a higher tier or the lead, down (下转) to a lower
+tier, grassroots, rehabilitation or nursing, lateral (平转) to a same-tier institution with a
+capability the origin lacks — and, where the sources say so, the tiers a referral may go to
+(``target_tiers``) and the specialties a destination must offer (``specialties``). Its
+:class:`Ranking` says how destinations are ordered for each urgency. The default policy ships
+inside the package (``medalliance/data/referral_policy.yaml``) and is built from the source
+articles and official texts, each criterion with its source and quote; criteria whose wording
+rests on text that could not be verified are marked ``uncertain`` with a note.
 
 A :class:`ConditionCatalogue` (分级诊疗病种目录) maps condition codes (e.g. ICD-10 prefixes) to
 the lowest tier and/or the specialty that treats them. No catalogue is official truth here: the
@@ -20,6 +23,8 @@ Examples
 '危重疑难病症'
 >>> example_catalogue().lookup("I63.9").specialty
 <Specialty.NEUROLOGY: 'neurology'>
+>>> policy.ranking.emergency
+('distance', 'green', 'flags', 'step', 'id')
 """
 
 from __future__ import annotations
@@ -37,15 +42,17 @@ from medalliance.errors import (
     UnknownIdError,
     duplicate_problems,
 )
-from medalliance.model.institution import TierField
+from medalliance.model.institution import Tier, TierField
 from medalliance.model.types import FrozenModel, NonEmptyText, no_duplicates
 from medalliance.model.vocab import LabelledEnum, ServiceKindField, SpecialtyField
+from medalliance.referral._rank import RANK_FIELDS
 
 __all__ = [
     "CatalogueEntry",
     "ConditionCatalogue",
     "Criterion",
     "Direction",
+    "Ranking",
     "ReferralPolicy",
     "default_policy",
     "example_catalogue",
@@ -85,10 +92,32 @@ class Criterion(FrozenModel):
     """Directions the criterion justifies."""
     needs_capability: StrictBool = False
     """Whether the destination must offer the specialty/services the case needs."""
+    target_tiers: Annotated[tuple[TierField, ...], AfterValidator(no_duplicates)] = ()
+    """The only tiers a referral under this criterion may go to (empty: any tier the
+    direction allows), e.g. ``[secondary]`` for patients a tertiary hospital sends down to
+    二级 hospitals."""
+    specialties: Annotated[tuple[SpecialtyField, ...], AfterValidator(no_duplicates)] = ()
+    """Specialties of which a destination must offer at least one (empty: none), e.g.
+    obstetrics or maternal and child health for a high-risk pregnancy."""
     source: NonEmptyText | None = None
-    """Where the criterion comes from (seed article, policy document)."""
+    """Where the criterion comes from (seed article, policy document, address)."""
+    quote: NonEmptyText | None = None
+    """The source sentence(s) the criterion rests on, as written."""
     uncertain: StrictBool = False
-    """True when the wording rests on policy text that could not be verified."""
+    """True when the wording or a value rests on text that could not be verified."""
+    note: NonEmptyText | None = None
+    """Why a value is uncertain, or how the source was read."""
+
+    def allows_tier(self, tier: Tier) -> bool:
+        """Whether the criterion lets a referral go to an institution of ``tier``.
+
+        Examples
+        --------
+        >>> c = default_policy().criterion("postop_recovery")
+        >>> c.allows_tier(Tier.SECONDARY), c.allows_tier(Tier.PRIMARY)
+        (True, False)
+        """
+        return not self.target_tiers or tier in self.target_tiers
 
 
 ConditionCode = Annotated[str, Field(pattern=r"^[A-Z][0-9A-Z]{0,2}(\.[0-9A-Z]{0,4})?$")]
@@ -155,15 +184,94 @@ class ConditionCatalogue(FrozenModel):
         return best
 
 
+def _rank_fields(order: tuple[str, ...]) -> tuple[str, ...]:
+    """Check one ranking order: known field names, each once, ending with the id tie-break."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for k, f in enumerate(order):
+        if f not in RANK_FIELDS:
+            known = ", ".join(RANK_FIELDS)
+            problems.append(Problem((k,), f"unknown ranking field {f!r}; known: {known}"))
+        elif f in seen:
+            problems.append(Problem((k,), f"duplicate ranking field {f!r}"))
+        seen.add(f)
+    if not order or order[-1] != "id":
+        problems.append(Problem((), "must end with 'id', the final tie-break"))
+    if problems:
+        raise MedAllianceError(problems)
+    return order
+
+
+RankOrder = Annotated[tuple[str, ...], AfterValidator(_rank_fields)]
+
+
+class Ranking(FrozenModel):
+    """How destinations are ranked, best first: one order of fields per urgency.
+
+    The fields and what they mean are written in :mod:`medalliance.referral._rank`
+    (``home``, ``green``, ``flags``, ``distance``, ``step``, ``id``); an order lists the
+    fields compared, most important first, and ends with ``id``.
+
+    Examples
+    --------
+    >>> r = default_policy().ranking
+    >>> r.order("emergency"), r.distance_band_km
+    (('distance', 'green', 'flags', 'step', 'id'), 0.0)
+    >>> Ranking(routine=("flags", "id"), urgent=("id",), emergency=("distance", "distance"))
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: 2 problems:
+      - emergency[1]: duplicate ranking field 'distance'
+      - emergency: must end with 'id', the final tie-break
+    """
+
+    routine: RankOrder
+    """Order for routine (常规) referrals."""
+    urgent: RankOrder
+    """Order for urgent (紧急) referrals."""
+    emergency: RankOrder
+    """Order for emergencies (急诊): the default puts the nearest capable institution first."""
+    distance_band_km: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] = 0.0
+    """Destinations within this many km of the case's nearest one share its ``distance``
+    value, so that the fields after ``distance`` decide between them (0: exact distances)."""
+    source: NonEmptyText | None = None
+    """Where the orders come from."""
+
+    def order(self, urgency: str) -> tuple[str, ...]:
+        """The order of fields for ``urgency`` (``routine``, ``urgent`` or ``emergency``).
+
+        Examples
+        --------
+        >>> default_policy().ranking.order("routine")
+        ('home', 'flags', 'distance', 'step', 'id')
+        """
+        orders: dict[str, tuple[str, ...]] = {
+            "routine": self.routine,
+            "urgent": self.urgent,
+            "emergency": self.emergency,
+        }
+        return orders[urgency]
+
+
+def _default_ranking() -> Ranking:
+    """The shipped policy's ranking (the default of a policy that gives none)."""
+    return default_policy().ranking
+
+
 class ReferralPolicy(FrozenModel):
-    """The rules referral decisions follow: criteria, priority items, optional catalogue."""
+    """The rules referral decisions follow: criteria, ranking, optional catalogue.
+
+    A referral the policy decides is one through an alliance's two-way referral channel
+    (双向转诊通道), with the priority that channel gives; a patient may still go to any
+    institution outside the alliance (no policy forbids it), without those privileges.
+    """
 
     name: NonEmptyText
     """Name of the policy."""
     criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
     """Criteria, each with the directions it justifies."""
-    within_alliance_only: StrictBool = True
-    """Whether only destinations sharing an alliance (with a referral channel) are eligible."""
+    ranking: Ranking = Field(default_factory=_default_ranking)
+    """How destinations are ranked for each urgency (default: the shipped policy's)."""
     catalogue: ConditionCatalogue | None = None
     """Optional condition catalogue."""
     source: NonEmptyText | None = None
@@ -243,7 +351,7 @@ def default_policy() -> ReferralPolicy:
     Examples
     --------
     >>> len(default_policy().criteria)
-    11
+    16
     """
     return policy_from_data(
         bundled_yaml("referral_policy.yaml"), source="medalliance default referral policy"
