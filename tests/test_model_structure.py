@@ -357,9 +357,7 @@ def test_posting_provenance_source_must_exist() -> None:
 def test_postings_in_graph_report_and_display(tmp_path: Path) -> None:
     reg = _registry(_regional())
     G = to_graph(reg)
-    [(u, v, data)] = [
-        (u, v, d) for u, v, d in G.edges(data=True) if d["relation"] == "staff_posting"
-    ]
+    [(u, v, data)] = [(u, v, d) for u, v, d in G.edges(data=True) if d["relation"] == "posting"]
     assert (u, v, data["posting"], data["people"], data["title"]) == (
         "prov",
         "chc",
@@ -597,3 +595,20 @@ def _write(reg: Registry, folder: Path) -> str:
     path = folder / "registry.yaml"
     write_yaml(reg, path)
     return str(path)
+
+
+def test_graph_relations_of_alliance_records_are_not_cooperation_items() -> None:
+    """Agreement edges are keyed by item; a record's relation must never be read as one."""
+    from medalliance import CooperationItem
+    from medalliance.graph import _DERIVED
+
+    assert not set(_DERIVED) & {str(i.value) for i in CooperationItem}
+    reg = _registry(
+        _regional(),
+        _centre(),
+    ).replace(
+        agreements=[
+            {"id": "g", "alliance": "region", "parties": ["prov", "chc"], "items": ["派驻"]}
+        ]
+    )
+    assert from_graph(to_graph(reg)) == reg

@@ -34,8 +34,8 @@ The contract, checked by :func:`validate_graph`:
     not linked); attributes ``centre``, ``centre_kind``.
   - ``expert_clinic:<clinic>``: from the host sending experts to the clinic site; attributes
     ``clinic``, ``department``, ``weekdays`` (space-separated codes).
-  - ``staff_posting:<posting>``: from the host posting staff to the site; attributes
-    ``posting``, ``people`` (int), ``title`` (or None).
+  - ``posting:<posting>``: from the host posting staff to the site (a ``StaffPosting``);
+    attributes ``posting``, ``people`` (int), ``title`` (or None).
 
 Examples
 --------
@@ -124,7 +124,7 @@ _GRASSROOTS_KINDS = frozenset(k for k in InstitutionKind if k.is_grassroots)
 # plain-str values of enum members (``member.value`` is a slow descriptor lookup), None -> None
 _ENUMS = (InstitutionKind, Tier, Grade, Ownership, MemberRole, Tightness, ProfessionalTitle)
 _VALUE: dict[Any, Any] = {m: str(m.value) for e in _ENUMS for m in e}
-_DERIVED = ("shared_centre", "expert_clinic", "staff_posting")  # relations of alliance records
+_DERIVED = ("shared_centre", "expert_clinic", "posting")  # never a CooperationItem value
 _VALUE[None] = None
 
 
@@ -282,9 +282,9 @@ def _alliance_edges(a: Alliance, edges: list[_Edge]) -> None:
         }
         edges.append((e.host, e.site, f"expert_clinic:{e.id}", attrs))
     for p in a.staff_postings:
-        attrs = {"relation": "staff_posting", "alliance": a.id, "posting": p.id}
+        attrs = {"relation": "posting", "alliance": a.id, "posting": p.id}
         attrs.update(people=p.people, title=_VALUE[p.title])
-        edges.append((p.host, p.site, f"staff_posting:{p.id}", attrs))
+        edges.append((p.host, p.site, f"posting:{p.id}", attrs))
 
 
 def _agreement_edges(g: Agreement, edges: list[_Edge]) -> None:
@@ -593,7 +593,7 @@ def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
             attrs.setdefault("tightness", None)
             attrs.setdefault("joined", None)
             attrs.setdefault("provenance", None)
-        elif attrs.get("relation") == "staff_posting":
+        elif attrs.get("relation") == "posting":
             attrs.setdefault("title", None)
         G.add_edge(u, v, key=key, **attrs)
     return G
