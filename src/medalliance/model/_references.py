@@ -8,17 +8,27 @@ not, so that one error lists every problem.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from medalliance.errors import Problem, format_path
 from medalliance.model.common import Provenance
 from medalliance.model.figures import DeclaredFigure
 from medalliance.model.institution import TIER_REQUIRED, InstitutionKind
 
-if TYPE_CHECKING:
-    from medalliance.model.registry import Registry
+__all__ = ["RawView", "Records", "missing_tiers", "reference_problems"]
 
-__all__ = ["RawView", "missing_tiers", "reference_problems"]
+
+class Records(Protocol):
+    """What the check reads: a registry, or a :class:`RawView` of raw input."""
+
+    @property
+    def institutions(self) -> Sequence[Any]: ...
+    @property
+    def alliances(self) -> Sequence[Any]: ...
+    @property
+    def agreements(self) -> Sequence[Any]: ...
+    @property
+    def sources(self) -> Sequence[Any]: ...
 
 
 def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> set[Any]:
@@ -111,7 +121,7 @@ def _plain(value: Any) -> Any:
 class _ReferenceCheck:
     """Cross-record references of a registry (or of raw input), every problem collected."""
 
-    def __init__(self, reg: Registry | RawView) -> None:
+    def __init__(self, reg: Records) -> None:
         self.problems: list[Problem] = []
         self.inst = _duplicates(self.problems, "institutions", reg.institutions)
         _duplicates(self.problems, "alliances", reg.alliances)
@@ -221,7 +231,7 @@ class _ReferenceCheck:
                 self.problems.append(Problem(("alliances", self.parents[first][0], "part_of"), msg))
 
 
-def reference_problems(reg: Registry | RawView) -> list[Problem]:
+def reference_problems(reg: Records) -> list[Problem]:
     """Every broken reference and repeated id of ``reg`` (a registry or a view of raw input).
 
     Examples
