@@ -59,6 +59,15 @@ def naive_service_access(
     """
     scope = None if alliance is None else registry.alliance(alliance)
     centres = [(a, c) for a in registry.alliances for c in a.shared_centres]
+    # the documented rule: a centre's hosting is inferred when its provenance marks ``host``
+    # or its alliance's provenance marks ``shared_centres``
+    inferred = {
+        c.id: bool(
+            (c.provenance and "host" in c.provenance.inferred)
+            or (a.provenance and "shared_centres" in a.provenance.inferred)
+        )
+        for a, c in centres
+    }
     number = {c.id: k for k, (_, c) in enumerate(centres)}
     in_scope = None if scope is None else set(scope.members)
     hosted_by: dict[str, list[int]] = {}
@@ -89,7 +98,9 @@ def naive_service_access(
             for s in c.effective_services:
                 offer(
                     (-AccessSource.HOSTED.rank, k, -1),
-                    ServiceRoute(inst.id, s, AccessSource.HOSTED, c.id, a.id, c.host),
+                    ServiceRoute(
+                        inst.id, s, AccessSource.HOSTED, c.id, a.id, c.host, None, inferred[c.id]
+                    ),
                 )
         for a in registry.alliances_of(inst.id):
             if scope is not None and a.id != scope.id:
@@ -100,7 +111,16 @@ def naive_service_access(
                 for s in c.effective_services:
                     offer(
                         (-AccessSource.ALLIANCE.rank, number[c.id], -1),
-                        ServiceRoute(inst.id, s, AccessSource.ALLIANCE, c.id, a.id, c.host),
+                        ServiceRoute(
+                            inst.id,
+                            s,
+                            AccessSource.ALLIANCE,
+                            c.id,
+                            a.id,
+                            c.host,
+                            None,
+                            inferred[c.id],
+                        ),
                     )
         for gid in by_party.get(inst.id, ()):
             for q in registry.agreement(gid).parties:
@@ -111,7 +131,16 @@ def naive_service_access(
                     for s in c.effective_services:
                         offer(
                             (-AccessSource.AGREEMENT.rank, k, agreement_number[gid]),
-                            ServiceRoute(inst.id, s, AccessSource.AGREEMENT, c.id, a.id, q, gid),
+                            ServiceRoute(
+                                inst.id,
+                                s,
+                                AccessSource.AGREEMENT,
+                                c.id,
+                                a.id,
+                                q,
+                                gid,
+                                inferred[c.id],
+                            ),
                         )
         out[inst.id] = {s: best[s][1] for s in sorted(best, key=_ORDER.__getitem__)}
     return out
