@@ -179,7 +179,7 @@ def _print_centres_and_clinics(a: Alliance, s: AllianceSummary, out: TextIO) -> 
         )
         if inferred:
             print(
-                "    hosting inferred: the source does not say which member hosts the centre",
+                "    hosting inferred: the source does not state which member hosts the centre",
                 file=out,
             )
     if a.expert_clinics:

@@ -163,4 +163,6 @@ def _print_centres(centres: Sequence[dict[str, Any]], out: TextIO) -> None:
         out,
     )
     if any(c["inferred"] for c in centres):
-        print("  hosting inferred: the source does not say which member hosts the centre", file=out)
+        print(
+            "  hosting inferred: the source does not state which member hosts the centre", file=out
+        )
