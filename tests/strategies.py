@@ -82,8 +82,14 @@ def institution(draw: st.DrawFn, iid: str, sources: list[str]) -> dict[str, Any]
     kind = draw(st.sampled_from(list(InstitutionKind)))
     tier = draw(st.sampled_from(sorted(kind.allowed_tiers)))
     d: dict[str, Any] = {"id": iid, "name": draw(cjk), "kind": kind.value, "tier": tier.value}
-    if tier is not Tier.VILLAGE and draw(st.booleans()):
-        grades = [g for g in Grade if g is not Grade.SPECIAL or tier is Tier.TERTIARY]
+    if draw(st.booleans()):
+        # any institution may be ungraded; hospital grades need a graded kind above village
+        graded = tier is not Tier.VILLAGE and kind.takes_grade
+        grades = [
+            g
+            for g in Grade
+            if g is Grade.UNGRADED or (graded and (g is not Grade.SPECIAL or tier is Tier.TERTIARY))
+        ]
         d["grade"] = draw(st.sampled_from(grades)).value
     if draw(st.booleans()):
         d["name_en"] = draw(text)

@@ -330,7 +330,7 @@ STRUCTURE: list[Structure] = [
         AllianceForm.COUNTY_MEDICAL_COMMUNITY,
         Tightness.LOOSE,
         None,
-        None,
+        dt.date(2018, 5, 1),  # "自今年5月份…结成医共体", written in 2018: month only
         ["某县人民医院"],
         {Tier.SECONDARY: 1, Tier.PRIMARY: 1},
     ),
@@ -433,6 +433,7 @@ def test_forms_are_stated_or_marked_inferred(name: str) -> None:
         ("zhejiang_geriatric", "zhejiang_oncology_alliance", True),
         ("benxi_central", "benxi_central_alliance", False),  # 2016年5月27日
         ("shanghai_luwan", "luwan_ruijin", False),  # 2011年1月28日
+        ("county_township", "county_township_community", True),  # "今年5月份", written 2018
     ],
 )
 def test_founding_years_not_in_the_article_are_marked(
@@ -446,7 +447,8 @@ def test_founding_years_not_in_the_article_are_marked(
 @pytest.mark.parametrize("name", ["county_township", "gangkou", "beijing_pilots_2013"])
 def test_undated_alliances_have_no_invented_date(name: str) -> None:
     reg = load(name)
-    assert all(a.founded is None for a in reg.alliances)
+    # county_township's founding month is inferred from the article's year (tested above)
+    assert all(a.founded is None for a in reg.alliances if a.id != "county_township_community")
     assert all(g.signed is None for g in reg.agreements)
 
 
@@ -700,9 +702,12 @@ def test_dingzhou_pairs() -> None:
 @pytest.mark.parametrize("alliance", ["dingzhou_peoples_alliance", "dingzhou_mch_alliance"])
 def test_dingzhou_tight_alliance(alliance: str) -> None:
     a = load("dingzhou").alliance(alliance)
-    assert {"bundled_payment", "unified_management", "unified_drug_procurement"} <= (
+    # "联合市医保局将医保资金打包支付2个医联体，实现医联体内'利益共享，风险共担'": the fund is
+    # paid to the alliance as a whole, a global budget, not a per-episode bundle
+    assert {"global_budget", "unified_management", "unified_drug_procurement"} <= (
         item_values(a.provisions)
     )
+    assert "bundled_payment" not in item_values(a.provisions)
     assert {c.name: c.kind for c in a.shared_centres} == DINGZHOU_CENTRES
     assert {c.host for c in a.shared_centres} == set(a.lead)
     prov = provenance_of(a)

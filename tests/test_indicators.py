@@ -39,10 +39,11 @@ def referrals(counts: dict[str, int], *, up: dict[str, int] | None = None) -> Ac
     return Activity(referrals=data)
 
 
-def test_township_example_55_down_referrals_up_22_percent() -> None:
-    # seed 003 (g): 55 down-referrals from the county hospital, +22% on the previous year
+def test_township_example_55_down_referrals_in_2018_up_22_percent_on_2017() -> None:
+    # seed 003 (g), written in 2018: "18年以来，患者从县人民医院转入我院人次达到55人次，
+    # 较去年同期增长22%" -- 55 is 2018 to date, compared with the same period of 2017
     report = evaluate_indicators(
-        COUNTY, referrals({"2018": 45, "2019": 55}), period="2019", previous_period="2018"
+        COUNTY, referrals({"2017": 45, "2018": 55}), period="2018", previous_period="2017"
     )
     growth = report.result("down_referral_growth")
     assert growth.value is not None
@@ -51,23 +52,27 @@ def test_township_example_55_down_referrals_up_22_percent() -> None:
     assert (growth.numerator, growth.denominator) == (55.0, 45.0)
     assert growth.status is IndicatorStatus.MET
     assert growth.target is not None
-    assert growth.target.value == 0.10
+    assert (growth.target.value, growth.target.by_year) == (0.10, 2017)
+    # the article counts 人次 and names nobody: the value counts referrals and says so
+    assert growth.counted == "visits"
+    assert "not persons" in (growth.note or "")
+    assert "counts referrals (人次), not persons" in report.describe()
 
 
 def test_growth_not_computable_without_a_base() -> None:
-    r = evaluate_indicators(COUNTY, referrals({"2019": 55}), period="2019")
+    r = evaluate_indicators(COUNTY, referrals({"2018": 55}), period="2018")
     g = r.result("down_referral_growth")
     assert g.status is IndicatorStatus.NOT_COMPUTABLE
     assert g.value is None
     assert "previous period" in (g.reason or "")
     r = evaluate_indicators(
-        COUNTY, referrals({"2018": 0, "2019": 55}), period="2019", previous_period="2018"
+        COUNTY, referrals({"2017": 0, "2018": 55}), period="2018", previous_period="2017"
     )
     g = r.result("down_referral_growth")
     assert g.status is IndicatorStatus.NOT_COMPUTABLE
     assert "undefined" in (g.reason or "")
     slow = evaluate_indicators(
-        COUNTY, referrals({"2018": 50, "2019": 52}), period="2019", previous_period="2018"
+        COUNTY, referrals({"2017": 50, "2018": 52}), period="2018", previous_period="2017"
     ).result("down_referral_growth")
     assert slow.status is IndicatorStatus.NOT_MET
 
@@ -89,7 +94,7 @@ def test_lateral_referrals_are_not_counted() -> None:
     )
     r = evaluate_indicators(reg, act, period="p")
     assert r.result("up_down_ratio").reason == (
-        "the number of down-referrals is 0: the ratio is undefined"
+        "the number of down-referrals (to a lower tier) is 0: the ratio is undefined"
     )
 
 
@@ -147,9 +152,11 @@ def test_within_county_rate_needs_out_of_county_records() -> None:
     assert r.result("within_county_care_rate").status is IndicatorStatus.NOT_MET
     inpatient = r.result("within_county_inpatient_share")
     assert inpatient.value == pytest.approx(0.9)
-    assert inpatient.status is IndicatorStatus.MET
+    # no official number: the 90% of the care rate is not borrowed (never met / not met)
+    assert inpatient.status is IndicatorStatus.NO_TARGET
     assert inpatient.target is not None
-    assert inpatient.target.uncertain
+    assert inpatient.target.value is None
+    assert inpatient.target.describe() == "no official target"
     # grassroots share counts care delivered in the county, whoever the residents are
     share = r.result("grassroots_visit_share")
     assert share.value == pytest.approx(650 / 650)
@@ -200,10 +207,22 @@ def test_expert_postings_per_10k() -> None:
 
 def test_targets_are_data_with_sources_and_uncertainty() -> None:
     t = default_targets()
-    assert {x.code for x in t.targets} == {d.code for d in INDICATORS}
-    assert all(x.source for x in t.targets)
-    uncertain = {x.code for x in t.targets if x.uncertain}
-    assert uncertain == {"within_county_care_rate", "within_county_inpatient_share"}
+    # every official indicator has an entry; the derived up/down ratio has none
+    assert {x.code for x in t.targets} == {d.code for d in INDICATORS if d.official}
+    assert all(x.source and x.jurisdiction for x in t.targets)
+    # every number carries the year it is to be met by: the 2015 standard's and the 2016
+    # family-doctor policy's figures were national targets "by 2017" ("到2017年")
+    with_value = {x.code: (x.value, x.by_year) for x in t.targets if x.value is not None}
+    assert with_value == {
+        "grassroots_visit_share": (0.65, 2017),
+        "within_county_care_rate": (0.90, 2017),
+        "down_referral_growth": (0.10, 2017),
+        "family_doctor_coverage": (0.30, 2017),
+    }
+    # only the 65%, quoted word for word by two sources, is not uncertain
+    certain = {x.code for x in t.targets if not x.uncertain}
+    assert certain == {"grassroots_visit_share"}
+    assert "到2017年" in t.target("grassroots_visit_share").source  # type: ignore[union-attr]
     raw = yaml.safe_load(
         (Path(__file__).parents[1] / "src/medalliance/data/indicator_targets.yaml").read_text(
             encoding="utf-8"
@@ -222,6 +241,8 @@ def test_target_numbers_and_flags_of_another_type_are_rejected_not_converted() -
         "name_zh": "上下转比",
         "name_en": "ratio",
         "comparison": ">=",
+        "by_year": 2025,
+        "jurisdiction": "某市",
         "source": "local plan",
         "uncertain": False,
     }
@@ -233,6 +254,9 @@ def test_target_numbers_and_flags_of_another_type_are_rejected_not_converted() -
         ("tolerance", True),
         ("uncertain", "yes"),
         ("uncertain", 1),
+        ("by_year", "2017"),
+        ("by_year", 1800),
+        ("jurisdiction", " "),
     ):
         with pytest.raises(MedAllianceError) as info:
             IndicatorTarget.model_validate({**base, "value": 0.5, field: bad})
@@ -247,6 +271,8 @@ def test_custom_targets_and_comparisons() -> None:
         comparison="≈",
         value=1.0,
         tolerance=0.5,
+        by_year=2025,
+        jurisdiction="某市",
         source="local plan",
         uncertain=False,
     )
@@ -259,7 +285,10 @@ def test_custom_targets_and_comparisons() -> None:
     at_most = about.replace(comparison="<=", tolerance=0.0)
     assert at_most.met_by(1.0)
     assert not at_most.met_by(1.01)
-    assert at_most.describe() == "<= 1"
+    assert at_most.describe() == "<= 1 by 2025"
+    with pytest.raises(MedAllianceError, match="year it is to be met by"):
+        about.replace(by_year=None)
+    assert about.replace(value=None, by_year=None).describe() == "no official target"
     with pytest.raises(MedAllianceError, match="tolerance"):
         about.replace(tolerance=0.0)
     with pytest.raises(MedAllianceError, match="unknown indicator"):
@@ -305,14 +334,21 @@ def test_bad_records_name_every_problem() -> None:
 
 def test_report_rows_and_frame() -> None:
     r = evaluate_indicators(
-        COUNTY, referrals({"2018": 45, "2019": 55}), period="2019", previous_period="2018"
+        COUNTY, referrals({"2017": 45, "2018": 55}), period="2018", previous_period="2017"
     )
     assert len(r) == len(INDICATORS)
     assert [x.code for x in r] == [d.code for d in INDICATORS]
     rows = r.rows()
     growth = next(x for x in rows if x["code"] == "down_referral_growth")
     assert growth["status"] == "met"
-    assert growth["target"] == ">= 0.1"
+    assert growth["target"] == ">= 0.1 by 2017"
+    assert (growth["target_by_year"], growth["target_jurisdiction"]) == (
+        2017,
+        "national (分级诊疗试点地区)",
+    )
+    assert growth["counted"] == "visits"
+    ratio = next(x for x in rows if x["code"] == "up_down_ratio")
+    assert (ratio["official"], ratio["target"]) == (False, None)
     frame = r.to_frame()
     assert list(frame["code"]) == [d.code for d in INDICATORS]
     with pytest.raises(UnknownIdError):
@@ -342,17 +378,19 @@ def activities(draw: st.DrawFn, reg: Registry) -> Activity:
             rec["resident_county"] = draw(counties)
         care_rows.append(rec)
     refs = []
+    named = draw(st.booleans())  # every record one person's, or none
     if len(ids) >= 2:
         for _ in range(draw(st.integers(0, 8))):
             o, d = draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True))
-            refs.append(
-                {
-                    "period": draw(periods),
-                    "origin": o,
-                    "destination": d,
-                    "count": draw(st.integers(0, 30)),
-                }
-            )
+            ref: dict[str, Any] = {
+                "period": draw(periods),
+                "origin": o,
+                "destination": d,
+                "count": draw(st.integers(0, 30)),
+            }
+            if named:
+                ref["person"] = draw(st.sampled_from(["p1", "p2", "p3", "p4"]))
+            refs.append(ref)
     return Activity(care=care_rows, referrals=refs)
 
 
@@ -386,9 +424,18 @@ def test_values_equal_naive_formulas_and_are_never_inf_or_nan(reg: Registry, dat
         else:
             assert share.value is None
 
-    # referral counts, written plainly
-    def counts(period: str) -> tuple[int, int]:
-        up = down = 0
+    # referral counts, written plainly: the official down-referrals go from a non-grassroots
+    # secondary or tertiary institution to a grassroots or nursing/rehabilitation one; persons
+    # are counted when every record names one
+    persons = bool(act.referrals) and all(r.person for r in act.referrals)
+
+    def tally(records: list[Any]) -> int:
+        if persons:
+            return len({r.person for r in records if r.count > 0})
+        return sum(r.count for r in records)
+
+    def counts(period: str) -> tuple[int, int, int]:
+        up, down, official = [], [], []
         for r in act.referrals:
             o, d = reg.institution(r.origin), reg.institution(r.destination)
             if r.period != period:
@@ -396,192 +443,19 @@ def test_values_equal_naive_formulas_and_are_never_inf_or_nan(reg: Registry, dat
             if county is not None and county not in (o.region.county, d.region.county):
                 continue
             if d.tier.rank > o.tier.rank:
-                up += r.count
+                up.append(r)
             if d.tier.rank < o.tier.rank:
-                down += r.count
-        return up, down
+                down.append(r)
+            receiver = d.is_grassroots or d.kind.value == "nursing_rehab"
+            if o.tier.rank >= 2 and not o.is_grassroots and receiver:
+                official.append(r)
+        return tally(up), tally(down), tally(official)
 
-    up1, down1 = counts("p1")
-    _, down0 = counts("p0")
+    up1, down1, official1 = counts("p1")
+    _, _, official0 = counts("p0")
     ratio = report.result("up_down_ratio")
     assert ratio.value == (up1 / down1 if down1 else None)
     growth = report.result("down_referral_growth")
-    assert growth.value == ((down1 - down0) / down0 if down0 else None)
-
-
-# --------------------------------------------------------------------------------------
-# record files
-
-
-def test_read_activity_yaml_and_csv_agree(tmp_path: Path) -> None:
-    from medalliance.io.records import read_activity, read_activity_csv
-
-    (tmp_path / "a.yaml").write_text(
-        "referrals:\n"
-        "  - {period: '2018', origin: county_hospital, destination: township_centre, count: 45}\n"
-        "  - {period: '2019', origin: county_hospital, destination: township_centre, count: 55}\n"
-        "care:\n"
-        "  - {period: '2019', kind: 门急诊, institution: township_centre, count: 70}\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "referrals.csv").write_text(
-        "period,origin,destination,count\n"
-        "2018,county_hospital,township_centre,45\n"
-        "2019,county_hospital,township_centre,55\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "care.csv").write_text(
-        "period,kind,institution,county,resident_county,count\n2019,门急诊,township_centre,,,70\n",
-        encoding="utf-8",
-    )
-    from_yaml = read_activity(tmp_path / "a.yaml")
-    from_csv = read_activity_csv(care=tmp_path / "care.csv", referrals=tmp_path / "referrals.csv")
-    assert from_yaml == from_csv
-    r = evaluate_indicators(COUNTY, from_csv, period="2019", previous_period="2018")
-    assert r.result("down_referral_growth").status is IndicatorStatus.MET
-
-
-def test_record_files_report_every_problem(tmp_path: Path) -> None:
-    from medalliance.io.records import read_activity, read_activity_csv, read_targets
-
-    bad = tmp_path / "bad.csv"
-    bad.write_text(
-        "period,origin,destination,count\n1,a,b,many\n1,a,a,2\n1,a,b,3,extra\n", encoding="utf-8"
-    )
-    with pytest.raises(MedAllianceError) as exc:
-        read_activity_csv(referrals=bad)
-    assert exc.value.source == str(bad)
-    assert [p.render() for p in exc.value.problems] == [
-        f"referrals[2]: {bad}: more cells than columns"
-    ]
-    bad.write_text("period,origin,destination,count\n1,a,b,many\n1,a,a,2\n", encoding="utf-8")
-    with pytest.raises(MedAllianceError) as exc:
-        read_activity_csv(referrals=bad)
-    rendered = [p.render() for p in exc.value.problems]
-    assert rendered[0].startswith("referrals[0].count: Input should be a valid integer")
-    assert rendered[1] == (
-        "referrals[1].destination: a referral's destination must differ from its origin"
-    )
-    listy = tmp_path / "list.yaml"
-    listy.write_text("- 1\n", encoding="utf-8")
-    with pytest.raises(MedAllianceError, match="expected a mapping"):
-        read_activity(listy)
-    with pytest.raises(MedAllianceError, match="expected a mapping"):
-        read_targets(listy)
-    bundled = Path(__file__).parents[1] / "src/medalliance/data/indicator_targets.yaml"
-    assert read_targets(bundled) == default_targets()
-    wrong = tmp_path / "targets.yaml"
-    wrong.write_text(
-        "targets:\n  - {code: nope, name_zh: 某, name_en: x, comparison: '>=', value: 1,"
-        " source: s, uncertain: false}\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(MedAllianceError) as exc:
-        read_targets(wrong)
-    assert exc.value.source == str(wrong)
-    assert exc.value.problems[0].render().startswith("targets[0].code: unknown indicator 'nope'")
-
-
-def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
-    from medalliance.io.records import read_population
-
-    (tmp_path / "p.json").write_text(
-        '[{"id": "v1", "people": 1200, "lat": 36.6, "lon": 101.7},'
-        ' {"id": "v2", "people": 800.5, "lat": 36.7, "lon": 101.8}]',
-        encoding="utf-8",
-    )
-    (tmp_path / "p.csv").write_text(
-        "id,people,lat,lon\nv1,1200,36.6,101.7\nv2,800.5,36.7,101.8\n", encoding="utf-8"
-    )
-    a, b = read_population(tmp_path / "p.json"), read_population(tmp_path / "p.csv")
-    assert a.ids.tolist() == b.ids.tolist() == ["v1", "v2"]
-    assert a.people.tolist() == b.people.tolist() == [1200.0, 800.5]
-    assert a.lat is not None
-    assert b.lat is not None
-    assert a.lat.tolist() == b.lat.tolist()
-    (tmp_path / "nocoords.csv").write_text("id,people\nv1,3\n", encoding="utf-8")
-    assert read_population(tmp_path / "nocoords.csv").lat is None
-    (tmp_path / "bad.csv").write_text(
-        "id,people,lat,lon,colour\nv1,-1,95,101,red\nv1,2,,101,blue\n", encoding="utf-8"
-    )
-    with pytest.raises(MedAllianceError) as exc:
-        read_population(tmp_path / "bad.csv")
-    assert [p.render() for p in exc.value.problems] == [
-        "columns: unknown column(s): colour; expected id, people, lat, lon",
-        "rows[1].lat: missing",
-        "rows[1].id: duplicate id 'v1'",
-        "rows[0].people: must be >= 0, got -1.0",
-        "rows[0].lat: must be a number within ±90 degrees, got 95.0",
-    ]
-    (tmp_path / "bad2.csv").write_text(
-        "id,people,lat,lon\nv1,-1,95,101\nv1,2,30,101\n", encoding="utf-8"
-    )
-    with pytest.raises(MedAllianceError) as exc:
-        read_population(tmp_path / "bad2.csv")
-    rendered = [p.render() for p in exc.value.problems]
-    assert "rows[1].id: duplicate id 'v1'" in rendered
-    assert any(r.startswith("rows[0].people: must be >= 0") for r in rendered)
-    assert any(r.startswith("rows[0].lat:") for r in rendered)
-    (tmp_path / "obj.yaml").write_text("a: 1\n", encoding="utf-8")
-    with pytest.raises(MedAllianceError, match="expected a list of points"):
-        read_population(tmp_path / "obj.yaml")
-
-
-def test_read_population_reports_every_problem_at_once(tmp_path: Path) -> None:
-    from medalliance.io.records import read_population
-
-    def problems(name: str, text: str) -> list[str]:
-        (tmp_path / name).write_text(text, encoding="utf-8")
-        with pytest.raises(MedAllianceError) as exc:
-            read_population(tmp_path / name)
-        assert exc.value.source == str(tmp_path / name)
-        return [p.render() for p in exc.value.problems]
-
-    # values that are not numbers and the checks of the rest: negative people, duplicate ids,
-    # coordinates out of range (a cell already reported is not reported twice)
-    assert problems(
-        "mixed.csv",
-        "id,people,lat,lon\np1,-5,21.6,108.3\np2,10,nan,108.3\np1,20,21.6,108.3\np3,abc,91,200\n",
-    ) == [
-        "rows[1].lat: must be a number, got 'nan'",
-        "rows[3].people: must be a number, got 'abc'",
-        "rows[2].id: duplicate id 'p1'",
-        "rows[0].people: must be >= 0, got -5.0",
-        "rows[3].lat: must be a number within ±90 degrees, got 91.0",
-        "rows[3].lon: must be a number within ±180 degrees, got 200.0",
-    ]
-    assert problems(
-        "mixed.yaml",
-        "- {id: p1, people: -1, lat: .nan, lon: 108}\n- {id: p1, people: 5, lat: 21, lon: 108}\n",
-    ) == [
-        "rows[0].lat: must be a number, got nan",
-        "rows[1].id: duplicate id 'p1'",
-        "rows[0].people: must be >= 0, got -1.0",
-    ]
-    # some points with coordinates, some without: the missing ones are named, not all dropped
-    assert problems("partial.csv", "id,people,lat,lon\np1,1,21,108\np2,2,,\n") == [
-        "rows[1].lat: missing",
-        "rows[1].lon: missing",
-    ]
-    assert problems(
-        "partial.json",
-        '[{"id": "p1", "people": 1, "lat": 21, "lon": 108}, {"id": "p2", "people": 2}]',
-    ) == ["rows[1].lat: missing", "rows[1].lon: missing"]
-    # header problems once, not on every row
-    assert problems("misspelt.csv", "id,population,lat\np1,100,21.6\np2,5,21\n") == [
-        "columns: unknown column(s): population; expected id, people, lat, lon",
-        "columns: missing column(s): people, lon",
-    ]
-    # a row with too many cells keeps the positions of the rows after it
-    extra = problems("extra.csv", "id,people\np1,1,x\np1,-2\n")
-    assert extra[1:] == ["rows[1].id: duplicate id 'p1'", "rows[1].people: must be >= 0, got -2.0"]
-    assert extra[0].startswith("rows[0]: ")
-    assert extra[0].endswith("more cells than columns")
-    assert problems("empty.csv", "") == [
-        "<root>: empty file: expected a header line id,people[,lat,lon]"
-    ]
-    # a header alone is an empty population, with coordinates when it names them
-    (tmp_path / "header.csv").write_text("id,people,lat,lon\n", encoding="utf-8")
-    none = read_population(tmp_path / "header.csv")
-    assert len(none) == 0
-    assert none.has_coordinates
+    assert growth.value == ((official1 - official0) / official0 if official0 else None)
+    if act.referrals and any(r.period in ("p0", "p1") for r in act.referrals):
+        assert growth.counted == ("persons" if persons else "visits")

@@ -320,7 +320,7 @@ def test_alliance_labels_and_members() -> None:
     )
     assert a.form is AllianceForm.COUNTY_MEDICAL_COMMUNITY
     assert a.tightness is Tightness.TIGHT
-    assert a.provisions == (CooperationItem.TWO_WAY_REFERRAL, CooperationItem.BUNDLED_PAYMENT)
+    assert a.provisions == (CooperationItem.TWO_WAY_REFERRAL, CooperationItem.GLOBAL_BUDGET)
     assert a.members == ("h", "c")
     assert a.role_of("c") is MemberRole.MEMBER
 

@@ -72,7 +72,7 @@ def test_howto_yaml_is_the_registry_the_page_describes(tmp_path: Path) -> None:
     bad = (
         text.replace("village-a1, role: 基础", "village-a9, role: 基础")
         .replace("    beds: 60\n", "    beds: -60\n")
-        .replace("role: 成员单位", "role: 成员医院")
+        .replace("role: 成员单位", "role: 会员单位")  # 成员医院 is a member role now
     )
     (tmp_path / "bad.yaml").write_text(bad, encoding="utf-8")
     shown = page[page.index("error: 3 problems in bad.yaml:") :].split("```")[0].strip()

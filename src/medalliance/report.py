@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import Counter
 
 from medalliance.checks import COUNTED_METRICS, Finding, check_registry
-from medalliance.model.alliance import DeclaredFigure
+from medalliance.model.alliance import DeclaredFigure, MemberRole
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel
 from medalliance.sharing import inferred_centres
@@ -86,7 +86,7 @@ class AllianceSummary(FrozenModel):
     by_kind: tuple[tuple[str, int], ...]
     """Members per institution kind, most frequent first."""
     by_role: tuple[tuple[str, int], ...]
-    """Members per role, in role order lead, hub, member, base."""
+    """Members per role, in the order of :class:`~medalliance.MemberRole` (lead first)."""
     beds_known: int
     """Sum of the members' beds where known."""
     beds_unknown_members: int
@@ -154,7 +154,7 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     tiers = Counter(m.tier for m in members)
     kinds = Counter(m.kind.value for m in members)
     roles = Counter(m.role.value for m in a.memberships)
-    role_order = ("lead", "hub", "member", "base")
+    role_order = [r.value for r in MemberRole]
     beds = [m.beds for m in members if m.beds is not None]
     return AllianceSummary(
         alliance_id=a.id,

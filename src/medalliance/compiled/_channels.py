@@ -4,7 +4,13 @@ Where the registry says that a cooperation item (two-way referral, result recogn
 services, ...) holds between institutions, that statement is a **channel**:
 
 - an alliance whose ``provisions`` include the item is **one channel** of all its members
-  (it grants the alliance's provisions);
+  (it grants the alliance's provisions). *All* means every membership, whatever its role:
+  ``lead``, ``vice_chair``, ``council_member``, ``hub``, ``member``, ``base`` and
+  ``collaborator`` alike. A role records standing (governance of a specialty alliance, the
+  layers of a county community, a collaborating unit 协作单位 without full membership), not
+  which of the alliance's provisions bind a member: a unit listed in ``memberships`` takes
+  part in them. Where collaborators share only some items, record those items as agreements
+  among the parties concerned rather than as alliance-wide provisions;
 - an agreement **in force** (:func:`agreement_in_force`) whose ``items`` include it is one
   channel of its parties (it grants its own items plus its alliance's provisions);
 - a channel of a **specialty alliance** is scoped to that alliance's specialty

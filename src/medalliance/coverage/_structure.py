@@ -227,7 +227,7 @@ class AllianceCoverage(FrozenModel):
     by_kind: Counts
     """Members per institution kind, most frequent first, then by kind."""
     by_role: Counts
-    """Members per role, in the order lead, hub, member, base."""
+    """Members per role, in the order of :class:`~medalliance.MemberRole` (lead first)."""
     grassroots: int
     """Members of a grassroots kind."""
     beds: tuple[FigureCheck, ...]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model.common import DivisionCode
 from medalliance.model.types import FrozenModel, Id, NonEmptyText, NonNegInt
 from medalliance.model.vocab import LabelledEnum
+
+Yuan = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+"""An amount of money in yuan (元): a finite number >= 0 (an int is fine)."""
 
 
 class ActivityKind(LabelledEnum):
@@ -30,7 +34,8 @@ class CareRecord(FrozenModel):
 
     ``institution`` is where the care was given (an institution of the registry); care given
     outside the registry (e.g. a hospital in another province, known from insurance
-    settlement) has no institution but must name the ``county`` it was given in.
+    settlement) has no institution but must name the ``county`` (or ``county_code``) it was
+    given in. The money fields, when given, are the totals of the care the record counts.
     """
 
     period: NonEmptyText
@@ -43,12 +48,22 @@ class CareRecord(FrozenModel):
     """Institution that gave the care, when it is in the registry."""
     county: NonEmptyText | None = None
     """County where the care was given (default: the institution's ``region.county``)."""
+    county_code: DivisionCode | None = None
+    """6-digit administrative division code (行政区划代码) of that county, when known."""
     resident_county: NonEmptyText | None = None
-    """County of residence of the patients counted, when known."""
+    """County of residence of the patients counted (参保地), when known."""
+    resident_county_code: DivisionCode | None = None
+    """Division code of the county of residence, when known."""
+    insurance_fund_yuan: Yuan | None = None
+    """What the basic medical insurance fund paid for this care (医保基金支出), in yuan."""
+    cost_yuan: Yuan | None = None
+    """Total medical cost of this care (医疗费用), in yuan."""
+    tcm: StrictBool | None = None
+    """Whether the care is TCM-class (中医类诊疗); default: true at a TCM hospital, else unknown."""
 
     @model_validator(mode="after")
     def _check(self) -> CareRecord:
-        if self.institution is None and self.county is None:
+        if self.institution is None and self.county is None and self.county_code is None:
             raise MedAllianceError(
                 [Problem(("county",), "give the institution or the county the care was given in")]
             )
@@ -56,7 +71,12 @@ class CareRecord(FrozenModel):
 
 
 class ReferralRecord(FrozenModel):
-    """Referrals from one institution to another in one period."""
+    """Referrals from one institution to another in one period.
+
+    A record that names a ``person`` is that person's referrals (``count`` of them); the
+    referral indicators count distinct persons when every record of the periods evaluated
+    names one, and referrals (人次) otherwise.
+    """
 
     period: NonEmptyText
     """Reporting period."""
@@ -65,7 +85,9 @@ class ReferralRecord(FrozenModel):
     destination: Id
     """Receiving institution."""
     count: NonNegInt
-    """Number of patients referred."""
+    """Number of referrals (人次); for a ``person``'s record, that person's referrals."""
+    person: NonEmptyText | None = None
+    """Pseudonymous id of the person referred, when the record is one person's."""
 
     @model_validator(mode="after")
     def _check(self) -> ReferralRecord:
@@ -94,14 +116,40 @@ class PostingRecord(FrozenModel):
 
 
 class ResidentCount(FrozenModel):
-    """Resident population (常住人口) of an area in one period."""
+    """Resident population (常住人口) of an area in one period.
+
+    Examples
+    --------
+    >>> ResidentCount(period="2024", count=100, signed=120)
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: 1 problem:
+      - signed: more signed residents (120) than residents (100)
+    """
 
     period: NonEmptyText
     """Reporting period."""
     county: NonEmptyText | None = None
-    """The county; ``None`` for the whole area the activity covers."""
+    """The county; ``None`` (with no ``county_code``) for the whole area the activity covers."""
+    county_code: DivisionCode | None = None
+    """Division code of the county, when known."""
     count: NonNegInt
     """Residents."""
+    signed: NonNegInt | None = None
+    """Residents with a family-doctor contract (家庭医生签约居民), when known."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ResidentCount:
+        if self.signed is not None and self.signed > self.count:
+            raise MedAllianceError(
+                [
+                    Problem(
+                        ("signed",),
+                        f"more signed residents ({self.signed}) than residents ({self.count})",
+                    )
+                ]
+            )
+        return self
 
 
 class Activity(FrozenModel):
@@ -130,15 +178,16 @@ class Activity(FrozenModel):
 
     @model_validator(mode="after")
     def _check(self) -> Activity:
-        seen: set[tuple[str, str | None]] = set()
+        seen: set[tuple[str, str | None, str | None]] = set()
         problems = []
         for i, r in enumerate(self.residents):
-            key = (r.period, r.county)
+            key = (r.period, r.county, r.county_code)
             if key in seen:
+                where = repr(r.county) + (f" ({r.county_code})" if r.county_code else "")
                 problems.append(
                     Problem(
                         ("residents", i),
-                        f"a second resident count for period {r.period!r} and county {r.county!r}",
+                        f"a second resident count for period {r.period!r} and county {where}",
                     )
                 )
             seen.add(key)

@@ -2,39 +2,51 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.indicators._activity import Activity
-from medalliance.indicators._formulas import _Value, _values
+from medalliance.indicators._compute import labelled_places, values
+from medalliance.indicators._definitions import INDICATORS, IndicatorDefinition
+from medalliance.indicators._places import Places, institution_places
 from medalliance.indicators._report import IndicatorReport, IndicatorResult, IndicatorStatus
-from medalliance.indicators._targets import (
-    INDICATORS,
-    IndicatorDefinition,
-    IndicatorTarget,
-    IndicatorTargets,
-    default_targets,
-)
+from medalliance.indicators._targets import IndicatorTarget, IndicatorTargets, default_targets
+from medalliance.indicators._values import Value
 from medalliance.model.registry import Registry
+
+_CODE = re.compile(r"^[0-9]{6}$")
 
 
 def _check_ids(registry: Registry, activity: Activity) -> None:
     """Every record naming an unknown institution, or a county its institution contradicts."""
     problems: list[Problem] = []
+    places = institution_places(registry)
     for i, c in enumerate(activity.care):
         if c.institution is not None and not registry.has_institution(c.institution):
             problems.append(
                 Problem(("care", i, "institution"), f"unknown institution {c.institution!r}")
             )
-        elif c.institution is not None and c.county is not None:
-            own = registry.institution(c.institution).region.county
-            if own is not None and own != c.county:
-                problems.append(
-                    Problem(
-                        ("care", i, "county"),
-                        f"county {c.county!r} contradicts institution {c.institution!r} in {own!r}",
-                    )
+            continue
+        own = places.get(c.institution) if c.institution is not None else None
+        if own is None:
+            continue
+        if c.county is not None and own.name != c.county:
+            problems.append(
+                Problem(
+                    ("care", i, "county"),
+                    f"county {c.county!r} contradicts institution {c.institution!r} in "
+                    f"{own.name!r}",
                 )
+            )
+        if c.county_code is not None and own.code is not None and own.code != c.county_code:
+            problems.append(
+                Problem(
+                    ("care", i, "county_code"),
+                    f"county code {c.county_code} contradicts institution {c.institution!r} in "
+                    f"{own.label()}",
+                )
+            )
     for i, r in enumerate(activity.referrals):
         for fld in ("origin", "destination"):
             ref = getattr(r, fld)
@@ -56,6 +68,7 @@ def evaluate_indicators(
     period: str,
     previous_period: str | None = None,
     county: str | None = None,
+    county_code: str | None = None,
     targets: IndicatorTargets | Iterable[IndicatorTarget] | None = None,
 ) -> IndicatorReport:
     """Compute the official indicators for ``period`` and compare them with their targets.
@@ -71,7 +84,13 @@ def evaluate_indicators(
     previous_period : str, optional
         The period down-referral growth is measured against.
     county : str, optional
-        Limit to one county (see the module rules); required for the within-county rates.
+        Limit to one county, by name (see the module rules); a county is required for the
+        within-county indicators. A name the data hold for two different counties (朝阳区 of
+        Beijing and of Changchun) is ambiguous and raises, listing the candidates.
+    county_code : str, optional
+        The county's 6-digit administrative division code (行政区划代码), matched against the
+        institutions' ``region.division_code`` and the records' codes; a place without a code
+        then matches by name only when no other county of that name could be meant.
     targets : IndicatorTargets or iterable of IndicatorTarget, optional
         Targets to compare with; :func:`default_targets` when omitted. An indicator without a
         target is reported as ``no_target``.
@@ -84,8 +103,9 @@ def evaluate_indicators(
     Raises
     ------
     MedAllianceError
-        For records naming unknown institutions, a record's county contradicting its
-        institution's, or targets listing an indicator twice.
+        For records naming unknown institutions, a record's county or code contradicting its
+        institution's, an ambiguous county name (listing the candidates), or targets listing
+        an indicator twice.
 
     Examples
     --------
@@ -97,12 +117,54 @@ def evaluate_indicators(
     >>> report = evaluate_indicators(reg, activity, period="2019")
     >>> share = report.result("grassroots_visit_share")
     >>> share.value, share.status.value, share.target.describe()
-    (0.7, 'met', '>= 0.65')
+    (0.7, 'met', '>= 0.65 by 2017')
     >>> rate = report.result("within_county_care_rate")
     >>> rate.status.value, rate.reason
     ('not_computable', 'needs a county (evaluate_indicators(..., county=...))')
+
+    The county-community monitoring indicators, for a synthetic county named by its division
+    code: the insurance fund's spending, the inpatient cost, the TCM flag, family-doctor
+    contracts, and village clinics' ECG from the registry.
+
+    >>> from medalliance import synthetic
+    >>> reg = synthetic.county(seed=5, townships=2, villages_per_township=1)
+    >>> mine = {"period": "2024", "resident_county": "茂怀县"}
+    >>> activity = Activity(
+    ...     care=[
+    ...         {**mine, "kind": "visit", "institution": "k-t00", "count": 80, "tcm": False,
+    ...          "insurance_fund_yuan": 8_000},
+    ...         {**mine, "kind": "visit", "institution": "k-tcm", "count": 20,
+    ...          "insurance_fund_yuan": 2_000},
+    ...         {**mine, "kind": "admission", "institution": "k-h", "count": 10,
+    ...          "insurance_fund_yuan": 60_000, "cost_yuan": 90_000},
+    ...         {**mine, "kind": "admission", "county": "省城", "count": 2,
+    ...          "insurance_fund_yuan": 30_000, "cost_yuan": 50_000},
+    ...         {**mine, "period": "2023", "kind": "admission", "institution": "k-h",
+    ...          "count": 10, "cost_yuan": 80_000}],
+    ...     residents=[{"period": "2024", "county_code": "461629", "count": 1_000,
+    ...                 "signed": 400}])
+    >>> report = evaluate_indicators(reg, activity, period="2024", previous_period="2023",
+    ...                              county_code="461629")
+    >>> for code in ("ecg_village_coverage", "insurance_fund_in_county_share",
+    ...              "grassroots_fund_share", "inpatient_cost_per_admission_yuan",
+    ...              "inpatient_cost_growth", "tcm_visit_share", "family_doctor_coverage"):
+    ...     r = report.result(code)
+    ...     print(code, round(r.value, 4), r.status.value)
+    ecg_village_coverage 0.0 no_target
+    insurance_fund_in_county_share 0.7 no_target
+    grassroots_fund_share 0.1143 no_target
+    inpatient_cost_per_admission_yuan 9000.0 no_target
+    inpatient_cost_growth 0.125 no_target
+    tcm_visit_share 0.2 no_target
+    family_doctor_coverage 0.4 met
     """
-    _check_arguments(activity, period=period, previous_period=previous_period, county=county)
+    _check_arguments(
+        activity,
+        period=period,
+        previous_period=previous_period,
+        county=county,
+        county_code=county_code,
+    )
     _check_ids(registry, activity)
     if targets is None:
         tset = default_targets()
@@ -110,17 +172,27 @@ def evaluate_indicators(
         tset = targets
     else:
         tset = IndicatorTargets(targets=tuple(targets))
-    values = _values(
-        registry, activity, period=period, previous_period=previous_period, county=county
-    )
-    results = tuple(_result(d, values[d.code], tset.target(d.code)) for d in INDICATORS)
+    places = Places(registry, activity, county, county_code)
+    places.check(labelled_places(registry, activity, places))
+    found = values(registry, activity, places, period=period, previous_period=previous_period)
+    results = tuple(_result(d, found[d.code], tset.target(d.code)) for d in INDICATORS)
+    scope = places.scope
     return IndicatorReport.model_construct(
-        period=period, previous_period=previous_period, county=county, results=results
+        period=period,
+        previous_period=previous_period,
+        county=county if scope is None else scope.name,
+        county_code=None if scope is None else scope.code,
+        results=results,
     )
 
 
 def _check_arguments(
-    activity: Activity, *, period: str, previous_period: str | None, county: str | None
+    activity: Activity,
+    *,
+    period: str,
+    previous_period: str | None,
+    county: str | None,
+    county_code: str | None,
 ) -> None:
     """Every problem with the arguments at once: the activity type, blank or non-text names."""
     problems = []
@@ -135,11 +207,17 @@ def _check_arguments(
             arg is not None and (not isinstance(arg, str) or not arg.strip())
         ):
             problems.append(Problem((name,), f"must be non-blank text, got {arg!r}"))
+    if county_code is not None and (
+        not isinstance(county_code, str) or not _CODE.match(county_code)
+    ):
+        problems.append(
+            Problem(("county_code",), f"must be a 6-digit division code, got {county_code!r}")
+        )
     if problems:
         raise MedAllianceError(problems)
 
 
-def _result(d: IndicatorDefinition, v: _Value, target: IndicatorTarget | None) -> IndicatorResult:
+def _result(d: IndicatorDefinition, v: Value, target: IndicatorTarget | None) -> IndicatorResult:
     """One indicator's result: its value compared with its target."""
     if v.value is None:
         status = IndicatorStatus.NOT_COMPUTABLE
@@ -157,7 +235,10 @@ def _result(d: IndicatorDefinition, v: _Value, target: IndicatorTarget | None) -
         value=v.value,
         numerator=None if v.numerator is None else float(v.numerator),
         denominator=None if v.denominator is None else float(v.denominator),
+        official=d.official,
         target=target,
         status=status,
         reason=v.reason,
+        counted=v.counted,
+        note="; ".join(n for n in (v.note, d.caveat) if n) or None,
     )

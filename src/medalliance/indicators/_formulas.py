@@ -1,174 +1,224 @@
-"""The formulas: each indicator's value from the records, or the reason it has none."""
+"""The care formulas: each indicator's value from the care records, or the reason it has none."""
 
 from __future__ import annotations
 
-from medalliance.indicators._activity import Activity, ActivityKind, CareRecord, ReferralRecord
-from medalliance.model.institution import Institution, Tier
+from collections.abc import Callable
+
+from medalliance.indicators._activity import Activity, ActivityKind, CareRecord
+from medalliance.indicators._places import Places
+from medalliance.indicators._referrals import residents_of
+from medalliance.indicators._values import Value, growth, none, ratio
+from medalliance.model.institution import InstitutionKind
 from medalliance.model.registry import Registry
 
-
-def _where(registry: Registry, c: CareRecord) -> str | None:
-    if c.county is not None:
-        return c.county
-    assert c.institution is not None  # checked by CareRecord
-    return registry.institution(c.institution).region.county
+_VISITS = frozenset({ActivityKind.VISIT})
+_ADMISSIONS = frozenset({ActivityKind.ADMISSION})
+_ALL = frozenset(ActivityKind)
+_NOUN = {_VISITS: "visit", _ADMISSIONS: "admission", _ALL: "care"}
 
 
-def _county_of(inst: Institution) -> str | None:
-    return inst.region.county
+def _delivered(
+    care: list[CareRecord], places: Places, kinds: frozenset[ActivityKind]
+) -> list[CareRecord] | Value:
+    """The records of care given in scope, or why scope cannot be told."""
+    recs = [c for c in care if c.kind in kinds]
+    if places.scope is None:
+        return recs
+    unplaced = sum(1 for c in recs if places.where(c) is None)
+    if unplaced:
+        return none(f"{unplaced} {_NOUN[kinds]} record(s) have no county: scope unknown")
+    return [c for c in recs if places.inside(places.where(c))]
 
 
-class _Value:
-    """A computed value or the reason there is none (internal)."""
-
-    __slots__ = ("denominator", "numerator", "reason", "value")
-
-    def __init__(
-        self,
-        value: float | None,
-        numerator: float | None = None,
-        denominator: float | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self.value = value
-        self.numerator = numerator
-        self.denominator = denominator
-        self.reason = reason
+def _amounts(recs: list[CareRecord], field: str, noun: str) -> list[float] | Value:
+    """Each record's ``field`` (a money amount), or why not every record gives it."""
+    missing = sum(1 for c in recs if getattr(c, field) is None)
+    if missing:
+        return none(f"{missing} {noun} record(s) give no {field}")
+    return [float(getattr(c, field)) for c in recs]
 
 
-def _none(reason: str, numerator: float | None = None, denominator: float | None = None) -> _Value:
-    return _Value(None, numerator, denominator, reason)
-
-
-def _ratio(num: float, den: float, what: str) -> _Value:
-    if den == 0:
-        return _none(f"{what} is 0: the ratio is undefined", num, den)
-    return _Value(num / den, num, den)
-
-
-def _grassroots_share(registry: Registry, care: list[CareRecord], county: str | None) -> _Value:
-    visits = [c for c in care if c.kind is ActivityKind.VISIT]
-    if county is not None:
-        unplaced = sum(1 for c in visits if _where(registry, c) is None)
-        if unplaced:
-            return _none(f"{unplaced} visit record(s) have no county: scope unknown")
-        visits = [c for c in visits if _where(registry, c) == county]
-    unnamed = [c for c in visits if c.institution is None]
+def _share_by_institution(
+    registry: Registry,
+    recs: list[CareRecord],
+    weight: Callable[[CareRecord], float],
+    *,
+    noun: str,
+    what: str,
+) -> Value:
+    """Grassroots institutions' share of ``weight`` over records that all name an institution."""
+    unnamed = [c for c in recs if c.institution is None]
     if unnamed:
-        return _none(
-            f"{len(unnamed)} visit record(s) name no institution: cannot tell whether they are "
-            "grassroots"
+        return none(
+            f"{len(unnamed)} {noun} record(s) name no institution: cannot tell whether they "
+            "are grassroots"
         )
-    if not visits:
-        return _none("no visits recorded in scope")
-    total = sum(c.count for c in visits)
+    if not recs:
+        return none(f"no {'visits' if noun == 'visit' else noun} recorded in scope")
+    total = sum(weight(c) for c in recs)
     grassroots = sum(
-        c.count
-        for c in visits
+        weight(c)
+        for c in recs
         if c.institution is not None and registry.institution(c.institution).is_grassroots
     )
-    return _ratio(grassroots, total, "the number of visits")
+    return ratio(grassroots, total, what)
 
 
-def _within_county(
-    registry: Registry, care: list[CareRecord], county: str | None, kinds: set[ActivityKind]
-) -> _Value:
-    if county is None:
-        return _none("needs a county (evaluate_indicators(..., county=...))")
-    mine = [c for c in care if c.kind in kinds and c.resident_county == county]
+def grassroots_share(registry: Registry, care: list[CareRecord], places: Places) -> Value:
+    """``grassroots_visit_share``: visits at grassroots institutions / all visits in scope."""
+    recs = _delivered(care, places, _VISITS)
+    if isinstance(recs, Value):
+        return recs
+    return _share_by_institution(
+        registry, recs, lambda c: c.count, noun="visit", what="the number of visits"
+    )
+
+
+def grassroots_fund_share(registry: Registry, care: list[CareRecord], places: Places) -> Value:
+    """``grassroots_fund_share``: insurance fund paid to grassroots institutions / all in scope."""
+    recs = _delivered(care, places, _ALL)
+    if isinstance(recs, Value):
+        return recs
+    amounts = _amounts(recs, "insurance_fund_yuan", "care")
+    if isinstance(amounts, Value):
+        return amounts
+    return _share_by_institution(
+        registry,
+        recs,
+        lambda c: c.insurance_fund_yuan or 0.0,
+        noun="care",
+        what="the insurance fund paid",
+    )
+
+
+def _residents_care(
+    care: list[CareRecord], places: Places, kinds: frozenset[ActivityKind]
+) -> tuple[list[CareRecord], list[CareRecord]] | Value:
+    """The county residents' care records, split into inside and outside the county."""
+    if places.scope is None:
+        return none("needs a county (evaluate_indicators(..., county=...))")
+    mine = [c for c in care if c.kind in kinds and places.inside(places.residence(c))]
     if not mine:
-        return _none(f"no records of care for residents of {county!r}")
-    unplaced = sum(1 for c in mine if _where(registry, c) is None)
+        return none(f"no records of care for residents of {places.scope.label()!r}")
+    unplaced = sum(1 for c in mine if places.where(c) is None)
     if unplaced:
-        return _none(f"{unplaced} record(s) of residents' care have no county: place unknown")
-    inside = sum(c.count for c in mine if _where(registry, c) == county)
-    outside = [c for c in mine if _where(registry, c) != county]
-    if not outside:
-        return _none(
-            "only a numerator: no record of care outside the county (e.g. from insurance "
-            "settlement); record count 0 outside the county if none left",
-            numerator=inside,
-        )
-    return _ratio(inside, inside + sum(c.count for c in outside), "residents' care")
+        return none(f"{unplaced} record(s) of residents' care have no county: place unknown")
+    inside = [c for c in mine if places.inside(places.where(c))]
+    outside = [c for c in mine if not places.inside(places.where(c))]
+    return inside, outside
 
 
-def _direction_counts(
-    registry: Registry, referrals: list[ReferralRecord], county: str | None
-) -> tuple[int, int]:
-    up = down = 0
-    for r in referrals:
-        o, d = registry.institution(r.origin), registry.institution(r.destination)
-        if county is not None and county not in (_county_of(o), _county_of(d)):
-            continue
-        if d.tier > o.tier:
-            up += r.count
-        elif d.tier < o.tier:
-            down += r.count
-    return up, down
+_ONLY_NUMERATOR = (
+    "only a numerator: no record of care outside the county (e.g. from insurance "
+    "settlement); record count 0 outside the county if none left"
+)
 
 
-def _postings(registry: Registry, activity: Activity, period: str, county: str | None) -> _Value:
-    posted = 0
-    for p in activity.postings:
-        if p.period != period:
-            continue
-        host, site = registry.institution(p.host), registry.institution(p.site)
-        if county is not None and _county_of(site) != county:
-            continue
-        if host.tier >= Tier.SECONDARY and site.is_grassroots:
-            posted += p.count
-    found = [r for r in activity.residents if r.period == period and r.county == county]
-    if not found:
-        where = f" of {county!r}" if county is not None else ""
-        return _none(f"no resident population{where} for period {period!r}", numerator=posted)
-    residents = found[0].count
-    if residents == 0:
-        return _none("the resident population is 0: the rate is undefined", numerator=posted)
-    return _Value(posted / (residents / 10_000), posted, residents / 10_000)
+def within_county(care: list[CareRecord], places: Places, kinds: frozenset[ActivityKind]) -> Value:
+    """``within_county_care_rate`` / ``within_county_inpatient_share``."""
+    split = _residents_care(care, places, kinds)
+    if isinstance(split, Value):
+        return split
+    inside, outside = (sum(c.count for c in part) for part in split)
+    if not split[1]:
+        return none(_ONLY_NUMERATOR, numerator=inside)
+    return ratio(inside, inside + outside, "residents' care")
 
 
-def _down_referral_growth(
-    registry: Registry,
-    referrals: tuple[ReferralRecord, ...],
-    down: int,
-    previous_period: str | None,
-    county: str | None,
-) -> _Value:
-    """Growth of down-referrals from ``previous_period`` to ``down`` this period."""
+def fund_in_county(care: list[CareRecord], places: Places) -> Value:
+    """``insurance_fund_in_county_share``: fund paid for residents' care inside / all of it."""
+    split = _residents_care(care, places, _ALL)
+    if isinstance(split, Value):
+        return split
+    amounts = [_amounts(part, "insurance_fund_yuan", "residents' care") for part in split]
+    for a in amounts:
+        if isinstance(a, Value):
+            return a
+    inside, outside = (sum(a) for a in amounts if not isinstance(a, Value))
+    if not split[1]:
+        return none(_ONLY_NUMERATOR, numerator=inside)
+    return ratio(inside, inside + outside, "the insurance fund paid for residents' care")
+
+
+def _cost_per_admission(care: list[CareRecord], places: Places) -> Value:
+    split = _residents_care(care, places, _ADMISSIONS)
+    if isinstance(split, Value):
+        return split
+    inside = split[0]
+    costs = _amounts(inside, "cost_yuan", "admission")
+    if isinstance(costs, Value):
+        return costs
+    return ratio(sum(costs), sum(c.count for c in inside), "the number of admissions")
+
+
+def inpatient_cost(
+    activity: Activity, places: Places, period: str, previous_period: str | None
+) -> dict[str, Value]:
+    """``inpatient_cost_per_admission_yuan`` and ``inpatient_cost_growth``."""
+    now = _cost_per_admission([c for c in activity.care if c.period == period], places)
     if previous_period is None:
-        return _none("needs the previous period (previous_period=...)", numerator=down)
-    _, before = _direction_counts(
-        registry, [r for r in referrals if r.period == previous_period], county
-    )
-    if before == 0:
-        return _none(f"no down-referrals in {previous_period!r}: growth is undefined", down, before)
-    return _Value((down - before) / before, down, before)
+        grow = none("needs the previous period (previous_period=...)")
+    elif now.value is None:
+        grow = none(f"no cost per admission in {period!r}: {now.reason}")
+    else:
+        before = _cost_per_admission(
+            [c for c in activity.care if c.period == previous_period], places
+        )
+        if before.value is None:
+            grow = none(f"no cost per admission in {previous_period!r}: {before.reason}")
+        else:
+            grow = growth(now.value, before.value, previous_period, "cost per admission")
+    return {"inpatient_cost_per_admission_yuan": now, "inpatient_cost_growth": grow}
 
 
-def _values(
-    registry: Registry,
-    activity: Activity,
-    *,
-    period: str,
-    previous_period: str | None,
-    county: str | None,
-) -> dict[str, _Value]:
-    """The value (or the reason there is none) of every indicator, by code."""
-    care = [c for c in activity.care if c.period == period]
-    up, down = _direction_counts(
-        registry, [r for r in activity.referrals if r.period == period], county
+def tcm_share(registry: Registry, care: list[CareRecord], places: Places) -> Value:
+    """``tcm_visit_share``: TCM-class visits / all visits in scope."""
+    recs = _delivered(care, places, _VISITS)
+    if isinstance(recs, Value):
+        return recs
+
+    def is_tcm(c: CareRecord) -> bool | None:
+        if c.tcm is not None:
+            return c.tcm
+        if c.institution is not None:
+            kind = registry.institution(c.institution).kind
+            if kind is InstitutionKind.TCM_HOSPITAL:
+                return True
+        return None
+
+    unknown = sum(1 for c in recs if is_tcm(c) is None)
+    if unknown:
+        return none(
+            f"{unknown} visit record(s) do not say whether they are TCM (tcm: true/false; "
+            "visits at a TCM hospital are TCM by default)"
+        )
+    if not recs:
+        return none("no visits recorded in scope")
+    return ratio(
+        sum(c.count for c in recs if is_tcm(c)),
+        sum(c.count for c in recs),
+        "the number of visits",
     )
-    return {
-        "grassroots_visit_share": _grassroots_share(registry, care, county),
-        "within_county_care_rate": _within_county(
-            registry, care, county, {ActivityKind.VISIT, ActivityKind.ADMISSION}
-        ),
-        "within_county_inpatient_share": _within_county(
-            registry, care, county, {ActivityKind.ADMISSION}
-        ),
-        "down_referral_growth": _down_referral_growth(
-            registry, activity.referrals, down, previous_period, county
-        ),
-        "up_down_ratio": _ratio(up, down, "the number of down-referrals"),
-        "expert_postings_per_10k": _postings(registry, activity, period, county),
-    }
+
+
+def family_doctor(activity: Activity, places: Places, period: str) -> Value:
+    """``family_doctor_coverage``: signed residents / residents."""
+    found = residents_of(activity, places, period)
+    if isinstance(found, str):
+        return none(found)
+    if found.signed is None:
+        return none(f"the resident count for period {period!r} gives no signed residents")
+    return ratio(found.signed, found.count, "the resident population")
+
+
+def ecg_village_coverage(registry: Registry, places: Places) -> Value:
+    """``ecg_village_coverage``: village clinics offering ECG / all village clinics in scope."""
+    villages = [
+        i
+        for i in registry.institutions
+        if i.kind is InstitutionKind.VILLAGE_CLINIC and places.inside(places.of(i))
+    ]
+    if not villages:
+        return none("no village clinics (村卫生室) in scope")
+    with_ecg = sum(1 for i in villages if any(s.value == "ecg" for s in i.services))
+    return ratio(with_ecg, len(villages), "the number of village clinics")

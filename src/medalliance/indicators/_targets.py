@@ -1,4 +1,4 @@
-"""The indicators computed (:data:`INDICATORS`) and their targets, with sources."""
+"""Targets of the indicators, with their year, jurisdiction and source (data, not code)."""
 
 from __future__ import annotations
 
@@ -9,75 +9,30 @@ from pydantic import Field, StrictBool, model_validator
 
 from medalliance._parse import bundled_yaml
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.indicators._definitions import BY_CODE
 from medalliance.model.types import FrozenModel, NonEmptyText
 
-
-class IndicatorDefinition(FrozenModel):
-    """An indicator medalliance computes: its code, names and unit."""
-
-    code: str
-    """Machine code."""
-    name_zh: str
-    """Chinese name."""
-    name_en: str
-    """English name."""
-    unit: Literal["fraction", "ratio", "per_10k"]
-    """``fraction`` (0.65 = 65%), ``ratio``, or ``per_10k`` (per 10,000 residents)."""
-    formula: str
-    """How it is computed."""
-
-
-INDICATORS: tuple[IndicatorDefinition, ...] = (
-    IndicatorDefinition(
-        code="grassroots_visit_share",
-        name_zh="基层医疗卫生机构诊疗量占比",
-        name_en="Grassroots share of visits",
-        unit="fraction",
-        formula="visits at grassroots institutions / all visits",
-    ),
-    IndicatorDefinition(
-        code="within_county_care_rate",
-        name_zh="县域内就诊率",
-        name_en="Within-county care rate",
-        unit="fraction",
-        formula="county residents' visits and admissions inside the county / all of theirs",
-    ),
-    IndicatorDefinition(
-        code="within_county_inpatient_share",
-        name_zh="县域内住院人次占比",
-        name_en="Within-county inpatient share",
-        unit="fraction",
-        formula="county residents' admissions inside the county / all their admissions",
-    ),
-    IndicatorDefinition(
-        code="down_referral_growth",
-        name_zh="下转人次年增长率",
-        name_en="Down-referral growth",
-        unit="fraction",
-        formula="(down-referrals this period - previous period) / previous period",
-    ),
-    IndicatorDefinition(
-        code="up_down_ratio",
-        name_zh="上转与下转人次之比",
-        name_en="Up/down referral ratio",
-        unit="ratio",
-        formula="up-referrals / down-referrals",
-    ),
-    IndicatorDefinition(
-        code="expert_postings_per_10k",
-        name_zh="每万常住人口派驻基层医师人数",
-        name_en="Expert postings per 10,000 residents",
-        unit="per_10k",
-        formula="doctors posted by secondary+ institutions to grassroots / (residents / 10,000)",
-    ),
-)
-"""The indicators :func:`evaluate_indicators` computes, in report order."""
-
-_BY_CODE = {d.code: d for d in INDICATORS}
+NO_OFFICIAL_TARGET = "no official target"
+"""How a target without a value is described."""
 
 
 class IndicatorTarget(FrozenModel):
-    """A target for one indicator, with its source and how certain it is."""
+    """A target for one indicator: the value, by when, where it applies, and its source.
+
+    A target without a ``value`` records that no official number was found (or that the only
+    number at hand belongs to another indicator): the indicator is then reported as
+    ``no_target``, never as met or not met.
+
+    Examples
+    --------
+    >>> IndicatorTarget(code="grassroots_visit_share", name_zh="基层诊疗量占比", name_en="share",
+    ...                 comparison=">=", value=0.6, jurisdiction="某省", source="某省方案",
+    ...                 uncertain=False)
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.MedAllianceError: 1 problem:
+      - by_year: a target with a value needs the year it is to be met by
+    """
 
     code: str
     """Code of the indicator (one of :data:`INDICATORS`)."""
@@ -92,6 +47,10 @@ class IndicatorTarget(FrozenModel):
     """Target value in the indicator's unit; ``None`` when no official number exists."""
     tolerance: Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)] = 0.0
     """Slack in the indicator's unit (required > 0 for ``≈``)."""
+    by_year: Annotated[int, Field(ge=1949, le=2100, strict=True)] | None = None
+    """Year the target is to be met by (required with a ``value``), e.g. 2017."""
+    jurisdiction: NonEmptyText
+    """Where the target applies, e.g. ``national (分级诊疗试点地区)`` or ``甘肃省``."""
     source: NonEmptyText
     """Where the target comes from."""
     uncertain: StrictBool
@@ -102,11 +61,15 @@ class IndicatorTarget(FrozenModel):
     @model_validator(mode="after")
     def _check(self) -> IndicatorTarget:
         problems = []
-        if self.code not in _BY_CODE:
-            known = ", ".join(_BY_CODE)
+        if self.code not in BY_CODE:
+            known = ", ".join(BY_CODE)
             problems.append(Problem(("code",), f"unknown indicator {self.code!r}; known: {known}"))
         if self.comparison == "≈" and self.value is not None and self.tolerance <= 0:
             problems.append(Problem(("tolerance",), "a '≈' target needs a tolerance > 0"))
+        if self.value is not None and self.by_year is None:
+            problems.append(
+                Problem(("by_year",), "a target with a value needs the year it is to be met by")
+            )
         if problems:
             raise MedAllianceError(problems)
         return self
@@ -119,6 +82,8 @@ class IndicatorTarget(FrozenModel):
         >>> t = default_targets().target("grassroots_visit_share")
         >>> t.met_by(0.634), t.met_by(0.65)
         (False, True)
+        >>> default_targets().target("within_county_inpatient_share").met_by(0.95) is None
+        True
         """
         if self.value is None:
             return None
@@ -129,17 +94,19 @@ class IndicatorTarget(FrozenModel):
         return abs(value - self.value) <= self.tolerance
 
     def describe(self) -> str:
-        """The target in words, e.g. ``>= 0.65``.
+        """The target in words, e.g. ``>= 0.65 by 2017``, or ``no official target``.
 
         Examples
         --------
         >>> default_targets().target("grassroots_visit_share").describe()
-        '>= 0.65'
+        '>= 0.65 by 2017'
+        >>> default_targets().target("within_county_inpatient_share").describe()
+        'no official target'
         """
         if self.value is None:
-            return "no target"
+            return NO_OFFICIAL_TARGET
         tol = f" ± {self.tolerance:g}" if self.tolerance else ""
-        return f"{self.comparison} {self.value:g}{tol}"
+        return f"{self.comparison} {self.value:g}{tol} by {self.by_year}"
 
 
 class IndicatorTargets(FrozenModel):
@@ -148,8 +115,9 @@ class IndicatorTargets(FrozenModel):
     Examples
     --------
     >>> t = default_targets()
-    >>> [x.code for x in t.targets if x.uncertain]
-    ['within_county_care_rate', 'within_county_inpatient_share']
+    >>> [x.code for x in t.targets if x.value is not None]
+    ['grassroots_visit_share', 'within_county_care_rate', 'down_referral_growth', \
+'family_doctor_coverage']
     """
 
     name: NonEmptyText | None = None
@@ -175,7 +143,7 @@ class IndicatorTargets(FrozenModel):
         Examples
         --------
         >>> targets = default_targets()
-        >>> targets.target("grassroots_visit_share").value, targets.target("no_such_code")
+        >>> targets.target("grassroots_visit_share").value, targets.target("up_down_ratio")
         (0.65, None)
         """
         for t in self.targets:
@@ -188,13 +156,14 @@ class IndicatorTargets(FrozenModel):
 def default_targets() -> IndicatorTargets:
     """The targets shipped with medalliance (``data/indicator_targets.yaml``).
 
-    Uncertain targets (recalled, or borrowed from another indicator) carry
-    ``uncertain=True``; targets without an official number have ``value=None``.
+    Every official indicator has an entry with its source; those without an official number
+    (or with only a number borrowed from another indicator) have ``value=None``. Values read
+    from copies of a document that could not be seen carry ``uncertain=True``.
 
     Examples
     --------
     >>> t = default_targets().target("down_referral_growth")
-    >>> t.describe(), t.uncertain
-    ('>= 0.1', False)
+    >>> t.describe(), t.jurisdiction, t.uncertain
+    ('>= 0.1 by 2017', 'national (分级诊疗试点地区)', True)
     """
     return IndicatorTargets.model_validate(bundled_yaml("indicator_targets.yaml"))

@@ -31,6 +31,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -52,6 +53,36 @@ __all__ = [
 PathLike = str | Path
 _INT = re.compile(r"^[+-]?[0-9]+$")
 _POINT_FIELDS = ("id", "people", "lat", "lon")
+_TRUE = frozenset({"true", "yes", "y", "1", "是"})
+_FALSE = frozenset({"false", "no", "n", "0", "否"})
+
+
+def _int_cell(cell: str) -> Any:
+    return int(cell) if _INT.match(cell) else cell
+
+
+def _float_cell(cell: str) -> Any:
+    try:
+        value = float(cell)
+    except ValueError:
+        return cell
+    return value if math.isfinite(value) else cell
+
+
+def _bool_cell(cell: str) -> Any:
+    low = cell.lower()
+    return True if low in _TRUE else False if low in _FALSE else cell
+
+
+_ACTIVITY_CELLS: Mapping[str, Callable[[str], Any]] = {
+    "count": _int_cell,
+    "signed": _int_cell,
+    "insurance_fund_yuan": _float_cell,
+    "cost_yuan": _float_cell,
+    "tcm": _bool_cell,
+}
+"""How activity CSV cells become numbers and flags; a cell that does not convert is kept as
+text, so that the record's model reports it with its place."""
 
 
 def _structured(path: PathLike) -> Any:
@@ -117,15 +148,21 @@ def read_targets(path: PathLike) -> IndicatorTargets:
 
 
 def _csv_rows(path: PathLike, field: str) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Rows of a CSV file as dicts (empty cells left out, whole numbers as int)."""
-    _, rows, problems = _csv_table(path, field)
+    """Rows of an activity CSV file as dicts (numbers and flags converted).
+
+    Empty cells are left out; the columns of :data:`_ACTIVITY_CELLS` are converted.
+    """
+    _, rows, problems = _csv_table(path, field, _ACTIVITY_CELLS)
     return rows, problems
 
 
 def _csv_table(
-    path: PathLike, field: str
+    path: PathLike, field: str, cells: Mapping[str, Callable[[str], Any]] | None = None
 ) -> tuple[list[str] | None, list[dict[str, Any]], list[Problem]]:
-    """Header (``None`` for an empty file) and rows of a CSV file, as :func:`_csv_rows`."""
+    """Header (``None`` for an empty file) and rows of a CSV file.
+
+    Empty cells are left out; the columns of ``cells`` are converted.
+    """
     text = read_text(path)
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None:
@@ -144,7 +181,8 @@ def _csv_table(
             cell = (value or "").strip()
             if not cell:
                 continue
-            row[name] = int(cell) if name == "count" and _INT.match(cell) else cell
+            convert = cells.get(name) if cells is not None else None
+            row[name] = convert(cell) if convert is not None else cell
         rows.append(row)
     return header, rows, problems
 
@@ -159,8 +197,11 @@ def read_activity_csv(
     r"""Read activity records from CSV files, one per kind of record.
 
     Each file has a header naming the fields of its record (e.g. ``period,kind,institution,
-    county,resident_county,count`` for care; ``period,origin,destination,count`` for
-    referrals). Empty cells are left out; ``count`` must be a whole number.
+    county,resident_county,count`` for care, optionally with ``county_code``,
+    ``resident_county_code``, ``insurance_fund_yuan``, ``cost_yuan`` and ``tcm``;
+    ``period,origin,destination,count[,person]`` for referrals; ``period,county,count[,signed]``
+    for residents). Empty cells are left out; ``count`` and ``signed`` must be whole numbers,
+    the ``_yuan`` columns numbers, ``tcm`` true/false (是/否).
 
     Raises
     ------

@@ -31,6 +31,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from medalliance.errors import MedAllianceError, Problem, duplicate_problems
 from medalliance.model.agreement import ItemTuple
+from medalliance.model.alliance_vocab import AllianceForm, CentreKind, MemberRole, Tightness
 from medalliance.model.common import Provenance, Region
 from medalliance.model.types import (
     FrozenModel,
@@ -43,7 +44,6 @@ from medalliance.model.types import (
 )
 from medalliance.model.vocab import (
     LabelledEnum,
-    RankedEnum,
     ServiceKind,
     ServiceKindField,
     SpecialtyField,
@@ -64,154 +64,6 @@ __all__ = [
     "Tightness",
 ]
 
-
-class AllianceForm(LabelledEnum):
-    """The four alliance forms of 国办发〔2017〕32号."""
-
-    URBAN_MEDICAL_GROUP = "urban_medical_group"
-    COUNTY_MEDICAL_COMMUNITY = "county_medical_community"
-    SPECIALTY_ALLIANCE = "specialty_alliance"
-    TELEMEDICINE_NETWORK = "telemedicine_network"
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        f = cls
-        return {
-            f.URBAN_MEDICAL_GROUP: (
-                "城市医疗集团",
-                "医疗集团",
-                "城市医联体",
-                "紧密型城市医疗集团",
-                "urban medical group",
-                "city medical group",
-            ),
-            f.COUNTY_MEDICAL_COMMUNITY: (
-                "县域医共体",
-                "医共体",
-                "县域医疗共同体",
-                "县域医疗卫生共同体",
-                "紧密型县域医共体",
-                "紧密型县域医疗卫生共同体",
-                "county medical community",
-            ),
-            f.SPECIALTY_ALLIANCE: ("专科联盟", "specialty alliance", "specialist alliance"),
-            f.TELEMEDICINE_NETWORK: (
-                "远程医疗协作网",
-                "远程医疗网络",
-                "telemedicine network",
-                "telemedicine collaboration network",
-            ),
-        }
-
-
-class Tightness(RankedEnum):
-    """How integrated an alliance is; ordered ``loose < semi_tight < tight < merged``."""
-
-    LOOSE = "loose"
-    SEMI_TIGHT = "semi_tight"
-    TIGHT = "tight"
-    MERGED = "merged"
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        return {
-            cls.LOOSE: ("松散型", "松散", "契约式", "loose"),
-            cls.SEMI_TIGHT: ("半紧密型", "半紧密", "托管", "semi-tight"),
-            cls.TIGHT: ("紧密型", "紧密", "close-knit", "tight"),
-            cls.MERGED: ("一体化", "合并", "单一法人", "merged"),
-        }
-
-
-class MemberRole(LabelledEnum):
-    """Role of a member: lead (牵头/龙头), hub (枢纽), member (成员单位), base (基础)."""
-
-    LEAD = "lead"
-    HUB = "hub"
-    MEMBER = "member"
-    BASE = "base"
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        return {
-            cls.LEAD: ("牵头", "牵头医院", "牵头单位", "龙头", "核心单位", "总院", "lead hospital"),
-            cls.HUB: ("枢纽", "hub member"),
-            cls.MEMBER: ("成员", "成员单位", "分院", "member unit", "participant"),
-            cls.BASE: ("基础", "网底", "base member"),
-        }
-
-
-class CentreKind(LabelledEnum):
-    """Kind of shared-service or management centre (资源共享中心 / 管理中心)."""
-
-    IMAGING = "imaging"
-    LAB = "lab"
-    ECG = "ecg"
-    PATHOLOGY = "pathology"
-    STERILISATION_SUPPLY = "sterilisation_supply"
-    PCR_LAB = "pcr_lab"
-    TELECONSULTATION = "teleconsultation"
-    CHRONIC_DISEASE_MANAGEMENT = "chronic_disease_management"
-    LOGISTICS = "logistics"
-    FINANCE = "finance"
-    HUMAN_RESOURCES = "human_resources"
-    QUALITY_CONTROL = "quality_control"
-    INFORMATION = "information"
-    HEALTH_EDUCATION = "health_education"
-
-    @property
-    def default_services(self) -> tuple[ServiceKind, ...]:
-        """Services a centre of this kind provides unless its ``services`` say otherwise.
-
-        Examples
-        --------
-        >>> [s.value for s in CentreKind.IMAGING.default_services][:3]
-        ['ct', 'mri', 'dr']
-        """
-        return _CENTRE_SERVICES.get(self, ())
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        k = cls
-        return {
-            k.IMAGING: ("医学影像中心", "影像中心", "影像云", "imaging centre", "imaging center"),
-            k.LAB: ("检验中心", "医学检验中心", "检查检验中心", "laboratory centre", "lab centre"),
-            k.ECG: ("心电中心", "远程心电中心", "ecg centre", "ecg center"),
-            k.PATHOLOGY: ("病理中心", "pathology centre", "pathology center"),
-            k.STERILISATION_SUPPLY: ("消毒供应中心", "sterilisation supply centre", "cssd"),
-            k.PCR_LAB: ("PCR实验室", "PCR核酸检测实验室", "核酸检测实验室", "pcr laboratory"),
-            k.TELECONSULTATION: ("远程会诊中心", "teleconsultation centre", "telemedicine centre"),
-            k.CHRONIC_DISEASE_MANAGEMENT: (
-                "慢病管理中心",
-                "老年慢病管理中心",
-                "chronic disease management centre",
-            ),
-            k.LOGISTICS: ("后勤管理中心", "物流配送中心", "后勤物流中心", "logistics centre"),
-            k.FINANCE: ("财务中心", "finance centre"),
-            k.HUMAN_RESOURCES: ("人力资源中心", "hr centre"),
-            k.QUALITY_CONTROL: ("质控中心", "quality control centre"),
-            k.INFORMATION: ("信息中心", "information centre"),
-            k.HEALTH_EDUCATION: ("宣教中心", "health education centre"),
-        }
-
-
-_CENTRE_SERVICES: dict[CentreKind, tuple[ServiceKind, ...]] = {
-    CentreKind.IMAGING: (
-        ServiceKind.CT,
-        ServiceKind.MRI,
-        ServiceKind.DR,
-        ServiceKind.ULTRASOUND,
-        ServiceKind.COLOUR_DOPPLER,
-        ServiceKind.TELE_IMAGING,
-    ),
-    CentreKind.LAB: (ServiceKind.LAB,),
-    CentreKind.ECG: (ServiceKind.ECG,),
-    CentreKind.PATHOLOGY: (ServiceKind.PATHOLOGY,),
-    CentreKind.STERILISATION_SUPPLY: (ServiceKind.STERILISATION_SUPPLY,),
-    CentreKind.PCR_LAB: (ServiceKind.PCR,),
-    CentreKind.TELECONSULTATION: (ServiceKind.TELECONSULTATION,),
-    CentreKind.CHRONIC_DISEASE_MANAGEMENT: (ServiceKind.CHRONIC_DISEASE_MANAGEMENT,),
-    CentreKind.LOGISTICS: (ServiceKind.LOGISTICS,),
-}
 
 RoleField = MemberRole
 FormField = AllianceForm

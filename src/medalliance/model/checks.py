@@ -8,8 +8,8 @@ logging or raising; pass ``strict=True`` to raise on any warning.
 Declared-figure metrics compared with the listed members:
 
 - ``member_count``: every member, leads included;
-- ``grassroots_members``: members of a grassroots kind (社区卫生服务中心/站, 乡镇卫生院,
-  村卫生室);
+- ``grassroots_members``: members of a grassroots kind (社区医院, 社区卫生服务中心/站,
+  乡镇卫生院, 村卫生室, 门诊部, 诊所);
 - ``hospital_members``: non-lead members that are not grassroots.
 
 Examples
@@ -69,6 +69,16 @@ def _members(reg: Registry, a: Alliance) -> list[Institution]:
 
 def _count_members(a: Alliance, reg: Registry) -> int:
     return len(a.memberships)
+
+
+_HUB_KINDS = frozenset(
+    {
+        InstitutionKind.TOWNSHIP_HEALTH_CENTRE,
+        InstitutionKind.COMMUNITY_HEALTH_CENTRE,
+        InstitutionKind.COMMUNITY_HOSPITAL,
+    }
+)
+"""Kinds that can be the hub (枢纽) layer of a county community."""
 
 
 def _count_grassroots(a: Alliance, reg: Registry) -> int:
@@ -157,16 +167,17 @@ def check_lead_tiers(registry: Registry) -> tuple[Finding, ...]:
                 )
             )
         if a.form is AllianceForm.COUNTY_MEDICAL_COMMUNITY and not any(
-            i.kind
-            in (InstitutionKind.TOWNSHIP_HEALTH_CENTRE, InstitutionKind.COMMUNITY_HEALTH_CENTRE)
-            for i in members
+            i.kind in _HUB_KINDS for i in members
         ):
             out.append(
                 Finding(
                     code="county_community_without_hub",
                     severity=Severity.INFO,
                     subject=a.id,
-                    message="county medical community lists no township or community health centre",
+                    message=(
+                        "county medical community lists no township or community health centre "
+                        "or community hospital"
+                    ),
                 )
             )
     return tuple(out)

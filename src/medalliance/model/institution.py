@@ -6,7 +6,8 @@ grassroots institutions sit below or at the lowest level. medalliance orders the
 Grassroots kinds imply their tier: a 村卫生室 (village clinic) or 社区卫生服务站 (community
 health service station) is ``village``; a 乡镇卫生院 or 社区卫生服务中心 is ``primary`` unless
 stated otherwise (some central township centres are rated 二级). A stated tier the kind does not
-allow is an error, not a silent correction.
+allow is an error, not a silent correction. The vocabularies and the level parser live in
+:mod:`medalliance.model.institution_vocab` and are re-exported here.
 
 Examples
 --------
@@ -27,9 +28,19 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from medalliance.errors import LabelError, MedAllianceError, Problem
+from medalliance.errors import MedAllianceError, Problem
 from medalliance.model.common import Provenance, Region
-from medalliance.model.labels import normalize_label
+from medalliance.model.institution_vocab import (
+    _GRASSROOTS,
+    _NOT_GRADED,
+    TIER_REQUIRED,
+    TIER_UNGRADED,
+    Grade,
+    InstitutionKind,
+    Ownership,
+    Tier,
+    parse_level,
+)
 from medalliance.model.types import (
     FrozenModel,
     Id,
@@ -40,9 +51,11 @@ from medalliance.model.types import (
     no_duplicates,
     render_html,
 )
-from medalliance.model.vocab import LabelledEnum, RankedEnum, ServiceKindField, SpecialtyField
+from medalliance.model.vocab import ServiceKindField, SpecialtyField
 
 __all__ = [
+    "TIER_REQUIRED",
+    "TIER_UNGRADED",
     "Grade",
     "Institution",
     "InstitutionKind",
@@ -52,237 +65,6 @@ __all__ = [
 ]
 
 
-class Tier(RankedEnum):
-    """Level of an institution in the referral hierarchy, ordered by :attr:`rank`.
-
-    ``village`` (村级: village clinics, community health service stations) < ``primary``
-    (一级: township health centres, community health service centres, first-level hospitals)
-    < ``secondary`` (二级: county and district hospitals) < ``tertiary`` (三级: city,
-    provincial and national hospitals).
-    """
-
-    VILLAGE = "village"
-    PRIMARY = "primary"
-    SECONDARY = "secondary"
-    TERTIARY = "tertiary"
-
-    @classmethod
-    def _missing_(cls, value: object) -> Tier | None:
-        """Also accept a grade-less level label such as ``二级医院``."""
-        found = super()._missing_(value)
-        if found is None and isinstance(value, str):
-            level = _LEVELS.get(normalize_label(value))
-            if level is not None and level[1] is None:
-                found = level[0]
-        return found
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        return {
-            cls.VILLAGE: ("村级", "村", "村卫生室级", "level 0", "grassroots village"),
-            cls.PRIMARY: ("一级", "一级医院", "一级医疗机构", "level 1", "first level", "1"),
-            cls.SECONDARY: ("二级", "二级医院", "二级医疗机构", "level 2", "second level", "2"),
-            cls.TERTIARY: ("三级", "三级医院", "三级医疗机构", "level 3", "third level", "3"),
-        }
-
-
-class Grade(LabelledEnum):
-    """Grade within a hospital level: 甲 (A) > 乙 (B) > 丙 (C); 特等 (special, tertiary only)."""
-
-    SPECIAL = "special"
-    A = "A"
-    B = "B"
-    C = "C"
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        return {
-            cls.SPECIAL: ("特等", "特", "AAA", "3AAA"),
-            cls.A: ("甲等", "甲", "grade a"),
-            cls.B: ("乙等", "乙", "grade b"),
-            cls.C: ("丙等", "丙", "grade c"),
-        }
-
-
-class Ownership(LabelledEnum):
-    """Public (公立) or private (民营 / 社会办) ownership."""
-
-    PUBLIC = "public"
-    PRIVATE = "private"
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        return {
-            cls.PUBLIC: ("公立", "公办", "政府办", "国有", "government"),
-            cls.PRIVATE: ("民营", "私立", "社会办", "社会办医", "非公立", "民办"),
-        }
-
-
-class InstitutionKind(LabelledEnum):
-    """What an institution is (机构类别)."""
-
-    GENERAL_HOSPITAL = "general_hospital"
-    TCM_HOSPITAL = "tcm_hospital"
-    SPECIALTY_HOSPITAL = "specialty_hospital"
-    MCH_INSTITUTION = "mch_institution"
-    COMMUNITY_HEALTH_CENTRE = "community_health_centre"
-    COMMUNITY_HEALTH_STATION = "community_health_station"
-    TOWNSHIP_HEALTH_CENTRE = "township_health_centre"
-    VILLAGE_CLINIC = "village_clinic"
-    NURSING_REHAB = "nursing_rehab"
-    ELDERLY_CARE = "elderly_care"
-    PUBLIC_HEALTH = "public_health"
-    OTHER = "other"
-
-    @property
-    def is_grassroots(self) -> bool:
-        """Whether the kind is a grassroots institution (基层医疗卫生机构).
-
-        Examples
-        --------
-        >>> InstitutionKind.TOWNSHIP_HEALTH_CENTRE.is_grassroots
-        True
-        >>> InstitutionKind.GENERAL_HOSPITAL.is_grassroots
-        False
-        """
-        return self in _GRASSROOTS
-
-    @property
-    def default_tier(self) -> Tier | None:
-        """The tier implied when none is stated (``None``: must be stated).
-
-        Examples
-        --------
-        >>> InstitutionKind.TOWNSHIP_HEALTH_CENTRE.default_tier
-        <Tier.PRIMARY: 'primary'>
-        >>> InstitutionKind.GENERAL_HOSPITAL.default_tier is None  # a hospital states its tier
-        True
-        """
-        return _DEFAULT_TIER.get(self)
-
-    @property
-    def allowed_tiers(self) -> frozenset[Tier]:
-        """Tiers an institution of this kind may have.
-
-        Examples
-        --------
-        >>> sorted(t.value for t in InstitutionKind.TOWNSHIP_HEALTH_CENTRE.allowed_tiers)
-        ['primary', 'secondary']
-        """
-        return _ALLOWED_TIERS.get(self, _ALL_TIERS)
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        k = cls
-        return {
-            k.GENERAL_HOSPITAL: ("综合医院", "人民医院", "general hospital"),
-            k.TCM_HOSPITAL: (
-                "中医医院",
-                "中医院",
-                "中西医结合医院",
-                "民族医院",
-                "tcm hospital",
-                "traditional chinese medicine hospital",
-            ),
-            k.SPECIALTY_HOSPITAL: (
-                "专科医院",
-                "肿瘤医院",
-                "儿童医院",
-                "妇产医院",
-                "妇产科医院",
-                "口腔医院",
-                "眼科医院",
-                "精神病医院",
-                "传染病医院",
-                "specialty hospital",
-                "specialist hospital",
-            ),
-            k.MCH_INSTITUTION: (
-                "妇幼保健院",
-                "妇幼保健所",
-                "妇幼保健机构",
-                "妇幼保健院所",
-                "maternal and child health hospital",
-                "maternal and child health institution",
-                "mch hospital",
-            ),
-            k.COMMUNITY_HEALTH_CENTRE: (
-                "社区卫生服务中心",
-                "community health service centre",
-                "community health service center",
-                "community health centre",
-                "community health center",
-            ),
-            k.COMMUNITY_HEALTH_STATION: (
-                "社区卫生服务站",
-                "community health service station",
-                "community health station",
-            ),
-            k.TOWNSHIP_HEALTH_CENTRE: (
-                "乡镇卫生院",
-                "中心卫生院",
-                "卫生院",
-                "乡卫生院",
-                "镇卫生院",
-                "township health centre",
-                "township health center",
-                "township hospital",
-            ),
-            k.VILLAGE_CLINIC: ("村卫生室", "村卫生所", "村医务室", "village clinic"),
-            k.NURSING_REHAB: (
-                "护理院",
-                "康复医院",
-                "康复机构",
-                "专业康复机构",
-                "护理康复机构",
-                "nursing home",
-                "rehabilitation institution",
-                "rehabilitation hospital",
-            ),
-            k.ELDERLY_CARE: ("养老机构", "养老院", "敬老院", "elderly care institution"),
-            k.PUBLIC_HEALTH: (
-                "公共卫生机构",
-                "疾病预防控制中心",
-                "疾控中心",
-                "public health institution",
-                "cdc",
-            ),
-            k.OTHER: ("其他", "其他机构", "other institution"),
-        }
-
-
-_GRASSROOTS = frozenset(
-    {
-        InstitutionKind.COMMUNITY_HEALTH_CENTRE,
-        InstitutionKind.COMMUNITY_HEALTH_STATION,
-        InstitutionKind.TOWNSHIP_HEALTH_CENTRE,
-        InstitutionKind.VILLAGE_CLINIC,
-    }
-)
-_ALL_TIERS = frozenset(Tier)
-_DEFAULT_TIER = {
-    InstitutionKind.VILLAGE_CLINIC: Tier.VILLAGE,
-    InstitutionKind.COMMUNITY_HEALTH_STATION: Tier.VILLAGE,
-    InstitutionKind.COMMUNITY_HEALTH_CENTRE: Tier.PRIMARY,
-    InstitutionKind.TOWNSHIP_HEALTH_CENTRE: Tier.PRIMARY,
-}
-_ALLOWED_TIERS = {
-    InstitutionKind.VILLAGE_CLINIC: frozenset({Tier.VILLAGE}),
-    InstitutionKind.COMMUNITY_HEALTH_STATION: frozenset({Tier.VILLAGE}),
-    InstitutionKind.COMMUNITY_HEALTH_CENTRE: frozenset({Tier.PRIMARY, Tier.SECONDARY}),
-    InstitutionKind.TOWNSHIP_HEALTH_CENTRE: frozenset({Tier.PRIMARY, Tier.SECONDARY}),
-    InstitutionKind.GENERAL_HOSPITAL: frozenset({Tier.PRIMARY, Tier.SECONDARY, Tier.TERTIARY}),
-    InstitutionKind.TCM_HOSPITAL: frozenset({Tier.PRIMARY, Tier.SECONDARY, Tier.TERTIARY}),
-    InstitutionKind.SPECIALTY_HOSPITAL: frozenset({Tier.PRIMARY, Tier.SECONDARY, Tier.TERTIARY}),
-    InstitutionKind.MCH_INSTITUTION: frozenset({Tier.PRIMARY, Tier.SECONDARY, Tier.TERTIARY}),
-}
-
-
-TIER_REQUIRED = (
-    "required: state the tier (tertiary/secondary/primary/village, 三级/二级/一级/村级) or a "
-    "level such as 三级甲等; only grassroots kinds imply their tier"
-)
-"""Message for a hospital (or other kind without an implied tier) given no tier."""
 _ALLOWED_TIERS_BY_KIND = {k: k.allowed_tiers for k in InstitutionKind}
 
 
@@ -290,89 +72,7 @@ def _unique(values: tuple[Any, ...]) -> bool:
     return len(values) < 2 or len(set(values)) == len(values)
 
 
-def _level_table() -> dict[str, tuple[Tier, Grade | None]]:
-    tiers = {
-        Tier.PRIMARY: ("一级", "一", "1", "primary", "level1", "first level"),
-        Tier.SECONDARY: ("二级", "二", "2", "secondary", "level2", "second level"),
-        Tier.TERTIARY: ("三级", "三", "3", "tertiary", "level3", "third level"),
-    }
-    grades = {
-        Grade.A: ("甲等", "甲", "a"),
-        Grade.B: ("乙等", "乙", "b"),
-        Grade.C: ("丙等", "丙", "c"),
-        Grade.SPECIAL: ("特等", "特", "aaa"),
-    }
-    table: dict[str, tuple[Tier, Grade | None]] = {}
-    for tier, tlabels in tiers.items():
-        for t in tlabels:
-            table[normalize_label(t)] = (tier, None)
-            for suffix in ("医院", "医疗机构"):
-                if not t.isascii():
-                    table[normalize_label(t + suffix)] = (tier, None)
-            for grade, glabels in grades.items():
-                if grade is Grade.SPECIAL and tier is not Tier.TERTIARY:
-                    continue
-                for g in glabels:
-                    if t.isascii() != g.isascii():
-                        continue
-                    sep = " " if t.isascii() else ""
-                    table[normalize_label(t + sep + g)] = (tier, grade)
-                    if not t.isascii():
-                        for suffix in ("医院", "医疗机构", "综合医院"):
-                            table[normalize_label(t + g + suffix)] = (tier, grade)
-    for t in (Tier.VILLAGE.value, *Tier._labels()[Tier.VILLAGE]):
-        table[normalize_label(t)] = (Tier.VILLAGE, None)
-    return table
-
-
-_LEVELS = _level_table()
-
-
-def parse_level(label: str) -> tuple[Tier, Grade | None]:
-    """Parse a hospital level label into a tier and an optional grade.
-
-    Accepts ``三级甲等``, ``三甲``, ``三級甲等``, ``二级``, ``一级医院``, ``三级特等``,
-    ``tertiary A``, ``3A`` and the like.
-
-    Parameters
-    ----------
-    label : str
-        The level as written.
-
-    Returns
-    -------
-    tuple of (Tier, Grade or None)
-        The tier and, when the label states one, the grade.
-
-    Raises
-    ------
-    LabelError
-        For an unknown label; the message lists accepted forms.
-
-    Examples
-    --------
-    >>> parse_level("三级甲等")
-    (<Tier.TERTIARY: 'tertiary'>, <Grade.A: 'A'>)
-    >>> parse_level("tertiary A")
-    (<Tier.TERTIARY: 'tertiary'>, <Grade.A: 'A'>)
-    >>> parse_level("一级医院")
-    (<Tier.PRIMARY: 'primary'>, None)
-    """
-    found = _LEVELS.get(normalize_label(label)) if isinstance(label, str) else None
-    if found is None:
-        examples = (
-            "三级甲等, 三甲, 三級甲等, 三级特等, 二级, 二乙, 一级医院, 村级, "
-            "tertiary A, 3A, secondary"
-        )
-        raise LabelError(
-            [Problem((), f"unknown hospital level {label!r}; accepted forms: {examples}")]
-        )
-    return found
-
-
 TierField = Tier
-
-
 GradeField = Grade
 KindField = InstitutionKind
 OwnershipField = Ownership
@@ -382,7 +82,9 @@ class Institution(FrozenModel):
     """A medical or care institution (医疗卫生机构).
 
     ``tier`` may be omitted for grassroots kinds (it is implied); a ``level`` label such as
-    ``三级甲等`` may be given instead of ``tier`` + ``grade`` and is split into both.
+    ``三级甲等`` may be given instead of ``tier`` + ``grade`` and is split into both. The level
+    ``未定级`` (ungraded) sets ``grade`` to ``ungraded`` and leaves the tier to the kind (a
+    clinic is ``village``) or to an explicit ``tier`` (an ungraded private hospital).
 
     Examples
     --------
@@ -410,7 +112,8 @@ class Institution(FrozenModel):
     tier: TierField = Field(default=None)  # type: ignore[assignment]  # set by _check
     """Level in the hierarchy; implied for grassroots kinds when omitted, required otherwise."""
     grade: GradeField | None = None
-    """Grade within the level (甲/乙/丙/特等), when known."""
+    """Grade within the level (甲/乙/丙/特等), ``ungraded`` (未定级: holds no official level),
+    or ``None`` when not known."""
     ownership: OwnershipField | None = None
     """Public or private; ``None`` when the source does not say."""
     region: Region = Region()
@@ -444,8 +147,10 @@ class Institution(FrozenModel):
             tier in _ALLOWED_TIERS_BY_KIND[d["kind"]]
             and (
                 grade is None
+                or grade is Grade.UNGRADED
                 or (
                     tier is not Tier.VILLAGE
+                    and d["kind"] not in _NOT_GRADED
                     and (grade is not Grade.SPECIAL or tier is Tier.TERTIARY)
                 )
             )
@@ -464,9 +169,17 @@ class Institution(FrozenModel):
                     ("tier",), f"a {self.kind.value} cannot be {self.tier.value} (allowed: {names})"
                 )
             )
-        if self.grade is not None:
+        if self.grade is not None and self.grade is not Grade.UNGRADED:
             if self.tier is Tier.VILLAGE:
                 problems.append(Problem(("grade",), "village-tier institutions are not graded"))
+            elif not self.kind.takes_grade:
+                problems.append(
+                    Problem(
+                        ("grade",),
+                        f"kind {self.kind.value!r} is not a hospital and holds no hospital grade "
+                        "(use 'ungraded' / 未定级, or leave the grade out)",
+                    )
+                )
             elif self.grade is Grade.SPECIAL and self.tier is not Tier.TERTIARY:
                 problems.append(
                     Problem(("grade",), "grade 'special' (特等) exists only for tertiary")
@@ -498,7 +211,7 @@ class Institution(FrozenModel):
             except MedAllianceError as exc:
                 raise exc.with_prefix(("level",)) from None
             problems = []
-            if d["tier"] is not None and d["tier"] is not tier:
+            if tier is not None and d["tier"] is not None and d["tier"] is not tier:
                 problems.append(
                     Problem(("tier",), f"tier {d['tier'].value!r} contradicts level {level!r}")
                 )
@@ -508,14 +221,16 @@ class Institution(FrozenModel):
                 )
             if problems:
                 raise MedAllianceError(problems)
-            d["tier"] = tier
+            if tier is not None:
+                d["tier"] = tier
             if grade is not None:
                 d["grade"] = grade
             d["level"] = None
         if d["tier"] is None:
             default = d["kind"].default_tier
             if default is None:
-                raise MedAllianceError([Problem(("tier",), TIER_REQUIRED)])
+                message = TIER_REQUIRED if d["grade"] is not Grade.UNGRADED else TIER_UNGRADED
+                raise MedAllianceError([Problem(("tier",), message)])
             d["tier"] = default
 
     @property
@@ -533,7 +248,7 @@ class Institution(FrozenModel):
 
     @property
     def level_zh(self) -> str:
-        """The level in Chinese, e.g. ``三级甲等`` or ``村级``.
+        """The level in Chinese, e.g. ``三级甲等``, ``村级`` or ``未定级`` (ungraded).
 
         Examples
         --------
@@ -542,6 +257,8 @@ class Institution(FrozenModel):
         >>> reg.institution("ruijin").level_zh
         '三级甲等'
         """
+        if self.grade is Grade.UNGRADED:
+            return self.grade.label_zh
         return self.tier.label_zh + (self.grade.label_zh if self.grade is not None else "")
 
     @property

@@ -87,7 +87,8 @@ _T2S_PAIRS = (
     "厲厉 參参 叢丛 吳吴 員员 問问 啟启 喪丧 喬乔 單单 嗎吗 嘆叹 嚴严 囑嘱 圍围 "
     "園园 圓圆 團团 圖图 執执 堅坚 報报 場场 塊块 塗涂 墊垫 墜坠 壇坛 壞坏 壯壮 "
     "壺壶 夢梦 夥伙 奪夺 奮奋 妝妆 婁娄 媽妈 孫孙 學学 寧宁 寫写 實实 審审 寬宽 "
-    "對对 尋寻 導导 屆届 層层 屬属 歸归 峽峡 帶带 帥帅 師师 帳帐 廣广 廠厂 廢废"
+    "對对 尋寻 導导 屆届 層层 屬属 歸归 峽峡 帶带 帥帅 師师 帳帐 廣广 廠厂 廢废 "
+    "銜衔 駐驻 斷断 劑剂 頭头 額额 種种 簽签 執执 點点 適适 擔担 餘余 託托"
 )
 _T2S: dict[int, str] = {}
 for _pair in _T2S_PAIRS.split():
@@ -156,31 +157,53 @@ E = TypeVar("E", bound=Enum)
 class LabelTable(Generic[E]):
     """Map many spellings of a label to one enum member.
 
+    A label that people use for more than one member (``医疗集团`` names urban groups and
+    county groups alike) can be declared **ambiguous**: it is never mapped silently, and
+    parsing it raises a :class:`~medalliance.errors.LabelError` that names every member it
+    may mean, so the writer picks one.
+
     Parameters
     ----------
     kind : str
         What the labels name (used in error messages), e.g. ``"institution kind"``.
     labels : mapping of enum member to iterable of str
         Accepted spellings per member; the member's value is always accepted too.
+    ambiguous : mapping of str to iterable of enum members, optional
+        Labels that may mean any of several members (two or more each); they are rejected
+        with a message listing those members. An ambiguous label may not also be an
+        accepted one.
 
     Examples
     --------
     >>> from enum import Enum
     >>> class Colour(str, Enum):
     ...     RED = "red"
-    >>> table = LabelTable("colour", {Colour.RED: ["红", "紅色"]})
+    ...     CRIMSON = "crimson"
+    >>> table = LabelTable("colour", {Colour.RED: ["红", "紅色"], Colour.CRIMSON: ["深红"]},
+    ...                    ambiguous={"赤": [Colour.RED, Colour.CRIMSON]})
     >>> table.parse("紅")
     <Colour.RED: 'red'>
     >>> table.parse("blue")
     Traceback (most recent call last):
     ...
-    medalliance.errors.LabelError: unknown colour 'blue'; accepted: red, 紅色, 红
+    medalliance.errors.LabelError: unknown colour 'blue'; accepted: crimson, red, 深红, 紅色, 红
+    >>> table.parse("赤")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.LabelError: ambiguous colour '赤': it may mean red (红) or crimson ...
     """
 
-    def __init__(self, kind: str, labels: Mapping[E, Iterable[str]]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        labels: Mapping[E, Iterable[str]],
+        *,
+        ambiguous: Mapping[str, Iterable[E]] | None = None,
+    ) -> None:
         self.kind = kind
         self._by_key: dict[str, E] = {}
         self._display: list[str] = []
+        self._zh: dict[E, str] = {}
         for member, spellings in labels.items():
             for label in (str(member.value), *spellings):
                 key = normalize_label(label)
@@ -191,11 +214,21 @@ class LabelTable(Generic[E]):
                 self._by_key[key] = member
                 if label not in self._display:
                     self._display.append(label)
+                if not label.isascii():
+                    self._zh.setdefault(member, label)
         self._values = {str(m.value): m for m in labels}
+        self._ambiguous: dict[str, tuple[E, ...]] = {}
+        for label, members in (ambiguous or {}).items():
+            key = normalize_label(label)
+            choices = tuple(dict.fromkeys(members))
+            if key in self._by_key or label in self._values or len(choices) < 2:
+                msg = f"ambiguous label {label!r} must be new and name two or more members"
+                raise AssertionError(msg)
+            self._ambiguous[key] = choices
 
     @property
     def accepted(self) -> tuple[str, ...]:
-        """Every accepted spelling, as written in the table.
+        """Every accepted spelling, as written in the table (ambiguous labels excluded).
 
         Examples
         --------
@@ -205,14 +238,27 @@ class LabelTable(Generic[E]):
         """
         return tuple(self._display)
 
+    def choices(self, label: str) -> tuple[E, ...]:
+        """The members an ambiguous label may mean; empty when the label is not ambiguous.
+
+        Examples
+        --------
+        >>> from medalliance import AllianceForm
+        >>> [f.value for f in AllianceForm.table().choices("醫療集團")]
+        ['urban_medical_group', 'county_medical_community']
+        >>> AllianceForm.table().choices("城市医疗集团")
+        ()
+        """
+        return self._ambiguous.get(normalize_label(label), ())
+
     def parse(self, label: object) -> E:
         """Return the member a label names.
 
         Raises
         ------
         LabelError
-            If the label is not a string or is not recognised; the message lists the
-            accepted labels.
+            If the label is not a string, is not recognised (the message lists the accepted
+            labels) or is ambiguous (the message names the members it may mean).
 
         Examples
         --------
@@ -224,14 +270,23 @@ class LabelTable(Generic[E]):
             member = self._values.get(label)
             if member is not None:
                 return member
-            member = self._by_key.get(normalize_label(label))
+            key = normalize_label(label)
+            member = self._by_key.get(key)
             if member is not None:
                 return member
+            choices = self._ambiguous.get(key)
+            if choices:
+                raise LabelError([Problem((), self._ambiguity_message(label, choices))])
         accepted = ", ".join(sorted(self._display))
         raise LabelError([Problem((), f"unknown {self.kind} {label!r}; accepted: {accepted}")])
 
+    def _ambiguity_message(self, label: str, choices: tuple[E, ...]) -> str:
+        named = [f"{m.value} ({self._zh[m]})" if m in self._zh else str(m.value) for m in choices]
+        listed = ", ".join(named[:-1]) + " or " + named[-1]
+        return f"ambiguous {self.kind} {label!r}: it may mean {listed}; write the one you mean"
+
     def lookup(self, label: str) -> E | None:
-        """Return the member a label names, or ``None`` when it is not recognised.
+        """Return the member a label names, or ``None`` when it is unknown or ambiguous.
 
         Examples
         --------

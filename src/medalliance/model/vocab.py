@@ -46,6 +46,11 @@ class LabelledEnum(str, Enum):
     def _labels(cls) -> dict[Any, tuple[str, ...]]:  # pragma: no cover - overridden
         return {}
 
+    @classmethod
+    def _ambiguous(cls) -> dict[str, tuple[Any, ...]]:
+        """Labels that may mean several members (rejected with the choices named)."""
+        return {}
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         register_label_enum(cls)
@@ -68,7 +73,11 @@ class LabelledEnum(str, Enum):
         """
         table = _TABLES.get(cls)
         if table is None:
-            table = LabelTable(_kind_name(cls), {m: cls._labels().get(m, ()) for m in cls})
+            table = LabelTable(
+                _kind_name(cls),
+                {m: cls._labels().get(m, ()) for m in cls},
+                ambiguous=cls._ambiguous(),
+            )
             _TABLES[cls] = table
         return table
 
@@ -163,7 +172,14 @@ def _kind_name(cls: type[Enum]) -> str:
 
 
 class Specialty(LabelledEnum):
-    """Clinical specialty or department (科室 / 专科)."""
+    """Clinical specialty or department (科室 / 专科).
+
+    Sub-specialties (``prenatal_diagnosis``, ``cervical_disease``,
+    ``gynaecological_endocrinology`` ...) are their own members: an institution offers what it
+    lists, and a sub-specialty neither implies nor is implied by its parent. 妇科内分泌
+    (gynaecological endocrinology) is a branch of gynaecology, not internal-medicine
+    ``endocrinology`` (内分泌科).
+    """
 
     GENERAL_PRACTICE = "general_practice"
     INTERNAL_MEDICINE = "internal_medicine"
@@ -186,6 +202,7 @@ class Specialty(LabelledEnum):
     MEDICAL_GENETICS = "medical_genetics"
     PRENATAL_DIAGNOSIS = "prenatal_diagnosis"
     CERVICAL_DISEASE = "cervical_disease"
+    GYNAECOLOGICAL_ENDOCRINOLOGY = "gynaecological_endocrinology"
     OPHTHALMOLOGY = "ophthalmology"
     OTOLARYNGOLOGY = "otolaryngology"
     ORTHOPAEDICS = "orthopaedics"
@@ -222,7 +239,7 @@ class Specialty(LabelledEnum):
             s.RESPIRATORY: ("呼吸内科", "呼吸科", "respiratory medicine", "pulmonology"),
             s.GASTROENTEROLOGY: ("消化内科", "消化科", "gastroenterology"),
             s.NEPHROLOGY: ("肾内科", "肾脏科", "nephrology"),
-            s.ENDOCRINOLOGY: ("内分泌科", "妇科内分泌", "endocrinology"),
+            s.ENDOCRINOLOGY: ("内分泌科", "内分泌", "endocrinology"),
             s.ONCOLOGY: ("肿瘤", "肿瘤科", "肿瘤学", "oncology", "cancer"),
             s.GERIATRICS: (
                 "老年病",
@@ -253,6 +270,12 @@ class Specialty(LabelledEnum):
             s.MEDICAL_GENETICS: ("遗传医学", "遗传医学中心", "medical genetics"),
             s.PRENATAL_DIAGNOSIS: ("产前诊断", "产前诊断中心", "prenatal diagnosis"),
             s.CERVICAL_DISEASE: ("宫颈疾病科", "cervical disease"),
+            s.GYNAECOLOGICAL_ENDOCRINOLOGY: (
+                "妇科内分泌",
+                "妇科内分泌科",
+                "gynaecological endocrinology",
+                "gynecologic endocrinology",
+            ),
             s.OPHTHALMOLOGY: ("眼科", "ophthalmology"),
             s.OTOLARYNGOLOGY: ("耳鼻喉科", "耳鼻咽喉科", "耳鼻喉", "otolaryngology", "ent"),
             s.ORTHOPAEDICS: ("骨科", "orthopaedics", "orthopedics"),

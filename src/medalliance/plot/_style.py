@@ -41,23 +41,43 @@ ITEM_GROUPS: dict[str, tuple[CooperationItem, ...]] = {
         CooperationItem.PRIORITY_EXAMINATION,
         CooperationItem.PRIORITY_ADMISSION,
         CooperationItem.TREATMENT_PLAN_HANDOVER,
+        CooperationItem.MEDICATION_CONTINUITY,
+        CooperationItem.FAMILY_DOCTOR_CONTRACTING,
+        CooperationItem.TIERED_MCH_SERVICES,
     ),
     "support": (
         CooperationItem.EXPERT_CLINICS,
+        CooperationItem.STAFF_POSTING,
+        CooperationItem.MULTI_SITE_PRACTICE,
+        CooperationItem.CONSULTATION,
+        CooperationItem.JOINT_CLINIC,
         CooperationItem.TELECONSULTATION,
+        CooperationItem.TELE_IMAGING,
+        CooperationItem.TELE_ECG,
         CooperationItem.TRAINING,
         CooperationItem.TECHNICAL_GUIDANCE,
         CooperationItem.PAIRED_SUPPORT,
         CooperationItem.JOINT_SPECIALTY_BUILDING,
         CooperationItem.RESEARCH_COLLABORATION,
+        CooperationItem.APPROPRIATE_TECHNOLOGY,
+        CooperationItem.QUALITY_CONTROL,
     ),
     "sharing": (
         CooperationItem.RESULT_RECOGNITION,
         CooperationItem.SHARED_SERVICES,
         CooperationItem.UNIFIED_DRUG_PROCUREMENT,
+        CooperationItem.JOINT_DRUG_DISTRIBUTION,
+        CooperationItem.LONG_PRESCRIPTION,
         CooperationItem.INFORMATION_SHARING,
     ),
-    "integration": (CooperationItem.BUNDLED_PAYMENT, CooperationItem.UNIFIED_MANAGEMENT),
+    "integration": (
+        CooperationItem.BUNDLED_PAYMENT,
+        CooperationItem.GLOBAL_BUDGET,
+        CooperationItem.SURPLUS_RETENTION,
+        CooperationItem.CAPITATION,
+        CooperationItem.UNIFIED_MANAGEMENT,
+        CooperationItem.MEDICAL_ELDERLY_CARE,
+    ),
 }
 """How agreement items are grouped into the line styles of
 :func:`~medalliance.plot.plot_alliance`."""
@@ -77,12 +97,24 @@ _TIER_COLOUR = {
 }
 _ROLE_MARKER = {
     MemberRole.LEAD: "*",
+    MemberRole.VICE_CHAIR: "P",
+    MemberRole.COUNCIL_MEMBER: "h",
     MemberRole.HUB: "D",
     MemberRole.MEMBER: "o",
     MemberRole.BASE: "s",
+    MemberRole.COLLABORATOR: "^",
 }
-_ROLE_SIZE = {MemberRole.LEAD: 320, MemberRole.HUB: 90, MemberRole.MEMBER: 90, MemberRole.BASE: 60}
-_ROLE_ORDER = {MemberRole.LEAD: 0, MemberRole.HUB: 1, MemberRole.MEMBER: 2, MemberRole.BASE: 3}
+_ROLE_SIZE = {
+    MemberRole.LEAD: 320,
+    MemberRole.VICE_CHAIR: 120,
+    MemberRole.COUNCIL_MEMBER: 100,
+    MemberRole.HUB: 90,
+    MemberRole.MEMBER: 90,
+    MemberRole.BASE: 60,
+    MemberRole.COLLABORATOR: 70,
+}
+_ROLE_ORDER = {role: k for k, role in enumerate(MemberRole)}
+"""Layer order of the roles: the order of :class:`~medalliance.MemberRole`."""
 _CROWDED = 60
 """Above this many members, membership lines and the labels of wrapped layers are left out."""
 FONT_NOTE_GID = "medalliance-font-note"

@@ -63,7 +63,7 @@ _LON = (73.5, 135.1)
 _REFERRAL_ITEMS = _codes("two_way_referral green_channel priority_reception result_recognition")
 _COUNTY_PROVISIONS = _codes(
     "two_way_referral result_recognition information_sharing shared_services expert_clinics "
-    "training unified_drug_procurement bundled_payment unified_management"
+    "training unified_drug_procurement global_budget unified_management"
 )
 _COUNTY_HOSPITAL_SERVICES = _codes(
     "ct mri dr ultrasound colour_doppler lab pathology ecg endoscopy icu surgery inpatient "
