@@ -948,6 +948,7 @@ TONGREN_ITEMS = {
     "training": "扎实开展培训指导",
     "technical_guidance": "定期安排人员开展查房、坐诊、会诊、讲座等各种形式的业务指导",
     "expert_clinics": "定期安排人员开展查房、坐诊、会诊、讲座等各种形式的业务指导",
+    "consultation": "定期安排人员开展查房、坐诊、会诊、讲座等各种形式的业务指导",
     "joint_specialty_building": "帮助3家区属医疗机构进行学科建设",
 }
 TONGREN_UP = "短时期内无法独立诊治的疑难病例,可转诊至同仁医院完成诊疗"

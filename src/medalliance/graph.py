@@ -41,7 +41,7 @@ Examples
 >>> G.graph["schema_version"]
 1
 >>> sorted({d["relation"] for _, _, d in G.edges(data=True)})[:2]
-['expert_clinics', 'information_sharing']
+['consultation', 'expert_clinics']
 >>> from_graph(G) == reg
 True
 """
