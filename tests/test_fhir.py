@@ -343,8 +343,11 @@ def test_mapping_of_memberships_agreements_and_services() -> None:
         else:
             assert oa["organization"]["reference"] == lead_url
     g = reg.agreements[0]
-    pairs = [r for r in affiliations if r.get("identifier")]
+    pairs = [r for r in affiliations if r.get("identifier", [{}])[0].get("value") == g.id]
     assert len(pairs) == len(g.parties) - 1
+    # the proposed intent (status proposed) maps to an inactive affiliation
+    intent = [r for r in affiliations if r.get("identifier") and r not in pairs]
+    assert [r["active"] for r in intent] == [False] * len(reg.agreements[1].parties[1:])
     assert [p["participatingOrganization"]["reference"] for p in pairs] == [
         url_of(bundle, "institution", x) for x in g.parties[1:]
     ]

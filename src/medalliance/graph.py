@@ -45,7 +45,7 @@ Examples
 >>> G.graph["schema_version"]
 1
 >>> sorted({d["relation"] for _, _, d in G.edges(data=True)})[:2]
-['expert_clinics', 'green_channel']
+['consultation', 'expert_clinics']
 >>> from_graph(G) == reg
 True
 """

@@ -6,6 +6,11 @@ agreements, shared centres, expert clinics, staff postings, and every declared f
 the value computed from the listed members (where one can be computed). The
 ``medalliance report`` command prints these.
 
+Shared centres whose hosting the source does not state are listed in
+:attr:`AllianceSummary.inferred_centres` (the rule is
+:func:`~medalliance.sharing.inferred_centres`), and the report marks their hosting as
+inferred: an inferred centre is never presented as a reported one.
+
 Declared metrics with a computed counterpart:
 
 - ``member_count``, ``grassroots_members``, ``hospital_members``: counted from the
@@ -30,6 +35,7 @@ from medalliance.checks import COUNTED_METRICS, Finding, check_registry
 from medalliance.model.alliance import DeclaredFigure, MemberRole
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel
+from medalliance.sharing import inferred_centres
 
 __all__ = [
     "AllianceSummary",
@@ -88,6 +94,8 @@ class AllianceSummary(FrozenModel):
     beds_unknown_members: int
     """Members with no bed count."""
     agreements: int
+    inferred_centres: tuple[str, ...]
+    """Ids of the shared centres whose hosting is inferred, not stated by the source."""
     figures: tuple[FigureComparison, ...]
     unit: str = "alliance"
     """``alliance``, or ``centre`` for a 诊疗中心 inside an alliance."""
@@ -150,6 +158,8 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     >>> s = alliance_summary(examples.load("benxi_central"), "benxi_central_alliance")
     >>> [(c.figure.metric, c.figure.value, c.computed) for c in s.figures][:1]
     [('hospital_members', 9, 1)]
+    >>> alliance_summary(examples.load("dingzhou"), "dingzhou_mch_alliance").inferred_centres[:2]
+    ('dzm_lab', 'dzm_ecg')
     """
     a = registry.alliance(alliance)
     members = registry.members_of(alliance)
@@ -172,6 +182,7 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
         beds_known=sum(beds),
         beds_unknown_members=len(members) - len(beds),
         agreements=sum(1 for g in registry.agreements if g.alliance == a.id),
+        inferred_centres=inferred_centres(registry, alliance=a.id),
         figures=tuple(_compare(f, registry, alliance) for f in a.declared),
         unit=a.unit.value,
         part_of=a.part_of or a.part_of_name,

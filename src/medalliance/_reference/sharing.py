@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from medalliance.model.agreement import AgreementStatus, CooperationItem
+from medalliance.model.alliance import Alliance, SharedCentre
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import ServiceKind
 from medalliance.sharing import AccessSource, ServiceRoute
@@ -40,6 +41,24 @@ class _Offer:
         old = self.best.get(route.service)
         if old is None or key < old[0]:
             self.best[route.service] = (key, route)
+
+
+def _hosting_inferred(alliance: Alliance, centre: SharedCentre) -> bool:
+    """Whether a centre's hosting is inferred (the documented rule, restated).
+
+    It is when the centre's provenance marks ``host``, or its alliance's marks
+    ``shared_centres``.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> a = examples.load("gangkou").alliance("gangkou_community")
+    >>> [_hosting_inferred(a, c) for c in a.shared_centres]
+    [False, False, True, True]
+    """
+    if centre.provenance is not None and "host" in centre.provenance.inferred:
+        return True
+    return alliance.provenance is not None and "shared_centres" in alliance.provenance.inferred
 
 
 def naive_service_access(
@@ -73,6 +92,13 @@ def naive_service_access(
             for p in g.parties:
                 by_party.setdefault(p, []).append(g.id)
 
+    def via(
+        iid: str, s: ServiceKind, source: AccessSource, k: int, gid: str | None = None
+    ) -> ServiceRoute:
+        """The route of ``iid`` to service ``s`` through centre ``k`` (and agreement ``gid``)."""
+        a, c = centres[k]
+        return ServiceRoute(iid, s, source, c.id, a.id, c.host, gid, _hosting_inferred(a, c))
+
     out: dict[str, dict[ServiceKind, ServiceRoute]] = {}
     for inst in registry.institutions:
         if in_scope is not None and inst.id not in in_scope:
@@ -87,10 +113,7 @@ def naive_service_access(
             if scope is not None and a.id != scope.id:
                 continue
             for s in c.effective_services:
-                offer(
-                    (-AccessSource.HOSTED.rank, k, -1),
-                    ServiceRoute(inst.id, s, AccessSource.HOSTED, c.id, a.id, c.host),
-                )
+                offer((-AccessSource.HOSTED.rank, k, -1), via(inst.id, s, AccessSource.HOSTED, k))
         for a in registry.alliances_of(inst.id):
             if scope is not None and a.id != scope.id:
                 continue
@@ -98,20 +121,20 @@ def naive_service_access(
                 if c.host == inst.id or (c.serves != "all" and inst.id not in c.serves):
                     continue
                 for s in c.effective_services:
+                    k = number[c.id]
                     offer(
-                        (-AccessSource.ALLIANCE.rank, number[c.id], -1),
-                        ServiceRoute(inst.id, s, AccessSource.ALLIANCE, c.id, a.id, c.host),
+                        (-AccessSource.ALLIANCE.rank, k, -1),
+                        via(inst.id, s, AccessSource.ALLIANCE, k),
                     )
         for gid in by_party.get(inst.id, ()):
             for q in registry.agreement(gid).parties:
                 if q == inst.id:
                     continue
                 for k in hosted_by.get(q, ()):
-                    a, c = centres[k]
-                    for s in c.effective_services:
+                    for s in centres[k][1].effective_services:
                         offer(
                             (-AccessSource.AGREEMENT.rank, k, agreement_number[gid]),
-                            ServiceRoute(inst.id, s, AccessSource.AGREEMENT, c.id, a.id, q, gid),
+                            via(inst.id, s, AccessSource.AGREEMENT, k, gid),
                         )
         out[inst.id] = {s: best[s][1] for s in sorted(best, key=_ORDER.__getitem__)}
     return out

@@ -108,7 +108,7 @@ def _print_alliance(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO)
             file=out,
         )
     _print_agreements(reg, a, out)
-    _print_centres_and_clinics(a, out)
+    _print_centres_and_clinics(a, s, out)
     _print_figures(s, out)
 
 
@@ -165,25 +165,32 @@ def _print_agreements(reg: Registry, a: Alliance, out: TextIO) -> None:
     )
 
 
-def _print_centres_and_clinics(a: Alliance, out: TextIO) -> None:
+def _print_centres_and_clinics(a: Alliance, s: AllianceSummary, out: TextIO) -> None:
     if a.shared_centres:
         print("\n  shared centres:", file=out)
+        inferred = set(s.inferred_centres)
         table(
             [
                 (
                     c.id,
                     c.kind.label_zh,
                     c.host,
+                    "inferred" if c.id in inferred else "stated",
                     "all" if c.serves == "all" else len(c.serves),
                     c.capacity_per_day,
                     " ".join(x.value for x in c.effective_services),
                 )
                 for c in a.shared_centres
             ],
-            ("id", "kind", "host", "serves", "capacity/day", "services"),
+            ("id", "kind", "host", "hosting", "serves", "capacity/day", "services"),
             out,
             indent="    ",
         )
+        if inferred:
+            print(
+                "    hosting inferred: the source does not state which member hosts the centre",
+                file=out,
+            )
     if a.expert_clinics:
         print("\n  expert clinics:", file=out)
         table(

@@ -70,10 +70,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _centres(reg: Registry, alliance: str | None) -> list[dict[str, Any]]:
     """One row per shared centre in scope, with its declared volume and utilisation."""
-    from medalliance.sharing import sharing_summary, volumes_from_declared
+    from medalliance.sharing import inferred_centres, sharing_summary, volumes_from_declared
 
     summary = sharing_summary(reg, volumes_from_declared(reg, alliance=alliance))
     used = {c.centre: c for c in summary.centres}
+    inferred = set(inferred_centres(reg, alliance=alliance))
     alliances = [reg.alliance(alliance)] if alliance else list(reg.alliances)
     centres: list[dict[str, Any]] = []
     for a in alliances:
@@ -85,6 +86,7 @@ def _centres(reg: Registry, alliance: str | None) -> list[dict[str, Any]]:
                     "alliance": a.id,
                     "kind": c.kind.value,
                     "host": c.host,
+                    "inferred": c.id in inferred,
                     "serves": "all" if c.serves == "all" else len(c.serves),
                     "services": [x.value for x in c.effective_services],
                     "capacity_per_day": c.capacity_per_day,
@@ -140,6 +142,7 @@ def _print_centres(centres: Sequence[dict[str, Any]], out: TextIO) -> None:
                 c["centre"],
                 c["kind"],
                 c["host"],
+                "inferred" if c["inferred"] else "stated",
                 c["serves"],
                 c["capacity_per_day"],
                 " ".join(f"{k} {n}" for k, n in c["by_service"].items()) or None,
@@ -147,6 +150,19 @@ def _print_centres(centres: Sequence[dict[str, Any]], out: TextIO) -> None:
             )
             for c in centres
         ],
-        ("id", "kind", "host", "serves", "capacity/day", "declared volume", "utilisation"),
+        (
+            "id",
+            "kind",
+            "host",
+            "hosting",
+            "serves",
+            "capacity/day",
+            "declared volume",
+            "utilisation",
+        ),
         out,
     )
+    if any(c["inferred"] for c in centres):
+        print(
+            "  hosting inferred: the source does not state which member hosts the centre", file=out
+        )

@@ -323,7 +323,7 @@ class Registry(FrozenModel):
         --------
         >>> from medalliance import examples
         >>> [g.id for g in examples.load("beijing_tongren").agreements_of("tongren_alliance")]
-        ['tongren_agreement']
+        ['tongren_agreement', 'tongren_gerd_intent']
         """
         self.alliance(alliance)
         return tuple(g for g in self.agreements if g.alliance == alliance)

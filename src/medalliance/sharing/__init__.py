@@ -23,6 +23,14 @@ Among routes of the same kind the first centre wins, in the registry's centre or
 (alliances by id, then each alliance's ``shared_centres`` in order), then the first agreement
 by id.
 
+**Inferred centres** (:func:`inferred_centres`). A source may describe centres without saying
+who hosts them (定州: the centres are listed once for two alliances); the dataset then marks
+the hosting as inferred (``inferred: [host]`` in the centre's provenance, or
+``shared_centres`` in the alliance's). Every result that names a centre or its host carries
+this as ``inferred`` (:class:`ServiceRoute`, the rows of :class:`ServiceAccess` and
+:class:`SharingSummary`, :class:`CentreUtilisation`), and findings about such a centre say so:
+an inferred centre is never presented as a reported one.
+
 **Mutual recognition of results** (:func:`recognises`, :func:`recognition_groups`). A
 ``result_recognition`` item names no test kind, so it applies to every :class:`TestKind`
 (imaging, laboratory, ECG, pathology). Recognition is *mutual* between every two members of
@@ -79,7 +87,12 @@ from medalliance.sharing._recognition import (
     recognises,
     recognition_groups,
 )
-from medalliance.sharing._routes import AccessSource, ServiceRoute, service_routes
+from medalliance.sharing._routes import (
+    AccessSource,
+    ServiceRoute,
+    inferred_centres,
+    service_routes,
+)
 from medalliance.sharing._volumes import (
     CentreUtilisation,
     ServiceSaving,
@@ -113,6 +126,7 @@ __all__ = [
     "allocate_capacity",
     "check_sharing",
     "expert_clinic_coverage",
+    "inferred_centres",
     "recognises",
     "recognition_groups",
     "service_access",

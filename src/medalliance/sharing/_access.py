@@ -99,6 +99,10 @@ class ServiceAccess(Tabular):
         :attr:`agreements` (-1 when no agreement is involved).
     centres, centre_alliance, centre_host : tuple of str
         Every shared centre of the registry in centre order, its alliance and its host.
+    centre_inferred : tuple of bool
+        Per centre, whether its hosting is inferred rather than stated by the source
+        (:func:`~medalliance.sharing.inferred_centres`); routes and rows carry it as
+        ``inferred``.
     agreements : tuple of str
         Every agreement id of the registry (id order).
     alliance : str or None
@@ -123,6 +127,7 @@ class ServiceAccess(Tabular):
     centres: tuple[str, ...]
     centre_alliance: tuple[str, ...]
     centre_host: tuple[str, ...]
+    centre_inferred: tuple[bool, ...]
     agreements: tuple[str, ...]
     alliance: str | None = None
 
@@ -200,8 +205,8 @@ class ServiceAccess(Tabular):
         --------
         >>> from medalliance import examples
         >>> r = service_access(examples.load("dingzhou")).route("mingyue_chc", "ecg")
-        >>> r.centre, r.alliance, r.host
-        ('dzm_ecg', 'dingzhou_mch_alliance', 'dingzhou_mch')
+        >>> r.centre, r.alliance, r.host, r.inferred
+        ('dzm_ecg', 'dingzhou_mch_alliance', 'dingzhou_mch', True)
         """
         i, k = self._cell(institution, service)
         src = _SOURCES[int(self.source[i, k])]
@@ -221,6 +226,7 @@ class ServiceAccess(Tabular):
             self.centre_alliance[c],
             self.centre_host[c],
             None if g < 0 else self.agreements[g],
+            self.centre_inferred[c],
         )
 
     def lacking(self, service: ServiceKind | str) -> tuple[str, ...]:
@@ -276,11 +282,17 @@ class ServiceAccess(Tabular):
     def rows(self) -> list[dict[str, Any]]:
         """One row per institution and service it reaches, with its best route.
 
+        ``inferred`` is true when the route's centre is hosted by inference, not by the
+        source's statement.
+
         Examples
         --------
         >>> from medalliance import examples
         >>> service_access(examples.load("county_township")).rows()[0]["source"]
         'own'
+        >>> row = service_access(examples.load("dingzhou")).rows()[-1]
+        >>> row["institution"], row["centre"], row["host"], row["inferred"]
+        ('qingfeng_chc', 'dzp_logistics_management', 'dingzhou_peoples', True)
         """
         out: list[dict[str, Any]] = []
         for i, k in zip(*np.nonzero(self.source), strict=True):
@@ -294,6 +306,7 @@ class ServiceAccess(Tabular):
                     "centre": r.centre,
                     "alliance": r.alliance,
                     "host": r.host,
+                    "inferred": r.inferred,
                     "agreement": r.agreement,
                 }
             )
@@ -478,6 +491,7 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
         centres=tuple(c.centre.id for c in layout.centres),
         centre_alliance=tuple(c.alliance.id for c in layout.centres),
         centre_host=tuple(c.centre.host for c in layout.centres),
+        centre_inferred=tuple(c.inferred for c in layout.centres),
         agreements=tuple(g.id for g in registry.agreements),
         alliance=None if scope is None else scope.id,
     )

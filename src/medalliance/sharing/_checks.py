@@ -8,13 +8,20 @@ from medalliance.errors import MedAllianceError, Problem
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.checks import Finding, Severity
 from medalliance.model.registry import Registry
-from medalliance.sharing._common import _base, _Layout
+from medalliance.sharing._common import _base, _Centre, _Layout
 from medalliance.sharing._recognition import RecognitionClaim, recognises
 from medalliance.sharing._volumes import ServiceVolumes, _resolve
 
 
 def _finding(code: str, severity: Severity, subject: str, message: str) -> Finding:
     return Finding(code=code, severity=severity, subject=subject, message=message)
+
+
+def _centre_finding(code: str, severity: Severity, c: _Centre, message: str) -> Finding:
+    """A finding about a centre; says so when the centre's hosting is inferred."""
+    if c.inferred:
+        message += f" (its host {c.centre.host!r} is inferred, not stated by the source)"
+    return _finding(code, severity, c.centre.id, message)
 
 
 def check_sharing(
@@ -32,6 +39,9 @@ def check_sharing(
       to an institution outside the centre's alliance (legitimate, but worth knowing);
     - ``shared_services_without_centre`` (info): an alliance provision or agreement grants
       shared services, but no centre providing services is there to share.
+
+    A finding about a centre whose hosting is inferred
+    (:func:`~medalliance.sharing.inferred_centres`) says so in its message.
 
     From activity records, when given:
 
@@ -72,6 +82,10 @@ def check_sharing(
     >>> v = ServiceVolumes(entries=[{"centre": "dzp_lab", "member": "mingyue_chc", "count": 5}])
     >>> [f.code for f in check_sharing(reg, volumes=v)]
     ['centre_serves_outsider']
+    >>> print(check_sharing(reg, volumes=v)[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    volume recorded for 'mingyue_chc', which is outside alliance 'dingzhou_peoples_alliance'
+    and has no shared-services agreement with the host (its host 'dingzhou_peoples' is
+    inferred, not stated by the source)
     >>> claim = RecognitionClaim(by="qingfeng_chc", of="mingyue_chc", test_kind="检验")
     >>> check_sharing(reg, claims=[claim])[0].code
     'recognition_without_alliance'
@@ -81,10 +95,10 @@ def check_sharing(
     for c in layout.centres:
         if c.centre.serves != "all" and not c.centre.serves:
             out.append(
-                _finding(
+                _centre_finding(
                     "centre_serves_nobody",
                     Severity.WARNING,
-                    c.centre.id,
+                    c,
                     f"shared centre of {c.alliance.id!r} lists no member in 'serves'",
                 )
             )
@@ -97,10 +111,10 @@ def check_sharing(
                 outside = [p for p in g.parties if p != q and p not in members]
                 if outside:
                     out.append(
-                        _finding(
+                        _centre_finding(
                             "centre_serves_outside_alliance",
                             Severity.INFO,
-                            c.centre.id,
+                            c,
                             f"serves {', '.join(outside)} outside alliance {c.alliance.id!r} "
                             f"through agreement {g.id!r}",
                         )
@@ -150,20 +164,20 @@ def _volume_findings(registry: Registry, layout: _Layout, volumes: ServiceVolume
             continue
         if m not in members:
             out.append(
-                _finding(
+                _centre_finding(
                     "centre_serves_outsider",
                     Severity.WARNING,
-                    c.centre.id,
+                    c,
                     f"volume recorded for {m!r}, which is outside alliance {c.alliance.id!r} "
                     "and has no shared-services agreement with the host",
                 )
             )
         else:
             out.append(
-                _finding(
+                _centre_finding(
                     "centre_serves_unlisted",
                     Severity.INFO,
-                    c.centre.id,
+                    c,
                     f"volume recorded for {m!r}, a member the centre's 'serves' list omits",
                 )
             )

@@ -4,7 +4,8 @@ The shared centres and agreements in a fixed order (``_Layout``) and own-service
 built on first use and kept with the registry's compiled core
 (:meth:`~medalliance.compiled.CompiledRegistry.memo`); positions come from the core, and which
 agreements grant shared services from the core's one rule
-(:func:`~medalliance.compiled.agreement_in_force`).
+(:func:`~medalliance.compiled.agreement_in_force`). Whether a centre's hosting is inferred is
+decided here, once (:func:`_hosting_inferred`), for every sharing result and the report.
 """
 
 from __future__ import annotations
@@ -34,6 +35,25 @@ SERVICES: tuple[ServiceKind, ...] = tuple(ServiceKind)
 _SERVICE_CODE = {s: k for k, s in enumerate(SERVICES)}
 
 
+def _hosting_inferred(alliance: Alliance, centre: SharedCentre) -> bool:
+    """Whether the source leaves it to inference that ``centre.host`` hosts this centre.
+
+    The one rule: the centre's own provenance marks ``host`` as inferred, or the alliance's
+    provenance marks its ``shared_centres`` as inferred (then every centre of the alliance, with
+    its host, is the dataset author's inference).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> a = examples.load("dingzhou").alliance("dingzhou_peoples_alliance")
+    >>> _hosting_inferred(a, a.shared_centres[0])
+    True
+    """
+    if centre.provenance is not None and centre.provenance.is_inferred("host"):
+        return True
+    return alliance.provenance is not None and alliance.provenance.is_inferred("shared_centres")
+
+
 @dataclass(frozen=True)
 class _Centre:
     """A shared centre with its place in the registry (internal)."""
@@ -42,6 +62,8 @@ class _Centre:
     alliance: Alliance
     centre: SharedCentre
     services: frozenset[ServiceKind]
+    inferred: bool
+    """Whether the centre's hosting is inferred (:func:`_hosting_inferred`)."""
 
 
 class _Layout:
@@ -52,7 +74,13 @@ class _Layout:
         for a in registry.alliances:
             for sc in a.shared_centres:
                 self.centres.append(
-                    _Centre(len(self.centres), a, sc, frozenset(sc.effective_services))
+                    _Centre(
+                        len(self.centres),
+                        a,
+                        sc,
+                        frozenset(sc.effective_services),
+                        _hosting_inferred(a, sc),
+                    )
                 )
         self.centre_by_id = {c.centre.id: c for c in self.centres}
         self.centres_by_host: dict[str, list[_Centre]] = {}

@@ -52,11 +52,15 @@ _SOURCES = tuple(AccessSource)
 class ServiceRoute(NamedTuple):
     """One way an institution gets a service.
 
+    ``inferred`` says that the centre's hosting is the dataset author's inference, not the
+    source's statement (see :func:`inferred_centres`): such a route is never a reported fact.
+
     Examples
     --------
     >>> from medalliance import examples
-    >>> service_routes(examples.load("gangkou"), "gongche_thc", service="pcr")[0].centre
-    'gangkou_pcr'
+    >>> r = service_routes(examples.load("gangkou"), "gongche_thc", service="pcr")[0]
+    >>> r.centre, r.host, r.inferred
+    ('gangkou_pcr', 'gangkou_peoples', True)
     """
 
     institution: str
@@ -73,6 +77,8 @@ class ServiceRoute(NamedTuple):
     """The institution hosting the centre."""
     agreement: str | None = None
     """The agreement giving the route (``agreement`` routes only)."""
+    inferred: bool = False
+    """Whether the centre's hosting is inferred rather than stated by the source."""
 
 
 def service_routes(
@@ -162,6 +168,7 @@ def _routes(
             None if c is None else c.alliance.id,
             None if c is None else c.centre.host,
             None if g is None else g.id,
+            c is not None and c.inferred,
         )
         found.append((key, route))
 
@@ -190,3 +197,46 @@ def _routes(
                     add(s, AccessSource.AGREEMENT, c, g)
     found.sort(key=lambda kr: kr[0])
     return tuple(r for _, r in found)
+
+
+def inferred_centres(registry: Registry, *, alliance: str | None = None) -> tuple[str, ...]:
+    """Ids of the shared centres whose hosting is inferred rather than stated by the source.
+
+    A centre's hosting is inferred when its provenance lists ``host`` among the inferred
+    fields, or when its alliance's provenance lists ``shared_centres`` (the whole list of
+    centres, hosts included, is then the dataset author's inference). Every sharing result
+    that names a centre or its host carries this as an ``inferred`` flag, and ``medalliance
+    report`` and ``medalliance sharing`` mark such centres, so that an inferred centre is never
+    presented as a reported one.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry; not modified.
+    alliance : str, optional
+        Only this alliance's centres.
+
+    Returns
+    -------
+    tuple of str
+        Centre ids in centre order (alliances by id, then each alliance's ``shared_centres``).
+
+    Raises
+    ------
+    UnknownIdError
+        For an unknown alliance.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> inferred_centres(examples.load("dingzhou"), alliance="dingzhou_mch_alliance")[:3]
+    ('dzm_lab', 'dzm_ecg', 'dzm_pathology')
+    >>> inferred_centres(examples.load("gangkou"))
+    ('gangkou_sterilisation', 'gangkou_pcr')
+    """
+    scope = _scope(registry, alliance)
+    return tuple(
+        c.centre.id
+        for c in _base(registry).layout.centres
+        if c.inferred and (scope is None or c.alliance.id == scope.id)
+    )

@@ -174,15 +174,22 @@ class SharedPrice(FrozenModel):
 class CentreUtilisation(FrozenModel):
     """Activity of one shared centre.
 
+    A centre whose hosting is inferred (``inferred``; see
+    :func:`~medalliance.sharing.inferred_centres`) says so in its one-line form.
+
     Examples
     --------
     >>> from medalliance import examples
     >>> reg = examples.load("gangkou")
     >>> c = sharing_summary(reg, volumes_from_declared(reg)).centres[0]
-    >>> c.centre, c.volume, c.utilisation
-    ('gangkou_imaging', 342, None)
+    >>> c.centre, c.volume, c.utilisation, c.inferred
+    ('gangkou_imaging', 342, None, False)
     >>> c
     CentreUtilisation('gangkou_imaging', volume 342 in 2 services, utilisation unknown)
+    >>> pcr = sharing_summary(reg, volumes_from_declared(reg)).centres[-1]
+    >>> pcr  # doctest: +NORMALIZE_WHITESPACE
+    CentreUtilisation('gangkou_pcr' (host inferred), volume 11,745 in 1 service,
+                      utilisation unknown)
     """
 
     centre: str
@@ -193,6 +200,8 @@ class CentreUtilisation(FrozenModel):
     """Centre kind."""
     host: str
     """Hosting institution."""
+    inferred: bool
+    """Whether the hosting is inferred rather than stated by the source."""
     volume: int
     """Services given in the period (all services)."""
     by_service: tuple[tuple[ServiceKind, int], ...]
@@ -208,8 +217,9 @@ class CentreUtilisation(FrozenModel):
 
     def __repr__(self) -> str:
         util = "unknown" if self.utilisation is None else f"{self.utilisation:.1%}"
+        mark = " (host inferred)" if self.inferred else ""
         return (
-            f"CentreUtilisation({self.centre!r}, volume {self.volume:,} in "
+            f"CentreUtilisation({self.centre!r}{mark}, volume {self.volume:,} in "
             f"{_plural(len(self.by_service), 'service')}, utilisation {util})"
         )
 
@@ -327,7 +337,7 @@ class SharingSummary(FrozenModel, Tabular):
         return 0.0 if before == 0 else (after - before) / before * 100.0
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per centre and service.
+        """One row per centre and service, with the centre's host and whether it is inferred.
 
         Examples
         --------
@@ -344,6 +354,8 @@ class SharingSummary(FrozenModel, Tabular):
                         "centre": c.centre,
                         "alliance": c.alliance,
                         "kind": c.kind,
+                        "host": c.host,
+                        "inferred": c.inferred,
                         "service": s.value,
                         "volume": count,
                         "centre_volume": c.volume,
@@ -520,6 +532,7 @@ def sharing_summary(
                 alliance=c.alliance.id,
                 kind=c.centre.kind.value,
                 host=c.centre.host,
+                inferred=c.inferred,
                 volume=volume,
                 by_service=tuple(sorted(by_service.items(), key=lambda kv: _SERVICE_CODE[kv[0]])),
                 by_member=tuple(sorted(by_member.items(), key=lambda kv: order[kv[0]])),
