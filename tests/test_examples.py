@@ -11,12 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import medalliance as ma
 from medalliance import (
@@ -45,10 +42,8 @@ from medalliance import (
 from medalliance._parse import load_plain_yaml
 from medalliance.checks import check_declared_counts
 from medalliance.io._files import (
-    registry_from_dict,
     registry_from_json,
     registry_from_yaml,
-    registry_to_dict,
     registry_to_json,
     registry_to_yaml,
 )

@@ -406,7 +406,7 @@ XZ_ITEMS = {
 
 
 def test_xuzhou_training_base_is_gynaecological_endocrinology() -> None:
-    """"中国医师协会妇科内分泌培训基地": a branch of gynaecology, not internal medicine."""
+    """A training base of gynaecology: "中国医师协会妇科内分泌培训基地"."""
     lead = load("xuzhou_mch").institution("xuzhou_mch_hospital")
     assert Specialty.GYNAECOLOGICAL_ENDOCRINOLOGY in lead.specialties
     assert Specialty.ENDOCRINOLOGY not in lead.specialties
@@ -418,7 +418,7 @@ def test_xuzhou_training_base_is_gynaecological_endocrinology() -> None:
 
 
 def test_xuzhou_tightness_is_set_member_by_member() -> None:
-    """"……因地制宜、一院(所)一策": no alliance-wide tightness; each membership states its own."""
+    """Each membership states its own tightness: "……因地制宜、一院(所)一策"."""
     a = load("xuzhou_mch").alliance("xuzhou_mch_alliance")
     assert a.tightness is None
     assert a.tightness_label == "per_member (loose)"
@@ -452,7 +452,7 @@ def test_xuzhou_per_member_tightness_in_the_report_and_tables() -> None:
 
 
 def test_xuzhou_service_forms_are_provisions() -> None:
-    """"通过专家坐诊、联合门诊、疑难病人会诊……等形式" and "建立妇幼分层服务模式"."""
+    """The service forms "通过专家坐诊、联合门诊、疑难病人会诊……等形式", "建立妇幼分层服务模式"."""
     a = load("xuzhou_mch").alliance("xuzhou_mch_alliance")
     assert set(XZ_ITEMS) <= item_values(a.provisions)
     note = provenance_of(a).note
@@ -487,7 +487,7 @@ QH_MEMBERS = "共计13家成员单位"
 
 
 def test_qinghai_centre_is_a_unit_of_the_provincial_alliance() -> None:
-    """"……部分诊疗中心和专科联盟": a centre of the provincial regional alliance."""
+    """A centre of the provincial regional alliance: "……部分诊疗中心和专科联盟"."""
     reg = load("qinghai_oncology")
     a = reg.alliance("qinghai_oncology_centre")
     assert a.unit is AllianceUnit.CENTRE
@@ -523,7 +523,7 @@ def test_qinghai_quality_control_is_recorded() -> None:
 
 
 def test_qinghai_fifth_hospital_alias_checked_kind_uncertain() -> None:
-    """青海省第五人民医院 = 青海省肿瘤医院 (found); that it is a specialty hospital is not confirmed."""
+    """青海省第五人民医院 = 青海省肿瘤医院 (found); a specialty hospital? not confirmed."""
     inst = load("qinghai_oncology").institution("qh_fifth_peoples")
     assert inst.name == "青海省第五人民医院"  # the article's name
     assert inst.aliases == ("青海省肿瘤医院",)
@@ -558,7 +558,7 @@ def test_beijing_pilots_joint_distribution_is_not_procurement() -> None:
 
 
 def test_beijing_pilots_regional_specialty_centres_are_declared() -> None:
-    """"在部分社区医疗机构及乡卫生院设立区域专科中心": hosts unnamed, so a declared figure."""
+    """Unnamed hosts, so a declared figure: "在部分社区医疗机构及乡卫生院设立区域专科中心"."""
     reg = load("beijing_pilots_2013")
     assert len(reg.institutions) == BJ_PILOTS  # no host is invented
     for a in reg.alliances:
@@ -593,7 +593,7 @@ DZ_PAIRS = {
 
 @pytest.mark.parametrize("alliance", DINGZHOU_ALLIANCES)
 def test_dingzhou_staff_postings_recorded_with_unknown_count(alliance: str) -> None:
-    """"派驻主任医师等业务骨干进驻基层医疗卫生服务机构工作": a posting per pair, count not given."""
+    """A posting per pair, count not given: "派驻主任医师等业务骨干进驻基层医疗卫生服务机构工作"."""
     a = load("dingzhou").alliance(alliance)
     [p] = a.staff_postings
     assert (p.id, p.host, p.site) == DZ_PAIRS[alliance]
@@ -633,7 +633,7 @@ def test_dingzhou_postings_in_the_report() -> None:
 
 @pytest.mark.parametrize("alliance", DINGZHOU_ALLIANCES)
 def test_dingzhou_procurement_and_distribution(alliance: str) -> None:
-    """"实行医联体内药品、耗材统一采购、统一配送": both items, in provisions and charters."""
+    """Both items, in provisions and charters: "实行医联体内药品、耗材统一采购、统一配送"."""
     reg = load("dingzhou")
     both = {"unified_drug_procurement", "joint_drug_distribution"}
     assert both <= item_values(reg.alliance(alliance).provisions)
