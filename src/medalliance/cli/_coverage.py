@@ -10,11 +10,11 @@ from medalliance.cli._common import (
     add_json_flag,
     add_target,
     counts,
-    load_target,
     plural,
     print_json,
     table,
 )
+from medalliance.cli._load import load_registry
 from medalliance.errors import MedAllianceError, Problem
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from medalliance import coverage as cov
 
     _check_options(args)
-    reg, origin = load_target(args.target)
+    reg, origin = load_registry(args.target)
     structure = cov.registry_coverage(reg)
     target = cov.ReachTarget(min_tier="secondary")
     reach = cov.reachability(reg, target=target, all_specialties=True)
