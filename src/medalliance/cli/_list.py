@@ -31,7 +31,7 @@ def _source(s: Source) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """List the bundled examples (name, sizes, title), then each source article once."""
-    entries = []
+    entries: list[dict[str, Any]] = []
     for name in examples.names():
         reg = examples.load(name)
         entries.append(
