@@ -73,6 +73,10 @@ def test_validate_summarises_findings_by_kind(tmp_path: Path) -> None:
     assert code == 0
     assert sum(line.startswith("    [info]") for line in full.splitlines()) == 9
     assert "more" not in full
+    # a few findings are listed as they come
+    code, few, _ = run("validate", "benxi_central")
+    assert code == 0
+    assert [line[:9] for line in few.splitlines()[1:]] == ["  [info] "] * 3
 
 
 def test_validate_summary_of_a_large_registry_is_short(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """``medalliance validate``: exit 0 for a valid registry (problems raise, exit 1).
 
-The findings of a valid registry are summarised by default: their counts by kind (the
-finding's code) and the first :data:`SHOWN` of each kind. ``--all`` lists every finding,
+The findings of a valid registry are listed one a line, or, when a kind has more than
+:data:`SHOWN`, summarised: their counts by kind (the finding's code) and the first
+:data:`SHOWN` of each kind. ``--all`` lists every finding,
 ``--quiet`` prints nothing (the exit status says it all) and ``--json`` prints everything as
 JSON.
 """
@@ -80,7 +81,11 @@ def _by_kind(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
 
 
 def print_findings(findings: Sequence[Finding], out: TextIO, *, shown: int | None) -> None:
-    """Findings grouped by kind: a count line, then up to ``shown`` of each (all for ``None``).
+    """Findings, one a line; grouped by kind when some are left out or ``shown`` is ``None``.
+
+    When no kind has more than ``shown`` findings, they are listed one a line as they come.
+    Otherwise a line counts them by kind, and each kind lists its first ``shown``; with
+    ``shown=None`` (``--all``) every finding is listed under its kind.
 
     Examples
     --------
@@ -95,10 +100,17 @@ def print_findings(findings: Sequence[Finding], out: TextIO, *, shown: int | Non
         [info] a1: declares 9 members but lists 2
         ... and 3 more
     (the first 2 of each kind; --all lists every finding)
+    >>> print_findings(found[:2], sys.stdout, shown=2)
+      [info] a0: declares 9 members but lists 2
+      [info] a1: declares 9 members but lists 2
     """
     if not findings:
         return
     kinds = _by_kind(findings)
+    if shown is not None and all(len(of) <= shown for _, of in kinds):
+        for f in findings:
+            print(f"  {f}", file=out)
+        return
     print(
         f"{plural(len(findings), 'finding')}: " + " · ".join(f"{c} {len(of)}" for c, of in kinds),
         file=out,
