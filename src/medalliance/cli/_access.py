@@ -388,8 +388,15 @@ def _print_fca(result: AccessibilityResult, people: dict[Any, float], out: TextI
     ]
     table(rows, ("point", "people", "access", "per 1,000 people"), out)
     total = sum(people.values())
-    mean = result.served_supply / total if total > 0 else 0.0
-    print(f"\nmean per person: {mean:.4g} ({1000 * mean:.4g} per 1,000 people)", file=out)
+    weighted = sum(
+        people[o] * v
+        for o, v in zip(result.origin_ids.tolist(), result.values.tolist(), strict=True)
+    )
+    mean = weighted / total if total > 0 else 0.0
+    print(
+        f"\npopulation-weighted mean: {mean:.4g} per person ({1000 * mean:.4g} per 1,000 people)",
+        file=out,
+    )
     if len(result.unserved_sites):
         unserved = ", ".join(str(x) for x in result.unserved_sites.tolist())
         print(f"sites with nobody in reach: {unserved}", file=out)
