@@ -131,7 +131,8 @@ def test_every_command_and_option_is_on_the_page() -> None:
         for action in command._actions:
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
-                    assert f"`{option}" in section, f"{name} {option}"
+                    word = rf"(?<![\w-]){re.escape(option)}(?![\w-])"
+                    assert re.search(word, section), f"{name} {option}"
 
 
 if __name__ == "__main__":
