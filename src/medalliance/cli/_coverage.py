@@ -97,20 +97,15 @@ def _check_options(args: argparse.Namespace) -> None:
     The travel options only apply to ``--population``: without it they are an error, not
     silently ignored.
     """
-    if args.population is None:
-        unused = [
-            Problem((option,), "applies only with --population FILE (the people within reach)")
-            for option, value in (
-                ("--cutoff-min", args.cutoff_min),
-                ("--speed-kmh", args.speed_kmh),
-            )
-            if value is not None
-        ]
-        if unused:
-            raise MedAllianceError(unused)
+    given = (("--cutoff-min", args.cutoff_min), ("--speed-kmh", args.speed_kmh))
+    problems = [
+        Problem((option,), "applies only with --population FILE (the people within reach)")
+        for option, value in given
+        if value is not None and args.population is None
+    ]
     args.cutoff_min = 15.0 if args.cutoff_min is None else args.cutoff_min
     args.speed_kmh = 30.0 if args.speed_kmh is None else args.speed_kmh
-    bad_options = [
+    problems += [
         Problem((option,), f"must be a finite number {rule}, got {value:g}")
         for option, value, ok, rule in (
             ("--cutoff-min", args.cutoff_min, args.cutoff_min >= 0, ">= 0"),
@@ -118,8 +113,8 @@ def _check_options(args: argparse.Namespace) -> None:
         )
         if not (math.isfinite(value) and ok)
     ]
-    if bad_options:
-        raise MedAllianceError(bad_options)
+    if problems:
+        raise MedAllianceError(problems)
 
 
 def _population(args: argparse.Namespace, reg: Registry) -> PopulationCoverage | None:
