@@ -10,11 +10,12 @@ from medalliance import examples
 from medalliance.cli._common import (
     add_json_flag,
     counts,
-    load_target,
+    path_argument,
     plural,
     print_json,
     table,
 )
+from medalliance.cli._load import load_registry
 from medalliance.model.registry import Registry
 from medalliance.report import AllianceSummary, alliance_summary, registry_summary
 
@@ -30,7 +31,9 @@ def add_parser(subparsers: Subparsers) -> None:
         "target",
         nargs="?",
         metavar="NAME|FILE",
-        help=f"bundled example name or .json/.yaml/.graphml file (default: {examples.DEFAULT})",
+        type=path_argument,
+        help="bundled example name or registry file (.json, .yaml, .yml, .graphml; a FHIR "
+        f"Bundle .json too; default: {examples.DEFAULT})",
     )
     r.add_argument("--alliance", metavar="ID", help="report on this alliance only")
     add_json_flag(r)
@@ -39,7 +42,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Report on the target: as text, or as JSON with ``--json``."""
-    reg, origin = load_target(args.target)
+    reg, origin = load_registry(args.target)
     ids = (
         [reg.alliance(args.alliance).id]
         if args.alliance is not None
