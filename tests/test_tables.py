@@ -252,12 +252,13 @@ def test_table_level_problems_are_all_listed() -> None:
         memberships=[{"alliance": "x"}],
         declared=frames.declared.rename(columns={"unit": "units"}),
     )
+    input_only = ["level", "alliance", "role"]
     assert _problems(bad) == [
-        "institutions.bed: unknown column; the institutions table has columns: "
-        + ", ".join(to_frames(Registry()).institutions.columns),
+        "institutions.bed: unknown column (did you mean 'beds'?); the institutions table has "
+        "columns: " + ", ".join([*to_frames(Registry()).institutions.columns, *input_only]),
         "institutions.kind: required column is missing",
         "memberships: expected a pandas DataFrame, got list",
-        "declared.units: unknown column; the declared table has columns: "
+        "declared.units: unknown column (did you mean 'unit'?); the declared table has columns: "
         + ", ".join(to_frames(Registry()).declared.columns),
         "declared.unit: required column is missing",
     ]
@@ -275,7 +276,7 @@ def test_cell_problems_and_registry_problems_come_together() -> None:
     inst["beds"] = inst["beds"].astype("float64")
     inst.loc[1, "beds"] = 12.5
     inst.loc[2, "name"] = np.nan
-    inst["aliases"] = pd.Series([(), "甲;乙", (), (), ()], dtype=object)
+    inst["aliases"] = pd.Series([(), "甲;;乙", (), (), ()], dtype=object)
     inst.loc[3, "division_code"] = "12"
     mem = frames.memberships.copy()
     mem.loc[4, "institution"] = "nowhere"
@@ -295,16 +296,13 @@ def test_cell_problems_and_registry_problems_come_together() -> None:
     )
     assert "institutions[1].beds: must be a whole number, got 12.5" in got
     assert "institutions[2].name: required value is missing" in got
-    assert any(
-        p.startswith("institutions[1].aliases: expected a list or tuple, got the string")
-        for p in got
-    )
+    assert any(p.startswith("institutions[1].aliases: empty item 2 in the list") for p in got)
     assert any(p.startswith("institutions[3].division_code: String should match") for p in got)
     assert "memberships[4].institution: unknown institution 'nowhere'" in got
     assert any(
         p.startswith("shared_centres[2].capacity_per_day: Input should be greater") for p in got
     )
-    unknown = "unknown alliance 'no_such_alliance' (not in the alliances table)"
+    unknown = "unknown alliance 'no_such_alliance' (not an id or name in the alliances table)"
     assert f"shared_centres[3].alliance: {unknown}" in got
     assert any(p.startswith("declared[5].value") for p in got)
     assert len(got) == len(set(got))  # nothing reported twice

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
+import re
 from typing import Any
 
 from medalliance.errors import Problem
+from medalliance.io.tables._assemble import MISSING as _MISSING
 from medalliance.io.tables._columns import PER_MEMBER, _Column
-
-_MISSING: Any = object()
-"""Marks a missing cell: the key is left out of the record (the field's default applies)."""
 
 
 def _python(v: Any) -> Any:
@@ -58,29 +58,94 @@ def _decode_date(v: Any, where: tuple[Any, ...], problems: list[Problem]) -> Any
     return v
 
 
+SEPARATORS = ";；、,，"
+"""The separators of the items in a list cell (``甲;乙``, ``甲、乙``, ``甲，乙``)."""
+_SPLIT = re.compile(f"[{SEPARATORS}]")
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """The items of a list cell: split at the separators, or a JSON list of strings.
+
+    Items are split at ``;``, ``；``, ``、``, ``,`` and ``，`` and stripped of surrounding
+    blanks. A cell that starts with ``[`` is read as a JSON list of strings instead: that is
+    how the writers keep items that contain a separator or surrounding blanks.
+
+    Raises
+    ------
+    ValueError
+        For an empty item (two separators in a row, or one at an end) or a bad JSON list.
+
+    Examples
+    --------
+    >>> split_list("ct; lab、imaging，pcr_lab")
+    ('ct', 'lab', 'imaging', 'pcr_lab')
+    >>> split_list('["甲、乙", " 丙"]')
+    ('甲、乙', ' 丙')
+    >>> split_list("ct;;lab")
+    Traceback (most recent call last):
+    ...
+    ValueError: empty item 2 in the list 'ct;;lab' (two separators in a row, or one at an end)
+    """
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(stripped)
+        except ValueError:
+            items = None
+        if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+            msg = f"a list cell starting with '[' must be a JSON list of strings, got {text!r}"
+            raise ValueError(msg)
+        return tuple(items)
+    parts = tuple(part.strip() for part in _SPLIT.split(stripped))
+    for i, part in enumerate(parts):
+        if not part:
+            msg = (
+                f"empty item {i + 1} in the list {text!r} "
+                "(two separators in a row, or one at an end)"
+            )
+            raise ValueError(msg)
+    return parts
+
+
+def join_list(items: tuple[str, ...]) -> str:
+    """The list cell of ``items``, read back by :func:`split_list` as the same items.
+
+    Items are joined with ``;``; when one holds a separator, starts with ``[``, is blank
+    or has surrounding blanks, the cell is a JSON list instead.
+
+    Examples
+    --------
+    >>> join_list(("ct", "lab")), join_list(("甲、乙",)), join_list(())
+    ('ct;lab', '["甲、乙"]', '')
+    """
+    if any(
+        _SPLIT.search(x) or x != x.strip() or not x or x.startswith("[") for x in items
+    ) or (len(items) == 1 and not items[0]):
+        return json.dumps(list(items), ensure_ascii=False)
+    return ";".join(items)
+
+
 def _decode_tuple(v: Any, where: tuple[Any, ...], problems: list[Problem]) -> Any:
     if isinstance(v, tuple | list):
         return tuple(_python(x) for x in v)
     if type(v).__module__ == "numpy" and hasattr(v, "tolist") and getattr(v, "ndim", 0) == 1:
         return tuple(v.tolist())
     if isinstance(v, str):
-        problems.append(
-            Problem(
-                where,
-                f"expected a list or tuple, got the string {v!r}; split it first "
-                "(e.g. df[column].str.split(';'))",
-            )
-        )
+        if not v.strip():
+            return _MISSING
+        try:
+            return split_list(v)
+        except ValueError as exc:
+            problems.append(Problem(where, str(exc)))
     else:
         problems.append(Problem(where, f"expected a list or tuple, got {type(v).__name__}"))
     return _MISSING
 
 
-def _column_values(df: Any, table: str, col: _Column, problems: list[Problem]) -> list[Any]:
-    """The cells of one column as Python values, ``_MISSING`` where missing."""
+def _column_values(series: Any, table: str, col: _Column, problems: list[Problem]) -> list[Any]:
+    """The cells of one column (a pandas Series) as Python values, ``_MISSING`` where missing."""
     import numpy as np
 
-    series = df[col.name]
     mask = series.isna().to_numpy(dtype=bool)
     kind = col.kind
     dtype_kind = getattr(series.dtype, "kind", "O")
