@@ -7,19 +7,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import re
 from enum import Enum
 from typing import Any
 
 from medalliance.io.tables._assemble import MISSING
 from medalliance.io.tables._columns import PER_MEMBER, _Column
-from medalliance.io.tables._decode import join_list, split_list
-
-_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_WHOLE = re.compile(r"[+-]?[0-9]+\.0*", re.ASCII)
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
-_MAX_DIGITS = 1000
-"""Longest number text read (Python refuses integers of more than 4,300 digits)."""
+from medalliance.io.tables._decode import PARSERS, join_list, split_list
 
 _WHAT = {
     "count": "a whole number",
@@ -27,15 +20,6 @@ _WHAT = {
     "value": "a number",
     "date": "a date",
 }
-
-
-def _number_text(text: str) -> str:
-    stripped = text.strip()
-    if len(stripped) > _MAX_DIGITS:
-        msg = f"a number of {len(stripped)} characters is too long (at most {_MAX_DIGITS})"
-        raise ValueError(msg)
-    return stripped
-
 
 def _as_text(value: object) -> str:
     """A text cell: a string as it is, a whole number as its digits (Excel stores 110101 so)."""
@@ -56,46 +40,10 @@ def _describe(value: object) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _count(value: object) -> int:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if math.isfinite(value) and value == math.floor(value):
-            return int(value)
-        raise ValueError(f"must be a whole number, got {value!r}")
-    if isinstance(value, str):
-        text = _number_text(value)
-        if _INT.fullmatch(text):
-            return int(text)
-        if _WHOLE.fullmatch(text):
-            return int(text.split(".", 1)[0])
-        raise ValueError(f"must be a whole number written with the digits 0-9, got {value!r}")
-    raise ValueError(f"must be a whole number, got {_describe(value)}")
-
-
-def _float(value: object) -> float:
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        text = _number_text(value)
-        if _FLOAT.fullmatch(text):
-            return float(text)
-        raise ValueError(f"must be a number written with the digits 0-9, got {value!r}")
-    raise ValueError(f"must be a number, got {_describe(value)}")
-
-
-def _figure(value: object) -> Any:
-    """A declared figure: an int or a float as written; other text goes to the model."""
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        text = _number_text(value)
-        if _INT.fullmatch(text):
-            return int(text)
-        if _FLOAT.fullmatch(text):
-            return float(text)
-        return value
-    raise ValueError(f"must be a number, got {_describe(value)}")
+def _number(value: object, kind: str, convert: Any) -> Any:
+    if not isinstance(value, int | float):
+        raise ValueError(f"expected {_WHAT[kind]}, got {_describe(value)}")
+    return value if convert is None else convert(value)
 
 
 def _date(value: object) -> Any:
@@ -133,12 +81,14 @@ def decode(col: _Column, value: object) -> Any:
     kind = col.kind
     if isinstance(value, bool):
         raise ValueError(f"expected {_WHAT.get(kind, 'text')}, got {value}")
+    if isinstance(value, str) and kind in PARSERS:
+        return PARSERS[kind](value)
     if kind == "count":
-        return _count(value)
-    if kind == "float":
-        return _float(value)
-    if kind == "value":
-        return _figure(value)
+        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+            raise ValueError(f"must be a whole number, got {value!r}")
+        return _number(value, kind, int)
+    if kind in ("float", "value"):
+        return _number(value, kind, float if kind == "float" else None)
     if kind == "date":
         return _date(value)
     text = _as_text(value)

@@ -45,6 +45,7 @@ class Sheet:
     rows: list[tuple[int, list[Any]]]
     """``(row number as the spreadsheet shows it, cells)`` of each data row."""
     problems: list[Problem] = field(default_factory=list)
+    readable: bool = True
 
 
 def letter(position: int) -> str:
@@ -77,14 +78,15 @@ def _csv_sheet(path: Path) -> Sheet:
     try:
         text = read_text(path)
     except MedAllianceError as exc:
-        return Sheet(label, [], [], [Problem((label, *p.path), p.message) for p in exc.problems])
+        found = [Problem((label, *p.path), p.message) for p in exc.problems]
+        return Sheet(label, [], [], found, readable=False)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[Any]] = []
     try:
         rows.extend(reader)
     except csv.Error as exc:
         at = f"{label}!{reader.line_num}" if reader.line_num else label
-        return Sheet(label, [], [], [Problem((at,), f"not a readable CSV file: {exc}")])
+        return Sheet(label, [], [], [Problem((at,), f"not a readable CSV file: {exc}")], False)
     header = rows[0] if rows else []
     return Sheet(label, header, [(n + 2, cells) for n, cells in enumerate(rows[1:])])
 
@@ -256,9 +258,7 @@ class Locator:
         return (self.cell(table, rest[0], rest[1]), *rest[2:])
 
 
-def _tables(
-    sheets: list[Sheet], problems: list[Problem]
-) -> tuple[dict[str, Sheet], list[Problem]]:
+def _tables(sheets: list[Sheet], problems: list[Problem]) -> dict[str, Sheet]:
     """The sheet of each table; unknown and repeated sheets are problems."""
     by_table: dict[str, Sheet] = {}
     accepted = ", ".join(f"{t} ({names[0]})" for t, (names, _) in ALIASES.items())
@@ -275,7 +275,7 @@ def _tables(
             problems.append(Problem((sheet.label,), f"a second {table} table (after {first!r})"))
         else:
             by_table[table] = sheet
-    return by_table, problems
+    return by_table
 
 
 def read_sheets(path: str | PathLike[str]) -> Registry:
@@ -327,10 +327,10 @@ def read_sheets(path: str | PathLike[str]) -> Registry:
     p = Path(path)
     source = str(path)
     problems: list[Problem] = []
-    by_table, problems = _tables(read_raw(p), problems)
+    by_table = _tables(read_raw(p), problems)
     layouts = {}
     for table, sheet in by_table.items():
-        layout = _layout(table, sheet, problems)
+        layout = _layout(table, sheet, problems) if sheet.readable else None
         if layout is not None:
             layouts[table] = layout
     if problems:

@@ -127,6 +127,10 @@ def _write_xlsx(path: Path, parts: list[Table]) -> None:
 
 
 def _xlsx_cell(openpyxl: Any, sheet: Any, value: Any) -> Any:
+    if isinstance(value, float) and float(f"{value:.16g}") != value:
+        # openpyxl stores 16 significant digits; the few floats that need 17 are kept exact
+        # as text, which the reader parses back to the same float
+        value = repr(value)
     if isinstance(value, str) and value.startswith("="):  # text, not a formula
         cell = openpyxl.cell.WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"

@@ -174,10 +174,12 @@ def _memberships_of_institutions(
     return out
 
 
-def _default_leads(alliances: list[dict[str, Any]]) -> None:
+def _default_leads(
+    alliances: list[dict[str, Any]], problems: list[Problem], reported: set[Path]
+) -> None:
     """An alliance without ``lead`` gets the members whose role is lead, in member order."""
     table = MemberRole.table()
-    for rec in alliances:
+    for pos, rec in enumerate(alliances):
         if "lead" in rec:
             continue
         leads = tuple(
@@ -189,6 +191,12 @@ def _default_leads(alliances: list[dict[str, Any]]) -> None:
         )
         if leads:
             rec["lead"] = leads
+        elif "memberships" in rec:
+            where = ("alliances", pos, "lead")
+            problems.append(
+                Problem(where, "no lead: fill in the lead (牵头单位), or give a member the role lead")
+            )
+            reported.add(where)
 
 
 def _link_children(
@@ -220,7 +228,7 @@ def _link_children(
                 Problem(where, f"alliance {rec.get('id')!r} has no rows in the memberships table")
             )
             reported.add(where)
-    _default_leads(recs["alliances"])
+    _default_leads(recs["alliances"], problems, reported)
     return origins
 
 

@@ -21,8 +21,92 @@ def _python(v: Any) -> Any:
     return v
 
 
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_WHOLE = re.compile(r"[+-]?[0-9]+\.0*", re.ASCII)
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+MAX_NUMBER_TEXT = 1000
+"""Longest text read as a number (Python refuses integers of more than 4,300 digits)."""
+
+
+def _number_text(text: str) -> str:
+    stripped = text.strip()
+    if len(stripped) > MAX_NUMBER_TEXT:
+        msg = f"a number of {len(stripped)} characters is too long (at most {MAX_NUMBER_TEXT})"
+        raise ValueError(msg)
+    return stripped
+
+
+def parse_count(text: str) -> int:
+    """A count written as text: the digits 0-9, nothing else (``1,200`` is no guess).
+
+    Examples
+    --------
+    >>> parse_count(" 320 "), parse_count("320.0")
+    (320, 320)
+    >>> parse_count("１２００")
+    Traceback (most recent call last):
+    ...
+    ValueError: must be a whole number written with the digits 0-9, got '１２００'
+    """
+    stripped = _number_text(text)
+    if _INT.fullmatch(stripped):
+        return int(stripped)
+    if _WHOLE.fullmatch(stripped):
+        return int(stripped.split(".", 1)[0])
+    raise ValueError(f"must be a whole number written with the digits 0-9, got {text!r}")
+
+
+def parse_float(text: str) -> float:
+    """A number written as text with the digits 0-9 (``112,6`` and ``nan`` are errors).
+
+    Examples
+    --------
+    >>> parse_float("112.5"), parse_float("-1e3")
+    (112.5, -1000.0)
+    """
+    stripped = _number_text(text)
+    if _FLOAT.fullmatch(stripped):
+        return float(stripped)
+    raise ValueError(f"must be a number written with the digits 0-9, got {text!r}")
+
+
+def parse_figure(text: str) -> Any:
+    """A declared figure written as text: an int or a float as written; other text as is.
+
+    Examples
+    --------
+    >>> parse_figure("12"), parse_figure("12.0"), parse_figure("many")
+    (12, 12.0, 'many')
+    """
+    stripped = _number_text(text)
+    if _INT.fullmatch(stripped):
+        return int(stripped)
+    if _FLOAT.fullmatch(stripped):
+        return float(stripped)
+    return text
+
+
+PARSERS = {"count": parse_count, "float": parse_float, "value": parse_figure}
+"""The parser of a number column's cells written as text, by column kind."""
+
+
+def _decode_text_number(
+    kind: str, v: Any, where: tuple[Any, ...], problems: list[Problem]
+) -> Any:
+    """A number column's cell written as text, parsed; other cells unchanged."""
+    if not isinstance(v, str):
+        return v
+    try:
+        return PARSERS[kind](v)
+    except ValueError as exc:
+        problems.append(Problem(where, str(exc)))
+        return _MISSING
+
+
 def _decode_count(v: Any, where: tuple[Any, ...], problems: list[Problem]) -> Any:
     v = _python(v)
+    if isinstance(v, str):
+        return _decode_text_number("count", v, where, problems)
     if isinstance(v, float):
         if not math.isfinite(v) or v != math.floor(v):
             problems.append(Problem(where, f"must be a whole number, got {v!r}"))
@@ -116,11 +200,11 @@ def join_list(items: tuple[str, ...]) -> str:
     Examples
     --------
     >>> join_list(("ct", "lab")), join_list(("甲、乙",)), join_list(())
-    ('ct;lab', '["甲、乙"]', '')
+    ('ct;lab', '["甲、乙"]', '[]')
     """
-    if any(
+    if not items or any(
         _SPLIT.search(x) or x != x.strip() or not x or x.startswith("[") for x in items
-    ) or (len(items) == 1 and not items[0]):
+    ):
         return json.dumps(list(items), ensure_ascii=False)
     return ";".join(items)
 
@@ -185,7 +269,11 @@ def _column_values(series: Any, table: str, col: _Column, problems: list[Problem
             for row, cell in enumerate(out):
                 if not mask[row]:
                     v = _python(cell)
-                    out[row] = v if decode is None else decode(v, (table, row, col.name), problems)
+                    where = (table, row, col.name)
+                    if kind in ("float", "value"):
+                        out[row] = _decode_text_number(kind, v, where, problems)
+                    else:
+                        out[row] = v if decode is None else decode(v, where, problems)
     if kind == "tightness":  # the alliance's tightness is set member by member
         out = [None if v == PER_MEMBER else v for v in out]
     for i in np.flatnonzero(mask):
