@@ -30,6 +30,23 @@ class Command(Protocol):
         """Carry the command out, writing to ``out``; return the exit status."""
 
 
+def _read_sheets(path: Path) -> Registry:
+    from medalliance.io.sheets import read_sheets
+
+    return read_sheets(path)
+
+
+SHEET_READERS = {".xlsx": _read_sheets, ".csv": _read_sheets}
+"""Spreadsheet suffixes: a workbook, or a CSV file of a folder of table files (the folder is
+read); every other suffix goes to :func:`~medalliance.io.read_registry`."""
+
+
+def read_file(path: str | Path) -> Registry:
+    """The registry in a file, whichever format its suffix names."""
+    reader = SHEET_READERS.get(Path(path).suffix.lower())
+    return reader(Path(path)) if reader is not None else read_registry(path)
+
+
 def load_target(target: str | None) -> tuple[Registry, str]:
     """The registry a NAME|FILE argument names (default: the default example), and its origin."""
     if target is None:
@@ -40,7 +57,7 @@ def load_target(target: str | None) -> tuple[Registry, str]:
     if not path.exists() and not path.suffix:
         msg = f"{target!r} is neither a bundled example ({', '.join(examples.names())}) nor a file"
         raise MedAllianceError([msg])
-    return read_registry(path), str(path)
+    return read_file(path), str(path)
 
 
 def add_target(parser: argparse.ArgumentParser) -> None:

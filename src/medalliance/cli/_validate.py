@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
-from medalliance.cli._common import add_json_flag, plural, print_json
-from medalliance.io._files import read_registry
+from medalliance.cli._common import add_json_flag, plural, print_json, read_file
 from medalliance.report import registry_summary
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Read the file; print its counts and check findings (problems are raised)."""
-    reg = read_registry(args.file)
+    reg = read_file(args.file)
     summary = registry_summary(reg)
     if args.json:
         print_json({"valid": True, "summary": summary.model_dump(mode="json")}, out)
