@@ -49,11 +49,13 @@ def test_bad_sheets_give_every_problem_and_no_traceback(sheets: dict[str, Path])
     code, out, err = run("validate", str(path), "--json")
     assert code != 0
     assert "Traceback" not in err
-    assert err.startswith(f"error: ") and "institutions.csv!2:A (id): invalid id" in err
+    assert err.startswith("error: ")
+    assert "institutions.csv!2:A (id): invalid id" in err
     assert json.loads(out)["valid"] is False
 
 
 def test_missing_workbook_is_reported(tmp_path: Path) -> None:
     code, _, err = run("validate", str(tmp_path / "none.xlsx"))
     assert code != 0
-    assert "file not found" in err and "Traceback" not in err
+    assert "file not found" in err
+    assert "Traceback" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medalliance import MedAllianceError, Registry, examples
+from medalliance import Grade, MedAllianceError, Registry, Tier, examples
 from medalliance.io.sheets import read_sheets, write_sheets
-from medalliance.io.tables import RegistryFrames, from_frames, to_frames
+from medalliance.io.tables import RegistryFrames, from_frames
 from medalliance.io.tables._columns import _SPECS, written
 from medalliance.io.tables._decode import join_list, split_list
 from medalliance.io.tables._headers import ALIASES, column_name, normalize
@@ -50,16 +51,60 @@ def problems(path: Path) -> list[str]:
     return [p.render() for p in info.value.problems]
 
 
-BUREAU = {
+BUREAU: dict[str, list[list[Any]]] = {
     "机构": [
-        ["机构编码", "机构名称", "机构类别", "等级", "所属区县", "床位数（张）", "经度", "纬度",
-         "专科", "所属医联体", "角色"],
-        ["county", "某县人民医院", "综合医院", "三级乙等", "某县", 520, 112.5, 30.25,
-         "心血管内科、神经内科", "某县医共体", "牵头单位"],
-        ["tcm", "某县中医医院", "中医医院", "二甲", "某县", "180", None, None, None,
-         "某县医共体", "成员单位"],
-        ["town", "某镇卫生院", "乡镇卫生院", None, "某县", None, "112.6", "30.3", None,
-         "某县医共体", "枢纽"],
+        [
+            "机构编码",
+            "机构名称",
+            "机构类别",
+            "等级",
+            "所属区县",
+            "床位数（张）",
+            "经度",
+            "纬度",
+            "专科",
+            "所属医联体",
+            "角色",
+        ],
+        [
+            "county",
+            "某县人民医院",
+            "综合医院",
+            "三级乙等",
+            "某县",
+            520,
+            112.5,
+            30.25,
+            "心血管内科、神经内科",
+            "某县医共体",
+            "牵头单位",
+        ],
+        [
+            "tcm",
+            "某县中医医院",
+            "中医医院",
+            "二甲",
+            "某县",
+            "180",
+            None,
+            None,
+            None,
+            "某县医共体",
+            "成员单位",
+        ],
+        [
+            "town",
+            "某镇卫生院",
+            "乡镇卫生院",
+            None,
+            "某县",
+            None,
+            "112.6",
+            "30.3",
+            None,
+            "某县医共体",
+            "枢纽",
+        ],
     ],
     "医联体": [
         ["编号", "医联体名称", "组织形式", "成立日期", "合作内容"],
@@ -110,8 +155,14 @@ def test_floats_that_need_17_digits_survive_a_workbook(tmp_path: Path) -> None:
     reg = Registry.model_validate(
         {
             "institutions": [
-                {"id": "h", "name": "某院", "kind": "综合医院", "tier": "secondary",
-                 "lat": 13.643558147250644, "lon": -179.99999999999997}
+                {
+                    "id": "h",
+                    "name": "某院",
+                    "kind": "综合医院",
+                    "tier": "secondary",
+                    "lat": 13.643558147250644,
+                    "lon": -179.99999999999997,
+                }
             ]
         }
     )
@@ -138,7 +189,7 @@ def test_texts_that_look_like_formulas_numbers_or_lists_stay_text(tmp_path: Path
     for target in (tmp_path / "r.xlsx", tmp_path / "csv"):
         write_sheets(reg, target)
         assert read_sheets(target) == reg
-    assert not [p for p in tmp_path.rglob("*.tmp")]  # written through temporary files
+    assert not list(tmp_path.rglob("*.tmp"))  # written through temporary files
 
 
 def test_xlsx_cells_over_the_limit_are_refused_at_their_cell(tmp_path: Path) -> None:
@@ -155,7 +206,7 @@ def test_xlsx_cells_over_the_limit_are_refused_at_their_cell(tmp_path: Path) -> 
 
 def test_writer_refuses_a_single_csv_file_and_bad_headers(tmp_path: Path) -> None:
     reg = examples.load("gangkou")
-    with pytest.raises(MedAllianceError, match="not one .csv file"):
+    with pytest.raises(MedAllianceError, match=r"not one \.csv file"):
         write_sheets(reg, tmp_path / "x.csv")
     with pytest.raises(MedAllianceError, match="must be 'en' or 'zh'"):
         write_sheets(reg, tmp_path / "x.xlsx", headers="fr")  # type: ignore[arg-type]
@@ -167,9 +218,19 @@ def test_writer_refuses_a_single_csv_file_and_bad_headers(tmp_path: Path) -> Non
 def test_bureau_workbook_with_chinese_headers_level_and_memberships(tmp_path: Path) -> None:
     reg = read_sheets(workbook(tmp_path / "county.xlsx", BUREAU))
     county, tcm, town = (reg.institution(i) for i in ("county", "tcm", "town"))
-    assert (county.tier.value, county.grade.value) == ("tertiary", "B")
-    assert (tcm.tier.value, tcm.grade.value, tcm.beds) == ("secondary", "A", 180)
-    assert (county.beds, county.lon, county.lat, county.region.county) == (520, 112.5, 30.25, "某县")
+    assert (county.tier, county.grade, tcm.tier, tcm.grade, tcm.beds) == (
+        Tier.TERTIARY,
+        Grade.B,
+        Tier.SECONDARY,
+        Grade.A,
+        180,
+    )
+    assert (county.beds, county.lon, county.lat, county.region.county) == (
+        520,
+        112.5,
+        30.25,
+        "某县",
+    )
     assert [s.value for s in county.specialties] == ["cardiology", "neurology"]
     assert (town.lon, town.lat) == (112.6, 30.3)
     alliance = reg.alliance("a")
@@ -191,8 +252,9 @@ def test_csv_folder_reads_like_the_workbook(tmp_path: Path) -> None:
     reg = read_sheets(workbook(tmp_path / "county.xlsx", BUREAU))
     files = {
         f"{name}.csv": "\n".join(
-            ",".join("" if v is None else str(v.date() if isinstance(v, dt.datetime) else v)
-                     for v in row)
+            ",".join(
+                "" if v is None else str(v.date() if isinstance(v, dt.datetime) else v) for v in row
+            )
             for row in rows
         )
         for name, rows in BUREAU.items()
@@ -224,7 +286,7 @@ def test_list_cells_split_at_every_separator(cell: str, items: tuple[str, ...]) 
 
 @pytest.mark.parametrize("cell", ["a;;b", "a;", "、a", "[1, 2]", "[a, b]"])
 def test_bad_list_cells_are_errors(cell: str) -> None:
-    with pytest.raises(ValueError, match="empty item|JSON list of strings"):
+    with pytest.raises(ValueError, match=r"empty item|JSON list of strings"):
         split_list(cell)
 
 
@@ -265,13 +327,17 @@ def test_cell_problems_are_placed_at_sheet_row_and_column(tmp_path: Path) -> Non
         "机构!5:J (所属医联体): unknown alliance '某市医联体' (not an id or name in the "
         "alliances table)",
         "机构!4:D (等级): unknown hospital level '四级'; accepted forms: 三级甲等, 三甲, "
-        "三級甲等, 三级特等, 二级, 二乙, 一级医院, 村级, 未定级, tertiary A, 3A, secondary, ungraded",
+        "三級甲等, 三级特等, 二级, 二乙, 一级医院, 村级, 未定级, tertiary A, 3A, secondary, "
+        "ungraded",
     ]
 
 
 def test_sheet_and_header_problems_are_listed_together(tmp_path: Path) -> None:
-    sheets = {
-        "机构": [["机构编码", "机构名称", "床位", "床位数", "bed", None], ["h", "某院", 1, 2, 3, "x"]],
+    sheets: dict[str, list[list[Any]]] = {
+        "机构": [
+            ["机构编码", "机构名称", "床位", "床位数", "bed", None],
+            ["h", "某院", 1, 2, 3, "x"],
+        ],
         "医联体": [["编号", "医联体名称", "组织形式"]],
         "Sheet1": [["a"]],
         "institutions": [["id"]],
@@ -291,7 +357,7 @@ def test_sheet_and_header_problems_are_listed_together(tmp_path: Path) -> None:
 
 
 def test_registry_problems_point_at_the_cells_that_made_them(tmp_path: Path) -> None:
-    sheets = {
+    sheets: dict[str, list[list[Any]]] = {
         "机构": [
             ["机构编码", "机构名称", "机构类别", "等级", "所属医联体", "角色"],
             ["v", "某村卫生室", "村卫生室", "三甲", "a", "成员"],
@@ -326,13 +392,13 @@ def test_merged_cells_and_formula_errors_are_reported(tmp_path: Path) -> None:
 def test_csv_problems_name_the_file(tmp_path: Path) -> None:
     gbk = csv_folder(tmp_path / "gbk", {"机构.csv": "机构编码,机构名称\nh,某院\n"}, "gbk")
     [got] = problems(gbk)
-    assert got.startswith("机构.csv: not UTF-8") and "GB18030/GBK" in got
+    assert got.startswith("机构.csv: not UTF-8")
+    assert "GB18030/GBK" in got
     huge = csv_folder(tmp_path / "huge", {"institutions.csv": "id,name\nh," + "x" * 140_000})
-    [got] = problems(huge)
-    assert got.startswith("institutions.csv!2: not a readable CSV file: field larger")
-    numbers = "id,name,kind,tier,beds\na,甲,综合医院,二级,1_000\nb,乙,综合医院,二级,\"1,200\"\n"
-    got = problems(csv_folder(tmp_path / "num", {"institutions.csv": numbers}))
-    assert got == [
+    [too_long] = problems(huge)
+    assert too_long.startswith("institutions.csv!2: not a readable CSV file: field larger")
+    numbers = 'id,name,kind,tier,beds\na,甲,综合医院,二级,1_000\nb,乙,综合医院,二级,"1,200"\n'
+    assert problems(csv_folder(tmp_path / "num", {"institutions.csv": numbers})) == [
         "institutions.csv!2:E (beds): must be a whole number written with the digits 0-9, "
         "got '1_000'",
         "institutions.csv!3:E (beds): must be a whole number written with the digits 0-9, "
@@ -352,9 +418,7 @@ def test_missing_files_and_damaged_workbooks(tmp_path: Path) -> None:
         read_sheets(tmp_path / "fake.xlsx")
 
 
-def test_missing_openpyxl_names_the_extra(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_openpyxl_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     with pytest.raises(ImportError, match=r"medalliance\[sheets\]"):
         read_sheets(tmp_path / "x.xlsx")
@@ -372,3 +436,26 @@ def test_csv_needs_no_pandas_nor_openpyxl(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "5 []"
+
+
+# -- the sample workbook of the how-to page ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sheet_values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    book = openpyxl.load_workbook(path)
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
+def test_sample_workbook_is_what_its_script_writes(tmp_path: Path) -> None:
+    script = runpy.run_path(str(ROOT / "docs" / "_ext" / "county_workbook.py"))
+    script["write"](tmp_path / "county.xlsx")
+    committed = ROOT / "docs" / "data" / "county.xlsx"
+    assert _sheet_values(tmp_path / "county.xlsx") == _sheet_values(committed)
+    reg = read_sheets(committed)
+    assert reg == read_sheets(tmp_path / "county.xlsx")
+    assert {a.id: a.lead for a in reg.alliances} == {
+        "chest_pain": ("city_first",),
+        "county_community": ("county_hosp",),
+    }

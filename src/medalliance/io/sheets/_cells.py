@@ -21,6 +21,7 @@ _WHAT = {
     "date": "a date",
 }
 
+
 def _as_text(value: object) -> str:
     """A text cell: a string as it is, a whole number as its digits (Excel stores 110101 so)."""
     if isinstance(value, str):
@@ -40,10 +41,10 @@ def _describe(value: object) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _number(value: object, kind: str, convert: Any) -> Any:
+def _number(value: object, kind: str) -> int | float:
     if not isinstance(value, int | float):
         raise ValueError(f"expected {_WHAT[kind]}, got {_describe(value)}")
-    return value if convert is None else convert(value)
+    return value
 
 
 def _date(value: object) -> Any:
@@ -54,6 +55,25 @@ def _date(value: object) -> Any:
     if isinstance(value, _dt.date | str):
         return value  # text is read by the model's date rule
     raise ValueError(f"expected a date, got {_describe(value)}")
+
+
+def _count(value: object) -> int:
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise ValueError(f"must be a whole number, got {value!r}")
+    return int(_number(value, "count"))
+
+
+def _float(value: object) -> float:
+    return float(_number(value, "float"))
+
+
+_READERS: dict[str, Any] = {
+    "count": _count,
+    "float": _float,
+    "value": lambda value: _number(value, "value"),
+    "date": _date,
+}
+"""How a cell that is not text is read, by column kind (text is parsed by PARSERS)."""
 
 
 def decode(col: _Column, value: object) -> Any:
@@ -83,14 +103,9 @@ def decode(col: _Column, value: object) -> Any:
         raise ValueError(f"expected {_WHAT.get(kind, 'text')}, got {value}")
     if isinstance(value, str) and kind in PARSERS:
         return PARSERS[kind](value)
-    if kind == "count":
-        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-            raise ValueError(f"must be a whole number, got {value!r}")
-        return _number(value, kind, int)
-    if kind in ("float", "value"):
-        return _number(value, kind, float if kind == "float" else None)
-    if kind == "date":
-        return _date(value)
+    read = _READERS.get(kind)
+    if read is not None:
+        return read(value)
     text = _as_text(value)
     if kind == "tightness" and text == PER_MEMBER:
         return None

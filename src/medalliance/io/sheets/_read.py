@@ -127,7 +127,7 @@ def _worksheet(ws: Any) -> Sheet:
     header: list[Any] = []
     rows: list[tuple[int, list[Any]]] = []
     for cells in ws.iter_rows():
-        values = []
+        values: list[Any] = []
         for cell in cells:
             if cell.data_type == "e":
                 at = f"{label}!{cell.row}:{letter(cell.column - 1)}"
@@ -219,10 +219,13 @@ def _values(
     return out
 
 
+_INSTEAD = {"tier": "level", "grade": "level"}
+"""Columns whose problems are shown at another column when they are not in the sheet (a
+level column sets tier and grade)."""
+
+
 class Locator:
     """Places a problem found in table coordinates at ``sheet!row:column``."""
-
-    _INSTEAD = {"tier": "level", "grade": "level"}  # a level column sets tier and grade
 
     def __init__(self, layouts: dict[str, Layout]) -> None:
         self.layouts = layouts
@@ -232,30 +235,33 @@ class Locator:
         layout = self.layouts[table]
         number = 1 if row is None else layout.rows[row]
         pos = layout.columns.get(column)
-        if pos is None and column in self._INSTEAD:
-            pos = layout.columns.get(self._INSTEAD[column])
+        if pos is None and column in _INSTEAD:
+            pos = layout.columns.get(_INSTEAD[column])
         if pos is None:
             return f"{layout.label}!{number} ({column})"
         return f"{layout.label}!{number}:{letter(pos)} ({layout.header[pos]})"
 
     def __call__(self, path: Sequence[Any]) -> tuple[Any, ...]:
         """The sheet location of ``path``."""
-        if path and path[0] in ("title", "description") and "registry" in self.layouts:
-            if self.layouts["registry"].rows:
-                return (self.cell("registry", 0, path[0]), *path[1:])
+        path = tuple(path)
+        registry = self.layouts.get("registry")
+        if path and path[0] in ("title", "description") and registry and registry.rows:
+            path = ("registry", 0, *path)
         if not path or path[0] not in self.layouts:
-            return tuple(path)
+            return path
         table, rest = path[0], path[1:]
-        if not rest:
-            return (self.layouts[table].label,)
-        if isinstance(rest[0], str):
-            return (self.cell(table, None, rest[0]), *rest[1:])
         layout = self.layouts[table]
-        if not isinstance(rest[0], int) or rest[0] >= len(layout.rows):
-            return tuple(path)
-        if len(rest) == 1:
-            return (f"{layout.label}!{layout.rows[rest[0]]}",)
-        return (self.cell(table, rest[0], rest[1]), *rest[2:])
+        if not rest:
+            where: tuple[Any, ...] = (layout.label,)
+        elif isinstance(rest[0], str):
+            where = (self.cell(table, None, rest[0]), *rest[1:])
+        elif not isinstance(rest[0], int) or rest[0] >= len(layout.rows):
+            where = path
+        elif len(rest) == 1:
+            where = (f"{layout.label}!{layout.rows[rest[0]]}",)
+        else:
+            where = (self.cell(table, rest[0], rest[1]), *rest[2:])
+        return where
 
 
 def _tables(sheets: list[Sheet], problems: list[Problem]) -> dict[str, Sheet]:
@@ -279,7 +285,7 @@ def _tables(sheets: list[Sheet], problems: list[Problem]) -> dict[str, Sheet]:
 
 
 def read_sheets(path: str | PathLike[str]) -> Registry:
-    """Read a registry from a workbook (``.xlsx``) or a folder of CSV files.
+    r"""Read a registry from a workbook (``.xlsx``) or a folder of CSV files.
 
     See :mod:`medalliance.io.sheets` for the sheets, their headers and their cells.
 
@@ -307,11 +313,11 @@ def read_sheets(path: str | PathLike[str]) -> Registry:
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "机构.csv").write_text(
-    ...     "机构编码,机构名称,机构类别,等级,床位数,所属医联体,角色\\n"
-    ...     "county,某县人民医院,综合医院,二级甲等,320,某县医共体,牵头单位\\n"
-    ...     "town,某镇卫生院,乡镇卫生院,,x40,某县医共体,成员单位\\n", encoding="utf-8")
+    ...     "机构编码,机构名称,机构类别,等级,床位数,所属医联体,角色\n"
+    ...     "county,某县人民医院,综合医院,二级甲等,320,某县医共体,牵头单位\n"
+    ...     "town,某镇卫生院,乡镇卫生院,,x40,某县医共体,成员单位\n", encoding="utf-8")
     >>> _ = (folder / "医联体.csv").write_text(
-    ...     "编号,医联体名称,组织形式\\na,某县医共体,县域医共体\\n", encoding="utf-8")
+    ...     "编号,医联体名称,组织形式\na,某县医共体,县域医共体\n", encoding="utf-8")
     >>> read_sheets(folder)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -340,8 +346,9 @@ def read_sheets(path: str | PathLike[str]) -> Registry:
     values = {t: _values(t, layout, problems, reported) for t, layout in layouts.items()}
     meta = _registry_row(values.get("registry"), problems)
     recs = {
-        t: records(t, values.get(t, {}), len(layouts[t].rows) if t in layouts else 0, problems,
-                   reported)
+        t: records(
+            t, values.get(t, {}), len(layouts[t].rows) if t in layouts else 0, problems, reported
+        )
         for t in (*_TOP, *_CHILDREN)
     }
     try:

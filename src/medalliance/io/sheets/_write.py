@@ -8,6 +8,7 @@ import io
 import os
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
@@ -92,6 +93,10 @@ def _csv_text(value: Any) -> str:
     return str(value)
 
 
+def _write_bytes(path: Path, *, data: bytes) -> None:
+    path.write_bytes(data)
+
+
 def _write_csv(folder: Path, parts: list[Table]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, header, rows in parts:
@@ -100,7 +105,7 @@ def _write_csv(folder: Path, parts: list[Table]) -> None:
         out.writerow(header)
         out.writerows([_csv_text(v) for v in row] for row in rows)
         data = buffer.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8
-        _replace(folder / f"{name}.csv", lambda tmp, data=data: tmp.write_bytes(data))
+        _replace(folder / f"{name}.csv", partial(_write_bytes, data=data))
 
 
 def _write_xlsx(path: Path, parts: list[Table]) -> None:

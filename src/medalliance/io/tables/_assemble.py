@@ -62,7 +62,7 @@ def records(
     for outer in ("region", "provenance"):
         nested = [c for c in columns if len(c.path) == 2 and c.path[0] == outer]
         if nested:
-            _nest(table, outer, nested, values, out, problems, reported)
+            _nest(table, outer, nested, values, out, problems=problems, reported=reported)
     if table == "declared":
         for rec in out:
             _figure_value(rec)
@@ -75,6 +75,7 @@ def _nest(
     nested: Sequence[_Column],
     values: Mapping[str, list[Any]],
     out: list[dict[str, Any]],
+    *,
     problems: list[Problem],
     reported: set[Path],
 ) -> None:
@@ -194,7 +195,9 @@ def _default_leads(
         elif "memberships" in rec:
             where = ("alliances", pos, "lead")
             problems.append(
-                Problem(where, "no lead: fill in the lead (牵头单位), or give a member the role lead")
+                Problem(
+                    where, "no lead: fill in the lead (牵头单位), or give a member the role lead"
+                )
             )
             reported.add(where)
 
@@ -221,6 +224,10 @@ def _link_children(
                 continue
             recs["alliances"][found].setdefault(child, []).append(rec)
             origins[found].setdefault(child, []).append(origin)
+    for rec in recs["agreements"]:  # an agreement's alliance may be named too
+        found = alliances.find(rec.get("alliance"))
+        if isinstance(found, int):
+            rec["alliance"] = recs["alliances"][found].get("id")
     for pos, rec in enumerate(recs["alliances"]):
         if "memberships" not in rec:
             where = ("alliances", pos, "id")

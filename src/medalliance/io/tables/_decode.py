@@ -90,9 +90,7 @@ PARSERS = {"count": parse_count, "float": parse_float, "value": parse_figure}
 """The parser of a number column's cells written as text, by column kind."""
 
 
-def _decode_text_number(
-    kind: str, v: Any, where: tuple[Any, ...], problems: list[Problem]
-) -> Any:
+def _decode_text_number(kind: str, v: Any, where: tuple[Any, ...], problems: list[Problem]) -> Any:
     """A number column's cell written as text, parsed; other cells unchanged."""
     if not isinstance(v, str):
         return v
