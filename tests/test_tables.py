@@ -515,3 +515,61 @@ def test_every_tabular_result_gives_a_dataframe() -> None:
 
 LONG_REPRS: set[str] = set()
 """Classes (of other modules) whose repr is still their dataclass repr, over several lines."""
+
+
+# -- the shapes of a health bureau's sheets (issue 12) -----------------------------------------
+
+
+def test_from_frames_reads_aliases_levels_list_cells_and_text_numbers() -> None:
+    frames = RegistryFrames(
+        institutions=pd.DataFrame(
+            {
+                "机构编码": ["h", "t"],
+                "机构名称": ["某县医院", "某镇卫生院"],
+                "Kind": ["综合医院", "乡镇卫生院"],
+                "等级": ["二甲", None],
+                "床位数（张）": ["320", None],
+                "经度": ["112.5", None],
+                "纬度": [30.25, None],
+                "服务项目": ["ct；lab", None],
+                "所属医联体": ["某医共体", "a"],
+                "角色": ["牵头单位", "成员单位"],
+            }
+        ),
+        alliances=pd.DataFrame({"id": ["a"], "name": ["某医共体"], "form": ["县域医共体"]}),
+        agreements=pd.DataFrame(
+            {"id": ["g"], "alliance": ["某医共体"], "parties": ["h、t"], "items": ["双向转诊"]}
+        ),
+    )
+    reg = from_frames(frames)
+    h = reg.institution("h")
+    assert (h.tier.value, h.beds, h.lon, h.lat) == ("secondary", 320, 112.5, 30.25)
+    assert [s.value for s in h.services] == ["ct", "lab"]
+    assert reg.alliance("a").lead == ("h",)
+    assert reg.agreements[0].alliance == "a"
+    assert reg.agreements[0].parties == ("h", "t")
+
+
+def test_ambiguous_names_and_leaderless_alliances_are_errors() -> None:
+    frames = RegistryFrames(
+        institutions=pd.DataFrame(
+            {
+                "id": ["h"],
+                "name": ["某院"],
+                "kind": ["综合医院"],
+                "tier": ["二级"],
+                "alliance": ["同名"],
+                "role": ["成员"],
+            }
+        ),
+        alliances=pd.DataFrame(
+            {"id": ["a", "b"], "name": ["同名", "同名"], "form": ["县域医共体", "县域医共体"]}
+        ),
+        memberships=pd.DataFrame({"alliance": ["b"], "institution": ["h"], "role": ["成员"]}),
+    )
+    assert _problems(frames) == [
+        "institutions[0].alliance: alliance name '同名' is ambiguous (alliances rows [0, 1]): "
+        "use the id",
+        "alliances[0].id: alliance 'a' has no rows in the memberships table",
+        "alliances[1].lead: no lead: fill in the lead (牵头单位), or give a member the role lead",
+    ]

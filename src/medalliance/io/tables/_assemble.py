@@ -192,13 +192,11 @@ def _default_leads(
         )
         if leads:
             rec["lead"] = leads
-        elif "memberships" in rec:
+        else:  # without members, "has no rows in the memberships table" says it all
             where = ("alliances", pos, "lead")
-            problems.append(
-                Problem(
-                    where, "no lead: fill in the lead (牵头单位), or give a member the role lead"
-                )
-            )
+            if "memberships" in rec:
+                message = "no lead: fill in the lead (牵头单位), or give a member the role lead"
+                problems.append(Problem(where, message))
             reported.add(where)
 
 

@@ -262,7 +262,8 @@ def _column_values(series: Any, table: str, col: _Column, problems: list[Problem
             for row, v in enumerate(out):
                 if type(v) is not tuple and not mask[row] and not (kind == "serves" and v == "all"):
                     out[row] = _decode_tuple(v, (table, row, col.name), problems)
-        elif series.dtype == object and kind != "tuple":  # may hold numpy scalars
+        elif series.dtype == object or (kind in PARSERS and dtype_kind not in "iufb"):
+            # object columns may hold numpy scalars; string columns may hold numbers as text
             decode = {"count": _decode_count, "date": _decode_date}.get(kind)
             for row, cell in enumerate(out):
                 if not mask[row]:
