@@ -62,14 +62,24 @@ def _read_graphml(path: Path) -> Registry:
     return read_graphml(path)
 
 
+def _read_sheets(path: Path) -> Registry:
+    """A spreadsheet workbook, or a CSV file of a folder of table files (the folder is read)."""
+    from medalliance.io.sheets import read_sheets
+
+    return read_sheets(path)
+
+
 READERS: dict[str, Callable[[Path], Registry]] = {
     ".json": _read_json,
     ".yaml": _read_yaml,
     ".yml": _read_yaml,
     ".graphml": _read_graphml,
+    ".xlsx": _read_sheets,
+    ".csv": _read_sheets,
 }
 """The reader of each registry file suffix (lower case). ``.json`` reads a registry file or a
-FHIR Bundle (``"resourceType": "Bundle"``)."""
+FHIR Bundle (``"resourceType": "Bundle"``); ``.xlsx`` a workbook and ``.csv`` the folder of
+table files it is in (``pip install 'medalliance[sheets]'`` for ``.xlsx``)."""
 
 
 def load_registry(target: str | None) -> tuple[Registry, str]:
