@@ -32,7 +32,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any
 
-from pydantic import ValidationError, model_validator
+from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
@@ -40,7 +40,7 @@ from medalliance.model._references import RawView, missing_tiers, reference_prob
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
 from medalliance.model.institution import Institution
-from medalliance.model.types import FrozenModel, Id, IsoDate, NonEmptyText, render_html
+from medalliance.model.types import REPLACED_FROM, FrozenModel, Id, IsoDate, NonEmptyText, render_html
 
 __all__ = ["Registry", "Source"]
 
@@ -160,6 +160,28 @@ class Registry(FrozenModel):
         """
         with paused_gc():
             return super().model_validate_json(json_data, **kwargs)
+
+    @field_validator("institutions", "alliances", "agreements", "sources", mode="wrap")
+    @classmethod
+    def _keep_validated_parts(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
+        """Keep parts taken unchanged from the registry being replaced or subset.
+
+        Every other model instance passed in is validated again (``revalidate_instances`` on
+        the frozen base), so a registry never holds a part its files would refuse -- e.g. one
+        changed with ``model_copy(update=...)``. The parts of a validated registry need no
+        second check: :meth:`replace` and :meth:`subset` name it in the context, and a field
+        whose items are all its own objects is kept as it is (a national ``replace`` stays
+        about as cheap as before; see ``docs/security.md``).
+        """
+        source = info.context.get(REPLACED_FROM) if isinstance(info.context, dict) else None
+        if isinstance(source, Registry) and isinstance(value, tuple | list):
+            own = getattr(source, info.field_name or "")
+            if value is own:
+                return value
+            ids = {id(x) for x in own}
+            if all(id(x) in ids for x in value):
+                return tuple(value)
+        return handler(value)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -411,14 +433,15 @@ class Registry(FrozenModel):
             for a in keep
         ]
         members = {m for a in keep for m in a.members}
-        return Registry(
-            institutions=tuple(i for i in self.institutions if i.id in members),
-            alliances=tuple(keep),
-            agreements=tuple(g for g in self.agreements if g.alliance in ids),
-            sources=self.sources,
-            title=self.title,
-            description=self.description,
-        )
+        data = {
+            "institutions": tuple(i for i in self.institutions if i.id in members),
+            "alliances": tuple(keep),
+            "agreements": tuple(g for g in self.agreements if g.alliance in ids),
+            "sources": self.sources,
+            "title": self.title,
+            "description": self.description,
+        }
+        return Registry.model_validate(data, context={REPLACED_FROM: self})
 
     def __len__(self) -> int:
         return len(self.institutions)

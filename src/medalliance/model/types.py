@@ -90,12 +90,23 @@ IsoDate = Annotated[_dt.date, BeforeValidator(_iso_date)]
 """A calendar date, given as a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string."""
 
 
+REPLACED_FROM = object()
+"""Key of the validation context entry that names the already validated model a new one is
+built from (by :meth:`FrozenModel.replace` or
+:meth:`~medalliance.model.registry.Registry.subset`); its parts need no second check."""
+
+
 class FrozenModel(BaseModel):
     """Base of every medalliance model: frozen, closed, clear errors.
 
     Construction and ``model_validate``/``model_validate_json`` raise
     :class:`~medalliance.errors.MedAllianceError` listing every problem with its path.
-    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`.
+    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`; an
+    instance passed into another model is validated again (``revalidate_instances``), so a
+    copy changed that way is refused there (a registry never holds what its files would
+    refuse). :meth:`replace` passes the model it copies as validation context
+    (:data:`REPLACED_FROM`), so a model can keep its unchanged parts without checking them
+    twice (the :class:`~medalliance.model.registry.Registry` does).
     """
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -104,6 +115,9 @@ class FrozenModel(BaseModel):
         validate_default=False,
         use_attribute_docstrings=True,
         ser_json_inf_nan="strings",
+        # a model instance given as a field value is validated again: model_copy(update=...)
+        # and model_construct() skip validation, and their output must not get in unchecked
+        revalidate_instances="always",
     )
 
     def __init__(self, /, **data: Any) -> None:
@@ -211,7 +225,7 @@ class FrozenModel(BaseModel):
             raise MedAllianceError([msg])
         data = {name: getattr(self, name) for name in type(self).model_fields}
         data.update(changes)
-        return type(self).model_validate(data)
+        return type(self).model_validate(data, context={REPLACED_FROM: self})
 
 
 _M = TypeVar("_M", bound=BaseModel)
