@@ -59,6 +59,7 @@ import networkx as nx
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, MemberRole, Tightness
 from medalliance.model.institution import Grade, Institution, InstitutionKind, Ownership, Tier
@@ -206,6 +207,7 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
     >>> sum(1 for *_, r in G.edges(data="relation") if r == "membership")
     7
     """
+    require_registry(registry)
     with paused_gc():
         return _to_graph(registry)
 

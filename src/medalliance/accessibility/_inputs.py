@@ -19,6 +19,7 @@ from medalliance.accessibility._common import (
     _lookup,
 )
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry, require_sequence
 from medalliance.model.institution import Institution, InstitutionKind, Tier
 from medalliance.model.registry import Registry
 from medalliance.model.types import Tabular
@@ -294,6 +295,7 @@ def supply_from_registry(
     >>> len(supply_from_registry(reg, kinds=["村卫生室"], skip_missing=True).skipped)
     180
     """
+    require_registry(registry)
     problems: list[Problem] = []
     get: Callable[[Institution], Any]
     if callable(capacity):
@@ -308,8 +310,12 @@ def supply_from_registry(
     else:
         msg = f"unknown capacity field {capacity!r}; use one of {', '.join(_CAPACITY_FIELDS)}"
         raise MedAllianceError([Problem(("capacity",), msg + " or a function")])
-    want_kinds = None if kinds is None else {InstitutionKind.parse(k) for k in kinds}
-    want_tiers = None if tiers is None else {Tier.parse(t) for t in tiers}
+    want_kinds = None
+    if kinds is not None:
+        want_kinds = {InstitutionKind.parse(k) for k in require_sequence(kinds, "kinds", "kinds")}
+    want_tiers = None
+    if tiers is not None:
+        want_tiers = {Tier.parse(t) for t in require_sequence(tiers, "tiers", "tiers")}
     ids: list[str] = []
     caps: list[float] = []
     lats: list[float | None] = []

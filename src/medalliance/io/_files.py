@@ -47,6 +47,7 @@ from medalliance._parse import (
     loads_json,
 )
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 
 __all__ = [
@@ -86,6 +87,7 @@ def registry_to_dict(registry: Registry) -> dict[str, Any]:
     >>> list(d)[:3]
     ['schema_version', 'title', 'description']
     """
+    require_registry(registry)
     body = registry.model_dump(mode="json", exclude_defaults=True)
     return {"schema_version": SCHEMA_VERSION, **body}
 
@@ -157,6 +159,10 @@ def registry_to_json(registry: Registry, *, indent: int | None = 2) -> str:
     >>> "北京同仁医院" in text
     True
     """
+    require_registry(registry)
+    if indent is not None and (isinstance(indent, bool) or not isinstance(indent, int)):
+        problem = Problem(("indent",), f"must be None or an integer, got {type(indent).__name__}")
+        raise MedAllianceError([problem])
     return json.dumps(registry_to_dict(registry), ensure_ascii=False, indent=indent) + "\n"
 
 
@@ -194,6 +200,7 @@ def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) ->
     ...     read_json(p) == reg
     True
     """
+    require_registry(registry)
     _atomic_write(path, registry_to_json(registry, indent=indent))
 
 
@@ -236,6 +243,7 @@ def registry_to_yaml(registry: Registry) -> str:
     >>> print(registry_to_yaml(examples.load("beijing_tongren")).splitlines()[0])
     schema_version: 1
     """
+    require_registry(registry)
     return yaml.dump(
         registry_to_dict(registry),
         Dumper=_Dumper,
@@ -277,6 +285,7 @@ def write_yaml(registry: Registry, path: PathLike) -> None:
     ...     p.read_text(encoding="utf-8").startswith("schema_version: 1")
     True
     """
+    require_registry(registry)
     _atomic_write(path, registry_to_yaml(registry))
 
 
@@ -381,6 +390,7 @@ def write_graphml(registry: Registry, path: PathLike) -> None:
     ...     read_graphml(p) == reg
     True
     """
+    require_registry(registry)
     import io
 
     import networkx as nx
@@ -494,6 +504,9 @@ def _atomic_write(path: PathLike, data: str | bytes) -> None:
     ...     p.read_text(encoding="utf-8"), sorted(x.name for x in pathlib.Path(d).iterdir())
     ('某县人民医院', ['out.txt'])
     """
+    if not isinstance(path, str | os.PathLike):
+        problem = Problem(("path",), f"must be a file path, got {type(path).__name__}")
+        raise MedAllianceError([problem])
     payload = data.encode("utf-8") if isinstance(data, str) else data
     target = Path(os.path.realpath(path))
     try:
