@@ -236,6 +236,11 @@ class Supply(_Points):
 _CAPACITY_FIELDS = ("beds", "population_served")
 
 
+def _labels(values: Any, name: str, parse: Callable[[Any], Any]) -> set[Any] | None:
+    """The parsed labels of an optional list argument (``None``: no filter)."""
+    return None if values is None else {parse(v) for v in require_sequence(values, name)}
+
+
 def supply_from_registry(
     registry: Registry,
     *,
@@ -310,12 +315,8 @@ def supply_from_registry(
     else:
         msg = f"unknown capacity field {capacity!r}; use one of {', '.join(_CAPACITY_FIELDS)}"
         raise MedAllianceError([Problem(("capacity",), msg + " or a function")])
-    want_kinds = None
-    if kinds is not None:
-        want_kinds = {InstitutionKind.parse(k) for k in require_sequence(kinds, "kinds", "kinds")}
-    want_tiers = None
-    if tiers is not None:
-        want_tiers = {Tier.parse(t) for t in require_sequence(tiers, "tiers", "tiers")}
+    want_kinds = _labels(kinds, "kinds", InstitutionKind.parse)
+    want_tiers = _labels(tiers, "tiers", Tier.parse)
     ids: list[str] = []
     caps: list[float] = []
     lats: list[float | None] = []

@@ -92,7 +92,7 @@ def require_registry(value: object, name: str = "registry") -> Registry:
     return require(value, Registry, name, "a medalliance Registry")
 
 
-def require_sequence(value: object, name: str, what: str = "items") -> tuple[Any, ...]:
+def require_sequence(value: object, name: str, what: str | None = None) -> tuple[Any, ...]:
     """Return the items of ``value``, a list, tuple, set or other iterable of ``what``.
 
     A string, bytes or a mapping is refused even though Python can iterate over it: a
@@ -105,8 +105,8 @@ def require_sequence(value: object, name: str, what: str = "items") -> tuple[Any
         The argument as given.
     name : str
         The argument's name (the path of the problem).
-    what : str, default "items"
-        What the items are, for the message.
+    what : str, optional
+        What the items are, for the message (default: ``name``).
 
     Raises
     ------
@@ -115,9 +115,9 @@ def require_sequence(value: object, name: str, what: str = "items") -> tuple[Any
 
     Examples
     --------
-    >>> require_sequence(["二级", "三级"], "tiers", "tiers")
+    >>> require_sequence(["二级", "三级"], "tiers")
     ('二级', '三级')
-    >>> require_sequence("二级", "tiers", "tiers")
+    >>> require_sequence("二级", "tiers")
     Traceback (most recent call last):
     ...
     medalliance.errors.MedAllianceError: 1 problem:
@@ -125,7 +125,7 @@ def require_sequence(value: object, name: str, what: str = "items") -> tuple[Any
     """
     if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray | Mapping):
         return tuple(value)
-    message = f"must be a list of {what}, got {type(value).__name__}"
+    message = f"must be a list of {what or name}, got {type(value).__name__}"
     raise MedAllianceError([Problem((name,), message)])
 
 

@@ -164,14 +164,10 @@ class Registry(FrozenModel):
     @field_validator("institutions", "alliances", "agreements", "sources", mode="wrap")
     @classmethod
     def _keep_validated_parts(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
-        """Keep parts taken unchanged from the registry being replaced or subset.
+        """Keep the parts of the registry being replaced or subset (named in the context).
 
-        Every other model instance passed in is validated again (``revalidate_instances`` on
-        the frozen base), so a registry never holds a part its files would refuse -- e.g. one
-        changed with ``model_copy(update=...)``. The parts of a validated registry need no
-        second check: :meth:`replace` and :meth:`subset` name it in the context, and a field
-        whose items are all its own objects is kept as it is (a national ``replace`` stays
-        about as cheap as before; see ``docs/security.md``).
+        Any other model instance is validated again (``revalidate_instances``), so a registry
+        never holds a part its files would refuse, e.g. one changed by ``model_copy``.
         """
         source = info.context.get(REPLACED_FROM) if isinstance(info.context, dict) else None
         if isinstance(source, Registry) and isinstance(value, tuple | list):

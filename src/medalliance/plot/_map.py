@@ -33,7 +33,7 @@ _XY = dict[str, tuple[float, float]]
 def _parse_tiers(tiers: Sequence[Tier | str]) -> frozenset[Tier]:
     problems: list[Problem] = []
     out = set()
-    for k, t in enumerate(require_sequence(tiers, "tiers", "tiers")):
+    for k, t in enumerate(require_sequence(tiers, "tiers")):
         try:
             out.add(Tier.parse(t))
         except MedAllianceError as exc:

@@ -219,15 +219,17 @@ def allocate_capacity(
       served in part.
 
     Always: no member gets more than its demand or less than 0, and the exact total never
-    exceeds the capacity. In floating point a binding capacity is split into whole quanta of
-    the float spacing at the capacity (each share moves by less than one unit in the last
-    place of the capacity), so that the total can be checked exactly; a quantum or two left
-    over by rounding is taken back from the last members (max-min: the last members below
-    their demand; priority: the last served). With ``integral=True`` capacity and demands
-    must be whole numbers (at most 2**53) and the allocation is in whole units: proportional
-    shares are rounded down and the units left go to the largest remainders; max-min fair
-    shares differ by at most one unit, extra units going to the earliest members. Ties are
-    always broken by input order, so the result is deterministic.
+    exceeds the capacity. In floating point, a binding capacity is split on exact sums (no
+    overflow or underflow anywhere from subnormals to the largest float): every share is its
+    exact value (in rational arithmetic) rounded down to a whole quantum, the float spacing
+    at the capacity, so it is less than one unit in the last place of the capacity below
+    that value; a member served whole (priority) or below the water level (max-min fair) gets
+    exactly its demand, or the level as rounded when its demand is within a quantum of it
+    (so no member below its demand gets less than another). With ``integral=True`` capacity
+    and demands must be whole numbers (demands at most 2**53) and the allocation is in whole
+    units: proportional shares are rounded down and the units left go to the largest
+    remainders; max-min fair shares differ by at most one unit, extra units going to the
+    earliest members. Ties are always broken by input order, so the result is deterministic.
 
     Parameters
     ----------
@@ -252,8 +254,9 @@ def allocate_capacity(
     ------
     MedAllianceError
         Naming every bad value: negative, non-finite or non-numeric capacity, demands or
-        priorities, an unknown method, priorities that do not match the demands or are given
-        for another method, fractional values with ``integral=True``.
+        priorities (integers past the largest float included), an unknown method, priorities
+        that do not match the demands or are given for another method, fractional values or
+        demands over 2**53 with ``integral=True``.
 
     Examples
     --------

@@ -41,25 +41,28 @@ def _z_total(values: FloatArray) -> int:
     """``sum(values) * 2**1074`` exactly, for finite floats ``>= 0``, without a Python loop.
 
     Each value is a 53-bit integer times a power of two (:func:`numpy.frexp`); the integers
-    are summed per power of two in float64 (exact: halves of 27 and 26 bits, at most 2**26
-    of them per call), and the few per-power sums are combined as Python integers.
+    are split into halves of 27 and 26 bits and summed per power of two in float64 (exact:
+    at most 2**26 halves per call keep every sum below 2**53), and the few per-power sums are
+    combined as Python integers.
 
     Examples
     --------
     >>> _z_total(np.array([1e308, 1e308])) == 2 * _z(1e308)
     True
-    >>> _z_total(np.array([0.1, 0.2])) == _z(0.1) + _z(0.2)
+    >>> _z_total(np.array([0.1, 0.2, 5e-324])) == _z(0.1) + _z(0.2) + 1
     True
     """
     total = 0
     for start in range(0, len(values), _CHUNK):
         mant, exp = np.frexp(values[start : start + _CHUNK])
-        m = (mant * 2.0**53).astype(np.int64)
-        bucket = exp.astype(np.int64) + (_SHIFT - 53 + 52)  # >= 0; value * 2**1074 * 2**52
-        hi = np.bincount(bucket, weights=(m >> _HALF).astype(np.float64))
-        lo = np.bincount(bucket, weights=(m & (_CHUNK - 1)).astype(np.float64))
-        for b in np.flatnonzero((hi != 0) | (lo != 0)).tolist():
-            total += ((int(hi[b]) << _HALF) + int(lo[b])) << b
+        m = mant * 2.0**53  # a whole number below 2**53 (float arithmetic only: no casts)
+        hi = np.floor(m * 2.0**-_HALF)
+        lo = m - hi * 2.0**_HALF
+        bucket = exp + (_SHIFT - 53 + 52)  # >= 0: the value is m * 2**(bucket - 52 - 1074)
+        sum_hi = np.bincount(bucket, weights=hi)
+        sum_lo = np.bincount(bucket, weights=lo)
+        for b in np.flatnonzero(sum_hi + sum_lo).tolist():
+            total += ((int(sum_hi[b]) << _HALF) + int(sum_lo[b])) << b
     return total >> 52  # every term is a whole number of units, so this is exact
 
 
@@ -94,13 +97,26 @@ def total_text(values: FloatArray) -> str:
 
 
 def fits(capacity: float, d: FloatArray) -> bool:
-    """Whether the exact total of the demands is at most the capacity.
+    """Whether the exact total of the demands (finite, ``>= 0``) is at most the capacity.
+
+    A floating sum of the values scaled below 1 (no overflow) decides unless it is within
+    its error bound of the capacity; then the exact sum does.
 
     Examples
     --------
     >>> fits(0.3, np.array([0.1, 0.2])), fits(1.7e308, np.array([1e308, 1e308]))
     (False, False)
     """
+    if len(d) == 0:
+        return True
+    scale = math.frexp(max(float(d.max()), capacity))[1]
+    total = float(np.sum(np.ldexp(d, -scale)))  # <= len(d); each term lost to underflow < 2**-1074
+    bound = total * (len(d) + 2) * 2.0**-52 + len(d) * 2.0**-1074
+    cap = math.ldexp(capacity, -scale)
+    if total - bound > cap:
+        return False
+    if total + bound <= cap:
+        return True
     return _z_total(d) <= _z(capacity)
 
 
@@ -133,7 +149,7 @@ def _proportional(capacity: float, q: float, d: FloatArray) -> FloatArray:
     costs less than a quantum); the exact integer division decides the rest.
     """
     t = _z_total(d)
-    units_c = _z(capacity) // _z(q)  # < 2**53, exact as a float too
+    units_c = _z(capacity) // _z(q)  # the capacity in quanta: < 2**53, exact as a float too
     scale = math.frexp(float(d.max()))[1]
     x = np.ldexp(d, -scale) / _z_float(t, -scale) * float(units_c)
     slack = x * 2.0**-48 + 2.0**-900
@@ -153,14 +169,12 @@ def _max_min_fair(capacity: float, q: float, d: FloatArray) -> FloatArray:
     moved to the exact answer on exact prefix sums.
     """
     n = len(d)
-    order = np.argsort(d, kind="stable")
-    sd = d[order]
+    cap, quantum = _z(capacity), _z(q)
+    sd = np.sort(d)
     u = np.minimum(sd, capacity) / q
     before = np.concatenate(([0.0], np.cumsum(u)[:-1]))
-    left = n - np.arange(n)
-    over = u * left > _z(capacity) / _z(q) - before
+    over = u * (n - np.arange(n)) > cap / quantum - before
     k = int(np.argmax(over)) if over.any() else n - 1
-    cap = _z(capacity)
     done = _z_total(sd[:k])  # exact sum of the demands below member k
 
     def saturated(j: int, below: int) -> bool:
@@ -172,9 +186,9 @@ def _max_min_fair(capacity: float, q: float, d: FloatArray) -> FloatArray:
     while k > 0 and not saturated(k - 1, done - _z(sd[k - 1])):
         k -= 1
         done -= _z(sd[k])
-    level = float((cap - done) // ((n - k) * _z(q))) * q  # the level, rounded down to a quantum
-    out = np.full(n, level)
-    out[order[:k]] = np.minimum(sd[:k], level)
+    level = float((cap - done) // ((n - k) * quantum)) * q  # the level, down to a quantum
+    # ties are never split, so the members below the water are those below member k
+    out: FloatArray = np.where(d < sd[k], np.minimum(d, level), level)
     return out
 
 
@@ -185,11 +199,11 @@ def _priority(capacity: float, q: float, d: FloatArray, prio: FloatArray) -> Flo
     clipped at the capacity (in quanta: no overflow), then checked on exact prefix sums.
     """
     n = len(d)
+    cap, quantum = _z(capacity), _z(q)
     order = np.lexsort((np.arange(n), prio))
     ds = d[order]
     cum = np.cumsum(np.minimum(ds, capacity) / q)
-    p = min(int(np.searchsorted(cum, _z(capacity) / _z(q), side="right")), n - 1)
-    cap = _z(capacity)
+    p = min(int(np.searchsorted(cum, cap / quantum, side="right")), n - 1)
     served = _z_total(ds[:p])
     while p > 0 and served > cap:
         p -= 1
@@ -199,7 +213,7 @@ def _priority(capacity: float, q: float, d: FloatArray, prio: FloatArray) -> Flo
         p += 1
     out = np.zeros(n)
     out[order[:p]] = ds[:p]
-    out[order[p]] = float((cap - served) // _z(q)) * q
+    out[order[p]] = float((cap - served) // quantum) * q
     return out
 
 
