@@ -46,7 +46,7 @@ FLOAT_MAX = float(np.finfo(np.float64).max)
 def test_the_largest_capacities_are_split_not_lost() -> None:
     """The reproduction: ``(1e308, [1e308, 1e308])`` gave ``[0, 0]`` (the total overflowed)."""
     for method in ("proportional", "max_min_fair"):
-        got = allocate_capacity(1e308, [1e308, 1e308], method=method)  # type: ignore[arg-type]
+        got = allocate_capacity(1e308, [1e308, 1e308], method=method)
         assert got.allocated.tolist() == [5e307, 5e307]
     assert allocate_capacity(1e308, [1e308, 1e308], method="priority").allocated.tolist() == [
         1e308,
@@ -128,7 +128,7 @@ def test_whole_units_at_extremes_match_the_naive_split(
     got = allocate_capacity(capacity, demands, method=method, integral=True)  # type: ignore[arg-type]
     assert got.allocated.dtype == np.int64
     assert int(got.allocated.astype(object).sum()) == min(capacity, sum(demands))
-    naive = naive_allocate(capacity, demands, method=method, integral=True)  # type: ignore[arg-type]
+    naive = naive_allocate(capacity, demands, method=method, integral=True)
     assert got.allocated.tolist() == naive
 
 
@@ -214,9 +214,8 @@ def test_unvalidated_nested_parts_are_found() -> None:
         format_path(p.path).startswith("alliances[0].memberships[0].institution")
         for p in info.value.problems
     )
-    constructed = type(reg.institutions[0]).model_construct(
-        id="x", name="某院", kind="村卫生室", beds=-1
-    )
+    fields: dict[str, Any] = {"id": "x", "name": "某院", "kind": "村卫生室", "beds": -1}
+    constructed = type(reg.institutions[0]).model_construct(**fields)
     with pytest.raises(MedAllianceError):
         Registry(institutions=[constructed])
 
@@ -441,42 +440,45 @@ def test_a_wrong_registry_is_named(qualname: str, bad: Any) -> None:
 def _wrong_other_arguments() -> list[tuple[str, Callable[[Registry], Any], str]]:
     case = ma.ReferralCase(origin="qisha_thc", criterion="needs_inpatient_bed")
     volumes = ma.volumes_from_declared(_gangkou())
+    nothing: Any = None  # wrong on purpose: the type checker would refuse these calls
+    five: Any = 5
+    text: Any = "2"
     return [
-        ("evaluate case", lambda r: ma.evaluate(r, None), "case: must be a ReferralCase"),
+        ("evaluate case", lambda r: ma.evaluate(r, nothing), "case: must be a ReferralCase"),
         (
             "evaluate policy",
-            lambda r: ma.evaluate(r, case, policy="default"),  # type: ignore[arg-type]
+            lambda r: ma.evaluate(r, case, policy=text),
             "policy: must be a ReferralPolicy, got str",
         ),
-        ("evaluate_many cases", lambda r: ma.evaluate_many(r, None), "cases: must be a list"),
+        ("evaluate_many cases", lambda r: ma.evaluate_many(r, nothing), "cases: must be a list"),
         (
             "sharing_summary volumes",
-            lambda r: ma.sharing_summary(r, None),
+            lambda r: ma.sharing_summary(r, nothing),
             "volumes: must be a ServiceVolumes",
         ),
         (
             "sharing_summary prices",
-            lambda r: ma.sharing_summary(r, volumes, prices=[None]),
+            lambda r: ma.sharing_summary(r, volumes, prices=[nothing]),
             "prices[0]: must be a SharedPrice",
         ),
         (
             "check_sharing claims",
-            lambda r: ma.sharing.check_sharing(r, claims=5),
+            lambda r: ma.sharing.check_sharing(r, claims=five),
             "claims: must be a list",
         ),
         (
             "supply kinds",
-            lambda r: ma.accessibility.supply_from_registry(r, kinds=5),
+            lambda r: ma.accessibility.supply_from_registry(r, kinds=five),
             "kinds: must be a list of kinds, got int",
         ),
         (
             "json indent",
-            lambda r: ma.io.registry_to_json(r, indent="2"),  # type: ignore[arg-type]
+            lambda r: ma.io.registry_to_json(r, indent=text),
             "indent: must be None or an integer, got str",
         ),
         (
             "write path",
-            lambda r: write_json(r, None),  # type: ignore[arg-type]
+            lambda r: write_json(r, nothing),
             "path: must be a file path, got NoneType",
         ),
     ]

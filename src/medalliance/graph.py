@@ -207,9 +207,8 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
     >>> sum(1 for *_, r in G.edges(data="relation") if r == "membership")
     7
     """
-    require_registry(registry)
     with paused_gc():
-        return _to_graph(registry)
+        return _to_graph(require_registry(registry))
 
 
 _Edge = tuple[str, str, str, dict[str, Any]]

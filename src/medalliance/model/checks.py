@@ -235,6 +235,7 @@ def check_sub_units(registry: Registry) -> tuple[Finding, ...]:
     >>> [str(f) for f in check_sub_units(reg)]
     ["[warning] onco: member 'c' is not a member of the alliance it is part of ('region')"]
     """
+    require_registry(registry)
     out: list[Finding] = []
     for a in registry.alliances:
         parent = registry.parent_of(a.id)

@@ -40,7 +40,14 @@ from medalliance.model._references import RawView, missing_tiers, reference_prob
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
 from medalliance.model.institution import Institution
-from medalliance.model.types import REPLACED_FROM, FrozenModel, Id, IsoDate, NonEmptyText, render_html
+from medalliance.model.types import (
+    REPLACED_FROM,
+    FrozenModel,
+    Id,
+    IsoDate,
+    NonEmptyText,
+    render_html,
+)
 
 __all__ = ["Registry", "Source"]
 
