@@ -170,11 +170,14 @@ class Registry(FrozenModel):
 
     @field_validator("institutions", "alliances", "agreements", "sources", mode="wrap")
     @classmethod
-    def _keep_validated_parts(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
-        """Keep the parts of the registry being replaced or subset (named in the context).
+    def _revalidate_parts(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
+        """Validate every part again, except those of the registry being replaced or subset.
 
-        Any other model instance is validated again (``revalidate_instances``), so a registry
-        never holds a part its files would refuse, e.g. one changed by ``model_copy``.
+        pydantic accepts a model instance as it is, but ``model_copy(update=...)`` and
+        ``model_construct`` skip validation: parts given as instances are validated again
+        from their fields (:func:`_as_input`), so a registry never holds a part its files
+        would refuse. A field whose items all belong to the registry named in the context
+        (:meth:`replace`, :meth:`subset`) is kept as it is: they were validated with it.
         """
         source = info.context.get(REPLACED_FROM) if isinstance(info.context, dict) else None
         if isinstance(source, Registry) and isinstance(value, tuple | list):
@@ -184,7 +187,7 @@ class Registry(FrozenModel):
             ids = {id(x) for x in own}
             if all(id(x) in ids for x in value):
                 return tuple(value)
-        return handler(value)
+        return handler(_as_input(value))
 
     @model_validator(mode="wrap")
     @classmethod
@@ -460,6 +463,34 @@ class Registry(FrozenModel):
 
     def _repr_html_(self) -> str:
         return render_html(self, "registry")
+
+
+def _as_input(value: Any) -> Any:
+    """Model instances inside ``value`` as plain input data: their fields, recursively.
+
+    Only declared fields are taken (a cached property kept in an instance's ``__dict__`` is
+    not one); lists and tuples of records become lists.
+
+    Examples
+    --------
+    >>> from medalliance.model.common import Region
+    >>> _as_input((Region(province="浙江省"), {"x": Region()}))[0]["province"]
+    '浙江省'
+    """
+    if isinstance(value, _PLAIN):  # most values: checked first, and cheaply
+        return value
+    declared = getattr(type(value), "__pydantic_fields__", None)
+    if declared is not None:
+        given = value.__dict__
+        return {k: _as_input(given[k]) for k in declared if k in given}
+    if isinstance(value, list | tuple):
+        return [_as_input(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_input(v) for k, v in value.items()}
+    return value
+
+
+_PLAIN = (str, int, float, type(None))  # label enums are str subclasses
 
 
 def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:

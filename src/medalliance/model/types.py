@@ -101,12 +101,11 @@ class FrozenModel(BaseModel):
 
     Construction and ``model_validate``/``model_validate_json`` raise
     :class:`~medalliance.errors.MedAllianceError` listing every problem with its path.
-    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`; an
-    instance passed into another model is validated again (``revalidate_instances``), so a
-    copy changed that way is refused there (a registry never holds what its files would
-    refuse). :meth:`replace` passes the model it copies as validation context
-    (:data:`REPLACED_FROM`), so a model can keep its unchanged parts without checking them
-    twice (the :class:`~medalliance.model.registry.Registry` does).
+    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`
+    (a :class:`~medalliance.model.registry.Registry` validates every part given to it again,
+    so what ``model_copy`` changed is refused there). :meth:`replace` passes the model it
+    copies as validation context (:data:`REPLACED_FROM`), so a model can keep its unchanged
+    parts without checking them twice (the registry does).
     """
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -115,9 +114,6 @@ class FrozenModel(BaseModel):
         validate_default=False,
         use_attribute_docstrings=True,
         ser_json_inf_nan="strings",
-        # a model instance given as a field value is validated again: model_copy(update=...)
-        # and model_construct() skip validation, and their output must not get in unchecked
-        revalidate_instances="always",
     )
 
     def __init__(self, /, **data: Any) -> None:
