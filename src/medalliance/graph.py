@@ -59,6 +59,7 @@ import networkx as nx
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, MemberRole, Tightness
 from medalliance.model.institution import Grade, Institution, InstitutionKind, Ownership, Tier
@@ -207,7 +208,7 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
     7
     """
     with paused_gc():
-        return _to_graph(registry)
+        return _to_graph(require_registry(registry))
 
 
 _Edge = tuple[str, str, str, dict[str, Any]]

@@ -102,12 +102,12 @@ def load_registry(target: str | None) -> tuple[Registry, str]:
     Traceback (most recent call last):
     ...
     medalliance.errors.UnknownIdError: 'gangkuo' is neither a bundled example nor a file; did you mean 'gangkou'? `medalliance list` shows the examples
-    >>> load_registry("sites.csv")  # doctest: +NORMALIZE_WHITESPACE
+    >>> load_registry("sites.xls")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: 2 problems in sites.csv:
+    medalliance.errors.SchemaError: 2 problems in sites.xls:
       - <root>: file not found
-      - <root>: unknown file type '.csv'; use .json, .yaml, .yml or .graphml
+      - <root>: unknown file type '.xls'; use .json, .yaml, .yml, .graphml, .xlsx or .csv
     """  # noqa: E501
     if target is None:
         return examples.load(examples.DEFAULT), f"bundled example {examples.DEFAULT!r}"

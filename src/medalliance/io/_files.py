@@ -32,6 +32,8 @@ True
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,7 @@ from medalliance._parse import (
     loads_json,
 )
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 
 __all__ = [
@@ -84,6 +87,7 @@ def registry_to_dict(registry: Registry) -> dict[str, Any]:
     >>> list(d)[:3]
     ['schema_version', 'title', 'description']
     """
+    require_registry(registry)
     body = registry.model_dump(mode="json", exclude_defaults=True)
     return {"schema_version": SCHEMA_VERSION, **body}
 
@@ -155,6 +159,10 @@ def registry_to_json(registry: Registry, *, indent: int | None = 2) -> str:
     >>> "北京同仁医院" in text
     True
     """
+    require_registry(registry)
+    if indent is not None and (isinstance(indent, bool) or not isinstance(indent, int)):
+        problem = Problem(("indent",), f"must be None or an integer, got {type(indent).__name__}")
+        raise MedAllianceError([problem])
     return json.dumps(registry_to_dict(registry), ensure_ascii=False, indent=indent) + "\n"
 
 
@@ -192,7 +200,8 @@ def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) ->
     ...     read_json(p) == reg
     True
     """
-    Path(path).write_text(registry_to_json(registry, indent=indent), encoding="utf-8")
+    require_registry(registry)
+    _atomic_write(path, registry_to_json(registry, indent=indent))
 
 
 def read_json(path: PathLike) -> Registry:
@@ -234,6 +243,7 @@ def registry_to_yaml(registry: Registry) -> str:
     >>> print(registry_to_yaml(examples.load("beijing_tongren")).splitlines()[0])
     schema_version: 1
     """
+    require_registry(registry)
     return yaml.dump(
         registry_to_dict(registry),
         Dumper=_Dumper,
@@ -275,7 +285,8 @@ def write_yaml(registry: Registry, path: PathLike) -> None:
     ...     p.read_text(encoding="utf-8").startswith("schema_version: 1")
     True
     """
-    Path(path).write_text(registry_to_yaml(registry), encoding="utf-8")
+    require_registry(registry)
+    _atomic_write(path, registry_to_yaml(registry))
 
 
 def read_yaml(path: PathLike) -> Registry:
@@ -379,11 +390,16 @@ def write_graphml(registry: Registry, path: PathLike) -> None:
     ...     read_graphml(p) == reg
     True
     """
+    require_registry(registry)
+    import io
+
     import networkx as nx
 
     from medalliance.graph import graph_for_graphml, to_graph
 
-    nx.write_graphml(graph_for_graphml(to_graph(registry)), str(path), encoding="utf-8")
+    buffer = io.BytesIO()
+    nx.write_graphml(graph_for_graphml(to_graph(registry)), buffer, encoding="utf-8")
+    _atomic_write(path, buffer.getvalue())
 
 
 def read_graphml(path: PathLike) -> Registry:
@@ -458,3 +474,66 @@ def _ecma_patterns(node: Any) -> Any:
     if isinstance(node, list):
         return [_ecma_patterns(v) for v in node]
     return node
+
+
+# -- atomic writes ---------------------------------------------------------------------------
+
+
+def _atomic_write(path: PathLike, data: str | bytes) -> None:
+    """Replace the file at ``path`` with ``data`` (text is written as UTF-8) in one step.
+
+    The bytes go to a new temporary file in the same folder, which is flushed to disk and
+    then renamed over ``path`` (:func:`os.replace`), so a reader sees the old file or the
+    new one, never an empty, truncated or mixed one, however many processes write at once;
+    when anything fails (a full disk, an interrupt) the temporary file is removed and the
+    old file is left as it was. The new file gets the old one's permission bits (a new path
+    gets the usual ones under the umask); a symbolic link is followed, so the file it points
+    to is replaced. A path that exists but is not a regular file (``/dev/stdout``, a pipe)
+    is written directly: there is no file to replace.
+
+    Every writer of medalliance (registry files, GraphML, the CLI's ``-o``) writes through
+    this function; ``docs/security.md`` says what is atomic.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "out.txt"
+    ...     _atomic_write(p, "某县")
+    ...     _atomic_write(p, "某县人民医院".encode())
+    ...     p.read_text(encoding="utf-8"), sorted(x.name for x in pathlib.Path(d).iterdir())
+    ('某县人民医院', ['out.txt'])
+    """
+    if not isinstance(path, str | os.PathLike):
+        problem = Problem(("path",), f"must be a file path, got {type(path).__name__}")
+        raise MedAllianceError([problem])
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    target = Path(os.path.realpath(path))
+    try:
+        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+        if not target.is_file():
+            if target.is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(path))
+            with target.open("wb") as direct:  # a device or a pipe: nothing to replace
+                direct.write(payload)
+            return
+    except FileNotFoundError:
+        mode = None
+    while True:
+        temp = target.with_name(f".{target.name[:64]}.{os.urandom(6).hex()}.tmp")
+        try:  # created like any new file (0o666 under the umask), never over another one
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:  # pragma: no cover - 48 random bits collided
+            continue
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

@@ -90,12 +90,22 @@ IsoDate = Annotated[_dt.date, BeforeValidator(_iso_date)]
 """A calendar date, given as a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string."""
 
 
+REPLACED_FROM = object()
+"""Key of the validation context entry that names the already validated model a new one is
+built from (by :meth:`FrozenModel.replace` or
+:meth:`~medalliance.model.registry.Registry.subset`); its parts need no second check."""
+
+
 class FrozenModel(BaseModel):
     """Base of every medalliance model: frozen, closed, clear errors.
 
     Construction and ``model_validate``/``model_validate_json`` raise
     :class:`~medalliance.errors.MedAllianceError` listing every problem with its path.
-    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`.
+    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`
+    (a :class:`~medalliance.model.registry.Registry` validates every part given to it again,
+    so what ``model_copy`` changed is refused there). :meth:`replace` passes the model it
+    copies as validation context (:data:`REPLACED_FROM`), so a model can keep its unchanged
+    parts without checking them twice (the registry does).
     """
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -211,7 +221,7 @@ class FrozenModel(BaseModel):
             raise MedAllianceError([msg])
         data = {name: getattr(self, name) for name in type(self).model_fields}
         data.update(changes)
-        return type(self).model_validate(data)
+        return type(self).model_validate(data, context={REPLACED_FROM: self})
 
 
 _M = TypeVar("_M", bound=BaseModel)

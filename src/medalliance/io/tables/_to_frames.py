@@ -11,6 +11,7 @@ from typing import Any
 from medalliance._optional import require
 from medalliance.io.tables._columns import _CHILDREN, _TOP, PER_MEMBER, _Column, written
 from medalliance.io.tables._frames import RegistryFrames
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import RankedEnum
 
@@ -119,6 +120,7 @@ def to_frames(registry: Registry) -> RegistryFrames:
     >>> frames.institutions.sort_values("tier", ascending=False)["id"].tolist()
     ['county_hospital', 'township_centre']
     """
+    require_registry(registry)
     pd = require("pandas", extra="tables")
     out: dict[str, Any] = {}
     for table in _TOP:
