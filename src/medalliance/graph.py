@@ -54,6 +54,7 @@ from typing import Any
 import networkx as nx
 
 from medalliance._gc import paused_gc
+from medalliance._parse import loads_json
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, MemberRole
@@ -513,13 +514,14 @@ def from_graph(G: Any) -> Registry:
 
 
 def _loads(text: Any, where: tuple[Any, ...]) -> Any:
+    """JSON text of a graph attribute, read by the checked parser (duplicate keys, digits)."""
     try:
-        return json.loads(text)
-    except (TypeError, json.JSONDecodeError) as exc:
+        return loads_json(text)
+    except TypeError as exc:
         raise MedAllianceError([Problem(where, f"expected JSON text: {exc}")]) from None
-    except RecursionError:
-        msg = "expected JSON text: lists or mappings nested too deeply to read"
-        raise MedAllianceError([Problem(where, msg)]) from None
+    except MedAllianceError as exc:
+        problems = [Problem(where, f"expected JSON text: {p.message}") for p in exc.problems]
+        raise MedAllianceError(problems) from None
 
 
 _GRAPH_JSON_KEYS = ("sources", "alliances", "agreements")

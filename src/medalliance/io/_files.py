@@ -436,7 +436,10 @@ def read_graphml(path: PathLike) -> Registry:
     try:
         G = nx.read_graphml(str(p), force_multigraph=True)
     except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
-        raise SchemaError([Problem((), f"unreadable GraphML: {exc}")], source=str(path)) from None
+        why = str(exc)
+        if "integer string conversion" in why:  # Python's own guard, 4,300 digits
+            why = "an integer attribute has too many digits to read"
+        raise SchemaError([Problem((), f"unreadable GraphML: {why}")], source=str(path)) from None
     try:
         return from_graph(graph_from_graphml(G))
     except MedAllianceError as exc:
