@@ -410,9 +410,9 @@ def _node(value: Any) -> Node:
 def dump_yaml(data: Any, *, width: int = 100) -> str:
     r"""YAML text of plain data (dicts, lists, text, numbers, booleans, None).
 
-    Keys keep their order, Chinese is written as text, and lists of a mapping's value start
-    at the key's indentation (libyaml's only style; the pure-Python emitter is used in the
-    same style, so both give the same bytes).
+    Keys keep their order, Chinese is written as text (characters beyond U+FFFF too), and
+    lists of a mapping's value start at the key's indentation (libyaml's only style; the
+    pure-Python emitter is used in the same style, so both give the same bytes).
 
     Examples
     --------
@@ -422,9 +422,21 @@ def dump_yaml(data: Any, *, width: int = 100) -> str:
     - 1
     - 2
     """
+    node = _node(data)
+    if LIBYAML:
+        text = _emit(_CDumper, node, width)
+        if "\\U" not in text:
+            return text
+        # libyaml escapes every character beyond U+FFFF (CJK extension B and later, used in
+        # some names): such documents are written by the pure-Python emitter, which keeps
+        # them as text; both emitters write everything else alike.
+    return _emit(_PureDumper, node, width)
+
+
+def _emit(dumper_class: Any, node: Node, width: int) -> str:
     stream = io.StringIO()
-    dumper = _CDumper(stream, width=width) if LIBYAML else _PureDumper(stream, width=width)
+    dumper = dumper_class(stream, width=width)
     dumper.open()
-    dumper.serialize(_node(data))
+    dumper.serialize(node)
     dumper.close()
     return stream.getvalue()
