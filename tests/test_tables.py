@@ -53,7 +53,7 @@ def _flatten(record: dict[str, Any], owner: str | None = None) -> dict[str, Any]
     return out
 
 
-NESTED = ("memberships", "shared_centres", "expert_clinics", "declared")
+NESTED = ("memberships", "shared_centres", "expert_clinics", "staff_postings", "declared")
 
 
 def _naive_tables(reg: Registry) -> dict[str, list[dict[str, Any]]]:
@@ -61,6 +61,8 @@ def _naive_tables(reg: Registry) -> dict[str, list[dict[str, Any]]]:
     for name in ("sources", "institutions", "agreements"):
         out[name] = [_flatten(r.model_dump(exclude={"level"})) for r in getattr(reg, name)]
     out["alliances"] = [_flatten(a.model_dump(exclude=set(NESTED))) for a in reg.alliances]
+    for row in out["alliances"]:  # the documented cell of a tightness set member by member
+        row["tightness"] = row["tightness"] or "per_member"
     for child in NESTED:
         out[child] = [
             _flatten(r.model_dump(), owner=a.id) for a in reg.alliances for r in getattr(a, child)

@@ -1,9 +1,9 @@
 """Advisory checks: findings about a valid registry that a person should look at.
 
 :func:`check_registry` runs the checks of the model (:mod:`medalliance.model.checks`: declared
-counts, lead tiers, unaffiliated institutions) and those of resource sharing
-(:func:`medalliance.sharing.check_sharing`). Each returns :class:`Finding` objects instead of
-logging or raising.
+counts, lead tiers, unaffiliated institutions, members of centres outside their parent) and
+those of resource sharing (:func:`medalliance.sharing.check_sharing`). Each returns
+:class:`Finding` objects instead of logging or raising.
 
 Examples
 --------
@@ -22,6 +22,7 @@ from medalliance.model.checks import (
     Severity,
     check_declared_counts,
     check_lead_tiers,
+    check_sub_units,
     check_unaffiliated,
 )
 from medalliance.model.registry import Registry
@@ -34,6 +35,7 @@ __all__ = [
     "check_declared_counts",
     "check_lead_tiers",
     "check_registry",
+    "check_sub_units",
     "check_unaffiliated",
 ]
 
@@ -55,7 +57,14 @@ def check_registry(registry: Registry, *, strict: bool = False) -> tuple[Finding
     True
     """
     findings: list[Finding] = []
-    for check in (check_declared_counts, check_lead_tiers, check_unaffiliated, check_sharing):
+    checks = (
+        check_declared_counts,
+        check_lead_tiers,
+        check_sub_units,
+        check_unaffiliated,
+        check_sharing,
+    )
+    for check in checks:
         findings.extend(check(registry))
     findings.sort(key=lambda f: (f.subject, f.code, f.message))
     if strict:

@@ -35,7 +35,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.model.alliance import MemberRole
+from medalliance.model.alliance import AllianceUnit, MemberRole, Tightness
 from medalliance.model.institution import Grade, InstitutionKind, Tier
 from medalliance.model.types import FrozenModel, IsoDate, Tabular, register_html_renderer
 
@@ -223,7 +223,7 @@ def registry_html(registry: Registry, *, max_rows: int = MAX_ROWS) -> str:
                 a.id,
                 a.name,
                 a.form.label_zh,
-                a.tightness.value,
+                a.tightness_label,
                 len(members),
                 *(per_tier[t] for t in _TIERS_DOWN),
             ]
@@ -245,7 +245,9 @@ def alliance_html(
 ) -> str:
     """HTML summary of an alliance: form, tightness, leads, then members with their roles.
 
-    With ``registry``, members are shown with their names and tiers too.
+    Also its unit and parent when it is a centre or sub-alliance, and how many centres,
+    clinics, staff postings and declared figures it has. With ``registry``, members are shown
+    with their names and tiers too; a member's own tightness is shown when any is set.
 
     Examples
     --------
@@ -255,14 +257,19 @@ def alliance_html(
     >>> "<th>tier</th>" in alliance_html(a, registry=reg), "<th>tier</th>" in alliance_html(a)
     (True, False)
     """
+    level = alliance.tightness
+    tightness = alliance.tightness_label + (f" ({level.label_zh})" if level is not None else "")
     head = [
         _line(
             f"{alliance.id} · {alliance.form.value} ({alliance.form.label_zh}) · "
-            f"{alliance.tightness.value} ({alliance.tightness.label_zh}) · "
-            f"lead: {', '.join(alliance.lead)}"
+            f"{tightness} · lead: {', '.join(alliance.lead)}"
         )
     ]
     extras = []
+    if alliance.unit is not AllianceUnit.ALLIANCE:
+        extras.append(f"{alliance.unit.value} ({alliance.unit.label_zh})")
+    if alliance.part_of or alliance.part_of_name:
+        extras.append(f"part of {alliance.part_of or alliance.part_of_name}")
     if alliance.specialty is not None:
         extras.append(f"specialty {alliance.specialty.value}")
     if alliance.founded is not None:
@@ -272,6 +279,7 @@ def alliance_html(
     for name, n in (
         ("shared centres", len(alliance.shared_centres)),
         ("expert clinics", len(alliance.expert_clinics)),
+        ("staff postings", len(alliance.staff_postings)),
         ("declared figures", len(alliance.declared)),
     ):
         if n:
@@ -282,6 +290,17 @@ def alliance_html(
         head.append(_line("alliance-wide: " + _cell(alliance.provisions)))
     if registry is not None:
         table = tabular_html(member_table(registry, alliance.id), max_rows=max_rows)
+    elif any(m.tightness is not None for m in alliance.memberships):
+        table = html_table(
+            ["institution", "role", "tightness", "joined"],
+            (
+                [m.institution, m.role, alliance.tightness_of(m.institution), m.joined]
+                for m in alliance.memberships
+            ),
+            caption="members",
+            max_rows=max_rows,
+            total=len(alliance.memberships),
+        )
     else:
         table = html_table(
             ["institution", "role", "joined"],
@@ -416,6 +435,8 @@ class Member(FrozenModel):
     """Institution name."""
     role: MemberRole
     """Role in the alliance."""
+    tightness: Tightness
+    """How tightly it is joined: its own tightness, else the alliance's."""
     tier: Tier
     """Tier of the institution."""
     grade: Grade | None
@@ -435,7 +456,7 @@ class MemberTable(FrozenModel, Tabular):
     """Members in the alliance's order."""
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per member: institution, name, role, tier, grade, kind, joined.
+        """One row per member: institution, name, role, tightness, tier, grade, kind, joined.
 
         Examples
         --------
@@ -449,6 +470,7 @@ class MemberTable(FrozenModel, Tabular):
                 "institution": m.institution,
                 "name": m.name,
                 "role": m.role.value,
+                "tightness": m.tightness.value,
                 "tier": m.tier.value,
                 "grade": None if m.grade is None else m.grade.value,
                 "kind": m.kind.value,
@@ -501,11 +523,14 @@ def member_table(registry: Registry, alliance: str) -> MemberTable:
     members = []
     for m in a.memberships:
         i = registry.institution(m.institution)
+        tightness = a.tightness_of(m.institution)
+        assert tightness is not None  # a member of a valid alliance
         members.append(
             Member(
                 institution=i.id,
                 name=i.name,
                 role=m.role,
+                tightness=tightness,
                 tier=i.tier,
                 grade=i.grade,
                 kind=i.kind,

@@ -1,9 +1,10 @@
 """Summaries of a registry and its alliances, as frozen result models.
 
 :func:`alliance_summary` gathers what a person wants to see first about an alliance: its
-form and tightness, members by tier, kind and role, provisions and agreements, shared centres,
-expert clinics, and every declared figure beside the value computed from the listed members
-(where one can be computed). The ``medalliance report`` command prints these.
+form, unit and tightness, members by tier, kind, role and tightness, provisions and
+agreements, shared centres, expert clinics, staff postings, and every declared figure beside
+the value computed from the listed members (where one can be computed). The
+``medalliance report`` command prints these.
 
 Shared centres whose hosting the source does not state are listed in
 :attr:`AllianceSummary.inferred_centres` (the rule is
@@ -79,6 +80,7 @@ class AllianceSummary(FrozenModel):
     name: str
     form: str
     tightness: str
+    """The alliance's tightness, or ``per_member (low–high)`` when set member by member."""
     leads: tuple[str, ...]
     member_count: int
     by_tier: tuple[tuple[str, int], ...]
@@ -95,6 +97,16 @@ class AllianceSummary(FrozenModel):
     inferred_centres: tuple[str, ...]
     """Ids of the shared centres whose hosting is inferred, not stated by the source."""
     figures: tuple[FigureComparison, ...]
+    unit: str = "alliance"
+    """``alliance``, or ``centre`` for a 诊疗中心 inside an alliance."""
+    part_of: str | None = None
+    """Id of the alliance it is part of, else that alliance's name (``part_of_name``)."""
+    by_tightness: tuple[tuple[str, int], ...] = ()
+    """Members per tightness (each member's own, else the alliance's), loosest first."""
+    staff_postings: int = 0
+    """Staff-posting records."""
+    staff_posted: int = 0
+    """People those records post (a named person counts 1)."""
 
 
 class RegistrySummary(FrozenModel):
@@ -156,11 +168,12 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     roles = Counter(m.role.value for m in a.memberships)
     role_order = [r.value for r in MemberRole]
     beds = [m.beds for m in members if m.beds is not None]
+    levels = Counter(t for m in a.members if (t := a.tightness_of(m)) is not None)
     return AllianceSummary(
         alliance_id=a.id,
         name=a.name,
         form=a.form.value,
-        tightness=a.tightness.value,
+        tightness=a.tightness_label,
         leads=a.lead,
         member_count=len(members),
         by_tier=tuple((t.value, tiers[t]) for t in sorted(tiers, reverse=True)),
@@ -171,6 +184,11 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
         agreements=sum(1 for g in registry.agreements if g.alliance == a.id),
         inferred_centres=inferred_centres(registry, alliance=a.id),
         figures=tuple(_compare(f, registry, alliance) for f in a.declared),
+        unit=a.unit.value,
+        part_of=a.part_of or a.part_of_name,
+        by_tightness=tuple((t.value, levels[t]) for t in sorted(levels)),
+        staff_postings=len(a.staff_postings),
+        staff_posted=sum(p.people for p in a.staff_postings),
     )
 
 

@@ -1,4 +1,4 @@
-"""``medalliance report``: alliances, members, agreements, centres, clinics, figures, findings."""
+"""``medalliance report``: alliances, members, agreements, centres, clinics, postings, findings."""
 
 from __future__ import annotations
 
@@ -92,10 +92,15 @@ def _print_alliance(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO)
     _print_alliance_head(reg, a, s, out)
     print(file=out)
     rows = []
+    per_member = any(m.tightness is not None for m in a.memberships)
     for m in a.memberships:
         inst = reg.institution(m.institution)
-        rows.append((m.role.value, inst.level_zh, inst.kind.label_zh, inst.id, inst.name))
-    table(rows, ("role", "level", "kind", "id", "name"), out)
+        row: tuple[object, ...] = (m.role.value, inst.level_zh, inst.kind.label_zh, inst.id)
+        tightness = a.tightness_of(m.institution)
+        extra = (tightness.value if tightness else None,) if per_member else ()
+        rows.append((*row, *extra, inst.name))
+    head = ("role", "level", "kind", "id", *(("tightness",) if per_member else ()), "name")
+    table(rows, head, out)
     if a.provisions:
         print(
             "\n  alliance-wide provisions: "
@@ -110,7 +115,11 @@ def _print_alliance(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO)
 def _print_alliance_head(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO) -> None:
     print(file=out)
     print(f"== {a.name} [{a.id}] ==", file=out)
-    details = [f"form: {a.form.label_zh} ({a.form.value})", f"tightness: {a.tightness.value}"]
+    details = [f"form: {a.form.label_zh} ({a.form.value})", f"tightness: {s.tightness}"]
+    if s.unit != "alliance":
+        details.append(f"unit: {a.unit.label_zh} ({s.unit})")
+    if s.part_of is not None:
+        details.append(f"part of: {s.part_of}")
     if a.specialty:
         details.append(f"specialty: {a.specialty.value}")
     if a.founded:
@@ -190,6 +199,27 @@ def _print_centres_and_clinics(a: Alliance, s: AllianceSummary, out: TextIO) -> 
                 for e in a.expert_clinics
             ],
             ("id", "host", "site", "department", "weekdays"),
+            out,
+            indent="    ",
+        )
+    if a.staff_postings:
+        print("\n  staff postings:", file=out)
+        table(
+            [
+                (
+                    p.id,
+                    p.host,
+                    p.site,
+                    p.person or p.count,
+                    p.title.label_zh if p.title else None,
+                    p.specialty.value if p.specialty else None,
+                    " to ".join(d.isoformat() if d else "?" for d in (p.start, p.end))
+                    if p.start or p.end
+                    else None,
+                )
+                for p in a.staff_postings
+            ],
+            ("id", "host", "site", "people", "title", "specialty", "period"),
             out,
             indent="    ",
         )

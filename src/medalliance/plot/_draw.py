@@ -80,7 +80,7 @@ def _title(ax: Any, labels: _Labels, a: Alliance, *, provisions: bool = False) -
         )
         pad += 9.5 * len(lines) + 2
     ax.set_title(
-        f"{name}\n{a.form.value} · {a.tightness.value}",
+        f"{name}\n{a.form.value} · {a.tightness_label}",
         fontproperties=labels.props(10),
         pad=pad,
         parse_math=False,

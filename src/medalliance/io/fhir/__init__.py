@@ -5,14 +5,15 @@
 - every **institution** is an ``Organization`` (kind, tier and grade as ``type`` codes) with a
   ``Location`` (region as ``address``, coordinates as ``position``) and, when it lists services
   or specialties, a ``HealthcareService`` it provides;
-- every **alliance** is an ``Organization`` acting as a network; each **membership** is an
-  ``OrganizationAffiliation`` (``organization`` = the first lead, ``participatingOrganization``
-  = the member, ``network`` = the alliance, ``code`` = the role, ``period.start`` = joined);
+- every **alliance** is an ``Organization`` acting as a network (``partOf`` the network it is
+  a unit of); each **membership** is an ``OrganizationAffiliation`` (``organization`` = the
+  first lead, ``participatingOrganization`` = the member, ``network`` = the alliance,
+  ``code`` = the role, ``period.start`` = joined);
 - every **agreement** is one ``OrganizationAffiliation`` per party after the first
   (``organization`` = first party, ``code`` = the cooperation items, ``period`` = the term);
 - **shared centres** (teleconsultation centres included) and **expert clinics** are
-  ``HealthcareService`` s; a non-lead member of exactly one tight or merged alliance is
-  ``partOf`` its lead;
+  ``HealthcareService`` s, **staff postings** ``PractitionerRole`` s; a non-lead member joined
+  tightly (tight or merged) under exactly one lead is ``partOf`` that lead;
 - **sources** are ``DocumentReference`` s; the registry's title and description a ``List``.
 
 What FHIR has no element for (alliance form and tightness, ownership, beds, provenance, declared

@@ -18,6 +18,7 @@ _SUPPORTED = (
     "Location",
     "Organization",
     "OrganizationAffiliation",
+    "PractitionerRole",
 )
 _BUNDLE_KEYS = frozenset(
     {"resourceType", "id", "meta", "identifier", "type", "timestamp", "total", "link", "entry"}
@@ -166,6 +167,10 @@ class _BundleScan(_ReaderBase):
                     got = self.identifier(k, ("agreement",))
                     if got is not None:
                         self.ident[k] = got
+            elif rt == "PractitionerRole":
+                got = self.identifier(k, ("staff-posting",))
+                if got is not None:
+                    self.ident[k] = ("posting", got[1])
             elif rt == "Location":
                 self.ident[k] = ("location", None)
             else:

@@ -161,6 +161,7 @@ class _ReaderBase:
                 "source": "a source DocumentReference",
                 "centre": "a shared-centre HealthcareService",
                 "clinic": "an expert-clinic HealthcareService",
+                "posting": "a staff-posting PractitionerRole",
             }
             expected = " or ".join(what.get(x, x) for x in kinds)
             self.p(

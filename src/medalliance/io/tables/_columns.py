@@ -12,6 +12,7 @@ from typing import Literal
 from medalliance.model.agreement import AgreementStatus
 from medalliance.model.alliance import (
     AllianceForm,
+    AllianceUnit,
     CentreKind,
     FigureUnit,
     MemberRole,
@@ -19,9 +20,14 @@ from medalliance.model.alliance import (
     Tightness,
 )
 from medalliance.model.institution import Grade, InstitutionKind, Ownership, Tier
+from medalliance.model.staffing import ProfessionalTitle
 from medalliance.model.vocab import ServiceKind, Specialty
 
-_Kind = Literal["text", "enum", "tuple", "count", "float", "date", "value", "serves"]
+_Kind = Literal["text", "enum", "tuple", "count", "float", "date", "value", "serves", "tightness"]
+
+PER_MEMBER = "per_member"
+"""Cell of the alliances' ``tightness`` column for an alliance whose tightness is set member
+by member (``Alliance.tightness`` is ``None``); a missing cell means the default, loose."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,10 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _text("name_en"),
         _tuple("aliases"),
         _enum("form", AllianceForm, required=True),
-        _enum("tightness", Tightness),
+        _enum("unit", AllianceUnit),
+        _text("part_of"),
+        _text("part_of_name"),
+        _Column("tightness", ("tightness",), "tightness", enum=Tightness),
         _tuple("lead", required=True),
         _enum("specialty", Specialty),
         *_REGION,
@@ -110,6 +119,7 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _ALLIANCE_ID,
         _text("institution", required=True),
         _enum("role", MemberRole),
+        _enum("tightness", Tightness),
         _of("date", "joined"),
         *_PROVENANCE,
     ),
@@ -132,6 +142,19 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _enum("department", Specialty, required=True),
         _tuple("weekdays", required=True),
         _of("date", "start"),
+        *_PROVENANCE,
+    ),
+    "staff_postings": (
+        _ALLIANCE_ID,
+        _text("id", required=True),
+        _text("host", required=True),
+        _text("site", required=True),
+        _text("person"),
+        _of("count", "count"),
+        _enum("title", ProfessionalTitle),
+        _enum("specialty", Specialty),
+        _of("date", "start"),
+        _of("date", "end"),
         *_PROVENANCE,
     ),
     "declared": (
@@ -160,5 +183,5 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
     ),
 }
 # nested alliance collections and the table each is stored in (same names)
-_CHILDREN = ("memberships", "shared_centres", "expert_clinics", "declared")
+_CHILDREN = ("memberships", "shared_centres", "expert_clinics", "staff_postings", "declared")
 _TOP = ("sources", "institutions", "alliances", "agreements")

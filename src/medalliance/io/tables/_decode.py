@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from medalliance.errors import Problem
-from medalliance.io.tables._columns import _Column
+from medalliance.io.tables._columns import PER_MEMBER, _Column
 
 _MISSING: Any = object()
 """Marks a missing cell: the key is left out of the record (the field's default applies)."""
@@ -121,6 +121,8 @@ def _column_values(df: Any, table: str, col: _Column, problems: list[Problem]) -
                 if not mask[row]:
                     v = _python(cell)
                     out[row] = v if decode is None else decode(v, (table, row, col.name), problems)
+    if kind == "tightness":  # the alliance's tightness is set member by member
+        out = [None if v == PER_MEMBER else v for v in out]
     for i in np.flatnonzero(mask):
         out[i] = _MISSING
     return out
