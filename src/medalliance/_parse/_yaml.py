@@ -69,11 +69,11 @@ class _Resolver(Resolver):
         if kind is ScalarNode and implicit[0]:
             tag = self._plain_tags.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(value) <= 64 and len(self._plain_tags) < 65_536:
                     self._plain_tags[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 class _PureLoader(Reader, Scanner, Parser, Composer, _Resolver):
@@ -97,16 +97,16 @@ class _PureDumper(Emitter, Serializer, _Resolver):
 
 
 if LIBYAML:  # pragma: no branch - libyaml is present where the tests run
-    from yaml.cyaml import CEmitter, CParser
+    from yaml._yaml import CEmitter, CParser
 
-    class _CLoader(CParser, _Resolver):  # type: ignore[misc]
+    class _CLoader(CParser, _Resolver):
         """libyaml's parser and composer (nodes only)."""
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             _Resolver.__init__(self)
 
-    class _CDumper(CEmitter, _Resolver):  # type: ignore[misc]
+    class _CDumper(CEmitter, _Resolver):
         """libyaml's serializer and emitter (nodes in, text out)."""
 
         def __init__(self, stream: io.StringIO, *, width: int) -> None:
@@ -317,7 +317,7 @@ def _key(node: Node) -> Any:
     if node.__class__ is not ScalarNode:
         msg = "a list or mapping cannot be a key; keys are text or numbers"
         raise _refused(node, msg)
-    return node.value if node.tag == STR else _scalar(node)  # type: ignore[arg-type]
+    return node.value if node.tag == STR else _scalar(node)
 
 
 def _mapping(node: MappingNode, memo: dict[int, Any] | None) -> dict[Any, Any]:
