@@ -522,7 +522,6 @@ def from_graph(G: Any) -> Registry:
 
 
 def _loads(text: Any, where: tuple[Any, ...]) -> Any:
-    """JSON text of a graph attribute, read by the checked parser (duplicate keys, digits)."""
     try:
         return loads_json(text)
     except TypeError as exc:
