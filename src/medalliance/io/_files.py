@@ -38,15 +38,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from medalliance._gc import paused_gc
 from medalliance._parse import (
-    decode_utf8,
+    decode_text,
+    dump_yaml,
     load_plain_yaml,
     loads_json,
+    with_fullwidth_hints,
 )
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.limits import current as current_limits
 from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 
@@ -227,15 +228,12 @@ def read_json(path: PathLike) -> Registry:
 # -- YAML ------------------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that indents lists under their key."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
 def registry_to_yaml(registry: Registry) -> str:
     """Serialise ``registry`` to canonical YAML text (Chinese kept as text).
+
+    Lists start at their key's indentation; text holding a line break other than a newline
+    (U+0085, U+2028, U+2029, a carriage return) is written double-quoted with escapes, so
+    it reads back unchanged.
 
     Examples
     --------
@@ -244,18 +242,11 @@ def registry_to_yaml(registry: Registry) -> str:
     schema_version: 1
     """
     require_registry(registry)
-    return yaml.dump(
-        registry_to_dict(registry),
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=100,
-    )
+    return dump_yaml(registry_to_dict(registry))
 
 
 def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
-    """Parse (safely) and validate YAML text.
+    r"""Parse (safely) and validate YAML text.
 
     Raises
     ------
@@ -267,9 +258,19 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
     >>> registry_from_yaml("institutions: !!python/object:os.system {}")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: could not ...
+    medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: tag !!python/...
+    >>> registry_from_yaml("institutions:\n  - name：某县人民医院\n")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 2 problems:
+      - <root>: full-width colon '：' at line 2, column 9: use ':'
+      - institutions[0]: Input should be a valid dictionary ...
     """
-    return registry_from_dict(load_plain_yaml(text, source=source), source=source)
+    data = load_plain_yaml(text, source=source)
+    try:
+        return registry_from_dict(data, source=source)
+    except MedAllianceError as exc:
+        raise with_fullwidth_hints(exc, text) from None
 
 
 def write_yaml(registry: Registry, path: PathLike) -> None:
@@ -348,7 +349,15 @@ def read_registry(path: PathLike) -> Registry:
 
 
 def read_text(path: PathLike) -> str:
-    """Read a UTF-8 text file, reporting a missing file or bad bytes as a SchemaError.
+    """Read a text file (see :func:`~medalliance._parse.decode_text` for the encodings).
+
+    At most :attr:`~medalliance.limits.Limits.max_file_bytes` bytes are read: a bigger file,
+    or a device or pipe that does not end, is an error.
+
+    Raises
+    ------
+    SchemaError
+        For a missing file, a directory, an unreadable or too big file, or bad bytes.
 
     Examples
     --------
@@ -358,16 +367,29 @@ def read_text(path: PathLike) -> str:
     medalliance.errors.SchemaError: 1 problem in missing.txt:
       - <root>: file not found
     """
-    p = Path(path)
+    return decode_text(_read_bytes(path), source=str(path))
+
+
+def _read_bytes(path: PathLike) -> bytes:
+    limit = current_limits().max_file_bytes
     try:
-        raw = p.read_bytes()
+        with Path(path).open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            raw = f.read(limit + 1) if size <= limit else b""
     except FileNotFoundError:
         raise SchemaError([Problem((), "file not found")], source=str(path)) from None
     except IsADirectoryError:
         raise SchemaError([Problem((), "is a directory, not a file")], source=str(path)) from None
     except OSError as exc:
         raise SchemaError([Problem((), f"cannot read: {exc.strerror}")], source=str(path)) from None
-    return decode_utf8(raw, source=str(path))
+    if size > limit or len(raw) > limit:
+        what = f"{size:,} bytes" if size > limit else "more bytes than that"
+        msg = (
+            f"the file is too big to read: {what}; the limit is {limit:,} bytes "
+            "(medalliance.limits max_file_bytes)"
+        )
+        raise SchemaError([Problem((), msg)], source=str(path))
+    return raw
 
 
 # -- GraphML ---------------------------------------------------------------------------------
@@ -429,7 +451,10 @@ def read_graphml(path: PathLike) -> Registry:
     try:
         G = nx.read_graphml(str(p), force_multigraph=True)
     except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
-        raise SchemaError([Problem((), f"unreadable GraphML: {exc}")], source=str(path)) from None
+        why = str(exc)
+        if "integer string conversion" in why:  # Python's own guard, 4,300 digits
+            why = "an integer attribute has too many digits to read"
+        raise SchemaError([Problem((), f"unreadable GraphML: {why}")], source=str(path)) from None
     try:
         return from_graph(graph_from_graphml(G))
     except MedAllianceError as exc:
