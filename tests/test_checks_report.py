@@ -134,8 +134,8 @@ def test_registry_summary() -> None:
 
 def test_label_errors_raised_inside_pydantic_list_accepted_labels() -> None:
     with pytest.raises(MedAllianceError) as info:
-        _registry(form="城乡医疗集团")
+        _registry(form="宇宙飞船")
     [problem] = info.value.problems
     assert problem.path == ("alliances", 0, "form")
-    assert problem.message.startswith("unknown alliance form '城乡医疗集团'; accepted: ")
+    assert problem.message.startswith("unknown alliance form '宇宙飞船'; accepted: ")
     assert "县域医共体" in problem.message

@@ -43,6 +43,7 @@ from medalliance.errors import (
     duplicate_problems,
 )
 from medalliance.model.institution import Tier, TierField
+from medalliance.model.labels import did_you_mean
 from medalliance.model.types import FrozenModel, NonEmptyText, no_duplicates
 from medalliance.model.vocab import LabelledEnum, ServiceKindField, SpecialtyField
 from medalliance.referral._rank import RANK_FIELDS
@@ -79,6 +80,31 @@ class Direction(LabelledEnum):
 CriterionCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
+def _at_least_one(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Reject an empty tuple (an ``AfterValidator``).
+
+    Unlike ``Field(min_length=1)``, this runs only once every item is valid: pydantic checks
+    a tuple's length after dropping its invalid items, so one bad item of a one-item list
+    would also be reported as "at least 1 item", and again for each tuple around it.
+
+    Examples
+    --------
+    >>> _at_least_one(("up",))
+    ('up',)
+    >>> _at_least_one(())
+    Traceback (most recent call last):
+    ...
+    ValueError: must list at least one item
+    """
+    if not values:
+        msg = "must list at least one item"
+        raise ValueError(msg)
+    return values
+
+
+NonEmpty = AfterValidator(_at_least_one)
+
+
 class Criterion(FrozenModel):
     """A reason that justifies a referral in one or more directions."""
 
@@ -88,7 +114,7 @@ class Criterion(FrozenModel):
     """English wording."""
     name_zh: NonEmptyText
     """Chinese wording as the sources put it."""
-    directions: Annotated[tuple[Direction, ...], Field(min_length=1), AfterValidator(no_duplicates)]
+    directions: Annotated[tuple[Direction, ...], NonEmpty, AfterValidator(no_duplicates)]
     """Directions the criterion justifies."""
     needs_capability: StrictBool = False
     """Whether the destination must offer the specialty/services the case needs."""
@@ -154,7 +180,7 @@ class ConditionCatalogue(FrozenModel):
     """True for example data that is not clinical guidance."""
     source: NonEmptyText | None = None
     """Where the catalogue comes from."""
-    entries: Annotated[tuple[CatalogueEntry, ...], Field(min_length=1)]
+    entries: Annotated[tuple[CatalogueEntry, ...], NonEmpty]
     """The rows."""
 
     @model_validator(mode="after")
@@ -268,7 +294,7 @@ class ReferralPolicy(FrozenModel):
 
     name: NonEmptyText
     """Name of the policy."""
-    criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
+    criteria: Annotated[tuple[Criterion, ...], NonEmpty]
     """Criteria, each with the directions it justifies."""
     ranking: Ranking = Field(default_factory=_default_ranking)
     """How destinations are ranked for each urgency (default: the shipped policy's)."""
@@ -292,7 +318,7 @@ class ReferralPolicy(FrozenModel):
         Raises
         ------
         UnknownIdError
-            For an unknown code; the message lists the policy's codes.
+            For an unknown code; the message names the closest codes, or lists them all.
 
         Examples
         --------
@@ -302,12 +328,17 @@ class ReferralPolicy(FrozenModel):
         Traceback (most recent call last):
         ...
         medalliance.errors.UnknownIdError: unknown referral criterion 'boredom'; known: ...
+        >>> default_policy().criterion("postop_recovry")
+        Traceback (most recent call last):
+        ...
+        medalliance.errors.UnknownIdError: unknown referral criterion 'postop_recovry'; did you mean 'postop_recovery' or 'acute_recovery'?
         """
         for c in self.criteria:
             if c.code == code:
                 return c
-        known = ", ".join(c.code for c in self.criteria)
-        raise UnknownIdError([Problem((), f"unknown referral criterion {code!r}; known: {known}")])
+        codes = [c.code for c in self.criteria]
+        hint = did_you_mean(code, codes) or f"; known: {', '.join(codes)}"
+        raise UnknownIdError([Problem((), f"unknown referral criterion {code!r}{hint}")])
 
     def criteria_for(self, direction: Direction | str) -> tuple[Criterion, ...]:
         """Criteria that justify ``direction`` (a member or label such as ``下转``).

@@ -1,0 +1,198 @@
+"""Messages a person meets (issue 12): traditional labels, suggestions, knock-on errors,
+plurals, compact displays, undetermined figures, referral and indicator reasons."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from typing import Any
+
+import pytest
+
+import medalliance
+from medalliance import LabelError, MedAllianceError, MemberRole, Specialty, UnknownIdError
+from medalliance.model.vocab import LabelledEnum
+
+# -- 1. traditional forms of every label -------------------------------------------------------
+
+# Simplified -> traditional, written out by hand for this test (independent of the library's
+# own table): every CJK character of every label is either a key here or listed in SAME.
+_SIMPLIFIED = (
+    "专业个乡云产优会传体余儿养内划办务区医协单卫县双后员团国图声处复头妇婴学实对导层师帮干"
+    "并广应张总执扫护报担拟摄数断无术机松构枢标检横测点牵电疗监础礼种窥签紧约级纽线终经结络"
+    "统综绿网联肤肾肿脏药营衔规计认训议设评诊财质购费资转达进远适递遗采镇镜长门阅队际难项预"
+    "颈额驻验龙周"
+)
+_TRADITIONAL = (
+    "專業個鄉雲產優會傳體餘兒養內劃辦務區醫協單衛縣雙後員團國圖聲處復頭婦嬰學實對導層師幫幹"
+    "並廣應張總執掃護報擔擬攝數斷無術機鬆構樞標檢橫測點牽電療監礎禮種窺簽緊約級紐線終經結絡"
+    "統綜綠網聯膚腎腫臟藥營銜規計認訓議設評診財質購費資轉達進遠適遞遺採鎮鏡長門閱隊際難項預"
+    "頸額駐驗龍週"
+)
+S2T = dict(zip(_SIMPLIFIED, _TRADITIONAL, strict=True))
+SAME = frozenset(
+    "一三上下不丙中主乙事二互五交享人他付以件任估位住作例供依保信修值健像元先光全公六共其出分"
+    "判制前副力勒勤包化半危口合同名向吸呼咽品喉四地坐型城域培基士外多天契字官定宜宣室宫家密射"
+    "就巡已市常平年幼床底府庭康建式彩影待心急性息患感慢成房所手才打托扶承技拜持指按振接控推描"
+    "援支放政效救教散敬新方族日明星普有服期未本材村析果染查核案模次止殖母毒比民沉治泌法派流消"
+    "液源片物特理生用甲申留疑疾病症瘤百皮盟目盾省眼矛研磁社神私科程立站童等算管精老者耗耳育胃"
+    "腔自至致色草血行街西超近送透通逾道部配酸醉重量金防院集非骨麻鼻"
+)
+"""Characters written the same in traditional script (in the sense of these labels)."""
+
+
+def _label_enums() -> list[type[LabelledEnum]]:
+    for mod in pkgutil.walk_packages(medalliance.__path__, "medalliance."):
+        importlib.import_module(mod.name)
+    found: list[type[LabelledEnum]] = []
+    todo = list(LabelledEnum.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if list(cls) and cls not in found:
+            found.append(cls)
+    return sorted(found, key=lambda c: c.__qualname__)
+
+
+def _traditional(label: str) -> str:
+    return "".join(S2T.get(c, c) for c in label)
+
+
+def _cjk(label: str) -> list[str]:
+    return [c for c in label if "\u3400" <= c <= "\u9fff"]
+
+
+@pytest.mark.parametrize("cls", _label_enums(), ids=lambda c: c.__name__)
+def test_every_label_parses_in_traditional_form(cls: type[LabelledEnum]) -> None:
+    table = cls.table()
+    unlisted = sorted({c for label in table.accepted for c in _cjk(label)} - set(S2T) - SAME)
+    assert not unlisted, f"add these characters to S2T (with their traditional form) or SAME: {unlisted}"
+    wrong = []
+    for label in table.accepted:
+        trad = _traditional(label)
+        if trad != label and table.lookup(trad) is not table.lookup(label):
+            wrong.append((label, trad))
+    assert not wrong
+
+
+def test_the_reported_traditional_labels() -> None:
+    for label in ("牽頭", "牽頭單位", "牽頭醫院"):
+        assert MemberRole.parse(label) is MemberRole.LEAD
+    assert medalliance.CooperationItem.parse("資訊共享").value == "information_sharing"
+    assert medalliance.model.labels.to_simplified("牽頭") == "牵头"
+
+
+def test_enough_vocabularies_are_checked() -> None:
+    names = {c.__name__ for c in _label_enums()}
+    assert {"Specialty", "CooperationItem", "MemberRole", "Direction", "Weekday"} <= names
+
+
+# -- 4. suggestions ------------------------------------------------------------------------------
+
+
+def test_unknown_label_suggests_the_closest_instead_of_the_whole_list() -> None:
+    with pytest.raises(LabelError) as info:
+        Specialty.parse("神经内")
+    message = str(info.value)
+    assert "did you mean '神经内科' (neurology)?" in message
+    assert "accepted:" not in message and len(message) < 200
+
+
+def test_unknown_label_without_a_close_one_lists_every_accepted_label() -> None:
+    with pytest.raises(LabelError, match="accepted: .*神经内科"):
+        Specialty.parse("宇宙飞船")
+
+
+def test_unknown_id_in_a_file_suggests_the_closest() -> None:
+    data: dict[str, Any] = {
+        "institutions": [
+            {"id": "vil-c1", "name": "某村卫生室", "kind": "村卫生室"},
+            {"id": "town-a", "name": "某镇卫生院", "kind": "乡镇卫生院"},
+        ],
+        "alliances": [
+            {
+                "id": "county",
+                "name": "某县医共体",
+                "form": "医共体",
+                "lead": ["town-a"],
+                "memberships": [
+                    {"institution": "town-a", "role": "牵头"},
+                    {"institution": "vil-c2", "role": "成员"},
+                ],
+            }
+        ],
+        "agreements": [
+            {"id": "g", "alliance": "countyy", "parties": ["town-a", "vil-c1"], "items": ["会诊"]}
+        ],
+    }
+    with pytest.raises(MedAllianceError) as info:
+        medalliance.Registry.model_validate(data)
+    messages = [p.message for p in info.value.problems]
+    assert "unknown institution 'vil-c2'; did you mean 'vil-c1'?" in messages
+    assert "unknown alliance 'countyy'; did you mean 'county'?" in messages
+
+
+def test_unknown_specialty_of_a_case_suggests() -> None:
+    with pytest.raises(MedAllianceError, match="did you mean '心血管内科' \\(cardiology\\)"):
+        medalliance.ReferralCase(origin="v1", criterion="beyond_capability", specialty="心血管科")
+
+
+def test_suggestions_among_many_ids_stay_cheap() -> None:
+    from medalliance.model.labels import closest
+
+    ids = [f"inst-{k:06d}" for k in range(200_000)]
+    assert closest("inst-1999900", ids)[0] == "inst-199990"
+
+
+def test_unknown_criterion_suggests() -> None:
+    policy = medalliance.referral.default_policy()
+    with pytest.raises(UnknownIdError, match="did you mean 'postop_recovery'"):
+        policy.criterion("postop_recovry")
+
+
+# -- 6. one cause, reported once ---------------------------------------------------------------
+
+
+def test_one_bad_direction_in_a_policy_is_one_problem() -> None:
+    from medalliance.referral.policy import policy_from_data
+
+    criterion = {"code": "a", "name_en": "a", "name_zh": "甲", "directions": ["upp"]}
+    with pytest.raises(MedAllianceError) as info:
+        policy_from_data({"name": "p", "criteria": [criterion]})
+    [problem] = info.value.problems
+    assert problem.path == ("criteria", 0, "directions", 0)
+    assert "did you mean 'up'" in problem.message
+    assert "at least 1 item" not in str(info.value)
+
+
+def test_an_empty_policy_list_is_still_refused() -> None:
+    from medalliance.referral.policy import policy_from_data
+
+    criterion = {"code": "a", "name_en": "a", "name_zh": "甲", "directions": []}
+    with pytest.raises(MedAllianceError) as info:
+        policy_from_data({"name": "p", "criteria": [criterion]})
+    assert [p.message for p in info.value.problems] == ["must list at least one item"]
+
+
+def _public_classes() -> list[type[Any]]:
+    out: dict[type[Any], None] = {}
+    for name in ("medalliance", *(f"medalliance.{m}" for m in _PACKAGES)):
+        mod = importlib.import_module(name)
+        for attr in getattr(mod, "__all__", ()):
+            obj = getattr(mod, attr)
+            if inspect.isclass(obj):
+                out[obj] = None
+    return list(out)
+
+
+_PACKAGES = (
+    "referral",
+    "sharing",
+    "coverage",
+    "accessibility",
+    "indicators",
+    "report",
+    "checks",
+    "display",
+)
