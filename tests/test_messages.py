@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from typing import Any
 
 import pytest
@@ -67,7 +68,7 @@ def _cjk(label: str) -> list[str]:
 def test_every_label_parses_in_traditional_form(cls: type[LabelledEnum]) -> None:
     table = cls.table()
     unlisted = sorted({c for label in table.accepted for c in _cjk(label)} - set(S2T) - SAME)
-    assert not unlisted, f"add these characters to S2T (with their traditional form) or SAME: {unlisted}"
+    assert not unlisted, f"add to S2T (with the traditional form) or to SAME: {unlisted}"
     wrong = []
     for label in table.accepted:
         trad = _traditional(label)
@@ -96,11 +97,12 @@ def test_unknown_label_suggests_the_closest_instead_of_the_whole_list() -> None:
         Specialty.parse("神经内")
     message = str(info.value)
     assert "did you mean '神经内科' (neurology)?" in message
-    assert "accepted:" not in message and len(message) < 200
+    assert "accepted:" not in message
+    assert len(message) < 200
 
 
 def test_unknown_label_without_a_close_one_lists_every_accepted_label() -> None:
-    with pytest.raises(LabelError, match="accepted: .*神经内科"):
+    with pytest.raises(LabelError, match=r"accepted: .*神经内科"):
         Specialty.parse("宇宙飞船")
 
 
@@ -196,3 +198,206 @@ _PACKAGES = (
     "checks",
     "display",
 )
+
+
+# -- 8. a compact display for every public result and policy object ------------------------------
+
+
+def _results() -> list[Any]:
+    """Results of the public analyses on bundled examples (and the inputs they take)."""
+    from medalliance import accessibility as acc
+    from medalliance import coverage as cov
+    from medalliance import examples as ex
+    from medalliance import indicators as ind
+    from medalliance import referral as ref
+    from medalliance import report, sharing, synthetic
+
+    county = ex.load("county_township")
+    gangkou = ex.load("gangkou")
+    zhejiang = ex.load("zhejiang_geriatric")
+    case = ref.ReferralCase(origin="township_centre", criterion="needs_equipment_or_exam")
+    target = cov.ReachTarget(services=("ct",))
+    pop = acc.Population(["v1", "v2"], [1200, 800], lat=[21.6, 21.7], lon=[108.3, 108.4])
+    supply = acc.supply_from_registry(gangkou, capacity=lambda i: 1.0, skip_missing=True)
+    costs = acc.costs_from_coordinates(pop, supply, speed_kmh=30, cutoff_min=60)
+    activity = ind.Activity(
+        care=[{"period": "2019", "kind": "visit", "institution": "township_centre", "count": 7}],
+        referrals=[
+            {
+                "period": "2019",
+                "origin": "township_centre",
+                "destination": "county_hospital",
+                "count": 3,
+            }
+        ],
+        postings=[
+            {"period": "2019", "host": "county_hospital", "site": "township_centre", "count": 1}
+        ],
+        residents=[{"period": "2019", "count": 1000, "signed": 300}],
+    )
+    volumes = sharing.volumes_from_declared(gangkou)
+    province = synthetic.province(
+        seed=1, cities=1, counties=2, townships=2, villages_per_township=1
+    )
+    overlap = cov.alliance_overlap(province)
+    price = sharing.SharedPrice(service="ct", list_price_yuan=300, discount=0.1)
+    return [
+        ref.evaluate(county, case, outside_options=2),
+        ref.evaluate_many(county, [case]),
+        ref.referral_paths(county, "township_centre"),
+        ref.default_policy(),
+        ref.example_catalogue(),
+        cov.alliance_coverage(zhejiang, "zhejiang_geriatric_alliance"),
+        cov.alliance_overlap(ex.load("beijing_pilots_2013")),
+        cov.area_coverage(gangkou, gangkou.alliances[0].id),
+        cov.population_coverage(gangkou, pop, cutoff_min=30, speed_kmh=30),
+        cov.reachability(county, target=target),
+        cov.registry_coverage(gangkou),
+        cov.removal_impact(county, "county_hospital", target=target),
+        cov.articulation_points(county),
+        target,
+        sharing.sharing_summary(gangkou, volumes, prices=[price]),
+        volumes,
+        sharing.service_access(gangkou),
+        sharing.allocate_capacity(10, [3, 9]),
+        sharing.expert_clinic_coverage(ex.load("dingzhou")),
+        sharing.recognition_groups(gangkou, "lab"),
+        pop,
+        supply,
+        costs,
+        acc.two_step_fca(costs, pop, supply, cutoff_min=60),
+        acc.nearest_cost(costs),
+        acc.coverage_within(costs, pop, cutoff_min=30),
+        acc.ExponentialDecay(rate=0.1),
+        acc.GaussianDecay(sigma=10),
+        acc.PowerDecay(beta=1.0),
+        acc.StepWeights(bounds=(10, 20), weights=(1.0, 0.5)),
+        activity,
+        ind.evaluate_indicators(county, activity, period="2019"),
+        ind.default_targets(),
+        report.alliance_summary(zhejiang, "zhejiang_geriatric_alliance"),
+        report.registry_summary(zhejiang),
+        county,
+        county.alliances[0],
+        county.institutions[0],
+        ex.load("beijing_tongren").agreements[0],
+        medalliance.display.member_table(county, county.alliances[0].id),
+        sharing.RecognitionClaim(by="qisha_thc", of="gangkou_peoples", test_kind="影像"),
+        ind.INDICATORS,
+        *(ex.load(name) for name in ex.names()),
+        medalliance.check_registry(ex.load("benxi_central")),
+        cov.reachability(county, target=target).of("township_centre"),
+        overlap,
+        list(overlap.pairs()),
+        cov.articulation_points(_chain()),
+        price,
+        medalliance.StaffPosting(id="p1", host="h", site="c", count=3, title="副主任医师"),
+    ]
+
+
+def _chain() -> medalliance.Registry:
+    """h - t - v linked by two agreements: t is a cut point."""
+    return medalliance.Registry(
+        institutions=[
+            {"id": "h", "name": "某县医院", "kind": "综合医院", "tier": "二级"},
+            {"id": "t", "name": "某镇卫生院", "kind": "乡镇卫生院"},
+            {"id": "v", "name": "某村卫生室", "kind": "村卫生室"},
+        ],
+        alliances=[
+            {
+                "id": "a",
+                "name": "某县医共体",
+                "form": "医共体",
+                "lead": ["h"],
+                "memberships": [
+                    {"institution": "h", "role": "lead"},
+                    {"institution": "t"},
+                    {"institution": "v"},
+                ],
+            }
+        ],
+        agreements=[
+            {"id": "g1", "alliance": "a", "parties": ["h", "t"], "items": ["双向转诊"]},
+            {"id": "g2", "alliance": "a", "parties": ["t", "v"], "items": ["双向转诊"]},
+        ],
+    )
+
+
+def _walk(obj: Any, seen: dict[type[Any], Any]) -> None:
+    if isinstance(obj, tuple | list):
+        for item in obj:
+            _walk(item, seen)
+        return
+    if not hasattr(obj, "_repr_html_") and not isinstance(obj, medalliance.model.types.FrozenModel):
+        return
+    seen.setdefault(type(obj), obj)
+    fields = getattr(type(obj), "model_fields", None)
+    names = list(fields) if fields is not None else list(getattr(obj, "__dict__", {}))
+    for name in names:
+        _walk(getattr(obj, name), seen)
+
+
+def _displayed_classes() -> list[type[Any]]:
+    from medalliance.model.types import FrozenModel, Tabular
+
+    return [c for c in _public_classes() if issubclass(c, FrozenModel | Tabular)]
+
+
+def test_every_public_result_and_policy_class_has_a_compact_display() -> None:
+    from medalliance.display import Member
+
+    seen: dict[type[Any], Any] = {}
+    _walk(_results(), seen)
+    county = medalliance.examples.load("county_township")
+    for obj in (*county.alliances[0].memberships, medalliance.Source(id="s", title="t")):
+        seen.setdefault(type(obj), obj)
+    abstract = {Member, medalliance.accessibility.Decay}  # reached through MemberTable; a base
+    wanted = [c for c in _displayed_classes() if c not in abstract]
+    missing = [c.__name__ for c in wanted if c not in seen]
+    assert not missing, f"add a result of these classes to _results(): {missing}"
+    for cls in wanted:
+        html = seen[cls]._repr_html_()
+        assert html.startswith("<"), cls
+        assert len(html) < 6_000, (cls.__name__, len(html))
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S)
+        assert max(map(len, cells), default=0) < 400, cls.__name__
+
+
+def test_coverage_and_policy_are_tables_too() -> None:
+    pytest.importorskip("pandas")
+    reg = medalliance.examples.load("zhejiang_geriatric")
+    cov = medalliance.alliance_coverage(reg, "zhejiang_geriatric_alliance")
+    frame = cov.to_frame()
+    assert list(frame.columns) == ["measure", "value"]
+    assert "beds (beds): consistency" in set(frame["measure"]) or any(
+        m.startswith("beds") for m in frame["measure"]
+    )
+    policy = medalliance.referral.default_policy()
+    assert len(policy.to_frame()) == len(policy.criteria)
+    assert len(repr(policy)) < 100
+
+
+# -- 7. one count, one noun ----------------------------------------------------------------------
+
+
+def test_counts_of_one_are_singular_in_displays() -> None:
+    from medalliance.display import alliance_html, registry_html
+
+    reg = _chain()
+    centre = {"id": "c1", "kind": "影像中心", "host": "h", "services": ["ct"]}
+    alliance = reg.alliances[0].replace(shared_centres=[centre])
+    reg = reg.replace(alliances=[alliance])
+    html = registry_html(reg) + alliance_html(alliance)
+    assert "1 alliance ·" in html
+    assert "1 shared centre" in html
+    for wrong in ("1 alliances", "1 shared centres", "1 sources", "1 agreements"):
+        assert wrong not in html
+    assert "3 institutions" in html
+
+
+def test_count_noun_is_the_one_helper() -> None:
+    from medalliance._words import count_noun
+    from medalliance.cli._common import plural
+
+    assert plural(1, "member") == count_noun(1, "member") == "1 member"
+    assert count_noun(2_000, "case") == "2,000 cases"

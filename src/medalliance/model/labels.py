@@ -207,7 +207,7 @@ def closest(word: str, candidates: Collection[str], *, n: int = 3) -> list[str]:
 def _shared_start(a: str, b: str) -> tuple[int, int]:
     """How alike two words look at a glance: common leading characters, then length."""
     k = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         k += 1
@@ -272,10 +272,10 @@ class LabelTable(Generic[E]):
     Traceback (most recent call last):
     ...
     medalliance.errors.LabelError: unknown colour 'blue'; accepted: crimson, red, 深红, 紅色, 红
-    >>> table.parse("crimsom")
+    >>> table.parse("crimsom")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    medalliance.errors.LabelError: unknown colour 'crimsom'; did you mean 'crimson'? (one of 5 accepted labels)
+    medalliance.errors.LabelError: unknown colour 'crimsom'; did you mean 'crimson'? (one of 5 ...)
     >>> table.parse("赤")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -393,7 +393,8 @@ class LabelTable(Generic[E]):
             accepted = ", ".join(sorted(self._display))
             return f"unknown {self.kind} {label!r}; accepted: {accepted}"
         named = [
-            f"{x!r}" if x == self._by_key[normalize_label(x)].value
+            f"{x!r}"
+            if x == self._by_key[normalize_label(x)].value
             else f"{x!r} ({self._by_key[normalize_label(x)].value})"
             for x in near
         ]

