@@ -401,3 +401,26 @@ def test_count_noun_is_the_one_helper() -> None:
 
     assert plural(1, "member") == count_noun(1, "member") == "1 member"
     assert count_noun(2_000, "case") == "2,000 cases"
+
+
+# -- 9. a lower bound has no difference --------------------------------------------------------
+
+
+def test_report_says_undetermined_when_members_lack_the_figure(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from medalliance.cli import main
+    from medalliance.report import alliance_summary
+
+    assert main(["report", "zhejiang_geriatric"]) == 0
+    out = capsys.readouterr().out
+    [line] = [x for x in out.splitlines() if x.strip().startswith("beds_radiated")]
+    assert line.split()[-1] == "undetermined"
+    assert "13000" not in line.split()[-1]
+    summary = alliance_summary(
+        medalliance.examples.load("zhejiang_geriatric"), "zhejiang_geriatric_alliance"
+    )
+    [beds] = [c for c in summary.figures if c.figure.metric == "beds_radiated"]
+    assert beds.difference is None
+    assert beds.consistency is not None
+    assert beds.consistency.value == "undetermined"
