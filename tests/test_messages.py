@@ -424,3 +424,72 @@ def test_report_says_undetermined_when_members_lack_the_figure(
     assert beds.difference is None
     assert beds.consistency is not None
     assert beds.consistency.value == "undetermined"
+
+
+# -- 10. referral reasons say what is missing, in one language each ---------------------------
+
+
+def _township() -> medalliance.Registry:
+    """A township centre linked (alliance-wide referral) to a county hospital and villages."""
+    return medalliance.Registry(
+        institutions=[
+            {
+                "id": "h",
+                "name": "某县医院",
+                "kind": "综合医院",
+                "tier": "二级",
+                "specialties": ["心内科"],
+            },
+            {"id": "t", "name": "某镇卫生院", "kind": "乡镇卫生院"},
+            {"id": "v1", "name": "甲村卫生室", "kind": "村卫生室"},
+            {"id": "v2", "name": "乙村卫生室", "kind": "村卫生室"},
+        ],
+        alliances=[
+            {
+                "id": "a",
+                "name": "某县医共体",
+                "form": "医共体",
+                "lead": ["h"],
+                "provisions": ["双向转诊"],
+                "memberships": [
+                    {"institution": "h", "role": "lead"},
+                    *({"institution": x} for x in ("t", "v1", "v2")),
+                ],
+            }
+        ],
+    )
+
+
+def _ascii_words(text: str) -> list[str]:
+    """English words in a text (abbreviations such as CT, in Chinese labels too, aside)."""
+    return re.findall(r"[a-z]{2,}", text)
+
+
+def test_upward_case_names_the_missing_specialty_and_ignores_the_villages() -> None:
+    from medalliance.referral import default_policy, evaluate, evaluate_many, example_catalogue
+
+    reg = _township()
+    policy = default_policy().replace(catalogue=example_catalogue())
+    case = medalliance.ReferralCase(origin="t", criterion="beyond_capability", condition="I63.9")
+    decision = evaluate(reg, case, policy=policy)
+    assert not decision.eligible
+    assert [r.code for r in decision.reasons] == ["no_capable_destination"]
+    [reason] = decision.reasons
+    assert "neurology (for I63.9)" in reason.en
+    assert "1 linked institution " in reason.en
+    assert "神经内科" in reason.zh
+    assert _ascii_words(reason.zh) == []
+    batch = evaluate_many(reg, [case], policy=policy)
+    assert batch.reason_codes(0) == ("no_capable_destination",)
+
+
+def test_wrong_direction_in_chinese_names_the_directions_in_chinese() -> None:
+    from medalliance.referral import evaluate
+
+    reg = _township()
+    case = medalliance.ReferralCase(origin="h", criterion="critical_or_difficult")
+    [reason] = evaluate(reg, case).reasons
+    assert reason.code == "wrong_direction"
+    assert "上转" in reason.zh
+    assert _ascii_words(reason.zh) == []
+    assert "3 linked institutions lie" in reason.en

@@ -259,7 +259,7 @@ def evaluate_naive(
     elif destinations:
         reasons = [_eligible_reason(needs.criterion)]
     else:
-        reasons = _failure_reasons(needs.criterion, wrong_direction, incapable)
+        reasons = _failure_reasons(needs.criterion, wrong_direction, incapable, needs)
     return ReferralDecision(
         case=case,
         eligible=bool(destinations),

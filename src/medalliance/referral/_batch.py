@@ -312,7 +312,8 @@ def decide_many(ix: RefIndex, table: ReferralCases, policy: ReferralPolicy) -> d
         np.where(
             columns["eligible"],
             REASON_BIT["eligible"],
-            np.where(wrong_exists, REASON_BIT["wrong_direction"], 0)
+            # institutions in other directions explain nothing when some lie in an allowed one
+            np.where(wrong_exists & ~incapable_exists, REASON_BIT["wrong_direction"], 0)
             | np.where(incapable_exists, REASON_BIT["no_capable_destination"], 0),
         ),
     ).astype(np.uint8)

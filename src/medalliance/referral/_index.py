@@ -187,7 +187,7 @@ class RefIndex:
             ]
             wrong = self._distinct(wrong_spans, set(), o)
             incapable = self._distinct(refused_parts, refused, o)
-            reasons = _failure_reasons(criterion, wrong, incapable)
+            reasons = _failure_reasons(criterion, wrong, incapable, needs)
             order = []
         insts = self.institutions
         destinations = tuple(

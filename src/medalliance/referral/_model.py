@@ -7,10 +7,11 @@ Plain frozen models; the rules that produce them are in :mod:`medalliance.referr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from medalliance._words import count_noun
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.institution import Tier
 from medalliance.model.types import (
@@ -30,6 +31,9 @@ from medalliance.model.vocab import (
     SpecialtyField,
 )
 from medalliance.referral.policy import Criterion, Direction
+
+if TYPE_CHECKING:
+    from medalliance.referral._rules import CaseNeeds
 
 __all__ = [
     "FLAG_ITEMS",
@@ -284,32 +288,87 @@ def _no_channel_reasons(wrong_specialty: Sequence[str]) -> list[Reason]:
     return out
 
 
-def _failure_reasons(criterion: Criterion, wrong_direction: int, incapable: int) -> list[Reason]:
-    out = []
-    if wrong_direction:
-        wanted = "/".join(d.value for d in criterion.directions)
-        to_en = to_zh = other = ""
-        if criterion.target_tiers:
-            to_en = " to " + "/".join(t.value for t in criterion.target_tiers)
-            to_zh = "，且仅转至" + "、".join(t.label_zh for t in criterion.target_tiers) + "机构"
-            other = " or tier"
-        out.append(
-            _reason(
-                "wrong_direction",
-                f"criterion {criterion.code!r} justifies only {wanted} referral{to_en} and "
-                f"{wrong_direction} linked institution(s) lie in another direction{other}",
-                f"转诊指征“{criterion.name_zh}”仅适用于{wanted}方向{to_zh}",
-            )
-        )
+def _failure_reasons(
+    criterion: Criterion, wrong_direction: int, incapable: int, needs: CaseNeeds
+) -> list[Reason]:
+    """Why no destination qualifies.
+
+    Institutions in a direction (or tier) the criterion allows that lack what the case needs
+    are the reason (``no_capable_destination``, naming what they lack); linked institutions
+    in other directions are a reason only when none lies in an allowed one
+    (``wrong_direction``): the village clinics next to a township do not explain why its
+    upward case found no hospital.
+    """
     if incapable:
-        out.append(
+        en, zh = _needs_text(needs)
+        return [
             _reason(
                 "no_capable_destination",
-                f"{incapable} linked institution(s) lack the needed specialty, services or level",
-                "可转诊机构不具备所需专科、服务或级别",
+                f"{count_noun(incapable, 'linked institution')} in an allowed direction, "
+                f"none offering {en}",
+                f"可转诊方向上的{incapable}家联通机构均不具备{zh}",
             )
+        ]
+    if not wrong_direction:
+        return []
+    wanted = "/".join(d.value for d in criterion.directions)
+    wanted_zh = "、".join(d.label_zh for d in criterion.directions)
+    to_en = to_zh = other = ""
+    if criterion.target_tiers:
+        to_en = " to " + "/".join(t.value for t in criterion.target_tiers)
+        to_zh = "，且仅转至" + "、".join(t.label_zh for t in criterion.target_tiers) + "机构"
+        other = " or tier"
+    lie = "lies" if wrong_direction == 1 else "lie"
+    return [
+        _reason(
+            "wrong_direction",
+            f"criterion {criterion.code!r} justifies only {wanted} referral{to_en} and "
+            f"{count_noun(wrong_direction, 'linked institution')} {lie} in another "
+            f"direction{other}",
+            f"转诊指征“{criterion.name_zh}”仅适用于{wanted_zh}{to_zh}",
         )
-    return out
+    ]
+
+
+def _needs_text(needs: CaseNeeds) -> tuple[str, str]:
+    """What a case needs of a destination, in English and Chinese (for reasons).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> from medalliance.referral import default_policy, example_catalogue
+    >>> from medalliance.referral._rules import prepare
+    >>> policy = default_policy().replace(catalogue=example_catalogue())
+    >>> case = ReferralCase(origin="township_centre", criterion="beyond_capability",
+    ...                     condition="I63.9", services=("ct",))
+    >>> en, zh = _needs_text(prepare(examples.load("county_township"), case, policy))
+    >>> en
+    'specialty neurology (for I63.9), services ct, tier secondary or higher'
+    >>> zh
+    '神经内科专科（I63.9）、CT检查服务、二级及以上'
+
+    """
+    en: list[str] = []
+    zh: list[str] = []
+    if needs.specialty is not None:
+        why = f" (for {needs.condition})" if needs.condition is not None else ""
+        why_zh = f"（{needs.condition}）" if needs.condition is not None else ""
+        en.append(f"specialty {needs.specialty.value}{why}")
+        zh.append(f"{needs.specialty.label_zh}专科{why_zh}")
+    if needs.services:
+        ordered = [s for s in ServiceKind if s in needs.services]
+        en.append("services " + ", ".join(s.value for s in ordered))
+        zh.append("、".join(s.label_zh for s in ordered) + "服务")
+    if needs.min_tier is not None:
+        en.append(f"tier {needs.min_tier.value} or higher")
+        zh.append(f"{needs.min_tier.label_zh}及以上")
+    wanted = needs.criterion.specialties
+    if wanted:
+        en.append("one of " + ", ".join(s.value for s in wanted))
+        zh.append("或".join(s.label_zh for s in wanted) + "之一")
+    if not en:
+        return "the needed specialty, services or level", "所需专科、服务或级别"
+    return ", ".join(en), "、".join(zh)
 
 
 def _eligible_reason(criterion: Criterion) -> Reason:

@@ -77,6 +77,8 @@ class CaseNeeds:
     specialty: Specialty | None
     services: frozenset[ServiceKind]
     min_tier: Tier | None
+    condition: str | None = None
+    """The case's condition code, when the policy's catalogue supplied needs for it."""
 
     @property
     def capability(self) -> bool:
@@ -142,13 +144,15 @@ def prepare(registry: Registry, case: ReferralCase, policy: ReferralPolicy) -> C
         error = UnknownIdError if unknown_ids else MedAllianceError
         raise error(problems)
     specialty, services, min_tier = case.specialty, frozenset(case.services), None
+    condition = None
     if case.condition is not None and policy.catalogue is not None:
         entry = policy.catalogue.lookup(case.condition)
         if entry is not None:
             specialty = specialty or entry.specialty
             services |= frozenset(entry.services)
             min_tier = entry.min_tier
-    return CaseNeeds(origin, criterion, specialty, services, min_tier)
+            condition = case.condition
+    return CaseNeeds(origin, criterion, specialty, services, min_tier, condition)
 
 
 def case_point(case: ReferralCase, origin: Institution) -> tuple[float, float] | None:
