@@ -493,3 +493,36 @@ def test_wrong_direction_in_chinese_names_the_directions_in_chinese() -> None:
     assert "上转" in reason.zh
     assert _ascii_words(reason.zh) == []
     assert "3 linked institutions lie" in reason.en
+
+
+# -- 11. indicator reasons name the institutions and the kind of record ------------------------
+
+
+def test_indicator_reasons_name_institutions_and_kinds_of_record() -> None:
+    from medalliance.indicators import Activity, evaluate_indicators
+
+    reg = medalliance.Registry(
+        institutions=[
+            {"id": "county-hosp", "name": "某县医院", "kind": "综合医院", "tier": "二级"},
+            {
+                "id": "town-a",
+                "name": "某镇卫生院",
+                "kind": "乡镇卫生院",
+                "region": {"county": "某县"},
+            },
+        ]
+    )
+    mine = {"period": "2024", "resident_county": "某县"}
+    visits = Activity(
+        care=[
+            {**mine, "kind": "visit", "institution": "county-hosp", "count": 30},
+            {**mine, "kind": "visit", "institution": "town-a", "count": 70},
+        ]
+    )
+    report = evaluate_indicators(reg, visits, period="2024", county="某县")
+    reason = report.result("grassroots_visit_share").reason or ""
+    assert "county-hosp" in reason
+    assert "region.county" in reason
+    assert reason.startswith("1 visit (门急诊) record has no county")
+    inpatient = report.result("within_county_inpatient_share").reason or ""
+    assert inpatient.startswith("no admission (住院) records for residents of")
