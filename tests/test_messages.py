@@ -526,3 +526,21 @@ def test_indicator_reasons_name_institutions_and_kinds_of_record() -> None:
     assert reason.startswith("1 visit (门急诊) record has no county")
     inpatient = report.result("within_county_inpatient_share").reason or ""
     assert inpatient.startswith("no admission (住院) records for residents of")
+
+
+# -- 13. the getting-started page lists the real dependencies ----------------------------------
+
+
+def test_getting_started_lists_every_dependency() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", pyproject, flags=re.S | re.M)
+    assert block is not None
+    names = re.findall(r'^\s*"([A-Za-z0-9_.-]+)', block.group(1), flags=re.M)
+    assert "scipy" in names
+    page = (root / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    [sentence] = re.findall(r"Its dependencies are (.*?)\.", page, flags=re.S)
+    listed = {w.lower() for w in re.findall(r"[A-Za-z0-9_-]+", sentence)}
+    assert {n.lower() for n in names} <= listed
