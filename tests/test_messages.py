@@ -13,6 +13,8 @@ import pytest
 
 import medalliance
 from medalliance import LabelError, MedAllianceError, MemberRole, Specialty, UnknownIdError
+from medalliance.model.labels import to_simplified
+from medalliance.model.types import FrozenModel
 from medalliance.model.vocab import LabelledEnum
 
 # -- 1. traditional forms of every label -------------------------------------------------------
@@ -81,7 +83,7 @@ def test_the_reported_traditional_labels() -> None:
     for label in ("牽頭", "牽頭單位", "牽頭醫院"):
         assert MemberRole.parse(label) is MemberRole.LEAD
     assert medalliance.CooperationItem.parse("資訊共享").value == "information_sharing"
-    assert medalliance.model.labels.to_simplified("牽頭") == "牵头"
+    assert to_simplified("牽頭") == "牵头"
 
 
 def test_enough_vocabularies_are_checked() -> None:
@@ -328,7 +330,7 @@ def _walk(obj: Any, seen: dict[type[Any], Any]) -> None:
         for item in obj:
             _walk(item, seen)
         return
-    if not hasattr(obj, "_repr_html_") and not isinstance(obj, medalliance.model.types.FrozenModel):
+    if not hasattr(obj, "_repr_html_") and not isinstance(obj, FrozenModel):
         return
     seen.setdefault(type(obj), obj)
     fields = getattr(type(obj), "model_fields", None)

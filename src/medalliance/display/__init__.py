@@ -34,11 +34,11 @@ from medalliance._words import count_noun
 from medalliance.display._html import (
     MAX_ROWS,
     _box,
-    _cell,
     _line,
     html_table,
     model_html,
 )
+from medalliance.display._html import _cell as _cell  # re-exported: tests check its rules
 from medalliance.model.alliance import AllianceUnit, MemberRole, Tightness
 from medalliance.model.institution import Grade, InstitutionKind, Tier
 from medalliance.model.types import FrozenModel, IsoDate, Tabular, register_html_renderer
