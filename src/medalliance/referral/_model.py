@@ -7,7 +7,7 @@ Plain frozen models; the rules that produce them are in :mod:`medalliance.referr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
@@ -31,9 +31,6 @@ from medalliance.model.vocab import (
     SpecialtyField,
 )
 from medalliance.referral.policy import Criterion, Direction
-
-if TYPE_CHECKING:
-    from medalliance.referral._rules import CaseNeeds
 
 __all__ = [
     "FLAG_ITEMS",
@@ -289,7 +286,7 @@ def _no_channel_reasons(wrong_specialty: Sequence[str]) -> list[Reason]:
 
 
 def _failure_reasons(
-    criterion: Criterion, wrong_direction: int, incapable: int, needs: CaseNeeds
+    criterion: Criterion, wrong_direction: int, incapable: int, needed: tuple[str, str]
 ) -> list[Reason]:
     """Why no destination qualifies.
 
@@ -297,10 +294,11 @@ def _failure_reasons(
     are the reason (``no_capable_destination``, naming what they lack); linked institutions
     in other directions are a reason only when none lies in an allowed one
     (``wrong_direction``): the village clinics next to a township do not explain why its
-    upward case found no hospital.
+    upward case found no hospital. ``needed`` says what the case needs, in English and
+    Chinese (:func:`~medalliance.referral._rules.needs_text`).
     """
     if incapable:
-        en, zh = _needs_text(needs)
+        en, zh = needed
         return [
             _reason(
                 "no_capable_destination",
@@ -328,47 +326,6 @@ def _failure_reasons(
             f"转诊指征“{criterion.name_zh}”仅适用于{wanted_zh}{to_zh}",
         )
     ]
-
-
-def _needs_text(needs: CaseNeeds) -> tuple[str, str]:
-    """What a case needs of a destination, in English and Chinese (for reasons).
-
-    Examples
-    --------
-    >>> from medalliance import examples
-    >>> from medalliance.referral import default_policy, example_catalogue
-    >>> from medalliance.referral._rules import prepare
-    >>> policy = default_policy().replace(catalogue=example_catalogue())
-    >>> case = ReferralCase(origin="township_centre", criterion="beyond_capability",
-    ...                     condition="I63.9", services=("ct",))
-    >>> en, zh = _needs_text(prepare(examples.load("county_township"), case, policy))
-    >>> en
-    'specialty neurology (for I63.9), services ct, tier secondary or higher'
-    >>> zh
-    '神经内科专科（I63.9）、CT检查服务、二级及以上'
-
-    """
-    en: list[str] = []
-    zh: list[str] = []
-    if needs.specialty is not None:
-        why = f" (for {needs.condition})" if needs.condition is not None else ""
-        why_zh = f"（{needs.condition}）" if needs.condition is not None else ""
-        en.append(f"specialty {needs.specialty.value}{why}")
-        zh.append(f"{needs.specialty.label_zh}专科{why_zh}")
-    if needs.services:
-        ordered = [s for s in ServiceKind if s in needs.services]
-        en.append("services " + ", ".join(s.value for s in ordered))
-        zh.append("、".join(s.label_zh for s in ordered) + "服务")
-    if needs.min_tier is not None:
-        en.append(f"tier {needs.min_tier.value} or higher")
-        zh.append(f"{needs.min_tier.label_zh}及以上")
-    wanted = needs.criterion.specialties
-    if wanted:
-        en.append("one of " + ", ".join(s.value for s in wanted))
-        zh.append("或".join(s.label_zh for s in wanted) + "之一")
-    if not en:
-        return "the needed specialty, services or level", "所需专科、服务或级别"
-    return ", ".join(en), "、".join(zh)
 
 
 def _eligible_reason(criterion: Criterion) -> Reason:
