@@ -193,7 +193,8 @@ def plot_map(
         sc = ax.scatter(
             lon, lat, c=vals, s=size, marker="s", cmap="viridis", zorder=1, gid="accessibility"
         )
-        ax.figure.colorbar(sc, ax=ax, label="accessibility", fraction=0.046, pad=0.04)
+        bar = ax.figure.colorbar(sc, ax=ax, fraction=0.046, pad=0.04)
+        bar.set_label(text.word("accessibility", "可及性"), fontproperties=text.props(10))
     xy = {i.id: (float(i.lon), float(i.lat)) for i in placed}  # type: ignore[arg-type]
     if a is None:
         _institution_points(ax, placed, xy)
