@@ -365,7 +365,7 @@ def test_postings_in_graph_report_and_display(tmp_path: Path) -> None:
         3,
         "chief_physician",
     )
-    assert "1 staff postings" in alliance_html(reg.alliance("region"))
+    assert "1 staff posting" in alliance_html(reg.alliance("region"))  # one, singular
     s = alliance_summary(reg, "region")
     assert (s.staff_postings, s.staff_posted) == (1, 3)
     out = io.StringIO()

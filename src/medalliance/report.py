@@ -17,7 +17,12 @@ Declared metrics with a computed counterpart:
   memberships (see :data:`medalliance.checks.COUNTED_METRICS`);
 - ``beds``, ``beds_radiated``, ``beds_covered``: the sum of members' ``beds`` (members with
   no bed count are reported as unknown);
-- ``population_covered``: the sum of members' ``population_served``.
+- ``population_covered``, ``population_served``: the sum of members' ``population_served``.
+
+Beds and population are compared by the rule of :func:`~medalliance.coverage.alliance_coverage`
+(:class:`~medalliance.coverage.Consistency`): when a member's figure is missing (or the
+alliance lists fewer members than it declares), the sum is only a lower bound, and a declared
+figure that the bound does not contradict is ``undetermined``: it has no difference.
 
 Examples
 --------
@@ -32,6 +37,7 @@ from __future__ import annotations
 from collections import Counter
 
 from medalliance.checks import COUNTED_METRICS, Finding, check_registry
+from medalliance.coverage import BED_METRICS, POPULATION_METRICS, Consistency, alliance_coverage
 from medalliance.model._require import require_registry
 from medalliance.model.alliance import DeclaredFigure, MemberRole
 from medalliance.model.registry import Registry
@@ -46,9 +52,6 @@ __all__ = [
     "registry_summary",
 ]
 
-_BED_METRICS = frozenset({"beds", "beds_radiated", "beds_covered"})
-_POPULATION_METRICS = frozenset({"population_covered"})
-
 
 class FigureComparison(FrozenModel):
     """A declared figure beside the value computed from the registry, when computable."""
@@ -59,10 +62,27 @@ class FigureComparison(FrozenModel):
     """Value computed from listed members; ``None`` when the metric is not computable."""
     unknown_members: int = 0
     """Members whose value is missing from the computed sum (beds, population)."""
+    consistency: Consistency | None = None
+    """For beds and population, whether the declared figure and the members' sum can both be
+    true (``undetermined`` when the sum is only a lower bound); ``None`` for other metrics."""
+
+    @property
+    def undetermined(self) -> bool:
+        """Whether the computed value is only a lower bound that does not settle the figure.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> s = alliance_summary(examples.load("zhejiang_geriatric"), "zhejiang_geriatric_alliance")
+        >>> [(c.figure.metric, c.computed, c.undetermined, c.difference) for c in s.figures
+        ...  if c.figure.metric == "beds_radiated"]
+        [('beds_radiated', 0, True, None)]
+        """
+        return self.consistency is Consistency.UNDETERMINED
 
     @property
     def difference(self) -> int | float | None:
-        """``declared - computed`` (``None`` when not computable).
+        """``declared - computed`` (``None`` when not computable or :attr:`undetermined`).
 
         Examples
         --------
@@ -71,7 +91,9 @@ class FigureComparison(FrozenModel):
         >>> [(c.figure.metric, c.difference) for c in s.figures][:2]
         [('member_count', 0), ('hospital_members', 0)]
         """
-        return None if self.computed is None else self.figure.value - self.computed
+        if self.computed is None or self.undetermined:
+            return None
+        return self.figure.value - self.computed
 
 
 class AllianceSummary(FrozenModel):
@@ -124,25 +146,33 @@ class RegistrySummary(FrozenModel):
     findings: tuple[Finding, ...]
 
 
-def _compare(fig: DeclaredFigure, registry: Registry, alliance: str) -> FigureComparison:
+def _comparisons(registry: Registry, alliance: str) -> tuple[FigureComparison, ...]:
+    """Each declared figure of ``alliance`` beside its computed value, where there is one."""
     a = registry.alliance(alliance)
-    if fig.subject not in (None, a.id):
-        return FigureComparison(figure=fig, computed=None)
-    counter = COUNTED_METRICS.get(fig.metric)
-    if counter is not None:
-        return FigureComparison(figure=fig, computed=counter(a, registry))
-    members = registry.members_of(alliance)
-    if fig.metric in _BED_METRICS:
-        known = [m.beds for m in members if m.beds is not None]
-        return FigureComparison(
-            figure=fig, computed=sum(known), unknown_members=len(members) - len(known)
-        )
-    if fig.metric in _POPULATION_METRICS:
-        pops = [m.population_served for m in members if m.population_served is not None]
-        return FigureComparison(
-            figure=fig, computed=sum(pops), unknown_members=len(members) - len(pops)
-        )
-    return FigureComparison(figure=fig, computed=None)
+    checks = {}
+    if any(f.metric in BED_METRICS | POPULATION_METRICS for f in a.declared):
+        coverage = alliance_coverage(registry, alliance)
+        checks = {id(c.declared): c for c in (*coverage.beds, *coverage.population)}
+    out = []
+    for fig in a.declared:
+        counter = COUNTED_METRICS.get(fig.metric)
+        check = checks.get(id(fig))
+        if fig.subject not in (None, a.id):
+            out.append(FigureComparison(figure=fig, computed=None))
+        elif counter is not None:
+            out.append(FigureComparison(figure=fig, computed=counter(a, registry)))
+        elif check is not None:
+            out.append(
+                FigureComparison(
+                    figure=fig,
+                    computed=check.computed,
+                    unknown_members=len(check.members_missing),
+                    consistency=check.consistency,
+                )
+            )
+        else:
+            out.append(FigureComparison(figure=fig, computed=None))
+    return tuple(out)
 
 
 def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
@@ -185,7 +215,7 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
         beds_unknown_members=len(members) - len(beds),
         agreements=sum(1 for g in registry.agreements if g.alliance == a.id),
         inferred_centres=inferred_centres(registry, alliance=a.id),
-        figures=tuple(_compare(f, registry, alliance) for f in a.declared),
+        figures=_comparisons(registry, alliance),
         unit=a.unit.value,
         part_of=a.part_of or a.part_of_name,
         by_tightness=tuple((t.value, levels[t]) for t in sorted(levels)),

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from medalliance._words import count_noun
 from medalliance.errors import MedAllianceError, format_path
 
 if TYPE_CHECKING:
@@ -93,8 +94,8 @@ def display_width(text: str) -> int:
 
 
 def plural(count: int, noun: str) -> str:
-    """``count`` and ``noun``, with an ``s`` unless the count is one."""
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+    """``count`` and ``noun``, with an ``s`` unless the count is one (:func:`count_noun`)."""
+    return count_noun(count, noun)
 
 
 def counts(pairs: Sequence[tuple[str, int]]) -> str:

@@ -241,7 +241,8 @@ def _print_figures(s: AllianceSummary, out: TextIO) -> None:
         about = " ".join(
             x for x in (f.subject, f.service.value if f.service else None, f.period) if x
         )
-        figure_rows.append((f.metric, about or None, declared, c.computed, c.difference))
+        difference = "undetermined" if c.undetermined else c.difference
+        figure_rows.append((f.metric, about or None, declared, c.computed, difference))
     table(
         figure_rows,
         ("metric", "about", "declared", "computed", "difference"),

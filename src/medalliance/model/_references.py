@@ -14,6 +14,7 @@ from medalliance.errors import Problem, format_path
 from medalliance.model.common import Provenance
 from medalliance.model.figures import DeclaredFigure
 from medalliance.model.institution import TIER_REQUIRED, InstitutionKind
+from medalliance.model.labels import did_you_mean
 
 __all__ = ["RawView", "Records", "missing_tiers", "reference_problems"]
 
@@ -118,11 +119,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_HINTS = 20
+"""Unknown references that get a "did you mean" hint (the rest are listed without one)."""
+
+
 class _ReferenceCheck:
     """Cross-record references of a registry (or of raw input), every problem collected."""
 
     def __init__(self, reg: Records) -> None:
         self.problems: list[Problem] = []
+        self.hints = 0
         self.inst = _duplicates(self.problems, "institutions", reg.institutions)
         _duplicates(self.problems, "alliances", reg.alliances)
         _duplicates(self.problems, "agreements", reg.agreements)
@@ -136,10 +142,17 @@ class _ReferenceCheck:
         self.alliance_pos: dict[str, int] = {}
         self.parents: dict[str, tuple[int, Any]] = {}
 
+    def unknown(self, path: tuple[Any, ...], kind: str, id_: Any, known: Any) -> None:
+        """Report an unknown reference, with the closest known ids for the first few."""
+        hint = ""
+        if self.hints < _HINTS:
+            self.hints += 1
+            hint = did_you_mean(id_, [k for k in known if isinstance(k, str)])
+        self.problems.append(Problem(path, f"unknown {kind} {id_!r}{hint}"))
+
     def provenance(self, path: tuple[Any, ...], prov: Provenance | None) -> None:
         if prov is not None and prov.source is not None and prov.source not in self.sources:
-            msg = f"unknown source {prov.source!r}"
-            self.problems.append(Problem((*path, "provenance", "source"), msg))
+            self.unknown((*path, "provenance", "source"), "source", prov.source, self.sources)
 
     def unique(self, kind: str, path: tuple[Any, ...], id_: str) -> None:
         """``id_`` of a centre, clinic or posting must be unique across the registry."""
@@ -168,7 +181,7 @@ class _ReferenceCheck:
             for mi, m in enumerate(a.memberships):
                 if m.institution is not None and m.institution not in self.inst:
                     path = (*base, "memberships", mi, "institution")
-                    self.problems.append(Problem(path, f"unknown institution {m.institution!r}"))
+                    self.unknown(path, "institution", m.institution, self.inst)
         for mi, m in enumerate(a.memberships):
             if m.provenance is not None:
                 self.provenance((*base, "memberships", mi), m.provenance)
@@ -196,13 +209,12 @@ class _ReferenceCheck:
         base = ("agreements", gi)
         party_scope = self.members_by_alliance.get(g.alliance)
         if party_scope is None and g.alliance is not None:
-            self.problems.append(Problem((*base, "alliance"), f"unknown alliance {g.alliance!r}"))
+            self.unknown((*base, "alliance"), "alliance", g.alliance, self.members_by_alliance)
         for pi, p in enumerate(g.parties):
             if p is None:
                 continue
             if p not in self.inst:
-                msg = f"unknown institution {p!r}"
-                self.problems.append(Problem((*base, "parties", pi), msg))
+                self.unknown((*base, "parties", pi), "institution", p, self.inst)
             if party_scope is not None and p not in party_scope:
                 msg = f"party {p!r} is not a member of alliance {g.alliance!r}"
                 self.problems.append(Problem((*base, "parties", pi), msg))
@@ -212,8 +224,7 @@ class _ReferenceCheck:
         """Every ``part_of`` names an alliance of the registry, and no chain returns to itself."""
         for ai, parent in self.parents.values():
             if parent not in self.alliance_pos:
-                msg = f"unknown alliance {parent!r}"
-                self.problems.append(Problem(("alliances", ai, "part_of"), msg))
+                self.unknown(("alliances", ai, "part_of"), "alliance", parent, self.alliance_pos)
         done: set[str] = set()
         for start in self.parents:
             chain: list[str] = []

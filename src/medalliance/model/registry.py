@@ -40,6 +40,7 @@ from medalliance.model._references import RawView, missing_tiers, reference_prob
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
 from medalliance.model.institution import Institution
+from medalliance.model.labels import did_you_mean
 from medalliance.model.types import (
     REPLACED_FROM,
     FrozenModel,
@@ -494,8 +495,5 @@ _PLAIN = (str, int, float, type(None))  # label enums are str subclasses
 
 
 def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:
-    import difflib
-
-    close = difflib.get_close_matches(str(id_), list(index)[:100_000], n=3) if index else []
-    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    hint = did_you_mean(id_, index.keys())
     return UnknownIdError([Problem((), f"unknown {kind} {id_!r}{hint}")])

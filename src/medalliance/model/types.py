@@ -218,6 +218,10 @@ class FrozenModel(BaseModel):
         except ValidationError as exc:
             raise MedAllianceError.from_validation_error(exc) from None
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the fields in a compact table (see :mod:`medalliance.display`)."""
+        return render_html(self, "model")
+
     def replace(self, **changes: Any) -> Self:
         """Return a copy with ``changes`` applied, validated again as a whole.
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from medalliance._words import count_noun
 from medalliance.compiled import CompiledRegistry, agreement_in_force, compiled
 from medalliance.errors import MedAllianceError
 from medalliance.model.agreement import Agreement, CooperationItem
@@ -140,9 +141,8 @@ def _scope(registry: Registry, alliance: str | None) -> Alliance | None:
     return None if alliance is None else registry.alliance(alliance)
 
 
-def _plural(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` with thousands separators and ``noun``, in the plural unless ``n`` is 1 (reprs)."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+_plural = count_noun
+"""``n`` with thousands separators and ``noun``, in the plural unless ``n`` is 1 (reprs)."""
 
 
 def _number(x: float) -> str:
