@@ -90,7 +90,7 @@ def test_validate_summary_of_a_large_registry_is_short(tmp_path: Path) -> None:
     out = io.StringIO()
     print_findings(found, out, shown=3)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "8074 findings: kind0 2692 · kind1 2691 · kind2 2691"
+    assert lines[0] == "8,074 findings: kind0 2692 · kind1 2691 · kind2 2691"
     assert len(lines) == 1 + 3 * (1 + 3 + 1) + 1
     out = io.StringIO()
     print_findings(found, out, shown=None)
