@@ -50,8 +50,11 @@ _POPULATION = [
     (".json", b'[{"id": "v1", "people": 3}]'),
 ]
 _ACTIVITY = [
-    (".json", b'{"referrals": [{"period": "2019", "origin": "a", "destination": "b", '
-     b'"count": 5}], "residents": [{"period": "2019", "county": "c", "count": 9}]}'),
+    (
+        ".json",
+        b'{"referrals": [{"period": "2019", "origin": "a", "destination": "b", '
+        b'"count": 5}], "residents": [{"period": "2019", "county": "c", "count": 9}]}',
+    ),
 ]
 _RESIDENTS_CSV = b"period,county,count,signed\n2019,c,100,40\n"
 
@@ -69,7 +72,7 @@ def activity() -> tuple[Seed, ...]:
 
 def activity_csv() -> tuple[Seed, ...]:
     """Referral and resident rows as CSV."""
-    return tuple(_files(DOC_EXAMPLES / "referrals.csv") + [(".csv", _RESIDENTS_CSV)])
+    return (*_files(DOC_EXAMPLES / "referrals.csv"), (".csv", _RESIDENTS_CSV))
 
 
 def policy() -> tuple[Seed, ...]:

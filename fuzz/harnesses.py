@@ -8,16 +8,16 @@ propagates, so Hypothesis reports and shrinks it. No other exception type is fil
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from medalliance.errors import MedAllianceError
-
 from fuzz import corpus
 from fuzz.corpus import Seed
+from medalliance.errors import MedAllianceError
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,8 @@ def check(harness: Harness, seed: Seed) -> None:
         path.write_bytes(data)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            try:
+            with contextlib.suppress(MedAllianceError):
                 harness.read(path)
-            except MedAllianceError:
-                pass
 
 
 def _registry(format_: str) -> Callable[[], tuple[Seed, ...]]:

@@ -36,7 +36,7 @@ TOKENS: tuple[bytes, ...] = (
     b".nan",
     b"-.inf",
     b"[" * 2000,
-    b"{\"a\":" * 500,
+    b'{"a":' * 500,
     b"- " * 500,
     b"\x00",
     b"\xc2\x85",
@@ -98,15 +98,13 @@ def _duplicate_line(draw: st.DrawFn, data: bytes) -> bytes:
     if not lines:
         return data
     i = draw(st.integers(0, len(lines) - 1))
-    return b"".join(lines[: i + 1] + [lines[i]] + lines[i + 1 :])
+    return b"".join([*lines[: i + 1], lines[i], *lines[i + 1 :]])
 
 
 @st.composite
 def _reencode(draw: st.DrawFn, data: bytes) -> bytes:
     text = data.decode("utf-8", "replace")
     return text.encode(draw(st.sampled_from(ENCODINGS)), "replace")
-
-
 
 
 def mutated(seeds: Sequence[Seed]) -> st.SearchStrategy[Seed]:

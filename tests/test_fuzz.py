@@ -15,7 +15,6 @@ not break the run before that).
 from __future__ import annotations
 
 import pytest
-
 from fuzz import HARNESSES, check
 from fuzz.run import fuzz
 
@@ -98,5 +97,5 @@ def test_every_seed_reads(name: str) -> None:
 def test_check_lets_only_medalliance_errors_through() -> None:
     """The rule itself: MedAllianceError passes, anything else and warnings propagate."""
     check(HARNESSES["registry_json"], (".json", b"{"))
-    with pytest.raises(Exception, match="UserWarning|No key type"):
+    with pytest.raises(Exception, match=r"No key type"):
         check(HARNESSES["graphml"], (".graphml", KNOWN[-1][2]))

@@ -102,7 +102,7 @@ def test_minimal_registry_reads(tmp_path: Path) -> None:
 
 def test_yaml_billion_laughs_under_an_unknown_key(tmp_path: Path) -> None:
     lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
-    for prev, cur in zip("abcdefgh", "bcdefghi"):
+    for prev, cur in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]")
     text = "\n".join(lines) + "\nschema_version: 1\ninstitutions: []\n"
     _refused(tmp_path, "laughs.yaml", text.encode())
@@ -149,13 +149,18 @@ def test_deep_nesting_of_mappings(tmp_path: Path, suffix: str) -> None:
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
 def test_json_non_finite_numbers(tmp_path: Path, value: str) -> None:
-    text = _minimal_json().decode().replace('"kind": "村卫生室"', f'"kind": "村卫生室", "beds": {value}')
+    text = (
+        _minimal_json()
+        .decode()
+        .replace('"kind": "村卫生室"', f'"kind": "村卫生室", "beds": {value}')
+    )
     _refused(tmp_path, "nan.json", text.encode())
 
 
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
 def test_yaml_non_finite_numbers(tmp_path: Path, value: str) -> None:
-    text = f"schema_version: 1\ninstitutions:\n  - {{id: a, name: 某院, kind: 村卫生室, beds: {value}}}\n"
+    row = f"{{id: a, name: 某院, kind: 村卫生室, beds: {value}}}"
+    text = f"schema_version: 1\ninstitutions:\n  - {row}\n"
     _refused(tmp_path, "nan.yaml", text.encode())
 
 
