@@ -155,13 +155,13 @@ def test_a_fhir_resource_that_is_not_a_bundle_is_named(tmp_path: Path) -> None:
 
 
 def test_unknown_file_type_lists_the_readers_table(tmp_path: Path) -> None:
-    sheet = tmp_path / "sites.xlsx"
+    sheet = tmp_path / "sites.xls"
     sheet.write_bytes(b"PK")
     code, _, err = run("validate", str(sheet))
     assert code == 1
-    assert "unknown file type '.xlsx'; use .json, .yaml, .yml or .graphml" in err
+    assert "unknown file type '.xls'; use .json, .yaml, .yml, .graphml, .xlsx or .csv" in err
     assert "file not found" not in err
-    assert set(READERS) == {".json", ".yaml", ".yml", ".graphml"}
+    assert set(READERS) == {".json", ".yaml", ".yml", ".graphml", ".xlsx", ".csv"}
 
 
 # -- list and coverage ------------------------------------------------------------------------

@@ -343,8 +343,8 @@ def test_declared_figure_negative_percent_allowed() -> None:
             {"valid_from": "2020-01-01", "valid_until": "2019-01-01"},
             "term ends (2019-01-01) before it starts",
         ),
-        ({"signed": "2020-13-01"}, "expected an ISO date"),
-        ({"signed": 20200101}, "expected an ISO date"),
+        ({"signed": "2020-13-01"}, "not a calendar date: month must be in 1..12"),
+        ({"signed": 20200101}, "expected a date such as 2024-03-01"),
     ],
 )
 def test_agreement_invalid(changes: dict[str, Any], fragment: str) -> None:

@@ -281,7 +281,7 @@ def test_map_shows_only_the_tiers_asked_for() -> None:
     with pytest.raises(MedAllianceError) as info:
         plot_map(reg, tiers=["primary", "county"])
     assert info.value.problems[0].render().startswith("tiers[1]: unknown tier 'county'")
-    with pytest.raises(MedAllianceError, match="expected a sequence of tiers"):
+    with pytest.raises(MedAllianceError, match="must be a list of tiers, got str"):
         plot_map(reg, tiers="primary")
 
 

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.checks import (
     COUNTED_METRICS,
     Finding,
@@ -56,6 +57,7 @@ def check_registry(registry: Registry, *, strict: bool = False) -> tuple[Finding
     >>> all(f.severity.value == "info" for f in check_registry(examples.load("gangkou")))
     True
     """
+    require_registry(registry)
     findings: list[Finding] = []
     checks = (
         check_declared_counts,

@@ -35,6 +35,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import AllianceUnit, MemberRole, Tightness
 from medalliance.model.institution import Grade, InstitutionKind, Tier
 from medalliance.model.types import FrozenModel, IsoDate, Tabular, register_html_renderer
@@ -192,6 +193,7 @@ def registry_html(registry: Registry, *, max_rows: int = MAX_ROWS) -> str:
     >>> "港口区" in html and "<th>form</th>" in html
     True
     """
+    require_registry(registry)
     tiers: Counter[Tier] = Counter(i.tier for i in registry.institutions)
     kinds: Counter[InstitutionKind] = Counter(i.kind for i in registry.institutions)
     n_inst, n_all, n_agr = (
@@ -519,6 +521,7 @@ def member_table(registry: Registry, alliance: str) -> MemberTable:
     >>> [(m.institution, m.role.value, m.tier.value) for m in t.members][:2]
     [('ruijin', 'lead', 'tertiary'), ('ruijin_luwan_branch', 'member', 'secondary')]
     """
+    require_registry(registry)
     a = registry.alliance(alliance)
     members = []
     for m in a.memberships:

@@ -58,7 +58,9 @@ from typing import Any
 import networkx as nx
 
 from medalliance._gc import paused_gc
+from medalliance._parse import loads_json
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, MemberRole, Tightness
 from medalliance.model.institution import Grade, Institution, InstitutionKind, Ownership, Tier
@@ -207,7 +209,7 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
     7
     """
     with paused_gc():
-        return _to_graph(registry)
+        return _to_graph(require_registry(registry))
 
 
 _Edge = tuple[str, str, str, dict[str, Any]]
@@ -522,12 +524,12 @@ def from_graph(G: Any) -> Registry:
 
 def _loads(text: Any, where: tuple[Any, ...]) -> Any:
     try:
-        return json.loads(text)
-    except (TypeError, json.JSONDecodeError) as exc:
+        return loads_json(text)
+    except TypeError as exc:
         raise MedAllianceError([Problem(where, f"expected JSON text: {exc}")]) from None
-    except RecursionError:
-        msg = "expected JSON text: lists or mappings nested too deeply to read"
-        raise MedAllianceError([Problem(where, msg)]) from None
+    except MedAllianceError as exc:
+        problems = [Problem(where, f"expected JSON text: {p.message}") for p in exc.problems]
+        raise MedAllianceError(problems) from None
 
 
 _GRAPH_JSON_KEYS = ("sources", "alliances", "agreements")

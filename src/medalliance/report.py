@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections import Counter
 
 from medalliance.checks import COUNTED_METRICS, Finding, check_registry
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import DeclaredFigure, MemberRole
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel
@@ -161,6 +162,7 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     >>> alliance_summary(examples.load("dingzhou"), "dingzhou_mch_alliance").inferred_centres[:2]
     ('dzm_lab', 'dzm_ecg')
     """
+    require_registry(registry)
     a = registry.alliance(alliance)
     members = registry.members_of(alliance)
     tiers = Counter(m.tier for m in members)
@@ -202,6 +204,7 @@ def registry_summary(registry: Registry) -> RegistrySummary:
     >>> s.by_form
     (('specialty_alliance', 2),)
     """
+    require_registry(registry)
     tiers = Counter(i.tier for i in registry.institutions)
     forms = Counter(a.form.value for a in registry.alliances)
     membership = Counter(m for a in registry.alliances for m in a.members)

@@ -31,8 +31,8 @@ def add_target(parser: argparse.ArgumentParser) -> None:
         "target",
         metavar="NAME|FILE",
         type=path_argument,
-        help="bundled example name or registry file (.json, .yaml, .yml, .graphml; a FHIR "
-        "Bundle .json too)",
+        help="bundled example name or registry file (.json, .yaml, .yml, .graphml, .xlsx, or a "
+        ".csv of a folder of table files; a FHIR Bundle .json too)",
     )
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from medalliance.cli._common import add_target, path_argument
 from medalliance.cli._load import load_registry
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.io._files import registry_to_json, registry_to_yaml
+from medalliance.io._files import _atomic_write, registry_to_json, registry_to_yaml
 
 if TYPE_CHECKING:
     from medalliance.cli._common import Subparsers
@@ -68,7 +67,7 @@ def _render(reg: Registry, fmt: str, fhir_version: FhirVersion | None) -> str:
 
 def _write(text: str, output: str) -> None:
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        _atomic_write(output, text)  # never a half-written file, even with two writers
     except IsADirectoryError:
         raise MedAllianceError([Problem((), "is a directory, not a file")], source=output) from None
     except OSError as exc:

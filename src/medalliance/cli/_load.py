@@ -62,14 +62,24 @@ def _read_graphml(path: Path) -> Registry:
     return read_graphml(path)
 
 
+def _read_sheets(path: Path) -> Registry:
+    """A spreadsheet workbook, or a CSV file of a folder of table files (the folder is read)."""
+    from medalliance.io.sheets import read_sheets
+
+    return read_sheets(path)
+
+
 READERS: dict[str, Callable[[Path], Registry]] = {
     ".json": _read_json,
     ".yaml": _read_yaml,
     ".yml": _read_yaml,
     ".graphml": _read_graphml,
+    ".xlsx": _read_sheets,
+    ".csv": _read_sheets,
 }
 """The reader of each registry file suffix (lower case). ``.json`` reads a registry file or a
-FHIR Bundle (``"resourceType": "Bundle"``)."""
+FHIR Bundle (``"resourceType": "Bundle"``); ``.xlsx`` a workbook and ``.csv`` the folder of
+table files it is in (``pip install 'medalliance[sheets]'`` for ``.xlsx``)."""
 
 
 def load_registry(target: str | None) -> tuple[Registry, str]:
@@ -92,12 +102,12 @@ def load_registry(target: str | None) -> tuple[Registry, str]:
     Traceback (most recent call last):
     ...
     medalliance.errors.UnknownIdError: 'gangkuo' is neither a bundled example nor a file; did you mean 'gangkou'? `medalliance list` shows the examples
-    >>> load_registry("sites.csv")  # doctest: +NORMALIZE_WHITESPACE
+    >>> load_registry("sites.xls")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: 2 problems in sites.csv:
+    medalliance.errors.SchemaError: 2 problems in sites.xls:
       - <root>: file not found
-      - <root>: unknown file type '.csv'; use .json, .yaml, .yml or .graphml
+      - <root>: unknown file type '.xls'; use .json, .yaml, .yml, .graphml, .xlsx or .csv
     """  # noqa: E501
     if target is None:
         return examples.load(examples.DEFAULT), f"bundled example {examples.DEFAULT!r}"

@@ -8,6 +8,7 @@ from typing import Any
 
 from medalliance.coverage._common import _ROLE_ORDER, Counts
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance, DeclaredFigure, MemberRole, Qualifier
 from medalliance.model.checks import COUNTED_METRICS
 from medalliance.model.institution import Institution
@@ -450,6 +451,7 @@ def area_coverage(
     >>> c.members_without_area
     ()
     """
+    require_registry(registry)
     a = registry.alliance(alliance)
     lvl = AreaLevel.parse(area_level)
     wanted = _roles(area_roles)
@@ -540,6 +542,7 @@ def alliance_coverage(
     >>> beds.consistency.value, beds.difference
     ('undetermined', 13000)
     """
+    require_registry(registry)
     _check_tolerance(about_tolerance)
     a = registry.alliance(alliance)
     areas = area_coverage(

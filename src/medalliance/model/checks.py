@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance, AllianceForm
 from medalliance.model.institution import Institution, InstitutionKind
 from medalliance.model.registry import Registry
@@ -112,6 +113,7 @@ def check_declared_counts(registry: Registry) -> tuple[Finding, ...]:
     >>> [f.message for f in check_declared_counts(examples.load("xuzhou_mch"))][:1]
     ['declares member_count 11 but lists 7 (4 not itemised)']
     """
+    require_registry(registry)
     out: list[Finding] = []
     for a in registry.alliances:
         for fig in a.declared:
@@ -154,6 +156,7 @@ def check_lead_tiers(registry: Registry) -> tuple[Finding, ...]:
     >>> check_lead_tiers(examples.load("shanghai_luwan"))
     ()
     """
+    require_registry(registry)
     out: list[Finding] = []
     for a in registry.alliances:
         members = _members(registry, a)
@@ -194,6 +197,7 @@ def check_unaffiliated(registry: Registry) -> tuple[Finding, ...]:
     >>> check_unaffiliated(examples.load("dingzhou"))
     ()
     """
+    require_registry(registry)
     member_ids = {m for a in registry.alliances for m in a.members}
     return tuple(
         Finding(
@@ -231,6 +235,7 @@ def check_sub_units(registry: Registry) -> tuple[Finding, ...]:
     >>> [str(f) for f in check_sub_units(reg)]
     ["[warning] onco: member 'c' is not a member of the alliance it is part of ('region')"]
     """
+    require_registry(registry)
     out: list[Finding] = []
     for a in registry.alliances:
         parent = registry.parent_of(a.id)

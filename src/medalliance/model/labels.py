@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Generic, TypeVar
 
-from medalliance.errors import LabelError, Problem
+from medalliance.errors import LabelError, Problem, quote
 
 __all__ = ["LabelTable", "normalize_label", "to_simplified"]
 
@@ -203,6 +203,7 @@ class LabelTable(Generic[E]):
         self.kind = kind
         self._by_key: dict[str, E] = {}
         self._display: list[str] = []
+        self._accepted_text: str | None = None  # the sorted list, joined when first needed
         self._zh: dict[E, str] = {}
         for member, spellings in labels.items():
             for label in (str(member.value), *spellings):
@@ -277,13 +278,15 @@ class LabelTable(Generic[E]):
             choices = self._ambiguous.get(key)
             if choices:
                 raise LabelError([Problem((), self._ambiguity_message(label, choices))])
-        accepted = ", ".join(sorted(self._display))
-        raise LabelError([Problem((), f"unknown {self.kind} {label!r}; accepted: {accepted}")])
+        if self._accepted_text is None:
+            self._accepted_text = ", ".join(sorted(self._display))
+        accepted = self._accepted_text
+        raise LabelError([Problem((), f"unknown {self.kind} {quote(label)}; accepted: {accepted}")])
 
     def _ambiguity_message(self, label: str, choices: tuple[E, ...]) -> str:
         named = [f"{m.value} ({self._zh[m]})" if m in self._zh else str(m.value) for m in choices]
         listed = ", ".join(named[:-1]) + " or " + named[-1]
-        return f"ambiguous {self.kind} {label!r}: it may mean {listed}; write the one you mean"
+        return f"ambiguous {self.kind} {quote(label)}: it may mean {listed}; write the one you mean"
 
     def lookup(self, label: str) -> E | None:
         """Return the member a label names, or ``None`` when it is unknown or ambiguous.

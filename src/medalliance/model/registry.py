@@ -32,7 +32,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any
 
-from pydantic import ValidationError, model_validator
+from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
@@ -40,7 +40,14 @@ from medalliance.model._references import RawView, missing_tiers, reference_prob
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
 from medalliance.model.institution import Institution
-from medalliance.model.types import FrozenModel, Id, IsoDate, NonEmptyText, render_html
+from medalliance.model.types import (
+    REPLACED_FROM,
+    FrozenModel,
+    Id,
+    IsoDate,
+    NonEmptyText,
+    render_html,
+)
 
 __all__ = ["Registry", "Source"]
 
@@ -160,6 +167,27 @@ class Registry(FrozenModel):
         """
         with paused_gc():
             return super().model_validate_json(json_data, **kwargs)
+
+    @field_validator("institutions", "alliances", "agreements", "sources", mode="wrap")
+    @classmethod
+    def _revalidate_parts(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
+        """Validate every part again, except those of the registry being replaced or subset.
+
+        pydantic accepts a model instance as it is, but ``model_copy(update=...)`` and
+        ``model_construct`` skip validation: parts given as instances are validated again
+        from their fields (:func:`_as_input`), so a registry never holds a part its files
+        would refuse. A field whose items all belong to the registry named in the context
+        (:meth:`replace`, :meth:`subset`) is kept as it is: they were validated with it.
+        """
+        source = info.context.get(REPLACED_FROM) if isinstance(info.context, dict) else None
+        if isinstance(source, Registry) and isinstance(value, tuple | list):
+            own = getattr(source, info.field_name or "")
+            if value is own:
+                return value
+            ids = {id(x) for x in own}
+            if all(id(x) in ids for x in value):
+                return tuple(value)
+        return handler(_as_input(value))
 
     @model_validator(mode="wrap")
     @classmethod
@@ -411,14 +439,15 @@ class Registry(FrozenModel):
             for a in keep
         ]
         members = {m for a in keep for m in a.members}
-        return Registry(
-            institutions=tuple(i for i in self.institutions if i.id in members),
-            alliances=tuple(keep),
-            agreements=tuple(g for g in self.agreements if g.alliance in ids),
-            sources=self.sources,
-            title=self.title,
-            description=self.description,
-        )
+        data = {
+            "institutions": tuple(i for i in self.institutions if i.id in members),
+            "alliances": tuple(keep),
+            "agreements": tuple(g for g in self.agreements if g.alliance in ids),
+            "sources": self.sources,
+            "title": self.title,
+            "description": self.description,
+        }
+        return Registry.model_validate(data, context={REPLACED_FROM: self})
 
     def __len__(self) -> int:
         return len(self.institutions)
@@ -434,6 +463,34 @@ class Registry(FrozenModel):
 
     def _repr_html_(self) -> str:
         return render_html(self, "registry")
+
+
+def _as_input(value: Any) -> Any:
+    """Model instances inside ``value`` as plain input data: their fields, recursively.
+
+    Only declared fields are taken (a cached property kept in an instance's ``__dict__`` is
+    not one); lists and tuples of records become lists.
+
+    Examples
+    --------
+    >>> from medalliance.model.common import Region
+    >>> _as_input((Region(province="浙江省"), {"x": Region()}))[0]["province"]
+    '浙江省'
+    """
+    if isinstance(value, _PLAIN):  # most values: checked first, and cheaply
+        return value
+    declared = getattr(type(value), "__pydantic_fields__", None)
+    if declared is not None:
+        given = value.__dict__
+        return {k: _as_input(given[k]) for k in declared if k in given}
+    if isinstance(value, list | tuple):
+        return [_as_input(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_input(v) for k, v in value.items()}
+    return value
+
+
+_PLAIN = (str, int, float, type(None))  # label enums are str subclasses
 
 
 def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from medalliance._optional import require
 from medalliance.compiled import agreement_in_force
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance, MemberRole
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry
@@ -90,6 +91,7 @@ def plot_alliance(
     >>> import matplotlib.pyplot as plt
     >>> plt.close(ax.figure)
     """
+    require_registry(registry)
     if labels not in ("auto", "id"):
         raise MedAllianceError([Problem(("labels",), f"must be 'auto' or 'id', got {labels!r}")])
     layout = alliance_layout(registry, alliance, max_per_row=max_per_row)

@@ -13,6 +13,7 @@ import numpy as np
 
 from medalliance._optional import require
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry, require_sequence
 from medalliance.model.alliance import Alliance, MemberRole
 from medalliance.model.institution import Institution, Tier
 from medalliance.model.registry import Registry
@@ -30,11 +31,9 @@ _XY = dict[str, tuple[float, float]]
 
 
 def _parse_tiers(tiers: Sequence[Tier | str]) -> frozenset[Tier]:
-    if isinstance(tiers, str):
-        raise MedAllianceError([Problem(("tiers",), "expected a sequence of tiers, got a string")])
     problems: list[Problem] = []
     out = set()
-    for k, t in enumerate(tiers):
+    for k, t in enumerate(require_sequence(tiers, "tiers")):
         try:
             out.add(Tier.parse(t))
         except MedAllianceError as exc:
@@ -173,6 +172,7 @@ def plot_map(
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
+    require_registry(registry)
     if labels not in ("auto", "id", "none"):
         raise MedAllianceError(
             [Problem(("labels",), f"must be 'auto', 'id' or 'none', got {labels!r}")]

@@ -149,7 +149,9 @@ def _number(x: float) -> str:
     """A quantity for a repr: whole numbers with thousands separators, others to 4 digits."""
     if math.isfinite(x) and x == math.floor(x) and abs(x) < 1e15:
         return f"{int(x):,}"
-    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+    if abs(x) < 1e4:
+        return f"{x:,.4g}"
+    return f"{x:,.0f}" if abs(x) < 1e15 else f"{x:.4g}"  # not 300 digits for 1e300
 
 
 def _listing(ids: Sequence[str], limit: int = 3) -> str:

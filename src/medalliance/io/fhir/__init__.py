@@ -64,6 +64,7 @@ from medalliance.io.fhir._map import (
     _org_url,
     _reference_problems,
 )
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.registry import Registry
 from medalliance.referral.policy import Direction
@@ -126,6 +127,7 @@ def to_fhir(registry: Registry, *, version: FhirVersion = "R5", validate: bool =
     >>> org["name"], [c["coding"][0]["code"] for c in org["type"]]
     ('上海交通大学医学院附属瑞金医院', ['prov', 'general_hospital', 'tertiary', 'A'])
     """
+    require_registry(registry)
     _check_version(version)
     bundle = _Exporter(registry, version).bundle()
     if validate:

@@ -39,6 +39,9 @@ class _Column:
     kind: _Kind
     required: bool = False
     enum: type[Enum] | None = None
+    written: bool = True
+    """Whether :func:`~medalliance.io.tables.to_frames` writes the column; input-only columns
+    (an institution's ``level``, ``alliance`` and ``role``) are accepted by the readers only."""
 
 
 def _text(name: str, *, required: bool = False, path: tuple[str, ...] = ()) -> _Column:
@@ -95,6 +98,11 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _tuple("services"),
         _of("count", "population_served"),
         *_PROVENANCE,
+        # input only: a level label split into tier and grade by the model (parse_level), and
+        # the alliances the institution belongs to with its role there (membership rows)
+        _Column("level", ("level",), "text", written=False),
+        _Column("alliance", ("alliance",), "tuple", written=False),
+        _Column("role", ("role",), "tuple", written=False),
     ),
     "alliances": (
         _text("id", required=True),
@@ -106,7 +114,7 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _text("part_of"),
         _text("part_of_name"),
         _Column("tightness", ("tightness",), "tightness", enum=Tightness),
-        _tuple("lead", required=True),
+        _tuple("lead"),  # left out: the members whose role is lead
         _enum("specialty", Specialty),
         *_REGION,
         _of("date", "founded"),
@@ -185,3 +193,10 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
 # nested alliance collections and the table each is stored in (same names)
 _CHILDREN = ("memberships", "shared_centres", "expert_clinics", "staff_postings", "declared")
 _TOP = ("sources", "institutions", "alliances", "agreements")
+MEMBERSHIP_COLUMNS = ("alliance", "role")
+"""Input-only institutions columns that give membership rows (所属医联体, 角色)."""
+
+
+def written(table: str) -> tuple[_Column, ...]:
+    """The columns of ``table`` that the writers write, in order."""
+    return tuple(c for c in _SPECS[table] if c.written)

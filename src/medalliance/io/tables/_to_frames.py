@@ -9,8 +9,9 @@ from operator import attrgetter
 from typing import Any
 
 from medalliance._optional import require
-from medalliance.io.tables._columns import _CHILDREN, _SPECS, _TOP, PER_MEMBER, _Column
+from medalliance.io.tables._columns import _CHILDREN, _TOP, PER_MEMBER, _Column, written
 from medalliance.io.tables._frames import RegistryFrames
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import RankedEnum
 
@@ -80,7 +81,7 @@ def _series(pd: Any, col: _Column, values: list[Any]) -> Any:
 def _frame(pd: Any, table: str, records: Sequence[Any], extra: Sequence[Any] = ()) -> Any:
     """Build the DataFrame of ``records``; ``extra`` gives the alliance id of each row."""
     data: dict[str, Any] = {}
-    for col in _SPECS[table]:
+    for col in written(table):
         if table in _CHILDREN and col.name == "alliance":
             values = list(extra)
         else:
@@ -119,6 +120,7 @@ def to_frames(registry: Registry) -> RegistryFrames:
     >>> frames.institutions.sort_values("tier", ascending=False)["id"].tolist()
     ['county_hospital', 'township_centre']
     """
+    require_registry(registry)
     pd = require("pandas", extra="tables")
     out: dict[str, Any] = {}
     for table in _TOP:
