@@ -88,3 +88,47 @@ def targets() -> tuple[Seed, ...]:
 def costs() -> tuple[Seed, ...]:
     """A travel-cost table."""
     return tuple(_files(DOC_EXAMPLES / "costs.csv"))
+
+
+@functools.cache
+def sheet_folders() -> Path:
+    """Every bundled example as folders of CSV files (English and Chinese headers).
+
+    One folder per example and header language, named ``<example>-<headers>``; it lives as
+    long as the process.
+    """
+    from medalliance import examples
+    from medalliance.io.sheets import write_sheets
+
+    root = Path(_KEEP.name)
+    for name in examples.names():
+        reg = examples.load(name)
+        for headers in ("en", "zh"):
+            write_sheets(reg, root / f"{name}-{headers}", headers=headers)
+    return root
+
+
+_KEEP = tempfile.TemporaryDirectory(prefix="medalliance-fuzz-")
+
+
+def sheets_csv() -> tuple[Seed, ...]:
+    """Each CSV file of :func:`sheet_folders`, under ``/<folder>/<table>.csv``."""
+    root = sheet_folders()
+    return tuple(
+        (f"/{p.parent.name}/{p.name}", p.read_bytes()) for p in sorted(root.glob("*/*.csv"))
+    )
+
+
+@functools.cache
+def sheets_xlsx() -> tuple[Seed, ...]:
+    """Three examples as workbooks."""
+    from medalliance import examples
+    from medalliance.io.sheets import write_sheets
+
+    out: list[Seed] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in examples.names()[:3]:
+            target = Path(tmp) / f"{name}.xlsx"
+            write_sheets(examples.load(name), target)
+            out.append((".xlsx", target.read_bytes()))
+    return tuple(out)

@@ -39,6 +39,7 @@ def check(harness: Harness, seed: Seed) -> None:
     suffix, data = seed
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"input{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -114,6 +115,24 @@ def _read_costs(path: Path) -> object:
     return read_cost_table(path)
 
 
+def _read_sheets_csv(path: Path) -> object:
+    # one table file mutated, the other tables of its example beside it, as written
+    import shutil
+
+    from medalliance.io.sheets import read_sheets
+
+    for other in (corpus.sheet_folders() / path.parent.name).iterdir():
+        if not (path.parent / other.name).exists():
+            shutil.copyfile(other, path.parent / other.name)
+    return read_sheets(path.parent)
+
+
+def _read_sheets_xlsx(path: Path) -> object:
+    from medalliance.io.sheets import read_sheets
+
+    return read_sheets(path)
+
+
 HARNESSES: dict[str, Harness] = {
     h.name: h
     for h in (
@@ -127,6 +146,8 @@ HARNESSES: dict[str, Harness] = {
         Harness("policy", corpus.policy, _read_policy),
         Harness("targets", corpus.targets, _read_targets),
         Harness("costs", corpus.costs, _read_costs),
+        Harness("sheets_csv", corpus.sheets_csv, _read_sheets_csv),
+        Harness("sheets_xlsx", corpus.sheets_xlsx, _read_sheets_xlsx),
     )
 }
-"""Every harness by name. Spreadsheets join when ``medalliance.io.sheets`` exists."""
+"""Every harness by name."""
