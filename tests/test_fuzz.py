@@ -55,6 +55,7 @@ KNOWN: list[tuple[str, str, bytes, str | None]] = [
     ("population", ".csv", b"id,people\rv1,3\rv2,4\r", _CSV),
     ("population", ".csv", b"id,people,people\nv1,3,4\n", _CSV),
     ("activity_csv", ".csv", b"period,period,origin,destination,count\n2017,a,b,4\n", _CSV),
+    ("activity_csv", ".csv", b"period,origin,destination,count\r2017,a,b,4\r", _CSV),
     (
         "graphml",
         ".graphml",
