@@ -1,8 +1,12 @@
 """Run harnesses for a time budget: Hypothesis runs in rounds until the seconds are spent.
 
 Settings come from the environment so CI and a long local run use the same code:
-``MEDALLIANCE_FUZZ_SECONDS`` (per harness, default 2) and ``MEDALLIANCE_FUZZ_DEADLINE``
-(seconds one input may take, default 5).
+``MEDALLIANCE_FUZZ_SECONDS`` (per harness, default 2), ``MEDALLIANCE_FUZZ_DEADLINE``
+(seconds one input may take, default 5), ``MEDALLIANCE_FUZZ_ROUNDS`` (stop after this many
+rounds even with time left; default: no limit) and ``MEDALLIANCE_FUZZ_SEED`` (when set, round
+``k`` draws its inputs from seed ``SEED + k``, so a run is repeatable: CI uses a fixed seed and
+round count, so a landing never fails on an input nobody has seen; a long local run without a
+seed explores new inputs).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import time
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import seed as hypothesis_seed
 
 from fuzz.harnesses import Harness, check
 from fuzz.mutations import mutated
@@ -28,6 +33,18 @@ def seconds() -> float:
 def deadline() -> timedelta:
     """How long one input may take, from ``MEDALLIANCE_FUZZ_DEADLINE`` (default 5 s)."""
     return timedelta(seconds=float(os.environ.get("MEDALLIANCE_FUZZ_DEADLINE", "5")))
+
+
+def rounds_limit() -> int | None:
+    """The most rounds per harness, from ``MEDALLIANCE_FUZZ_ROUNDS`` (default: no limit)."""
+    value = os.environ.get("MEDALLIANCE_FUZZ_ROUNDS")
+    return int(value) if value else None
+
+
+def base_seed() -> int | None:
+    """The seed of round 0, from ``MEDALLIANCE_FUZZ_SEED`` (default: random rounds)."""
+    value = os.environ.get("MEDALLIANCE_FUZZ_SEED")
+    return int(value) if value else None
 
 
 def fuzz(harness: Harness, budget: float | None = None) -> int:
@@ -48,9 +65,11 @@ def fuzz(harness: Harness, budget: float | None = None) -> int:
         check(harness, seed)
 
     stop = time.monotonic() + (seconds() if budget is None else budget)
+    limit, first = rounds_limit(), base_seed()
     rounds = 0
     while True:
-        one()
+        run = one if first is None else hypothesis_seed(first + rounds)(one)
+        run()
         rounds += 1
-        if time.monotonic() >= stop:
+        if time.monotonic() >= stop or (limit is not None and rounds >= limit):
             return rounds

@@ -14,8 +14,12 @@ merged fix does not break the run before that); one without is a regression test
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import pytest
 from fuzz import HARNESSES, check
+from fuzz.harnesses import Harness
 from fuzz.run import fuzz
 
 _DIGITS = b"9" * 5000
@@ -23,10 +27,7 @@ _TAGS = None  # issue 13 #2, fixed on branch parse (merged)
 _NUMBERS = None  # issue 13 #3, fixed on branch parse (merged)
 _CSV_NUMBERS = "issue 13 #3 (CSV cells), fixed on branch readers"
 _CSV = "issue 13 #4, fixed on branch readers"
-_GRAPHML_KEY = (
-    "new (fuzz harness graphml): a <key> without attr.type leaks networkx's UserWarning; "
-    "no branch yet"
-)
+_GRAPHML_KEY = None  # a <key> without attr.type leaked networkx's UserWarning; now refused
 
 KNOWN: list[tuple[str, str, bytes, str | None]] = [
     ("registry_yaml", ".yaml", b"title: !!int x\n", _TAGS),
@@ -63,6 +64,13 @@ KNOWN: list[tuple[str, str, bytes, str | None]] = [
         b'<key id="d0" for="graph" attr.name="title"/><graph edgedefault="directed">'
         b'<data key="d0">x</data></graph></graphml>',
         _GRAPHML_KEY,
+    ),
+    (  # an XML declaration naming an unknown encoding raised LookupError
+        "graphml",
+        ".graphml",
+        b"<?xml version='1.0' encoding='ttf-8'?>\n"
+        b'<graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph/></graphml>',
+        None,
     ),
 ]
 """(harness, suffix, input, reason) of every failure found; the reason of one not fixed yet."""
@@ -101,5 +109,16 @@ def test_every_seed_reads(name: str) -> None:
 def test_check_lets_only_medalliance_errors_through() -> None:
     """The rule itself: MedAllianceError passes, anything else and warnings propagate."""
     check(HARNESSES["registry_json"], (".json", b"{"))
-    with pytest.raises(Exception, match=r"No key type"):
-        check(HARNESSES["graphml"], (".graphml", KNOWN[-1][2]))
+
+    def crashes(path: Path) -> object:
+        raise KeyError(path.name)
+
+    def warns(path: Path) -> object:
+        warnings.warn("guessing", UserWarning, stacklevel=1)
+        return None
+
+    seeds = HARNESSES["registry_json"].seeds
+    with pytest.raises(KeyError):
+        check(Harness("crashes", seeds, crashes), (".json", b"{}"))
+    with pytest.raises(UserWarning, match="guessing"):
+        check(Harness("warns", seeds, warns), (".json", b"{}"))

@@ -440,6 +440,7 @@ def read_graphml(path: PathLike) -> Registry:
     medalliance.errors.SchemaError: 1 problem in missing.graphml:
       - <root>: file not found
     """
+    import warnings
     import xml.etree.ElementTree as ET
 
     import networkx as nx
@@ -449,8 +450,12 @@ def read_graphml(path: PathLike) -> Registry:
     p = Path(path)
     read_text(p)  # existence and encoding errors, reported like the other formats
     try:
-        G = nx.read_graphml(str(p), force_multigraph=True)
-    except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
+        with warnings.catch_warnings():
+            # networkx warns and guesses on what write_graphml never writes (a <key> without
+            # attr.type, read as text): refuse it instead of guessing
+            warnings.simplefilter("error")
+            G = nx.read_graphml(str(p), force_multigraph=True)
+    except (ET.ParseError, nx.NetworkXError, KeyError, ValueError, LookupError, Warning) as exc:
         why = str(exc)
         if "integer string conversion" in why:  # Python's own guard, 4,300 digits
             why = "an integer attribute has too many digits to read"
