@@ -102,7 +102,8 @@ def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
     with pytest.raises(MedAllianceError) as exc:
         read_population(tmp_path / "bad.csv")
     assert [p.render() for p in exc.value.problems] == [
-        "row 1: unknown column(s): colour; expected id (村名), people (人口), lat (纬度), lon (经度)",
+        "row 1: unknown column(s): colour; expected id (村名), people (人口), lat (纬度), "
+        "lon (经度)",
         "row 2, column people: must be >= 0, got -1.0",
         "row 2, column lat: must be a number within ±90 degrees, got 95.0",
         "row 3, column id: duplicate id 'v1'",

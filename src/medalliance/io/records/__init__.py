@@ -208,7 +208,7 @@ def read_activity_csv(
     medalliance.errors.MedAllianceError: 2 problems in ...referrals.csv:
       - row 2, column 次数: must be a whole number, got '1_000': write the digits without separators
       - row 3, column 转入机构: a referral's destination must differ from its origin
-    """  # noqa: E501
+    """
     given = {"care": care, "referrals": referrals, "postings": postings, "residents": residents}
     return read_activity_files({kind: p for kind, p in given.items() if p is not None})
 

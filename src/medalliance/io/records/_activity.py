@@ -14,7 +14,13 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.indicators import Activity, CareRecord, PostingRecord, ReferralRecord, ResidentCount
+from medalliance.indicators import (
+    Activity,
+    CareRecord,
+    PostingRecord,
+    ReferralRecord,
+    ResidentCount,
+)
 from medalliance.io.records._csv import (
     CellError,
     Spot,
@@ -77,7 +83,7 @@ def _read_file(kind: str, path: str | Path, data: dict[str, list[dict[str, Any]]
     for i, (n, cells) in enumerate(table.rows):
         record: dict[str, Any] = {}
         for field, col in table.columns.items():
-            cell = cells[col.index] if col.index < len(cells) else ""
+            cell = cells[col.position] if col.position < len(cells) else ""
             if not cell:
                 continue  # an empty cell is a value left out
             convert = _CELLS.get(field)

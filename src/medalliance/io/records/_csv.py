@@ -1,9 +1,9 @@
-"""Reading record CSV files: rows numbered as the file shows them, strict cells, located problems.
+r"""Reading record CSV files: rows numbered as the file shows them, strict cells, located problems.
 
 Private to :mod:`medalliance.io.records`.
 
 - Rows are numbered as a spreadsheet shows them: the header is row 1, blank lines count. Line
-  endings may be ``\\n``, ``\\r\\n`` or ``\\r`` (old Mac exports).
+  endings may be ``\n``, ``\r\n`` or ``\r`` (old Mac exports).
 - The header names fields through the alias table (``_headers``): an unknown column, a field
   named twice or a required field without a column is a problem of row 1.
 - Numbers are written with the ASCII digits 0-9 (``1200``, ``-3.5``, ``1e3``): Python's
@@ -27,14 +27,13 @@ from typing import NamedTuple
 
 from medalliance.errors import PathItem, Problem, SchemaError
 from medalliance.io._files import read_text
+from medalliance.io._shown import shown
 from medalliance.io.records._headers import HEADER_ALIASES, field_of
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _WHOLE = re.compile(r"[+-]?[0-9]+\Z")
 _TRUE = frozenset({"true", "yes", "y", "1", "是"})
 _FALSE = frozenset({"false", "no", "n", "0", "否"})
-_SHOWN = 40
-"""At most this many characters of a value are quoted in a message."""
 
 
 @dataclass(frozen=True)
@@ -55,20 +54,6 @@ def problems(spots: Iterable[Spot]) -> list[Problem]:
     ['<root>: a', 'row 3: b']
     """
     return [Problem(s.path, s.message) for s in sorted(spots, key=lambda s: s.order)]
-
-
-def shown(value: object) -> str:
-    """``repr(value)``, cut to a few dozen characters for a message.
-
-    Examples
-    --------
-    >>> shown("1" * 100)
-    "'1111111111111111111111111111111111111111…' (100 characters)"
-    """
-    if isinstance(value, str) and len(value) > _SHOWN:
-        return f"{value[:_SHOWN]!r}"[:-1] + f"…' ({len(value)} characters)"
-    text = repr(value)
-    return text if len(text) <= _SHOWN + 2 else text[:_SHOWN] + "…"
 
 
 class CellError(ValueError):
@@ -143,7 +128,7 @@ def bool_cell(cell: str) -> bool:
 class Column(NamedTuple):
     """A column of the file: its position (0-based), its header as written, its field."""
 
-    index: int
+    position: int
     header: str
     field: str
 
@@ -165,7 +150,7 @@ class Table(NamedTuple):
         col = self.columns.get(field)
         if col is None:
             return (row, sys.maxsize), (f"row {row}, {field}",)
-        return (row, col.index), (f"row {row}, column {col.header}",)
+        return (row, col.position), (f"row {row}, column {col.header}",)
 
     def spot(self, row: int, field: str | None, message: str) -> Spot:
         """A problem of ``field`` in ``row``."""
@@ -213,7 +198,7 @@ def _header(
         elif field in columns:
             first = columns[field]
             message = (
-                f"column {name} appears twice (columns {first.index + 1} and {j + 1})"
+                f"column {name} appears twice (columns {first.position + 1} and {j + 1})"
                 if first.header == name
                 else f"columns {first.header} and {name} both give {field}"
             )

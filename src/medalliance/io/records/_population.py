@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from medalliance.accessibility import Population
 from medalliance.errors import MedAllianceError, PathItem, Problem, SchemaError
+from medalliance.io._shown import shown
 from medalliance.io.records._csv import (
     CellError,
     Spot,
@@ -22,7 +23,6 @@ from medalliance.io.records._csv import (
     number_cell,
     problems,
     read_table,
-    shown,
 )
 from medalliance.io.records._headers import HEADER_ALIASES
 
@@ -70,7 +70,7 @@ def _csv_point(table: Table, n: int, cells: list[str], wanted: tuple[str, ...]) 
         col = table.columns.get(field)
         if col is None:
             continue  # reported once, at the header
-        cell = cells[col.index] if col.index < len(cells) else ""
+        cell = cells[col.position] if col.position < len(cells) else ""
         if not cell:
             table.spots.append(table.spot(n, field, "missing"))
         elif field == "id":
@@ -142,7 +142,9 @@ def _data_point(k: int, item: Any, spots: list[Spot]) -> _Point | None:
     """One point of a JSON/YAML list (its keys are the field names: id, people, lat, lon)."""
     if not isinstance(item, Mapping):
         spots.append(
-            Spot((k, -1), ("points", k), f"expected a mapping with id and people, got {shown(item)}")
+            Spot(
+                (k, -1), ("points", k), f"expected a mapping with id and people, got {shown(item)}"
+            )
         )
         return None
     ident: str | None = None
@@ -193,7 +195,7 @@ def _number_value(value: Any) -> float:
     try:
         number = float(value)
     except OverflowError:
-        raise CellError(f"is too large: a number of {len(str(abs(value)))} digits") from None
+        raise CellError(f"is too large: {shown(value)}") from None
     if not math.isfinite(number):
         raise CellError(f"must be a finite number, got {shown(value)}")
     return number
