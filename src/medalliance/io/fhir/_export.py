@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,7 +10,6 @@ from medalliance.io.fhir._map import (
     _EXT,
     _HL7_ORG_ROLE,
     _HL7_ORG_TYPE,
-    _MAX_UNSIGNED,
     _TRANSLATION,
     Json,
     _cc,
@@ -24,6 +22,8 @@ from medalliance.io.fhir._map import (
     _ref,
     _rid,
     _served_centres,
+    _unsigned_problem,
+    _url_problem,
 )
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, DeclaredFigure, ExpertClinic, SharedCentre
@@ -52,10 +52,9 @@ class _Exporter:
         return url
 
     def count(self, path: tuple[Any, ...], name: str, value: int) -> Json:
-        if value > _MAX_UNSIGNED:
-            self.problems.append(
-                Problem(path, f"{value} exceeds FHIR's unsignedInt limit ({_MAX_UNSIGNED})")
-            )
+        problem = _unsigned_problem(value)
+        if problem is not None:
+            self.problems.append(Problem(path, problem))
         return _ext(name, "valueUnsignedInt", value)
 
     def provenance(self, prov: Provenance) -> Json:
@@ -141,10 +140,9 @@ class _Exporter:
         if s.file is not None:
             attachment["extension"] = [_ext("source-file", "valueString", s.file)]
         if s.url is not None:
-            if re.search(r"\s", s.url):
-                self.problems.append(
-                    Problem(("sources", i, "url"), "a FHIR url cannot contain whitespace")
-                )
+            problem = _url_problem(s.url)
+            if problem is not None:
+                self.problems.append(Problem(("sources", i, "url"), problem))
             attachment["url"] = s.url
         attachment["title"] = s.title
         if s.published is not None:
