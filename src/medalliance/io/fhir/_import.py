@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from medalliance.io._shown import shown
 from medalliance.errors import MedAllianceError, Problem, format_path
+from medalliance.io._shown import shown
 from medalliance.io.fhir._import_alliances import _AllianceReader
 from medalliance.io.fhir._import_bundle import _BundleScan
 from medalliance.io.fhir._import_institutions import _InstitutionReader

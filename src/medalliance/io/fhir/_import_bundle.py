@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from medalliance.io._shown import shown
 from medalliance.errors import MedAllianceError
+from medalliance.io._shown import shown
 from medalliance.io.fhir._import_values import Path, _coding_at, _ReaderBase
 from medalliance.io.fhir._map import _CS, _FHIR_ID, _NS, _RESTFUL
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from medalliance.io._shown import shown
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.io._shown import shown
 from medalliance.io.fhir._map import (
     _CS,
     _DECODE,
@@ -92,7 +92,8 @@ class _Res:
             if key not in self.used:
                 self.reader.p(
                     self.at(key),
-                    f"{shown(key)} is not part of the medalliance mapping of {what}; it would be lost",
+                    f"{shown(key)} is not part of the medalliance mapping of {what}; "
+                    "it would be lost",
                 )
 
 
