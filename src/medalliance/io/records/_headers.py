@@ -47,8 +47,8 @@ _TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "postings": {
         "period": _PERIOD,
-        "host": ("host", "派出机构", "派出"),
-        "site": ("site", "派驻机构", "派驻地", "受援机构"),
+        "host": ("host", "派出机构", "派出单位", "支援机构"),
+        "site": ("site", "受援机构", "受援单位", "派驻地"),
         "count": ("count", "人数", "派驻人数", "数量"),
     },
     "residents": {
