@@ -241,11 +241,8 @@ def read_table(path: str | Path, kind: str, *, what: str) -> Table:
     records = _records(read_text(path), spots)
     body = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
     if not body:
-        if spots:
-            return Table({}, 1, [], spots)
-        raise SchemaError(
-            [Problem((), f"empty file: expected a header line {what}")], source=str(path)
-        )
+        found = problems(spots) or [Problem((), f"empty file: expected a header line {what}")]
+        raise SchemaError(found, source=str(path))
     (head_row, head), rows = body[0], body[1:]
     columns, unnamed = _header(kind, head, head_row, spots)
     out: list[tuple[int, list[str]]] = []

@@ -28,7 +28,8 @@ from medalliance.io.records._headers import HEADER_ALIASES
 
 _FIELDS = tuple(HEADER_ALIASES["population"])
 _NUMBERS = ("people", "lat", "lon")
-Where = Callable[[int, "str | None"], tuple[tuple[int, ...], tuple[PathItem, ...]]]
+_Where = Callable[[int, "str | None"], tuple[tuple[int, ...], tuple[PathItem, ...]]]
+"""Where a field of a point is: its sort order and its path (``None``: the whole point)."""
 
 
 class _Point(NamedTuple):
@@ -40,10 +41,12 @@ class _Point(NamedTuple):
 
 
 class _Points(NamedTuple):
+    """The points of a file, whether they have coordinates, the problems found so far."""
+
     points: list[_Point]
     coordinates: bool
     spots: list[Spot]
-    where: Where
+    where: _Where
 
 
 def population_from_csv(path: str | Path) -> _Points:
