@@ -15,6 +15,7 @@ from medalliance import (
     Grade,
     InstitutionKind,
     MemberRole,
+    ProfessionalTitle,
     Qualifier,
     Registry,
     ServiceKind,
@@ -124,7 +125,13 @@ def institution(draw: st.DrawFn, iid: str, sources: list[str]) -> dict[str, Any]
 
 @st.composite
 def alliance(
-    draw: st.DrawFn, aid: str, inst_ids: list[str], sources: list[str], used: set[str]
+    draw: st.DrawFn,
+    aid: str,
+    inst_ids: list[str],
+    sources: list[str],
+    used: set[str],
+    *,
+    parents: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     members = draw(
         st.lists(st.sampled_from(inst_ids), unique=True, min_size=1, max_size=min(8, len(inst_ids)))
@@ -132,6 +139,7 @@ def alliance(
     n_leads = draw(st.integers(1, min(2, len(members))))
     leads = members[:n_leads]
     form = draw(st.sampled_from(list(AllianceForm)))
+    tightness = draw(st.sampled_from([*Tightness, None]))
     memberships = []
     for m in members:
         role = (
@@ -140,6 +148,8 @@ def alliance(
             else draw(st.sampled_from([r.value for r in MemberRole if r is not MemberRole.LEAD]))
         )
         ms: dict[str, Any] = {"institution": m, "role": role}
+        if tightness is None or draw(st.integers(0, 3)) == 0:
+            ms["tightness"] = draw(st.sampled_from(list(Tightness))).value
         if draw(st.booleans()):
             ms["joined"] = draw(dates)
         prov = draw(provenance(sources))
@@ -152,8 +162,15 @@ def alliance(
         "form": form.value,
         "lead": leads,
         "memberships": memberships,
-        "tightness": draw(st.sampled_from(list(Tightness))).value,
+        "tightness": None if tightness is None else tightness.value,
     }
+    if draw(st.integers(0, 3)) == 0:
+        d["unit"] = "centre"
+    in_parent = draw(st.booleans())
+    if parents and in_parent:
+        d["part_of"] = draw(st.sampled_from(parents))
+    elif draw(st.integers(0, 4)) == 0:
+        d["part_of_name"] = draw(cjk)
     if form is AllianceForm.SPECIALTY_ALLIANCE or draw(st.booleans()):
         d["specialty"] = draw(st.sampled_from(list(Specialty))).value
     if draw(st.booleans()):
@@ -217,8 +234,11 @@ def alliance(
             clinics.append(e)
     if clinics:
         d["expert_clinics"] = clinics
+    postings = draw(staff_postings(members, sources, used))
+    if postings:
+        d["staff_postings"] = postings
     figures = []
-    subjects = [None, aid, *members, *(c["id"] for c in centres)]
+    subjects = [None, aid, *members, *(c["id"] for c in (*centres, *clinics, *postings))]
     for _ in range(draw(st.integers(0, 3))):
         unit = draw(st.sampled_from(list(FigureUnit)))
         value: int | float = (
@@ -253,6 +273,40 @@ def alliance(
 
 
 @st.composite
+def staff_postings(
+    draw: st.DrawFn, members: list[str], sources: list[str], used: set[str]
+) -> list[dict[str, Any]]:
+    """Staff postings between distinct members (none when there is one member)."""
+    out: list[dict[str, Any]] = []
+    if len(members) < 2:
+        return out
+    for _ in range(draw(st.integers(0, 2))):
+        pid = draw(ids.filter(lambda x: x not in used))
+        used.add(pid)
+        host, site = draw(st.lists(st.sampled_from(members), unique=True, min_size=2, max_size=2))
+        p: dict[str, Any] = {"id": pid, "host": host, "site": site}
+        if draw(st.booleans()):
+            p["person"] = draw(cjk)
+        else:
+            p["count"] = draw(st.integers(1, 500))
+        if draw(st.booleans()):
+            p["title"] = draw(st.sampled_from(list(ProfessionalTitle))).value
+        if draw(st.booleans()):
+            p["specialty"] = draw(st.sampled_from(list(Specialty))).value
+        if draw(st.booleans()):
+            p["start"] = draw(dates)
+            if draw(st.booleans()):
+                p["end"] = p["start"] + dt.timedelta(days=draw(st.integers(0, 1000)))
+        elif draw(st.booleans()):
+            p["end"] = draw(dates)
+        prov = draw(provenance(sources))
+        if prov is not None:
+            p["provenance"] = prov
+        out.append(p)
+    return out
+
+
+@st.composite
 def registry_data(
     draw: st.DrawFn, max_institutions: int = 10, max_alliances: int = 3
 ) -> dict[str, Any]:
@@ -263,7 +317,10 @@ def registry_data(
     institutions = [draw(institution(i, source_ids)) for i in inst_ids]
     used: set[str] = set()
     alliance_ids = draw(st.lists(ids, unique=True, max_size=max_alliances))
-    alliances = [draw(alliance(a, inst_ids, source_ids, used)) for a in alliance_ids]
+    alliances = [
+        draw(alliance(a, inst_ids, source_ids, used, parents=tuple(alliance_ids[:k])))
+        for k, a in enumerate(alliance_ids)
+    ]
     agreements = []
     for a in alliances:
         members = [m["institution"] for m in a["memberships"]]

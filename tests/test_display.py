@@ -189,7 +189,16 @@ def test_member_tables_show_roles_and_tiers() -> None:
         assert role is not None
         assert row["role"] == role.value
     df = table.to_frame()
-    assert list(df.columns) == ["institution", "name", "role", "tier", "grade", "kind", "joined"]
+    assert list(df.columns) == [
+        "institution",
+        "name",
+        "role",
+        "tightness",
+        "tier",
+        "grade",
+        "kind",
+        "joined",
+    ]
     markup = alliance_html(reg.alliance("luwan_ruijin"), registry=reg)
     assert "上海交通大学医学院附属瑞金医院" in markup
     assert "<td>tertiary</td>" in markup

@@ -2,7 +2,8 @@
 
 Every expected value below is read from the seed article named in ``SEED_FILES`` (or, where
 the dataset author inferred it, checked to be marked as inferred), so a change to a dataset
-that contradicts its article makes a test fail.
+that contradicts its article makes a test fail. The facts corrected in the domain-truth
+review (issue 11) are pinned with their seed sentences in ``test_examples_truth.py``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import medalliance as ma
 from medalliance import (
@@ -44,10 +42,8 @@ from medalliance import (
 from medalliance._parse import load_plain_yaml
 from medalliance.checks import check_declared_counts
 from medalliance.io._files import (
-    registry_from_dict,
     registry_from_json,
     registry_from_yaml,
-    registry_to_dict,
     registry_to_json,
     registry_to_yaml,
 )
@@ -156,7 +152,9 @@ def test_inferred_fields_name_real_fields(name: str) -> None:
     reg = load(name)
     records: list[Any] = [*reg.institutions, *reg.alliances, *reg.agreements]
     for a in reg.alliances:
-        records.extend([*a.memberships, *a.shared_centres, *a.expert_clinics, *a.declared])
+        records.extend(
+            [*a.memberships, *a.shared_centres, *a.expert_clinics, *a.staff_postings, *a.declared]
+        )
     for record in records:
         if record.provenance is not None:
             fields = set(type(record).model_fields)
@@ -170,6 +168,7 @@ def test_ids_are_ascii_snake_case(name: str) -> None:
     ids += [g.id for g in reg.agreements]
     for a in reg.alliances:
         ids += [c.id for c in a.shared_centres] + [e.id for e in a.expert_clinics]
+        ids += [p.id for p in a.staff_postings]
     assert all(SNAKE_ID.match(x) for x in ids), ids
 
 
@@ -221,12 +220,15 @@ def test_check_findings(name: str) -> None:
 
 
 class Structure(NamedTuple):
-    """What the article says about one alliance (tiers: inferred ones are marked elsewhere)."""
+    """What the article says about one alliance (tiers: inferred ones are marked elsewhere).
+
+    ``tightness`` is ``None`` where the article sets it member by member (一院一策).
+    """
 
     name: str
     alliance: str
     form: AllianceForm
-    tightness: Tightness
+    tightness: Tightness | None
     specialty: Specialty | None
     founded: dt.date | None
     leads: list[str]
@@ -338,7 +340,7 @@ STRUCTURE: list[Structure] = [
         "xuzhou_mch",
         "xuzhou_mch_alliance",
         AllianceForm.SPECIALTY_ALLIANCE,
-        Tightness.LOOSE,
+        None,  # 一院(所)一策: each membership states its own (loose)
         Specialty.MATERNAL_CHILD_HEALTH,
         None,
         ["徐州市妇幼保健院"],
@@ -648,14 +650,17 @@ def test_beijing_pilots_list_only_their_leads() -> None:
     assert len(reg.institutions) == 6
     for a in reg.alliances:
         assert a.members == a.lead  # members are not given in the article
-        assert not a.declared
+        # the regional specialty centres' unnamed hosts: a declared lower bound, nothing listed
+        assert [f.metric for f in a.declared] == ["regional_specialty_centre_hosts"]
         assert a.founded is None
         assert a.description is not None
         assert "members are not given" in a.description.lower()
         prov = provenance_of(a)
         assert prov.is_inferred("provisions")
         assert prov.is_inferred("lead")
-        assert "unified_drug_procurement" in item_values(a.provisions)  # 联合药品配送
+        # 联合药品配送 is joint distribution, not unified procurement
+        assert "joint_drug_distribution" in item_values(a.provisions)
+        assert "unified_drug_procurement" not in item_values(a.provisions)
     forms = Counter(a.form for a in reg.alliances)
     assert forms == {AllianceForm.URBAN_MEDICAL_GROUP: 5, AllianceForm.SPECIALTY_ALLIANCE: 1}
     assert reg.alliance("beijing_childrens_group").specialty is Specialty.PAEDIATRICS
@@ -704,9 +709,12 @@ def test_dingzhou_tight_alliance(alliance: str) -> None:
     a = load("dingzhou").alliance(alliance)
     # "联合市医保局将医保资金打包支付2个医联体，实现医联体内'利益共享，风险共担'": the fund is
     # paid to the alliance as a whole, a global budget, not a per-episode bundle
-    assert {"global_budget", "unified_management", "unified_drug_procurement"} <= (
-        item_values(a.provisions)
-    )
+    assert {
+        "global_budget",
+        "unified_management",
+        "unified_drug_procurement",
+        "joint_drug_distribution",
+    } <= item_values(a.provisions)
     assert "bundled_payment" not in item_values(a.provisions)
     assert {c.name: c.kind for c in a.shared_centres} == DINGZHOU_CENTRES
     assert {c.host for c in a.shared_centres} == set(a.lead)
@@ -915,6 +923,10 @@ def test_xuzhou_provisions() -> None:
         "information_sharing",
         "expert_clinics",
         "teleconsultation",
+        # issue 11 item 1: the service forms and the tiered MCH model (test_examples_truth.py)
+        "tiered_mch_services",
+        "joint_clinic",
+        "consultation",
     }
 
 
@@ -922,309 +934,3 @@ def test_county_township_handover_is_only_proposed() -> None:
     reg = examples.load("county_township")
     assert reg.agreement("county_township_handover_proposal").status.value == "proposed"
     assert reg.agreement("county_township_agreement").status.value == "in_force"
-
-
-# ============================================================================================
-# Issue 11, bundled-example items 2 (dingzhou), 3 (beijing_tongren) and 6 (benxi_central).
-# Every test quotes the seed sentence it pins; test_issue11_quotes_are_the_articles_words
-# checks each quoted sentence against the seed file itself when ../shared/seeds is present.
-# ============================================================================================
-
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-#: Traditional characters of the quoted sentences that ``to_simplified`` (a vocabulary-only
-#: table) leaves alone.
-_SEED_EXTRA = str.maketrans("將進則極聾來為", "将进则极聋来为")
-
-#: Dingzhou (seed 003, item e).
-DZ_POSTING = "派驻主任医师等业务骨干进驻基层医疗卫生服务机构工作"
-DZ_CENTRES = (
-    "整合组建检验、心电、病理、影像、消毒供应、后勤管理、物流配送等资源共享中心,"
-    "以及人力资源、质控、信息、宣教等管理中心"
-)
-#: Beijing Tongren (seed 003, item a): each cooperation item with the sentence it rests on.
-TONGREN_ITEMS = {
-    "two_way_referral": "打通双向转诊通道",
-    "information_sharing": "信息互联互通和共享",
-    "training": "扎实开展培训指导",
-    "technical_guidance": "定期安排人员开展查房、坐诊、会诊、讲座等各种形式的业务指导",
-    "expert_clinics": "定期安排人员开展查房、坐诊、会诊、讲座等各种形式的业务指导",
-    "consultation": "定期安排人员开展查房、坐诊、会诊、讲座等各种形式的业务指导",
-    "joint_specialty_building": "帮助3家区属医疗机构进行学科建设",
-}
-TONGREN_UP = "短时期内无法独立诊治的疑难病例,可转诊至同仁医院完成诊疗"
-TONGREN_GERD = (
-    "同仁医院胃食管反流疾病研究中心已与东城区社区卫生服务中心达成合作意向,"
-    "在胃食管反流病的诊疗方面实现分级诊疗及一体化管理"
-)
-PUREN_FOCUS = "同仁医院与普仁医院的合作重点是眼科、耳鼻喉科及其科研发展"
-#: Benxi (seed 001).
-BENXI_AIM = "将来建立更为紧密型的医疗服务集团,成功打造集团化、契约式大型公立医院区域医疗联合体"
-BENXI_TODAY = "建立起技术协作联盟"
-
-ISSUE11_QUOTES = [
-    (SEED_003, DZ_POSTING),
-    (SEED_003, DZ_CENTRES),
-    *((SEED_003, q) for q in sorted(set(TONGREN_ITEMS.values()))),
-    (SEED_003, TONGREN_UP),
-    (SEED_003, TONGREN_GERD),
-    (SEED_003, PUREN_FOCUS),
-    (SEED_001, BENXI_AIM),
-    (SEED_001, BENXI_TODAY),
-]
-
-
-def seed_text(file: str) -> str:
-    """The seed article without pinyin glosses, in simplified characters (skip if absent)."""
-    path = SEEDS_DIR / file
-    if not path.is_file():
-        pytest.skip(f"seed file {file} not found beside the checkout")
-    raw = PINYIN_GLOSS.sub("", path.read_text(encoding="utf-8"))
-    return ma.to_simplified(raw).translate(_SEED_EXTRA)
-
-
-@pytest.mark.parametrize(("file", "sentence"), ISSUE11_QUOTES)
-def test_issue11_quotes_are_the_articles_words(file: str, sentence: str) -> None:
-    assert sentence in seed_text(file)
-
-
-# -- item 2: Dingzhou ------------------------------------------------------------------------
-
-DINGZHOU_ALLIANCES = ["dingzhou_peoples_alliance", "dingzhou_mch_alliance"]
-
-
-@pytest.mark.parametrize("alliance", DINGZHOU_ALLIANCES)
-def test_dingzhou_staff_posting_is_not_expert_clinics(alliance: str) -> None:
-    """Staff posting, not expert clinics: "派驻主任医师等业务骨干进驻基层医疗卫生服务机构工作"."""
-    reg = load("dingzhou")
-    a = reg.alliance(alliance)
-    assert a.expert_clinics == ()
-    assert "expert_clinics" not in item_values(a.provisions)
-    agreements = reg.agreements_of(alliance)
-    assert agreements
-    for g in agreements:
-        assert "expert_clinics" not in item_values(g.items)
-        note = provenance_of(g).note
-        assert note is not None
-        # the fact is kept in the notes until the model records staff postings
-        assert DZ_POSTING in note
-        assert "staff posting" in note
-    assert a.description is not None
-    assert "posted to grassroots institutions" in a.description
-
-
-@pytest.mark.parametrize("alliance", DINGZHOU_ALLIANCES)
-def test_dingzhou_centre_hosting_is_marked_inferred(alliance: str) -> None:
-    """The centres are listed once for both alliances: "整合组建检验、心电、病理……管理中心"."""
-    a = load("dingzhou").alliance(alliance)
-    for c in a.shared_centres:
-        prov = provenance_of(c)
-        assert prov.inferred == ("host",)
-        assert prov.quote == DZ_CENTRES
-    assert provenance_of(a).is_inferred("shared_centres")
-
-
-def test_dingzhou_sharing_results_show_the_inference() -> None:
-    from medalliance._reference.sharing import naive_service_access
-    from medalliance.sharing import (
-        ServiceVolumes,
-        check_sharing,
-        inferred_centres,
-        service_access,
-        service_routes,
-        sharing_summary,
-    )
-
-    reg = load("dingzhou")
-    every = tuple(c.id for a in reg.alliances for c in a.shared_centres)
-    assert inferred_centres(reg) == every
-    access = service_access(reg)
-    assert access.centre_inferred == (True,) * len(every)
-    rows = [r for r in access.rows() if r["centre"] is not None]
-    assert rows
-    assert all(r["inferred"] is True for r in rows)
-    route = access.route("qingfeng_chc", "lab")
-    assert route is not None
-    assert (route.centre, route.host, route.inferred) == ("dzp_lab", "dingzhou_peoples", True)
-    assert all(r.inferred for r in service_routes(reg, "mingyue_chc") if r.centre is not None)
-    naive = naive_service_access(reg)
-    for inst, best in naive.items():
-        for service, r in best.items():
-            assert access.route(inst, service) == r
-    volumes = ServiceVolumes(entries=[{"centre": "dzm_ecg", "member": "mingyue_chc", "count": 3}])
-    [used] = sharing_summary(reg, volumes).centres
-    assert (used.centre, used.host, used.inferred) == ("dzm_ecg", "dingzhou_mch", True)
-    assert "(host inferred)" in repr(used)
-    assert all(r["inferred"] is True for r in sharing_summary(reg, volumes).rows())
-    outsider = ServiceVolumes(entries=[{"centre": "dzp_lab", "member": "mingyue_chc", "count": 1}])
-    [finding] = check_sharing(reg, volumes=outsider)
-    assert "'dingzhou_peoples' is inferred, not stated by the source" in finding.message
-
-
-def test_stated_centres_are_not_marked_inferred() -> None:
-    from medalliance.sharing import (
-        inferred_centres,
-        service_access,
-        sharing_summary,
-        volumes_from_declared,
-    )
-
-    reg = load("gangkou")
-    # 消毒供应 and PCR name no host in the article; imaging and lab are the lead's (stated)
-    assert inferred_centres(reg) == ("gangkou_sterilisation", "gangkou_pcr")
-    imaging = service_access(reg).route("qisha_thc", "ct")
-    assert imaging is not None
-    assert imaging.inferred is False
-    used = {c.centre: c for c in sharing_summary(reg, volumes_from_declared(reg)).centres}
-    assert used["gangkou_imaging"].inferred is False
-    assert "inferred" not in repr(used["gangkou_imaging"])
-    assert used["gangkou_pcr"].inferred is True
-
-
-@settings(max_examples=25)
-@given(st.sampled_from(["dingzhou", "gangkou", "zhejiang_geriatric"]), st.data())
-def test_inferred_flags_agree_with_the_naive_reference(name: str, data: st.DataObject) -> None:
-    """Random centres marked inferred: fast path, routes and naive reference agree."""
-    from medalliance._reference.sharing import naive_service_access
-    from medalliance.sharing import inferred_centres, service_access
-
-    raw = registry_to_dict(load(name))
-    marked: set[str] = set()
-    for a in raw["alliances"]:
-        a_prov = a.get("provenance") or {"source": raw["sources"][0]["id"]}
-        whole = data.draw(st.booleans())
-        a_inferred = [f for f in a_prov.get("inferred", []) if f != "shared_centres"]
-        a_prov["inferred"] = [*a_inferred, "shared_centres"] if whole else a_inferred
-        a["provenance"] = a_prov
-        for c in a.get("shared_centres", []):
-            prov = c.get("provenance") or {"source": raw["sources"][0]["id"]}
-            host = data.draw(st.booleans())
-            prov["inferred"] = ["host"] if host else []
-            c["provenance"] = prov
-            if host or whole:
-                marked.add(c["id"])
-    reg = registry_from_dict(raw)
-    assert set(inferred_centres(reg)) == marked
-    access = service_access(reg)
-    for inst, best in naive_service_access(reg).items():
-        for service, r in best.items():
-            got = access.route(inst, service)
-            assert got == r
-            assert got is not None
-            assert got.inferred is (got.centre in marked)
-
-
-def test_report_marks_inferred_hosting() -> None:
-    import io
-    import json
-
-    from medalliance.cli import main
-    from medalliance.report import alliance_summary
-
-    reg = load("dingzhou")
-    for a in reg.alliances:
-        summary = alliance_summary(reg, a.id)
-        assert summary.inferred_centres == tuple(c.id for c in a.shared_centres)
-
-    def run(*args: str) -> str:
-        out, err = io.StringIO(), io.StringIO()
-        assert main(list(args), out=out, err=err) == 0, err.getvalue()
-        return out.getvalue()
-
-    text = run("report", "dingzhou")
-    centre_lines = [line for line in text.splitlines() if line.strip().startswith("dz")]
-    assert len(centre_lines) == 24
-    assert all(" inferred " in line and " stated " not in line for line in centre_lines)
-    assert "hosting inferred: the source does not state which member hosts the centre" in text
-    report = json.loads(run("report", "dingzhou", "--json"))
-    assert [len(a["inferred_centres"]) for a in report["alliances"]] == [12, 12]
-    sharing = json.loads(run("sharing", "dingzhou", "--json"))
-    assert all(c["inferred"] is True for c in sharing["centres"])
-    assert "inferred" in run("sharing", "dingzhou")
-    gangkou = run("report", "gangkou")
-    stated = next(line for line in gangkou.splitlines() if "gangkou_imaging" in line)
-    assert " stated " in stated
-
-
-# -- item 3: Beijing Tongren -----------------------------------------------------------------
-
-
-def test_tongren_has_no_green_channel() -> None:
-    """The article opens a two-way referral channel ("打通双向转诊通道"), not a green channel."""
-    reg = load("beijing_tongren")
-    a = reg.alliance("tongren_alliance")
-    assert "green_channel" not in item_values(a.provisions)
-    for g in reg.agreements:
-        assert "green_channel" not in item_values(g.items)
-    assert "two_way_referral" in item_values(reg.agreement("tongren_agreement").items)
-
-
-def test_tongren_provisions_and_agreement_items_agree_with_the_article() -> None:
-    reg = load("beijing_tongren")
-    a = reg.alliance("tongren_alliance")
-    g = reg.agreement("tongren_agreement")
-    assert item_values(a.provisions) == item_values(g.items) == set(TONGREN_ITEMS)
-    note = provenance_of(g).note
-    assert note is not None
-    for item, sentence in TONGREN_ITEMS.items():
-        assert item in note
-        assert sentence.replace(",", "") in note.replace(" ", "").replace(",", "")
-    assert provenance_of(g).quote == "北京同仁医院与东城区3家区属医疗机构签订合作协议,成立医联体"
-
-
-def test_tongren_gerd_intent_is_a_proposed_agreement() -> None:
-    """An intent only: "同仁医院胃食管反流疾病研究中心已与东城区社区卫生服务中心达成合作意向……"."""
-    from medalliance.compiled import agreement_in_force
-
-    reg = load("beijing_tongren")
-    g = reg.agreement("tongren_gerd_intent")
-    assert g.status.value == "proposed"
-    assert not agreement_in_force(g)
-    assert g.parties[0] == "tongren"
-    assert reg.institution(g.parties[1]).kind is InstitutionKind.COMMUNITY_HEALTH_CENTRE
-    prov = provenance_of(g)
-    assert prov.quote == TONGREN_GERD
-    assert set(prov.inferred) == {"parties", "items"}
-    assert g.title is not None
-    assert "胃食管反流" in g.title
-
-
-def test_tongren_specialties_are_marked_inferred() -> None:
-    """A focus, not departments: "同仁医院与普仁医院的合作重点是眼科、耳鼻喉科"."""
-    reg = load("beijing_tongren")
-    puren = provenance_of(reg.institution("puren"))
-    assert puren.quote == PUREN_FOCUS
-    assert puren.is_inferred("specialties")
-    assert provenance_of(reg.institution("tongren")).is_inferred("specialties")
-
-
-# -- item 6: Benxi ---------------------------------------------------------------------------
-
-
-def test_benxi_contract_form_is_the_aim_not_today() -> None:
-    """The future aim: "将来建立更为紧密型的医疗服务集团……集团化、契约式"."""
-    a = load("benxi_central").alliance("benxi_central_alliance")
-    prov = provenance_of(a)
-    assert prov.is_inferred("tightness")
-    note = prov.note
-    assert note is not None
-    assert "TIGHTNESS UNCERTAIN" in note
-    assert BENXI_AIM in note
-    assert BENXI_TODAY in note
-    assert "today" not in note.split("TIGHTNESS UNCERTAIN")[0]
-    assert a.description is not None
-    assert "aim for the future, not today's form" in a.description
-
-
-def test_tightness_cannot_be_unknown_yet() -> None:
-    """Why Benxi keeps a value: the model has no unknown tightness. When it gains one, record
-    Benxi's tightness as unknown and drop this test."""
-    data = {
-        "id": "a",
-        "name": "某医联体",
-        "form": "urban_medical_group",
-        "tightness": None,
-        "lead": ["h"],
-        "memberships": [{"institution": "h", "role": "lead"}],
-    }
-    with pytest.raises(ValueError, match="tightness"):
-        Alliance.model_validate(data)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_import_loads_no_heavy_packages() -> None:
     code = (
         "import sys, medalliance\n"
-        "heavy = ('pandas', 'matplotlib', 'scipy', 'fhir', 'fhir_core', 'geopandas')\n"
+        "heavy = ('pandas', 'matplotlib', 'scipy', 'fhir', 'fhir_core', 'geopandas', 'openpyxl')\n"
         "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -176,7 +176,7 @@ def test_grassroots_share_and_empty_scope() -> None:
     assert share.value == pytest.approx(0.634)  # F1: 63.4% in 2024, below the 65% target
     assert share.status is IndicatorStatus.NOT_MET
     empty = evaluate_indicators(reg, act, period="2023")
-    assert empty.result("grassroots_visit_share").reason == "no visits recorded in scope"
+    assert empty.result("grassroots_visit_share").reason == "no visit (门急诊) records in scope"
     zero = evaluate_indicators(reg, care(("visit", town, 0, None, None)), period="2024")
     assert zero.result("grassroots_visit_share").status is IndicatorStatus.NOT_COMPUTABLE
 

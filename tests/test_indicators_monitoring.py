@@ -345,7 +345,9 @@ def test_tcm_visit_share_by_hand() -> None:
     )
     unknown = evaluate_indicators(reg, act, period="1").result("tcm_visit_share")
     assert unknown.status is IndicatorStatus.NOT_COMPUTABLE
-    assert (unknown.reason or "").startswith("1 visit record(s) do not say whether they are TCM")
+    assert (unknown.reason or "").startswith(
+        "1 visit (门急诊) record does not say whether the care is TCM"
+    )
     flagged = Activity(care=[act.care[0], act.care[1].replace(tcm=False)])
     assert evaluate_indicators(reg, flagged, period="1").result(
         "tcm_visit_share"

@@ -99,7 +99,7 @@ def test_every_bundled_alliance_is_drawn_in_layers(name: str, alliance: str) -> 
     for key, xy in drawn.items():
         if key != "lead":
             assert lead_y.min() > xy[:, 1].max()
-    assert [t.get_text() for t in ax.get_yticklabels()] == list(lay.layers)
+    assert [t.get_text() for t in ax.get_yticklabels()] == _layer_names(lay.layers)
     # agreement arcs: one per group of items and non-first party; expert-clinic arrows
     gids = [p.get_gid() or "" for p in ax.patches]
     for g in reg.agreements_of(alliance):
@@ -111,6 +111,15 @@ def test_every_bundled_alliance_is_drawn_in_layers(name: str, alliance: str) -> 
         )
     for e in a.expert_clinics:
         assert gids.count(f"expert_clinic:{e.id}") == 1
+
+
+def _layer_names(layers: tuple[str, ...]) -> list[str]:
+    """The layer names drawn: Chinese with a CJK font, else the codes."""
+    from medalliance import Tier
+
+    if cjk_font() is None:
+        return list(layers)
+    return [MemberRole.LEAD.label_zh if x == "lead" else Tier(x).label_zh for x in layers]
 
 
 def test_item_groups_cover_every_item_once() -> None:
@@ -193,6 +202,7 @@ def test_font_search_rejects_placeholder_fonts(monkeypatch: pytest.MonkeyPatch) 
             if "DejaVu" in f.name or "Last Resort" in f.name
         ]
         monkeypatch.setattr(font_manager.fontManager, "ttflist", bundled)
+        monkeypatch.setattr(mfonts, "_package_fonts", list)  # no font package either
         mfonts._cjk_font.cache_clear()
         assert cjk_font() is None
     finally:
@@ -281,7 +291,7 @@ def test_map_shows_only_the_tiers_asked_for() -> None:
     with pytest.raises(MedAllianceError) as info:
         plot_map(reg, tiers=["primary", "county"])
     assert info.value.problems[0].render().startswith("tiers[1]: unknown tier 'county'")
-    with pytest.raises(MedAllianceError, match="expected a sequence of tiers"):
+    with pytest.raises(MedAllianceError, match="must be a list of tiers, got str"):
         plot_map(reg, tiers="primary")
 
 
@@ -356,3 +366,70 @@ def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> 
             cjk_font()
     finally:
         mfonts._cjk_font.cache_clear()
+
+
+# -- issue 12, pictures ---------------------------------------------------------------------------
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= c <= "\u9fff" for c in text)
+
+
+def test_shared_centres_are_drawn() -> None:
+    reg = examples.load("gangkou")
+    a = reg.alliance("gangkou_community")
+    assert a.shared_centres
+    ax = plot_alliance(reg, a.id, labels="id")
+    _draw(ax)
+    gids = {c.get_gid() for c in ax.collections}
+    for c in a.shared_centres:
+        assert f"shared_centre:{c.id}" in gids
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "shared centre" in legend
+
+
+def test_lead_names_stand_above_the_lead_clear_of_the_arcs() -> None:
+    reg = examples.load("qinghai_oncology")
+    ax = plot_alliance(reg, "qinghai_oncology_centre", labels="id")
+    lay = alliance_layout(reg, "qinghai_oncology_centre")
+    lead = lay.ids[0]
+    [label] = [t for t in ax.texts if t.get_text() == lead]
+    _, y = label.get_position()
+    assert y > float(lay.y[0])  # above the star; every arc leaves it downwards
+    assert label.get_va() == "bottom"
+
+
+def test_subtitles_and_legends_are_english_codes_without_a_cjk_font(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mfonts, "_cjk_font", lambda: None)
+    ax = plot_alliance(examples.load("gangkou"), "gangkou_community")
+    _draw(ax)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "lead" in legend
+    assert "county_medical_community" in ax.get_title()
+    assert not any(_has_cjk(t) for t in legend)
+
+
+@pytest.mark.skipif(cjk_font() is None, reason="no CJK font installed (the test extra has one)")
+def test_subtitles_and_legends_are_chinese_with_a_cjk_font() -> None:
+    ax = plot_alliance(examples.load("gangkou"), "gangkou_community")
+    _draw(ax)
+    title = ax.get_title()
+    assert "县域医共体" in title
+    assert "county_medical_community" not in title
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "牵头" in legend
+    assert "共享中心" in legend
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[0] == "牵头"
+    assert _notes(ax, FONT_NOTE_GID) == []
+
+
+def test_font_packages_are_picked_up_without_being_imported() -> None:
+    from medalliance.plot import FONT_PACKAGES
+
+    assert "noto_cjk_sans_otc" in FONT_PACKAGES
+    before = set(sys.modules)
+    mfonts._package_fonts()
+    assert not (set(sys.modules) - before) & set(FONT_PACKAGES)

@@ -126,6 +126,7 @@ def test_docs_python_examples_print_what_the_page_shows(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").symlink_to(ROOT / "docs")  # pages read their sample files as docs/...
     wrong = []
     for i, code in enumerate(python_blocks(page)):
         shown = {stmt.lineno: out for stmt, out in shown_outputs(code)}

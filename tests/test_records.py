@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from medalliance import limits
 from medalliance.cli import main
-from medalliance.errors import MedAllianceError
+from medalliance.errors import MedAllianceError, quote
 from medalliance.indicators import CareRecord, PostingRecord, ReferralRecord, ResidentCount
 from medalliance.io.records import (
     HEADER_ALIASES,
@@ -109,23 +110,34 @@ def test_a_repeated_column_is_refused(tmp_path: Path) -> None:
 
 
 def test_integers_past_the_digit_limit(tmp_path: Path) -> None:
+    # the limit of whole numbers is medalliance.limits max_digits, in CSV cells as in JSON/YAML
     digits = "1" * 5000
     assert referral_problems(
         tmp_path / "r.csv", f"period,origin,destination,count\n2019,a,b,{digits}\n"
-    ) == ["row 2, column count: a number of 5000 digits is too long to read (at most 4300)"]
-    assert population_problems(tmp_path / "p.csv", f"id,people\nv1,{digits}\n") == [
-        f"row 2, column people: must be a finite number, got '{'1' * 40}…' (5000 characters)"
-    ]
-    assert population_problems(
-        tmp_path / "p.json", '[{"id": "v1", "people": 1},\n {"id": "v2", "people": ' + digits + "}]"
     ) == [
-        "<root>: a number of 5000 digits at line 2, column 25 is too long to read "
-        "(at most 4300 digits)"
+        "row 2, column count: a whole number of 5,000 digits; the limit is "
+        "medalliance.limits max_digits (100)"
     ]
-    # below Python's limit but past a float: refused, not an OverflowError
+    assert population_problems(tmp_path / "p.csv", f"id,people\nv1,{digits}\n") == [
+        "row 2, column people: a whole number of 5,000 digits; the limit is "
+        "medalliance.limits max_digits (100)"
+    ]
+    with limits.override(max_digits=6000):
+        assert population_problems(tmp_path / "p.csv", f"id,people\nv1,{digits}\n") == [
+            f"row 2, column people: must be a finite number, got {quote(digits)}"
+        ]
     assert population_problems(
-        tmp_path / "q.json", '[{"id": "v1", "people": 1' + "0" * 400 + "}]"
-    ) == ["points[0].people: is too large: a number of 401 digits"]
+        tmp_path / "p.json",
+        '[{"id": "v1", "people": 1},\n {"id": "v2", "people": ' + digits + "}]",
+    ) == [
+        "<root>: an integer of more than 100 digits at line 2, column 25; the limit is "
+        "medalliance.limits max_digits"
+    ]
+    # within the digit limit but past a float: refused, not an OverflowError
+    with limits.override(max_digits=1000):
+        assert population_problems(
+            tmp_path / "q.json", '[{"id": "v1", "people": 1' + "0" * 400 + "}]"
+        ) == ["points[0].people: is too large: <an integer of about 401 digits>"]
 
 
 def test_random_text_gives_a_population_or_an_error(tmp_path: Path) -> None:

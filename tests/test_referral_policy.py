@@ -94,7 +94,7 @@ def test_read_policy_round_trip(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("name: p\ncriteria: []\n", "criteria: Tuple should have at least 1 item"),
+        ("name: p\ncriteria: []\n", "criteria: must list at least one item"),
         (
             "name: p\ncriteria:\n  - {code: Bad Code, name_en: a, name_zh: b, directions: [up]}\n",
             "criteria[0].code: String should match pattern",

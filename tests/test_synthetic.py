@@ -19,6 +19,7 @@ from medalliance import (
     Registry,
     Severity,
     Tier,
+    Tightness,
     check_registry,
     from_graph,
     synthetic,
@@ -143,7 +144,7 @@ def test_county_structure() -> None:
     reg = synthetic.county(seed=21)
     [community] = reg.alliances
     assert community.form is AllianceForm.COUNTY_MEDICAL_COMMUNITY
-    assert community.tightness.value == "tight"
+    assert community.tightness is Tightness.TIGHT
     [lead_id] = community.lead
     lead = reg.institution(lead_id)
     assert lead.kind is K.GENERAL_HOSPITAL

@@ -53,7 +53,7 @@ def _flatten(record: dict[str, Any], owner: str | None = None) -> dict[str, Any]
     return out
 
 
-NESTED = ("memberships", "shared_centres", "expert_clinics", "declared")
+NESTED = ("memberships", "shared_centres", "expert_clinics", "staff_postings", "declared")
 
 
 def _naive_tables(reg: Registry) -> dict[str, list[dict[str, Any]]]:
@@ -61,6 +61,8 @@ def _naive_tables(reg: Registry) -> dict[str, list[dict[str, Any]]]:
     for name in ("sources", "institutions", "agreements"):
         out[name] = [_flatten(r.model_dump(exclude={"level"})) for r in getattr(reg, name)]
     out["alliances"] = [_flatten(a.model_dump(exclude=set(NESTED))) for a in reg.alliances]
+    for row in out["alliances"]:  # the documented cell of a tightness set member by member
+        row["tightness"] = row["tightness"] or "per_member"
     for child in NESTED:
         out[child] = [
             _flatten(r.model_dump(), owner=a.id) for a in reg.alliances for r in getattr(a, child)
@@ -250,12 +252,13 @@ def test_table_level_problems_are_all_listed() -> None:
         memberships=[{"alliance": "x"}],
         declared=frames.declared.rename(columns={"unit": "units"}),
     )
+    input_only = ["level", "alliance", "role"]
     assert _problems(bad) == [
-        "institutions.bed: unknown column; the institutions table has columns: "
-        + ", ".join(to_frames(Registry()).institutions.columns),
+        "institutions.bed: unknown column (did you mean 'beds'?); the institutions table has "
+        "columns: " + ", ".join([*to_frames(Registry()).institutions.columns, *input_only]),
         "institutions.kind: required column is missing",
         "memberships: expected a pandas DataFrame, got list",
-        "declared.units: unknown column; the declared table has columns: "
+        "declared.units: unknown column (did you mean 'unit'?); the declared table has columns: "
         + ", ".join(to_frames(Registry()).declared.columns),
         "declared.unit: required column is missing",
     ]
@@ -273,7 +276,7 @@ def test_cell_problems_and_registry_problems_come_together() -> None:
     inst["beds"] = inst["beds"].astype("float64")
     inst.loc[1, "beds"] = 12.5
     inst.loc[2, "name"] = np.nan
-    inst["aliases"] = pd.Series([(), "甲;乙", (), (), ()], dtype=object)
+    inst["aliases"] = pd.Series([(), "甲;;乙", (), (), ()], dtype=object)
     inst.loc[3, "division_code"] = "12"
     mem = frames.memberships.copy()
     mem.loc[4, "institution"] = "nowhere"
@@ -293,16 +296,13 @@ def test_cell_problems_and_registry_problems_come_together() -> None:
     )
     assert "institutions[1].beds: must be a whole number, got 12.5" in got
     assert "institutions[2].name: required value is missing" in got
-    assert any(
-        p.startswith("institutions[1].aliases: expected a list or tuple, got the string")
-        for p in got
-    )
+    assert any(p.startswith("institutions[1].aliases: empty item 2 in the list") for p in got)
     assert any(p.startswith("institutions[3].division_code: String should match") for p in got)
     assert "memberships[4].institution: unknown institution 'nowhere'" in got
     assert any(
         p.startswith("shared_centres[2].capacity_per_day: Input should be greater") for p in got
     )
-    unknown = "unknown alliance 'no_such_alliance' (not in the alliances table)"
+    unknown = "unknown alliance 'no_such_alliance' (not an id or name in the alliances table)"
     assert f"shared_centres[3].alliance: {unknown}" in got
     assert any(p.startswith("declared[5].value") for p in got)
     assert len(got) == len(set(got))  # nothing reported twice
@@ -515,3 +515,61 @@ def test_every_tabular_result_gives_a_dataframe() -> None:
 
 LONG_REPRS: set[str] = set()
 """Classes (of other modules) whose repr is still their dataclass repr, over several lines."""
+
+
+# -- the shapes of a health bureau's sheets (issue 12) -----------------------------------------
+
+
+def test_from_frames_reads_aliases_levels_list_cells_and_text_numbers() -> None:
+    frames = RegistryFrames(
+        institutions=pd.DataFrame(
+            {
+                "机构编码": ["h", "t"],
+                "机构名称": ["某县医院", "某镇卫生院"],
+                "Kind": ["综合医院", "乡镇卫生院"],
+                "等级": ["二甲", None],
+                "床位数（张）": ["320", None],
+                "经度": ["112.5", None],
+                "纬度": [30.25, None],
+                "服务项目": ["ct；lab", None],
+                "所属医联体": ["某医共体", "a"],
+                "角色": ["牵头单位", "成员单位"],
+            }
+        ),
+        alliances=pd.DataFrame({"id": ["a"], "name": ["某医共体"], "form": ["县域医共体"]}),
+        agreements=pd.DataFrame(
+            {"id": ["g"], "alliance": ["某医共体"], "parties": ["h、t"], "items": ["双向转诊"]}
+        ),
+    )
+    reg = from_frames(frames)
+    h = reg.institution("h")
+    assert (h.tier.value, h.beds, h.lon, h.lat) == ("secondary", 320, 112.5, 30.25)
+    assert [s.value for s in h.services] == ["ct", "lab"]
+    assert reg.alliance("a").lead == ("h",)
+    assert reg.agreements[0].alliance == "a"
+    assert reg.agreements[0].parties == ("h", "t")
+
+
+def test_ambiguous_names_and_leaderless_alliances_are_errors() -> None:
+    frames = RegistryFrames(
+        institutions=pd.DataFrame(
+            {
+                "id": ["h"],
+                "name": ["某院"],
+                "kind": ["综合医院"],
+                "tier": ["二级"],
+                "alliance": ["同名"],
+                "role": ["成员"],
+            }
+        ),
+        alliances=pd.DataFrame(
+            {"id": ["a", "b"], "name": ["同名", "同名"], "form": ["县域医共体", "县域医共体"]}
+        ),
+        memberships=pd.DataFrame({"alliance": ["b"], "institution": ["h"], "role": ["成员"]}),
+    )
+    assert _problems(frames) == [
+        "institutions[0].alliance: alliance name '同名' is ambiguous (alliances rows [0, 1]): "
+        "use the id",
+        "alliances[0].id: alliance 'a' has no rows in the memberships table",
+        "alliances[1].lead: no lead: fill in the lead (牵头单位), or give a member the role lead",
+    ]

@@ -43,9 +43,12 @@ def _figures() -> dict[str, bytes]:
         enhanced_two_step_fca,
         supply_from_registry,
     )
-    from medalliance.plot import plot_alliance, plot_map
+    from medalliance.plot import cjk_font, plot_alliance, plot_map
     from medalliance.synthetic import county
 
+    if cjk_font() is None:  # published figures show Chinese names, never the fallback
+        msg = "no CJK font for the figures: pip install '.[docs]' (noto-cjk-sans-otc)"
+        raise RuntimeError(msg)
     out = {}
     for name, alliance in (
         ("county_township", "county_township_community"),

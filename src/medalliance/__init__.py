@@ -46,6 +46,7 @@ from medalliance.model.agreement import Agreement, AgreementStatus, CooperationI
 from medalliance.model.alliance import (
     Alliance,
     AllianceForm,
+    AllianceUnit,
     CentreKind,
     DeclaredFigure,
     ExpertClinic,
@@ -67,6 +68,7 @@ from medalliance.model.institution import (
 )
 from medalliance.model.labels import normalize_label, to_simplified
 from medalliance.model.registry import Registry, Source
+from medalliance.model.staffing import ProfessionalTitle, StaffPosting
 from medalliance.model.vocab import ServiceKind, Specialty, Weekday
 from medalliance.referral import (
     Destination,
@@ -110,6 +112,7 @@ __all__ = [
     "AgreementStatus",
     "Alliance",
     "AllianceForm",
+    "AllianceUnit",
     "CentreKind",
     "ConditionCatalogue",
     "CooperationItem",
@@ -129,6 +132,7 @@ __all__ = [
     "Membership",
     "Ownership",
     "Problem",
+    "ProfessionalTitle",
     "Provenance",
     "Qualifier",
     "ReachTarget",
@@ -148,6 +152,7 @@ __all__ = [
     "SharedPrice",
     "Source",
     "Specialty",
+    "StaffPosting",
     "TestKind",
     "Tier",
     "Tightness",

@@ -1,9 +1,9 @@
 """Advisory checks: findings about a valid registry that a person should look at.
 
 :func:`check_registry` runs the checks of the model (:mod:`medalliance.model.checks`: declared
-counts, lead tiers, unaffiliated institutions) and those of resource sharing
-(:func:`medalliance.sharing.check_sharing`). Each returns :class:`Finding` objects instead of
-logging or raising.
+counts, lead tiers, unaffiliated institutions, members of centres outside their parent) and
+those of resource sharing (:func:`medalliance.sharing.check_sharing`). Each returns
+:class:`Finding` objects instead of logging or raising.
 
 Examples
 --------
@@ -16,12 +16,14 @@ Examples
 from __future__ import annotations
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.checks import (
     COUNTED_METRICS,
     Finding,
     Severity,
     check_declared_counts,
     check_lead_tiers,
+    check_sub_units,
     check_unaffiliated,
 )
 from medalliance.model.registry import Registry
@@ -34,6 +36,7 @@ __all__ = [
     "check_declared_counts",
     "check_lead_tiers",
     "check_registry",
+    "check_sub_units",
     "check_unaffiliated",
 ]
 
@@ -54,8 +57,16 @@ def check_registry(registry: Registry, *, strict: bool = False) -> tuple[Finding
     >>> all(f.severity.value == "info" for f in check_registry(examples.load("gangkou")))
     True
     """
+    require_registry(registry)
     findings: list[Finding] = []
-    for check in (check_declared_counts, check_lead_tiers, check_unaffiliated, check_sharing):
+    checks = (
+        check_declared_counts,
+        check_lead_tiers,
+        check_sub_units,
+        check_unaffiliated,
+        check_sharing,
+    )
+    for check in checks:
         findings.extend(check(registry))
     findings.sort(key=lambda f: (f.subject, f.code, f.message))
     if strict:

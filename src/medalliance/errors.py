@@ -17,10 +17,16 @@ True
 
 from __future__ import annotations
 
+import functools
+import math
 import re
+import reprlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from medalliance.limits import current as current_limits
 
 __all__ = [
     "LabelError",
@@ -30,6 +36,8 @@ __all__ = [
     "UnknownIdError",
     "duplicate_problems",
     "format_path",
+    "quote",
+    "render_problems",
 ]
 
 PathItem = str | int
@@ -82,6 +90,122 @@ class Problem:
         return f"{format_path(self.path)}: {self.message}"
 
 
+class _ShortRepr(reprlib.Repr):
+    """``reprlib`` with bounded work for every type, huge integers included."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 1_000:  # str() of it may be refused (4,300 digits) and is slow
+            return _huge_int(x)
+        return super().repr_int(x, level)
+
+
+def _huge_int(x: int) -> str:
+    digits = math.floor(abs(x).bit_length() * math.log10(2)) + 1
+    return f"<an integer of about {digits:,} digits>"
+
+
+def quote(value: object) -> str:
+    """The ``repr`` of ``value`` for an error message, bounded in length and in work.
+
+    At most :attr:`medalliance.limits.Limits.max_quoted_chars` characters of a string are
+    quoted, followed by ``… (N characters)``; a list or mapping shows its first items only,
+    and an integer too long to print says how many digits it has. Quoting never walks a
+    whole large value.
+
+    Examples
+    --------
+    >>> quote("三级甲等")
+    "'三级甲等'"
+    >>> quote("x" * 1_000_000)[-29:]
+    "xxxx'… (1,000,000 characters)"
+    >>> quote(10**5000)
+    '<an integer of about 5,001 digits>'
+    >>> quote(list(range(1_000_000)))
+    '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    limit = current_limits().max_quoted_chars
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1_000:
+        return _huge_int(value)
+    short = _ShortRepr()
+    short.maxstring = short.maxother = limit
+    text = short.repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+ACCEPTED_MARK = "; accepted: "
+"""A message that lists accepted labels puts the list after this mark; an error with many
+problems prints each such list once, below the problems."""
+_GROUP_FROM = 4
+"""A message repeated at this many paths or more is listed once, with a count."""
+_PATHS_SHOWN = 3
+
+
+def render_problems(problems: Sequence[Problem]) -> list[str]:
+    r"""The lines listing ``problems`` in an error message, summarised and bounded.
+
+    A message repeated at many paths is one line with the first few paths and a count; a
+    list of accepted labels shared by several problems is printed once, below them; at
+    most :attr:`medalliance.limits.Limits.max_problems_listed` lines are listed, then how
+    many more there are.
+
+    Examples
+    --------
+    >>> ps = [Problem(("institutions", i, "beds"), "must be >= 0") for i in range(1000)]
+    >>> print("\n".join(render_problems(ps)))
+      - institutions[0].beds, institutions[1].beds, institutions[2].beds and 997 more: must be >= 0
+    >>> ps = [Problem(("k", i), f"unknown kind 'x{i}'; accepted: a, b, c") for i in range(3)]
+    >>> print("\n".join(render_problems(ps)))
+      - k[0]: unknown kind 'x0'; accepted: see [1] below
+      - k[1]: unknown kind 'x1'; accepted: see [1] below
+      - k[2]: unknown kind 'x2'; accepted: see [1] below
+      [1] accepted: a, b, c
+    """
+    tails: Counter[str] = Counter()
+    for p in problems:
+        at = p.message.find(ACCEPTED_MARK)
+        if at >= 0:
+            tails[p.message[at + len(ACCEPTED_MARK) :]] += 1
+    shared = {tail for tail, n in tails.items() if n > 1}
+    notes: dict[str, int] = {}
+
+    def short(message: str) -> str:
+        at = message.find(ACCEPTED_MARK)
+        if at < 0 or message[at + len(ACCEPTED_MARK) :] not in shared:
+            return message
+        number = notes.setdefault(message[at + len(ACCEPTED_MARK) :], len(notes) + 1)
+        return f"{message[:at]}{ACCEPTED_MARK}see [{number}] below"
+
+    counts = Counter(p.message for p in problems)
+    entries: dict[object, tuple[str, list[str]]] = {}  # first occurrence -> (message, paths)
+    for k, p in enumerate(problems):
+        key: object = p.message if counts[p.message] >= _GROUP_FROM else k
+        entry = entries.get(key)
+        if entry is None:
+            entries[key] = (p.message, [format_path(p.path)])
+        elif len(entry[1]) < _PATHS_SHOWN:
+            entry[1].append(format_path(p.path))
+    limit = current_limits().max_problems_listed
+    lines: list[str] = []
+    shown = 0
+    for message, paths in list(entries.values())[:limit]:
+        n = counts[message] if counts[message] >= _GROUP_FROM else 1
+        more = f" and {n - len(paths):,} more" if n > len(paths) else ""
+        lines.append(f"  - {', '.join(paths)}{more}: {short(message)}")
+        shown += n
+    if shown < len(problems):
+        rest = len(problems) - shown
+        lines.append(
+            f"  … and {rest:,} more problem{'s' if rest != 1 else ''} "
+            f"(the error's .problems lists every one; limits.max_problems_listed = {limit:,})"
+        )
+    lines.extend(f"  [{n}] accepted: {tail}" for tail, n in notes.items())
+    return lines
+
+
 class MedAllianceError(ValueError):
     """Invalid input, with every problem found and where it is.
 
@@ -102,12 +226,13 @@ class MedAllianceError(ValueError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        head = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        count = len(self.problems)
+        head = f"{count:,} problem{'s' if count != 1 else ''}"
         if self.source:
             head += f" in {self.source}"
-        if len(self.problems) == 1 and not self.problems[0].path and not self.source:
+        if count == 1 and not self.problems[0].path and not self.source:
             return self.problems[0].message
-        return head + ":\n" + "\n".join(f"  - {p.render()}" for p in self.problems)
+        return head + ":\n" + "\n".join(render_problems(self.problems))
 
     def with_prefix(self, prefix: Sequence[PathItem]) -> MedAllianceError:
         """Return the same error with every path prefixed by ``prefix``.
@@ -174,7 +299,7 @@ class MedAllianceError(ValueError):
             if err.get("type") in {"missing", "extra_forbidden"}:
                 pass
             elif err.get("input") is not None and not isinstance(err["input"], dict | list | tuple):
-                msg += f" (got {err['input']!r})"
+                msg += f" (got {quote(err['input'])})"
             problems.append(Problem(loc, msg))
         return cls(problems, source=source)
 
@@ -208,7 +333,7 @@ def _pattern_message(err: Mapping[str, Any]) -> str | None:
         return _text_message(err.get("input"))
     if pattern == ID_PATTERN:
         return (
-            f"invalid id {err.get('input')!r}: use ASCII letters, digits, '_', '.' and '-', "
+            f"invalid id {quote(err.get('input'))}: use ASCII letters, digits, '_', '.' and '-', "
             "starting with a letter or digit, at most 128 characters"
         )
     return None
@@ -230,13 +355,20 @@ def register_label_enum(cls: Any) -> None:
     True
     """
     _LABEL_ENUMS[frozenset(str(m.value) for m in cls)] = cls
+    _label_enum.cache_clear()
+
+
+@functools.lru_cache(maxsize=256)
+def _label_enum(expected: str) -> Any:
+    """The registered enum whose values pydantic lists in ``expected`` (None if none is)."""
+    return _LABEL_ENUMS.get(frozenset(_QUOTED.findall(expected)))
 
 
 def _label_message(err: Mapping[str, Any]) -> str | None:
     expected = (err.get("ctx") or {}).get("expected")
     if not isinstance(expected, str):
         return None
-    cls = _LABEL_ENUMS.get(frozenset(_QUOTED.findall(expected)))
+    cls = _label_enum(expected)
     if cls is None:
         return None
     try:
@@ -261,7 +393,7 @@ def duplicate_problems(
     out = []
     for i, k in enumerate(keys):
         if k in seen:
-            out.append(Problem((field, i, key), f"duplicate {what} {k!r}"))
+            out.append(Problem((field, i, key), f"duplicate {what} {quote(k)}"))
         seen.add(k)
     return out
 

@@ -8,7 +8,8 @@ The contract, checked by :func:`validate_graph`:
 - **Graph attributes** (``G.graph``): ``schema_version`` (int, :data:`SCHEMA_VERSION`),
   ``created_with`` (``"medalliance X.Y.Z"``), ``title`` and ``description`` (str or None),
   ``sources`` (list of source dicts), ``alliances`` (dict alliance id -> header: every alliance
-  field except ``memberships``, with ``shared_centres`` and ``expert_clinics`` kept whole) and
+  field except ``memberships``, with ``shared_centres``, ``expert_clinics``, ``staff_postings``,
+  ``unit`` and ``part_of`` kept whole) and
   ``agreements`` (dict agreement id -> header: every agreement field except ``parties`` and
   ``items``).
 - **Nodes**: one per institution, keyed by institution id, added in id order. Attributes are
@@ -22,7 +23,8 @@ The contract, checked by :func:`validate_graph`:
 
   - ``membership:<alliance>``: from the alliance's first lead to every member (a self-loop
     for that lead); attributes ``role``, ``order`` (position in the membership list),
-    ``joined`` (ISO date or None), ``provenance`` (JSON text or None).
+    ``tightness`` (the member's own, or None for the alliance's), ``joined`` (ISO date or
+    None), ``provenance`` (JSON text or None).
   - ``<item>:<agreement>``: one edge per agreement item (e.g. ``two_way_referral:ag1``) from
     the agreement's first party to each other party; attributes ``agreement``, ``item``,
     ``order`` (party position), ``item_order``. Agreement items are relations between all
@@ -32,6 +34,8 @@ The contract, checked by :func:`validate_graph`:
     not linked); attributes ``centre``, ``centre_kind``.
   - ``expert_clinic:<clinic>``: from the host sending experts to the clinic site; attributes
     ``clinic``, ``department``, ``weekdays`` (space-separated codes).
+  - ``posting:<posting>``: from the host posting staff to the site (a ``StaffPosting``);
+    attributes ``posting``, ``people`` (int), ``title`` (or None).
 
 Examples
 --------
@@ -54,11 +58,14 @@ from typing import Any
 import networkx as nx
 
 from medalliance._gc import paused_gc
+from medalliance._parse import loads_json
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import Agreement, AgreementStatus
-from medalliance.model.alliance import Alliance, MemberRole
+from medalliance.model.alliance import Alliance, MemberRole, Tightness
 from medalliance.model.institution import Grade, Institution, InstitutionKind, Ownership, Tier
 from medalliance.model.registry import Registry
+from medalliance.model.staffing import ProfessionalTitle
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -117,9 +124,9 @@ def _json_or_none(value: Any) -> str | None:
 _TIER_RANKS = {t: t.rank for t in Tier}
 _GRASSROOTS_KINDS = frozenset(k for k in InstitutionKind if k.is_grassroots)
 # plain-str values of enum members (``member.value`` is a slow descriptor lookup), None -> None
-_VALUE: dict[Any, Any] = {
-    m: str(m.value) for e in (InstitutionKind, Tier, Grade, Ownership, MemberRole) for m in e
-}
+_ENUMS = (InstitutionKind, Tier, Grade, Ownership, MemberRole, Tightness, ProfessionalTitle)
+_VALUE: dict[Any, Any] = {m: str(m.value) for e in _ENUMS for m in e}
+_DERIVED = ("shared_centre", "expert_clinic", "posting")  # never a CooperationItem value
 _VALUE[None] = None
 
 
@@ -202,7 +209,7 @@ def to_graph(registry: Registry) -> nx.MultiDiGraph:
     7
     """
     with paused_gc():
-        return _to_graph(registry)
+        return _to_graph(require_registry(registry))
 
 
 _Edge = tuple[str, str, str, dict[str, Any]]
@@ -234,7 +241,7 @@ def _to_graph(registry: Registry) -> nx.MultiDiGraph:
 
 
 def _alliance_edges(a: Alliance, edges: list[_Edge]) -> None:
-    """Membership edges (lead → member), shared-centre and expert-clinic edges of ``a``."""
+    """Membership edges (lead → member), centre, clinic and posting edges of ``a``."""
     hub = a.lead[0]
     key = f"membership:{a.id}"
     for order, m in enumerate(a.memberships):
@@ -248,6 +255,7 @@ def _alliance_edges(a: Alliance, edges: list[_Edge]) -> None:
             "alliance": a.id,
             "role": _VALUE[m.role],
             "order": order,
+            "tightness": _VALUE[m.tightness],
             "joined": m.joined.isoformat() if m.joined else None,
             "provenance": provenance,
         }
@@ -275,6 +283,10 @@ def _alliance_edges(a: Alliance, edges: list[_Edge]) -> None:
             "weekdays": " ".join(w.value for w in e.weekdays),
         }
         edges.append((e.host, e.site, f"expert_clinic:{e.id}", attrs))
+    for p in a.staff_postings:
+        attrs = {"relation": "posting", "alliance": a.id, "posting": p.id}
+        attrs.update(people=p.people, title=_VALUE[p.title])
+        edges.append((p.host, p.site, f"posting:{p.id}", attrs))
 
 
 def _agreement_edges(g: Agreement, edges: list[_Edge]) -> None:
@@ -377,21 +389,16 @@ def validate_graph(G: Any) -> None:
         )
     version = G.graph.get("schema_version")
     if version != SCHEMA_VERSION:
-        problems.append(
-            Problem(("graph", "schema_version"), f"expected {SCHEMA_VERSION}, got {version!r}")
-        )
-    alliances = G.graph.get("alliances")
-    agreements = G.graph.get("agreements")
-    if not isinstance(alliances, dict):
-        problems.append(
-            Problem(("graph", "alliances"), "missing or not a dict of alliance headers")
-        )
-        alliances = {}
-    if not isinstance(agreements, dict):
-        problems.append(
-            Problem(("graph", "agreements"), "missing or not a dict of agreement headers")
-        )
-        agreements = {}
+        msg = f"expected {SCHEMA_VERSION}, got {version!r}"
+        problems.append(Problem(("graph", "schema_version"), msg))
+    headers: dict[str, Any] = {}
+    for key in ("alliances", "agreements"):
+        headers[key] = G.graph.get(key)
+        if not isinstance(headers[key], dict):
+            msg = f"missing or not a dict of {key[:-1]} headers"
+            problems.append(Problem(("graph", key), msg))
+            headers[key] = {}
+    alliances, agreements = headers["alliances"], headers["agreements"]
     if not isinstance(G.graph.get("sources", []), list):
         problems.append(Problem(("graph", "sources"), "must be a list of source records"))
     for n, attrs in G.nodes(data=True):
@@ -422,7 +429,7 @@ def validate_graph(G: Any) -> None:
             problems.append(Problem(where, f"edge relation {rel!r} does not match its key"))
         if d.get("alliance") not in alliances:
             problems.append(Problem(where, f"unknown alliance {d.get('alliance')!r}"))
-        if rel not in ("membership", "shared_centre", "expert_clinic") and owner not in agreements:
+        if rel != "membership" and rel not in _DERIVED and owner not in agreements:
             problems.append(Problem(where, f"unknown agreement {owner!r}"))
     if problems:
         raise SchemaError(problems)
@@ -431,8 +438,9 @@ def validate_graph(G: Any) -> None:
 def from_graph(G: Any) -> Registry:
     """Rebuild the registry a graph was made from (inverse of :func:`to_graph`).
 
-    Node attributes, membership, agreement, centre and clinic edges, and the graph-level
-    headers are read back; the result is validated like any registry.
+    Node attributes, membership and agreement edges, and the graph-level headers are read
+    back (centre, clinic and posting edges are derived from the headers); the result is
+    validated like any registry.
 
     Raises
     ------
@@ -473,12 +481,14 @@ def from_graph(G: Any) -> Registry:
         rel = d["relation"]
         if rel == "membership":
             m: dict[str, Any] = {"institution": v, "role": d.get("role", "member")}
+            if d.get("tightness"):
+                m["tightness"] = d["tightness"]
             if d.get("joined"):
                 m["joined"] = d["joined"]
             if d.get("provenance"):
                 m["provenance"] = _loads(d["provenance"], ("edges", key, "provenance"))
             memberships.setdefault(d["alliance"], []).append((int(d.get("order", 0)), m))
-        elif rel not in ("shared_centre", "expert_clinic"):
+        elif rel not in _DERIVED:
             gid = key.split(":", 1)[1]
             p = parties.setdefault(gid, {0: u})
             p[int(d.get("order", 1))] = v
@@ -514,12 +524,12 @@ def from_graph(G: Any) -> Registry:
 
 def _loads(text: Any, where: tuple[Any, ...]) -> Any:
     try:
-        return json.loads(text)
-    except (TypeError, json.JSONDecodeError) as exc:
+        return loads_json(text)
+    except TypeError as exc:
         raise MedAllianceError([Problem(where, f"expected JSON text: {exc}")]) from None
-    except RecursionError:
-        msg = "expected JSON text: lists or mappings nested too deeply to read"
-        raise MedAllianceError([Problem(where, msg)]) from None
+    except MedAllianceError as exc:
+        problems = [Problem(where, f"expected JSON text: {p.message}") for p in exc.problems]
+        raise MedAllianceError(problems) from None
 
 
 _GRAPH_JSON_KEYS = ("sources", "alliances", "agreements")
@@ -556,8 +566,8 @@ def graph_for_graphml(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Inverse of :func:`graph_for_graphml`.
 
-    Decodes the JSON graph attributes and fills absent optional node and membership-edge
-    attributes with ``None``.
+    Decodes the JSON graph attributes and fills absent optional node, membership-edge and
+    posting-edge attributes with ``None``.
 
     Examples
     --------
@@ -582,7 +592,10 @@ def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for u, v, key, d in H.edges(keys=True, data=True):
         attrs = dict(d)
         if attrs.get("relation") == "membership":
+            attrs.setdefault("tightness", None)
             attrs.setdefault("joined", None)
             attrs.setdefault("provenance", None)
+        elif attrs.get("relation") == "posting":
+            attrs.setdefault("title", None)
         G.add_edge(u, v, key=key, **attrs)
     return G

@@ -1,9 +1,10 @@
 """Summaries of a registry and its alliances, as frozen result models.
 
 :func:`alliance_summary` gathers what a person wants to see first about an alliance: its
-form and tightness, members by tier, kind and role, provisions and agreements, shared centres,
-expert clinics, and every declared figure beside the value computed from the listed members
-(where one can be computed). The ``medalliance report`` command prints these.
+form, unit and tightness, members by tier, kind, role and tightness, provisions and
+agreements, shared centres, expert clinics, staff postings, and every declared figure beside
+the value computed from the listed members (where one can be computed). The
+``medalliance report`` command prints these.
 
 Shared centres whose hosting the source does not state are listed in
 :attr:`AllianceSummary.inferred_centres` (the rule is
@@ -16,7 +17,12 @@ Declared metrics with a computed counterpart:
   memberships (see :data:`medalliance.checks.COUNTED_METRICS`);
 - ``beds``, ``beds_radiated``, ``beds_covered``: the sum of members' ``beds`` (members with
   no bed count are reported as unknown);
-- ``population_covered``: the sum of members' ``population_served``.
+- ``population_covered``, ``population_served``: the sum of members' ``population_served``.
+
+Beds and population are compared by the rule of :func:`~medalliance.coverage.alliance_coverage`
+(:class:`~medalliance.coverage.Consistency`): when a member's figure is missing (or the
+alliance lists fewer members than it declares), the sum is only a lower bound, and a declared
+figure that the bound does not contradict is ``undetermined``: it has no difference.
 
 Examples
 --------
@@ -31,6 +37,8 @@ from __future__ import annotations
 from collections import Counter
 
 from medalliance.checks import COUNTED_METRICS, Finding, check_registry
+from medalliance.coverage import BED_METRICS, POPULATION_METRICS, Consistency, alliance_coverage
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import DeclaredFigure, MemberRole
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel
@@ -44,9 +52,6 @@ __all__ = [
     "registry_summary",
 ]
 
-_BED_METRICS = frozenset({"beds", "beds_radiated", "beds_covered"})
-_POPULATION_METRICS = frozenset({"population_covered"})
-
 
 class FigureComparison(FrozenModel):
     """A declared figure beside the value computed from the registry, when computable."""
@@ -57,10 +62,27 @@ class FigureComparison(FrozenModel):
     """Value computed from listed members; ``None`` when the metric is not computable."""
     unknown_members: int = 0
     """Members whose value is missing from the computed sum (beds, population)."""
+    consistency: Consistency | None = None
+    """For beds and population, whether the declared figure and the members' sum can both be
+    true (``undetermined`` when the sum is only a lower bound); ``None`` for other metrics."""
+
+    @property
+    def undetermined(self) -> bool:
+        """Whether the computed value is only a lower bound that does not settle the figure.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> s = alliance_summary(examples.load("zhejiang_geriatric"), "zhejiang_geriatric_alliance")
+        >>> [(c.figure.metric, c.computed, c.undetermined, c.difference) for c in s.figures
+        ...  if c.figure.metric == "beds_radiated"]
+        [('beds_radiated', 0, True, None)]
+        """
+        return self.consistency is Consistency.UNDETERMINED
 
     @property
     def difference(self) -> int | float | None:
-        """``declared - computed`` (``None`` when not computable).
+        """``declared - computed`` (``None`` when not computable or :attr:`undetermined`).
 
         Examples
         --------
@@ -69,7 +91,9 @@ class FigureComparison(FrozenModel):
         >>> [(c.figure.metric, c.difference) for c in s.figures][:2]
         [('member_count', 0), ('hospital_members', 0)]
         """
-        return None if self.computed is None else self.figure.value - self.computed
+        if self.computed is None or self.undetermined:
+            return None
+        return self.figure.value - self.computed
 
 
 class AllianceSummary(FrozenModel):
@@ -79,6 +103,7 @@ class AllianceSummary(FrozenModel):
     name: str
     form: str
     tightness: str
+    """The alliance's tightness, or ``per_member (low–high)`` when set member by member."""
     leads: tuple[str, ...]
     member_count: int
     by_tier: tuple[tuple[str, int], ...]
@@ -95,6 +120,16 @@ class AllianceSummary(FrozenModel):
     inferred_centres: tuple[str, ...]
     """Ids of the shared centres whose hosting is inferred, not stated by the source."""
     figures: tuple[FigureComparison, ...]
+    unit: str = "alliance"
+    """``alliance``, or ``centre`` for a 诊疗中心 inside an alliance."""
+    part_of: str | None = None
+    """Id of the alliance it is part of, else that alliance's name (``part_of_name``)."""
+    by_tightness: tuple[tuple[str, int], ...] = ()
+    """Members per tightness (each member's own, else the alliance's), loosest first."""
+    staff_postings: int = 0
+    """Staff-posting records."""
+    staff_posted: int = 0
+    """People those records post (a named person counts 1)."""
 
 
 class RegistrySummary(FrozenModel):
@@ -111,25 +146,33 @@ class RegistrySummary(FrozenModel):
     findings: tuple[Finding, ...]
 
 
-def _compare(fig: DeclaredFigure, registry: Registry, alliance: str) -> FigureComparison:
+def _comparisons(registry: Registry, alliance: str) -> tuple[FigureComparison, ...]:
+    """Each declared figure of ``alliance`` beside its computed value, where there is one."""
     a = registry.alliance(alliance)
-    if fig.subject not in (None, a.id):
-        return FigureComparison(figure=fig, computed=None)
-    counter = COUNTED_METRICS.get(fig.metric)
-    if counter is not None:
-        return FigureComparison(figure=fig, computed=counter(a, registry))
-    members = registry.members_of(alliance)
-    if fig.metric in _BED_METRICS:
-        known = [m.beds for m in members if m.beds is not None]
-        return FigureComparison(
-            figure=fig, computed=sum(known), unknown_members=len(members) - len(known)
-        )
-    if fig.metric in _POPULATION_METRICS:
-        pops = [m.population_served for m in members if m.population_served is not None]
-        return FigureComparison(
-            figure=fig, computed=sum(pops), unknown_members=len(members) - len(pops)
-        )
-    return FigureComparison(figure=fig, computed=None)
+    checks = {}
+    if any(f.metric in BED_METRICS | POPULATION_METRICS for f in a.declared):
+        coverage = alliance_coverage(registry, alliance)
+        checks = {id(c.declared): c for c in (*coverage.beds, *coverage.population)}
+    out = []
+    for fig in a.declared:
+        counter = COUNTED_METRICS.get(fig.metric)
+        check = checks.get(id(fig))
+        if fig.subject not in (None, a.id):
+            out.append(FigureComparison(figure=fig, computed=None))
+        elif counter is not None:
+            out.append(FigureComparison(figure=fig, computed=counter(a, registry)))
+        elif check is not None:
+            out.append(
+                FigureComparison(
+                    figure=fig,
+                    computed=check.computed,
+                    unknown_members=len(check.members_missing),
+                    consistency=check.consistency,
+                )
+            )
+        else:
+            out.append(FigureComparison(figure=fig, computed=None))
+    return tuple(out)
 
 
 def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
@@ -149,6 +192,7 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     >>> alliance_summary(examples.load("dingzhou"), "dingzhou_mch_alliance").inferred_centres[:2]
     ('dzm_lab', 'dzm_ecg')
     """
+    require_registry(registry)
     a = registry.alliance(alliance)
     members = registry.members_of(alliance)
     tiers = Counter(m.tier for m in members)
@@ -156,11 +200,12 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     roles = Counter(m.role.value for m in a.memberships)
     role_order = [r.value for r in MemberRole]
     beds = [m.beds for m in members if m.beds is not None]
+    levels = Counter(t for m in a.members if (t := a.tightness_of(m)) is not None)
     return AllianceSummary(
         alliance_id=a.id,
         name=a.name,
         form=a.form.value,
-        tightness=a.tightness.value,
+        tightness=a.tightness_label,
         leads=a.lead,
         member_count=len(members),
         by_tier=tuple((t.value, tiers[t]) for t in sorted(tiers, reverse=True)),
@@ -170,7 +215,12 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
         beds_unknown_members=len(members) - len(beds),
         agreements=sum(1 for g in registry.agreements if g.alliance == a.id),
         inferred_centres=inferred_centres(registry, alliance=a.id),
-        figures=tuple(_compare(f, registry, alliance) for f in a.declared),
+        figures=_comparisons(registry, alliance),
+        unit=a.unit.value,
+        part_of=a.part_of or a.part_of_name,
+        by_tightness=tuple((t.value, levels[t]) for t in sorted(levels)),
+        staff_postings=len(a.staff_postings),
+        staff_posted=sum(p.people for p in a.staff_postings),
     )
 
 
@@ -184,6 +234,7 @@ def registry_summary(registry: Registry) -> RegistrySummary:
     >>> s.by_form
     (('specialty_alliance', 2),)
     """
+    require_registry(registry)
     tiers = Counter(i.tier for i in registry.institutions)
     forms = Counter(a.form.value for a in registry.alliances)
     membership = Counter(m for a in registry.alliances for m in a.members)

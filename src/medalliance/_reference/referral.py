@@ -37,7 +37,7 @@ from medalliance.referral._model import (
     _failure_reasons,
     _no_channel_reasons,
 )
-from medalliance.referral._rules import CaseNeeds, case_point, prepare
+from medalliance.referral._rules import CaseNeeds, case_point, needs_text, prepare
 from medalliance.referral.policy import Direction, ReferralPolicy, default_policy
 
 __all__ = ["evaluate_naive"]
@@ -259,7 +259,7 @@ def evaluate_naive(
     elif destinations:
         reasons = [_eligible_reason(needs.criterion)]
     else:
-        reasons = _failure_reasons(needs.criterion, wrong_direction, incapable)
+        reasons = _failure_reasons(needs.criterion, wrong_direction, incapable, needs_text(needs))
     return ReferralDecision(
         case=case,
         eligible=bool(destinations),

@@ -2,7 +2,8 @@
 
 Written for obviousness, not speed: plain loops over institutions, alliances, centres and
 members. The tests use them as oracles for :func:`medalliance.sharing.service_access` and
-:func:`~medalliance.sharing.allocate_capacity`, and the benchmark as baselines.
+:func:`~medalliance.sharing.allocate_capacity` (:func:`naive_allocate_exact` in exact
+rational arithmetic, for floats at the extremes), and the benchmark as baselines.
 
 Examples
 --------
@@ -19,6 +20,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 from medalliance.model.agreement import AgreementStatus, CooperationItem
 from medalliance.model.alliance import Alliance, SharedCentre
@@ -26,7 +28,7 @@ from medalliance.model.registry import Registry
 from medalliance.model.vocab import ServiceKind
 from medalliance.sharing import AccessSource, ServiceRoute
 
-__all__ = ["naive_allocate", "naive_service_access"]
+__all__ = ["naive_allocate", "naive_allocate_exact", "naive_service_access"]
 
 _ORDER = {s: k for k, s in enumerate(ServiceKind)}
 
@@ -209,4 +211,59 @@ def naive_allocate(
             got[i] = want[i]
         done = set(full)
         active = [i for i in active if i not in done]
+    return got
+
+
+def naive_allocate_exact(
+    capacity: float,
+    demands: Sequence[float],
+    *,
+    method: str,
+    priorities: Sequence[float] | None = None,
+) -> list[Fraction]:
+    """The exact split of ``capacity`` among ``demands``, in rational arithmetic.
+
+    The rules as documented, with no rounding anywhere: demands that fit are met;
+    otherwise ``proportional`` gives ``d * capacity / total``, ``priority`` serves members
+    whole in (priority, input) order, and ``max_min_fair`` fills progressively (every round,
+    the members whose remaining need is within an equal share of what is left are
+    satisfied; when none is, all get the equal share).
+
+    Examples
+    --------
+    >>> naive_allocate_exact(1e308, [1e308, 1e308], method="proportional") == [
+    ...     Fraction(1e308) / 2] * 2
+    True
+    >>> [str(x) for x in naive_allocate_exact(60, [80, 40, 10], method="max_min_fair")]
+    ['25', '25', '10']
+    """
+    cap = Fraction(capacity)
+    want = [Fraction(d) for d in demands]
+    total = sum(want, Fraction(0))
+    if total <= cap:
+        return want
+    if method == "proportional":
+        return [d * cap / total for d in want]
+    n = len(want)
+    got = [Fraction(0)] * n
+    if method == "priority":
+        prio = list(priorities) if priorities is not None else list(range(n))
+        left = cap
+        for i in sorted(range(n), key=lambda i: (prio[i], i)):
+            got[i] = min(want[i], left)
+            left -= got[i]
+        return got
+    active = list(range(n))
+    left = cap
+    while active:
+        share = left / len(active)
+        full = [i for i in active if want[i] <= share]
+        if not full:
+            for i in active:
+                got[i] = share
+            break
+        for i in full:
+            got[i] = want[i]
+            left -= want[i]
+        active = [i for i in active if i not in full]
     return got

@@ -19,6 +19,7 @@ from medalliance.accessibility._common import (
     _lookup,
 )
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry, require_sequence
 from medalliance.model.institution import Institution, InstitutionKind, Tier
 from medalliance.model.registry import Registry
 from medalliance.model.types import Tabular
@@ -235,6 +236,11 @@ class Supply(_Points):
 _CAPACITY_FIELDS = ("beds", "population_served")
 
 
+def _labels(values: Any, name: str, parse: Callable[[Any], Any]) -> set[Any] | None:
+    """The parsed labels of an optional list argument (``None``: no filter)."""
+    return None if values is None else {parse(v) for v in require_sequence(values, name)}
+
+
 def supply_from_registry(
     registry: Registry,
     *,
@@ -294,6 +300,7 @@ def supply_from_registry(
     >>> len(supply_from_registry(reg, kinds=["村卫生室"], skip_missing=True).skipped)
     180
     """
+    require_registry(registry)
     problems: list[Problem] = []
     get: Callable[[Institution], Any]
     if callable(capacity):
@@ -308,8 +315,8 @@ def supply_from_registry(
     else:
         msg = f"unknown capacity field {capacity!r}; use one of {', '.join(_CAPACITY_FIELDS)}"
         raise MedAllianceError([Problem(("capacity",), msg + " or a function")])
-    want_kinds = None if kinds is None else {InstitutionKind.parse(k) for k in kinds}
-    want_tiers = None if tiers is None else {Tier.parse(t) for t in tiers}
+    want_kinds = _labels(kinds, "kinds", InstitutionKind.parse)
+    want_tiers = _labels(tiers, "tiers", Tier.parse)
     ids: list[str] = []
     caps: list[float] = []
     lats: list[float | None] = []

@@ -42,11 +42,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from typing import TextIO
 
 from medalliance.cli import (
+    _access,
     _coverage,
     _export,
+    _indicators,
     _list,
     _refer,
     _report,
@@ -55,6 +58,7 @@ from medalliance.cli import (
     _validate,
 )
 from medalliance.cli._common import Command, print_error
+from medalliance.cli._guard import EXIT_INVALID, EXIT_USAGE, guarded
 from medalliance.errors import MedAllianceError
 
 __all__ = ["main"]
@@ -69,6 +73,8 @@ _COMMANDS: tuple[Command, ...] = (
     _refer,
     _sharing,
     _coverage,
+    _indicators,
+    _access,
 )
 
 
@@ -89,7 +95,19 @@ def _parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """Run the command line; return the exit status (0 ok, 1 invalid input, 2 usage).
+    """Run the command line; return the exit status.
+
+    The status is 0 for success, 1 for invalid input or output that cannot be written, 2
+    for a usage error, 130 when interrupted (Ctrl-C) and 141 when the reader of standard
+    output went away (``| head``). Nothing ends in a traceback.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+    out, err : text streams, optional
+        Where the output and the messages go (default: standard output and error). Help and
+        usage messages go there too.
 
     Examples
     --------
@@ -101,23 +119,41 @@ def main(
     error: 1 problem in missing.yaml:
       - <root>: file not found
     """
-    out = out if out is not None else sys.stdout
-    err = err if err is not None else sys.stderr
+    return guarded(
+        lambda o, e: _dispatch(argv, o, e),
+        out=out if out is not None else sys.stdout,
+        err=err if err is not None else sys.stderr,
+    )
+
+
+def _dispatch(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
+    """Parse ``argv`` and run its command, writing to ``out`` and ``err``."""
     parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits on --help, --version and usage errors
-        return int(exc.code) if isinstance(exc.code, int) else 2
+    args = _parse(parser, argv, out, err)
+    if isinstance(args, int):
+        return args
     if args.command is None:
-        args = parser.parse_args(["report", *([] if argv is None else argv)])
+        args = _parse(parser, ["report", *([] if argv is None else argv)], out, err)
+        if isinstance(args, int):  # pragma: no cover - a bare command line parses
+            return args
     try:
         status: int = args.func(args, out)
     except MedAllianceError as exc:
-        print_error(exc, as_json=getattr(args, "json", False), out=out, err=err)
-        return 1
-    except BrokenPipeError:  # e.g. `medalliance export ... | head`
-        return 0
+        if not getattr(args, "quiet", False):
+            print_error(exc, as_json=getattr(args, "json", False), out=out, err=err)
+        return EXIT_INVALID
     return status
+
+
+def _parse(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None, out: TextIO, err: TextIO
+) -> argparse.Namespace | int:
+    """The parsed arguments, or the status argparse exits with (help, version, usage)."""
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            return parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,21 +1,17 @@
-"""What every command shares: loading a NAME|FILE target, tables, widths, counts, JSON, errors."""
+"""What every command shares: the NAME|FILE argument, tables, widths, counts, JSON, errors."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from medalliance import examples
+from medalliance._words import count_noun
 from medalliance.errors import MedAllianceError, format_path
-from medalliance.io._files import read_registry
 
 if TYPE_CHECKING:
     from typing import TypeAlias
-
-    from medalliance.model.registry import Registry
 
     Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -30,22 +26,33 @@ class Command(Protocol):
         """Carry the command out, writing to ``out``; return the exit status."""
 
 
-def load_target(target: str | None) -> tuple[Registry, str]:
-    """The registry a NAME|FILE argument names (default: the default example), and its origin."""
-    if target is None:
-        return examples.load(examples.DEFAULT), f"bundled example {examples.DEFAULT!r}"
-    if target in examples.names():
-        return examples.load(target), f"bundled example {target!r}"
-    path = Path(target)
-    if not path.exists() and not path.suffix:
-        msg = f"{target!r} is neither a bundled example ({', '.join(examples.names())}) nor a file"
-        raise MedAllianceError([msg])
-    return read_registry(path), str(path)
-
-
 def add_target(parser: argparse.ArgumentParser) -> None:
     """Add the required ``NAME|FILE`` argument."""
-    parser.add_argument("target", metavar="NAME|FILE")
+    parser.add_argument(
+        "target",
+        metavar="NAME|FILE",
+        type=path_argument,
+        help="bundled example name or registry file (.json, .yaml, .yml, .graphml, .xlsx, or a "
+        ".csv of a folder of table files; a FHIR Bundle .json too)",
+    )
+
+
+def path_argument(text: str) -> str:
+    """An argparse ``type=``: a file name, which may not be empty.
+
+    Examples
+    --------
+    >>> path_argument("out.json")
+    'out.json'
+    >>> path_argument("")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must not be empty (give a file name)
+    """
+    if not text:
+        msg = "must not be empty (give a file name)"
+        raise argparse.ArgumentTypeError(msg)
+    return text
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -87,8 +94,8 @@ def display_width(text: str) -> int:
 
 
 def plural(count: int, noun: str) -> str:
-    """``count`` and ``noun``, with an ``s`` unless the count is one."""
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+    """``count`` and ``noun``, with an ``s`` unless the count is one (:func:`count_noun`)."""
+    return count_noun(count, noun)
 
 
 def counts(pairs: Sequence[tuple[str, int]]) -> str:

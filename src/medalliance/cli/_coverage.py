@@ -10,11 +10,12 @@ from medalliance.cli._common import (
     add_json_flag,
     add_target,
     counts,
-    load_target,
+    path_argument,
     plural,
     print_json,
     table,
 )
+from medalliance.cli._load import load_registry
 from medalliance.errors import MedAllianceError, Problem
 
 if TYPE_CHECKING:
@@ -34,20 +35,24 @@ def add_parser(subparsers: Subparsers) -> None:
     """Register ``coverage`` and its options."""
     cv = subparsers.add_parser("coverage", help="coverage, referral reachability and weak points")
     add_target(cv)
-    cv.add_argument("--population", metavar="FILE", help="population points: CSV id,people,lat,lon")
+    cv.add_argument(
+        "--population",
+        metavar="FILE",
+        type=path_argument,
+        help="population points: CSV id,people,lat,lon",
+    )
     cv.add_argument(
         "--cutoff-min",
         type=float,
-        default=15.0,
         metavar="M",
-        help="travel-time cutoff in minutes (default 15: the 15-minute health circle)",
+        help="with --population: travel-time cutoff in minutes (default 15: the 15-minute "
+        "health circle)",
     )
     cv.add_argument(
         "--speed-kmh",
         type=float,
-        default=30.0,
         metavar="V",
-        help="assumed straight-line travel speed (default 30)",
+        help="with --population: assumed straight-line travel speed (default 30)",
     )
     add_json_flag(cv)
     cv.set_defaults(func=run)
@@ -58,7 +63,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from medalliance import coverage as cov
 
     _check_options(args)
-    reg, origin = load_target(args.target)
+    reg, origin = load_registry(args.target)
     structure = cov.registry_coverage(reg)
     target = cov.ReachTarget(min_tier="secondary")
     reach = cov.reachability(reg, target=target, all_specialties=True)
@@ -87,8 +92,20 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    """Every bad number among the options, named as the user typed it."""
-    bad_options = [
+    """Every bad option, named as the user typed it; then the defaults of the travel options.
+
+    The travel options only apply to ``--population``: without it they are an error, not
+    silently ignored.
+    """
+    given = (("--cutoff-min", args.cutoff_min), ("--speed-kmh", args.speed_kmh))
+    problems = [
+        Problem((option,), "applies only with --population FILE (the people within reach)")
+        for option, value in given
+        if value is not None and args.population is None
+    ]
+    args.cutoff_min = 15.0 if args.cutoff_min is None else args.cutoff_min
+    args.speed_kmh = 30.0 if args.speed_kmh is None else args.speed_kmh
+    problems += [
         Problem((option,), f"must be a finite number {rule}, got {value:g}")
         for option, value, ok, rule in (
             ("--cutoff-min", args.cutoff_min, args.cutoff_min >= 0, ">= 0"),
@@ -96,13 +113,13 @@ def _check_options(args: argparse.Namespace) -> None:
         )
         if not (math.isfinite(value) and ok)
     ]
-    if bad_options:
-        raise MedAllianceError(bad_options)
+    if problems:
+        raise MedAllianceError(problems)
 
 
 def _population(args: argparse.Namespace, reg: Registry) -> PopulationCoverage | None:
     """The people within reach, when ``--population`` is given."""
-    if not args.population:
+    if args.population is None:
         return None
     from medalliance import coverage as cov
     from medalliance.io.records import read_population

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from medalliance.cli._common import add_target, load_target
+from medalliance.cli._common import add_target, path_argument
+from medalliance.cli._load import load_registry
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.io._files import registry_to_json, registry_to_yaml
+from medalliance.io._files import _atomic_write, registry_to_json, registry_to_yaml
 
 if TYPE_CHECKING:
     from medalliance.cli._common import Subparsers
@@ -25,7 +25,13 @@ def add_parser(subparsers: Subparsers) -> None:
     e.add_argument(
         "--fhir-version", choices=("R5", "R4B"), help="FHIR version for --format fhir (default R5)"
     )
-    e.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
+    e.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        type=path_argument,
+        help="output file (default: standard output)",
+    )
     e.set_defaults(func=run)
 
 
@@ -33,9 +39,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     """Write the target in ``--format`` to ``-o OUT`` or to ``out``."""
     if args.fhir_version is not None and args.format != "fhir":
         raise MedAllianceError(["--fhir-version applies to --format fhir only"])
-    reg, _ = load_target(args.target)
+    reg, _ = load_registry(args.target)
     text = _render(reg, args.format, args.fhir_version)
-    if args.output:
+    if args.output is not None:
         _write(text, args.output)
     else:
         out.write(text)
@@ -61,7 +67,7 @@ def _render(reg: Registry, fmt: str, fhir_version: FhirVersion | None) -> str:
 
 def _write(text: str, output: str) -> None:
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        _atomic_write(output, text)  # never a half-written file, even with two writers
     except IsADirectoryError:
         raise MedAllianceError([Problem((), "is a directory, not a file")], source=output) from None
     except OSError as exc:

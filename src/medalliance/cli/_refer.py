@@ -6,7 +6,14 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from medalliance.cli._common import add_json_flag, add_target, load_target, print_json, table
+from medalliance.cli._common import (
+    add_json_flag,
+    add_target,
+    path_argument,
+    print_json,
+    table,
+)
+from medalliance.cli._load import load_registry
 from medalliance.errors import MedAllianceError, Problem
 
 if TYPE_CHECKING:
@@ -48,7 +55,12 @@ def add_parser(subparsers: Subparsers) -> None:
         help="also list the escalation paths up the tiers (to the specialty and the first "
         "--service, when given)",
     )
-    rf.add_argument("--policy", metavar="FILE", help="referral policy file (default: built in)")
+    rf.add_argument(
+        "--policy",
+        metavar="FILE",
+        type=path_argument,
+        help="referral policy file (default: built in)",
+    )
     add_json_flag(rf)
     rf.set_defaults(func=run)
 
@@ -59,8 +71,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from medalliance.referral import evaluate, referral_paths
     from medalliance.referral.policy import default_policy
 
-    reg, _ = load_target(args.target)
-    policy = read_policy(args.policy) if args.policy else default_policy()
+    reg, _ = load_registry(args.target)
+    policy = read_policy(args.policy) if args.policy is not None else default_policy()
     case = _read_case(args, reg, policy)
     decision = evaluate(reg, case, policy=policy, outside_options=args.outside_options)
     towards = next(iter(case.services), None)  # referral_paths follows one service

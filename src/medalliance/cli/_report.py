@@ -1,4 +1,4 @@
-"""``medalliance report``: alliances, members, agreements, centres, clinics, figures, findings."""
+"""``medalliance report``: alliances, members, agreements, centres, clinics, postings, findings."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from medalliance import examples
 from medalliance.cli._common import (
     add_json_flag,
     counts,
-    load_target,
+    path_argument,
     plural,
     print_json,
     table,
 )
+from medalliance.cli._load import load_registry
 from medalliance.model.registry import Registry
 from medalliance.report import AllianceSummary, alliance_summary, registry_summary
 
@@ -30,7 +31,9 @@ def add_parser(subparsers: Subparsers) -> None:
         "target",
         nargs="?",
         metavar="NAME|FILE",
-        help=f"bundled example name or .json/.yaml/.graphml file (default: {examples.DEFAULT})",
+        type=path_argument,
+        help="bundled example name or registry file (.json, .yaml, .yml, .graphml; a FHIR "
+        f"Bundle .json too; default: {examples.DEFAULT})",
     )
     r.add_argument("--alliance", metavar="ID", help="report on this alliance only")
     add_json_flag(r)
@@ -39,7 +42,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Report on the target: as text, or as JSON with ``--json``."""
-    reg, origin = load_target(args.target)
+    reg, origin = load_registry(args.target)
     ids = (
         [reg.alliance(args.alliance).id]
         if args.alliance is not None
@@ -92,10 +95,15 @@ def _print_alliance(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO)
     _print_alliance_head(reg, a, s, out)
     print(file=out)
     rows = []
+    per_member = any(m.tightness is not None for m in a.memberships)
     for m in a.memberships:
         inst = reg.institution(m.institution)
-        rows.append((m.role.value, inst.level_zh, inst.kind.label_zh, inst.id, inst.name))
-    table(rows, ("role", "level", "kind", "id", "name"), out)
+        row: tuple[object, ...] = (m.role.value, inst.level_zh, inst.kind.label_zh, inst.id)
+        tightness = a.tightness_of(m.institution)
+        extra = (tightness.value if tightness else None,) if per_member else ()
+        rows.append((*row, *extra, inst.name))
+    head = ("role", "level", "kind", "id", *(("tightness",) if per_member else ()), "name")
+    table(rows, head, out)
     if a.provisions:
         print(
             "\n  alliance-wide provisions: "
@@ -110,7 +118,11 @@ def _print_alliance(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO)
 def _print_alliance_head(reg: Registry, a: Alliance, s: AllianceSummary, out: TextIO) -> None:
     print(file=out)
     print(f"== {a.name} [{a.id}] ==", file=out)
-    details = [f"form: {a.form.label_zh} ({a.form.value})", f"tightness: {a.tightness.value}"]
+    details = [f"form: {a.form.label_zh} ({a.form.value})", f"tightness: {s.tightness}"]
+    if s.unit != "alliance":
+        details.append(f"unit: {a.unit.label_zh} ({s.unit})")
+    if s.part_of is not None:
+        details.append(f"part of: {s.part_of}")
     if a.specialty:
         details.append(f"specialty: {a.specialty.value}")
     if a.founded:
@@ -193,6 +205,27 @@ def _print_centres_and_clinics(a: Alliance, s: AllianceSummary, out: TextIO) -> 
             out,
             indent="    ",
         )
+    if a.staff_postings:
+        print("\n  staff postings:", file=out)
+        table(
+            [
+                (
+                    p.id,
+                    p.host,
+                    p.site,
+                    p.person or p.count,
+                    p.title.label_zh if p.title else None,
+                    p.specialty.value if p.specialty else None,
+                    " to ".join(d.isoformat() if d else "?" for d in (p.start, p.end))
+                    if p.start or p.end
+                    else None,
+                )
+                for p in a.staff_postings
+            ],
+            ("id", "host", "site", "people", "title", "specialty", "period"),
+            out,
+            indent="    ",
+        )
 
 
 def _print_figures(s: AllianceSummary, out: TextIO) -> None:
@@ -208,7 +241,8 @@ def _print_figures(s: AllianceSummary, out: TextIO) -> None:
         about = " ".join(
             x for x in (f.subject, f.service.value if f.service else None, f.period) if x
         )
-        figure_rows.append((f.metric, about or None, declared, c.computed, c.difference))
+        difference = "undetermined" if c.undetermined else c.difference
+        figure_rows.append((f.metric, about or None, declared, c.computed, difference))
     table(
         figure_rows,
         ("metric", "about", "declared", "computed", "difference"),

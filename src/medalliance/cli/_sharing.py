@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 from medalliance.cli._common import (
     add_json_flag,
     add_target,
-    load_target,
     plural,
     print_json,
     table,
 )
+from medalliance.cli._load import load_registry
 
 if TYPE_CHECKING:
     from medalliance.cli._common import Subparsers
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     """Print service access by source and the shared centres' capacity and utilisation."""
     from medalliance.sharing import service_access
 
-    reg, origin = load_target(args.target)
+    reg, origin = load_registry(args.target)
     access = service_access(reg, alliance=args.alliance)
     shares = [s for s in access.shares() if s.with_access]
     centres = _centres(reg, args.alliance)

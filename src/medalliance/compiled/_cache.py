@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from medalliance._gc import paused_gc
 from medalliance.compiled._core import CompiledRegistry
+from medalliance.model._require import require_registry
 
 if TYPE_CHECKING:
     from medalliance.model.registry import Registry
@@ -40,6 +41,7 @@ def compiled(registry: Registry) -> CompiledRegistry:
     >>> compiled(reg) is compiled(reg)
     True
     """
+    require_registry(registry)
     found = _CORES.get(id(registry))
     if found is not None and found[0]() is registry:
         return found[1]

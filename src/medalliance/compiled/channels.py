@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from medalliance.compiled._cache import compiled
 from medalliance.compiled._channels import CooperationChannels
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import Specialty
@@ -69,6 +70,7 @@ def cooperation_channels(
     >>> cooperation_channels(reg, "检查检验结果互认").channels
     ('alliance:benxi_central_alliance', 'agreement:benxi_lead_hospital_agreements')
     """
+    require_registry(registry)
     wanted = Specialty.parse(specialty) if specialty is not None else None
     if alliance is not None:
         registry.alliance(alliance)
@@ -96,6 +98,7 @@ def referral_channels(
     >>> n_any, n_mch > 0
     (0, True)
     """
+    require_registry(registry)
     return cooperation_channels(
         registry,
         CooperationItem.TWO_WAY_REFERRAL,

@@ -19,6 +19,7 @@ from medalliance.coverage._structure import (
     _check_tolerance,
 )
 from medalliance.errors import Problem, UnknownIdError
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Tabular
 
@@ -220,6 +221,7 @@ def alliance_overlap(registry: Registry) -> Overlap:
     >>> len(o), o.institutions
     (0, ())
     """
+    require_registry(registry)
     overlap, _ = _overlap(registry, _membership_matrix(registry))
     return overlap
 
@@ -300,6 +302,7 @@ def registry_coverage(
     >>> c.institutions, c.in_alliances, c.alliances[0].by_tier
     (7, 7, (('tertiary', 1), ('secondary', 2), ('primary', 4)))
     """
+    require_registry(registry)
     _check_tolerance(about_tolerance)
     lvl = AreaLevel.parse(area_level)
     m = _membership_matrix(registry)

@@ -8,6 +8,7 @@ import numpy as np
 
 from medalliance.coverage._common import _without_gc
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Tabular
 
@@ -191,6 +192,7 @@ def population_coverage(
     >>> c.overall.people_within, c.overall.share
     (800.0, 0.8)
     """
+    require_registry(registry)
     from medalliance.accessibility import Population, costs_from_coordinates, coverage_within
 
     if not isinstance(population, Population):

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, model_validator
 from medalliance.compiled import CooperationChannels, Needs, compiled
 from medalliance.coverage._common import Counts, _without_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.institution import Tier
 from medalliance.model.registry import Registry
@@ -445,6 +446,7 @@ def reachability(
     >>> reachability(reg, target=ReachTarget(min_tier="三级"), origins=counties).hop_counts()
     (('none', 6),)
     """
+    require_registry(registry)
     return _reach(
         registry,
         target,

@@ -15,6 +15,7 @@ from medalliance.coverage._reachability import (
     _positions,
     _reach,
 )
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Tabular
 from medalliance.model.vocab import Specialty
@@ -132,6 +133,7 @@ def articulation_points(
     >>> len(articulation_points(examples.load("shanghai_luwan")))
     0
     """
+    require_registry(registry)
     from medalliance.coverage._kernels import cut_points
 
     spec = Specialty.parse(specialty) if specialty is not None else None
@@ -239,6 +241,7 @@ def removal_impact(
     >>> impact.changed[0]
     HopChange(institution='gongche_thc', before=1, after=None)
     """
+    require_registry(registry)
     registry.institution(institution)
     if origins is not None:
         org_ids: tuple[str, ...] = (origins,) if isinstance(origins, str) else tuple(origins)

@@ -8,6 +8,7 @@ from typing import Any
 
 from medalliance.coverage._common import _ROLE_ORDER, Counts
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance, DeclaredFigure, MemberRole, Qualifier
 from medalliance.model.checks import COUNTED_METRICS
 from medalliance.model.institution import Institution
@@ -213,8 +214,8 @@ class AreaCoverage(FrozenModel, Tabular):
         ]
 
 
-class AllianceCoverage(FrozenModel):
-    """What :func:`alliance_coverage` returns."""
+class AllianceCoverage(FrozenModel, Tabular):
+    """What :func:`alliance_coverage` returns; as a table, one ``measure``/``value`` row each."""
 
     alliance: str
     """Id of the alliance."""
@@ -240,6 +241,36 @@ class AllianceCoverage(FrozenModel):
     """Members that also belong to another alliance."""
     sharing_alliances: int
     """Other alliances with at least one member in common."""
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every count and check as a ``measure``/``value`` row (``to_frame()``, notebooks).
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> rows = alliance_coverage(examples.load("shanghai_luwan"), "luwan_ruijin").rows()
+        >>> rows[0], rows[1]
+        ({'measure': 'members', 'value': 7}, {'measure': 'tier: tertiary', 'value': 1})
+        """
+        out: list[tuple[str, Any]] = [("members", self.members)]
+        for prefix, counts in (("tier", self.by_tier), ("role", self.by_role)):
+            out += [(f"{prefix}: {k}", n) for k, n in counts]
+        out += [(f"kind: {k}", n) for k, n in self.by_kind]
+        out.append(("grassroots", self.grassroots))
+        for c in (*self.beds, *self.population):
+            q = c.quantity + (f" ({c.declared.metric})" if c.declared is not None else "")
+            out.append((f"{q}: computed", c.computed))
+            out.append((f"{q}: members missing", len(c.members_missing)))
+            if c.declared is not None:
+                out.append((f"{q}: declared", c.declared.value))
+            out.append((f"{q}: consistency", c.consistency.value))
+        out += [
+            ("areas covered", len(self.areas.covered)),
+            ("members without area", len(self.areas.members_without_area)),
+            ("members elsewhere", self.members_elsewhere),
+            ("sharing alliances", self.sharing_alliances),
+        ]
+        return [{"measure": m, "value": v} for m, v in out]
 
 
 def _figure_range(fig: DeclaredFigure, tol: float) -> tuple[float, bool, float, bool]:
@@ -450,6 +481,7 @@ def area_coverage(
     >>> c.members_without_area
     ()
     """
+    require_registry(registry)
     a = registry.alliance(alliance)
     lvl = AreaLevel.parse(area_level)
     wanted = _roles(area_roles)
@@ -540,6 +572,7 @@ def alliance_coverage(
     >>> beds.consistency.value, beds.difference
     ('undetermined', 13000)
     """
+    require_registry(registry)
     _check_tolerance(about_tolerance)
     a = registry.alliance(alliance)
     areas = area_coverage(

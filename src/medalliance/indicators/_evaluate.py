@@ -13,6 +13,7 @@ from medalliance.indicators._places import Places, institution_places
 from medalliance.indicators._report import IndicatorReport, IndicatorResult, IndicatorStatus
 from medalliance.indicators._targets import IndicatorTarget, IndicatorTargets, default_targets
 from medalliance.indicators._values import Value
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 
 _CODE = re.compile(r"^[0-9]{6}$")
@@ -158,6 +159,7 @@ def evaluate_indicators(
     tcm_visit_share 0.2 no_target
     family_doctor_coverage 0.4 met
     """
+    require_registry(registry)
     _check_arguments(
         activity,
         period=period,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from medalliance._words import count_noun
 from medalliance.indicators._activity import Activity, ActivityKind, CareRecord
 from medalliance.indicators._places import Places
 from medalliance.indicators._referrals import residents_of
@@ -14,7 +15,28 @@ from medalliance.model.registry import Registry
 _VISITS = frozenset({ActivityKind.VISIT})
 _ADMISSIONS = frozenset({ActivityKind.ADMISSION})
 _ALL = frozenset(ActivityKind)
-_NOUN = {_VISITS: "visit", _ADMISSIONS: "admission", _ALL: "care"}
+_NOUN = {_VISITS: "visit (门急诊)", _ADMISSIONS: "admission (住院)", _ALL: "care"}
+"""What the records of each kind are called in reasons: 门急诊 visits, 住院 admissions."""
+_NAMED = 3
+"""Institutions named in a reason before "…"."""
+
+
+def _records(n: int, noun: str, verb: tuple[str, str] = ("has", "have")) -> str:
+    """``1 visit (门急诊) record has`` / ``2 visit (门急诊) records have``."""
+    return f"{count_noun(n, noun + ' record')} {verb[0] if n == 1 else verb[1]}"
+
+
+def _at(recs: list[CareRecord]) -> str:
+    """The institutions of some records, for a reason: ``county-hosp, town-a, …``."""
+    ids = list(dict.fromkeys(c.institution for c in recs if c.institution is not None))
+    return ", ".join(ids[:_NAMED]) + (", …" if len(ids) > _NAMED else "")
+
+
+def _no_county(recs: list[CareRecord], noun: str, consequence: str) -> Value:
+    """The reason for records whose county is unknown: their institutions have none."""
+    at = _at(recs)
+    whose = f" (at {at}: no region.county, and the records give no county)" if at else ""
+    return none(f"{_records(len(recs), noun)} no county{whose}: {consequence}")
 
 
 def _delivered(
@@ -24,17 +46,19 @@ def _delivered(
     recs = [c for c in care if c.kind in kinds]
     if places.scope is None:
         return recs
-    unplaced = sum(1 for c in recs if places.where(c) is None)
+    unplaced = [c for c in recs if places.where(c) is None]
     if unplaced:
-        return none(f"{unplaced} {_NOUN[kinds]} record(s) have no county: scope unknown")
+        return _no_county(unplaced, _NOUN[kinds], "scope unknown")
     return [c for c in recs if places.inside(places.where(c))]
 
 
 def _amounts(recs: list[CareRecord], field: str, noun: str) -> list[float] | Value:
     """Each record's ``field`` (a money amount), or why not every record gives it."""
-    missing = sum(1 for c in recs if getattr(c, field) is None)
+    missing = [c for c in recs if getattr(c, field) is None]
     if missing:
-        return none(f"{missing} {noun} record(s) give no {field}")
+        at = _at(missing)
+        where = f" (at {at})" if at else ""
+        return none(f"{_records(len(missing), noun, ('gives', 'give'))} no {field}{where}")
     return [float(getattr(c, field)) for c in recs]
 
 
@@ -50,11 +74,11 @@ def _share_by_institution(
     unnamed = [c for c in recs if c.institution is None]
     if unnamed:
         return none(
-            f"{len(unnamed)} {noun} record(s) name no institution: cannot tell whether they "
-            "are grassroots"
+            f"{_records(len(unnamed), noun, ('names', 'name'))} no institution: cannot tell "
+            "whether the care was grassroots"
         )
     if not recs:
-        return none(f"no {'visits' if noun == 'visit' else noun} recorded in scope")
+        return none(f"no {noun} records in scope")
     total = sum(weight(c) for c in recs)
     grassroots = sum(
         weight(c)
@@ -70,7 +94,7 @@ def grassroots_share(registry: Registry, care: list[CareRecord], places: Places)
     if isinstance(recs, Value):
         return recs
     return _share_by_institution(
-        registry, recs, lambda c: c.count, noun="visit", what="the number of visits"
+        registry, recs, lambda c: c.count, noun=_NOUN[_VISITS], what="the number of visits"
     )
 
 
@@ -99,19 +123,20 @@ def _residents_care(
         return none("needs a county (evaluate_indicators(..., county=...))")
     mine = [c for c in care if c.kind in kinds and places.inside(places.residence(c))]
     if not mine:
-        return none(f"no records of care for residents of {places.scope.label()!r}")
-    unplaced = sum(1 for c in mine if places.where(c) is None)
+        return none(f"no {_NOUN[kinds]} records for residents of {places.scope.label()!r}")
+    unplaced = [c for c in mine if places.where(c) is None]
     if unplaced:
-        return none(f"{unplaced} record(s) of residents' care have no county: place unknown")
+        return _no_county(unplaced, f"residents' {_NOUN[kinds]}", "place unknown")
     inside = [c for c in mine if places.inside(places.where(c))]
     outside = [c for c in mine if not places.inside(places.where(c))]
     return inside, outside
 
 
-_ONLY_NUMERATOR = (
-    "only a numerator: no record of care outside the county (e.g. from insurance "
-    "settlement); record count 0 outside the county if none left"
-)
+def _only_numerator(kinds: frozenset[ActivityKind]) -> str:
+    return (
+        f"only a numerator: no {_NOUN[kinds]} record outside the county (e.g. from insurance "
+        "settlement); record count 0 outside the county if none left"
+    )
 
 
 def within_county(care: list[CareRecord], places: Places, kinds: frozenset[ActivityKind]) -> Value:
@@ -121,7 +146,7 @@ def within_county(care: list[CareRecord], places: Places, kinds: frozenset[Activ
         return split
     inside, outside = (sum(c.count for c in part) for part in split)
     if not split[1]:
-        return none(_ONLY_NUMERATOR, numerator=inside)
+        return none(_only_numerator(kinds), numerator=inside)
     return ratio(inside, inside + outside, "residents' care")
 
 
@@ -136,7 +161,7 @@ def fund_in_county(care: list[CareRecord], places: Places) -> Value:
             return a
     inside, outside = (sum(a) for a in amounts if not isinstance(a, Value))
     if not split[1]:
-        return none(_ONLY_NUMERATOR, numerator=inside)
+        return none(_only_numerator(_ALL), numerator=inside)
     return ratio(inside, inside + outside, "the insurance fund paid for residents' care")
 
 
@@ -145,7 +170,7 @@ def _cost_per_admission(care: list[CareRecord], places: Places) -> Value:
     if isinstance(split, Value):
         return split
     inside = split[0]
-    costs = _amounts(inside, "cost_yuan", "admission")
+    costs = _amounts(inside, "cost_yuan", _NOUN[_ADMISSIONS])
     if isinstance(costs, Value):
         return costs
     return ratio(sum(costs), sum(c.count for c in inside), "the number of admissions")
@@ -186,14 +211,16 @@ def tcm_share(registry: Registry, care: list[CareRecord], places: Places) -> Val
                 return True
         return None
 
-    unknown = sum(1 for c in recs if is_tcm(c) is None)
+    unknown = [c for c in recs if is_tcm(c) is None]
     if unknown:
+        at = _at(unknown)
         return none(
-            f"{unknown} visit record(s) do not say whether they are TCM (tcm: true/false; "
-            "visits at a TCM hospital are TCM by default)"
+            f"{_records(len(unknown), _NOUN[_VISITS], ('does', 'do'))} not say whether the "
+            f"care is TCM{f' (at {at})' if at else ''} (tcm: true/false; visits at a TCM hospital "
+            "are TCM by default)"
         )
     if not recs:
-        return none("no visits recorded in scope")
+        return none(f"no {_NOUN[_VISITS]} records in scope")
     return ratio(
         sum(c.count for c in recs if is_tcm(c)),
         sum(c.count for c in recs),

@@ -2,7 +2,8 @@
 
 Registry files (JSON, YAML, GraphML), the JSON Schema, policies,
 targets, activity and population records (:mod:`medalliance.io.records`), tables
-(:mod:`medalliance.io.tables`) and FHIR (:mod:`medalliance.io.fhir`).
+(:mod:`medalliance.io.tables`), spreadsheets (:mod:`medalliance.io.sheets`) and FHIR
+(:mod:`medalliance.io.fhir`).
 
 This is the only layer that opens a file; the analysis packages never import it.
 """

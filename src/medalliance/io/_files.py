@@ -32,19 +32,23 @@ True
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from medalliance._gc import paused_gc
 from medalliance._parse import (
-    decode_utf8,
+    decode_text,
+    dump_yaml,
     load_plain_yaml,
     loads_json,
+    with_fullwidth_hints,
 )
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.limits import current as current_limits
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 
 __all__ = [
@@ -84,6 +88,7 @@ def registry_to_dict(registry: Registry) -> dict[str, Any]:
     >>> list(d)[:3]
     ['schema_version', 'title', 'description']
     """
+    require_registry(registry)
     body = registry.model_dump(mode="json", exclude_defaults=True)
     return {"schema_version": SCHEMA_VERSION, **body}
 
@@ -155,6 +160,10 @@ def registry_to_json(registry: Registry, *, indent: int | None = 2) -> str:
     >>> "北京同仁医院" in text
     True
     """
+    require_registry(registry)
+    if indent is not None and (isinstance(indent, bool) or not isinstance(indent, int)):
+        problem = Problem(("indent",), f"must be None or an integer, got {type(indent).__name__}")
+        raise MedAllianceError([problem])
     return json.dumps(registry_to_dict(registry), ensure_ascii=False, indent=indent) + "\n"
 
 
@@ -192,7 +201,8 @@ def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) ->
     ...     read_json(p) == reg
     True
     """
-    Path(path).write_text(registry_to_json(registry, indent=indent), encoding="utf-8")
+    require_registry(registry)
+    _atomic_write(path, registry_to_json(registry, indent=indent))
 
 
 def read_json(path: PathLike) -> Registry:
@@ -218,15 +228,12 @@ def read_json(path: PathLike) -> Registry:
 # -- YAML ------------------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that indents lists under their key."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
 def registry_to_yaml(registry: Registry) -> str:
     """Serialise ``registry`` to canonical YAML text (Chinese kept as text).
+
+    Lists start at their key's indentation; text holding a line break other than a newline
+    (U+0085, U+2028, U+2029, a carriage return) is written double-quoted with escapes, so
+    it reads back unchanged.
 
     Examples
     --------
@@ -234,18 +241,12 @@ def registry_to_yaml(registry: Registry) -> str:
     >>> print(registry_to_yaml(examples.load("beijing_tongren")).splitlines()[0])
     schema_version: 1
     """
-    return yaml.dump(
-        registry_to_dict(registry),
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=100,
-    )
+    require_registry(registry)
+    return dump_yaml(registry_to_dict(registry))
 
 
 def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
-    """Parse (safely) and validate YAML text.
+    r"""Parse (safely) and validate YAML text.
 
     Raises
     ------
@@ -257,9 +258,19 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
     >>> registry_from_yaml("institutions: !!python/object:os.system {}")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: could not ...
+    medalliance.errors.SchemaError: malformed or unsafe YAML at line 1, column 15: tag !!python/...
+    >>> registry_from_yaml("institutions:\n  - name：某县人民医院\n")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.SchemaError: 2 problems:
+      - <root>: full-width colon '：' at line 2, column 9: use ':'
+      - institutions[0]: Input should be a valid dictionary ...
     """
-    return registry_from_dict(load_plain_yaml(text, source=source), source=source)
+    data = load_plain_yaml(text, source=source)
+    try:
+        return registry_from_dict(data, source=source)
+    except MedAllianceError as exc:
+        raise with_fullwidth_hints(exc, text) from None
 
 
 def write_yaml(registry: Registry, path: PathLike) -> None:
@@ -275,7 +286,8 @@ def write_yaml(registry: Registry, path: PathLike) -> None:
     ...     p.read_text(encoding="utf-8").startswith("schema_version: 1")
     True
     """
-    Path(path).write_text(registry_to_yaml(registry), encoding="utf-8")
+    require_registry(registry)
+    _atomic_write(path, registry_to_yaml(registry))
 
 
 def read_yaml(path: PathLike) -> Registry:
@@ -337,7 +349,15 @@ def read_registry(path: PathLike) -> Registry:
 
 
 def read_text(path: PathLike) -> str:
-    """Read a UTF-8 text file, reporting a missing file or bad bytes as a SchemaError.
+    """Read a text file (see :func:`~medalliance._parse.decode_text` for the encodings).
+
+    At most :attr:`~medalliance.limits.Limits.max_file_bytes` bytes are read: a bigger file,
+    or a device or pipe that does not end, is an error.
+
+    Raises
+    ------
+    SchemaError
+        For a missing file, a directory, an unreadable or too big file, or bad bytes.
 
     Examples
     --------
@@ -347,16 +367,29 @@ def read_text(path: PathLike) -> str:
     medalliance.errors.SchemaError: 1 problem in missing.txt:
       - <root>: file not found
     """
-    p = Path(path)
+    return decode_text(_read_bytes(path), source=str(path))
+
+
+def _read_bytes(path: PathLike) -> bytes:
+    limit = current_limits().max_file_bytes
     try:
-        raw = p.read_bytes()
+        with Path(path).open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            raw = f.read(limit + 1) if size <= limit else b""
     except FileNotFoundError:
         raise SchemaError([Problem((), "file not found")], source=str(path)) from None
     except IsADirectoryError:
         raise SchemaError([Problem((), "is a directory, not a file")], source=str(path)) from None
     except OSError as exc:
         raise SchemaError([Problem((), f"cannot read: {exc.strerror}")], source=str(path)) from None
-    return decode_utf8(raw, source=str(path))
+    if size > limit or len(raw) > limit:
+        what = f"{size:,} bytes" if size > limit else "more bytes than that"
+        msg = (
+            f"the file is too big to read: {what}; the limit is {limit:,} bytes "
+            "(medalliance.limits max_file_bytes)"
+        )
+        raise SchemaError([Problem((), msg)], source=str(path))
+    return raw
 
 
 # -- GraphML ---------------------------------------------------------------------------------
@@ -379,11 +412,16 @@ def write_graphml(registry: Registry, path: PathLike) -> None:
     ...     read_graphml(p) == reg
     True
     """
+    require_registry(registry)
+    import io
+
     import networkx as nx
 
     from medalliance.graph import graph_for_graphml, to_graph
 
-    nx.write_graphml(graph_for_graphml(to_graph(registry)), str(path), encoding="utf-8")
+    buffer = io.BytesIO()
+    nx.write_graphml(graph_for_graphml(to_graph(registry)), buffer, encoding="utf-8")
+    _atomic_write(path, buffer.getvalue())
 
 
 def read_graphml(path: PathLike) -> Registry:
@@ -413,7 +451,10 @@ def read_graphml(path: PathLike) -> Registry:
     try:
         G = nx.read_graphml(str(p), force_multigraph=True)
     except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
-        raise SchemaError([Problem((), f"unreadable GraphML: {exc}")], source=str(path)) from None
+        why = str(exc)
+        if "integer string conversion" in why:  # Python's own guard, 4,300 digits
+            why = "an integer attribute has too many digits to read"
+        raise SchemaError([Problem((), f"unreadable GraphML: {why}")], source=str(path)) from None
     try:
         return from_graph(graph_from_graphml(G))
     except MedAllianceError as exc:
@@ -458,3 +499,66 @@ def _ecma_patterns(node: Any) -> Any:
     if isinstance(node, list):
         return [_ecma_patterns(v) for v in node]
     return node
+
+
+# -- atomic writes ---------------------------------------------------------------------------
+
+
+def _atomic_write(path: PathLike, data: str | bytes) -> None:
+    """Replace the file at ``path`` with ``data`` (text is written as UTF-8) in one step.
+
+    The bytes go to a new temporary file in the same folder, which is flushed to disk and
+    then renamed over ``path`` (:func:`os.replace`), so a reader sees the old file or the
+    new one, never an empty, truncated or mixed one, however many processes write at once;
+    when anything fails (a full disk, an interrupt) the temporary file is removed and the
+    old file is left as it was. The new file gets the old one's permission bits (a new path
+    gets the usual ones under the umask); a symbolic link is followed, so the file it points
+    to is replaced. A path that exists but is not a regular file (``/dev/stdout``, a pipe)
+    is written directly: there is no file to replace.
+
+    Every writer of medalliance (registry files, GraphML, the CLI's ``-o``) writes through
+    this function; ``docs/security.md`` says what is atomic.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "out.txt"
+    ...     _atomic_write(p, "某县")
+    ...     _atomic_write(p, "某县人民医院".encode())
+    ...     p.read_text(encoding="utf-8"), sorted(x.name for x in pathlib.Path(d).iterdir())
+    ('某县人民医院', ['out.txt'])
+    """
+    if not isinstance(path, str | os.PathLike):
+        problem = Problem(("path",), f"must be a file path, got {type(path).__name__}")
+        raise MedAllianceError([problem])
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    target = Path(os.path.realpath(path))
+    try:
+        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+        if not target.is_file():
+            if target.is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(path))
+            with target.open("wb") as direct:  # a device or a pipe: nothing to replace
+                direct.write(payload)
+            return
+    except FileNotFoundError:
+        mode = None
+    while True:
+        temp = target.with_name(f".{target.name[:64]}.{os.urandom(6).hex()}.tmp")
+        try:  # created like any new file (0o666 under the umask), never over another one
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:  # pragma: no cover - 48 random bits collided
+            continue
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

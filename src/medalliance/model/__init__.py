@@ -10,6 +10,7 @@ from medalliance.model.agreement import Agreement, AgreementStatus, CooperationI
 from medalliance.model.alliance import (
     Alliance,
     AllianceForm,
+    AllianceUnit,
     CentreKind,
     DeclaredFigure,
     ExpertClinic,
@@ -30,6 +31,7 @@ from medalliance.model.institution import (
     parse_level,
 )
 from medalliance.model.registry import Registry, Source
+from medalliance.model.staffing import ProfessionalTitle, StaffPosting
 from medalliance.model.vocab import ServiceKind, Specialty, Weekday
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "AgreementStatus",
     "Alliance",
     "AllianceForm",
+    "AllianceUnit",
     "CentreKind",
     "CooperationItem",
     "DeclaredFigure",
@@ -48,6 +51,7 @@ __all__ = [
     "MemberRole",
     "Membership",
     "Ownership",
+    "ProfessionalTitle",
     "Provenance",
     "Qualifier",
     "Region",
@@ -56,6 +60,7 @@ __all__ = [
     "SharedCentre",
     "Source",
     "Specialty",
+    "StaffPosting",
     "Tier",
     "Tightness",
     "Weekday",

@@ -1,13 +1,16 @@
-"""Alliances (医联体): form, tightness, memberships, shared centres, expert clinics, figures.
+"""Alliances (医联体): form, tightness, memberships, centres, clinics, postings, sub-units.
 
 The four forms of 国办发〔2017〕32号 are :class:`AllianceForm`: urban medical group
 (城市医疗集团), county medical community (县域医共体), specialty alliance (专科联盟) and
 telemedicine network (远程医疗协作网). :class:`Tightness` orders how integrated an alliance is,
-from an agreement among independent legal persons (松散型) to one legal entity (merged).
+from an agreement among independent legal persons (松散型) to one legal entity (merged); it may
+be set member by member (:attr:`Membership.tightness`, 一院一策).
 
-Facts a source states without itemising them — "42 grassroots units", "13,000+ beds
-radiated", "10 member MCH institutions of which 6 named" — are :class:`DeclaredFigure` s kept
-with their source; they are never turned into invented institutions.
+An alliance may be a unit inside another one (:attr:`Alliance.part_of`): a 诊疗中心 of a
+regional alliance is an alliance record of :class:`AllianceUnit` ``centre`` with its own lead
+and members. Staff posted from one member to another (派驻) are
+:class:`~medalliance.model.staffing.StaffPosting` s, and facts a source states without
+itemising them are :class:`~medalliance.model.figures.DeclaredFigure` s (re-exported here).
 
 Examples
 --------
@@ -17,22 +20,32 @@ Examples
 True
 >>> a = Alliance(id="a1", name="某医联体", form="城市医疗集团", lead=("h1",),
 ...              memberships=[{"institution": "h1", "role": "牵头"},
-...                           {"institution": "c1", "role": "成员单位"}])
+...                           {"institution": "c1", "role": "成员单位", "tightness": "紧密型"}])
 >>> a.members
 ('h1', 'c1')
+>>> a.tightness_of("h1").value, a.tightness_of("c1").value
+('loose', 'tight')
 """
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Any, Literal
+from functools import cached_property
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from medalliance.errors import MedAllianceError, Problem, duplicate_problems
 from medalliance.model.agreement import ItemTuple
-from medalliance.model.alliance_vocab import AllianceForm, CentreKind, MemberRole, Tightness
+from medalliance.model.alliance_vocab import (
+    AllianceForm,
+    AllianceUnit,
+    CentreKind,
+    MemberRole,
+    Tightness,
+)
 from medalliance.model.common import Provenance, Region
+from medalliance.model.figures import DeclaredFigure, FigureUnit, Qualifier
+from medalliance.model.staffing import StaffPosting, posting_problems
 from medalliance.model.types import (
     FrozenModel,
     Id,
@@ -43,7 +56,6 @@ from medalliance.model.types import (
     render_html,
 )
 from medalliance.model.vocab import (
-    LabelledEnum,
     ServiceKind,
     ServiceKindField,
     SpecialtyField,
@@ -53,6 +65,7 @@ from medalliance.model.vocab import (
 __all__ = [
     "Alliance",
     "AllianceForm",
+    "AllianceUnit",
     "CentreKind",
     "DeclaredFigure",
     "ExpertClinic",
@@ -79,6 +92,9 @@ class Membership(FrozenModel):
     """Id of the member institution."""
     role: RoleField = MemberRole.MEMBER
     """Role in the alliance."""
+    tightness: TightnessField | None = None
+    """How tightly this member is joined, when it is set member by member (一院一策);
+    ``None`` means the alliance's :attr:`Alliance.tightness`."""
     joined: IsoDate | None = None
     """Date the institution joined, when known."""
     provenance: Provenance | None = None
@@ -148,132 +164,15 @@ class ExpertClinic(FrozenModel):
         return self
 
 
-class FigureUnit(LabelledEnum):
-    """Unit of a declared figure."""
-
-    INSTITUTIONS = "institutions"
-    BEDS = "beds"
-    PEOPLE = "people"
-    PATIENT_VISITS = "patient_visits"
-    ITEMS = "items"
-    TESTS = "tests"
-    SESSIONS = "sessions"
-    DEPARTMENTS = "departments"
-    STAFF = "staff"
-    YUAN = "yuan"
-    PERCENT = "percent"
-
-    @property
-    def is_count(self) -> bool:
-        """Whether values in this unit are counts (non-negative integers).
-
-        Examples
-        --------
-        >>> FigureUnit.INSTITUTIONS.is_count, FigureUnit.YUAN.is_count
-        (True, False)
-        """
-        return self not in {FigureUnit.YUAN, FigureUnit.PERCENT}
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        u = cls
-        return {
-            u.INSTITUTIONS: ("家", "机构", "institution"),
-            u.BEDS: ("张", "床位", "bed"),
-            u.PEOPLE: ("人", "persons", "person", "residents"),
-            u.PATIENT_VISITS: ("人次", "patient-times", "visits"),
-            u.ITEMS: ("件", "item"),
-            u.TESTS: ("检测人次", "test"),
-            u.SESSIONS: ("次", "session", "postings"),
-            u.DEPARTMENTS: ("个科室", "department"),
-            u.STAFF: ("名", "staff members"),
-            u.YUAN: ("元", "cny", "rmb"),
-            u.PERCENT: ("%", "百分比", "pct"),
-        }
-
-
-class Qualifier(LabelledEnum):
-    """How a declared value is stated: exactly, at least (以上), more than (超/余), about (约)."""
-
-    EXACT = "exact"
-    AT_LEAST = "at_least"
-    MORE_THAN = "more_than"
-    ABOUT = "about"
-    UP_TO = "up_to"
-
-    @classmethod
-    def _labels(cls) -> dict[Any, tuple[str, ...]]:
-        return {
-            cls.EXACT: ("=", "exactly"),
-            cls.AT_LEAST: ("以上", ">=", "at least"),
-            cls.MORE_THAN: ("超", "余", "逾", "多", ">", "more than", "over"),
-            cls.ABOUT: ("约", "近", "~", "approximately"),
-            cls.UP_TO: ("至多", "<=", "at most"),
-        }
-
-
-class DeclaredFigure(FrozenModel):
-    """A figure a source states but does not itemise, kept with its source.
-
-    ``metric`` is a short snake_case name (e.g. ``grassroots_members``, ``beds_radiated``,
-    ``service_volume``); ``subject`` optionally names the institution, centre or clinic the
-    figure is about; ``service`` the service a volume counts. Counts (every unit except
-    ``yuan`` and ``percent``) must be non-negative integers.
-    """
-
-    metric: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-    """What is counted or measured (snake_case)."""
-    value: int | float
-    """The stated value."""
-    unit: FigureUnit
-    """Unit of the value."""
-    qualifier: Qualifier = Qualifier.EXACT
-    """Whether the value is exact, a lower bound, approximate, ..."""
-    subject: Id | None = None
-    """Id of the institution, shared centre or expert clinic the figure is about."""
-    service: ServiceKindField | None = None
-    """Service a volume counts, when the figure is a service volume."""
-    period: NonEmptyText | None = None
-    """Period the figure refers to, as the source puts it (e.g. ``2018``, ``建设以来``)."""
-    description: NonEmptyText | None = None
-    """What the figure means, in a sentence."""
-    provenance: Provenance | None = None
-    """Source of the figure."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_bool(cls, data: Any) -> Any:
-        value = data.get("value") if isinstance(data, dict) else None
-        if isinstance(value, bool):
-            raise MedAllianceError([Problem(("value",), "must be a number, not a boolean")])
-        if isinstance(value, str | bytes):
-            raise MedAllianceError([Problem(("value",), f"must be a number, not text: {value!r}")])
-        return data
-
-    @model_validator(mode="after")
-    def _check(self) -> DeclaredFigure:
-        v = self.value
-        if isinstance(v, float) and not math.isfinite(v):
-            raise MedAllianceError([Problem(("value",), "must be a finite number")])
-        if self.unit.is_count and (not isinstance(v, int) or v < 0):
-            raise MedAllianceError(
-                [
-                    Problem(
-                        ("value",),
-                        f"a count of {self.unit.value} must be a non-negative integer, got {v!r}",
-                    )
-                ]
-            )
-        return self
-
-
 class Alliance(FrozenModel):
-    """A medical alliance (医联体) of any of the four forms.
+    """A medical alliance (医联体) of any of the four forms, or a unit inside one.
 
     Per-alliance rules checked here: leads are members with role ``lead`` and every ``lead``
     member is listed in ``lead``; no institution is a member twice; a specialty alliance names
-    its specialty; centre and clinic ids are unique. Rules that need the institutions
-    (unknown ids) are checked by :class:`~medalliance.model.registry.Registry`.
+    its specialty; centre, clinic and posting ids are unique; hosts, sites and members served
+    are members; when ``tightness`` is ``None`` every membership states its own; an alliance
+    is not part of itself. Rules that need the other records (unknown ids, the parent of
+    ``part_of``, cycles) are checked by :class:`~medalliance.model.registry.Registry`.
     """
 
     id: Id
@@ -286,8 +185,17 @@ class Alliance(FrozenModel):
     """Other names."""
     form: FormField
     """Which of the four forms the alliance takes."""
-    tightness: TightnessField = Tightness.LOOSE
-    """How integrated the alliance is (default loose)."""
+    unit: AllianceUnit = AllianceUnit.ALLIANCE
+    """What the record is: an alliance (the default) or a centre (诊疗中心) inside one."""
+    part_of: Id | None = None
+    """Id of the alliance this one is a unit of (a centre's regional alliance), when that
+    alliance is in the registry."""
+    part_of_name: NonEmptyText | None = None
+    """Name of the alliance this one is a unit of, when that alliance is not in the registry
+    (its members are not itemised); never together with ``part_of``."""
+    tightness: TightnessField | None = Tightness.LOOSE
+    """How integrated the alliance is (default loose). ``None``: set member by member
+    (一院一策), and then every membership states its :attr:`Membership.tightness`."""
     lead: Annotated[IdTuple, Field(min_length=1)]
     """Id(s) of the lead institution(s) (牵头单位)."""
     memberships: Annotated[tuple[Membership, ...], Field(min_length=1)]
@@ -304,6 +212,8 @@ class Alliance(FrozenModel):
     """Shared-service and management centres."""
     expert_clinics: tuple[ExpertClinic, ...] = ()
     """Expert-clinic programmes."""
+    staff_postings: tuple[StaffPosting, ...] = ()
+    """Staff posted from one member to work at another (派驻 / 下沉)."""
     declared: tuple[DeclaredFigure, ...] = ()
     """Figures the source states but does not itemise."""
     policy_basis: Annotated[tuple[NonEmptyText, ...], AfterValidator(no_duplicates)] = ()
@@ -315,62 +225,22 @@ class Alliance(FrozenModel):
 
     @model_validator(mode="after")
     def _check(self) -> Alliance:
-        problems: list[Problem] = []
         roles: dict[str, MemberRole] = {}
-        for i, m in enumerate(self.memberships):
-            if m.institution in roles:
-                problems.append(
-                    Problem(
-                        ("memberships", i, "institution"),
-                        f"{m.institution!r} is listed as a member twice",
-                    )
-                )
-            else:
-                roles[m.institution] = m.role
-        for i, lead in enumerate(self.lead):
-            role = roles.get(lead)
-            if role is None:
-                problems.append(Problem(("lead", i), f"lead {lead!r} is not a member"))
-            elif role is not MemberRole.LEAD:
-                problems.append(
-                    Problem(
-                        ("lead", i), f"lead {lead!r} has member role {role.value!r}, not 'lead'"
-                    )
-                )
-        leads = set(self.lead)
-        for i, m in enumerate(self.memberships):
-            if m.role is MemberRole.LEAD and m.institution not in leads:
-                problems.append(
-                    Problem(
-                        ("memberships", i, "role"),
-                        f"{m.institution!r} has role 'lead' but is not in 'lead'",
-                    )
-                )
+        problems = _membership_problems(self, roles)
         if self.form is AllianceForm.SPECIALTY_ALLIANCE and self.specialty is None:
             problems.append(Problem(("specialty",), "a specialty alliance must name its specialty"))
-        problems += duplicate_problems("shared_centres", [c.id for c in self.shared_centres])
-        problems += duplicate_problems("expert_clinics", [c.id for c in self.expert_clinics])
-        for i, c in enumerate(self.shared_centres):
-            if c.host not in roles:
-                problems.append(
-                    Problem(("shared_centres", i, "host"), f"host {c.host!r} is not a member")
+        if self.part_of is not None and self.part_of == self.id:
+            problems.append(Problem(("part_of",), "an alliance cannot be part of itself"))
+        if self.part_of is not None and self.part_of_name is not None:
+            problems.append(
+                Problem(
+                    ("part_of_name",),
+                    "give part_of (an alliance in the registry) or part_of_name (one that is "
+                    "not), not both",
                 )
-            if c.serves != "all":
-                for j, s in enumerate(c.serves):
-                    if s not in roles:
-                        problems.append(
-                            Problem(
-                                ("shared_centres", i, "serves", j),
-                                f"centre serves non-member {s!r}",
-                            )
-                        )
-        for i, e in enumerate(self.expert_clinics):
-            for fld in ("host", "site"):
-                ref = getattr(e, fld)
-                if ref not in roles:
-                    problems.append(
-                        Problem(("expert_clinics", i, fld), f"{fld} {ref!r} is not a member")
-                    )
+            )
+        problems += _centre_and_clinic_problems(self, roles)
+        problems += posting_problems(self.staff_postings, roles)
         if problems:
             raise MedAllianceError(problems)
         return self
@@ -403,6 +273,66 @@ class Alliance(FrozenModel):
                 return m.role
         return None
 
+    @cached_property
+    def _tightness_by_member(self) -> dict[str, Tightness]:
+        """The one rule for a member's tightness: its own, else the alliance's."""
+        return {
+            m.institution: level
+            for m in self.memberships
+            if (level := m.tightness or self.tightness) is not None
+        }
+
+    def tightness_of(self, institution: str) -> Tightness | None:
+        """How tightly ``institution`` is joined: its own tightness, else the alliance's.
+
+        ``None`` if it is not a member. Every table and analysis that reads tightness per
+        member calls this.
+
+        Examples
+        --------
+        >>> a = Alliance(id="a", name="n", form="urban_medical_group", tightness=None,
+        ...              lead=("h",), memberships=[
+        ...                  {"institution": "h", "role": "lead", "tightness": "tight"},
+        ...                  {"institution": "c", "tightness": "semi_tight"}])
+        >>> a.tightness_of("c"), a.tightness_of("x")
+        (<Tightness.SEMI_TIGHT: 'semi_tight'>, None)
+        """
+        return self._tightness_by_member.get(institution)
+
+    @property
+    def tightness_range(self) -> tuple[Tightness, Tightness]:
+        """The loosest and the tightest of the members' tightness (:meth:`tightness_of`).
+
+        Examples
+        --------
+        >>> a = Alliance(id="a", name="n", form="urban_medical_group", tightness="tight",
+        ...              lead=("h",), memberships=[{"institution": "h", "role": "lead"},
+        ...                                        {"institution": "c", "tightness": "loose"}])
+        >>> [t.value for t in a.tightness_range]
+        ['loose', 'tight']
+        """
+        levels = self._tightness_by_member.values()
+        return min(levels), max(levels)
+
+    @property
+    def tightness_label(self) -> str:
+        """The alliance's tightness as text: its value, or ``per_member (low–high)``.
+
+        Examples
+        --------
+        >>> a = Alliance(id="a", name="n", form="urban_medical_group", tightness=None,
+        ...              lead=("h",), memberships=[
+        ...                  {"institution": "h", "role": "lead", "tightness": "tight"},
+        ...                  {"institution": "c", "tightness": "loose"}])
+        >>> a.tightness_label
+        'per_member (loose–tight)'
+        """
+        if self.tightness is not None:
+            return str(self.tightness.value)
+        low, high = self.tightness_range
+        span = low.value if low is high else f"{low.value}–{high.value}"
+        return f"per_member ({span})"
+
     def declared_value(self, metric: str, *, subject: str | None = None) -> DeclaredFigure | None:
         """The first declared figure for ``metric`` (and ``subject``), or ``None``.
 
@@ -420,7 +350,7 @@ class Alliance(FrozenModel):
 
     def __repr__(self) -> str:
         return (
-            f"Alliance({self.id!r}, {self.name!r}, {self.form.value}, {self.tightness.value}, "
+            f"Alliance({self.id!r}, {self.name!r}, {self.form.value}, {self.tightness_label}, "
             f"members={len(self.memberships)})"
         )
 
@@ -428,3 +358,68 @@ class Alliance(FrozenModel):
 
     def _repr_html_(self) -> str:
         return render_html(self, "alliance")
+
+
+def _membership_problems(a: Alliance, roles: dict[str, MemberRole]) -> list[Problem]:
+    """Problems of members and leads; fills ``roles`` (member id -> role)."""
+    problems: list[Problem] = []
+    for i, m in enumerate(a.memberships):
+        if m.institution in roles:
+            problems.append(
+                Problem(
+                    ("memberships", i, "institution"),
+                    f"{m.institution!r} is listed as a member twice",
+                )
+            )
+        else:
+            roles[m.institution] = m.role
+        if a.tightness is None and m.tightness is None:
+            problems.append(
+                Problem(
+                    ("memberships", i, "tightness"),
+                    "required: the alliance's tightness is None (set member by member)",
+                )
+            )
+    for i, lead in enumerate(a.lead):
+        role = roles.get(lead)
+        if role is None:
+            problems.append(Problem(("lead", i), f"lead {lead!r} is not a member"))
+        elif role is not MemberRole.LEAD:
+            problems.append(
+                Problem(("lead", i), f"lead {lead!r} has member role {role.value!r}, not 'lead'")
+            )
+    leads = set(a.lead)
+    for i, m in enumerate(a.memberships):
+        if m.role is MemberRole.LEAD and m.institution not in leads:
+            problems.append(
+                Problem(
+                    ("memberships", i, "role"),
+                    f"{m.institution!r} has role 'lead' but is not in 'lead'",
+                )
+            )
+    return problems
+
+
+def _centre_and_clinic_problems(a: Alliance, roles: dict[str, MemberRole]) -> list[Problem]:
+    """Repeated ids, and hosts, sites or members served that are not members."""
+    problems = duplicate_problems("shared_centres", [c.id for c in a.shared_centres])
+    problems += duplicate_problems("expert_clinics", [c.id for c in a.expert_clinics])
+    for i, c in enumerate(a.shared_centres):
+        if c.host not in roles:
+            problems.append(
+                Problem(("shared_centres", i, "host"), f"host {c.host!r} is not a member")
+            )
+        if c.serves != "all":
+            problems.extend(
+                Problem(("shared_centres", i, "serves", j), f"centre serves non-member {s!r}")
+                for j, s in enumerate(c.serves)
+                if s not in roles
+            )
+    for i, e in enumerate(a.expert_clinics):
+        for fld in ("host", "site"):
+            ref = getattr(e, fld)
+            if ref not in roles:
+                problems.append(
+                    Problem(("expert_clinics", i, fld), f"{fld} {ref!r} is not a member")
+                )
+    return problems

@@ -20,7 +20,7 @@ from typing import Any
 
 from medalliance.model.vocab import LabelledEnum, RankedEnum, ServiceKind
 
-__all__ = ["AllianceForm", "CentreKind", "MemberRole", "Tightness"]
+__all__ = ["AllianceForm", "AllianceUnit", "CentreKind", "MemberRole", "Tightness"]
 
 
 class AllianceForm(LabelledEnum):
@@ -296,3 +296,32 @@ _CENTRE_SERVICES: dict[CentreKind, tuple[ServiceKind, ...]] = {
     CentreKind.LOGISTICS: (ServiceKind.LOGISTICS,),
     CentreKind.PHARMACY: (ServiceKind.PHARMACY,),
 }
+
+
+class AllianceUnit(LabelledEnum):
+    """What kind of unit an alliance record is: an alliance, or a centre inside one.
+
+    ``centre`` is a 诊疗中心 (or 专科中心): a group of institutions organised around one clinical
+    field, usually inside a regional alliance
+    (:attr:`~medalliance.model.alliance.Alliance.part_of`), with its own lead and members. It
+    is not a :class:`~medalliance.model.alliance.SharedCentre`, which is one member's service
+    point.
+    """
+
+    ALLIANCE = "alliance"
+    CENTRE = "centre"
+
+    @classmethod
+    def _labels(cls) -> dict[Any, tuple[str, ...]]:
+        return {
+            cls.ALLIANCE: ("医联体", "医疗联合体", "联合体", "联盟", "sub-alliance"),
+            cls.CENTRE: (
+                "诊疗中心",
+                "中心",
+                "专科中心",
+                "区域专科中心",
+                "center",
+                "treatment centre",
+                "diagnosis and treatment centre",
+            ),
+        }

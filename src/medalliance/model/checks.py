@@ -2,8 +2,9 @@
 
 A registry that validates can still be odd: a county community whose lead ranks below a
 member, an alliance whose declared member count differs from the members it lists, an
-institution in no alliance. ``check_*`` functions return :class:`Finding` objects instead of
-logging or raising; pass ``strict=True`` to raise on any warning.
+institution in no alliance, a centre with a member its parent alliance does not list.
+``check_*`` functions return :class:`Finding` objects instead of logging or raising; pass
+``strict=True`` to raise on any warning.
 
 Declared-figure metrics compared with the listed members:
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance, AllianceForm
 from medalliance.model.institution import Institution, InstitutionKind
 from medalliance.model.registry import Registry
@@ -36,6 +38,7 @@ __all__ = [
     "Severity",
     "check_declared_counts",
     "check_lead_tiers",
+    "check_sub_units",
     "check_unaffiliated",
 ]
 
@@ -110,6 +113,7 @@ def check_declared_counts(registry: Registry) -> tuple[Finding, ...]:
     >>> [f.message for f in check_declared_counts(examples.load("xuzhou_mch"))][:1]
     ['declares member_count 11 but lists 7 (4 not itemised)']
     """
+    require_registry(registry)
     out: list[Finding] = []
     for a in registry.alliances:
         for fig in a.declared:
@@ -152,6 +156,7 @@ def check_lead_tiers(registry: Registry) -> tuple[Finding, ...]:
     >>> check_lead_tiers(examples.load("shanghai_luwan"))
     ()
     """
+    require_registry(registry)
     out: list[Finding] = []
     for a in registry.alliances:
         members = _members(registry, a)
@@ -192,6 +197,7 @@ def check_unaffiliated(registry: Registry) -> tuple[Finding, ...]:
     >>> check_unaffiliated(examples.load("dingzhou"))
     ()
     """
+    require_registry(registry)
     member_ids = {m for a in registry.alliances for m in a.members}
     return tuple(
         Finding(
@@ -203,3 +209,48 @@ def check_unaffiliated(registry: Registry) -> tuple[Finding, ...]:
         for i in registry.institutions
         if i.id not in member_ids
     )
+
+
+def check_sub_units(registry: Registry) -> tuple[Finding, ...]:
+    """Flag members of a centre or sub-alliance that its parent alliance does not list.
+
+    A unit inside an alliance (:attr:`~medalliance.model.alliance.Alliance.part_of`) is made
+    of the parent's members, so the registry expects every member of the unit to be listed in
+    the parent too. It does not require it (a source may list the parent's members
+    incompletely, or a centre may take in an outside partner): each member missing from the
+    parent is a ``warning`` (``member_outside_parent``). A unit's provisions, centres and
+    agreements apply among its own members; nothing passes between the unit and its parent.
+
+    Examples
+    --------
+    >>> reg = Registry(
+    ...     institutions=[{"id": "h", "name": "某省人民医院", "kind": "综合医院", "level": "三甲"},
+    ...                   {"id": "c", "name": "某县人民医院", "kind": "综合医院", "level": "二甲"}],
+    ...     alliances=[
+    ...         {"id": "region", "name": "某省区域医联体", "form": "城市医疗集团",
+    ...          "lead": ["h"], "memberships": [{"institution": "h", "role": "lead"}]},
+    ...         {"id": "onco", "name": "某省区域医联体肿瘤诊疗中心", "form": "专科联盟",
+    ...          "specialty": "肿瘤科", "unit": "诊疗中心", "part_of": "region", "lead": ["h"],
+    ...          "memberships": [{"institution": "h", "role": "lead"}, {"institution": "c"}]}])
+    >>> [str(f) for f in check_sub_units(reg)]
+    ["[warning] onco: member 'c' is not a member of the alliance it is part of ('region')"]
+    """
+    require_registry(registry)
+    out: list[Finding] = []
+    for a in registry.alliances:
+        parent = registry.parent_of(a.id)
+        if parent is None:
+            continue
+        listed = set(parent.members)
+        out.extend(
+            Finding(
+                code="member_outside_parent",
+                severity=Severity.WARNING,
+                subject=a.id,
+                message=f"member {m!r} is not a member of the alliance it is part of "
+                f"({parent.id!r})",
+            )
+            for m in a.members
+            if m not in listed
+        )
+    return tuple(out)

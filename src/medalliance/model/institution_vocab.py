@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from medalliance.errors import LabelError, Problem
+from medalliance.errors import LabelError, Problem, quote
 from medalliance.model.labels import normalize_label
 from medalliance.model.vocab import LabelledEnum, RankedEnum
 
@@ -425,6 +425,6 @@ def parse_level(label: str) -> tuple[Tier | None, Grade | None]:
             "tertiary A, 3A, secondary, ungraded"
         )
         raise LabelError(
-            [Problem((), f"unknown hospital level {label!r}; accepted forms: {examples}")]
+            [Problem((), f"unknown hospital level {quote(label)}; accepted forms: {examples}")]
         )
     return found

@@ -18,15 +18,17 @@ Examples
 
 from __future__ import annotations
 
+import difflib
+import heapq
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from enum import Enum
 from typing import Generic, TypeVar
 
-from medalliance.errors import LabelError, Problem
+from medalliance.errors import LabelError, Problem, quote
 
-__all__ = ["LabelTable", "normalize_label", "to_simplified"]
+__all__ = ["LabelTable", "closest", "did_you_mean", "normalize_label", "to_simplified"]
 
 # Traditional → simplified for the characters that occur in institution, tier, role, service
 # and specialty vocabulary (and in the bundled source articles). Not a general converter:
@@ -88,12 +90,17 @@ _T2S_PAIRS = (
     "園园 圓圆 團团 圖图 執执 堅坚 報报 場场 塊块 塗涂 墊垫 墜坠 壇坛 壞坏 壯壮 "
     "壺壶 夢梦 夥伙 奪夺 奮奋 妝妆 婁娄 媽妈 孫孙 學学 寧宁 寫写 實实 審审 寬宽 "
     "對对 尋寻 導导 屆届 層层 屬属 歸归 峽峡 帶带 帥帅 師师 帳帐 廣广 廠厂 廢废 "
-    "銜衔 駐驻 斷断 劑剂 頭头 額额 種种 簽签 執执 點点 適适 擔担 餘余 託托"
+    "銜衔 駐驻 斷断 劑剂 頭头 額额 種种 簽签 執执 點点 適适 擔担 餘余 託托 "
+    "牽牵 國国 並并 併并 數数 窺窥 進进 週周 醞酝 鑑鉴 衆众 峯峰 綫线 麼么 彙汇"
 )
 _T2S: dict[int, str] = {}
 for _pair in _T2S_PAIRS.split():
     if len(_pair) == 2 and _pair[0] != _pair[1]:
         _T2S[ord(_pair[0])] = _pair[1]
+
+# Words that Taiwan and Hong Kong write differently, not just in other characters (after the
+# character conversion): 資訊 is the traditional-script word for 信息 (information).
+_REGIONAL_WORDS = (("资讯", "信息"),)
 
 # a run of pinyin (latin letters with or without tone marks) in parentheses right after a
 # CJK character, e.g. 醫(yī) 聯(lián); the seed articles carry such glosses
@@ -118,8 +125,14 @@ def to_simplified(text: str) -> str:
     --------
     >>> to_simplified("三級甲等綜合醫院")
     '三级甲等综合医院'
+    >>> to_simplified("牽頭單位"), to_simplified("資訊共享")
+    ('牵头单位', '信息共享')
     """
-    return text.translate(_T2S)
+    out = text.translate(_T2S)
+    for regional, word in _REGIONAL_WORDS:
+        if regional in out:
+            out = out.replace(regional, word)
+    return out
 
 
 def normalize_label(text: str) -> str:
@@ -149,6 +162,78 @@ def normalize_label(text: str) -> str:
     folded = _PINYIN_GLOSS.sub("", folded)
     folded = to_simplified(folded)
     return _IGNORED.sub("", folded).lower()
+
+
+_POOL = 5_000
+"""At most this many candidates are compared with a misspelt word (those that begin most like
+it), so a suggestion costs little even among 100,000 ids."""
+
+
+def closest(word: str, candidates: Collection[str], *, n: int = 3) -> list[str]:
+    """The candidates most like ``word`` (a misspelt id or label), best first.
+
+    Uses :func:`difflib.get_close_matches` (similarity at least 0.6). Among very many
+    candidates only the few thousand that begin most like ``word`` are compared.
+
+    Parameters
+    ----------
+    word : str
+        What was written.
+    candidates : collection of str
+        What could have been meant.
+    n : int, default 3
+        At most this many are returned.
+
+    Returns
+    -------
+    list of str
+        Up to ``n`` candidates, most alike first; empty when none is alike enough.
+
+    Examples
+    --------
+    >>> closest("vil-c2", ["vil-c1", "town-a", "county-hosp"])
+    ['vil-c1']
+    >>> closest("县城医共体", ["县域医共体", "城市医疗集团"])
+    ['县域医共体']
+    >>> closest("xyz", ["vil-c1"])
+    []
+    """
+    pool = candidates if isinstance(candidates, list | tuple) else list(candidates)
+    if len(pool) > _POOL:
+        pool = heapq.nlargest(_POOL, pool, key=lambda c: _shared_start(word, c))
+    return difflib.get_close_matches(word, pool, n=n)
+
+
+def _shared_start(a: str, b: str) -> tuple[int, int]:
+    """How alike two words look at a glance: common leading characters, then length."""
+    k = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        k += 1
+    return k, -abs(len(a) - len(b))
+
+
+def did_you_mean(word: object, candidates: Collection[str]) -> str:
+    """``"; did you mean 'x'?"`` naming the closest candidates, or ``""`` when none is close.
+
+    For the end of an "unknown id" message.
+
+    Examples
+    --------
+    >>> "unknown institution 'vil-c2'" + did_you_mean("vil-c2", ["vil-c1", "vil-b1"])
+    "unknown institution 'vil-c2'; did you mean 'vil-c1' or 'vil-b1'?"
+    >>> did_you_mean("zzz", ["vil-c1"])
+    ''
+    """
+    if not isinstance(word, str) or not candidates:
+        return ""
+    found = closest(word, candidates)
+    if not found:
+        return ""
+    quoted = [repr(c) for c in found]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f"; did you mean {listed}?"
 
 
 E = TypeVar("E", bound=Enum)
@@ -187,6 +272,10 @@ class LabelTable(Generic[E]):
     Traceback (most recent call last):
     ...
     medalliance.errors.LabelError: unknown colour 'blue'; accepted: crimson, red, 深红, 紅色, 红
+    >>> table.parse("crimsom")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    medalliance.errors.LabelError: unknown colour 'crimsom'; did you mean 'crimson'? (one of 5 ...)
     >>> table.parse("赤")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -202,7 +291,9 @@ class LabelTable(Generic[E]):
     ) -> None:
         self.kind = kind
         self._by_key: dict[str, E] = {}
+        self._shown: dict[str, str] = {}  # folded key -> the label as first written
         self._display: list[str] = []
+        self._accepted_text: str | None = None  # the sorted list, joined when first needed
         self._zh: dict[E, str] = {}
         for member, spellings in labels.items():
             for label in (str(member.value), *spellings):
@@ -212,6 +303,7 @@ class LabelTable(Generic[E]):
                     msg = f"label {label!r} maps to both {other} and {member}"
                     raise AssertionError(msg)
                 self._by_key[key] = member
+                self._shown.setdefault(key, label)
                 if label not in self._display:
                     self._display.append(label)
                 if not label.isascii():
@@ -277,13 +369,47 @@ class LabelTable(Generic[E]):
             choices = self._ambiguous.get(key)
             if choices:
                 raise LabelError([Problem((), self._ambiguity_message(label, choices))])
-        accepted = ", ".join(sorted(self._display))
-        raise LabelError([Problem((), f"unknown {self.kind} {label!r}; accepted: {accepted}")])
+        raise LabelError([Problem((), self._unknown_message(label))])
+
+    def suggest(self, label: str, *, n: int = 3) -> tuple[str, ...]:
+        """Accepted labels like ``label`` (a misspelling), best first, one per member.
+
+        Examples
+        --------
+        >>> from medalliance import Specialty
+        >>> Specialty.table().suggest("神经内")
+        ('神经内科',)
+        >>> Specialty.table().suggest("zzz")
+        ()
+        """
+        found: dict[E, str] = {}
+        for key in closest(normalize_label(label), list(self._shown), n=3 * n):
+            found.setdefault(self._by_key[key], self._shown[key])
+        return tuple(found.values())[:n]
+
+    def _unknown_message(self, label: object) -> str:
+        """Closest labels first; the whole list only when none is close."""
+        near = self.suggest(label) if isinstance(label, str) else ()
+        if not near:
+            if self._accepted_text is None:
+                self._accepted_text = ", ".join(sorted(self._display))
+            return f"unknown {self.kind} {quote(label)}; accepted: {self._accepted_text}"
+        named = [
+            f"{x!r}"
+            if x == self._by_key[normalize_label(x)].value
+            else f"{x!r} ({self._by_key[normalize_label(x)].value})"
+            for x in near
+        ]
+        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+        return (
+            f"unknown {self.kind} {quote(label)}; did you mean {listed}? "
+            f"(one of {len(self._display)} accepted labels)"
+        )
 
     def _ambiguity_message(self, label: str, choices: tuple[E, ...]) -> str:
         named = [f"{m.value} ({self._zh[m]})" if m in self._zh else str(m.value) for m in choices]
         listed = ", ".join(named[:-1]) + " or " + named[-1]
-        return f"ambiguous {self.kind} {label!r}: it may mean {listed}; write the one you mean"
+        return f"ambiguous {self.kind} {quote(label)}: it may mean {listed}; write the one you mean"
 
     def lookup(self, label: str) -> E | None:
         """Return the member a label names, or ``None`` when it is unknown or ambiguous.

@@ -5,7 +5,8 @@ validates each record and then the references between them, reporting **every** 
 its path in one :class:`~medalliance.errors.MedAllianceError`: duplicate ids, unknown
 institutions, a lead that is not a member, agreement parties outside their alliance, a
 specialty alliance without a specialty, a centre serving a non-member, negative or
-non-integer counts, unknown sources.
+non-integer counts, unknown sources, a ``part_of`` naming an unknown alliance or closing a
+cycle.
 
 Institutions, alliances, agreements and sources are kept sorted by id (their canonical
 order), so two registries with the same content compare equal and serialise identically.
@@ -25,21 +26,29 @@ Examples
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import cached_property
 from itertools import islice
 from operator import attrgetter
 from typing import Any
 
-from pydantic import ValidationError, model_validator
+from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
+from medalliance.model._references import RawView, missing_tiers, reference_problems
 from medalliance.model.agreement import Agreement
-from medalliance.model.alliance import Alliance, DeclaredFigure
-from medalliance.model.common import Provenance
-from medalliance.model.institution import TIER_REQUIRED, Institution, InstitutionKind
-from medalliance.model.types import FrozenModel, Id, IsoDate, NonEmptyText, render_html
+from medalliance.model.alliance import Alliance
+from medalliance.model.institution import Institution
+from medalliance.model.labels import did_you_mean
+from medalliance.model.types import (
+    REPLACED_FROM,
+    FrozenModel,
+    Id,
+    IsoDate,
+    NonEmptyText,
+    render_html,
+)
 
 __all__ = ["Registry", "Source"]
 
@@ -160,6 +169,27 @@ class Registry(FrozenModel):
         with paused_gc():
             return super().model_validate_json(json_data, **kwargs)
 
+    @field_validator("institutions", "alliances", "agreements", "sources", mode="wrap")
+    @classmethod
+    def _revalidate_parts(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
+        """Validate every part again, except those of the registry being replaced or subset.
+
+        pydantic accepts a model instance as it is, but ``model_copy(update=...)`` and
+        ``model_construct`` skip validation: parts given as instances are validated again
+        from their fields (:func:`_as_input`), so a registry never holds a part its files
+        would refuse. A field whose items all belong to the registry named in the context
+        (:meth:`replace`, :meth:`subset`) is kept as it is: they were validated with it.
+        """
+        source = info.context.get(REPLACED_FROM) if isinstance(info.context, dict) else None
+        if isinstance(source, Registry) and isinstance(value, tuple | list):
+            own = getattr(source, info.field_name or "")
+            if value is own:
+                return value
+            ids = {id(x) for x in own}
+            if all(id(x) in ids for x in value):
+                return tuple(value)
+        return handler(_as_input(value))
+
     @model_validator(mode="wrap")
     @classmethod
     def _report_everything(cls, data: Any, handler: Any) -> Any:
@@ -175,7 +205,7 @@ class Registry(FrozenModel):
                 raise
             first = MedAllianceError.from_validation_error(exc).problems
             seen = {(p.path, p.message) for p in first}
-            scanned = (*_missing_tiers(data), *_reference_problems(_Raw(data)))
+            scanned = (*missing_tiers(data), *reference_problems(RawView(data)))
             extra = [p for p in scanned if (p.path, p.message) not in seen]
             if not extra:
                 raise
@@ -183,7 +213,7 @@ class Registry(FrozenModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> Registry:
-        problems = _reference_problems(self)
+        problems = reference_problems(self)
         if problems:
             raise MedAllianceError(problems)
         for name in ("institutions", "alliances", "agreements", "sources"):
@@ -206,6 +236,14 @@ class Registry(FrozenModel):
     @cached_property
     def _agreement_index(self) -> dict[str, Agreement]:
         return {g.id: g for g in self.agreements}
+
+    @cached_property
+    def _sub_alliances(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for a in self.alliances:
+            if a.part_of is not None:
+                out.setdefault(a.part_of, []).append(a.id)
+        return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
     def _alliances_by_member(self) -> dict[str, tuple[str, ...]]:
@@ -319,6 +357,50 @@ class Registry(FrozenModel):
         self.alliance(alliance)
         return tuple(g for g in self.agreements if g.alliance == alliance)
 
+    def sub_alliances(self, alliance: str) -> tuple[Alliance, ...]:
+        """The alliances (centres, sub-alliances) that are ``part_of`` ``alliance``, in id order.
+
+        Only the direct units; call it again on each for deeper levels.
+
+        Raises
+        ------
+        UnknownIdError
+            If the alliance does not exist.
+
+        Examples
+        --------
+        >>> reg = Registry(
+        ...     institutions=[{"id": "h", "name": "某省人民医院", "kind": "综合医院",
+        ...                    "level": "三甲"}],
+        ...     alliances=[
+        ...         {"id": "region", "name": "某省区域医联体", "form": "城市医疗集团",
+        ...          "lead": ["h"], "memberships": [{"institution": "h", "role": "lead"}]},
+        ...         {"id": "onco", "name": "某省区域医联体肿瘤诊疗中心", "form": "专科联盟",
+        ...          "specialty": "肿瘤科", "unit": "诊疗中心", "part_of": "region",
+        ...          "lead": ["h"], "memberships": [{"institution": "h", "role": "lead"}]}])
+        >>> [a.id for a in reg.sub_alliances("region")], reg.sub_alliances("onco")
+        (['onco'], ())
+        """
+        self.alliance(alliance)
+        return tuple(self._alliance_index[a] for a in self._sub_alliances.get(alliance, ()))
+
+    def parent_of(self, alliance: str) -> Alliance | None:
+        """The alliance ``alliance`` is ``part_of``, or ``None`` (none, or not in the registry).
+
+        Raises
+        ------
+        UnknownIdError
+            If the alliance does not exist.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> print(examples.load("dingzhou").parent_of("dingzhou_mch_alliance"))
+        None
+        """
+        parent = self.alliance(alliance).part_of
+        return None if parent is None else self._alliance_index[parent]
+
     def members_of(self, alliance: str) -> tuple[Institution, ...]:
         """The member institutions of ``alliance``, in membership order.
 
@@ -332,6 +414,9 @@ class Registry(FrozenModel):
 
     def subset(self, alliances: Iterable[str]) -> Registry:
         """A registry with only the given alliances, their members, agreements and sources.
+
+        A kept alliance that is ``part_of`` an alliance left out keeps the parent's name, as
+        ``part_of_name``.
 
         Raises
         ------
@@ -348,15 +433,22 @@ class Registry(FrozenModel):
         """
         keep = [self.alliance(a) for a in alliances]
         ids = {a.id for a in keep}
+        keep = [
+            a.replace(part_of=None, part_of_name=self.alliance(a.part_of).name)
+            if a.part_of is not None and a.part_of not in ids
+            else a
+            for a in keep
+        ]
         members = {m for a in keep for m in a.members}
-        return Registry(
-            institutions=tuple(i for i in self.institutions if i.id in members),
-            alliances=tuple(keep),
-            agreements=tuple(g for g in self.agreements if g.alliance in ids),
-            sources=self.sources,
-            title=self.title,
-            description=self.description,
-        )
+        data = {
+            "institutions": tuple(i for i in self.institutions if i.id in members),
+            "alliances": tuple(keep),
+            "agreements": tuple(g for g in self.agreements if g.alliance in ids),
+            "sources": self.sources,
+            "title": self.title,
+            "description": self.description,
+        }
+        return Registry.model_validate(data, context={REPLACED_FROM: self})
 
     def __len__(self) -> int:
         return len(self.institutions)
@@ -374,206 +466,34 @@ class Registry(FrozenModel):
         return render_html(self, "registry")
 
 
-def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:
-    import difflib
+def _as_input(value: Any) -> Any:
+    """Model instances inside ``value`` as plain input data: their fields, recursively.
 
-    close = difflib.get_close_matches(str(id_), list(index)[:100_000], n=3) if index else []
-    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-    return UnknownIdError([Problem((), f"unknown {kind} {id_!r}{hint}")])
+    Only declared fields are taken (a cached property kept in an instance's ``__dict__`` is
+    not one); lists and tuples of records become lists.
 
-
-def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> set[Any]:
-    """Report duplicate ids among ``items``; return the set of their ids."""
-    ids = [item.id for item in items]
-    unique = set(ids)
-    if len(unique) != len(ids):
-        seen: set[str] = set()
-        for i, id_ in enumerate(ids):
-            if id_ is None:  # missing in raw input: reported by the record's own validation
-                continue
-            if id_ in seen:
-                problems.append(Problem((field, i, "id"), f"duplicate {field[:-1]} id {id_!r}"))
-            seen.add(id_)
-    return unique
-
-
-def _missing_tiers(data: dict[str, Any]) -> list[Problem]:
-    """Find hospitals given with neither tier nor level in raw input.
-
-    The institution's own check reports this only once its other fields are valid; the scan
-    lets one error list it beside them.
+    Examples
+    --------
+    >>> from medalliance.model.common import Region
+    >>> _as_input((Region(province="浙江省"), {"x": Region()}))[0]["province"]
+    '浙江省'
     """
-    out = []
-    records = data.get("institutions")
-    for i, rec in enumerate(records if isinstance(records, list | tuple) else ()):
-        if not isinstance(rec, dict) or rec.get("tier") is not None or rec.get("level") is not None:
-            continue
-        kind_label = rec.get("kind")
-        kind = InstitutionKind.table().lookup(kind_label) if isinstance(kind_label, str) else None
-        if kind is not None and kind.default_tier is None:
-            out.append(Problem(("institutions", i, "tier"), TIER_REQUIRED))
-    return out
-
-
-class _Raw:
-    """Read-only attribute view of raw input data, for the reference scan of invalid input.
-
-    Missing or malformed collections read as empty, records that are not mappings as empty
-    records, unhashable values as their repr, so the scan reports what it can and never fails
-    on data the field validators already rejected. A missing id or reference reads as
-    ``None`` and is skipped by the scan (the field validators report it).
-    """
-
-    __slots__ = ("_d",)
-    _COLLECTIONS = frozenset(
-        {
-            "institutions",
-            "alliances",
-            "agreements",
-            "sources",
-            "memberships",
-            "shared_centres",
-            "expert_clinics",
-            "declared",
-            "parties",
-            "lead",
-        }
-    )
-
-    def __init__(self, d: Any) -> None:
-        self._d = d
-
-    def __getattr__(self, name: str) -> Any:
-        d = self._d
-        value = d.get(name) if isinstance(d, dict) else getattr(d, name, None)
-        if name in self._COLLECTIONS:
-            items = value if isinstance(value, list | tuple) else ()
-            if name in ("lead", "parties"):  # ids, not records
-                return tuple(_plain(v) for v in items)
-            return tuple(_Raw(v if isinstance(v, dict) else None) for v in items)
-        if name == "members":
-            return tuple(m.institution for m in self.memberships)
-        if name == "provenance":
-            if isinstance(value, dict):
-                return _Raw(value)
-            return value if isinstance(value, Provenance) else None
-        return _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
+    if isinstance(value, _PLAIN):  # most values: checked first, and cheaply
+        return value
+    declared = getattr(type(value), "__pydantic_fields__", None)
+    if declared is not None:
+        given = value.__dict__
+        return {k: _as_input(given[k]) for k in declared if k in given}
+    if isinstance(value, list | tuple):
+        return [_as_input(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_input(v) for k, v in value.items()}
     return value
 
 
-class _ReferenceCheck:
-    """Cross-record references of a registry (or of raw input), every problem collected."""
-
-    def __init__(self, reg: Registry | _Raw) -> None:
-        self.problems: list[Problem] = []
-        self.inst = _duplicates(self.problems, "institutions", reg.institutions)
-        _duplicates(self.problems, "alliances", reg.alliances)
-        _duplicates(self.problems, "agreements", reg.agreements)
-        self.sources = _duplicates(self.problems, "sources", reg.sources)
-        self.members_by_alliance: dict[str, frozenset[str]] = {}
-        self.seen_ids: dict[str, dict[str, tuple[Any, ...]]] = {
-            "shared centre": {},
-            "expert clinic": {},
-        }
-
-    def provenance(self, path: tuple[Any, ...], prov: Provenance | None) -> None:
-        if prov is not None and prov.source is not None and prov.source not in self.sources:
-            msg = f"unknown source {prov.source!r}"
-            self.problems.append(Problem((*path, "provenance", "source"), msg))
-
-    def unique(self, kind: str, path: tuple[Any, ...], id_: str) -> None:
-        """``id_`` of a shared centre or expert clinic must be unique across the registry."""
-        seen = self.seen_ids[kind]
-        if id_ in seen:
-            msg = f"duplicate {kind} id {id_!r} (also at {_fmt(seen[id_])})"
-            self.problems.append(Problem((*path, "id"), msg))
-        seen.setdefault(id_, path)
-
-    def alliance(self, ai: int, a: Any) -> None:
-        base = ("alliances", ai)
-        members = frozenset(a.members)
-        if a.id is not None:
-            self.members_by_alliance.setdefault(a.id, members)
-        for li, lead in enumerate(a.lead):  # (checked by Alliance too; kept for raw input)
-            if lead not in members:
-                msg = f"lead {lead!r} is not a member"
-                self.problems.append(Problem((*base, "lead", li), msg))
-        if not members <= self.inst:  # set arithmetic first: the loop only names the culprits
-            for mi, m in enumerate(a.memberships):
-                if m.institution is not None and m.institution not in self.inst:
-                    path = (*base, "memberships", mi, "institution")
-                    self.problems.append(Problem(path, f"unknown institution {m.institution!r}"))
-        for mi, m in enumerate(a.memberships):
-            if m.provenance is not None:
-                self.provenance((*base, "memberships", mi), m.provenance)
-        self.provenance(base, a.provenance)
-        for ci, c in enumerate(a.shared_centres):
-            if c.id is not None:
-                self.unique("shared centre", (*base, "shared_centres", ci), c.id)
-                self.provenance((*base, "shared_centres", ci), c.provenance)
-        for ei, e in enumerate(a.expert_clinics):
-            if e.id is not None:
-                self.unique("expert clinic", (*base, "expert_clinics", ei), e.id)
-                self.provenance((*base, "expert_clinics", ei), e.provenance)
-        local_subjects = (
-            members | {c.id for c in a.shared_centres} | {e.id for e in a.expert_clinics} | {a.id}
-        )
-        for fi, f in enumerate(a.declared):
-            _check_figure(self.problems, (*base, "declared", fi), f, local_subjects)
-            self.provenance((*base, "declared", fi), f.provenance)
-
-    def agreement(self, gi: int, g: Any) -> None:
-        base = ("agreements", gi)
-        party_scope = self.members_by_alliance.get(g.alliance)
-        if party_scope is None and g.alliance is not None:
-            self.problems.append(Problem((*base, "alliance"), f"unknown alliance {g.alliance!r}"))
-        for pi, p in enumerate(g.parties):
-            if p is None:
-                continue
-            if p not in self.inst:
-                msg = f"unknown institution {p!r}"
-                self.problems.append(Problem((*base, "parties", pi), msg))
-            if party_scope is not None and p not in party_scope:
-                msg = f"party {p!r} is not a member of alliance {g.alliance!r}"
-                self.problems.append(Problem((*base, "parties", pi), msg))
-        self.provenance(base, g.provenance)
+_PLAIN = (str, int, float, type(None))  # label enums are str subclasses
 
 
-def _reference_problems(reg: Registry | _Raw) -> list[Problem]:
-    check = _ReferenceCheck(reg)
-    for i, ins in enumerate(reg.institutions):
-        if ins.provenance is not None:
-            check.provenance(("institutions", i), ins.provenance)
-    for ai, a in enumerate(reg.alliances):
-        check.alliance(ai, a)
-    for gi, g in enumerate(reg.agreements):
-        check.agreement(gi, g)
-    return check.problems
-
-
-def _check_figure(
-    problems: list[Problem],
-    path: tuple[Any, ...],
-    fig: DeclaredFigure,
-    subjects: frozenset[str] | set[str],
-) -> None:
-    if fig.subject is not None and fig.subject not in subjects:
-        problems.append(
-            Problem(
-                (*path, "subject"),
-                f"subject {fig.subject!r} is not a member, centre or clinic of this alliance",
-            )
-        )
-
-
-def _fmt(path: tuple[Any, ...]) -> str:
-    from medalliance.errors import format_path
-
-    return format_path(path)
+def _unknown(kind: str, id_: str, index: dict[str, Any]) -> UnknownIdError:
+    hint = did_you_mean(id_, index.keys())
+    return UnknownIdError([Problem((), f"unknown {kind} {id_!r}{hint}")])

@@ -20,6 +20,7 @@ medalliance.errors.MedAllianceError: 1 problem:
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, TypeVar
 
@@ -36,6 +37,7 @@ from typing_extensions import Self
 from medalliance.errors import ID_PATTERN, TEXT_PATTERN, MedAllianceError
 
 __all__ = [
+    "MAX_COUNT",
     "FrozenModel",
     "Id",
     "IsoDate",
@@ -57,11 +59,17 @@ NonEmptyText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 """Text that is not empty or blank and holds no control characters other than tab and newline
 (they cannot be stored losslessly in XML, GraphML or FHIR)."""
 
-NonNegInt = Annotated[int, Field(ge=0, strict=True)]
-"""A count: an integer >= 0. Floats, strings and booleans are rejected, not coerced."""
+MAX_COUNT = 2**53 - 1
+"""The largest count the model holds (9,007,199,254,740,991): every count up to it is exact
+as a float too (and in JavaScript, and in every JSON reader), so sums and ratios of counts
+never overflow or round."""
 
-PositiveInt = Annotated[int, Field(ge=1, strict=True)]
-"""An integer >= 1; floats, strings and booleans are rejected."""
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
+"""A count: an integer from 0 to :data:`MAX_COUNT`. Floats, strings and booleans are
+rejected, not coerced."""
+
+PositiveInt = Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]
+"""An integer from 1 to :data:`MAX_COUNT`; floats, strings and booleans are rejected."""
 
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False, strict=True)]
 """WGS84 latitude in degrees: a number (an int is fine); strings and booleans are rejected."""
@@ -70,24 +78,47 @@ Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False, str
 """WGS84 longitude in degrees: a number (an int is fine); strings and booleans are rejected."""
 
 
+_DATE = re.compile(
+    r"^\s*([0-9]{4})\s*(?:-\s*([0-9]{1,2})\s*-|/\s*([0-9]{1,2})\s*/|年\s*([0-9]{1,2})\s*月)"
+    r"\s*([0-9]{1,2})\s*(日?)\s*$"
+)
+
+
 def _iso_date(value: object) -> object:
-    """Accept a ``date`` or an ISO ``YYYY-MM-DD`` string; nothing else (no epoch numbers)."""
+    """Accept a ``date``, or text ``2024-03-01``, ``2024-3-1``, ``2024/3/1`` or ``2024年3月1日``.
+
+    Nothing else: no datetimes, no epoch numbers, no day-month-year orders. The message does
+    not repeat the value (the error adds it once).
+    """
     if isinstance(value, _dt.datetime):
-        msg = f"expected a date, got a datetime {value.isoformat()!r}"
+        msg = "expected a date without a time of day"
         raise ValueError(msg)
     if isinstance(value, _dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    msg = f"expected an ISO date YYYY-MM-DD, got {value!r}"
+        m = _DATE.match(value)
+        if m is not None and (m.group(4) is None) == (m.group(6) == ""):
+            year, day = int(m.group(1)), int(m.group(5))
+            month = int(m.group(2) or m.group(3) or m.group(4))
+            try:
+                return _dt.date(year, month, day)
+            except ValueError as exc:
+                msg = f"not a calendar date: {exc}"
+                raise ValueError(msg) from None
+    msg = "expected a date such as 2024-03-01 (2024-3-1, 2024/3/1 and 2024年3月1日 are read too)"
     raise ValueError(msg)
 
 
 IsoDate = Annotated[_dt.date, BeforeValidator(_iso_date)]
-"""A calendar date, given as a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string."""
+"""A calendar date, given as a ``datetime.date`` or as text: ISO ``2024-03-01``, or
+``2024-3-1``, ``2024/3/1`` or ``2024年3月1日`` (year, month, day; read as the same date and
+written back in ISO form)."""
+
+
+REPLACED_FROM = object()
+"""Key of the validation context entry that names the already validated model a new one is
+built from (by :meth:`FrozenModel.replace` or
+:meth:`~medalliance.model.registry.Registry.subset`); its parts need no second check."""
 
 
 class FrozenModel(BaseModel):
@@ -95,7 +126,11 @@ class FrozenModel(BaseModel):
 
     Construction and ``model_validate``/``model_validate_json`` raise
     :class:`~medalliance.errors.MedAllianceError` listing every problem with its path.
-    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`.
+    ``model_copy(update=...)`` does not re-validate in pydantic, so use :meth:`replace`
+    (a :class:`~medalliance.model.registry.Registry` validates every part given to it again,
+    so what ``model_copy`` changed is refused there). :meth:`replace` passes the model it
+    copies as validation context (:data:`REPLACED_FROM`), so a model can keep its unchanged
+    parts without checking them twice (the registry does).
     """
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -183,6 +218,10 @@ class FrozenModel(BaseModel):
         except ValidationError as exc:
             raise MedAllianceError.from_validation_error(exc) from None
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the fields in a compact table (see :mod:`medalliance.display`)."""
+        return render_html(self, "model")
+
     def replace(self, **changes: Any) -> Self:
         """Return a copy with ``changes`` applied, validated again as a whole.
 
@@ -211,7 +250,7 @@ class FrozenModel(BaseModel):
             raise MedAllianceError([msg])
         data = {name: getattr(self, name) for name in type(self).model_fields}
         data.update(changes)
-        return type(self).model_validate(data)
+        return type(self).model_validate(data, context={REPLACED_FROM: self})
 
 
 _M = TypeVar("_M", bound=BaseModel)

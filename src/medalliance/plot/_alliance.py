@@ -8,13 +8,15 @@ from typing import Any, Literal
 from medalliance._optional import require
 from medalliance.compiled import agreement_in_force
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance, MemberRole
-from medalliance.model.institution import Institution
+from medalliance.model.institution import Institution, Tier
 from medalliance.model.registry import Registry
 from medalliance.plot._draw import _axes, _edge_handles, _role_handles, _tier_handles, _title
 from medalliance.plot._fonts import _Labels, _wrap
 from medalliance.plot._layout import AllianceLayout, alliance_layout
 from medalliance.plot._style import (
+    _CENTRE_COLOUR,
     _CROWDED,
     _GROUP_OF,
     _GROUP_STYLE,
@@ -42,8 +44,10 @@ def plot_alliance(
     party of an agreement and each other party, one per group of items it grants
     (:data:`~medalliance.plot.ITEM_GROUPS`: referral solid red, support dashed blue, sharing
     dash-dot green, integration dotted purple; faded when the agreement is not in force);
-    arrows from the host to the site of each expert-clinic programme. Alliance-wide provisions
-    are listed under the title.
+    arrows from the host to the site of each expert-clinic programme. Shared centres (共享中心)
+    are teal pentagons beside their host, with dotted lines to the members they serve when
+    they serve only some. Alliance-wide provisions are listed under the title. The leads'
+    names stand above their markers, clear of the lines that leave them downwards.
 
     Parameters
     ----------
@@ -55,17 +59,19 @@ def plot_alliance(
         Axes to draw in; a new figure is made when omitted.
     labels : {"auto", "id"}, default "auto"
         ``"auto"``: Chinese names when a CJK font is installed
-        (:func:`~medalliance.plot.cjk_font`), else the English name or the id, with a note under
-        the axes; ``"id"``: ids.
+        (:func:`~medalliance.plot.cjk_font`), with the subtitle (form, tightness), the layer
+        names, the alliance-wide provisions and the legend in Chinese too; else the English
+        name or the id and English codes, with a note under the axes. ``"id"``: ids, and
+        English codes.
     max_per_row : int, default 12
         Members per row before a layer wraps (see :func:`~medalliance.plot.alliance_layout`).
 
     Returns
     -------
     matplotlib.axes.Axes
-        The axes drawn in. Node markers are collections with ``gid`` ``"nodes:<role>"``;
-        agreement arcs have ``gid`` ``"agreement:<id>:<group>"``, expert-clinic arrows
-        ``"expert_clinic:<id>"``.
+        The axes drawn in. Node markers are collections with ``gid`` ``"nodes:<role>"``,
+        shared centres ``"shared_centre:<id>"``; agreement arcs have ``gid``
+        ``"agreement:<id>:<group>"``, expert-clinic arrows ``"expert_clinic:<id>"``.
 
     Raises
     ------
@@ -82,7 +88,7 @@ def plot_alliance(
     >>> matplotlib.use("Agg")
     >>> from medalliance import examples
     >>> reg = examples.load("shanghai_luwan")
-    >>> ax = plot_alliance(reg, "luwan_ruijin")
+    >>> ax = plot_alliance(reg, "luwan_ruijin", labels="id")
     >>> sorted(c.get_gid() for c in ax.collections)
     ['nodes:lead', 'nodes:member']
     >>> [t.get_text() for t in ax.get_yticklabels()]
@@ -90,6 +96,7 @@ def plot_alliance(
     >>> import matplotlib.pyplot as plt
     >>> plt.close(ax.figure)
     """
+    require_registry(registry)
     if labels not in ("auto", "id"):
         raise MedAllianceError([Problem(("labels",), f"must be 'auto' or 'id', got {labels!r}")])
     layout = alliance_layout(registry, alliance, max_per_row=max_per_row)
@@ -100,6 +107,7 @@ def plot_alliance(
     height = float(layout.y.max() - layout.y.min()) + 1 if len(layout.y) else 1.0
     ax = _axes(ax, (max(6.0, 1.1 * width + 2.5), max(3.5, 1.2 * height + 1.5)))
     text = _Labels()
+    text.zh = text.zh and labels != "id"
     crowded = len(a.memberships) > _CROWDED
     if not crowded:
         _membership_lines(ax, a, pos)
@@ -108,30 +116,112 @@ def plot_alliance(
     roles = {m.institution: m.role for m in a.memberships}
     insts = {i: registry.institution(i) for i in layout.ids}
     _member_markers(ax, layout, pos, roles, insts)
+    _shared_centres(ax, a, pos, text, crowded=crowded)
+    _member_labels(
+        ax,
+        layout,
+        pos,
+        insts,
+        text,
+        ids_only=labels == "id",
+        crowded=crowded,
+        max_per_row=max_per_row,
+    )
+    _title(ax, text, a, provisions=True)
+    _frame_and_legend(
+        ax, layout, a, text, roles=roles, insts=insts, groups_used=groups_used, crowded=crowded
+    )
+    text.note(ax)
+    return ax
+
+
+def _member_labels(
+    ax: Any,
+    layout: AllianceLayout,
+    pos: _Pos,
+    insts: dict[str, Institution],
+    text: _Labels,
+    *,
+    ids_only: bool,
+    crowded: bool,
+    max_per_row: int,
+) -> None:
+    """Names under the members, and above the leads.
+
+    Every line and arc leaves a lead downwards, so a lead's name above its marker stays clear
+    of them.
+    """
     sizes = Counter(layout.layer)
     for n, i in enumerate(layout.ids):
         if crowded and sizes[layout.layer[n]] > max_per_row:
             continue
         inst = insts[i]
-        label = i if labels == "id" else text.pick(inst.name, inst.name_en, i)
+        label = i if ids_only else text.pick(inst.name, inst.name_en, i)
         x, y = pos[i]
-        below = 0.2 + (0.14 if n % 2 and layout.layer[n] != "lead" else 0.0)
+        lead = layout.layer[n] == "lead"
+        offset = 0.2 if lead else -(0.2 + (0.14 if n % 2 else 0.0))
         ax.text(
             x,
-            y - below,
+            y + offset,
             _wrap(label, 9),
             ha="center",
-            va="top",
+            va="bottom" if lead else "top",
             fontproperties=text.props(7),
             zorder=4,
             parse_math=False,
         )
-    _title(ax, text, a, provisions=True)
-    _frame_and_legend(
-        ax, layout, a, roles=roles, insts=insts, groups_used=groups_used, crowded=crowded
-    )
-    text.note(ax)
-    return ax
+
+
+def _shared_centres(ax: Any, a: Alliance, pos: _Pos, text: _Labels, *, crowded: bool) -> None:
+    """Each shared centre (共享中心) as a pentagon beside its host, named beside it.
+
+    Dotted lines lead to the members it serves when it serves only some.
+    """
+    per_host: Counter[str] = Counter()
+    for c in a.shared_centres:
+        hx, hy = pos[c.host]
+        k = per_host[c.host]
+        per_host[c.host] += 1
+        x, y = hx + 0.3 + 0.12 * k, hy - 0.3 - 0.14 * k
+        if c.serves != "all" and not crowded:
+            for m in c.serves:
+                (mx, my) = pos[m]
+                ax.plot(
+                    [x, mx],
+                    [y, my],
+                    color=_CENTRE_COLOUR,
+                    linestyle=":",
+                    linewidth=0.9,
+                    zorder=2,
+                    gid=f"shared_centre_serves:{c.id}",
+                )
+        ax.scatter(
+            [x],
+            [y],
+            s=70,
+            marker="p",
+            c=_CENTRE_COLOUR,
+            edgecolors="white",
+            linewidths=0.6,
+            zorder=3,
+            gid=f"shared_centre:{c.id}",
+        )
+        label = (
+            text.word(c.kind.value, c.kind.label_zh)
+            if c.name is None
+            else text.pick(c.name, None, text.word(c.kind.value, c.kind.label_zh))
+        )
+        ax.text(
+            x + 0.07,
+            y,
+            _wrap(label, 6),
+            ha="left",
+            va="center",
+            fontproperties=text.props(6),
+            color=_CENTRE_COLOUR,
+            zorder=4,
+            parse_math=False,
+        )
 
 
 def _membership_lines(ax: Any, a: Alliance, pos: _Pos) -> None:
@@ -222,6 +312,7 @@ def _frame_and_legend(
     ax: Any,
     layout: AllianceLayout,
     a: Alliance,
+    text: _Labels,
     *,
     roles: dict[str, MemberRole],
     insts: dict[str, Institution],
@@ -229,19 +320,32 @@ def _frame_and_legend(
     crowded: bool,
 ) -> None:
     """Layer names as y ticks, limits around the members, and the legend on the right."""
-    ax.set_yticks(list(layout.layer_y), list(layout.layers))
+    names = [
+        text.word("lead", MemberRole.LEAD.label_zh)
+        if layer == "lead"
+        else text.word(layer, Tier(layer).label_zh)
+        for layer in layout.layers
+    ]
+    ax.set_yticks(list(layout.layer_y), names, fontproperties=text.props(10))
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_xlim(float(layout.x.min()) - 0.8, float(layout.x.max()) + 0.8)
-    ax.set_ylim(float(layout.y.min()) - 0.7, float(layout.y.max()) + 0.45)
-    handles = _role_handles(list(set(roles.values())))
-    handles += _tier_handles([insts[i].tier for i in layout.ids])
-    handles += _edge_handles(groups_used, expert=bool(a.expert_clinics), membership=not crowded)
+    right = 0.8 + (0.6 if a.shared_centres else 0.0)
+    ax.set_xlim(float(layout.x.min()) - 0.8, float(layout.x.max()) + right)
+    ax.set_ylim(float(layout.y.min()) - 0.7, float(layout.y.max()) + 0.75)
+    handles = _role_handles(list(set(roles.values())), text)
+    handles += _tier_handles([insts[i].tier for i in layout.ids], text)
+    handles += _edge_handles(
+        groups_used,
+        text,
+        expert=bool(a.expert_clinics),
+        membership=not crowded,
+        centres=bool(a.shared_centres),
+    )
     ax.legend(
         handles=handles,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
-        fontsize=7,
+        prop=text.props(7),
         frameon=False,
     )

@@ -9,9 +9,29 @@ from functools import lru_cache
 from typing import Any
 
 from medalliance._optional import require
-from medalliance.plot._style import CJK_FONT_NAMES, FONT_NOTE_GID
+from medalliance.plot._style import CJK_FONT_NAMES, FONT_NOTE_GID, FONT_PACKAGES
 
 _PROBE = "医联体医院卫生"  # characters a font must have to count as a CJK font
+_FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
+
+
+def _package_fonts() -> list[str]:
+    """Font files shipped by the installed font packages of :data:`FONT_PACKAGES`.
+
+    The packages are located, not imported: nothing of theirs runs.
+    """
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    found: list[str] = []
+    for name in FONT_PACKAGES:
+        try:
+            spec = find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        for folder in (spec.submodule_search_locations or ()) if spec is not None else ():
+            found += sorted(str(p) for p in Path(folder).rglob("*") if p.suffix in _FONT_SUFFIXES)
+    return found
 
 
 def _charmap(path: str) -> dict[int, int]:
@@ -40,6 +60,13 @@ def _cjk_font() -> tuple[str, str] | None:
     require("matplotlib", extra="plot")
     from matplotlib import font_manager
 
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    for path in _package_fonts():
+        if path not in known:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # unreadable: skip it
+                continue
     fonts = list(font_manager.fontManager.ttflist)
     rank = {name: i for i, name in enumerate(CJK_FONT_NAMES)}
     preferred = sorted((f for f in fonts if f.name in rank), key=lambda f: rank[f.name])
@@ -54,9 +81,12 @@ def cjk_font() -> str | None:
     """Name of the installed font the plots use for Chinese labels, or None.
 
     :func:`~medalliance.plot.plot_alliance` and :func:`~medalliance.plot.plot_map` label
-    institutions in this font. Fonts named in :data:`~medalliance.plot.CJK_FONT_NAMES` are
-    tried first, then every other installed font; a font counts when it has glyphs for common
-    Chinese characters. The search runs once.
+    institutions in this font. The fonts of the system and those shipped by an installed font
+    package of :data:`~medalliance.plot.FONT_PACKAGES` (e.g. ``pip install noto-cjk-sans-otc``,
+    in the ``docs`` extra) are known to matplotlib's font manager; fonts named in
+    :data:`~medalliance.plot.CJK_FONT_NAMES` are tried first, then every other; a font counts
+    when it has glyphs for common Chinese characters. The search runs once, when a plot
+    first needs it.
 
     Returns
     -------
@@ -86,12 +116,14 @@ class _Labels:
 
         found = _cjk_font()
         if found is not None:
-            self.font: Any = font_manager.FontProperties(fname=found[1])
+            # by family name: a collection (.ttc) holds several faces, e.g. SC beside JP
+            self.font: Any = font_manager.FontProperties(family=found[0])
             path = found[1]
         else:
             self.font = font_manager.FontProperties()
             path = font_manager.findfont(self.font)
         self.cjk = found is not None
+        self.zh = self.cjk  # subtitles, layers and legends in Chinese (off for labels="id")
         self.chars = frozenset(_charmap(path))
         self.fell_back = False
 
@@ -103,6 +135,13 @@ class _Labels:
 
     def ok(self, text: str | None) -> bool:
         return text is not None and all(ord(c) in self.chars for c in text)
+
+    def word(self, en: str, zh: str) -> str:
+        """``zh`` when the labels are Chinese (a CJK font draws it), else ``en``.
+
+        Subtitles, layer names and legends follow the names.
+        """
+        return zh if self.zh and self.ok(zh) else en
 
     def pick(self, name: str, name_en: str | None, id_: str) -> str:
         """``name`` if drawable, else ``name_en`` if drawable, else the id."""

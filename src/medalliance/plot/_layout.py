@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import MemberRole
 from medalliance.model.institution import Tier
 from medalliance.model.registry import Registry
@@ -73,6 +74,7 @@ def alliance_layout(registry: Registry, alliance: str, *, max_per_row: int = 12)
     >>> lay.ids[0], float(lay.y[0]) > float(lay.y[-1])
     ('ruijin', True)
     """
+    require_registry(registry)
     if isinstance(max_per_row, bool) or not isinstance(max_per_row, int) or max_per_row < 1:
         raise MedAllianceError([Problem(("max_per_row",), "must be an integer >= 1")])
     a = registry.alliance(alliance)

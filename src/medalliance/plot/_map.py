@@ -13,6 +13,7 @@ import numpy as np
 
 from medalliance._optional import require
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry, require_sequence
 from medalliance.model.alliance import Alliance, MemberRole
 from medalliance.model.institution import Institution, Tier
 from medalliance.model.registry import Registry
@@ -30,11 +31,9 @@ _XY = dict[str, tuple[float, float]]
 
 
 def _parse_tiers(tiers: Sequence[Tier | str]) -> frozenset[Tier]:
-    if isinstance(tiers, str):
-        raise MedAllianceError([Problem(("tiers",), "expected a sequence of tiers, got a string")])
     problems: list[Problem] = []
     out = set()
-    for k, t in enumerate(tiers):
+    for k, t in enumerate(require_sequence(tiers, "tiers")):
         try:
             out.add(Tier.parse(t))
         except MedAllianceError as exc:
@@ -173,6 +172,7 @@ def plot_map(
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
+    require_registry(registry)
     if labels not in ("auto", "id", "none"):
         raise MedAllianceError(
             [Problem(("labels",), f"must be 'auto', 'id' or 'none', got {labels!r}")]
@@ -186,13 +186,15 @@ def plot_map(
     require("matplotlib", extra="plot")
     ax = _axes(ax, (7.0, 6.0))
     text = _Labels()
+    text.zh = text.zh and labels != "id"
     if surface is not None:
         lon, lat, vals = surface
         size = float(np.clip(4000.0 / max(len(lon), 1), 3.0, 30.0))
         sc = ax.scatter(
             lon, lat, c=vals, s=size, marker="s", cmap="viridis", zorder=1, gid="accessibility"
         )
-        ax.figure.colorbar(sc, ax=ax, label="accessibility", fraction=0.046, pad=0.04)
+        bar = ax.figure.colorbar(sc, ax=ax, fraction=0.046, pad=0.04)
+        bar.set_label(text.word("accessibility", "可及性"), fontproperties=text.props(10))
     xy = {i.id: (float(i.lon), float(i.lat)) for i in placed}  # type: ignore[arg-type]
     if a is None:
         _institution_points(ax, placed, xy)
@@ -302,8 +304,8 @@ def _map_frame(
 ) -> None:
     """Aspect for the latitude, axis labels, title and legend."""
     ax.set_aspect(1.0 / max(math.cos(math.radians(mid_lat)), 0.05))
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
+    ax.set_xlabel(text.word("longitude (°E)", "经度（°E）"), fontproperties=text.props(9))
+    ax.set_ylabel(text.word("latitude (°N)", "纬度（°N）"), fontproperties=text.props(9))
     if a is not None:
         _title(ax, text, a)
     elif registry.title:
@@ -312,8 +314,8 @@ def _map_frame(
             fontproperties=text.props(10),
             parse_math=False,
         )
-    handles = _tier_handles([i.tier for i in placed])
+    handles = _tier_handles([i.tier for i in placed], text)
     if a is not None:
-        handles = _role_handles(list({roles[i.id] for i in placed})) + handles
+        handles = _role_handles(list({roles[i.id] for i in placed}), text) + handles
     if handles:
-        ax.legend(handles=handles, loc="best", fontsize=7, framealpha=0.8)
+        ax.legend(handles=handles, loc="best", prop=text.props(7), framealpha=0.8)

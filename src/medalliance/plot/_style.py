@@ -33,6 +33,11 @@ CJK_FONT_NAMES = (
 """Fonts tried first, in order, by :func:`~medalliance.plot.cjk_font` (any other font with CJK
 glyphs after)."""
 
+FONT_PACKAGES = ("noto_cjk_sans_otc", "mplfonts")
+"""Python packages that ship CJK fonts (installed with pip); :func:`~medalliance.plot.cjk_font`
+adds their font files to matplotlib's font manager. ``noto-cjk-sans-otc`` (Noto Sans CJK, SIL
+Open Font License) is in the ``docs`` and ``test`` extras."""
+
 ITEM_GROUPS: dict[str, tuple[CooperationItem, ...]] = {
     "referral": (
         CooperationItem.TWO_WAY_REFERRAL,
@@ -83,6 +88,10 @@ ITEM_GROUPS: dict[str, tuple[CooperationItem, ...]] = {
 :func:`~medalliance.plot.plot_alliance`."""
 
 _GROUP_OF = {item: group for group, items in ITEM_GROUPS.items() for item in items}
+_GROUP_ZH = {"referral": "转诊", "support": "帮扶", "sharing": "资源共享", "integration": "一体化"}
+"""The groups of :data:`ITEM_GROUPS` in Chinese (legends drawn with a CJK font)."""
+_CENTRE_COLOUR = "#148f77"
+"""Colour of shared centres (共享中心) in :func:`~medalliance.plot.plot_alliance`."""
 _GROUP_STYLE: dict[str, dict[str, Any]] = {
     "referral": {"color": "#c0392b", "linestyle": "-"},
     "support": {"color": "#2471a3", "linestyle": "--"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require, require_registry, require_sequence
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import ServiceKind, Specialty
 from medalliance.referral._batch import ReferralBatch, decide_many
@@ -77,12 +78,14 @@ def evaluate(
       - origin: unknown institution 'nowhere'
       - criterion: unknown referral criterion 'vibes'; known: ...
     """
+    require_registry(registry)
+    require(case, ReferralCase, "case")
     problems: list[Problem] = []
     if isinstance(outside_options, bool) or not isinstance(outside_options, int):
         problems.append(Problem(("outside_options",), "must be an integer"))
     elif outside_options < 0:
         problems.append(Problem(("outside_options",), "must be >= 0"))
-    policy = policy if policy is not None else default_policy()
+    policy = _policy(policy)
     try:
         needs = prepare(registry, case, policy)
     except MedAllianceError as exc:
@@ -136,8 +139,12 @@ def evaluate_many(
     >>> tuple(batch) == tuple(evaluate(reg, c) for c in cases)
     True
     """
-    policy = policy if policy is not None else default_policy()
-    table = cases if isinstance(cases, ReferralCases) else ReferralCases.from_cases(cases)
+    require_registry(registry)
+    policy = _policy(policy)
+    if isinstance(cases, ReferralCases):
+        table = cases
+    else:
+        table = ReferralCases.from_cases(require_sequence(cases, "cases", "ReferralCase objects"))
     columns = decide_many(index_of(registry), table, policy)
     return ReferralBatch(registry=registry, policy=policy, cases=table, **columns)
 
@@ -192,9 +199,15 @@ def referral_paths(
     >>> [p.institutions for p in referral_paths(county, "township_centre", service="CT检查")]
     [('township_centre', 'county_hospital')]
     """
+    require_registry(registry)
     if isinstance(max_hops, bool) or not isinstance(max_hops, int) or max_hops < 1:
         raise MedAllianceError([Problem(("max_hops",), "must be an integer >= 1")])
     registry.institution(origin)
     spec = Specialty.parse(specialty) if specialty is not None else None
     svc = ServiceKind.parse(service) if service is not None else None
     return paths(index_of(registry), origin, spec, svc, max_hops)
+
+
+def _policy(policy: object) -> ReferralPolicy:
+    """The policy to apply: the shipped default for ``None``, else a checked ReferralPolicy."""
+    return default_policy() if policy is None else require(policy, ReferralPolicy, "policy")

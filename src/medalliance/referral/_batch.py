@@ -28,6 +28,7 @@ from typing import Any, overload
 import numpy as np
 
 from medalliance._geo import haversine_km
+from medalliance._words import count_noun
 from medalliance.compiled._core import SERVICE_BIT, SPECIALTY_CODE
 from medalliance.compiled._csr import ranges
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
@@ -311,7 +312,8 @@ def decide_many(ix: RefIndex, table: ReferralCases, policy: ReferralPolicy) -> d
         np.where(
             columns["eligible"],
             REASON_BIT["eligible"],
-            np.where(wrong_exists, REASON_BIT["wrong_direction"], 0)
+            # institutions in other directions explain nothing when some lie in an allowed one
+            np.where(wrong_exists & ~incapable_exists, REASON_BIT["wrong_direction"], 0)
             | np.where(incapable_exists, REASON_BIT["no_capable_destination"], 0),
         ),
     ).astype(np.uint8)
@@ -453,9 +455,7 @@ class ReferralBatch(Tabular, Sequence[ReferralDecision]):
 
     def __repr__(self) -> str:
         n = len(self)
-        return (
-            f"ReferralBatch({n} case{'s' if n != 1 else ''}, {int(self.eligible.sum())} eligible)"
-        )
+        return f"ReferralBatch({count_noun(n, 'case')}, {int(self.eligible.sum()):,} eligible)"
 
     @overload
     def __getitem__(self, i: int) -> ReferralDecision: ...

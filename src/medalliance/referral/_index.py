@@ -39,6 +39,7 @@ from medalliance.referral._rules import (
     CaseNeeds,
     allowed_tiers,
     case_point,
+    needs_text,
     offers,
     offers_all,
     prepare,
@@ -187,7 +188,7 @@ class RefIndex:
             ]
             wrong = self._distinct(wrong_spans, set(), o)
             incapable = self._distinct(refused_parts, refused, o)
-            reasons = _failure_reasons(criterion, wrong, incapable)
+            reasons = _failure_reasons(criterion, wrong, incapable, needs_text(needs))
             order = []
         insts = self.institutions
         destinations = tuple(

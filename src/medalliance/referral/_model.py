@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from medalliance._words import count_noun
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.institution import Tier
 from medalliance.model.types import (
@@ -284,32 +285,47 @@ def _no_channel_reasons(wrong_specialty: Sequence[str]) -> list[Reason]:
     return out
 
 
-def _failure_reasons(criterion: Criterion, wrong_direction: int, incapable: int) -> list[Reason]:
-    out = []
-    if wrong_direction:
-        wanted = "/".join(d.value for d in criterion.directions)
-        to_en = to_zh = other = ""
-        if criterion.target_tiers:
-            to_en = " to " + "/".join(t.value for t in criterion.target_tiers)
-            to_zh = "，且仅转至" + "、".join(t.label_zh for t in criterion.target_tiers) + "机构"
-            other = " or tier"
-        out.append(
-            _reason(
-                "wrong_direction",
-                f"criterion {criterion.code!r} justifies only {wanted} referral{to_en} and "
-                f"{wrong_direction} linked institution(s) lie in another direction{other}",
-                f"转诊指征“{criterion.name_zh}”仅适用于{wanted}方向{to_zh}",
-            )
-        )
+def _failure_reasons(
+    criterion: Criterion, wrong_direction: int, incapable: int, needed: tuple[str, str]
+) -> list[Reason]:
+    """Why no destination qualifies.
+
+    Institutions in a direction (or tier) the criterion allows that lack what the case needs
+    are the reason (``no_capable_destination``, naming what they lack); linked institutions
+    in other directions are a reason only when none lies in an allowed one
+    (``wrong_direction``): the village clinics next to a township do not explain why its
+    upward case found no hospital. ``needed`` says what the case needs, in English and
+    Chinese (:func:`~medalliance.referral._rules.needs_text`).
+    """
     if incapable:
-        out.append(
+        en, zh = needed
+        return [
             _reason(
                 "no_capable_destination",
-                f"{incapable} linked institution(s) lack the needed specialty, services or level",
-                "可转诊机构不具备所需专科、服务或级别",
+                f"{count_noun(incapable, 'linked institution')} in an allowed direction, "
+                f"none offering {en}",
+                f"可转诊方向上的{incapable}家联通机构均不具备{zh}",
             )
+        ]
+    if not wrong_direction:
+        return []
+    wanted = "/".join(d.value for d in criterion.directions)
+    wanted_zh = "、".join(d.label_zh for d in criterion.directions)
+    to_en = to_zh = other = ""
+    if criterion.target_tiers:
+        to_en = " to " + "/".join(t.value for t in criterion.target_tiers)
+        to_zh = "，且仅转至" + "、".join(t.label_zh for t in criterion.target_tiers) + "机构"
+        other = " or tier"
+    lie = "lies" if wrong_direction == 1 else "lie"
+    return [
+        _reason(
+            "wrong_direction",
+            f"criterion {criterion.code!r} justifies only {wanted} referral{to_en} and "
+            f"{count_noun(wrong_direction, 'linked institution')} {lie} in another "
+            f"direction{other}",
+            f"转诊指征“{criterion.name_zh}”仅适用于{wanted_zh}{to_zh}",
         )
-    return out
+    ]
 
 
 def _eligible_reason(criterion: Criterion) -> Reason:

@@ -65,7 +65,15 @@ from medalliance.model.vocab import ServiceKind, Specialty
 from medalliance.referral._model import ReferralCase
 from medalliance.referral.policy import Criterion, Direction, ReferralPolicy
 
-__all__ = ["CaseNeeds", "allowed_tiers", "case_point", "offers", "offers_all", "prepare"]
+__all__ = [
+    "CaseNeeds",
+    "allowed_tiers",
+    "case_point",
+    "needs_text",
+    "offers",
+    "offers_all",
+    "prepare",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,8 @@ class CaseNeeds:
     specialty: Specialty | None
     services: frozenset[ServiceKind]
     min_tier: Tier | None
+    condition: str | None = None
+    """The case's condition code, when the policy's catalogue supplied needs for it."""
 
     @property
     def capability(self) -> bool:
@@ -142,13 +152,55 @@ def prepare(registry: Registry, case: ReferralCase, policy: ReferralPolicy) -> C
         error = UnknownIdError if unknown_ids else MedAllianceError
         raise error(problems)
     specialty, services, min_tier = case.specialty, frozenset(case.services), None
+    condition = None
     if case.condition is not None and policy.catalogue is not None:
         entry = policy.catalogue.lookup(case.condition)
         if entry is not None:
             specialty = specialty or entry.specialty
             services |= frozenset(entry.services)
             min_tier = entry.min_tier
-    return CaseNeeds(origin, criterion, specialty, services, min_tier)
+            condition = case.condition
+    return CaseNeeds(origin, criterion, specialty, services, min_tier, condition)
+
+
+def needs_text(needs: CaseNeeds) -> tuple[str, str]:
+    """What a case needs of a destination, in English and Chinese (for reasons).
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> from medalliance.referral import default_policy, example_catalogue
+    >>> policy = default_policy().replace(catalogue=example_catalogue())
+    >>> case = ReferralCase(origin="township_centre", criterion="beyond_capability",
+    ...                     condition="I63.9", services=("ct",))
+    >>> en, zh = needs_text(prepare(examples.load("county_township"), case, policy))
+    >>> en
+    'specialty neurology (for I63.9), services ct, tier secondary or higher'
+    >>> zh
+    '神经内科专科（I63.9）、CT检查服务、二级及以上'
+
+    """
+    en: list[str] = []
+    zh: list[str] = []
+    if needs.specialty is not None:
+        why = f" (for {needs.condition})" if needs.condition is not None else ""
+        why_zh = f"（{needs.condition}）" if needs.condition is not None else ""
+        en.append(f"specialty {needs.specialty.value}{why}")
+        zh.append(f"{needs.specialty.label_zh}专科{why_zh}")
+    if needs.services:
+        ordered = [s for s in ServiceKind if s in needs.services]
+        en.append("services " + ", ".join(s.value for s in ordered))
+        zh.append("、".join(s.label_zh for s in ordered) + "服务")
+    if needs.min_tier is not None:
+        en.append(f"tier {needs.min_tier.value} or higher")
+        zh.append(f"{needs.min_tier.label_zh}及以上")
+    wanted = needs.criterion.specialties
+    if wanted:
+        en.append("one of " + ", ".join(s.value for s in wanted))
+        zh.append("或".join(s.label_zh for s in wanted) + "之一")
+    if not en:
+        return "the needed specialty, services or level", "所需专科、服务或级别"
+    return ", ".join(en), "、".join(zh)
 
 
 def case_point(case: ReferralCase, origin: Institution) -> tuple[float, float] | None:

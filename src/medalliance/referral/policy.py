@@ -43,7 +43,8 @@ from medalliance.errors import (
     duplicate_problems,
 )
 from medalliance.model.institution import Tier, TierField
-from medalliance.model.types import FrozenModel, NonEmptyText, no_duplicates
+from medalliance.model.labels import did_you_mean
+from medalliance.model.types import FrozenModel, NonEmptyText, Tabular, no_duplicates
 from medalliance.model.vocab import LabelledEnum, ServiceKindField, SpecialtyField
 from medalliance.referral._rank import RANK_FIELDS
 
@@ -79,6 +80,31 @@ class Direction(LabelledEnum):
 CriterionCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
+def _at_least_one(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Reject an empty tuple (an ``AfterValidator``).
+
+    Unlike ``Field(min_length=1)``, this runs only once every item is valid: pydantic checks
+    a tuple's length after dropping its invalid items, so one bad item of a one-item list
+    would also be reported as "at least 1 item", and again for each tuple around it.
+
+    Examples
+    --------
+    >>> _at_least_one(("up",))
+    ('up',)
+    >>> _at_least_one(())
+    Traceback (most recent call last):
+    ...
+    ValueError: must list at least one item
+    """
+    if not values:
+        msg = "must list at least one item"
+        raise ValueError(msg)
+    return values
+
+
+NonEmpty = AfterValidator(_at_least_one)
+
+
 class Criterion(FrozenModel):
     """A reason that justifies a referral in one or more directions."""
 
@@ -88,7 +114,7 @@ class Criterion(FrozenModel):
     """English wording."""
     name_zh: NonEmptyText
     """Chinese wording as the sources put it."""
-    directions: Annotated[tuple[Direction, ...], Field(min_length=1), AfterValidator(no_duplicates)]
+    directions: Annotated[tuple[Direction, ...], NonEmpty, AfterValidator(no_duplicates)]
     """Directions the criterion justifies."""
     needs_capability: StrictBool = False
     """Whether the destination must offer the specialty/services the case needs."""
@@ -154,7 +180,7 @@ class ConditionCatalogue(FrozenModel):
     """True for example data that is not clinical guidance."""
     source: NonEmptyText | None = None
     """Where the catalogue comes from."""
-    entries: Annotated[tuple[CatalogueEntry, ...], Field(min_length=1)]
+    entries: Annotated[tuple[CatalogueEntry, ...], NonEmpty]
     """The rows."""
 
     @model_validator(mode="after")
@@ -258,17 +284,19 @@ def _default_ranking() -> Ranking:
     return default_policy().ranking
 
 
-class ReferralPolicy(FrozenModel):
+class ReferralPolicy(FrozenModel, Tabular):
     """The rules referral decisions follow: criteria, ranking, optional catalogue.
 
     A referral the policy decides is one through an alliance's two-way referral channel
     (双向转诊通道), with the priority that channel gives; a patient may still go to any
     institution outside the alliance (no policy forbids it), without those privileges.
+
+    As a table (:meth:`rows`, ``to_frame()``, the notebook display) it lists its criteria.
     """
 
     name: NonEmptyText
     """Name of the policy."""
-    criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
+    criteria: Annotated[tuple[Criterion, ...], NonEmpty]
     """Criteria, each with the directions it justifies."""
     ranking: Ranking = Field(default_factory=_default_ranking)
     """How destinations are ranked for each urgency (default: the shipped policy's)."""
@@ -286,13 +314,43 @@ class ReferralPolicy(FrozenModel):
             raise MedAllianceError(problems)
         return self
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per criterion: code, names, directions, what it requires, source.
+
+        Examples
+        --------
+        >>> row = default_policy().rows()[0]
+        >>> row["code"], row["directions"], row["needs_capability"]
+        ('critical_or_difficult', 'up', False)
+        """
+        return [
+            {
+                "code": c.code,
+                "name_en": c.name_en,
+                "name_zh": c.name_zh,
+                "directions": " ".join(d.value for d in c.directions),
+                "needs_capability": c.needs_capability,
+                "target_tiers": " ".join(t.value for t in c.target_tiers),
+                "specialties": " ".join(x.value for x in c.specialties),
+                "uncertain": c.uncertain,
+                "source": c.source,
+            }
+            for c in self.criteria
+        ]
+
+    def __repr__(self) -> str:
+        catalogue = f", catalogue={self.catalogue.name!r}" if self.catalogue is not None else ""
+        return f"ReferralPolicy({self.name!r}, criteria={len(self.criteria)}{catalogue})"
+
+    __str__ = __repr__
+
     def criterion(self, code: str) -> Criterion:
         """The criterion with ``code``.
 
         Raises
         ------
         UnknownIdError
-            For an unknown code; the message lists the policy's codes.
+            For an unknown code; the message names the closest codes, or lists them all.
 
         Examples
         --------
@@ -302,12 +360,17 @@ class ReferralPolicy(FrozenModel):
         Traceback (most recent call last):
         ...
         medalliance.errors.UnknownIdError: unknown referral criterion 'boredom'; known: ...
+        >>> default_policy().criterion("postop_recovry")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        medalliance.errors.UnknownIdError: ...; did you mean 'postop_recovery' or ...
         """
         for c in self.criteria:
             if c.code == code:
                 return c
-        known = ", ".join(c.code for c in self.criteria)
-        raise UnknownIdError([Problem((), f"unknown referral criterion {code!r}; known: {known}")])
+        codes = [c.code for c in self.criteria]
+        hint = did_you_mean(code, codes) or f"; known: {', '.join(codes)}"
+        raise UnknownIdError([Problem((), f"unknown referral criterion {code!r}{hint}")])
 
     def criteria_for(self, direction: Direction | str) -> tuple[Criterion, ...]:
         """Criteria that justify ``direction`` (a member or label such as ``下转``).

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from medalliance.errors import Problem, UnknownIdError
+from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance
 from medalliance.model.registry import Registry
 from medalliance.model.types import Tabular
@@ -451,6 +452,7 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
     >>> service_access(reg).source_of("zhejiang_cancer_hospital", "lab").value
     'none'
     """
+    require_registry(registry)
     scope = _scope(registry, alliance)
     base = _base(registry)
     layout = base.layout

@@ -11,7 +11,8 @@ import numpy as np
 
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model.types import Tabular
-from medalliance.sharing._common import FloatArray, IntArray, _number, _plural
+from medalliance.sharing._common import FloatArray, _number, _plural
+from medalliance.sharing._split import fits, split_float, split_int, total_text
 
 AllocationMethod = Literal["proportional", "max_min_fair", "priority"]
 _METHODS = ("proportional", "max_min_fair", "priority")
@@ -50,12 +51,11 @@ class Allocation(Tabular):
     allocated: np.ndarray[Any, Any]
 
     def __repr__(self) -> str:
-        demanded = float(np.sum(self.demands))
-        allocated = float(np.sum(self.allocated))
+        demanded = total_text(self.demands.astype(np.float64))
+        allocated = total_text(self.allocated.astype(np.float64))
         return (
             f"Allocation({self.method}, {_plural(len(self.demands), 'member')}, capacity "
-            f"{_number(self.capacity)}: {_number(allocated)} allocated of {_number(demanded)} "
-            "demanded)"
+            f"{_number(self.capacity)}: {allocated} allocated of {demanded} demanded)"
         )
 
     @property
@@ -124,8 +124,12 @@ def _numbers(
     def where(j: int) -> tuple[str | int, ...]:
         return (name, j if keys is None else keys[j])
 
+    found: list[tuple[int, str]] = []
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
         arr = raw.astype(np.float64)
+        if integral and raw.dtype.kind in "iu":  # exactly: 2**53 + 1 is 2**53 as a float
+            big = np.flatnonzero((raw > 2**53) | (raw < -(2**53))).tolist()
+            found.extend((j, "must be at most 2**53 when integral") for j in big)
     else:  # plain values: check each one's type (booleans and strings are not numbers)
         bad = [
             j
@@ -135,9 +139,15 @@ def _numbers(
         ]
         if bad:
             for j in bad:
-                problems.append(Problem(where(j), f"must be a number, got {raw[j]!r}"))
+                problems.append(Problem(where(j), f"must be a number, got {_shown(raw[j])}"))
             return keys, np.zeros(0)
-        arr = np.array([float(v) for v in raw], dtype=np.float64)
+        arr = np.zeros(len(raw))
+        for j, v in enumerate(raw):
+            message = _int_problem(v, integral=integral)
+            if message is None:
+                arr[j] = float(v)
+            else:
+                found.append((j, message))
     finite = np.isfinite(arr)
     checks = [(~finite, "must be finite")]
     if nonneg:
@@ -146,15 +156,46 @@ def _numbers(
         whole = np.floor(np.where(finite, arr, 0.0))
         checks.append((finite & (arr != whole), "must be a whole number when integral"))
         checks.append((finite & (np.abs(arr) > 2.0**53), "must be at most 2**53 when integral"))
-    found: list[tuple[int, str]] = []
     for mask, message in checks:
         if mask.any():
             found.extend((j, message) for j in np.flatnonzero(mask).tolist())
+    flagged: set[int] = set()
     for j, message in sorted(found, key=lambda jm: jm[0]):
-        value = raw[j]
-        shown = value.item() if isinstance(value, np.generic) else value
-        problems.append(Problem(where(j), f"{message}, got {shown!r}"))
+        if j not in flagged:  # one problem per value: the first that applies
+            flagged.add(j)
+            problems.append(Problem(where(j), f"{message}, got {_shown(raw[j])}"))
     return keys, arr
+
+
+def _int_problem(value: Any, *, integral: bool) -> str | None:
+    """What is wrong with a number beyond what a float check sees (exact, for integers)."""
+    if not isinstance(value, int | np.integer):
+        return None
+    if integral and abs(int(value)) > 2**53:
+        return "must be at most 2**53 when integral"
+    if abs(int(value)) > _FLOAT_MAX:
+        return "must be at most 1.8e308 (the largest float)"
+    return None
+
+
+_FLOAT_MAX = int(np.finfo(np.float64).max)
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: its repr, but a huge integer by its number of digits.
+
+    Python refuses to print integers of more than 4,300 digits, and a message should not
+    quote thousands of them anyway.
+
+    Examples
+    --------
+    >>> _shown(-2), _shown(np.float64(0.5)), _shown(10**400)
+    ('-2', '0.5', 'an integer of about 401 digits')
+    """
+    shown = value.item() if isinstance(value, np.generic) else value
+    if isinstance(shown, int) and not isinstance(shown, bool) and abs(shown) >= 10**30:
+        return f"an integer of about {int(abs(shown).bit_length() * math.log10(2)) + 1} digits"
+    return repr(shown)
 
 
 def allocate_capacity(
@@ -178,15 +219,17 @@ def allocate_capacity(
       served in part.
 
     Always: no member gets more than its demand or less than 0, and the exact total never
-    exceeds the capacity. In floating point a binding capacity is split into whole quanta of
-    the float spacing at the capacity (each share moves by less than one unit in the last
-    place of the capacity), so that the total can be checked exactly; a quantum or two left
-    over by rounding is taken back from the last members (max-min: the last members below
-    their demand; priority: the last served). With ``integral=True`` capacity and demands
-    must be whole numbers (at most 2**53) and the allocation is in whole units: proportional
-    shares are rounded down and the units left go to the largest remainders; max-min fair
-    shares differ by at most one unit, extra units going to the earliest members. Ties are
-    always broken by input order, so the result is deterministic.
+    exceeds the capacity. In floating point, a binding capacity is split on exact sums (no
+    overflow or underflow anywhere from subnormals to the largest float): every share is its
+    exact value (in rational arithmetic) rounded down to a whole quantum, the float spacing
+    at the capacity, so it is less than one unit in the last place of the capacity below
+    that value; a member served whole (priority) or below the water level (max-min fair) gets
+    exactly its demand, or the level as rounded when its demand is within a quantum of it
+    (so no member below its demand gets less than another). With ``integral=True`` capacity
+    and demands must be whole numbers (demands at most 2**53) and the allocation is in whole
+    units: proportional shares are rounded down and the units left go to the largest
+    remainders; max-min fair shares differ by at most one unit, extra units going to the
+    earliest members. Ties are always broken by input order, so the result is deterministic.
 
     Parameters
     ----------
@@ -211,8 +254,9 @@ def allocate_capacity(
     ------
     MedAllianceError
         Naming every bad value: negative, non-finite or non-numeric capacity, demands or
-        priorities, an unknown method, priorities that do not match the demands or are given
-        for another method, fractional values with ``integral=True``.
+        priorities (integers past the largest float included), an unknown method, priorities
+        that do not match the demands or are given for another method, fractional values or
+        demands over 2**53 with ``integral=True``.
 
     Examples
     --------
@@ -234,13 +278,15 @@ def allocate_capacity(
     if (
         isinstance(capacity, bool)
         or not isinstance(capacity, int | float | np.integer | np.floating)
+        or (isinstance(capacity, int | np.integer) and abs(int(capacity)) > _FLOAT_MAX)
         or not math.isfinite(float(capacity))
         or capacity < 0
     ):
-        problems.append(Problem(("capacity",), f"must be a finite number >= 0, got {capacity!r}"))
+        shown = _shown(capacity)
+        problems.append(Problem(("capacity",), f"must be a finite number >= 0, got {shown}"))
     elif integral and float(capacity) != math.floor(float(capacity)):
         problems.append(
-            Problem(("capacity",), f"must be a whole number when integral, got {capacity!r}")
+            Problem(("capacity",), f"must be a whole number when integral, got {_shown(capacity)}")
         )
     if method not in _METHODS:
         problems.append(Problem(("method",), f"unknown method {method!r}; use one of {_METHODS}"))
@@ -284,121 +330,15 @@ def allocate_capacity(
     n = len(d)
     order_prio = prio if prio is not None else np.arange(n, dtype=np.float64)
     if integral:
-        out_i = _allocate_int(int(capacity), d.astype(np.int64), method, order_prio)
         demands_out: np.ndarray[Any, Any] = d.astype(np.int64)
-        allocated: np.ndarray[Any, Any] = out_i
+        allocated: np.ndarray[Any, Any] = split_int(int(capacity), demands_out, method, order_prio)
     else:
         demands_out = d  # already a private copy of the input
-        allocated = _allocate_float(float(capacity), d, method, order_prio)
+        allocated = d.copy()
+        if float(capacity) == 0:
+            allocated[:] = 0.0
+        elif not fits(float(capacity), d):
+            allocated = split_float(float(capacity), d, method, order_prio)
     demands_out.setflags(write=False)
     allocated.setflags(write=False)
     return Allocation(float(capacity), method, keys, demands_out, allocated)
-
-
-def _water_level(sorted_d: FloatArray, capacity: float) -> tuple[int, float]:
-    """Index of the first unsaturated member (ascending order) and the real water level."""
-    n = len(sorted_d)
-    before = np.concatenate(([0.0], np.cumsum(sorted_d)[:-1]))
-    left = n - np.arange(n)
-    # member k is saturated at the level where the first k are: s[k] * left[k] <= cap - before
-    over = sorted_d * left > capacity - before
-    k = int(np.argmax(over))
-    return k, (capacity - float(before[k])) / float(left[k])
-
-
-def _allocate_float(capacity: float, d: FloatArray, method: str, prio: FloatArray) -> FloatArray:
-    total = float(np.sum(d))
-    margin = 2.0 * (len(d) + 2) * _EPS  # numpy's sum of n terms >= 0 is within n * eps
-    if total * (1.0 + margin) <= capacity or (
-        total * (1.0 - margin) <= capacity and math.fsum(d.tolist()) <= capacity
-    ):
-        same: FloatArray = d.copy()
-        return same
-    if capacity == 0:
-        return np.zeros_like(d)
-    n = len(d)
-    idx = np.arange(n, dtype=np.int64)
-    if method == "proportional":
-        out = d * (capacity / total)
-        trim_first = idx[::-1]
-    elif method == "max_min_fair":
-        _, level = _water_level(np.sort(d), capacity)
-        out = np.minimum(d, level)
-        open_ = d > level
-        trim_first = np.concatenate((idx[open_][::-1], idx[~open_][::-1]))
-    else:
-        order = np.lexsort((idx, prio))
-        ds = d[order]
-        # demand served before each member: an exclusive prefix sum (``cumsum - ds`` would
-        # lose a tiny demand next to a large one and serve the capacity twice)
-        before = np.concatenate(([0.0], np.cumsum(ds)[:-1]))
-        out = np.empty_like(d)
-        out[order] = np.clip(capacity - before, 0.0, ds)
-        trim_first = order[::-1]
-    return _quantise(np.minimum(out, d), capacity, trim_first)
-
-
-_EPS = float(np.finfo(np.float64).eps)
-
-
-def _quantise(out: FloatArray, capacity: float, trim_first: IntArray) -> FloatArray:
-    """Make the exact total of ``out`` at most ``capacity``.
-
-    Every value is rounded down to a whole number of quanta ``q`` (the spacing of floats at
-    ``capacity``, so each value moves by less than one unit in the last place of the
-    capacity); the totals are then compared exactly in integers, and any quanta in excess
-    are taken back one at a time from the members in ``trim_first`` order, round after round
-    (whole rounds at once, so a large excess costs no more than a small one).
-    """
-    q = float(np.spacing(capacity))
-    units = np.floor(out / q).astype(np.int64)
-    excess = int(units.sum()) - int(capacity / q)
-    while excess > 0:
-        takers = trim_first[units[trim_first] > 0]
-        rounds = min(excess // len(takers), int(units[takers].min()))
-        if rounds:  # one quantum from every taker, ``rounds`` times over
-            units[takers] -= rounds
-            excess -= rounds * len(takers)
-        else:
-            units[takers[:excess]] -= 1
-            excess -= len(takers[:excess])
-    result: FloatArray = np.asarray(units * q, dtype=np.float64)
-    return result
-
-
-def _allocate_int(capacity: int, d: IntArray, method: str, prio: FloatArray) -> IntArray:
-    total = int(d.sum())
-    if total <= capacity:
-        same: IntArray = d.copy()
-        return same
-    n = len(d)
-    idx = np.arange(n, dtype=np.int64)
-    if method == "proportional":
-        if int(d.max()) * capacity >= 2**62:
-            raise MedAllianceError(
-                [Problem(("demands",), "values too large for integral proportional allocation")]
-            )
-        num = d * capacity
-        out = num // total
-        rem = num % total
-        left = capacity - int(out.sum())
-        order = np.lexsort((idx, -rem))
-        out[order[:left]] += 1
-        return out
-    if method == "max_min_fair":
-        s = np.sort(d)
-        before = np.concatenate(([0], np.cumsum(s)[:-1]))
-        count = n - idx
-        k = int(np.argmax(s * count > capacity - before))
-        level = (capacity - int(before[k])) // int(count[k])
-        out = np.minimum(d, level)
-        left = capacity - int(out.sum())
-        open_ = np.flatnonzero(d > level)
-        out[open_[:left]] += 1
-        return out
-    order = np.lexsort((idx, prio))
-    ds = d[order]
-    before = np.cumsum(ds) - ds
-    out = np.empty_like(d)
-    out[order] = np.clip(capacity - before, 0, ds)
-    return out

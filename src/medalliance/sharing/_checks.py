@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_items, require_registry
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.checks import Finding, Severity
 from medalliance.model.registry import Registry
@@ -90,6 +91,7 @@ def check_sharing(
     >>> check_sharing(reg, claims=[claim])[0].code
     'recognition_without_alliance'
     """
+    require_registry(registry)
     layout = _base(registry).layout
     out: list[Finding] = []
     for c in layout.centres:
@@ -143,7 +145,7 @@ def check_sharing(
             )
     if volumes is not None:
         out.extend(_volume_findings(registry, layout, volumes))
-    out.extend(_claim_findings(registry, claims))
+    out.extend(_claim_findings(registry, require_items(claims, RecognitionClaim, "claims")))
     return tuple(out)
 
 

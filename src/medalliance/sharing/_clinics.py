@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Tabular
 from medalliance.model.vocab import Specialty, Weekday
@@ -153,6 +154,7 @@ def expert_clinic_coverage(
     >>> expert_clinic_coverage(examples.load("gangkou")).uncovered[:2]
     ('gongche_thc', 'guangpo_thc')
     """
+    require_registry(registry)
     if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
         raise MedAllianceError([Problem(("weeks",), f"must be a whole number >= 1, got {weeks!r}")])
     scope = _scope(registry, alliance)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from medalliance._words import count_noun
 from medalliance.compiled import CompiledRegistry, agreement_in_force, compiled
 from medalliance.errors import MedAllianceError
 from medalliance.model.agreement import Agreement, CooperationItem
@@ -140,16 +141,17 @@ def _scope(registry: Registry, alliance: str | None) -> Alliance | None:
     return None if alliance is None else registry.alliance(alliance)
 
 
-def _plural(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` with thousands separators and ``noun``, in the plural unless ``n`` is 1 (reprs)."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+_plural = count_noun
+"""``n`` with thousands separators and ``noun``, in the plural unless ``n`` is 1 (reprs)."""
 
 
 def _number(x: float) -> str:
     """A quantity for a repr: whole numbers with thousands separators, others to 4 digits."""
     if math.isfinite(x) and x == math.floor(x) and abs(x) < 1e15:
         return f"{int(x):,}"
-    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+    if abs(x) < 1e4:
+        return f"{x:,.4g}"
+    return f"{x:,.0f}" if abs(x) < 1e15 else f"{x:.4g}"  # not 300 digits for 1e300
 
 
 def _listing(ids: Sequence[str], limit: int = 3) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 
 from medalliance.compiled import CooperationChannels, compiled
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Id, Tabular
@@ -161,6 +162,7 @@ def recognises(registry: Registry, institution: str, other: str, test_kind: Test
     >>> recognises(reg, "qisha_thc", "gongche_thc", "lab")
     False
     """
+    require_registry(registry)
     kind = _parse_test_kind(test_kind)
     registry.institution(institution)
     registry.institution(other)
@@ -359,6 +361,7 @@ def recognition_groups(registry: Registry, test_kind: TestKind | str) -> Recogni
     >>> groups.groups[0].sources
     ('alliance:benxi_central_alliance', 'agreement:benxi_lead_hospital_agreements')
     """
+    require_registry(registry)
     kind = _parse_test_kind(test_kind)
     base = _base(registry)
     pos = base.pos

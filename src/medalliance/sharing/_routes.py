@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
 from medalliance.model.registry import Registry
@@ -125,6 +126,7 @@ def service_routes(
     >>> [r.source.value for r in service_routes(reg, "gangkou_peoples", service="ct")]
     ['own', 'hosted']
     """
+    require_registry(registry)
     wanted = None if service is None else _parse_service(service)
     inst = registry.institution(institution)
     scope = _scope(registry, alliance)
@@ -234,6 +236,7 @@ def inferred_centres(registry: Registry, *, alliance: str | None = None) -> tupl
     >>> inferred_centres(examples.load("gangkou"))
     ('gangkou_sterilisation', 'gangkou_pcr')
     """
+    require_registry(registry)
     scope = _scope(registry, alliance)
     return tuple(
         c.centre.id

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.model._require import require, require_items, require_registry
 from medalliance.model.alliance import FigureUnit, Qualifier
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Id, NonEmptyText, NonNegInt, PositiveInt, Tabular
@@ -390,6 +391,7 @@ def volumes_from_declared(registry: Registry, *, alliance: str | None = None) ->
      ('gangkou_lab', 'lab', 137), ('gangkou_sterilisation', 'sterilisation_supply', 964),
      ('gangkou_pcr', 'pcr', 11745)]
     """
+    require_registry(registry)
     scope = _scope(registry, alliance)
     entries: list[VolumeEntry] = []
     for a in registry.alliances if scope is None else (scope,):
@@ -416,6 +418,7 @@ def _resolve(
     registry: Registry, layout: _Layout, volumes: ServiceVolumes
 ) -> list[tuple[_Centre, ServiceKind, VolumeEntry]]:
     """Check volume entries against the registry; name the service of each."""
+    require(volumes, ServiceVolumes, "volumes")
     problems: list[Problem] = []
     out: list[tuple[_Centre, ServiceKind, VolumeEntry]] = []
     for i, e in enumerate(volumes.entries):
@@ -496,11 +499,12 @@ def sharing_summary(
     >>> round(s.patient_cost_change_percent, 2), round(s.patient_savings_yuan, 2)
     (-10.0, 11176.0)
     """
+    require_registry(registry)
     layout = _base(registry).layout
     resolved = _resolve(registry, layout, volumes)
     price_by: dict[ServiceKind, SharedPrice] = {}
     problems: list[Problem] = []
-    for i, p in enumerate(prices or ()):
+    for i, p in enumerate(() if prices is None else require_items(prices, SharedPrice, "prices")):
         if p.service in price_by:
             problems.append(Problem(("prices", i, "service"), f"{p.service.value!r} priced twice"))
         price_by.setdefault(p.service, p)

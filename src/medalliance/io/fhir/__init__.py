@@ -5,14 +5,15 @@
 - every **institution** is an ``Organization`` (kind, tier and grade as ``type`` codes) with a
   ``Location`` (region as ``address``, coordinates as ``position``) and, when it lists services
   or specialties, a ``HealthcareService`` it provides;
-- every **alliance** is an ``Organization`` acting as a network; each **membership** is an
-  ``OrganizationAffiliation`` (``organization`` = the first lead, ``participatingOrganization``
-  = the member, ``network`` = the alliance, ``code`` = the role, ``period.start`` = joined);
+- every **alliance** is an ``Organization`` acting as a network (``partOf`` the network it is
+  a unit of); each **membership** is an ``OrganizationAffiliation`` (``organization`` = the
+  first lead, ``participatingOrganization`` = the member, ``network`` = the alliance,
+  ``code`` = the role, ``period.start`` = joined);
 - every **agreement** is one ``OrganizationAffiliation`` per party after the first
   (``organization`` = first party, ``code`` = the cooperation items, ``period`` = the term);
 - **shared centres** (teleconsultation centres included) and **expert clinics** are
-  ``HealthcareService`` s; a non-lead member of exactly one tight or merged alliance is
-  ``partOf`` its lead;
+  ``HealthcareService`` s, **staff postings** ``PractitionerRole`` s; a non-lead member joined
+  tightly (tight or merged) under exactly one lead is ``partOf`` that lead;
 - **sources** are ``DocumentReference`` s; the registry's title and description a ``List``.
 
 What FHIR has no element for (alliance form and tightness, ownership, beds, provenance, declared
@@ -63,6 +64,7 @@ from medalliance.io.fhir._map import (
     _org_url,
     _reference_problems,
 )
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.registry import Registry
 from medalliance.referral.policy import Direction
@@ -125,6 +127,7 @@ def to_fhir(registry: Registry, *, version: FhirVersion = "R5", validate: bool =
     >>> org["name"], [c["coding"][0]["code"] for c in org["type"]]
     ('上海交通大学医学院附属瑞金医院', ['prov', 'general_hospital', 'tertiary', 'A'])
     """
+    require_registry(registry)
     _check_version(version)
     bundle = _Exporter(registry, version).bundle()
     if validate:

@@ -14,6 +14,7 @@ from medalliance.io.fhir._map import (
     Json,
     _cc,
     _coding,
+    _count_problem,
     _ext,
     _full_url,
     _identifier,
@@ -22,14 +23,20 @@ from medalliance.io.fhir._map import (
     _ref,
     _rid,
     _served_centres,
-    _unsigned_problem,
     _url_problem,
 )
 from medalliance.model.agreement import Agreement, AgreementStatus
-from medalliance.model.alliance import Alliance, DeclaredFigure, ExpertClinic, SharedCentre
+from medalliance.model.alliance import (
+    Alliance,
+    AllianceUnit,
+    DeclaredFigure,
+    ExpertClinic,
+    SharedCentre,
+)
 from medalliance.model.common import Provenance, Region
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry, Source
+from medalliance.model.staffing import StaffPosting
 
 
 class _Exporter:
@@ -51,11 +58,13 @@ class _Exporter:
         self.entries.append({"fullUrl": url, "resource": resource})
         return url
 
-    def count(self, path: tuple[Any, ...], name: str, value: int) -> Json:
-        problem = _unsigned_problem(value)
+    def count(
+        self, path: tuple[Any, ...], name: str, value: int, *, key: str = "valueUnsignedInt"
+    ) -> Json:
+        problem = _count_problem(value, key)
         if problem is not None:
             self.problems.append(Problem(path, problem))
-        return _ext(name, "valueUnsignedInt", value)
+        return _ext(name, key, value)
 
     def provenance(self, prov: Provenance) -> Json:
         parts: list[Json] = [
@@ -225,7 +234,7 @@ class _Exporter:
             self.add(svc)
 
     def alliance(self, i: int, a: Alliance) -> None:
-        """The alliance's Organization, then its memberships, shared centres and clinics."""
+        """The alliance's Organization, its memberships, shared centres, clinics, postings."""
         net_url = _full_url("Organization", _rid("net", a.id))
         centre_urls = {
             c.id: _full_url("HealthcareService", _rid("ctr", c.id)) for c in a.shared_centres
@@ -236,6 +245,8 @@ class _Exporter:
             self.add(self.shared_centre(("alliances", i, "shared_centres", ci), c, net_url))
         for e in a.expert_clinics:
             self.add(self.expert_clinic(e, net_url))
+        for pi, p in enumerate(a.staff_postings):
+            self.add(self.staff_posting(("alliances", i, "staff_postings", pi), p, net_url))
 
     def network(self, a: Alliance, net_url: str, centre_urls: Mapping[str, str]) -> Json:
         """The Organization of an alliance acting as a network."""
@@ -244,7 +255,14 @@ class _Exporter:
         if a.provenance is not None:
             ext.append(self.provenance(a.provenance))
         ext.append(_ext("alliance-form", "valueCoding", _coding("alliance-form", a.form)))
-        ext.append(_ext("tightness", "valueCoding", _coding("tightness", a.tightness)))
+        if a.unit is not AllianceUnit.ALLIANCE:
+            ext.append(_ext("alliance-unit", "valueCoding", _coding("alliance-unit", a.unit)))
+        if a.part_of_name is not None:
+            ext.append(_ext("part-of-name", "valueString", a.part_of_name))
+        if a.tightness is None:
+            ext.append(_ext("tightness-per-member", "valueBoolean", True))
+        else:
+            ext.append(_ext("tightness", "valueCoding", _coding("tightness", a.tightness)))
         ext.extend(_ext("alliance-lead", "valueReference", _ref(_org_url(x))) for x in a.lead)
         if a.specialty is not None:
             ext.append(_ext("alliance-specialty", "valueCoding", _coding("specialty", a.specialty)))
@@ -259,6 +277,8 @@ class _Exporter:
             subjects.setdefault(cid, url)
         for e in a.expert_clinics:
             subjects.setdefault(e.id, _full_url("HealthcareService", _rid("clin", e.id)))
+        for p in a.staff_postings:
+            subjects.setdefault(p.id, _full_url("PractitionerRole", _rid("post", p.id)))
         subjects.setdefault(a.id, net_url)
         ext.extend(self.figure(f, subjects) for f in a.declared)
         if a.description is not None and not self.r5:
@@ -269,6 +289,8 @@ class _Exporter:
         self.names(org, a.name, a.name_en, a.aliases)
         if a.description is not None and self.r5:
             org["description"] = a.description
+        if a.part_of is not None:
+            org["partOf"] = _ref(_full_url("Organization", _rid("net", a.part_of)))
         address = self.address(a.region)
         if address is not None:
             if self.r5:
@@ -283,8 +305,13 @@ class _Exporter:
         centres_of = _served_centres(a)
         for k, m in enumerate(a.memberships):
             oa: Json = {"resourceType": "OrganizationAffiliation", "id": _rid("mem", a.id, k)}
+            ext: list[Json] = []
             if m.provenance is not None:
-                oa["extension"] = [self.provenance(m.provenance)]
+                ext.append(self.provenance(m.provenance))
+            if m.tightness is not None:
+                ext.append(_ext("tightness", "valueCoding", _coding("tightness", m.tightness)))
+            if ext:
+                oa["extension"] = ext
             if m.joined is not None:
                 oa["period"] = {"start": m.joined.isoformat()}
             if m.institution != first_lead:
@@ -350,6 +377,36 @@ class _Exporter:
         else:
             hs["availableTime"] = [days]
         return hs
+
+    def staff_posting(self, where: tuple[Any, ...], p: StaffPosting, net_url: str) -> Json:
+        """The PractitionerRole of a staff posting (``where``: its path, for problems)."""
+        role: Json = {"resourceType": "PractitionerRole", "id": _rid("post", p.id)}
+        ext = []
+        if p.provenance is not None:
+            ext.append(self.provenance(p.provenance))
+        ext.append(_ext("alliance", "valueReference", _ref(net_url)))
+        if p.count is not None:
+            ext.append(
+                self.count((*where, "count"), "staff-count", p.count, key="valuePositiveInt")
+            )
+        role["extension"] = ext
+        role["identifier"] = [_identifier("staff-posting", p.id)]
+        period: Json = {}
+        if p.start is not None:
+            period["start"] = p.start.isoformat()
+        if p.end is not None:
+            period["end"] = p.end.isoformat()
+        if period:
+            role["period"] = period
+        if p.person is not None:
+            role["practitioner"] = {"display": p.person}
+        role["organization"] = _ref(_org_url(p.host))
+        if p.title is not None:
+            role["code"] = [_cc("professional-title", p.title)]
+        if p.specialty is not None:
+            role["specialty"] = [_cc("specialty", p.specialty)]
+        role["location"] = [_ref(_full_url("Location", _rid("loc", p.site)))]
+        return role
 
     def figure(self, f: DeclaredFigure, subjects: Mapping[str, str]) -> Json:
         parts: list[Json] = [

@@ -2,8 +2,9 @@
 
 Private to :mod:`medalliance.io.fhir`. The reader is put together from mixins, one per concern:
 shared state and values (``_import_values``), the bundle scan (``_import_bundle``),
-institutions (``_import_institutions``), HealthcareServices (``_import_services``) and
-alliances, memberships and agreements (``_import_alliances``).
+institutions (``_import_institutions``), HealthcareServices (``_import_services``), staff
+postings (``_import_postings``) and alliances, memberships and agreements
+(``_import_alliances``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from medalliance.errors import MedAllianceError, Problem, format_path
-from medalliance.io._shown import shown
+from medalliance.errors import MedAllianceError, Problem, format_path, quote
 from medalliance.io.fhir._import_alliances import _AllianceReader
 from medalliance.io.fhir._import_bundle import _BundleScan
 from medalliance.io.fhir._import_institutions import _InstitutionReader
+from medalliance.io.fhir._import_postings import _PostingReader
 from medalliance.io.fhir._import_services import _ServiceReader
 from medalliance.io.fhir._import_values import _PASSIVE, Path, _Res
 from medalliance.io.fhir._map import Json, _url_problem
@@ -39,12 +40,13 @@ class _Found:
         return self.institutions.get(iid, (None, None))
 
 
-class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _AllianceReader):
+class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _PostingReader, _AllianceReader):
     """Reads one bundle in passes, collecting every problem with its path.
 
     1. ``scan``: the Bundle and its entries, fullUrls and resource ids (indexed in dicts);
     2. ``identify``: what each resource is (institution, alliance, source, centre, clinic,
-       membership, agreement, Location, services, header) and its medalliance id, so that
+       posting, membership, agreement, Location, services, header) and its medalliance id, so
+       that
        references resolve to ids in O(1);
     3. ``read``: every element into plain registry data, remembering which entry each record
        comes from (``where``) to report registry rules at that entry;
@@ -126,7 +128,7 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _AllianceReader):
         return pending
 
     def read_attached(self, kind: str, k: int, data: Json, found: _Found) -> None:
-        """Read a Location, services, centre, clinic, membership or agreement entry."""
+        """Read a Location, services, centre, clinic, posting, membership or agreement entry."""
         res = self.res[k]
         base: Path = ("entry", k, "resource")
         if kind == "location":
@@ -147,6 +149,10 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _AllianceReader):
                 str(self.ident[k][1]),
                 alliances=found.alliances,
                 pos=found.alliance_pos,
+            )
+        elif kind == "posting":
+            self.read_posting(
+                k, res, str(self.ident[k][1]), alliances=found.alliances, pos=found.alliance_pos
             )
         elif kind == "membership":
             self.read_membership(k, res, found.alliances, found.alliance_pos)
@@ -169,7 +175,7 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _AllianceReader):
         for key, expected in (("status", "current"), ("mode", "snapshot")):
             value = r.get(key)
             if value is not None and value != expected:
-                self.p(r.at(key), f"expected {expected!r}, got {shown(value)}")
+                self.p(r.at(key), f"expected {expected!r}, got {quote(value)}")
         title = r.get("title")
         if title is not None:
             data["title"] = title
@@ -190,7 +196,7 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _AllianceReader):
         out: Json = {"id": sid}
         status = r.get("status")
         if status != "current":
-            self.p(r.at("status"), f"expected 'current', got {shown(status)}")
+            self.p(r.at("status"), f"expected 'current', got {quote(status)}")
         content = self.one_of_list(r.get("content"), r.at("content"), "content")
         if isinstance(content, Mapping):
             c = _Res(self, content, r.at("content", 0))

@@ -34,7 +34,10 @@ class _AllianceReader(_ReaderBase):
             {
                 "provenance": "extension",
                 "alliance-form": "valueCoding",
+                "alliance-unit": "valueCoding",
+                "part-of-name": "valueString",
                 "tightness": "valueCoding",
+                "tightness-per-member": "valueBoolean",
                 "alliance-lead": "valueReference",
                 "alliance-specialty": "valueCoding",
                 "founded": "valueDate",
@@ -52,9 +55,7 @@ class _AllianceReader(_ReaderBase):
             out["form"] = str(form.value)
         elif "alliance-form" not in ext:
             self.p(r.at("extension"), f"missing required extension {_EXT}alliance-form")
-        tightness = self.ext_coding(ext, "tightness", "tightness")
-        if tightness is not None:
-            out["tightness"] = str(tightness.value)
+        self.read_structure(r, ext, k, out)
         leads = ext.get("alliance-lead", [])
         if not leads:
             self.p(r.at("extension"), f"missing required extension {_EXT}alliance-lead")
@@ -97,8 +98,32 @@ class _AllianceReader(_ReaderBase):
         self.put(out, "provenance", self.provenance(ext, k))
         out["shared_centres"] = []
         out["expert_clinics"] = []
+        out["staff_postings"] = []
         r.finish("an alliance (Organization)")
         return out
+
+    def read_structure(
+        self, r: _Res, ext: Mapping[str, list[tuple[Path, Any]]], k: int, out: Json
+    ) -> None:
+        """An alliance's unit, parent (``partOf`` or its name) and tightness."""
+        unit = self.ext_coding(ext, "alliance-unit", "alliance-unit")
+        if unit is not None:
+            out["unit"] = str(unit.value)
+        part_of = r.get("partOf")
+        if part_of is not None:
+            self.put(out, "part_of", self.target(part_of, r.at("partOf"), k, ("alliance",)))
+        self.put(out, "part_of_name", self.ext_string(ext, "part-of-name"))
+        tightness = self.ext_coding(ext, "tightness", "tightness")
+        if tightness is not None:
+            out["tightness"] = str(tightness.value)
+        per_member = self.one(ext, "tightness-per-member")
+        if per_member is not None:
+            if per_member[1] is not True:
+                self.p(per_member[0], f"expected true, got {per_member[1]!r}")
+            elif tightness is not None or "tightness" in ext:
+                self.p(per_member[0], "tightness is given both for the alliance and per member")
+            else:
+                out["tightness"] = None
 
     def figure(self, path: Path, value: Any, k: int) -> Json:
         holder = _Res(self, {"extension": value}, path[:-1])
@@ -137,7 +162,10 @@ class _AllianceReader(_ReaderBase):
                 out,
                 "subject",
                 self.target(
-                    subject[1], subject[0], k, ("institution", "centre", "clinic", "alliance")
+                    subject[1],
+                    subject[0],
+                    k,
+                    ("institution", "centre", "clinic", "posting", "alliance"),
                 ),
             )
         self.put(out, "period", self.ext_string(parts, "period"))
@@ -149,7 +177,7 @@ class _AllianceReader(_ReaderBase):
         self, k: int, res: Mapping[str, Any], alliances: Mapping[str, Json], pos: Mapping[str, int]
     ) -> None:
         r = _Res(self, res, ("entry", k, "resource"), _PASSIVE)
-        ext = self.extensions(r, {"provenance": "extension"})
+        ext = self.extensions(r, {"provenance": "extension", "tightness": "valueCoding"})
         out: Json = {}
         out["institution"] = self.target(
             r.get("participatingOrganization"),
@@ -171,6 +199,9 @@ class _AllianceReader(_ReaderBase):
             r.get("code"), r.at("code"), ("member-role",), allowed=((_HL7_ORG_ROLE, "member"),)
         )
         self.put(out, "role", self.single(roles, "member-role", r.at("code")))
+        tightness = self.ext_coding(ext, "tightness", "tightness")
+        if tightness is not None:
+            out["tightness"] = str(tightness.value)
         self.put(out, "provenance", self.provenance(ext, k))
         network = self.one_of_list(r.get("network"), r.at("network"), "alliance reference")
         found = (

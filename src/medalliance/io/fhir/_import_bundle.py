@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from medalliance.errors import MedAllianceError
-from medalliance.io._shown import shown
+from medalliance.errors import MedAllianceError, quote
 from medalliance.io.fhir._import_values import Path, _coding_at, _ReaderBase
 from medalliance.io.fhir._map import _CS, _FHIR_ID, _NS, _RESTFUL
 
@@ -19,6 +18,7 @@ _SUPPORTED = (
     "Location",
     "Organization",
     "OrganizationAffiliation",
+    "PractitionerRole",
 )
 _BUNDLE_KEYS = frozenset({"resourceType", "id", "meta", "identifier", "type", "timestamp", "entry"})
 """What a Bundle may hold: its own id, meta, identifier and timestamp describe the bundle, not
@@ -43,18 +43,18 @@ class _BundleScan(_ReaderBase):
                 [f"expected a FHIR Bundle (a JSON object), got {type(b).__name__}"]
             )
         if b.get("resourceType") != "Bundle":
-            self.p(("resourceType",), f"expected 'Bundle', got {shown(b.get('resourceType'))}")
+            self.p(("resourceType",), f"expected 'Bundle', got {quote(b.get('resourceType'))}")
             return
         for key in b:
             if key not in _BUNDLE_KEYS:
-                self.p((key,), f"{shown(key)} is not read from a Bundle; it would be lost")
+                self.p((key,), f"{quote(key)} is not read from a Bundle; it would be lost")
         kind = b.get("type")
         if kind is None:
             self.p(("type",), f"a Bundle needs a type: {_TYPE!r}")
         elif kind != _TYPE:
             self.p(
                 ("type",),
-                f"expected {_TYPE!r} (what to_fhir writes), got {shown(kind)}: the entries of "
+                f"expected {_TYPE!r} (what to_fhir writes), got {quote(kind)}: the entries of "
                 "other types of bundle (a search's pages, a transaction's requests) are not "
                 "a registry",
             )
@@ -70,7 +70,7 @@ class _BundleScan(_ReaderBase):
                 continue
             for key in e:
                 if key not in _ENTRY_KEYS:
-                    self.p((*path, key), f"{shown(key)} is not read from a bundle entry")
+                    self.p((*path, key), f"{quote(key)} is not read from a bundle entry")
             res = e.get("resource")
             if not isinstance(res, Mapping):
                 self.p((*path, "resource"), "missing resource")
@@ -79,7 +79,7 @@ class _BundleScan(_ReaderBase):
             if rt not in _SUPPORTED:
                 self.p(
                     (*path, "resource", "resourceType"),
-                    f"unsupported resource type {shown(rt)}; a medalliance bundle holds "
+                    f"unsupported resource type {quote(rt)}; a medalliance bundle holds "
                     + ", ".join(_SUPPORTED),
                 )
                 continue
@@ -90,7 +90,7 @@ class _BundleScan(_ReaderBase):
                 if not isinstance(rid, str) or not _FHIR_ID.match(rid):
                     self.p(
                         (*path, "resource", "id"),
-                        f"invalid FHIR id {shown(rid)}: 1-64 ASCII letters, digits, '-' and '.'",
+                        f"invalid FHIR id {quote(rid)}: 1-64 ASCII letters, digits, '-' and '.'",
                     )
                 elif (rt, rid) in seen_ids:
                     self.p(
@@ -105,7 +105,7 @@ class _BundleScan(_ReaderBase):
             if url in self.by_url:
                 self.p(
                     (*path, "fullUrl"),
-                    f"duplicate fullUrl {shown(url)} (also entry[{self.by_url[url]}])",
+                    f"duplicate fullUrl {quote(url)} (also entry[{self.by_url[url]}])",
                 )
                 continue
             self.by_url[url] = k
@@ -114,7 +114,7 @@ class _BundleScan(_ReaderBase):
             if m and (m.group(2) != rt or m.group(3) != rid):
                 self.p(
                     (*path, "fullUrl"),
-                    f"fullUrl {shown(url)} disagrees with the resource's type and id",
+                    f"fullUrl {quote(url)} disagrees with the resource's type and id",
                 )
 
     # -- pass 2: what each resource is --------------------------------------------------------
@@ -138,7 +138,7 @@ class _BundleScan(_ReaderBase):
             if kind not in kinds:
                 self.p(
                     (*ip, "system"),
-                    f"identifier system {shown(system)} is not read here; expected "
+                    f"identifier system {quote(system)} is not read here; expected "
                     + " or ".join(_NS + x for x in kinds),
                 )
                 continue
@@ -181,6 +181,10 @@ class _BundleScan(_ReaderBase):
                     got = self.identifier(k, ("agreement",))
                     if got is not None:
                         self.ident[k] = got
+            elif rt == "PractitionerRole":
+                got = self.identifier(k, ("staff-posting",))
+                if got is not None:
+                    self.ident[k] = ("posting", got[1])
             elif rt == "Location":
                 self.ident[k] = ("location", None)
             else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from medalliance.io._shown import shown
+from medalliance.errors import quote
 from medalliance.io.fhir._import_values import _PASSIVE, _ReaderBase, _Res
 from medalliance.io.fhir._map import _EXT, Json
 from medalliance.model.vocab import Weekday
@@ -146,7 +146,7 @@ class _ServiceReader(_ReaderBase):
             if not isinstance(day, str) or day not in _WEEKDAYS:
                 self.p(
                     (*path, 0, "daysOfWeek", j),
-                    f"unknown day-of-week code {shown(day)} (known: {', '.join(_WEEKDAY_ORDER)})",
+                    f"unknown day-of-week code {quote(day)} (known: {', '.join(_WEEKDAY_ORDER)})",
                 )
             else:
                 days.append(day)

@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from medalliance.errors import MedAllianceError, Problem
-from medalliance.io._shown import shown
+from medalliance.errors import MedAllianceError, Problem, quote
 from medalliance.io.fhir._map import (
     _CS,
     _DECODE,
     _EXT,
     _TRANSLATION,
     Json,
+    _count_problem,
     _date_problem,
     _resolve,
-    _unsigned_problem,
 )
 from medalliance.model.registry import Registry
 
@@ -79,7 +78,7 @@ class _Res:
         value = self.data.get(key)
         if key in self.data and (value is None or value in ("", [], {})):
             self.reader.p(
-                self.at(key), f"{shown(value)} is empty: FHIR leaves an element out instead"
+                self.at(key), f"{quote(value)} is empty: FHIR leaves an element out instead"
             )
             return None
         return value
@@ -92,7 +91,7 @@ class _Res:
             if key not in self.used:
                 self.reader.p(
                     self.at(key),
-                    f"{shown(key)} is not part of the medalliance mapping of {what}; "
+                    f"{quote(key)} is not part of the medalliance mapping of {what}; "
                     "it would be lost",
                 )
 
@@ -159,17 +158,17 @@ class _ReaderBase:
             return None
         for key in ref:
             if key not in ("reference", "type", "display"):
-                self.p((*path, key), f"{shown(key)} is not read from a Reference; it would be lost")
+                self.p((*path, key), f"{quote(key)} is not read from a Reference; it would be lost")
         text = ref["reference"]
         k = _resolve(text, self.base.get(k_from), self.by_url)
         if k is None:
             self.p(
                 (*path, "reference"),
-                f"reference {shown(text)} does not resolve to an entry of the bundle",
+                f"reference {quote(text)} does not resolve to an entry of the bundle",
             )
             return None
         if "type" in ref and ref["type"] != self.rtype[k]:
-            self.p((*path, "type"), f"says {shown(ref['type'])} but the entry is a {self.rtype[k]}")
+            self.p((*path, "type"), f"says {quote(ref['type'])} but the entry is a {self.rtype[k]}")
         kind, value = self.ident.get(k, (None, None))
         if kind not in kinds:
             what = {
@@ -179,6 +178,7 @@ class _ReaderBase:
                 "source": "a source DocumentReference",
                 "centre": "a shared-centre HealthcareService",
                 "clinic": "an expert-clinic HealthcareService",
+                "posting": "a staff-posting PractitionerRole",
             }
             expected = " or ".join(what.get(x, x) for x in kinds)
             self.p(
@@ -203,18 +203,18 @@ class _ReaderBase:
             return None
         for key in value:
             if key not in ("system", "code", "display"):
-                self.p((*path, key), f"{shown(key)} is not read from a Coding; it would be lost")
+                self.p((*path, key), f"{quote(key)} is not read from a Coding; it would be lost")
         if value.get("system") != url:
             self.p(
                 (*path, "system"),
-                f"expected a code from {url}, got system {shown(value.get('system'))}",
+                f"expected a code from {url}, got system {quote(value.get('system'))}",
             )
             return None
         code = value.get("code")
         found = _DECODE[url].get(code) if isinstance(code, str) else None
         if found is None:
             known = ", ".join(_DECODE[url])
-            self.p((*path, "code"), f"unknown code {shown(code)} in {url} (known: {known})")
+            self.p((*path, "code"), f"unknown code {quote(code)} in {url} (known: {known})")
         return found
 
     def concepts(
@@ -251,7 +251,7 @@ class _ReaderBase:
                     if key != "coding":
                         self.p(
                             (*cp, key),
-                            f"{shown(key)} is not read from a CodeableConcept; it would be lost",
+                            f"{quote(key)} is not read from a CodeableConcept; it would be lost",
                         )
                 if len(cc["coding"]) != 1:
                     self.p((*cp, "coding"), "a CodeableConcept here has exactly one Coding")
@@ -271,7 +271,7 @@ class _ReaderBase:
                 elif not report:
                     continue
                 elif not isinstance(system, str) or (system, code) not in allowed:
-                    self.p(p, f"a code from {shown(system)} is not read here; it would be lost")
+                    self.p(p, f"a code from {quote(system)} is not read here; it would be lost")
                 else:
                     self.fixed_coding(coding, p, (system, code), fixed)
         return out
@@ -286,7 +286,7 @@ class _ReaderBase:
         """Check a code from another system that medalliance writes itself (HL7 ``prov``...)."""
         for k in coding:
             if k not in ("system", "code", "display"):
-                self.p((*path, k), f"{shown(k)} is not read from a Coding; it would be lost")
+                self.p((*path, k), f"{quote(k)} is not read from a Coding; it would be lost")
         if key in seen:
             self.p(path, f"a second code {key[1]!r} from {key[0]}")
         seen.add(key)
@@ -320,11 +320,11 @@ class _ReaderBase:
                 name = url[len(_EXT) :] if url.startswith(_EXT) else None
             key = spec.get(name) if name is not None else None
             if key is None:
-                self.p((*p, "url"), f"extension {shown(url)} is not read here; it would be lost")
+                self.p((*p, "url"), f"extension {quote(url)} is not read here; it would be lost")
                 continue
             keys = set(ext) - {"url"}
             if keys != {key}:
-                self.p(p, f"extension {shown(url)} needs exactly one {key!r}")
+                self.p(p, f"extension {quote(url)} needs exactly one {key!r}")
                 continue
             out.setdefault(str(name), []).append(((*p, key), ext[key]))
         return out
@@ -344,20 +344,26 @@ class _ReaderBase:
             return None
         path, value = found
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.p(path, f"expected {what}, got {shown(value)}")
+            self.p(path, f"expected {what}, got {quote(value)}")
             return None
         return value
 
     def ext_string(self, groups: Mapping[str, list[tuple[Path, Any]]], name: str) -> Any:
         return self.typed(self.one(groups, name), str, "a string")
 
-    def ext_count(self, groups: Mapping[str, list[tuple[Path, Any]]], name: str) -> Any:
-        """The ``valueUnsignedInt`` of extension ``name``: an integer 0 to 2**31 - 1."""
+    def ext_count(
+        self,
+        groups: Mapping[str, list[tuple[Path, Any]]],
+        name: str,
+        *,
+        key: str = "valueUnsignedInt",
+    ) -> Any:
+        """The integer value ``key`` of extension ``name``, in its FHIR type's range."""
         found = self.one(groups, name)
         value = self.typed(found, int, "a non-negative integer")
         if found is None or value is None:
             return None
-        problem = _unsigned_problem(value)
+        problem = _count_problem(value, key)
         if problem is not None:
             self.p(found[0], problem)
             return None
@@ -448,7 +454,7 @@ class _ReaderBase:
             return None
         problem = _date_problem(value) if isinstance(value, str) else "expected a date string"
         if problem is not None:
-            self.p(path, f"{problem}, got {shown(value)}")
+            self.p(path, f"{problem}, got {quote(value)}")
             return None
         return value
 
@@ -458,6 +464,6 @@ class _ReaderBase:
             self.p(path, f"expected a list of exactly one {what}")
             return None
         if not isinstance(value[0], Mapping):
-            self.p((*path, 0), f"expected {what} (a JSON object), got {shown(value[0])}")
+            self.p((*path, 0), f"expected {what} (a JSON object), got {quote(value[0])}")
             return None
         return value[0]

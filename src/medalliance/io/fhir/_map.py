@@ -17,6 +17,7 @@ from medalliance.model.agreement import AgreementStatus, CooperationItem
 from medalliance.model.alliance import (
     Alliance,
     AllianceForm,
+    AllianceUnit,
     CentreKind,
     FigureUnit,
     MemberRole,
@@ -25,6 +26,7 @@ from medalliance.model.alliance import (
 )
 from medalliance.model.institution import Grade, InstitutionKind, Ownership, Tier
 from medalliance.model.registry import Registry
+from medalliance.model.staffing import ProfessionalTitle
 from medalliance.model.vocab import ServiceKind, Specialty
 from medalliance.referral.policy import Direction
 
@@ -57,6 +59,7 @@ _ENUM_SYSTEMS: dict[str, type[Enum]] = {
     "grade": Grade,
     "ownership": Ownership,
     "alliance-form": AllianceForm,
+    "alliance-unit": AllianceUnit,
     "tightness": Tightness,
     "member-role": MemberRole,
     "cooperation-item": CooperationItem,
@@ -66,6 +69,7 @@ _ENUM_SYSTEMS: dict[str, type[Enum]] = {
     "service-kind": ServiceKind,
     "figure-unit": FigureUnit,
     "figure-qualifier": Qualifier,
+    "professional-title": ProfessionalTitle,
     "referral-direction": Direction,
 }
 _TEXT_SYSTEMS: dict[str, dict[str, str]] = {
@@ -173,14 +177,18 @@ _WHITESPACE = re.compile(r"\s")
 _FHIR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
-def _unsigned_problem(value: int) -> str | None:
-    """Why the count ``value`` cannot be a FHIR ``unsignedInt`` (0 to 2**31 - 1), or None."""
-    if 0 <= value <= _MAX_UNSIGNED:
+def _count_problem(value: int, key: str = "valueUnsignedInt") -> str | None:
+    """Why the count ``value`` cannot be written as FHIR value ``key``, or None.
+
+    ``valueUnsignedInt`` holds 0 to 2**31 - 1, ``valuePositiveInt`` 1 to 2**31 - 1.
+    """
+    kind, low = ("positiveInt", 1) if key == "valuePositiveInt" else ("unsignedInt", 0)
+    if low <= value <= _MAX_UNSIGNED:
         return None
     shown = str(value) if value.bit_length() <= 64 else "a number of more than 19 digits"
-    if value < 0:
-        return f"{shown} is negative: FHIR's unsignedInt is 0 or more"
-    return f"{shown} exceeds FHIR's unsignedInt limit ({_MAX_UNSIGNED})"
+    if value < low:
+        return f"{shown} is below FHIR's {kind} range ({low} to {_MAX_UNSIGNED})"
+    return f"{shown} exceeds FHIR's {kind} limit ({_MAX_UNSIGNED})"
 
 
 def _url_problem(url: str) -> str | None:
@@ -203,18 +211,20 @@ def _check_version(version: object) -> None:
 
 
 def _part_of(registry: Registry) -> dict[str, str]:
-    """Institution id -> the lead it is ``partOf``: non-lead members of tight alliances.
+    """Institution id -> the lead it is ``partOf``: non-lead members joined tightly.
 
-    A non-lead member of one or more tight or merged alliances whose first leads are one and
-    the same institution is part of it; institutions that lead a tight alliance themselves,
-    or whose tight alliances have different leads, are part of nothing (``partOf`` is 0..1).
+    A non-lead member joined tightly (its tightness, :meth:`Alliance.tightness_of`, is tight
+    or merged) to one or more alliances whose first leads are one and the same institution is
+    part of it; institutions that lead with a tight or merged membership themselves, or that
+    are joined tightly under different leads, are part of nothing (``partOf`` is 0..1).
     """
     leads: dict[str, set[str]] = {}
     leading: set[str] = set()
     for a in registry.alliances:
-        if a.tightness < Tightness.TIGHT:
-            continue
         for m in a.memberships:
+            level = a.tightness_of(m.institution)
+            if level is None or level < Tightness.TIGHT:
+                continue
             if m.role is MemberRole.LEAD:
                 leading.add(m.institution)
             else:

@@ -38,8 +38,6 @@ Examples
 
 from __future__ import annotations
 
-import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -76,30 +74,8 @@ def _structured(path: PathLike, *, hint: str = "") -> Any:
     suffix = Path(path).suffix.lower()
     if suffix not in _STRUCTURED:
         raise suffix_problem(path, (".json", ".yaml"), hint)
-    text = read_text(path)
-    source = str(path)
     load = loads_json if suffix == ".json" else load_plain_yaml
-    try:
-        return load(text, source=source)
-    except MedAllianceError:
-        raise
-    except ValueError:  # an integer past Python's digit limit, which the parser does not bound
-        raise SchemaError([Problem((), _long_number(text))], source=source) from None
-
-
-def _long_number(text: str) -> str:
-    """Where the first number too long for Python to read is in ``text``."""
-    limit = sys.get_int_max_str_digits()
-    found = re.search(rf"[0-9]{{{limit + 1},}}", text) if limit else None
-    if found is None:
-        return "a number is too long to read"
-    line = text.count("\n", 0, found.start()) + 1
-    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
-    digits = len(found.group())
-    return (
-        f"a number of {digits} digits at line {line}, column {column} is too long to read "
-        f"(at most {limit} digits)"
-    )
+    return load(read_text(path), source=str(path))
 
 
 def _validated(model: Any, data: Any, source: str) -> Any:

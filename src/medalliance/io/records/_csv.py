@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from medalliance.errors import PathItem, Problem, SchemaError
+from medalliance.errors import PathItem, Problem, SchemaError, quote
 from medalliance.io._files import read_text
-from medalliance.io._shown import shown
 from medalliance.io.records._headers import HEADER_ALIASES, field_of
+from medalliance.limits import current as current_limits
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _WHOLE = re.compile(r"[+-]?[0-9]+\Z")
@@ -68,8 +68,23 @@ def _hint(cell: str) -> str:
     return ""
 
 
+def _digits_problem(cell: str) -> str | None:
+    """Why a whole number written in ``cell`` is too long to read, or None."""
+    limit = current_limits().max_digits
+    digits = len(cell.lstrip("+-"))
+    if digits <= limit:
+        return None
+    return (
+        f"a whole number of {digits:,} digits; the limit is medalliance.limits max_digits "
+        f"({limit:,})"
+    )
+
+
 def number_cell(cell: str) -> float:
     """A finite number written with the digits 0-9.
+
+    A whole number has at most :attr:`medalliance.limits.Limits.max_digits` digits, as in
+    JSON and YAML files.
 
     Examples
     --------
@@ -81,15 +96,18 @@ def number_cell(cell: str) -> float:
     medalliance.io.records._csv.CellError: must be a number, got '１２００': write the digits as 0-9 (not full-width or other digits)
     """  # noqa: E501
     if not _DECIMAL.match(cell):
-        raise CellError(f"must be a number, got {shown(cell)}{_hint(cell)}")
+        raise CellError(f"must be a number, got {quote(cell)}{_hint(cell)}")
+    too_long = _digits_problem(cell) if _WHOLE.match(cell) else None
+    if too_long is not None:
+        raise CellError(too_long)
     value = float(cell)
     if not math.isfinite(value):
-        raise CellError(f"must be a finite number, got {shown(cell)}")
+        raise CellError(f"must be a finite number, got {quote(cell)}")
     return value
 
 
 def count_cell(cell: str) -> int:
-    """A whole number written with the digits 0-9 (at most Python's digit limit).
+    """A whole number written with the digits 0-9 (at most ``max_digits`` of them).
 
     Examples
     --------
@@ -101,11 +119,10 @@ def count_cell(cell: str) -> int:
     medalliance.io.records._csv.CellError: must be a whole number, got '1_000': write the digits without separators
     """  # noqa: E501
     if not _WHOLE.match(cell):
-        raise CellError(f"must be a whole number, got {shown(cell)}{_hint(cell)}")
-    digits = len(cell.lstrip("+-"))
-    limit = sys.get_int_max_str_digits()
-    if limit and digits > limit:
-        raise CellError(f"a number of {digits} digits is too long to read (at most {limit})")
+        raise CellError(f"must be a whole number, got {quote(cell)}{_hint(cell)}")
+    too_long = _digits_problem(cell)
+    if too_long is not None:
+        raise CellError(too_long)
     return int(cell)
 
 
@@ -122,7 +139,7 @@ def bool_cell(cell: str) -> bool:
         return True
     if low in _FALSE:
         return False
-    raise CellError(f"must be true or false (是/否), got {shown(cell)}")
+    raise CellError(f"must be true or false (是/否), got {quote(cell)}")
 
 
 class Column(NamedTuple):
@@ -263,7 +280,7 @@ def read_table(path: str | Path, kind: str, *, what: str) -> Table:
                     Spot(
                         (n, j),
                         (f"row {n}, column {j + 1}",),
-                        f"a value in a column without a name: {shown(cells[j].strip())}",
+                        f"a value in a column without a name: {quote(cells[j].strip())}",
                     )
                 )
         out.append((n, [c.strip() for c in cells[: len(head)]]))

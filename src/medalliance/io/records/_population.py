@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from medalliance.accessibility import Population
-from medalliance.errors import MedAllianceError, PathItem, Problem, SchemaError
-from medalliance.io._shown import shown
+from medalliance.errors import MedAllianceError, PathItem, Problem, SchemaError, quote
 from medalliance.io.records._csv import (
     CellError,
     Spot,
@@ -146,7 +145,7 @@ def _data_point(k: int, item: Any, spots: list[Spot]) -> _Point | None:
     if not isinstance(item, Mapping):
         spots.append(
             Spot(
-                (k, -1), ("points", k), f"expected a mapping with id and people, got {shown(item)}"
+                (k, -1), ("points", k), f"expected a mapping with id and people, got {quote(item)}"
             )
         )
         return None
@@ -185,7 +184,7 @@ def _id_value(value: Any) -> str:
         raise CellError("missing (null)")
     if isinstance(value, int) and not isinstance(value, bool):
         raise CellError(f'must be text: write it in quotes ("{value}")')
-    raise CellError(f"must be text, got {_kind(value)} {shown(value)}")
+    raise CellError(f"must be text, got {_kind(value)} {quote(value)}")
 
 
 def _number_value(value: Any) -> float:
@@ -194,13 +193,13 @@ def _number_value(value: Any) -> float:
         raise CellError("missing (null)")
     if isinstance(value, bool) or not isinstance(value, int | float):
         hint = ": write it without quotes" if isinstance(value, str) else ""
-        raise CellError(f"must be a number, got {_kind(value)} {shown(value)}{hint}")
+        raise CellError(f"must be a number, got {_kind(value)} {quote(value)}{hint}")
     try:
         number = float(value)
     except OverflowError:
-        raise CellError(f"is too large: {shown(value)}") from None
+        raise CellError(f"is too large: {quote(value)}") from None
     if not math.isfinite(number):
-        raise CellError(f"must be a finite number, got {shown(value)}")
+        raise CellError(f"must be a finite number, got {quote(value)}")
     return number
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 from medalliance.model.agreement import AgreementStatus
 from medalliance.model.alliance import (
     AllianceForm,
+    AllianceUnit,
     CentreKind,
     FigureUnit,
     MemberRole,
@@ -19,9 +20,14 @@ from medalliance.model.alliance import (
     Tightness,
 )
 from medalliance.model.institution import Grade, InstitutionKind, Ownership, Tier
+from medalliance.model.staffing import ProfessionalTitle
 from medalliance.model.vocab import ServiceKind, Specialty
 
-_Kind = Literal["text", "enum", "tuple", "count", "float", "date", "value", "serves"]
+_Kind = Literal["text", "enum", "tuple", "count", "float", "date", "value", "serves", "tightness"]
+
+PER_MEMBER = "per_member"
+"""Cell of the alliances' ``tightness`` column for an alliance whose tightness is set member
+by member (``Alliance.tightness`` is ``None``); a missing cell means the default, loose."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,9 @@ class _Column:
     kind: _Kind
     required: bool = False
     enum: type[Enum] | None = None
+    written: bool = True
+    """Whether :func:`~medalliance.io.tables.to_frames` writes the column; input-only columns
+    (an institution's ``level``, ``alliance`` and ``role``) are accepted by the readers only."""
 
 
 def _text(name: str, *, required: bool = False, path: tuple[str, ...] = ()) -> _Column:
@@ -89,6 +98,11 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _tuple("services"),
         _of("count", "population_served"),
         *_PROVENANCE,
+        # input only: a level label split into tier and grade by the model (parse_level), and
+        # the alliances the institution belongs to with its role there (membership rows)
+        _Column("level", ("level",), "text", written=False),
+        _Column("alliance", ("alliance",), "tuple", written=False),
+        _Column("role", ("role",), "tuple", written=False),
     ),
     "alliances": (
         _text("id", required=True),
@@ -96,8 +110,11 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _text("name_en"),
         _tuple("aliases"),
         _enum("form", AllianceForm, required=True),
-        _enum("tightness", Tightness),
-        _tuple("lead", required=True),
+        _enum("unit", AllianceUnit),
+        _text("part_of"),
+        _text("part_of_name"),
+        _Column("tightness", ("tightness",), "tightness", enum=Tightness),
+        _tuple("lead"),  # left out: the members whose role is lead
         _enum("specialty", Specialty),
         *_REGION,
         _of("date", "founded"),
@@ -110,6 +127,7 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _ALLIANCE_ID,
         _text("institution", required=True),
         _enum("role", MemberRole),
+        _enum("tightness", Tightness),
         _of("date", "joined"),
         *_PROVENANCE,
     ),
@@ -132,6 +150,19 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _enum("department", Specialty, required=True),
         _tuple("weekdays", required=True),
         _of("date", "start"),
+        *_PROVENANCE,
+    ),
+    "staff_postings": (
+        _ALLIANCE_ID,
+        _text("id", required=True),
+        _text("host", required=True),
+        _text("site", required=True),
+        _text("person"),
+        _of("count", "count"),
+        _enum("title", ProfessionalTitle),
+        _enum("specialty", Specialty),
+        _of("date", "start"),
+        _of("date", "end"),
         *_PROVENANCE,
     ),
     "declared": (
@@ -160,5 +191,12 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
     ),
 }
 # nested alliance collections and the table each is stored in (same names)
-_CHILDREN = ("memberships", "shared_centres", "expert_clinics", "declared")
+_CHILDREN = ("memberships", "shared_centres", "expert_clinics", "staff_postings", "declared")
 _TOP = ("sources", "institutions", "alliances", "agreements")
+MEMBERSHIP_COLUMNS = ("alliance", "role")
+"""Input-only institutions columns that give membership rows (所属医联体, 角色)."""
+
+
+def written(table: str) -> tuple[_Column, ...]:
+    """The columns of ``table`` that the writers write, in order."""
+    return tuple(c for c in _SPECS[table] if c.written)

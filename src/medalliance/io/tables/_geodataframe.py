@@ -7,6 +7,7 @@ from typing import Any, Literal
 from medalliance._optional import require
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.io.tables._to_frames import to_frames
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 
 
@@ -58,6 +59,7 @@ def to_geodataframe(
     >>> len(gdf), gdf.attrs["without_coordinates"]
     (0, ('benxi_central', 'huanren_peoples'))
     """
+    require_registry(registry)
     if missing not in ("error", "drop", "keep"):
         raise MedAllianceError(
             [Problem(("missing",), f"must be 'error', 'drop' or 'keep', got {missing!r}")]

@@ -9,8 +9,9 @@ from operator import attrgetter
 from typing import Any
 
 from medalliance._optional import require
-from medalliance.io.tables._columns import _CHILDREN, _SPECS, _TOP, _Column
+from medalliance.io.tables._columns import _CHILDREN, _TOP, PER_MEMBER, _Column, written
 from medalliance.io.tables._frames import RegistryFrames
+from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import RankedEnum
 
@@ -27,9 +28,11 @@ def _raw_values(col: _Column, records: Sequence[Any]) -> list[Any]:
 def _cells(col: _Column, records: Sequence[Any]) -> list[Any]:
     """The cell values of ``col``: enum values, tuples of plain values."""
     raw = _raw_values(col, records)
-    if col.kind == "enum":
+    if col.kind in ("enum", "tightness"):
         assert col.enum is not None
-        values = {m: m.value for m in col.enum}
+        values: dict[Any, Any] = {m: m.value for m in col.enum}
+        if col.kind == "tightness":
+            values[None] = PER_MEMBER
         return [values.get(v) for v in raw]
     if col.kind == "tuple":
         memo: dict[tuple[Any, ...], tuple[Any, ...]] = {(): ()}
@@ -53,10 +56,13 @@ def _series(pd: Any, col: _Column, values: list[Any]) -> Any:
     import numpy as np
 
     kind = col.kind
-    if kind == "enum":
+    if kind in ("enum", "tightness"):
         assert col.enum is not None
         cats = [m.value for m in col.enum]
-        return pd.Categorical(values, categories=cats, ordered=issubclass(col.enum, RankedEnum))
+        ordered = kind == "enum" and issubclass(col.enum, RankedEnum)
+        if kind == "tightness":  # per_member is not on the scale: the column is not ordered
+            cats.append(PER_MEMBER)
+        return pd.Categorical(values, categories=cats, ordered=ordered)
     if kind == "count":
         return pd.array(values, dtype="Int64")
     if kind == "float":
@@ -75,7 +81,7 @@ def _series(pd: Any, col: _Column, values: list[Any]) -> Any:
 def _frame(pd: Any, table: str, records: Sequence[Any], extra: Sequence[Any] = ()) -> Any:
     """Build the DataFrame of ``records``; ``extra`` gives the alliance id of each row."""
     data: dict[str, Any] = {}
-    for col in _SPECS[table]:
+    for col in written(table):
         if table in _CHILDREN and col.name == "alliance":
             values = list(extra)
         else:
@@ -114,6 +120,7 @@ def to_frames(registry: Registry) -> RegistryFrames:
     >>> frames.institutions.sort_values("tier", ascending=False)["id"].tolist()
     ['county_hospital', 'township_centre']
     """
+    require_registry(registry)
     pd = require("pandas", extra="tables")
     out: dict[str, Any] = {}
     for table in _TOP:

@@ -26,16 +26,21 @@ MemberTable('luwan_ruijin', 7 members: tertiary 1, secondary 2, primary 4)
 
 from __future__ import annotations
 
-import datetime as _dt
-import html
-import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from enum import Enum
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from medalliance.errors import MedAllianceError, Problem
-from medalliance.model.alliance import MemberRole
+from medalliance._words import count_noun
+from medalliance.display._html import (
+    MAX_ROWS,
+    _box,
+    _line,
+    html_table,
+    model_html,
+)
+from medalliance.display._html import _cell as _cell  # re-exported: tests check its rules
+from medalliance.model._require import require_registry
+from medalliance.model.alliance import AllianceUnit, MemberRole, Tightness
 from medalliance.model.institution import Grade, InstitutionKind, Tier
 from medalliance.model.types import FrozenModel, IsoDate, Tabular, register_html_renderer
 
@@ -54,128 +59,12 @@ __all__ = [
     "html_table",
     "institution_html",
     "member_table",
+    "model_html",
     "registry_html",
     "tabular_html",
 ]
 
-MAX_ROWS = 20
-"""Rows shown before a table is cut short with "… and K more rows"."""
-
 _TIERS_DOWN = tuple(reversed(Tier))
-
-
-def _cell(value: Any) -> str:  # noqa: PLR0911 - one return per kind of value reads best
-    """Text for one table cell: ``""`` for None, enum values, tuples joined, floats rounded.
-
-    The text is not escaped (:func:`html_table` escapes it).
-
-    Examples
-    --------
-    >>> _cell(None), _cell(Tier.PRIMARY), _cell(("ct", "mri")), _cell(3.14159265), _cell(1.5e7)
-    ('', 'primary', 'ct, mri', '3.1416', '1.5e+07')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
-            return f"{value:.4g}"
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    if isinstance(value, tuple | list | frozenset | set):
-        items = sorted(value, key=str) if isinstance(value, frozenset | set) else value
-        return ", ".join(_cell(v) for v in items)
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _esc(value: Any) -> str:
-    return html.escape(_cell(value), quote=True)
-
-
-def html_table(
-    header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    caption: str | None = None,
-    max_rows: int = MAX_ROWS,
-    total: int | None = None,
-) -> str:
-    """An escaped HTML table of ``rows`` under ``header``, cut after ``max_rows`` rows.
-
-    Parameters
-    ----------
-    header : sequence of str
-        Column names.
-    rows : iterable of sequences
-        Row values (formatted as cells: blank for None, enum values, tuples joined, floats
-        rounded); only the first ``max_rows`` are read.
-    caption : str, optional
-        A caption above the table.
-    max_rows : int, default :data:`MAX_ROWS`
-        Rows shown; a footer says how many more there are.
-    total : int, optional
-        Number of rows in all, when ``rows`` is a lazy iterable (else counted).
-
-    Returns
-    -------
-    str
-        The HTML.
-
-    Raises
-    ------
-    MedAllianceError
-        If ``max_rows`` is not a positive integer.
-
-    Examples
-    --------
-    >>> html = html_table(["name"], [["<script>"]], caption="a & b")
-    >>> html[html.index("<caption>"):html.index("<thead>")]
-    '<caption>a &amp; b</caption>'
-    >>> "<td>&lt;script&gt;</td>" in html, "<script>" in html
-    (True, False)
-    """
-    if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
-        raise MedAllianceError([Problem(("max_rows",), "must be an integer >= 1")])
-    shown: list[Sequence[Any]] = []
-    counted = 0
-    for row in rows:
-        if counted < max_rows:
-            shown.append(row)
-        counted += 1
-        if total is not None and counted >= max_rows:
-            break
-    n = total if total is not None else counted
-    out = ['<table class="medalliance">']
-    if caption:
-        out.append(f"<caption>{_esc(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{_esc(h)}</th>" for h in header) + "</tr></thead>")
-    out.append("<tbody>")
-    for row in shown:
-        out.append("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in row) + "</tr>")
-    out.append("</tbody>")
-    more = n - len(shown)
-    if more > 0:
-        noun = "row" if more == 1 else "rows"
-        out.append(
-            f'<tfoot><tr><td colspan="{max(len(header), 1)}">… and {more:,} more {noun}'
-            "</td></tr></tfoot>"
-        )
-    out.append("</table>")
-    return "".join(out)
-
-
-def _box(title: str, *parts: str) -> str:
-    return f'<div class="medalliance"><strong>{html.escape(title)}</strong>{"".join(parts)}</div>'
-
-
-def _line(text: str) -> str:
-    return f"<div>{html.escape(text)}</div>"
 
 
 def _counts(counter: Counter[Any], order: Iterable[Any]) -> str:
@@ -192,6 +81,7 @@ def registry_html(registry: Registry, *, max_rows: int = MAX_ROWS) -> str:
     >>> "港口区" in html and "<th>form</th>" in html
     True
     """
+    require_registry(registry)
     tiers: Counter[Tier] = Counter(i.tier for i in registry.institutions)
     kinds: Counter[InstitutionKind] = Counter(i.kind for i in registry.institutions)
     n_inst, n_all, n_agr = (
@@ -200,8 +90,14 @@ def registry_html(registry: Registry, *, max_rows: int = MAX_ROWS) -> str:
         len(registry.agreements),
     )
     summary = _line(
-        f"{n_inst:,} institutions · {n_all:,} alliances · {n_agr:,} agreements · "
-        f"{len(registry.sources):,} sources"
+        " · ".join(
+            (
+                count_noun(n_inst, "institution"),
+                count_noun(n_all, "alliance"),
+                count_noun(n_agr, "agreement"),
+                count_noun(len(registry.sources), "source"),
+            )
+        )
     )
     by_tier = html_table(
         ["tier", "institutions"],
@@ -223,7 +119,7 @@ def registry_html(registry: Registry, *, max_rows: int = MAX_ROWS) -> str:
                 a.id,
                 a.name,
                 a.form.label_zh,
-                a.tightness.value,
+                a.tightness_label,
                 len(members),
                 *(per_tier[t] for t in _TIERS_DOWN),
             ]
@@ -245,7 +141,9 @@ def alliance_html(
 ) -> str:
     """HTML summary of an alliance: form, tightness, leads, then members with their roles.
 
-    With ``registry``, members are shown with their names and tiers too.
+    Also its unit and parent when it is a centre or sub-alliance, and how many centres,
+    clinics, staff postings and declared figures it has. With ``registry``, members are shown
+    with their names and tiers too; a member's own tightness is shown when any is set.
 
     Examples
     --------
@@ -255,14 +153,19 @@ def alliance_html(
     >>> "<th>tier</th>" in alliance_html(a, registry=reg), "<th>tier</th>" in alliance_html(a)
     (True, False)
     """
+    level = alliance.tightness
+    tightness = alliance.tightness_label + (f" ({level.label_zh})" if level is not None else "")
     head = [
         _line(
             f"{alliance.id} · {alliance.form.value} ({alliance.form.label_zh}) · "
-            f"{alliance.tightness.value} ({alliance.tightness.label_zh}) · "
-            f"lead: {', '.join(alliance.lead)}"
+            f"{tightness} · lead: {', '.join(alliance.lead)}"
         )
     ]
     extras = []
+    if alliance.unit is not AllianceUnit.ALLIANCE:
+        extras.append(f"{alliance.unit.value} ({alliance.unit.label_zh})")
+    if alliance.part_of or alliance.part_of_name:
+        extras.append(f"part of {alliance.part_of or alliance.part_of_name}")
     if alliance.specialty is not None:
         extras.append(f"specialty {alliance.specialty.value}")
     if alliance.founded is not None:
@@ -270,18 +173,30 @@ def alliance_html(
     if alliance.region.label():
         extras.append(alliance.region.label())
     for name, n in (
-        ("shared centres", len(alliance.shared_centres)),
-        ("expert clinics", len(alliance.expert_clinics)),
-        ("declared figures", len(alliance.declared)),
+        ("shared centre", len(alliance.shared_centres)),
+        ("expert clinic", len(alliance.expert_clinics)),
+        ("staff posting", len(alliance.staff_postings)),
+        ("declared figure", len(alliance.declared)),
     ):
         if n:
-            extras.append(f"{n} {name}")
+            extras.append(count_noun(n, name))
     if extras:
         head.append(_line(" · ".join(extras)))
     if alliance.provisions:
         head.append(_line("alliance-wide: " + _cell(alliance.provisions)))
     if registry is not None:
         table = tabular_html(member_table(registry, alliance.id), max_rows=max_rows)
+    elif any(m.tightness is not None for m in alliance.memberships):
+        table = html_table(
+            ["institution", "role", "tightness", "joined"],
+            (
+                [m.institution, m.role, alliance.tightness_of(m.institution), m.joined]
+                for m in alliance.memberships
+            ),
+            caption="members",
+            max_rows=max_rows,
+            total=len(alliance.memberships),
+        )
     else:
         table = html_table(
             ["institution", "role", "joined"],
@@ -382,7 +297,7 @@ def tabular_html(result: Tabular, *, max_rows: int = MAX_ROWS) -> str:
         max_rows=max_rows,
         total=len(rows),
     )
-    return _box(f"{title} ({len(rows):,} rows)", body)
+    return _box(f"{title} ({count_noun(len(rows), 'row')})", body)
 
 
 def frames_html(frames: Any) -> str:
@@ -404,6 +319,11 @@ def frames_html(frames: Any) -> str:
     return _box("RegistryFrames", html_table(["table", "rows", "columns"], rows))
 
 
+def _model_or_table(obj: Any) -> str:
+    """The display of a model: its table when it is table-like, else its fields."""
+    return tabular_html(obj) if isinstance(obj, Tabular) else model_html(obj)
+
+
 # -- members with their tiers -----------------------------------------------------------------
 
 
@@ -416,6 +336,8 @@ class Member(FrozenModel):
     """Institution name."""
     role: MemberRole
     """Role in the alliance."""
+    tightness: Tightness
+    """How tightly it is joined: its own tightness, else the alliance's."""
     tier: Tier
     """Tier of the institution."""
     grade: Grade | None
@@ -435,7 +357,7 @@ class MemberTable(FrozenModel, Tabular):
     """Members in the alliance's order."""
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per member: institution, name, role, tier, grade, kind, joined.
+        """One row per member: institution, name, role, tightness, tier, grade, kind, joined.
 
         Examples
         --------
@@ -449,6 +371,7 @@ class MemberTable(FrozenModel, Tabular):
                 "institution": m.institution,
                 "name": m.name,
                 "role": m.role.value,
+                "tightness": m.tightness.value,
                 "tier": m.tier.value,
                 "grade": None if m.grade is None else m.grade.value,
                 "kind": m.kind.value,
@@ -460,7 +383,7 @@ class MemberTable(FrozenModel, Tabular):
     def __repr__(self) -> str:
         tiers: Counter[Tier] = Counter(m.tier for m in self.members)
         return (
-            f"MemberTable({self.alliance!r}, {len(self.members)} members: "
+            f"MemberTable({self.alliance!r}, {count_noun(len(self.members), 'member')}: "
             f"{_counts(tiers, _TIERS_DOWN)})"
         )
 
@@ -497,15 +420,19 @@ def member_table(registry: Registry, alliance: str) -> MemberTable:
     >>> [(m.institution, m.role.value, m.tier.value) for m in t.members][:2]
     [('ruijin', 'lead', 'tertiary'), ('ruijin_luwan_branch', 'member', 'secondary')]
     """
+    require_registry(registry)
     a = registry.alliance(alliance)
     members = []
     for m in a.memberships:
         i = registry.institution(m.institution)
+        tightness = a.tightness_of(m.institution)
+        assert tightness is not None  # a member of a valid alliance
         members.append(
             Member(
                 institution=i.id,
                 name=i.name,
                 role=m.role,
+                tightness=tightness,
                 tier=i.tier,
                 grade=i.grade,
                 kind=i.kind,
@@ -520,3 +447,4 @@ register_html_renderer("alliance", alliance_html)
 register_html_renderer("institution", institution_html)
 register_html_renderer("agreement", agreement_html)
 register_html_renderer("tabular", tabular_html)
+register_html_renderer("model", _model_or_table)
