@@ -653,7 +653,7 @@ def test_cli_coverage_with_population_file(tmp_path: Any) -> None:
     bad.write_text("id,people\nx,-3\n", encoding="utf-8")
     code, _, err = run("coverage", str(path), "--population", str(bad))
     assert code == 1
-    assert "rows[0].people" in err
+    assert "row 2, column people: must be >= 0" in err
 
 
 def test_cli_coverage_bad_options_and_population_without_coordinates(tmp_path: Any) -> None:

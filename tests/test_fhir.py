@@ -550,12 +550,14 @@ def test_elements_and_extensions_that_would_be_lost(bundle: dict[str, Any]) -> N
 
 def test_registry_rules_are_reported_at_the_entry(bundle: dict[str, Any]) -> None:
     k, org = find(bundle, "org-tongren")
-    org["extension"].append({"url": EXT + "beds", "valueUnsignedInt": -5})
+    org["alias"] = ["\x07"]
     org["name"] = "  "
     with pytest.raises(MedAllianceError) as exc:
         from_fhir(bundle)
     found = problems_of(exc)
-    assert any(re.match(rf"entry\[{k}\]\.resource: institutions\[\d+\]\.beds: ", p) for p in found)
+    assert any(
+        re.match(rf"entry\[{k}\]\.resource: institutions\[\d+\]\.aliases\[0\]: ", p) for p in found
+    )
     assert any(re.match(rf"entry\[{k}\]\.resource: institutions\[\d+\]\.name: ", p) for p in found)
 
 

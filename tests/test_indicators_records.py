@@ -51,17 +51,12 @@ def test_record_files_report_every_problem(tmp_path: Path) -> None:
     with pytest.raises(MedAllianceError) as exc:
         read_activity_csv(referrals=bad)
     assert exc.value.source == str(bad)
+    # every problem, in row order, at its row and column as the file shows them
     assert [p.render() for p in exc.value.problems] == [
-        f"referrals[2]: {bad}: more cells than columns"
+        "row 2, column count: must be a whole number, got 'many'",
+        "row 3, column destination: a referral's destination must differ from its origin",
+        "row 4: 5 cells but 4 columns: the row has more cells than the header names",
     ]
-    bad.write_text("period,origin,destination,count\n1,a,b,many\n1,a,a,2\n", encoding="utf-8")
-    with pytest.raises(MedAllianceError) as exc:
-        read_activity_csv(referrals=bad)
-    rendered = [p.render() for p in exc.value.problems]
-    assert rendered[0].startswith("referrals[0].count: Input should be a valid integer")
-    assert rendered[1] == (
-        "referrals[1].destination: a referral's destination must differ from its origin"
-    )
     listy = tmp_path / "list.yaml"
     listy.write_text("- 1\n", encoding="utf-8")
     with pytest.raises(MedAllianceError, match="expected a mapping"):
@@ -107,11 +102,12 @@ def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
     with pytest.raises(MedAllianceError) as exc:
         read_population(tmp_path / "bad.csv")
     assert [p.render() for p in exc.value.problems] == [
-        "columns: unknown column(s): colour; expected id, people, lat, lon",
-        "rows[1].lat: missing",
-        "rows[1].id: duplicate id 'v1'",
-        "rows[0].people: must be >= 0, got -1.0",
-        "rows[0].lat: must be a number within ±90 degrees, got 95.0",
+        "row 1: unknown column(s): colour; expected id (村名), people (人口), lat (纬度), "
+        "lon (经度)",
+        "row 2, column people: must be >= 0, got -1.0",
+        "row 2, column lat: must be a number within ±90 degrees, got 95.0",
+        "row 3, column id: duplicate id 'v1'",
+        "row 3, column lat: missing",
     ]
     (tmp_path / "bad2.csv").write_text(
         "id,people,lat,lon\nv1,-1,95,101\nv1,2,30,101\n", encoding="utf-8"
@@ -119,9 +115,9 @@ def test_read_population_csv_json_and_errors(tmp_path: Path) -> None:
     with pytest.raises(MedAllianceError) as exc:
         read_population(tmp_path / "bad2.csv")
     rendered = [p.render() for p in exc.value.problems]
-    assert "rows[1].id: duplicate id 'v1'" in rendered
-    assert any(r.startswith("rows[0].people: must be >= 0") for r in rendered)
-    assert any(r.startswith("rows[0].lat:") for r in rendered)
+    assert "row 3, column id: duplicate id 'v1'" in rendered
+    assert any(r.startswith("row 2, column people: must be >= 0") for r in rendered)
+    assert any(r.startswith("row 2, column lat:") for r in rendered)
     (tmp_path / "obj.yaml").write_text("a: 1\n", encoding="utf-8")
     with pytest.raises(MedAllianceError, match="expected a list of points"):
         read_population(tmp_path / "obj.yaml")
@@ -143,42 +139,45 @@ def test_read_population_reports_every_problem_at_once(tmp_path: Path) -> None:
         "mixed.csv",
         "id,people,lat,lon\np1,-5,21.6,108.3\np2,10,nan,108.3\np1,20,21.6,108.3\np3,abc,91,200\n",
     ) == [
-        "rows[1].lat: must be a number, got 'nan'",
-        "rows[3].people: must be a number, got 'abc'",
-        "rows[2].id: duplicate id 'p1'",
-        "rows[0].people: must be >= 0, got -5.0",
-        "rows[3].lat: must be a number within ±90 degrees, got 91.0",
-        "rows[3].lon: must be a number within ±180 degrees, got 200.0",
+        "row 2, column people: must be >= 0, got -5.0",
+        "row 3, column lat: must be a number, got 'nan'",
+        "row 4, column id: duplicate id 'p1'",
+        "row 5, column people: must be a number, got 'abc'",
+        "row 5, column lat: must be a number within ±90 degrees, got 91.0",
+        "row 5, column lon: must be a number within ±180 degrees, got 200.0",
     ]
     assert problems(
         "mixed.yaml",
         "- {id: p1, people: -1, lat: .nan, lon: 108}\n- {id: p1, people: 5, lat: 21, lon: 108}\n",
     ) == [
-        "rows[0].lat: must be a number, got nan",
-        "rows[1].id: duplicate id 'p1'",
-        "rows[0].people: must be >= 0, got -1.0",
+        "points[0].people: must be >= 0, got -1.0",
+        "points[0].lat: must be a finite number, got nan",
+        "points[1].id: duplicate id 'p1'",
     ]
     # some points with coordinates, some without: the missing ones are named, not all dropped
     assert problems("partial.csv", "id,people,lat,lon\np1,1,21,108\np2,2,,\n") == [
-        "rows[1].lat: missing",
-        "rows[1].lon: missing",
+        "row 3, column lat: missing",
+        "row 3, column lon: missing",
     ]
     assert problems(
         "partial.json",
         '[{"id": "p1", "people": 1, "lat": 21, "lon": 108}, {"id": "p2", "people": 2}]',
-    ) == ["rows[1].lat: missing", "rows[1].lon: missing"]
+    ) == ["points[1].lat: missing", "points[1].lon: missing"]
     # header problems once, not on every row
-    assert problems("misspelt.csv", "id,population,lat\np1,100,21.6\np2,5,21\n") == [
-        "columns: unknown column(s): population; expected id, people, lat, lon",
-        "columns: missing column(s): people, lon",
+    assert problems("misspelt.csv", "id,populace,lat\np1,100,21.6\np2,5,21\n") == [
+        "row 1: unknown column(s): populace; expected id (村名), people (人口), lat (纬度), "
+        "lon (经度)",
+        "row 1: missing column(s): people (人口), lon (经度)",
     ]
-    # a row with too many cells keeps the positions of the rows after it
+    # a row with too many cells keeps the numbers of the rows after it
     extra = problems("extra.csv", "id,people\np1,1,x\np1,-2\n")
-    assert extra[1:] == ["rows[1].id: duplicate id 'p1'", "rows[1].people: must be >= 0, got -2.0"]
-    assert extra[0].startswith("rows[0]: ")
-    assert extra[0].endswith("more cells than columns")
+    assert extra == [
+        "row 2: 3 cells but 2 columns: the row has more cells than the header names",
+        "row 3, column id: duplicate id 'p1'",
+        "row 3, column people: must be >= 0, got -2.0",
+    ]
     assert problems("empty.csv", "") == [
-        "<root>: empty file: expected a header line id,people[,lat,lon]"
+        "<root>: empty file: expected a header line id,people[,lat,lon] (or 村名,人口[,纬度,经度])"
     ]
     # a header alone is an empty population, with coordinates when it names them
     (tmp_path / "header.csv").write_text("id,people,lat,lon\n", encoding="utf-8")

@@ -200,8 +200,11 @@ def test_counts_stop_at_max_count_with_their_path(tmp_path: Path) -> None:
 def test_population_json_with_a_huge_integer_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "pop.json"
     path.write_text('[{"id": "v1", "people": ' + "9" * 5_000 + "}]", encoding="utf-8")
-    with pytest.raises(MedAllianceError, match="line 1, column 25: an integer of 5,000 digits"):
+    with pytest.raises(MedAllianceError) as info:
         read_population(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert "an integer of more than 100 digits at line 1, column 25" in message
 
 
 # -- encodings (issue 12, message 3) ----------------------------------------------------------

@@ -255,7 +255,11 @@ def from_fhir(bundle: Mapping[str, Any]) -> Registry:
     The reader accepts both versions' spellings and needs no ``fhir.resources``. It reads
     every element, extension, identifier and code of the medalliance mapping (see the module
     docstring and the "Export to FHIR" page) and rejects anything else, because it would be
-    lost: only ``meta``, ``text``, ``language`` and codings' ``display`` are ignored. Elements
+    lost: only ``meta``, ``text``, ``language``, the ``display`` of codings and references and
+    the Bundle's own ``id``, ``meta``, ``identifier`` and ``timestamp`` are ignored. It accepts
+    what :func:`to_fhir` can write and refuses what it refuses to write, by the same rules: a
+    ``collection`` Bundle only, counts within ``unsignedInt``, URLs without whitespace, dates
+    ``YYYY-MM-DD``, JSON objects where lists hold objects, no empty or null elements. Elements
     derived from others (``partOf``, a membership's ``organization``, ``specialty`` and
     ``healthcareService``, an agreement's ``active``, a Location's ``name``) may be left out,
     but must agree with the data when present. The bundle is not modified.

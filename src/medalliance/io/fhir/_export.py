@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,11 +10,11 @@ from medalliance.io.fhir._map import (
     _EXT,
     _HL7_ORG_ROLE,
     _HL7_ORG_TYPE,
-    _MAX_UNSIGNED,
     _TRANSLATION,
     Json,
     _cc,
     _coding,
+    _count_problem,
     _ext,
     _full_url,
     _identifier,
@@ -24,6 +23,7 @@ from medalliance.io.fhir._map import (
     _ref,
     _rid,
     _served_centres,
+    _url_problem,
 )
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import (
@@ -61,10 +61,9 @@ class _Exporter:
     def count(
         self, path: tuple[Any, ...], name: str, value: int, *, key: str = "valueUnsignedInt"
     ) -> Json:
-        if value > _MAX_UNSIGNED:
-            self.problems.append(
-                Problem(path, f"{value} exceeds FHIR's unsignedInt limit ({_MAX_UNSIGNED})")
-            )
+        problem = _count_problem(value, key)
+        if problem is not None:
+            self.problems.append(Problem(path, problem))
         return _ext(name, key, value)
 
     def provenance(self, prov: Provenance) -> Json:
@@ -150,10 +149,9 @@ class _Exporter:
         if s.file is not None:
             attachment["extension"] = [_ext("source-file", "valueString", s.file)]
         if s.url is not None:
-            if re.search(r"\s", s.url):
-                self.problems.append(
-                    Problem(("sources", i, "url"), "a FHIR url cannot contain whitespace")
-                )
+            problem = _url_problem(s.url)
+            if problem is not None:
+                self.problems.append(Problem(("sources", i, "url"), problem))
             attachment["url"] = s.url
         attachment["title"] = s.title
         if s.published is not None:

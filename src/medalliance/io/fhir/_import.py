@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from medalliance.errors import MedAllianceError, Problem, format_path
+from medalliance.errors import MedAllianceError, Problem, format_path, quote
 from medalliance.io.fhir._import_alliances import _AllianceReader
 from medalliance.io.fhir._import_bundle import _BundleScan
 from medalliance.io.fhir._import_institutions import _InstitutionReader
 from medalliance.io.fhir._import_postings import _PostingReader
 from medalliance.io.fhir._import_services import _ServiceReader
 from medalliance.io.fhir._import_values import _PASSIVE, Path, _Res
-from medalliance.io.fhir._map import Json
+from medalliance.io.fhir._map import Json, _url_problem
 from medalliance.model.registry import Registry
 
 
@@ -175,7 +175,7 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _PostingReader, _
         for key, expected in (("status", "current"), ("mode", "snapshot")):
             value = r.get(key)
             if value is not None and value != expected:
-                self.p(r.at(key), f"expected {expected!r}, got {value!r}")
+                self.p(r.at(key), f"expected {expected!r}, got {quote(value)}")
         title = r.get("title")
         if title is not None:
             data["title"] = title
@@ -196,7 +196,7 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _PostingReader, _
         out: Json = {"id": sid}
         status = r.get("status")
         if status != "current":
-            self.p(r.at("status"), f"expected 'current', got {status!r}")
+            self.p(r.at("status"), f"expected 'current', got {quote(status)}")
         content = self.one_of_list(r.get("content"), r.at("content"), "content")
         if isinstance(content, Mapping):
             c = _Res(self, content, r.at("content", 0))
@@ -208,7 +208,11 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _PostingReader, _
                 ext = self.extensions(a, {"source-file": "valueString"})
                 out["title"] = a.get("title")
                 self.put(out, "file", self.ext_string(ext, "source-file"))
-                self.put(out, "url", a.get("url"))
+                url = a.get("url")
+                problem = _url_problem(url) if isinstance(url, str) else None
+                if problem is not None:
+                    self.p(a.at("url"), problem)
+                self.put(out, "url", url)
                 self.put(out, "published", self.date(a.get("creation"), a.at("creation")))
                 a.finish("a source's attachment")
             c.finish("a source's content")

@@ -64,7 +64,7 @@ class _AllianceReader(_ReaderBase):
         specialty = self.ext_coding(ext, "alliance-specialty", "specialty")
         if specialty is not None:
             out["specialty"] = str(specialty.value)
-        self.put(out, "founded", self.date(self.ext_string(ext, "founded"), r.at("extension")))
+        self.put(out, "founded", self.ext_date(ext, "founded"))
         provisions = [self.coding(v, p, "cooperation-item") for p, v in ext.get("provision", [])]
         if provisions:
             out["provisions"] = [str(x.value) for x in provisions if x is not None]
@@ -302,9 +302,7 @@ class _AllianceReader(_ReaderBase):
         items = self.concepts(r.get("code"), r.at("code"), ("cooperation-item",))
         shared["items"] = self.values(items)
         self.put(shared, "title", self.ext_string(ext, "agreement-title"))
-        self.put(
-            shared, "signed", self.date(self.ext_string(ext, "agreement-signed"), r.at("extension"))
-        )
+        self.put(shared, "signed", self.ext_date(ext, "agreement-signed"))
         period = r.get("period")
         if period is not None:
             if not isinstance(period, Mapping) or not set(period) <= {"start", "end"}:

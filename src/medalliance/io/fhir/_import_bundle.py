@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from medalliance.errors import MedAllianceError
+from medalliance.errors import MedAllianceError, quote
 from medalliance.io.fhir._import_values import Path, _coding_at, _ReaderBase
 from medalliance.io.fhir._map import _CS, _FHIR_ID, _NS, _RESTFUL
 
@@ -20,10 +20,15 @@ _SUPPORTED = (
     "OrganizationAffiliation",
     "PractitionerRole",
 )
-_BUNDLE_KEYS = frozenset(
-    {"resourceType", "id", "meta", "identifier", "type", "timestamp", "total", "link", "entry"}
-)
-_ENTRY_KEYS = frozenset({"fullUrl", "resource", "search", "request", "response", "link"})
+_BUNDLE_KEYS = frozenset({"resourceType", "id", "meta", "identifier", "type", "timestamp", "entry"})
+"""What a Bundle may hold: its own id, meta, identifier and timestamp describe the bundle, not
+the registry, and are not read; ``total`` and ``link`` (the pages of a search) are refused,
+because the entries of other pages would be lost."""
+_ENTRY_KEYS = frozenset({"fullUrl", "resource"})
+"""What an entry may hold: ``search``, ``request`` and ``response`` belong to other types of
+bundle (searchset, transaction, batch, history), and ``link`` would be lost."""
+_TYPE = "collection"
+"""The one Bundle type read: what :func:`~medalliance.io.fhir.to_fhir` writes."""
 
 
 class _BundleScan(_ReaderBase):
@@ -38,13 +43,21 @@ class _BundleScan(_ReaderBase):
                 [f"expected a FHIR Bundle (a JSON object), got {type(b).__name__}"]
             )
         if b.get("resourceType") != "Bundle":
-            self.p(("resourceType",), f"expected 'Bundle', got {b.get('resourceType')!r}")
+            self.p(("resourceType",), f"expected 'Bundle', got {quote(b.get('resourceType'))}")
             return
         for key in b:
             if key not in _BUNDLE_KEYS:
-                self.p((key,), f"{key!r} is not read from a Bundle; it would be lost")
-        if not isinstance(b.get("type"), str):
-            self.p(("type",), "a Bundle needs a type (e.g. 'collection')")
+                self.p((key,), f"{quote(key)} is not read from a Bundle; it would be lost")
+        kind = b.get("type")
+        if kind is None:
+            self.p(("type",), f"a Bundle needs a type: {_TYPE!r}")
+        elif kind != _TYPE:
+            self.p(
+                ("type",),
+                f"expected {_TYPE!r} (what to_fhir writes), got {quote(kind)}: the entries of "
+                "other types of bundle (a search's pages, a transaction's requests) are not "
+                "a registry",
+            )
         entries = b.get("entry", [])
         if not isinstance(entries, list):
             self.p(("entry",), "must be a list")
@@ -57,7 +70,7 @@ class _BundleScan(_ReaderBase):
                 continue
             for key in e:
                 if key not in _ENTRY_KEYS:
-                    self.p((*path, key), f"{key!r} is not read from a bundle entry")
+                    self.p((*path, key), f"{quote(key)} is not read from a bundle entry")
             res = e.get("resource")
             if not isinstance(res, Mapping):
                 self.p((*path, "resource"), "missing resource")
@@ -66,7 +79,7 @@ class _BundleScan(_ReaderBase):
             if rt not in _SUPPORTED:
                 self.p(
                     (*path, "resource", "resourceType"),
-                    f"unsupported resource type {rt!r}; a medalliance bundle holds "
+                    f"unsupported resource type {quote(rt)}; a medalliance bundle holds "
                     + ", ".join(_SUPPORTED),
                 )
                 continue
@@ -77,7 +90,7 @@ class _BundleScan(_ReaderBase):
                 if not isinstance(rid, str) or not _FHIR_ID.match(rid):
                     self.p(
                         (*path, "resource", "id"),
-                        f"invalid FHIR id {rid!r}: 1-64 ASCII letters, digits, '-' and '.'",
+                        f"invalid FHIR id {quote(rid)}: 1-64 ASCII letters, digits, '-' and '.'",
                     )
                 elif (rt, rid) in seen_ids:
                     self.p(
@@ -92,7 +105,7 @@ class _BundleScan(_ReaderBase):
             if url in self.by_url:
                 self.p(
                     (*path, "fullUrl"),
-                    f"duplicate fullUrl {url!r} (also entry[{self.by_url[url]}])",
+                    f"duplicate fullUrl {quote(url)} (also entry[{self.by_url[url]}])",
                 )
                 continue
             self.by_url[url] = k
@@ -100,7 +113,8 @@ class _BundleScan(_ReaderBase):
             self.base[k] = m.group(1) if m else None
             if m and (m.group(2) != rt or m.group(3) != rid):
                 self.p(
-                    (*path, "fullUrl"), f"fullUrl {url!r} disagrees with the resource's type and id"
+                    (*path, "fullUrl"),
+                    f"fullUrl {quote(url)} disagrees with the resource's type and id",
                 )
 
     # -- pass 2: what each resource is --------------------------------------------------------
@@ -124,7 +138,7 @@ class _BundleScan(_ReaderBase):
             if kind not in kinds:
                 self.p(
                     (*ip, "system"),
-                    f"identifier system {system!r} is not read here; expected "
+                    f"identifier system {quote(system)} is not read here; expected "
                     + " or ".join(_NS + x for x in kinds),
                 )
                 continue

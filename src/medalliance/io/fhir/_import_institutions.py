@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from medalliance.errors import quote
 from medalliance.io.fhir._import_values import _PASSIVE, Path, _ReaderBase, _Res
 from medalliance.io.fhir._map import _HL7_ORG_TYPE, Json, _part_of
 from medalliance.model.registry import Registry
@@ -76,7 +77,7 @@ class _InstitutionReader(_ReaderBase):
         out: Json = {}
         mode = r.get("mode")
         if mode is not None and mode != "instance":
-            self.p(r.at("mode"), f"expected 'instance', got {mode!r}")
+            self.p(r.at("mode"), f"expected 'instance', got {quote(mode)}")
         address = r.get("address")
         if address is not None:
             self.put(out, "region", self.region(address, r.at("address")))
@@ -88,7 +89,7 @@ class _InstitutionReader(_ReaderBase):
                 for key, field in (("latitude", "lat"), ("longitude", "lon")):
                     value = position[key]
                     if isinstance(value, bool) or not isinstance(value, int | float):
-                        self.p(r.at("position", key), f"expected a number, got {value!r}")
+                        self.p(r.at("position", key), f"expected a number, got {quote(value)}")
                     else:
                         out[field] = value
         name = r.get("name")
@@ -104,6 +105,8 @@ class _InstitutionReader(_ReaderBase):
             def check(reg: Registry) -> None:
                 expected = reg.institution(iid).name
                 if name != expected:
-                    self.p(path, f"{name!r} disagrees with the institution's name {expected!r}")
+                    self.p(
+                        path, f"{quote(name)} disagrees with the institution's name {expected!r}"
+                    )
 
             self.checks.append(check)

@@ -44,7 +44,7 @@ class _PostingReader(_ReaderBase):
                 self.p(r.at("practitioner"), "a posted person is a Reference with only 'display'")
             else:
                 out["person"] = practitioner["display"]
-        self.put(out, "count", self.ext_count(ext, "staff-count"))
+        self.put(out, "count", self.ext_count(ext, "staff-count", key="valuePositiveInt"))
         titles = self.concepts(r.get("code"), r.at("code"), ("professional-title",))
         self.put(
             out, "title", self.single(titles, "professional-title", r.at("code"), required=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from medalliance.errors import quote
 from medalliance.io.fhir._import_values import _PASSIVE, _ReaderBase, _Res
 from medalliance.io.fhir._map import _EXT, Json
 from medalliance.model.vocab import Weekday
@@ -29,6 +30,8 @@ class _ServiceReader(_ReaderBase):
         specialties = self.values(
             self.concepts(r.get("specialty"), r.at("specialty"), ("specialty",))
         )
+        if not services and not specialties:  # to_fhir writes this resource only for them
+            self.p(r.path, "an institution's services HealthcareService with no type or specialty")
         r.finish("an institution's services (HealthcareService)")
         if record is None or pos is None:
             return
@@ -97,7 +100,7 @@ class _ServiceReader(_ReaderBase):
             if location is not None:
                 out["site"] = self.target(location, r.at("location", 0), k, ("location",))
             self.read_weekdays(r, out)
-            self.put(out, "start", self.date(self.ext_string(ext, "start-date"), r.at("extension")))
+            self.put(out, "start", self.ext_date(ext, "start-date"))
         self.put(out, "provenance", self.provenance(ext, k))
         if "alliance" not in ext:
             self.p(r.at("extension"), f"missing required extension {_EXT}alliance")
@@ -143,7 +146,7 @@ class _ServiceReader(_ReaderBase):
             if not isinstance(day, str) or day not in _WEEKDAYS:
                 self.p(
                     (*path, 0, "daysOfWeek", j),
-                    f"unknown day-of-week code {day!r} (known: {', '.join(_WEEKDAY_ORDER)})",
+                    f"unknown day-of-week code {quote(day)} (known: {', '.join(_WEEKDAY_ORDER)})",
                 )
             else:
                 days.append(day)

@@ -12,8 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from medalliance.errors import MedAllianceError, Problem
-from medalliance.io.fhir._map import _CS, _DECODE, _EXT, _TRANSLATION, Json, _resolve
+from medalliance.errors import MedAllianceError, Problem, quote
+from medalliance.io.fhir._map import (
+    _CS,
+    _DECODE,
+    _EXT,
+    _TRANSLATION,
+    Json,
+    _count_problem,
+    _date_problem,
+    _resolve,
+)
 from medalliance.model.registry import Registry
 
 _PASSIVE = frozenset({"resourceType", "id", "meta", "text", "language"})
@@ -64,8 +73,15 @@ class _Res:
         self.used = set(passive)
 
     def get(self, key: str) -> Any:
+        """The element ``key`` (None when absent); an empty or null one is reported."""
         self.used.add(key)
-        return self.data.get(key)
+        value = self.data.get(key)
+        if key in self.data and (value is None or value in ("", [], {})):
+            self.reader.p(
+                self.at(key), f"{quote(value)} is empty: FHIR leaves an element out instead"
+            )
+            return None
+        return value
 
     def at(self, *keys: Any) -> Path:
         return (*self.path, *keys)
@@ -75,7 +91,8 @@ class _Res:
             if key not in self.used:
                 self.reader.p(
                     self.at(key),
-                    f"{key!r} is not part of the medalliance mapping of {what}; it would be lost",
+                    f"{quote(key)} is not part of the medalliance mapping of {what}; "
+                    "it would be lost",
                 )
 
 
@@ -141,17 +158,17 @@ class _ReaderBase:
             return None
         for key in ref:
             if key not in ("reference", "type", "display"):
-                self.p((*path, key), f"{key!r} is not read from a Reference; it would be lost")
+                self.p((*path, key), f"{quote(key)} is not read from a Reference; it would be lost")
         text = ref["reference"]
         k = _resolve(text, self.base.get(k_from), self.by_url)
         if k is None:
             self.p(
                 (*path, "reference"),
-                f"reference {text!r} does not resolve to an entry of the bundle",
+                f"reference {quote(text)} does not resolve to an entry of the bundle",
             )
             return None
         if "type" in ref and ref["type"] != self.rtype[k]:
-            self.p((*path, "type"), f"says {ref['type']!r} but the entry is a {self.rtype[k]}")
+            self.p((*path, "type"), f"says {quote(ref['type'])} but the entry is a {self.rtype[k]}")
         kind, value = self.ident.get(k, (None, None))
         if kind not in kinds:
             what = {
@@ -186,17 +203,18 @@ class _ReaderBase:
             return None
         for key in value:
             if key not in ("system", "code", "display"):
-                self.p((*path, key), f"{key!r} is not read from a Coding; it would be lost")
+                self.p((*path, key), f"{quote(key)} is not read from a Coding; it would be lost")
         if value.get("system") != url:
             self.p(
-                (*path, "system"), f"expected a code from {url}, got system {value.get('system')!r}"
+                (*path, "system"),
+                f"expected a code from {url}, got system {quote(value.get('system'))}",
             )
             return None
         code = value.get("code")
         found = _DECODE[url].get(code) if isinstance(code, str) else None
         if found is None:
             known = ", ".join(_DECODE[url])
-            self.p((*path, "code"), f"unknown code {code!r} in {url} (known: {known})")
+            self.p((*path, "code"), f"unknown code {quote(code)} in {url} (known: {known})")
         return found
 
     def concepts(
@@ -221,6 +239,7 @@ class _ReaderBase:
             if report:
                 self.p(path, "must be a list of CodeableConcepts")
             return out
+        fixed: set[tuple[str, str]] = set()  # the allowed codes seen, each read once
         for j, cc in enumerate(value):
             cp = (*path, j)
             if not isinstance(cc, Mapping) or not isinstance(cc.get("coding"), list):
@@ -232,8 +251,10 @@ class _ReaderBase:
                     if key != "coding":
                         self.p(
                             (*cp, key),
-                            f"{key!r} is not read from a CodeableConcept; it would be lost",
+                            f"{quote(key)} is not read from a CodeableConcept; it would be lost",
                         )
+                if len(cc["coding"]) != 1:
+                    self.p((*cp, "coding"), "a CodeableConcept here has exactly one Coding")
             for c, coding in enumerate(cc["coding"]):
                 p = (*cp, "coding", c)
                 system = coding.get("system") if isinstance(coding, Mapping) else None
@@ -247,9 +268,28 @@ class _ReaderBase:
                         self.coding(coding, p, name) if report else _DECODE[_CS + name].get(code)
                     )
                     out.append((name, p, member))  # None: an unknown code (reported)
-                elif report and (not isinstance(system, str) or (system, code) not in allowed):
-                    self.p(p, f"a code from {system!r} is not read here; it would be lost")
+                elif not report:
+                    continue
+                elif not isinstance(system, str) or (system, code) not in allowed:
+                    self.p(p, f"a code from {quote(system)} is not read here; it would be lost")
+                else:
+                    self.fixed_coding(coding, p, (system, code), fixed)
         return out
+
+    def fixed_coding(
+        self,
+        coding: Mapping[str, Any],
+        path: Path,
+        key: tuple[str, str],
+        seen: set[tuple[str, str]],
+    ) -> None:
+        """Check a code from another system that medalliance writes itself (HL7 ``prov``...)."""
+        for k in coding:
+            if k not in ("system", "code", "display"):
+                self.p((*path, k), f"{quote(k)} is not read from a Coding; it would be lost")
+        if key in seen:
+            self.p(path, f"a second code {key[1]!r} from {key[0]}")
+        seen.add(key)
 
     def extensions(
         self, owner: _Res, spec: Mapping[str, str], *, complex_: bool = False
@@ -280,11 +320,11 @@ class _ReaderBase:
                 name = url[len(_EXT) :] if url.startswith(_EXT) else None
             key = spec.get(name) if name is not None else None
             if key is None:
-                self.p((*p, "url"), f"extension {url!r} is not read here; it would be lost")
+                self.p((*p, "url"), f"extension {quote(url)} is not read here; it would be lost")
                 continue
             keys = set(ext) - {"url"}
             if keys != {key}:
-                self.p(p, f"extension {url!r} needs exactly one {key!r}")
+                self.p(p, f"extension {quote(url)} needs exactly one {key!r}")
                 continue
             out.setdefault(str(name), []).append(((*p, key), ext[key]))
         return out
@@ -304,15 +344,36 @@ class _ReaderBase:
             return None
         path, value = found
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.p(path, f"expected {what}, got {value!r}")
+            self.p(path, f"expected {what}, got {quote(value)}")
             return None
         return value
 
     def ext_string(self, groups: Mapping[str, list[tuple[Path, Any]]], name: str) -> Any:
         return self.typed(self.one(groups, name), str, "a string")
 
-    def ext_count(self, groups: Mapping[str, list[tuple[Path, Any]]], name: str) -> Any:
-        return self.typed(self.one(groups, name), int, "a non-negative integer")
+    def ext_count(
+        self,
+        groups: Mapping[str, list[tuple[Path, Any]]],
+        name: str,
+        *,
+        key: str = "valueUnsignedInt",
+    ) -> Any:
+        """The integer value ``key`` of extension ``name``, in its FHIR type's range."""
+        found = self.one(groups, name)
+        value = self.typed(found, int, "a non-negative integer")
+        if found is None or value is None:
+            return None
+        problem = _count_problem(value, key)
+        if problem is not None:
+            self.p(found[0], problem)
+            return None
+        return value
+
+    def ext_date(self, groups: Mapping[str, list[tuple[Path, Any]]], name: str) -> Any:
+        """The ``valueDate`` of extension ``name`` (``YYYY-MM-DD``), or None."""
+        found = self.one(groups, name)
+        value = self.typed(found, str, "a date string")
+        return None if found is None or value is None else self.date(value, found[0])
 
     def ext_coding(
         self, groups: Mapping[str, list[tuple[Path, Any]]], name: str, system: str
@@ -388,13 +449,21 @@ class _ReaderBase:
         return out
 
     def date(self, value: Any, path: Path) -> Any:
-        if value is not None and not isinstance(value, str):
-            self.p(path, f"expected a date string, got {value!r}")
+        """A date as :func:`to_fhir` writes it (``YYYY-MM-DD``), or None (reported)."""
+        if value is None:
+            return None
+        problem = _date_problem(value) if isinstance(value, str) else "expected a date string"
+        if problem is not None:
+            self.p(path, f"{problem}, got {quote(value)}")
             return None
         return value
 
-    def one_of_list(self, value: Any, path: Path, what: str) -> Any:
+    def one_of_list(self, value: Any, path: Path, what: str) -> Mapping[str, Any] | None:
+        """The one JSON object of a list of exactly one ``what``, or None (reported)."""
         if not isinstance(value, list) or len(value) != 1:
             self.p(path, f"expected a list of exactly one {what}")
+            return None
+        if not isinstance(value[0], Mapping):
+            self.p((*path, 0), f"expected {what} (a JSON object), got {quote(value[0])}")
             return None
         return value[0]

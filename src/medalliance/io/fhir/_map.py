@@ -171,6 +171,38 @@ def _identifier(kind: str, value: str) -> Json:
     return {"system": _NS + kind, "value": value}
 
 
+# -- what a FHIR value can carry (one rule for export and import) -----------------------------
+
+_WHITESPACE = re.compile(r"\s")
+_FHIR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _count_problem(value: int, key: str = "valueUnsignedInt") -> str | None:
+    """Why the count ``value`` cannot be written as FHIR value ``key``, or None.
+
+    ``valueUnsignedInt`` holds 0 to 2**31 - 1, ``valuePositiveInt`` 1 to 2**31 - 1.
+    """
+    kind, low = ("positiveInt", 1) if key == "valuePositiveInt" else ("unsignedInt", 0)
+    if low <= value <= _MAX_UNSIGNED:
+        return None
+    shown = str(value) if value.bit_length() <= 64 else "a number of more than 19 digits"
+    if value < low:
+        return f"{shown} is below FHIR's {kind} range ({low} to {_MAX_UNSIGNED})"
+    return f"{shown} exceeds FHIR's {kind} limit ({_MAX_UNSIGNED})"
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a FHIR ``url``, or None."""
+    return "a FHIR url cannot contain whitespace" if _WHITESPACE.search(url) else None
+
+
+def _date_problem(value: str) -> str | None:
+    """Why ``value`` is not a date as :func:`to_fhir` writes it (``YYYY-MM-DD``), or None."""
+    if _FHIR_DATE.match(value):
+        return None
+    return "expected a date written YYYY-MM-DD"
+
+
 def _check_version(version: object) -> None:
     if version not in ("R5", "R4B"):
         raise MedAllianceError(
