@@ -45,6 +45,7 @@ from medalliance._parse import (
     loads_json,
 )
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.io._json_load import fast_registry_from_json
 from medalliance.model.registry import Registry
 
 __all__ = [
@@ -174,6 +175,9 @@ def registry_from_json(text: str, *, source: str | None = None) -> Registry:
     medalliance.errors.SchemaError: malformed JSON at line 1, column 19: Expecting value
     """
     with paused_gc():
+        fast = fast_registry_from_json(text, schema_version=SCHEMA_VERSION)
+        if fast is not None:
+            return fast
         data = loads_json(text, source=source)
         return registry_from_dict(data, source=source)
 

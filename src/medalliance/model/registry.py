@@ -41,7 +41,7 @@ from medalliance.model._references import RawView, missing_tiers, reference_prob
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
 from medalliance.model.institution import Institution
-from medalliance.model.types import FrozenModel, Id, IsoDate, NonEmptyText, render_html
+from medalliance.model.types import FrozenModel, Id, IsoDate, NonEmptyText, render_html, trusted
 
 __all__ = ["Registry", "Source"]
 
@@ -63,9 +63,8 @@ class Source(FrozenModel):
     """Remarks: encoding problems, reliability."""
 
 
-def _sort_by_id(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Return ``items`` sorted by id (the same tuple when it already is)."""
-    ids = [x.id for x in items]
+def _sort_by_id(items: tuple[Any, ...], ids: list[Any]) -> tuple[Any, ...]:
+    """Return ``items`` (whose ids are ``ids``) sorted by id (the same tuple when it already is)."""
     if all(map(operator.le, ids, islice(ids, 1, None))):
         return items
     return tuple(sorted(items, key=attrgetter("id")))
@@ -202,14 +201,34 @@ class Registry(FrozenModel):
             except ValidationError as exc:
                 raise _registry_error(exc, json_data) from None
 
+    @classmethod
+    def _from_valid_records(cls, fields: dict[str, Any]) -> Registry:
+        """Build a registry from ``fields`` whose records are already validated instances.
+
+        For the fast JSON load (:mod:`medalliance.io._json_load`), which validated every
+        record from the text: pydantic would run each record's after-validators again on the
+        instances. Only the registry's own check runs here (``_check_references``, its only
+        validator; ``tests/test_io.py`` checks that it stays the only one).
+
+        Raises
+        ------
+        MedAllianceError
+            For broken references or repeated ids.
+        """
+        values = {name: fields.get(name, info.default) for name, info in cls.model_fields.items()}
+        registry = trusted(cls, values)
+        object.__setattr__(registry, "__pydantic_fields_set__", set(fields))
+        return registry._check_references()
+
     @model_validator(mode="after")
     def _check_references(self) -> Registry:
-        problems = reference_problems(self)
+        ids: dict[str, list[Any]] = {}
+        problems = reference_problems(self, ids=ids)
         if problems:
             raise _BrokenReferences(problems)
         for name in ("institutions", "alliances", "agreements", "sources"):
             items = getattr(self, name)
-            ordered = _sort_by_id(items)
+            ordered = _sort_by_id(items, ids[name])
             if ordered is not items:
                 object.__setattr__(self, name, ordered)
         return self
