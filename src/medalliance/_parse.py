@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
 from itertools import chain
@@ -231,19 +231,21 @@ def _keys_of(cls: type[BaseModel], objs: Iterable[BaseModel]) -> int:
     total = sum(map(len, map(_FIELDS_SET, group)))
     # models without models inside are counted alike, whatever their class: one pass for all
     if leaves:
-        values = map(attrgetter(*leaves), group)
-        if len(leaves) > 1:
-            values = chain.from_iterable(values)
-        total += sum(map(len, map(_FIELDS_SET, filter(None, values))))
+        total += sum(map(len, map(_FIELDS_SET, filter(None, _values(group, leaves)))))
     if tuples_of_leaves:
-        tuples = map(attrgetter(*tuples_of_leaves), group)
-        if len(tuples_of_leaves) > 1:
-            tuples = chain.from_iterable(tuples)
-        total += sum(map(len, map(_FIELDS_SET, chain.from_iterable(tuples))))
+        inner = chain.from_iterable(_values(group, tuples_of_leaves))
+        total += sum(map(len, map(_FIELDS_SET, inner)))
     for name, many, target in deeper:
-        values = map(attrgetter(name), group)
-        total += _keys_of(target, chain.from_iterable(values) if many else filter(None, values))
+        column: Iterator[Any] = map(attrgetter(name), group)
+        total += _keys_of(target, chain.from_iterable(column) if many else filter(None, column))
     return total
+
+
+def _values(group: list[BaseModel], names: tuple[str, ...]) -> Iterator[Any]:
+    """The values of fields ``names`` of every object of ``group``, one after another."""
+    if len(names) == 1:
+        return map(attrgetter(names[0]), group)
+    return chain.from_iterable(map(attrgetter(*names), group))
 
 
 _Walk = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, bool, type[BaseModel]], ...]]

@@ -370,7 +370,7 @@ def _membership_problems(a: Alliance, roles: dict[str, MemberRole]) -> list[Prob
     """Problems of members and leads; fills ``roles`` (member id -> role)."""
     ids = list(map(_INSTITUTION, a.memberships))
     member_roles = list(map(_ROLE, a.memberships))
-    roles.update(zip(ids, member_roles))
+    roles.update(zip(ids, member_roles, strict=True))
     if (  # the usual, valid alliance, checked without a Python loop over its members
         len(roles) == len(ids)
         and (a.tightness is not None or None not in map(_TIGHTNESS, a.memberships))

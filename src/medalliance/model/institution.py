@@ -24,8 +24,6 @@ True
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, model_validator
 
 from medalliance.errors import MedAllianceError, Problem

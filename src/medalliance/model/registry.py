@@ -70,7 +70,7 @@ def _sort_by_id(items: tuple[Any, ...], ids: list[Any]) -> tuple[Any, ...]:
     return tuple(sorted(items, key=attrgetter("id")))
 
 
-class _BrokenReferences(MedAllianceError):
+class _BrokenReferencesError(MedAllianceError):
     """Raised by the registry's own reference check (its records are all valid)."""
 
 
@@ -84,7 +84,8 @@ def _registry_error(exc: ValidationError, data: Any) -> MedAllianceError:
     objects before validating it, which made loading twice as slow.
     """
     err = MedAllianceError.from_validation_error(exc)
-    if any(isinstance((e.get("ctx") or {}).get("error"), _BrokenReferences) for e in exc.errors()):
+    inner = ((e.get("ctx") or {}).get("error") for e in exc.errors())
+    if any(isinstance(error, _BrokenReferencesError) for error in inner):
         return err
     if isinstance(data, str | bytes | bytearray):
         try:
@@ -218,14 +219,15 @@ class Registry(FrozenModel):
         values = {name: fields.get(name, info.default) for name, info in cls.model_fields.items()}
         registry = trusted(cls, values)
         object.__setattr__(registry, "__pydantic_fields_set__", set(fields))
-        return registry._check_references()
+        registry._check_references()  # type: ignore[operator]  # (pydantic wraps the method)
+        return registry
 
     @model_validator(mode="after")
     def _check_references(self) -> Registry:
         ids: dict[str, list[Any]] = {}
         problems = reference_problems(self, ids=ids)
         if problems:
-            raise _BrokenReferences(problems)
+            raise _BrokenReferencesError(problems)
         for name in ("institutions", "alliances", "agreements", "sources"):
             items = getattr(self, name)
             ordered = _sort_by_id(items, ids[name])
