@@ -46,6 +46,15 @@ from medalliance._parse import (
 )
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.io._json_load import fast_registry_from_json
+from medalliance.io._staged import (
+    LARGE_FILE,
+    LARGE_RECORDS,
+    file_size,
+    records,
+    staged_read,
+    staged_write,
+    stages,
+)
 from medalliance.model.registry import Registry
 
 __all__ = [
@@ -182,8 +191,23 @@ def registry_from_json(text: str, *, source: str | None = None) -> Registry:
         return registry_from_dict(data, source=source)
 
 
-def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) -> None:
+def write_json(
+    registry: Registry, path: PathLike, *, indent: int | None = 2, progress: bool | None = None
+) -> None:
     """Write ``registry`` to ``path`` as canonical UTF-8 JSON.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry to write.
+    path : str or Path
+        The file to write.
+    indent : int, optional
+        Spaces per level (default 2); ``None`` for one line.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for registries
+        of 30,000 records or more when standard error is a terminal or in a notebook;
+        ``True`` always; ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Examples
     --------
@@ -196,11 +220,20 @@ def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) ->
     ...     read_json(p) == reg
     True
     """
-    Path(path).write_text(registry_to_json(registry, indent=indent), encoding="utf-8")
+    staged_write(registry, path, lambda: registry_to_json(registry, indent=indent), progress)
 
 
-def read_json(path: PathLike) -> Registry:
+def read_json(path: PathLike, *, progress: bool | None = None) -> Registry:
     """Read a registry from a UTF-8 JSON file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for files of
+        10 MB or more when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Raises
     ------
@@ -216,7 +249,7 @@ def read_json(path: PathLike) -> Registry:
     medalliance.errors.SchemaError: 1 problem in no/such/file.json:
       - <root>: file not found
     """
-    return registry_from_json(read_text(path), source=str(path))
+    return staged_read(path, read_text, registry_from_json, progress)
 
 
 # -- YAML ------------------------------------------------------------------------------------
@@ -266,8 +299,19 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
     return registry_from_dict(load_plain_yaml(text, source=source), source=source)
 
 
-def write_yaml(registry: Registry, path: PathLike) -> None:
+def write_yaml(registry: Registry, path: PathLike, *, progress: bool | None = None) -> None:
     """Write ``registry`` to ``path`` as canonical UTF-8 YAML.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry to write.
+    path : str or Path
+        The file to write.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for registries
+        of 30,000 records or more when standard error is a terminal or in a notebook;
+        ``True`` always; ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Examples
     --------
@@ -279,11 +323,20 @@ def write_yaml(registry: Registry, path: PathLike) -> None:
     ...     p.read_text(encoding="utf-8").startswith("schema_version: 1")
     True
     """
-    Path(path).write_text(registry_to_yaml(registry), encoding="utf-8")
+    staged_write(registry, path, lambda: registry_to_yaml(registry), progress)
 
 
-def read_yaml(path: PathLike) -> Registry:
+def read_yaml(path: PathLike, *, progress: bool | None = None) -> Registry:
     r"""Read a registry from a UTF-8 YAML file (safe loading only).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for files of
+        10 MB or more when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Raises
     ------
@@ -303,11 +356,20 @@ def read_yaml(path: PathLike) -> Registry:
     medalliance.errors.MedAllianceError: 1 problem in .../bad.yaml:
       - institutions[0].beds: Input should be greater than or equal to 0 (got -1)
     """
-    return registry_from_yaml(read_text(path), source=str(path))
+    return staged_read(path, read_text, registry_from_yaml, progress)
 
 
-def read_registry(path: PathLike) -> Registry:
+def read_registry(path: PathLike, *, progress: bool | None = None) -> Registry:
     """Read a registry from a ``.json``, ``.yaml``/``.yml`` or ``.graphml`` file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read; its suffix says the format.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for files of
+        10 MB or more when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Raises
     ------
@@ -326,11 +388,11 @@ def read_registry(path: PathLike) -> Registry:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".json":
-        return read_json(p)
+        return read_json(p, progress=progress)
     if suffix in {".yaml", ".yml"}:
-        return read_yaml(p)
+        return read_yaml(p, progress=progress)
     if suffix == ".graphml":
-        return read_graphml(p)
+        return read_graphml(p, progress=progress)
     if p.is_dir():
         raise SchemaError([Problem((), "is a directory, not a file")], source=str(path))
     problems = [] if p.exists() else [Problem((), "file not found")]
@@ -366,11 +428,12 @@ def read_text(path: PathLike) -> str:
 # -- GraphML ---------------------------------------------------------------------------------
 
 
-def write_graphml(registry: Registry, path: PathLike) -> None:
+def write_graphml(registry: Registry, path: PathLike, *, progress: bool | None = None) -> None:
     """Write the graph view of ``registry`` (see :mod:`medalliance.graph`) as GraphML.
 
     Graph-level structured metadata (alliance and agreement headers) is stored as JSON
     text; absent values are omitted. :func:`read_graphml` restores the identical registry.
+    ``progress`` shows a progress bar as :func:`write_json` does.
 
     Examples
     --------
@@ -387,11 +450,19 @@ def write_graphml(registry: Registry, path: PathLike) -> None:
 
     from medalliance.graph import graph_for_graphml, to_graph
 
-    nx.write_graphml(graph_for_graphml(to_graph(registry)), str(path), encoding="utf-8")
+    with stages(f"writing {Path(path).name}", progress, records(registry), LARGE_RECORDS) as b:
+        b.stage("graph")
+        graph = graph_for_graphml(to_graph(registry))
+        b.update()
+        b.stage("write")
+        nx.write_graphml(graph, str(path), encoding="utf-8")
+        b.update()
 
 
-def read_graphml(path: PathLike) -> Registry:
+def read_graphml(path: PathLike, *, progress: bool | None = None) -> Registry:
     """Read a registry from a GraphML file written by :func:`write_graphml`.
+
+    ``progress`` shows a progress bar as :func:`read_json` does.
 
     Raises
     ------
@@ -413,15 +484,20 @@ def read_graphml(path: PathLike) -> Registry:
     from medalliance.graph import from_graph, graph_from_graphml
 
     p = Path(path)
-    read_text(p)  # existence and encoding errors, reported like the other formats
-    try:
-        G = nx.read_graphml(str(p), force_multigraph=True)
-    except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
-        raise SchemaError([Problem((), f"unreadable GraphML: {exc}")], source=str(path)) from None
-    try:
-        return from_graph(graph_from_graphml(G))
-    except MedAllianceError as exc:
-        raise exc.with_source(str(path)) from None
+    with stages(f"reading {p.name}", progress, file_size(p), LARGE_FILE) as b:
+        b.stage("read")
+        read_text(p)  # existence and encoding errors, reported like the other formats
+        try:
+            G = nx.read_graphml(str(p), force_multigraph=True)
+        except (ET.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
+            msg = f"unreadable GraphML: {exc}"
+            raise SchemaError([Problem((), msg)], source=str(path)) from None
+        b.update()
+        b.stage("validate")
+        try:
+            return from_graph(graph_from_graphml(G))
+        except MedAllianceError as exc:
+            raise exc.with_source(str(path)) from None
 
 
 # -- schema ----------------------------------------------------------------------------------

@@ -92,7 +92,13 @@ FhirVersion = Literal["R5", "R4B"]
 # -- export ----------------------------------------------------------------------------------
 
 
-def to_fhir(registry: Registry, *, version: FhirVersion = "R5", validate: bool = False) -> Json:
+def to_fhir(
+    registry: Registry,
+    *,
+    version: FhirVersion = "R5",
+    validate: bool = False,
+    progress: bool | None = None,
+) -> Json:
     """Return ``registry`` as a FHIR ``collection`` Bundle of plain JSON-ready dicts.
 
     Parameters
@@ -104,6 +110,10 @@ def to_fhir(registry: Registry, *, version: FhirVersion = "R5", validate: bool =
     validate : bool
         Also validate the bundle with the ``fhir.resources`` models and check that every
         reference resolves (:func:`validate_fhir`; needs the ``fhir`` extra).
+    progress : bool, optional
+        Show a progress bar on standard error: ``None`` (default) for registries of 50,000
+        records or more when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Returns
     -------
@@ -127,7 +137,7 @@ def to_fhir(registry: Registry, *, version: FhirVersion = "R5", validate: bool =
     ('上海交通大学医学院附属瑞金医院', ['prov', 'general_hospital', 'tertiary', 'A'])
     """
     _check_version(version)
-    bundle = _Exporter(registry, version).bundle()
+    bundle = _Exporter(registry, version).bundle(progress=progress)
     if validate:
         validate_fhir(bundle, version=version)
     return bundle
