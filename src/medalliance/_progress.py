@@ -108,15 +108,22 @@ class Bar:
 
 def _tqdm_class() -> Any:
     """The bar class: a notebook bar in a notebook with widgets, else text; None without tqdm."""
-    if importlib.util.find_spec("tqdm") is None:
+    try:
+        from tqdm import tqdm as text_tqdm
+    except ImportError:
         return None
-    if _in_notebook() and importlib.util.find_spec("ipywidgets") is not None:
+    if _in_notebook() and _has("ipywidgets"):  # (without widgets tqdm draws text, and warns)
         from tqdm.notebook import tqdm as notebook_tqdm
 
         return notebook_tqdm
-    from tqdm import tqdm as text_tqdm
-
     return text_tqdm
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 @contextmanager

@@ -31,6 +31,9 @@ Commands:
   the referral network, and with ``--population FILE`` (CSV ``id,people,lat,lon``) the people
   within ``M`` minutes (default 15) of a member at an assumed speed ``V`` (default 30 km/h).
 
+Progress bars (reading and writing large files, FHIR export) appear on standard error only
+when it is a terminal and the work is large; ``-q``/``--quiet`` turns them off.
+
 Errors in the input are printed (every problem, with its path) and the command exits with
 status 1; with ``--json`` the problems are also written to standard output as
 ``{"valid": false, "source": ..., "problems": [{"path": ..., "message": ...}]}``. Usage errors
@@ -42,8 +45,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import TextIO
 
+from medalliance._progress import quiet
 from medalliance.cli import (
     _coverage,
     _export,
@@ -111,7 +116,8 @@ def main(
     if args.command is None:
         args = parser.parse_args(["report", *([] if argv is None else argv)])
     try:
-        status: int = args.func(args, out)
+        with quiet() if getattr(args, "quiet", False) else nullcontext():
+            status: int = args.func(args, out)
     except MedAllianceError as exc:
         print_error(exc, as_json=getattr(args, "json", False), out=out, err=err)
         return 1

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from medalliance.cli._common import add_target, load_target
+from medalliance.cli._common import add_quiet_flag, add_target, load_target
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.io._files import registry_to_json, registry_to_yaml
 
@@ -26,6 +26,7 @@ def add_parser(subparsers: Subparsers) -> None:
         "--fhir-version", choices=("R5", "R4B"), help="FHIR version for --format fhir (default R5)"
     )
     e.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
+    add_quiet_flag(e)
     e.set_defaults(func=run)
 
 
