@@ -26,14 +26,23 @@ def _read_json(path: Path) -> Registry:
     """A registry file in JSON, or a FHIR Bundle (told apart by its ``resourceType``)."""
     from medalliance._gc import paused_gc
     from medalliance._parse import loads_json
-    from medalliance.io._files import read_text, registry_from_dict
+    from medalliance.io._files import SCHEMA_VERSION, read_text, registry_from_dict
+    from medalliance.io._json_load import fast_registry_from_json
+    from medalliance.io._staged import LARGE_FILE, file_size, stages
 
     source = str(path)
-    text = read_text(path)
-    with paused_gc():
-        data = loads_json(text, source=source)
-        if not isinstance(data, dict) or "resourceType" not in data:
-            return registry_from_dict(data, source=source)
+    with stages(f"reading {path.name}", None, file_size(path), LARGE_FILE) as bar:
+        bar.stage("read")
+        text = read_text(path)
+        bar.update()
+        bar.stage("validate")
+        with paused_gc():
+            fast = fast_registry_from_json(text, schema_version=SCHEMA_VERSION)
+            if fast is not None:  # a valid registry file (a FHIR Bundle never is one)
+                return fast
+            data = loads_json(text, source=source)
+            if not isinstance(data, dict) or "resourceType" not in data:
+                return registry_from_dict(data, source=source)
     if data["resourceType"] != "Bundle":
         msg = (
             f"a FHIR {data['resourceType']!r} resource, not a Bundle: medalliance reads a "
