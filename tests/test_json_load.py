@@ -139,3 +139,18 @@ def test_key_count_is_an_upper_bound() -> None:
     assert not json_keys_unique('{"a": 1, "a": 1}', 1)
     reg = registry_from_json(json.dumps(BASE))
     assert model_keys(reg.institutions) == 3
+
+
+def test_an_integer_over_the_digit_limit_is_refused_on_both_paths() -> None:
+    # a declared figure in yuan may be any number, so validation alone would accept 10**150;
+    # the checked parser refuses integers of more than max_digits digits, and so must the load
+    data = json.loads(registry_to_json(examples.load("beijing_pilots_2013")))
+    figure = data["alliances"][0]["declared"][0]
+    figure.update(value=10**150, unit="yuan", qualifier="exact")
+    text = json.dumps(data, ensure_ascii=False)
+    assert fast_registry_from_json(text, schema_version=1) is None
+    with pytest.raises(MedAllianceError, match="more than 100 digits"):
+        registry_from_json(text)
+    figure["value"] = 10**99  # 100 digits: within the limit, the same registry on both paths
+    text = json.dumps(data, ensure_ascii=False)
+    assert fast_registry_from_json(text, schema_version=1) == checked(text)

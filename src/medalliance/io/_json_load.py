@@ -13,7 +13,6 @@ exactly the same files and every message comes from one place.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
@@ -46,10 +45,22 @@ class _RegistryFile(TypedDict, total=False):
     agreements: tuple[Agreement, ...]
 
 
-@cache
-def _long_digits(limit: int) -> re.Pattern[str]:
-    """Runs of more than ``limit`` ASCII digits, searched at C speed."""
-    return re.compile(f"[0-9]{{{limit + 1}}}")
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+
+
+def _has_digit_run(text: str, length: int) -> bool:
+    """Whether ``text`` may hold ``length`` ASCII digits in a row (C speed, about 2 ns a byte).
+
+    Characters outside ASCII are dropped first, so digits they separate count as one run: a
+    "perhaps" that sends the text down the checked path, never a missed run.
+
+    Examples
+    --------
+    >>> _has_digit_run('{"a": 12345}', 5), _has_digit_run('{"a": 12345}', 6)
+    (True, False)
+    """
+    digits = text.encode("ascii", "ignore").translate(_DIGITS_ONLY)
+    return b"0" * length in digits
 
 
 @cache
@@ -68,7 +79,7 @@ def fast_registry_from_json(text: str, *, schema_version: int) -> Registry | Non
     Registry(institutions=0, alliances=0, agreements=0)
     >>> fast_registry_from_json('{"institutions": [], "institutions": []}', schema_version=1)
     """
-    if _long_digits(current_limits().max_digits).search(text):
+    if _has_digit_run(text, current_limits().max_digits + 1):
         return None  # an integer the checked parser may refuse (or digits in a text: rare)
     try:
         parts: dict[str, Any] = dict(_adapter().validate_json(text))
