@@ -210,9 +210,7 @@ def _status(res: Any) -> Status:
     return "time_limit"
 
 
-def _capacitated_share(
-    prob: _Problem, x: FloatArray
-) -> tuple[IntArray, FloatArray, FloatArray]:
+def _capacitated_share(prob: _Problem, x: FloatArray) -> tuple[IntArray, FloatArray, FloatArray]:
     """Per origin: the site with its largest share, that pair's cost, and the share served."""
     rows = prob.rows()
     served = np.bincount(rows, weights=x, minlength=prob.n)
@@ -241,8 +239,9 @@ def solve_exact(
     status = _status(res)
     if status == "infeasible":
         msg = "HiGHS proved the model infeasible: " + str(res.message)
-        return selection(prob, method="exact", status=status, open_=None, values=(None, None),
-                         message=msg)
+        return selection(
+            prob, method="exact", status=status, open_=None, values=(None, None), message=msg
+        )
     bound = None if res.mip_dual_bound is None else sign * float(res.mip_dual_bound)
     open_: BoolArray | None = None
     objective = None
@@ -264,7 +263,9 @@ def solve_exact(
         bound = objective if bound is None else bound
     backup_people = None
     if backup and open_ is not None and objective is not None:
-        left = None if time_limit_s is None else max(time_limit_s - (time.monotonic() - started), 1e-3)
+        left = (
+            None if time_limit_s is None else max(time_limit_s - (time.monotonic() - started), 1e-3)
+        )
         res2 = solve_model(build(prob, backup_count=round(objective)), left)
         if res2.x is not None:
             open_ = res2.x[: prob.m] > 0.5

@@ -38,9 +38,7 @@ def _reach(prob: _Problem, pairs: IntArray | None = None) -> Any:
 
     rows = prob.rows()
     keep = np.arange(len(rows)) if pairs is None else pairs
-    return csr_array(
-        (np.ones(len(keep)), (prob.cols[keep], rows[keep])), shape=(prob.m, prob.n)
-    )
+    return csr_array((np.ones(len(keep)), (prob.cols[keep], rows[keep])), shape=(prob.m, prob.n))
 
 
 def _start(prob: _Problem, warm: IntArray | None) -> BoolArray:
@@ -167,7 +165,11 @@ def _finish(prob: _Problem, open_: BoolArray, bound: float | None) -> SiteSelect
     if objective is None:
         msg = "the heuristic left origins to serve without a selected site within reach"
         return selection(
-            prob, method="greedy", status="unserved", open_=open_, values=(None, bound),
+            prob,
+            method="greedy",
+            status="unserved",
+            open_=open_,
+            values=(None, bound),
             message=msg,
         )
     return selection(
@@ -200,7 +202,8 @@ def _cover(prob: _Problem, reach: Any, start: BoolArray) -> BoolArray:
         if (count[col & prob.needs] >= 1.5).all():
             open_[j] = False
             count -= col
-    return open_
+    out: BoolArray = open_
+    return out
 
 
 def greedy_cover(prob: _Problem) -> SiteSelection:

@@ -88,6 +88,7 @@ def _check_p(p: Any, n_candidates: int, n_fixed: int, problems: list[Problem]) -
         problems.append(Problem(("p",), f"must be a whole number of sites, got {p!r}"))
         return None
     p = int(p)
+    out: int = p
     if p < 1:
         problems.append(Problem(("p",), f"must be >= 1, got {p}"))
     elif p > n_candidates:
@@ -96,7 +97,7 @@ def _check_p(p: Any, n_candidates: int, n_fixed: int, problems: list[Problem]) -
     if n_fixed > p:
         msg = f"{n_fixed} fixed sites are already more than the {p} sites to select"
         problems.append(Problem(("p",), msg))
-    return p
+    return out
 
 
 def _usable_pairs(

@@ -1,4 +1,4 @@
-"""Site selection on a :class:`~medalliance.accessibility.CostMatrix`: MCLP, p-median, LSCP, p-center."""
+"""Site selection on a :class:`~medalliance.accessibility.CostMatrix`: MCLP, p-median, LSCP."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from medalliance.errors import MedAllianceError, Problem
 from medalliance.planning._exact import solve_exact
 from medalliance.planning._greedy import (
     greedy_center,
-    greedy_coverage,
     greedy_cover,
+    greedy_coverage,
     greedy_median,
 )
 from medalliance.planning._problem import check_time_limit, prepare, warm_sites
