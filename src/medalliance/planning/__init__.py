@@ -18,6 +18,11 @@ by HiGHS through ``scipy.optimize.milp``, honouring ``time_limit_s``) or ``metho
 sites, the assignment, the objective, a proven bound, the gap and the solver status. MCLP
 and p-median take ``capacity=`` (exact method).
 
+Equity of access, population-weighted, over any
+:class:`~medalliance.accessibility.AccessibilityResult` or array: :func:`gini`,
+:func:`theil` (split within and between groups), :func:`palma`, :func:`concentration_index`,
+:func:`fgt`, and :func:`equity_table` to compare options side by side.
+
 Examples
 --------
 >>> from medalliance.accessibility import costs_from_table
@@ -30,14 +35,32 @@ SiteSelection(max_coverage, exact, optimal: 2 of 3 sites, objective 220, bound 2
 
 from __future__ import annotations
 
+from medalliance.planning._equity import (
+    EquityTable,
+    TheilResult,
+    concentration_index,
+    equity_table,
+    fgt,
+    gini,
+    palma,
+    theil,
+)
 from medalliance.planning._result import SiteSelection, Status
 from medalliance.planning._select import max_coverage, p_center, p_median, set_cover
 
 __all__ = [
+    "EquityTable",
     "SiteSelection",
     "Status",
+    "TheilResult",
+    "concentration_index",
+    "equity_table",
+    "fgt",
+    "gini",
     "max_coverage",
     "p_center",
     "p_median",
+    "palma",
     "set_cover",
+    "theil",
 ]
