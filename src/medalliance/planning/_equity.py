@@ -121,7 +121,8 @@ def gini(values: Values, population: Population | ArrayLike | None = None) -> fl
     total = ws.sum()
     after = np.cumsum(ws)
     before = after - ws
-    return float((ws * xs) @ (before + after - total) / (total * total * mu))
+    g = float((ws * xs) @ (before + after - total) / (total * total * mu))
+    return max(g, 0.0)  # equal values may leave a rounding residue below 0
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -167,7 +168,7 @@ def _theil(x: FloatArray, w: FloatArray) -> float:
     r = x / mu
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)), 0.0)
-    return float(terms @ w / w.sum())
+    return max(float(terms @ w / w.sum()), 0.0)  # >= 0 (Jensen); no rounding residue
 
 
 def theil(
