@@ -18,6 +18,10 @@ by HiGHS through ``scipy.optimize.milp``, honouring ``time_limit_s``) or ``metho
 sites, the assignment, the objective, a proven bound, the gap and the solver status. MCLP
 and p-median take ``capacity=`` (exact method).
 
+:func:`place_shared_centre` proposes which alliance members should host a new shared centre
+(existing providers kept) and returns the registry with the centre added, so every analysis
+runs on the proposal, with a before/after table.
+
 Equity of access, population-weighted, over any
 :class:`~medalliance.accessibility.AccessibilityResult` or array: :func:`gini`,
 :func:`theil` (split within and between groups), :func:`palma`, :func:`concentration_index`,
@@ -35,6 +39,7 @@ SiteSelection(max_coverage, exact, optimal: 2 of 3 sites, objective 220, bound 2
 
 from __future__ import annotations
 
+from medalliance.planning._centre import CentrePlan, place_shared_centre
 from medalliance.planning._equity import (
     EquityTable,
     TheilResult,
@@ -49,6 +54,7 @@ from medalliance.planning._result import SiteSelection, Status
 from medalliance.planning._select import max_coverage, p_center, p_median, set_cover
 
 __all__ = [
+    "CentrePlan",
     "EquityTable",
     "SiteSelection",
     "Status",
@@ -61,6 +67,7 @@ __all__ = [
     "p_center",
     "p_median",
     "palma",
+    "place_shared_centre",
     "set_cover",
     "theil",
 ]
