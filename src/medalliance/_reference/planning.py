@@ -110,3 +110,100 @@ def brute_force(
         if kind == "set_cover" and best is not None:
             break
     return best, winners
+
+
+def _connected(units: set[Hashable], adjacency: Mapping[Hashable, set[Hashable]]) -> bool:
+    if not units:
+        return True
+    start = next(iter(units))
+    seen = {start}
+    stack = [start]
+    while stack:
+        u = stack.pop()
+        for v in adjacency.get(u, set()):
+            if v in units and v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen == units
+
+
+def hop_distance(
+    adjacency: Mapping[Hashable, set[Hashable]], source: Hashable
+) -> dict[Hashable, float]:
+    """Adjacency steps from ``source`` to every unit it reaches (breadth-first).
+
+    Examples
+    --------
+    >>> hop_distance({1: {2}, 2: {1, 3}, 3: {2}}, 1)
+    {1: 0.0, 2: 1.0, 3: 2.0}
+    """
+    out = {source: 0.0}
+    frontier = [source]
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in sorted(adjacency.get(u, set()), key=str):
+                if v not in out:
+                    out[v] = out[u] + 1.0
+                    nxt.append(v)
+        frontier = nxt
+    return out
+
+
+def enumerate_partitions(
+    units: Sequence[Hashable],
+    edges: Sequence[tuple[Hashable, Hashable]],
+    leads: Sequence[Hashable],
+    people: Mapping[Any, float],
+    *,
+    min_people: float | None = None,
+    max_people: float | None = None,
+    costs: Mapping[tuple[Hashable, Hashable], float] | None = None,
+) -> tuple[float | None, list[dict[Hashable, Hashable]]]:
+    """The best contiguous partition around ``leads`` by trying every assignment.
+
+    ``costs[(lead, unit)]`` is the travel of a unit to a lead (default: adjacency steps).
+    Returns the optimum of ``Σ people·travel`` and every assignment (unit → lead) reaching
+    it, or ``(None, [])`` when none meets the bounds. ``len(leads) ** len(units)`` grows
+    fast: keep to about 12 units.
+
+    Examples
+    --------
+    >>> enumerate_partitions([0, 1, 2], [(0, 1), (1, 2)], [0, 2], {0: 1, 1: 5, 2: 1})
+    (5.0, [{0: 0, 1: 0, 2: 2}, {0: 0, 1: 2, 2: 2}])
+    """
+    adjacency: dict[Hashable, set[Hashable]] = {u: set() for u in units}
+    for a, b in edges:
+        if a != b:
+            adjacency[a].add(b)
+            adjacency[b].add(a)
+    if costs is None:
+        hops = {lead: hop_distance(adjacency, lead) for lead in leads}
+        costs = {(lead, u): d for lead in leads for u, d in hops[lead].items()}
+    free = [u for u in units if u not in set(leads)]
+    best: float | None = None
+    winners: list[dict[Hashable, Hashable]] = []
+    for choice in itertools.product(leads, repeat=len(free)):
+        assign = dict(zip(free, choice, strict=True))
+        assign.update({lead: lead for lead in leads})
+        ok = True
+        total = 0.0
+        for lead in leads:
+            members = {u for u in units if assign[u] == lead}
+            size = sum(people[u] for u in members)
+            if (min_people is not None and size < min_people) or (
+                max_people is not None and size > max_people
+            ):
+                ok = False
+                break
+            if not _connected(members, adjacency):
+                ok = False
+                break
+            total += sum(people[u] * costs[(lead, u)] for u in members)
+        if not ok:
+            continue
+        if best is None or total < best - 1e-9:
+            best, winners = total, [{u: assign[u] for u in units}]
+        elif abs(total - best) <= 1e-9:
+            winners.append({u: assign[u] for u in units})
+    return best, winners

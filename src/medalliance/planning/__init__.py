@@ -22,6 +22,10 @@ and p-median take ``capacity=`` (exact method).
 (existing providers kept) and returns the registry with the centre added, so every analysis
 runs on the proposal, with a before/after table.
 
+:func:`partition_grid` divides units (streets, grid cells) into contiguous groups around
+lead units within size bounds (网格化布局); :func:`check_grid_cover` checks that existing
+groups cover every street exactly once.
+
 Equity of access, population-weighted, over any
 :class:`~medalliance.accessibility.AccessibilityResult` or array: :func:`gini`,
 :func:`theil` (split within and between groups), :func:`palma`, :func:`concentration_index`,
@@ -40,6 +44,12 @@ SiteSelection(max_coverage, exact, optimal: 2 of 3 sites, objective 220, bound 2
 from __future__ import annotations
 
 from medalliance.planning._centre import CentrePlan, place_shared_centre
+from medalliance.planning._districts import (
+    GridCover,
+    check_grid_cover,
+    groups_from_registry,
+    partition_grid,
+)
 from medalliance.planning._equity import (
     EquityTable,
     TheilResult,
@@ -50,23 +60,30 @@ from medalliance.planning._equity import (
     palma,
     theil,
 )
+from medalliance.planning._grid import Partition, lattice
 from medalliance.planning._result import SiteSelection, Status
 from medalliance.planning._select import max_coverage, p_center, p_median, set_cover
 
 __all__ = [
     "CentrePlan",
     "EquityTable",
+    "GridCover",
+    "Partition",
     "SiteSelection",
     "Status",
     "TheilResult",
+    "check_grid_cover",
     "concentration_index",
     "equity_table",
     "fgt",
     "gini",
+    "groups_from_registry",
+    "lattice",
     "max_coverage",
     "p_center",
     "p_median",
     "palma",
+    "partition_grid",
     "place_shared_centre",
     "set_cover",
     "theil",
