@@ -31,6 +31,13 @@ Commands:
   the referral network, and with ``--population FILE`` (CSV ``id,people,lat,lon``) the people
   within ``M`` minutes (default 15) of a member at an assumed speed ``V`` (default 30 km/h).
 
+- ``medalliance plan NAME|FILE --alliance ID --service S --population FILE [--p N]
+  [--cutoff-min M] [--speed-kmh V] [--host-kind K ...] [--method exact|greedy]
+  [--time-limit-s S] [--json]``: propose ``N`` members (default 1) to host a new shared centre
+  for service ``S``, keeping the members that already offer it, so that the most people are
+  within ``M`` minutes (default 30); prints the solver's status, bound and gap and a
+  before/after table (:func:`medalliance.planning.place_shared_centre`).
+
 Errors in the input are printed (every problem, with its path) and the command exits with
 status 1; with ``--json`` the problems are also written to standard output as
 ``{"valid": false, "source": ..., "problems": [{"path": ..., "message": ...}]}``. Usage errors
@@ -51,6 +58,7 @@ from medalliance.cli import (
     _export,
     _indicators,
     _list,
+    _plan,
     _refer,
     _report,
     _schema,
@@ -75,6 +83,7 @@ _COMMANDS: tuple[Command, ...] = (
     _coverage,
     _indicators,
     _access,
+    _plan,
 )
 
 
