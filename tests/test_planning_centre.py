@@ -113,9 +113,10 @@ def test_greedy_and_given_costs(county: tuple[Registry, Population]) -> None:
     assert exact.selection.objective is not None
     assert greedy.selection.objective is not None
     assert greedy.selection.objective <= exact.selection.objective
-    # the county hospital is not a township centre: nothing is fixed
+    # the county hospital is not a township centre, but as a provider it stays open
     assert exact.providers == ("k-h",)
-    assert int(exact.selection.fixed.sum()) == 0
+    assert exact.selection.selected.tolist().count("k-h") == 1
+    assert all(h.startswith("k-t") for h in exact.hosts)
 
 
 def test_bad_requests_are_named(county: tuple[Registry, Population]) -> None:

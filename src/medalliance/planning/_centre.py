@@ -102,14 +102,20 @@ def _candidates(
     registry: Registry,
     members: tuple[str, ...],
     costs: CostMatrix | None,
-    host_kinds: Iterable[InstitutionKind | str] | None,
+    kinds: tuple[Iterable[InstitutionKind | str] | None, tuple[str, ...]],
 ) -> tuple[list[str], list[str]]:
-    """Members usable as hosts, and members skipped (no coordinates, costs to be built)."""
+    """Sites of the model (the providers and the members allowed to host), and the skipped.
+
+    ``kinds`` is ``(host_kinds, providers)``: the providers are sites whatever their kind
+    (they stay open); the others must be of an allowed kind. Skipped: members without
+    coordinates when the costs are to be built from them.
+    """
+    host_kinds, providers = kinds
     if host_kinds is None:
         allowed = frozenset(InstitutionKind) - _NOT_HOSTS
     else:
         allowed = frozenset(InstitutionKind.parse(k) for k in host_kinds)
-    members = tuple(m for m in members if registry.institution(m).kind in allowed)
+    members = tuple(m for m in members if m in providers or registry.institution(m).kind in allowed)
     if costs is not None:
         known = set(costs.site_ids.tolist())
         return [m for m in members if m in known], []
@@ -218,8 +224,9 @@ def place_shared_centre(
     kind : CentreKind or str, optional
         The kind of centre; default the first kind whose default services include ``service``.
     host_kinds : iterable of InstitutionKind or str, optional
-        Kinds of member that may host (e.g. ``["乡镇卫生院"]``). Default: every kind except
-        village clinics, community health stations, clinics and outpatient departments.
+        Kinds of member that may host a new centre (e.g. ``["乡镇卫生院"]``); the existing
+        providers stay open whatever their kind. Default: every kind except village
+        clinics, community health stations, clinics and outpatient departments.
     method, time_limit_s
         As for :func:`max_coverage`.
 
@@ -248,7 +255,7 @@ def place_shared_centre(
     access = service_access(registry, alliance=alliance)
     offering = (AccessSource.OWN, AccessSource.HOSTED)
     providers = tuple(m for m in alli.members if access.source_of(m, svc) in offering)
-    cands, skipped = _candidates(registry, alli.members, costs, host_kinds)
+    cands, skipped = _candidates(registry, alli.members, costs, (host_kinds, providers))
     if not set(cands) - set(providers):
         msg = f"no member of {alliance!r} without {svc.value!r} can host a new centre"
         raise MedAllianceError([Problem(("alliance",), msg)])

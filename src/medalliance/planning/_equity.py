@@ -417,8 +417,9 @@ class EquityTable(Tabular):
     Attributes
     ----------
     options : tuple of dict
-        Per option: ``option``, ``mean``, ``gini``, ``theil``, ``palma`` and, when asked,
-        ``concentration`` and ``fgt0``/``fgt1``/``fgt2``.
+        Per option: ``option``, ``mean``, ``gini``, ``theil``, ``palma`` (``None`` when the
+        bottom 40% hold no access) and, when asked, ``concentration`` and
+        ``fgt0``/``fgt1``/``fgt2``.
     """
 
     options: tuple[dict[str, Any], ...]
@@ -435,6 +436,19 @@ class EquityTable(Tabular):
         0.0
         """
         return [dict(r) for r in self.options]
+
+
+def _palma_or_none(
+    values: Values, population: Population | ArrayLike | None, rank_by: ArrayLike | None
+) -> float | None:
+    """The Palma ratio, or ``None`` when the bottom 40% hold no access (it is undefined)."""
+    x, w, key = _ranked(values, population, rank_by)
+    order = np.lexsort((x, key))
+    cw = np.concatenate(([0.0], np.cumsum(w[order]) / w.sum()))
+    cv = np.concatenate(([0.0], np.cumsum((w * x)[order])))
+    if float(np.interp(0.4, cw, cv)) <= 0:
+        return None
+    return palma(values, population, rank_by=rank_by)
 
 
 def equity_table(
@@ -475,7 +489,7 @@ def equity_table(
             "mean": float(x @ w / w.sum()),
             "gini": gini(vals, population),
             "theil": theil(vals, population).total,
-            "palma": palma(vals, population, rank_by=rank_by),
+            "palma": _palma_or_none(vals, population, rank_by),
         }
         if rank_by is not None:
             row["concentration"] = concentration_index(vals, population, rank_by=rank_by)
