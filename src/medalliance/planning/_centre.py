@@ -176,6 +176,50 @@ def _compare(
     return tuple(rows)
 
 
+def _with_centres(
+    registry: Registry,
+    alliance: str,
+    what: tuple[ServiceKind, CentreKind],
+    hosts: list[str],
+) -> tuple[list[SharedCentre], Registry]:
+    """New centres at ``hosts`` (ids unique in the registry), and the registry holding them."""
+    svc, kind = what
+    alli = registry.alliance(alliance)
+    taken = {c.id for a in registry.alliances for c in a.shared_centres}
+    centres = []
+    for k, host in enumerate(hosts, start=1):
+        cid = f"{alliance}-{svc.value}-{k}"
+        while cid in taken:
+            cid += "-new"
+        centres.append(SharedCentre(id=cid, kind=kind, host=host, services=(svc,), serves="all"))
+    new_alliance = alli.replace(shared_centres=(*alli.shared_centres, *centres))
+    proposed = registry.replace(
+        alliances=tuple(new_alliance if a.id == alliance else a for a in registry.alliances)
+    )
+    return centres, proposed
+
+
+def _member_costs(
+    registry: Registry,
+    cands: list[str],
+    population: Population,
+    *,
+    travel: tuple[float, float, float],
+) -> CostMatrix:
+    """Travel times from the population to the candidate members, from coordinates."""
+    speed_kmh, cutoff_min, detour_factor = travel
+    insts = [registry.institution(c) for c in cands]
+    sites = Supply(
+        cands,
+        np.ones(len(cands)),
+        lat=np.array([i.lat for i in insts], dtype=np.float64),
+        lon=np.array([i.lon for i in insts], dtype=np.float64),
+    )
+    return costs_from_coordinates(
+        population, sites, speed_kmh=speed_kmh, cutoff_min=cutoff_min, detour_factor=detour_factor
+    )
+
+
 def place_shared_centre(
     registry: Registry,
     *,
@@ -260,19 +304,8 @@ def place_shared_centre(
         msg = f"no member of {alliance!r} without {svc.value!r} can host a new centre"
         raise MedAllianceError([Problem(("alliance",), msg)])
     if costs is None:
-        insts = [registry.institution(c) for c in cands]
-        sites = Supply(
-            cands,
-            np.ones(len(cands)),
-            lat=np.array([i.lat for i in insts], dtype=np.float64),
-            lon=np.array([i.lon for i in insts], dtype=np.float64),
-        )
-        costs = costs_from_coordinates(
-            population,
-            sites,
-            speed_kmh=speed_kmh,
-            cutoff_min=cutoff_min,
-            detour_factor=detour_factor,
+        costs = _member_costs(
+            registry, cands, population, travel=(speed_kmh, cutoff_min, detour_factor)
         )
     fixed = [m for m in providers if m in set(cands)]
     selection = max_coverage(
@@ -288,19 +321,7 @@ def place_shared_centre(
     if selection.objective is None:
         raise MedAllianceError([Problem(("time_limit_s",), "no selection found in time")])
     hosts = [h for h in selection.selected.tolist() if h not in set(fixed)]
-    taken = {c.id for a in registry.alliances for c in a.shared_centres}
-    centres = []
-    for k, host in enumerate(hosts, start=1):
-        cid = f"{alliance}-{svc.value}-{k}"
-        while cid in taken:
-            cid += "-new"
-        centres.append(
-            SharedCentre(id=cid, kind=centre_kind, host=host, services=(svc,), serves="all")
-        )
-    new_alliance = alli.replace(shared_centres=(*alli.shared_centres, *centres))
-    proposed = registry.replace(
-        alliances=tuple(new_alliance if a.id == alliance else a for a in registry.alliances)
-    )
+    centres, proposed = _with_centres(registry, alliance, (svc, centre_kind), hosts)
     open_before = np.isin(costs.site_ids, fixed)
     people = np.asarray(selection.people)
     comparison = _compare(

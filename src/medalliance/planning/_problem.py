@@ -130,6 +130,23 @@ def _capacity_problems(
     return []
 
 
+def _stranded(costs: CostMatrix, stranded: BoolArray, cut: float | None) -> list[Problem]:
+    """Origins to serve that no candidate reaches, each named."""
+    problems: list[Problem] = []
+    where = "within the cutoff" if cut is not None else "in the cost structure"
+    _flag(
+        problems,
+        ("costs",),
+        np.flatnonzero(stranded),
+        lambda i: (
+            f"origin {_id_text(costs.origin_ids[i])} has no candidate site {where}: "
+            "it cannot be served"
+        ),
+        "origins without a candidate site",
+    )
+    return problems
+
+
 def prepare(
     kind: Kind,
     costs: CostMatrix,
@@ -186,18 +203,7 @@ def prepare(
     ptr, cols, cost = _usable_pairs(costs, candidate, cut)
     needs = people > 0
     if kind in ("p_median", "set_cover", "p_center"):
-        stranded = np.flatnonzero(needs & (np.diff(ptr) == 0))
-        where = "within the cutoff" if cut is not None else "in the cost structure"
-        _flag(
-            problems,
-            ("costs",),
-            stranded,
-            lambda i: (
-                f"origin {_id_text(costs.origin_ids[i])} has no candidate site {where}: "
-                "it cannot be served"
-            ),
-            "origins without a candidate site",
-        )
+        problems.extend(_stranded(costs, needs & (np.diff(ptr) == 0), cut))
     if problems:
         raise MedAllianceError(problems)
     return _Problem(
