@@ -100,7 +100,8 @@ class SiteSelection(Tabular):
         >>> from medalliance.planning import p_median
         >>> c = costs_from_table(["a", "b"], ["x", "y"], [1, 1], origin_ids=["a", "b"],
         ...                      site_ids=["x", "y"])
-        >>> p_median(c, [1, 5], p=1, method="greedy").selected.tolist()
+        >>> res = p_median(c, [1, 5], p=1, method="greedy")
+        >>> res.selected.tolist()
         ['y']
         """
         out: IdArray = self.site_ids[self.open]
