@@ -278,6 +278,11 @@ def test_bounds_fixed_sites_and_counts(
     assert set(fixed) <= set(res.selected.tolist())
     assert int(res.open.sum()) == p
     assert math.isclose(res.covered_people, res.objective, rel_tol=1e-9, abs_tol=1e-9)
+    opt = _oracle("max_coverage", inst, p=p, cutoff_min=15, fixed=fixed)[0]
+    assert opt is not None
+    assert res.objective <= opt + 1e-9 <= res.bound + 2e-9
+    # greedy from the fixed sites, then swaps: within 1 - 1/e of the optimum
+    assert res.objective >= (1 - 1 / math.e) * opt - 1e-9
     med = (
         p_median(
             inst["costs"],

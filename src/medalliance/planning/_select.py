@@ -84,8 +84,8 @@ def max_coverage(
         with status ``time_limit``.
     warm_start : sequence of site ids, optional
         ``p`` sites (the fixed ones included) to start from: the starting point of the swaps
-        (greedy), or a selection kept when HiGHS finds nothing better (``milp`` itself takes no
-        start).
+        (greedy), or, without capacities, a selection kept when HiGHS finds nothing better
+        (``milp`` itself takes no start).
     max_swap_passes : int, default 100
         Greedy only: at most this many improving swaps.
 
