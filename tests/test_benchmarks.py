@@ -25,6 +25,11 @@ TINY = {
         *("--origins", "60", "--sites", "12", "--repeat", "1"),
         *("--cells", "2000", "--scale-sites", "50", "--scale-repeat", "1"),
     ],
+    "bench_planning": [
+        *("--demand", "200", "--sites", "20", "--p", "3", "--large-demand", "400"),
+        *("--large-sites", "40", "--large-p", "4", "--cells", "100", "--leads", "4"),
+        *("--time-limit", "5", "--no-spopt"),
+    ],
     "bench_registry": ["--scale", "0.002", "--repeat", "1", "--no-memory"],
     "bench_yaml": ["--scale", "0.001", "--repeat", "1"],
 }

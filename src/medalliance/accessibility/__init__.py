@@ -15,6 +15,10 @@ counts.
 - **3SFCA** (Wan, Zou & Sternberg 2012): a selection weight
   ``G_ij = W_ij / Σ_l W_il`` (over the sites in the origin's catchment) multiplies the weight
   in both steps: ``D_j = Σ_k G_kj·W_kj·P_k``, ``A_i = Σ_j G_ij·W_ij·R_j``.
+- **M2SFCA** (Delamater 2013): the weight counts twice in step 2,
+  ``A_i = Σ_j W(d_ij)²·R_j`` (:func:`modified_two_step_fca`).
+- **BFCA** (Paez, Higgins & Vivona 2019): weights balanced by origin in step 1 and by site in
+  step 2, so neither demand nor supply is counted twice (:func:`balanced_fca`).
 - :func:`nearest_cost` (travel time to the nearest site) and :func:`coverage_within` (share
   of the population within ``cutoff_min`` of a site, e.g. China's 15-minute health circle).
 
@@ -60,6 +64,7 @@ Examples
 
 from __future__ import annotations
 
+from medalliance.accessibility._balanced import balanced_fca, modified_two_step_fca
 from medalliance.accessibility._builders import costs_from_sparse, costs_from_table
 from medalliance.accessibility._coordinates import costs_from_coordinates
 from medalliance.accessibility._costs import CostMatrix
@@ -102,12 +107,14 @@ __all__ = [
     "PowerDecay",
     "StepWeights",
     "Supply",
+    "balanced_fca",
     "costs_from_coordinates",
     "costs_from_sparse",
     "costs_from_table",
     "coverage_within",
     "enhanced_two_step_fca",
     "gravity",
+    "modified_two_step_fca",
     "nearest_cost",
     "supply_from_registry",
     "three_step_fca",

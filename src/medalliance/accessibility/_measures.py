@@ -39,7 +39,7 @@ class AccessibilityResult(Tabular):
 
     Attributes
     ----------
-    method : {"2sfca", "e2sfca", "gravity", "3sfca"}
+    method : {"2sfca", "e2sfca", "gravity", "3sfca", "m2sfca", "bfca"}
         The measure computed.
     origin_ids : numpy.ndarray
         Origin ids, in the cost structure's order.
@@ -52,7 +52,7 @@ class AccessibilityResult(Tabular):
         Capacity ``S_j`` of each site.
     site_demand : numpy.ndarray
         Weighted demand ``D_j`` in each site's catchment (with the 3SFCA selection weight
-        for ``3sfca``).
+        for ``3sfca``, the origin-balanced weight for ``bfca``).
     site_ratios : numpy.ndarray
         Supply-to-demand ratio ``R_j = S_j / D_j``; 0 where ``D_j = 0``.
     decay : Decay or callable or None
@@ -62,7 +62,7 @@ class AccessibilityResult(Tabular):
         Catchment cutoff applied, in minutes (inclusive); ``None`` for every stored pair.
     """
 
-    method: Literal["2sfca", "e2sfca", "gravity", "3sfca"]
+    method: Literal["2sfca", "e2sfca", "gravity", "3sfca", "m2sfca", "bfca"]
     origin_ids: IdArray
     values: FloatArray
     site_ids: IdArray

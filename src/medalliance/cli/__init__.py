@@ -30,6 +30,12 @@ Commands:
   through referral channels (hops; members with no path), the institutions whose loss splits
   the referral network, and with ``--population FILE`` (CSV ``id,people,lat,lon``) the people
   within ``M`` minutes (default 15) of a member at an assumed speed ``V`` (default 30 km/h).
+- ``medalliance plan NAME|FILE --alliance ID --service S --population FILE [--p N]
+  [--cutoff-min M] [--speed-kmh V] [--host-kind K ...] [--method exact|greedy]
+  [--time-limit-s S] [--json]``: propose ``N`` members (default 1) to host a new shared centre
+  for service ``S``, keeping the members that already offer it, so that the most people are
+  within ``M`` minutes (default 30); prints the solver's status, bound and gap and a
+  before/after table (:func:`medalliance.planning.place_shared_centre`).
 
 Progress bars (reading and writing large files, FHIR export) appear on standard error only
 when it is a terminal and the work is large; ``-q``/``--quiet`` turns them off.
@@ -55,6 +61,7 @@ from medalliance.cli import (
     _export,
     _indicators,
     _list,
+    _plan,
     _refer,
     _report,
     _schema,
@@ -79,6 +86,7 @@ _COMMANDS: tuple[Command, ...] = (
     _coverage,
     _indicators,
     _access,
+    _plan,
 )
 
 
