@@ -1,0 +1,372 @@
+"""Referral flows: the network, exact analysis, the native engine and the ciw bridge (issue 16)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from medalliance._reference.flow import (
+    naive_erlang_c,
+    naive_mmc,
+    naive_simulate,
+    naive_traffic,
+)
+from medalliance.errors import MedAllianceError
+from medalliance.flow import (
+    MEASURES,
+    FlowNetwork,
+    analyse,
+    erlang_c,
+    jackson_example,
+    simulate,
+    to_ciw,
+    traffic,
+)
+
+
+def single(rate: float, servers: int, service: float, **kw: object) -> FlowNetwork:
+    return FlowNetwork(nodes=["q"], arrival_rates=[rate], servers=[servers],
+                       service_rates=[service], **kw)  # type: ignore[arg-type]
+
+
+# -- the network -------------------------------------------------------------------------
+
+
+def test_validation_reports_every_problem_at_once() -> None:
+    with pytest.raises(MedAllianceError) as err:
+        FlowNetwork(
+            nodes=["a", "b", "c"],
+            arrival_rates={"a": -1.0, "zz": 2.0},
+            routing={"a": {"b": 0.7, "c": 0.6}, "b": {"nowhere": 0.1}, "c": {"a": 1.5}},
+            servers={"a": 0, "b": 1.5, "c": 1},
+            service_rates={"a": 1.0, "b": 0.0},
+        )
+    text = str(err.value)
+    for needle in (
+        "arrival_rates.zz: unknown node 'zz'",
+        "routing.b.nowhere: unknown node 'nowhere'",
+        "servers.a: must be a whole number >= 1, got 0",
+        "servers.b: must be a whole number >= 1, got 1.5",
+        "service_rates.b: must be finite and > 0, got 0",
+        "service_rates.c: missing",
+        "arrival_rates.a: must be finite and >= 0, got -1.0",
+        "routing.c.a: must be in [0, 1], got 1.5",
+    ):
+        assert needle in text, (needle, text)
+
+
+def test_rows_over_one_and_closed_loops_are_refused() -> None:
+    with pytest.raises(MedAllianceError, match=r"routing.a: row sums to 1.3 > 1"):
+        FlowNetwork(nodes=["a", "b"], arrival_rates=[1, 0], servers=[1, 1],
+                    service_rates=[1, 1], routing={"a": {"b": 0.7, "a": 0.6}})
+    with pytest.raises(MedAllianceError) as err:
+        FlowNetwork(nodes=["a", "b", "c"], arrival_rates=[1, 0, 0], servers=[1, 1, 1],
+                    service_rates=[1, 1, 1], routing={"a": {"b": 0.5}, "b": {"c": 1.0},
+                                                      "c": {"b": 1.0}})
+    assert "routing.b: patients here can never leave" in str(err.value)
+    assert "routing.c: patients here can never leave" in str(err.value)
+    assert "routing.a:" not in str(err.value)
+
+
+def test_bad_names_and_shapes() -> None:
+    with pytest.raises(MedAllianceError, match="duplicate name 'a'"):
+        FlowNetwork(nodes=["a", "a"], arrival_rates=[1, 1], servers=[1, 1], service_rates=[1, 1])
+    with pytest.raises(MedAllianceError, match=r"needs one value per node \(2\)"):
+        FlowNetwork(nodes=["a", "b"], arrival_rates=[1], servers=[1, 1], service_rates=[1, 1])
+    with pytest.raises(MedAllianceError, match=r"needs shape \(2, 2\)"):
+        FlowNetwork(nodes=["a", "b"], arrival_rates=[1, 1], servers=[1, 1],
+                    service_rates=[1, 1], routing=[[0.1]])
+    with pytest.raises(MedAllianceError, match="unknown class 'vip'"):
+        FlowNetwork(nodes=["a"], classes=["green", "routine"], arrival_rates={"vip": {"a": 1}},
+                    servers=[1], service_rates=[1])
+    with pytest.raises(MedAllianceError, match="must be a number"):
+        FlowNetwork(nodes=["a"], arrival_rates=["x"], servers=[1], service_rates=[1])
+    with pytest.raises(MedAllianceError, match="must be finite"):
+        FlowNetwork(nodes=["a"], arrival_rates=[math.inf], servers=[1], service_rates=[1])
+
+
+def test_scenarios_return_new_networks() -> None:
+    net = jackson_example()
+    more = net.with_capacity({"county": 5})
+    assert net.servers.tolist() == [2, 1, 3, 2] and more.servers.tolist() == [2, 1, 5, 2]
+    faster = net.with_service({"imaging": 8.0})
+    assert faster.service_rates[1] == 8.0 and net.service_rates[1] == 4.0
+    rerouted = net.with_routing({"township": {"county": 0.0, "city": 0.1}})
+    assert rerouted.routing[0].tolist() == [0.0, 0.3, 0.0, 0.1]
+    assert net.routing[0].tolist() == [0.0, 0.3, 0.2, 0.0]
+    assert net == jackson_example() and net != more
+    with pytest.raises(MedAllianceError, match="row sums to"):
+        net.with_routing({"township": {"county": 0.9}})
+    with pytest.raises(MedAllianceError, match="unknown node 'nowhere'"):
+        net.with_capacity({"nowhere": 1})
+    with pytest.raises(MedAllianceError, match="must be a whole number >= 1"):
+        net.with_capacity({"county": 0})
+    assert not net.arrival_rates.flags.writeable and not net.routing.flags.writeable
+
+
+# -- exact analysis ----------------------------------------------------------------------
+
+
+def test_mm1_closed_form() -> None:
+    res = analyse(single(3.0, 1, 4.0))
+    assert res.utilisation[0] == pytest.approx(0.75)
+    assert res.wait_probability[0] == pytest.approx(0.75)
+    assert res.mean_queue[0] == pytest.approx(0.75**2 / 0.25)
+    assert res.mean_wait[0] == pytest.approx(0.75 / (4.0 - 3.0))
+    assert res.mean_sojourn[0] == pytest.approx(1.0)
+    assert res.mean_in_system[0] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("servers", "offered", "expected"),
+    [  # Erlang C table values (probability of waiting)
+        (1, 0.5, 0.5),
+        (2, 1.0, 1 / 3),
+        (3, 2.0, 4 / 9),
+        (5, 4.0, 0.5541),
+        (10, 8.0, 0.4092),
+    ],
+)
+def test_erlang_c_table(servers: int, offered: float, expected: float) -> None:
+    got = erlang_c(np.array([servers]), np.array([offered]))[0]
+    assert got == pytest.approx(expected, abs=1e-4)
+    assert got == pytest.approx(naive_erlang_c(servers, offered), rel=1e-12)
+
+
+@given(st.integers(1, 60), st.floats(0.0, 0.999))
+def test_erlang_c_matches_textbook_sum(servers: int, load: float) -> None:
+    a = load * servers
+    assert erlang_c(np.array([servers]), np.array([a]))[0] == pytest.approx(
+        naive_erlang_c(servers, a), rel=1e-9, abs=1e-300)
+
+
+def test_erlang_c_many_servers_is_finite() -> None:
+    c = np.array([2_000, 5_000])
+    got = erlang_c(c, c * 0.99)
+    assert np.isfinite(got).all() and ((got > 0) & (got < 1)).all()
+
+
+def test_mmc_against_textbook() -> None:
+    for c, lam, mu in [(2, 2.0, 2.0), (4, 7.0, 2.0), (12, 50.0, 5.0)]:
+        res = analyse(single(lam, c, mu))
+        exact = naive_mmc(c, lam, mu)
+        for m in ("utilisation", "mean_queue", "mean_wait", "mean_sojourn", "mean_in_system",
+                  "wait_probability"):
+            assert getattr(res, m)[0] == pytest.approx(exact[m], rel=1e-10), m
+
+
+def test_jackson_by_hand() -> None:
+    # a -> b always; b feeds back to itself half the time: λ_b = 1 / (1 - 0.5) = 2
+    net = FlowNetwork(nodes=["a", "b"], arrival_rates={"a": 1.0}, servers=[1, 1],
+                      service_rates=[2.0, 4.0], routing={"a": {"b": 1.0}, "b": {"b": 0.5}})
+    res = analyse(net)
+    assert res.arrival_rate.tolist() == pytest.approx([1.0, 2.0])
+    assert res.mean_in_system.tolist() == pytest.approx([1.0, 1.0])  # ρ/(1-ρ), ρ = 1/2
+    assert res.mean_sojourn.tolist() == pytest.approx([1.0, 0.5])
+    # Little over the network: mean time from arrival to leaving = Σ L / Σ γ
+    assert res.mean_time_in_network == pytest.approx(2.0)
+    assert res.sojourn(["a", "b", "b"]) == pytest.approx(2.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.data())
+def test_traffic_matches_substitution(n: int, data: st.DataObject) -> None:
+    raw = np.array(data.draw(st.lists(st.floats(0, 1), min_size=n * n, max_size=n * n))
+                   ).reshape(n, n)
+    keep = data.draw(st.floats(0.05, 1.0))
+    routing = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-12) * (1 - keep)
+    gamma = data.draw(st.lists(st.floats(0, 10), min_size=n, max_size=n))
+    net = FlowNetwork(nodes=[f"n{i}" for i in range(n)], arrival_rates=gamma,
+                      servers=[1] * n, service_rates=[1.0] * n, routing=routing)
+    assert traffic(net)[0] == pytest.approx(naive_traffic(net), rel=1e-8, abs=1e-9)
+
+
+def test_unstable_nodes_are_listed_never_inf() -> None:
+    net = jackson_example().with_capacity({"imaging": 1}).with_service({"imaging": 2.0})
+    res = analyse(net)
+    assert [u.node for u in res.unstable] == ["imaging"] and not res.is_stable
+    u = res.unstable[0]
+    assert u.excess_rate == pytest.approx(res.arrival_rate[1] - 2.0)
+    assert u.servers_needed == math.floor(res.arrival_rate[1] / 2.0) + 1
+    for m in (*MEASURES, "wait_probability", "class_mean_wait"):
+        assert np.isfinite(getattr(res, m)).all()
+    row = res.node("imaging")
+    assert row["stable"] is False and row["mean_wait"] is None
+    assert res.node("county")["mean_wait"] is not None
+    assert res.mean_time_in_network is None
+    with pytest.raises(MedAllianceError, match="'imaging' is unstable"):
+        res.sojourn(["township", "imaging"])
+    assert analyse(net.with_capacity({"imaging": u.servers_needed})).is_stable
+    # exactly at capacity is unstable too
+    assert analyse(single(2.0, 1, 2.0)).unstable[0].excess_rate == 0.0
+
+
+def test_cobham_priorities_single_node() -> None:
+    net = FlowNetwork(nodes=["ct"], classes=["green", "routine"],
+                      arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
+                      servers=[2], service_rates=[2.0])
+    res = analyse(net)
+    pw = naive_erlang_c(2, 1.5)
+    s1, s2 = 1.0 / 4.0, 3.0 / 4.0
+    w0 = pw / 4.0
+    assert res.class_mean_wait[:, 0].tolist() == pytest.approx(
+        [w0 / (1 - s1), w0 / ((1 - s1) * (1 - s2))])
+    # conservation: the arrival-weighted class waits equal the FCFS wait
+    mixed = (1.0 * res.class_mean_wait[0, 0] + 2.0 * res.class_mean_wait[1, 0]) / 3.0
+    assert mixed == pytest.approx(res.mean_wait[0])
+
+
+def test_analysis_table() -> None:
+    res = analyse(jackson_example())
+    rows = res.rows()
+    assert [r["node"] for r in rows] == ["township", "imaging", "county", "city"]
+    assert rows[0]["mean_in_system"] == pytest.approx(res.mean_in_system[0])
+    assert "FlowAnalysis(4 nodes, 0 unstable" in repr(res)
+    assert "<table" in res._repr_html_()
+    assert list(res.to_frame().columns)[:3] == ["node", "servers", "service_rate"]
+
+
+# -- the native engine ---------------------------------------------------------------------
+
+
+def test_simulation_is_deterministic_for_a_seed() -> None:
+    net = jackson_example()
+    a = simulate(net, horizon=100, warmup=10, replications=4, seed=11)
+    b = simulate(net, horizon=100, warmup=10, replications=4, seed=11)
+    c = simulate(net, horizon=100, warmup=10, replications=4, seed=12)
+    for m in MEASURES:
+        assert np.array_equal(a.per_replication[m], b.per_replication[m])
+    assert not np.array_equal(a.per_replication["mean_wait"], c.per_replication["mean_wait"])
+    assert a.events == b.events > 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_simulated_means_agree_with_jackson(seed: int) -> None:
+    net = jackson_example()
+    exact = analyse(net)
+    sim = simulate(net, horizon=1_000, warmup=50, replications=40, seed=seed)
+    inside = 0
+    for m in MEASURES:
+        mean, half = sim.mean(m), sim.half_width(m)
+        value = getattr(exact, m)
+        assert (np.abs(mean - value) <= 2.2 * half).all(), (m, mean, value, half)
+        inside += int(sim.covers(m, value).sum())
+    assert inside >= 0.8 * len(MEASURES) * len(net.nodes)
+
+
+def test_littles_law_on_every_node() -> None:
+    sim = simulate(jackson_example(), horizon=1_000, warmup=50, replications=20, seed=5)
+    lam = sim.per_replication["arrival_rate"]
+    for queue, wait in (("mean_queue", "mean_wait"), ("mean_in_system", "mean_sojourn")):
+        lq, wq = sim.per_replication[queue], sim.per_replication[wait]
+        # measured independently: time averages vs patient by patient waits
+        assert lq.mean(axis=0) == pytest.approx((lam * wq).mean(axis=0), rel=0.03)
+
+
+def test_native_engine_agrees_with_naive_event_simulator() -> None:
+    net = jackson_example()
+    naive = [naive_simulate(net, horizon=600, warmup=50, seed=s) for s in range(6)]
+    sim = simulate(net, horizon=600, warmup=50, replications=30, seed=9)
+    exact = analyse(net)
+    for m in ("mean_wait", "mean_queue", "mean_in_system", "utilisation"):
+        values = np.array([r[m] for r in naive])
+        mean = values.mean(axis=0)
+        se_naive = values.std(axis=0, ddof=1) / math.sqrt(len(naive))
+        se_native = sim.half_width(m) / 2.05
+        # both estimate the same quantity: difference within 4 combined standard errors
+        assert (np.abs(mean - sim.mean(m)) <= 4 * np.hypot(se_naive, se_native)).all(), m
+        # and the naive simulator itself is a sound oracle
+        assert (np.abs(mean - getattr(exact, m)) <= 4 * se_naive + 1e-9).all(), m
+
+
+def test_priorities_simulated_against_cobham() -> None:
+    net = FlowNetwork(nodes=["ct"], classes=["green", "routine"],
+                      arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
+                      servers=[2], service_rates=[2.0])
+    exact = analyse(net).class_mean_wait[:, 0]
+    sim = simulate(net, horizon=2_000, warmup=50, replications=20, seed=4)
+    values = sim.per_replication["class_mean_wait"][:, :, 0]
+    mean = values.mean(axis=0)
+    se = values.std(axis=0, ddof=1) / math.sqrt(20)
+    assert (np.abs(mean - exact) <= 4 * se).all(), (mean, exact)
+    assert mean[0] < mean[1]
+    naive = naive_simulate(net, horizon=4_000, warmup=50, seed=1)["class_mean_wait"]
+    assert naive[0][0] < naive[1][0]
+
+
+def test_initial_queue_drains() -> None:
+    net = single(0.0, 1, 1.0)  # nobody arrives; 50 patients are waiting at 0
+    sim = simulate(net, horizon=5, replications=30, seed=2, initial_queue={"q": 50})
+    assert sim.mean("utilisation")[0] == pytest.approx(1.0)
+    # queue after t is 49 - N(t), N Poisson(t): time average 49 - 5/2
+    assert abs(sim.mean("mean_queue")[0] - 46.5) <= 2.5 * sim.half_width("mean_queue")[0] + 1e-9
+    big = simulate(net, horizon=1, replications=2, seed=2, initial_queue={"q": 500})
+    assert big.mean("mean_queue")[0] > 490  # the ring buffer grew past its first size
+
+
+def test_unstable_network_simulates_without_hanging() -> None:
+    net = single(3.0, 1, 1.0)
+    sim = simulate(net, horizon=50, replications=3, seed=1)
+    assert sim.mean("mean_queue")[0] > 20
+    with pytest.raises(MedAllianceError, match="events expected"):
+        simulate(net, horizon=1e9, replications=3, seed=1)
+
+
+def test_bad_run_arguments_all_reported() -> None:
+    net = jackson_example()
+    with pytest.raises(MedAllianceError) as err:
+        simulate(net, horizon=10, warmup=20, replications=1, seed=1, confidence=1.5,
+                 engine="simpy", initial_queue={"nowhere": 3, "county": -1})  # type: ignore[arg-type]
+    text = str(err.value)
+    for needle in ("warmup: must be < horizon", "replications: must be a whole number >= 2",
+                   "confidence: must be in (0, 1)", "unknown engine 'simpy'",
+                   "initial_queue.nowhere: unknown node", "initial_queue.county: must be a whole"):
+        assert needle in text, (needle, text)
+    with pytest.raises(MedAllianceError, match="horizon: must be a finite number > 0"):
+        simulate(net, horizon=math.inf, seed=1)
+
+
+def test_simulation_table() -> None:
+    sim = simulate(jackson_example(), horizon=50, replications=3, seed=1)
+    rows = sim.rows()
+    assert len(rows) == len(MEASURES) * 4
+    assert all(r["ci_low"] <= r["mean"] <= r["ci_high"] for r in rows)
+    assert "<table" in sim._repr_html_()
+    with pytest.raises(MedAllianceError, match="unknown measure 'speed'"):
+        sim.mean("speed")
+
+
+# -- ciw -------------------------------------------------------------------------------------
+
+
+def test_to_ciw_structure() -> None:
+    n = to_ciw(jackson_example())
+    assert n.number_of_nodes == 4
+    assert [c.number_of_servers for c in n.service_centres] == [2, 1, 3, 2]
+
+
+def test_ciw_engine_reproduces_analytic_means() -> None:
+    net = jackson_example()
+    exact = analyse(net)
+    sim = simulate(net, horizon=600, warmup=50, replications=4, seed=3, engine="ciw")
+    assert sim.engine == "ciw" and sim.waits is not None and len(sim.waits) == 4
+    for m in ("utilisation", "mean_wait", "mean_sojourn", "arrival_rate"):
+        mean, half = sim.mean(m), sim.half_width(m)
+        assert (np.abs(mean - getattr(exact, m)) <= 2.5 * half + 0.02 * getattr(exact, m)).all(), m
+    assert sim.waits[0].mean() == pytest.approx(exact.mean_wait[0], rel=0.25)
+    with pytest.raises(MedAllianceError, match="Ciw#98"):
+        simulate(net, horizon=10, replications=2, seed=1, engine="ciw",
+                 initial_queue={"county": 1})
+
+
+def test_ciw_priorities() -> None:
+    net = FlowNetwork(nodes=["ct"], classes=["green", "routine"],
+                      arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
+                      servers=[2], service_rates=[2.0])
+    sim = simulate(net, horizon=800, replications=3, seed=2, engine="ciw")
+    waits = sim.per_replication["class_mean_wait"][:, :, 0].mean(axis=0)
+    assert waits[0] < waits[1]
