@@ -28,9 +28,10 @@ from medalliance.flow import (
 )
 
 
-def single(rate: float, servers: int, service: float, **kw: object) -> FlowNetwork:
-    return FlowNetwork(nodes=["q"], arrival_rates=[rate], servers=[servers],
-                       service_rates=[service], **kw)  # type: ignore[arg-type]
+def single(rate: float, servers: int, service: float) -> FlowNetwork:
+    return FlowNetwork(
+        nodes=["q"], arrival_rates=[rate], servers=[servers], service_rates=[service]
+    )
 
 
 # -- the network -------------------------------------------------------------------------
@@ -61,12 +62,21 @@ def test_validation_reports_every_problem_at_once() -> None:
 
 def test_rows_over_one_and_closed_loops_are_refused() -> None:
     with pytest.raises(MedAllianceError, match=r"routing.a: row sums to 1.3 > 1"):
-        FlowNetwork(nodes=["a", "b"], arrival_rates=[1, 0], servers=[1, 1],
-                    service_rates=[1, 1], routing={"a": {"b": 0.7, "a": 0.6}})
+        FlowNetwork(
+            nodes=["a", "b"],
+            arrival_rates=[1, 0],
+            servers=[1, 1],
+            service_rates=[1, 1],
+            routing={"a": {"b": 0.7, "a": 0.6}},
+        )
     with pytest.raises(MedAllianceError) as err:
-        FlowNetwork(nodes=["a", "b", "c"], arrival_rates=[1, 0, 0], servers=[1, 1, 1],
-                    service_rates=[1, 1, 1], routing={"a": {"b": 0.5}, "b": {"c": 1.0},
-                                                      "c": {"b": 1.0}})
+        FlowNetwork(
+            nodes=["a", "b", "c"],
+            arrival_rates=[1, 0, 0],
+            servers=[1, 1, 1],
+            service_rates=[1, 1, 1],
+            routing={"a": {"b": 0.5}, "b": {"c": 1.0}, "c": {"b": 1.0}},
+        )
     assert "routing.b: patients here can never leave" in str(err.value)
     assert "routing.c: patients here can never leave" in str(err.value)
     assert "routing.a:" not in str(err.value)
@@ -78,11 +88,21 @@ def test_bad_names_and_shapes() -> None:
     with pytest.raises(MedAllianceError, match=r"needs one value per node \(2\)"):
         FlowNetwork(nodes=["a", "b"], arrival_rates=[1], servers=[1, 1], service_rates=[1, 1])
     with pytest.raises(MedAllianceError, match=r"needs shape \(2, 2\)"):
-        FlowNetwork(nodes=["a", "b"], arrival_rates=[1, 1], servers=[1, 1],
-                    service_rates=[1, 1], routing=[[0.1]])
+        FlowNetwork(
+            nodes=["a", "b"],
+            arrival_rates=[1, 1],
+            servers=[1, 1],
+            service_rates=[1, 1],
+            routing=[[0.1]],
+        )
     with pytest.raises(MedAllianceError, match="unknown class 'vip'"):
-        FlowNetwork(nodes=["a"], classes=["green", "routine"], arrival_rates={"vip": {"a": 1}},
-                    servers=[1], service_rates=[1])
+        FlowNetwork(
+            nodes=["a"],
+            classes=["green", "routine"],
+            arrival_rates={"vip": {"a": 1}},
+            servers=[1],
+            service_rates=[1],
+        )
     with pytest.raises(MedAllianceError, match="must be a number"):
         FlowNetwork(nodes=["a"], arrival_rates=["x"], servers=[1], service_rates=[1])
     with pytest.raises(MedAllianceError, match="must be finite"):
@@ -92,20 +112,24 @@ def test_bad_names_and_shapes() -> None:
 def test_scenarios_return_new_networks() -> None:
     net = jackson_example()
     more = net.with_capacity({"county": 5})
-    assert net.servers.tolist() == [2, 1, 3, 2] and more.servers.tolist() == [2, 1, 5, 2]
+    assert net.servers.tolist() == [2, 1, 3, 2]
+    assert more.servers.tolist() == [2, 1, 5, 2]
     faster = net.with_service({"imaging": 8.0})
-    assert faster.service_rates[1] == 8.0 and net.service_rates[1] == 4.0
+    assert faster.service_rates[1] == 8.0
+    assert net.service_rates[1] == 4.0
     rerouted = net.with_routing({"township": {"county": 0.0, "city": 0.1}})
     assert rerouted.routing[0].tolist() == [0.0, 0.3, 0.0, 0.1]
     assert net.routing[0].tolist() == [0.0, 0.3, 0.2, 0.0]
-    assert net == jackson_example() and net != more
+    assert net == jackson_example()
+    assert net != more
     with pytest.raises(MedAllianceError, match="row sums to"):
         net.with_routing({"township": {"county": 0.9}})
     with pytest.raises(MedAllianceError, match="unknown node 'nowhere'"):
         net.with_capacity({"nowhere": 1})
     with pytest.raises(MedAllianceError, match="must be a whole number >= 1"):
         net.with_capacity({"county": 0})
-    assert not net.arrival_rates.flags.writeable and not net.routing.flags.writeable
+    assert not net.arrival_rates.flags.writeable
+    assert not net.routing.flags.writeable
 
 
 # -- exact analysis ----------------------------------------------------------------------
@@ -141,28 +165,41 @@ def test_erlang_c_table(servers: int, offered: float, expected: float) -> None:
 def test_erlang_c_matches_textbook_sum(servers: int, load: float) -> None:
     a = load * servers
     assert erlang_c(np.array([servers]), np.array([a]))[0] == pytest.approx(
-        naive_erlang_c(servers, a), rel=1e-9, abs=1e-300)
+        naive_erlang_c(servers, a), rel=1e-9, abs=1e-300
+    )
 
 
 def test_erlang_c_many_servers_is_finite() -> None:
     c = np.array([2_000, 5_000])
     got = erlang_c(c, c * 0.99)
-    assert np.isfinite(got).all() and ((got > 0) & (got < 1)).all()
+    assert np.isfinite(got).all()
+    assert ((got > 0) & (got < 1)).all()
 
 
 def test_mmc_against_textbook() -> None:
     for c, lam, mu in [(2, 2.0, 2.0), (4, 7.0, 2.0), (12, 50.0, 5.0)]:
         res = analyse(single(lam, c, mu))
         exact = naive_mmc(c, lam, mu)
-        for m in ("utilisation", "mean_queue", "mean_wait", "mean_sojourn", "mean_in_system",
-                  "wait_probability"):
+        for m in (
+            "utilisation",
+            "mean_queue",
+            "mean_wait",
+            "mean_sojourn",
+            "mean_in_system",
+            "wait_probability",
+        ):
             assert getattr(res, m)[0] == pytest.approx(exact[m], rel=1e-10), m
 
 
 def test_jackson_by_hand() -> None:
     # a -> b always; b feeds back to itself half the time: λ_b = 1 / (1 - 0.5) = 2
-    net = FlowNetwork(nodes=["a", "b"], arrival_rates={"a": 1.0}, servers=[1, 1],
-                      service_rates=[2.0, 4.0], routing={"a": {"b": 1.0}, "b": {"b": 0.5}})
+    net = FlowNetwork(
+        nodes=["a", "b"],
+        arrival_rates={"a": 1.0},
+        servers=[1, 1],
+        service_rates=[2.0, 4.0],
+        routing={"a": {"b": 1.0}, "b": {"b": 0.5}},
+    )
     res = analyse(net)
     assert res.arrival_rate.tolist() == pytest.approx([1.0, 2.0])
     assert res.mean_in_system.tolist() == pytest.approx([1.0, 1.0])  # ρ/(1-ρ), ρ = 1/2
@@ -175,27 +212,35 @@ def test_jackson_by_hand() -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 6), st.data())
 def test_traffic_matches_substitution(n: int, data: st.DataObject) -> None:
-    raw = np.array(data.draw(st.lists(st.floats(0, 1), min_size=n * n, max_size=n * n))
-                   ).reshape(n, n)
+    raw = np.array(data.draw(st.lists(st.floats(0, 1), min_size=n * n, max_size=n * n))).reshape(
+        n, n
+    )
     keep = data.draw(st.floats(0.05, 1.0))
     routing = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-12) * (1 - keep)
     gamma = data.draw(st.lists(st.floats(0, 10), min_size=n, max_size=n))
-    net = FlowNetwork(nodes=[f"n{i}" for i in range(n)], arrival_rates=gamma,
-                      servers=[1] * n, service_rates=[1.0] * n, routing=routing)
+    net = FlowNetwork(
+        nodes=[f"n{i}" for i in range(n)],
+        arrival_rates=gamma,
+        servers=[1] * n,
+        service_rates=[1.0] * n,
+        routing=routing,
+    )
     assert traffic(net)[0] == pytest.approx(naive_traffic(net), rel=1e-8, abs=1e-9)
 
 
 def test_unstable_nodes_are_listed_never_inf() -> None:
     net = jackson_example().with_capacity({"imaging": 1}).with_service({"imaging": 2.0})
     res = analyse(net)
-    assert [u.node for u in res.unstable] == ["imaging"] and not res.is_stable
+    assert [u.node for u in res.unstable] == ["imaging"]
+    assert not res.is_stable
     u = res.unstable[0]
     assert u.excess_rate == pytest.approx(res.arrival_rate[1] - 2.0)
     assert u.servers_needed == math.floor(res.arrival_rate[1] / 2.0) + 1
     for m in (*MEASURES, "wait_probability", "class_mean_wait"):
         assert np.isfinite(getattr(res, m)).all()
     row = res.node("imaging")
-    assert row["stable"] is False and row["mean_wait"] is None
+    assert row["stable"] is False
+    assert row["mean_wait"] is None
     assert res.node("county")["mean_wait"] is not None
     assert res.mean_time_in_network is None
     with pytest.raises(MedAllianceError, match="'imaging' is unstable"):
@@ -206,15 +251,20 @@ def test_unstable_nodes_are_listed_never_inf() -> None:
 
 
 def test_cobham_priorities_single_node() -> None:
-    net = FlowNetwork(nodes=["ct"], classes=["green", "routine"],
-                      arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
-                      servers=[2], service_rates=[2.0])
+    net = FlowNetwork(
+        nodes=["ct"],
+        classes=["green", "routine"],
+        arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
+        servers=[2],
+        service_rates=[2.0],
+    )
     res = analyse(net)
     pw = naive_erlang_c(2, 1.5)
     s1, s2 = 1.0 / 4.0, 3.0 / 4.0
     w0 = pw / 4.0
     assert res.class_mean_wait[:, 0].tolist() == pytest.approx(
-        [w0 / (1 - s1), w0 / ((1 - s1) * (1 - s2))])
+        [w0 / (1 - s1), w0 / ((1 - s1) * (1 - s2))]
+    )
     # conservation: the arrival-weighted class waits equal the FCFS wait
     mixed = (1.0 * res.class_mean_wait[0, 0] + 2.0 * res.class_mean_wait[1, 0]) / 3.0
     assert mixed == pytest.approx(res.mean_wait[0])
@@ -284,9 +334,13 @@ def test_native_engine_agrees_with_naive_event_simulator() -> None:
 
 
 def test_priorities_simulated_against_cobham() -> None:
-    net = FlowNetwork(nodes=["ct"], classes=["green", "routine"],
-                      arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
-                      servers=[2], service_rates=[2.0])
+    net = FlowNetwork(
+        nodes=["ct"],
+        classes=["green", "routine"],
+        arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
+        servers=[2],
+        service_rates=[2.0],
+    )
     exact = analyse(net).class_mean_wait[:, 0]
     sim = simulate(net, horizon=2_000, warmup=50, replications=20, seed=4)
     values = sim.per_replication["class_mean_wait"][:, :, 0]
@@ -319,12 +373,25 @@ def test_unstable_network_simulates_without_hanging() -> None:
 def test_bad_run_arguments_all_reported() -> None:
     net = jackson_example()
     with pytest.raises(MedAllianceError) as err:
-        simulate(net, horizon=10, warmup=20, replications=1, seed=1, confidence=1.5,
-                 engine="simpy", initial_queue={"nowhere": 3, "county": -1})  # type: ignore[arg-type]
+        simulate(
+            net,
+            horizon=10,
+            warmup=20,
+            replications=1,
+            seed=1,
+            confidence=1.5,
+            engine="simpy",  # type: ignore[arg-type]
+            initial_queue={"nowhere": 3, "county": -1},
+        )
     text = str(err.value)
-    for needle in ("warmup: must be < horizon", "replications: must be a whole number >= 2",
-                   "confidence: must be in (0, 1)", "unknown engine 'simpy'",
-                   "initial_queue.nowhere: unknown node", "initial_queue.county: must be a whole"):
+    for needle in (
+        "warmup: must be < horizon",
+        "replications: must be a whole number >= 2",
+        "confidence: must be in (0, 1)",
+        "unknown engine 'simpy'",
+        "initial_queue.nowhere: unknown node",
+        "initial_queue.county: must be a whole",
+    ):
         assert needle in text, (needle, text)
     with pytest.raises(MedAllianceError, match="horizon: must be a finite number > 0"):
         simulate(net, horizon=math.inf, seed=1)
@@ -353,20 +420,25 @@ def test_ciw_engine_reproduces_analytic_means() -> None:
     net = jackson_example()
     exact = analyse(net)
     sim = simulate(net, horizon=600, warmup=50, replications=4, seed=3, engine="ciw")
-    assert sim.engine == "ciw" and sim.waits is not None and len(sim.waits) == 4
+    assert sim.engine == "ciw"
+    assert sim.waits is not None
+    assert len(sim.waits) == 4
     for m in ("utilisation", "mean_wait", "mean_sojourn", "arrival_rate"):
         mean, half = sim.mean(m), sim.half_width(m)
         assert (np.abs(mean - getattr(exact, m)) <= 2.5 * half + 0.02 * getattr(exact, m)).all(), m
     assert sim.waits[0].mean() == pytest.approx(exact.mean_wait[0], rel=0.25)
     with pytest.raises(MedAllianceError, match="Ciw#98"):
-        simulate(net, horizon=10, replications=2, seed=1, engine="ciw",
-                 initial_queue={"county": 1})
+        simulate(net, horizon=10, replications=2, seed=1, engine="ciw", initial_queue={"county": 1})
 
 
 def test_ciw_priorities() -> None:
-    net = FlowNetwork(nodes=["ct"], classes=["green", "routine"],
-                      arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
-                      servers=[2], service_rates=[2.0])
+    net = FlowNetwork(
+        nodes=["ct"],
+        classes=["green", "routine"],
+        arrival_rates={"green": {"ct": 1.0}, "routine": {"ct": 2.0}},
+        servers=[2],
+        service_rates=[2.0],
+    )
     sim = simulate(net, horizon=800, replications=3, seed=2, engine="ciw")
     waits = sim.per_replication["class_mean_wait"][:, :, 0].mean(axis=0)
     assert waits[0] < waits[1]

@@ -1,5 +1,4 @@
-"""Naive references for referral flows (internal): textbook formulas and a one-patient-at-a-time
-event simulator.
+"""Naive references for referral flows (internal): formulas and a patient-by-patient simulator.
 
 Written for obviousness, not speed, from the documented rules of :mod:`medalliance.flow`, and
 never importing its solver or engine (import-linter checks): traffic by repeated substitution
@@ -52,9 +51,14 @@ def naive_mmc(servers: int, arrival_rate: float, service_rate: float) -> dict[st
     pw = naive_erlang_c(servers, a)
     lq = pw * rho / (1 - rho)
     wq = lq / arrival_rate if arrival_rate else 0.0
-    return {"utilisation": rho, "mean_queue": lq, "mean_wait": wq,
-            "mean_sojourn": wq + 1 / service_rate,
-            "mean_in_system": lq + a, "wait_probability": pw}
+    return {
+        "utilisation": rho,
+        "mean_queue": lq,
+        "mean_wait": wq,
+        "mean_sojourn": wq + 1 / service_rate,
+        "mean_in_system": lq + a,
+        "wait_probability": pw,
+    }
 
 
 def naive_traffic(network: FlowNetwork, *, rounds: int = 10_000) -> list[float]:
@@ -80,8 +84,9 @@ def naive_traffic(network: FlowNetwork, *, rounds: int = 10_000) -> list[float]:
     return lam
 
 
-def naive_simulate(network: FlowNetwork, *, horizon: float, warmup: float, seed: int
-                   ) -> dict[str, list[float]]:
+def naive_simulate(
+    network: FlowNetwork, *, horizon: float, warmup: float, seed: int
+) -> dict[str, Any]:
     """One replication, patient by patient, with a heap of events.
 
     Returns per node: ``arrivals`` (count in the window), ``mean_wait`` (of patients who
@@ -116,8 +121,11 @@ def naive_simulate(network: FlowNetwork, *, horizon: float, warmup: float, seed:
     queues: list[list[list[float]]] = [[[] for _ in range(n)] for _ in range(classes)]
     busy = [0] * n
     st: dict[str, Any] = {
-        "arrivals": [0] * n, "waits": [[[] for _ in range(n)] for _ in range(classes)],
-        "area_sys": [0.0] * n, "area_q": [0.0] * n, "area_busy": [0.0] * n,
+        "arrivals": [0] * n,
+        "waits": [[[] for _ in range(n)] for _ in range(classes)],
+        "area_sys": [0.0] * n,
+        "area_q": [0.0] * n,
+        "area_busy": [0.0] * n,
     }
     now = 0.0
 
@@ -135,14 +143,16 @@ def naive_simulate(network: FlowNetwork, *, horizon: float, warmup: float, seed:
         else:
             queues[k][i].append(t)
 
-    while events and events[0][0] < horizon:
-        t, _, kind, (k, i) = heapq.heappop(events)
-        span = max(0.0, t - max(now, warmup))
+    def observe(span: float) -> None:
         for j in range(n):
             waiting = sum(len(queues[c][j]) for c in range(classes))
             st["area_q"][j] += span * waiting
             st["area_busy"][j] += span * busy[j]
             st["area_sys"][j] += span * (waiting + busy[j])
+
+    while events and events[0][0] < horizon:
+        t, _, kind, (k, i) = heapq.heappop(events)
+        observe(max(0.0, t - max(now, warmup)))
         now = t
         if kind == "outside":
             arrive(t, k, i)
@@ -159,12 +169,7 @@ def naive_simulate(network: FlowNetwork, *, horizon: float, warmup: float, seed:
             if r < acc:
                 arrive(t, k, j)
                 break
-    span = max(0.0, horizon - max(now, warmup))
-    for j in range(n):
-        waiting = sum(len(queues[c][j]) for c in range(classes))
-        st["area_q"][j] += span * waiting
-        st["area_busy"][j] += span * busy[j]
-        st["area_sys"][j] += span * (waiting + busy[j])
+    observe(max(0.0, horizon - max(now, warmup)))
     window = horizon - warmup
     all_waits = [[w for c in range(classes) for w in st["waits"][c][j]] for j in range(n)]
     return {
@@ -173,6 +178,7 @@ def naive_simulate(network: FlowNetwork, *, horizon: float, warmup: float, seed:
         "mean_in_system": [x / window for x in st["area_sys"]],
         "mean_queue": [x / window for x in st["area_q"]],
         "utilisation": [st["area_busy"][j] / (servers[j] * window) for j in range(n)],
-        "class_mean_wait": [[sum(w) / len(w) if w else 0.0 for w in st["waits"][c]]
-                            for c in range(classes)],
+        "class_mean_wait": [
+            [sum(w) / len(w) if w else 0.0 for w in st["waits"][c]] for c in range(classes)
+        ],
     }

@@ -232,8 +232,11 @@ class FlowAnalysis(Tabular):
         """
         idx = [self.network.position(p) for p in path]
         bad = [
-            Problem(("path", k), f"node {quote(path[k])} is unstable (utilisation "
-                    f"{self.utilisation[i]:.3g}): no steady-state wait")
+            Problem(
+                ("path", k),
+                f"node {quote(path[k])} is unstable (utilisation "
+                f"{self.utilisation[i]:.3g}): no steady-state wait",
+            )
             for k, i in enumerate(idx)
             if not self.stable[i]
         ]
@@ -302,8 +305,9 @@ def analyse(network: FlowNetwork) -> FlowAnalysis:
     1.0
     """
     if not isinstance(network, FlowNetwork):
-        raise MedAllianceError([Problem(("network",), "must be a FlowNetwork, got "
-                                        f"{type(network).__name__}")])
+        raise MedAllianceError(
+            [Problem(("network",), f"must be a FlowNetwork, got {type(network).__name__}")]
+        )
     cls_lam = traffic(network)
     lam = cls_lam.sum(axis=0)
     c, mu = network.servers, network.service_rates
@@ -343,8 +347,9 @@ def analyse(network: FlowNetwork) -> FlowAnalysis:
     )
 
 
-def _class_waits(cls_lam: FloatArray, cap: FloatArray, pw: FloatArray,
-                 stable: np.ndarray[Any, Any]) -> FloatArray:
+def _class_waits(
+    cls_lam: FloatArray, cap: FloatArray, pw: FloatArray, stable: np.ndarray[Any, Any]
+) -> FloatArray:
     """Cobham: ``Wq_k = (C/cμ) / ((1 - σ_{k-1})(1 - σ_k))``, ``σ_k`` the load of classes <= k."""
     sigma = np.cumsum(cls_lam / cap, axis=0)
     before = np.vstack([np.zeros_like(sigma[:1]), sigma[:-1]])

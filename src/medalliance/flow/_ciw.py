@@ -56,6 +56,7 @@ def to_ciw(network: FlowNetwork) -> Any:
 
 def run_ciw(
     network: FlowNetwork,
+    *,
     horizon: float,
     warmup: float,
     replications: int,
@@ -70,14 +71,19 @@ def run_ciw(
     utilisation is the service time inside the window over ``servers · window``.
     """
     if initial.any():
-        raise MedAllianceError([Problem(("initial_queue",), "ciw cannot start with patients "
-                                        "present (Ciw#98); use engine='native'")])
+        raise MedAllianceError(
+            [
+                Problem(
+                    ("initial_queue",),
+                    "ciw cannot start with patients present (Ciw#98); use engine='native'",
+                )
+            ]
+        )
     ciw = require("ciw", extra="flow")
     k, n = network.arrival_rates.shape
     window = horizon - warmup
     shape = (replications, n)
-    out = {m: np.zeros(shape) for m in ("arrival_rate", "utilisation", "mean_wait",
-                                         "mean_sojourn")}
+    out = {m: np.zeros(shape) for m in ("arrival_rate", "utilisation", "mean_wait", "mean_sojourn")}
     class_wq = np.zeros((replications, k, n))
     waits: list[list[FloatArray]] = [[] for _ in range(n)]
     events = 0
@@ -100,12 +106,14 @@ def run_ciw(
         count = np.bincount(node[seen], minlength=n)
         wq = np.bincount(node[seen], wait[seen], minlength=n) / np.maximum(count, 1)
         out["mean_wait"][r] = wq
-        out["mean_sojourn"][r] = np.bincount(node[seen], (end - start)[seen], minlength=n
-                                             ) / np.maximum(count, 1) + wq
+        out["mean_sojourn"][r] = (
+            np.bincount(node[seen], (end - start)[seen], minlength=n) / np.maximum(count, 1) + wq
+        )
         both = cls[seen] * n + node[seen]
         per = np.bincount(both, minlength=k * n).reshape(k, n)
         class_wq[r] = np.bincount(both, wait[seen], minlength=k * n).reshape(k, n) / np.maximum(
-            per, 1)
+            per, 1
+        )
         for j in range(n):
             waits[j].append(wait[seen & (node == j)])
     out["mean_in_system"] = out["arrival_rate"] * out["mean_sojourn"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
 import numpy as np
 
 from medalliance.flow._network import FloatArray, FlowNetwork, IntArray
@@ -118,12 +119,22 @@ def run(
         is_arrival = u < g_total
         ext = live[is_arrival]
         flat = np.minimum(np.searchsorted(g_cum, u[is_arrival], side="right"), k * n - 1)
-        moved = _complete(s, tot, live[~is_arrival], svc[~is_arrival],
-                          u[~is_arrival] - g_total, draws[~is_arrival], p_cum, warmup)
+        moved = _complete(
+            s,
+            tot,
+            reps=live[~is_arrival],
+            svc=svc[~is_arrival],
+            v=u[~is_arrival] - g_total,
+            draws=draws[~is_arrival],
+            p_cum=p_cum,
+            warmup=warmup,
+        )
         reps_in = np.concatenate([ext, moved[0]])
         cls_in = np.concatenate([flat // n, moved[1]])
         node_in = np.concatenate([flat % n, moved[2]])
-        _arrive(s, tot, network.servers, reps_in, cls_in, node_in, warmup)
+        _arrive(
+            s, tot, servers=network.servers, reps=reps_in, cls=cls_in, node=node_in, warmup=warmup
+        )
     return tot
 
 
@@ -138,6 +149,7 @@ def _accumulate(s: _State, tot: Totals, live: IntArray, end: FloatArray, warmup:
 def _complete(
     s: _State,
     tot: Totals,
+    *,
     reps: IntArray,
     svc: FloatArray,
     v: FloatArray,
@@ -164,7 +176,7 @@ def _complete(
 def _pick(weights: np.ndarray[Any, Any], u: FloatArray) -> IntArray:
     """Per row, the column whose cumulative weight first exceeds ``u`` (never a 0 weight)."""
     cols = weights.shape[1]
-    out = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1), cols - 1)
+    out: IntArray = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1), cols - 1)
     rows = np.arange(len(out))
     bad = weights[rows, out] <= 0  # u rounded up to the row total: take the last positive
     if bad.any():
@@ -195,6 +207,7 @@ def _start_waiting(s: _State, tot: Totals, reps: IntArray, node: IntArray, warmu
 def _arrive(
     s: _State,
     tot: Totals,
+    *,
     servers: IntArray,
     reps: IntArray,
     cls: IntArray,

@@ -57,11 +57,12 @@ def _per_node(
             for i in np.flatnonzero(np.isnan(out)).tolist()[:_LISTED]:
                 problems.append(Problem((field, nodes[i]), "missing"))
         return out
-    items = list(np.asarray(values, dtype=object).ravel()) if np.ndim(values) else [values]
+    items = list(np.asarray(values, dtype=object).ravel())
     if np.ndim(values) != 1 or len(items) != len(nodes):
         problems.append(
-            Problem((field,), f"needs one value per node ({len(nodes)}), got shape "
-                    f"{np.shape(values)}")
+            Problem(
+                (field,), f"needs one value per node ({len(nodes)}), got shape {np.shape(values)}"
+            )
         )
         return out
     for i, v in enumerate(items):
@@ -115,6 +116,7 @@ def _check_values(
     problems: list[Problem],
     nodes: tuple[str, ...],
     classes: tuple[str, ...],
+    *,
     arrivals: FloatArray,
     routing: FloatArray,
     servers: FloatArray,
@@ -122,8 +124,11 @@ def _check_values(
 ) -> None:
     finite = np.isfinite(arrivals)
     for k, i in zip(*np.nonzero(~finite | (finite & (arrivals < 0))), strict=True):
-        where = ("arrival_rates", classes[k], nodes[i]) if len(classes) > 1 else (
-            "arrival_rates", nodes[i])
+        where = (
+            ("arrival_rates", classes[k], nodes[i])
+            if len(classes) > 1
+            else ("arrival_rates", nodes[i])
+        )
         if not np.isnan(arrivals[k, i]):
             problems.append(Problem(where, f"must be finite and >= 0, got {arrivals[k, i]}"))
     bad_c = np.isinf(servers) | (
@@ -156,8 +161,11 @@ def _check_values(
         trapped = _trapped(routing)
         for i in np.flatnonzero(trapped).tolist()[:_LISTED]:
             problems.append(
-                Problem(("routing", nodes[i]), "patients here can never leave the network "
-                        "(every route from it returns with probability 1)")
+                Problem(
+                    ("routing", nodes[i]),
+                    "patients here can never leave the network "
+                    "(every route from it returns with probability 1)",
+                )
             )
 
 
@@ -169,7 +177,8 @@ def _trapped(routing: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
     while True:
         more = reach | (edges & reach[None, :]).any(axis=1)
         if (more == reach).all():
-            return ~reach
+            out: np.ndarray[Any, np.dtype[np.bool_]] = ~reach
+            return out
         reach = more
 
 
@@ -263,7 +272,7 @@ class FlowNetwork:
         c = _per_node(servers, names, index, "servers", problems)
         mu = _per_node(service_rates, names, index, "service_rates", problems)
         p = _routing(routing, names, index, problems)
-        _check_values(problems, names, cls, lam, p, c, mu)
+        _check_values(problems, names, cls, arrivals=lam, routing=p, servers=c, service=mu)
         if problems:
             raise MedAllianceError(problems)
         for name, value in (
@@ -316,8 +325,12 @@ class FlowNetwork:
             return self.nodes.index(node)
         except ValueError:
             raise MedAllianceError(
-                [Problem(("node",), f"unknown node {quote(node)}; accepted: "
-                         + ", ".join(self.nodes[:_LISTED]))]
+                [
+                    Problem(
+                        ("node",),
+                        f"unknown node {quote(node)}; accepted: " + ", ".join(self.nodes[:_LISTED]),
+                    )
+                ]
             ) from None
 
     @property
@@ -391,8 +404,9 @@ class FlowNetwork:
             service_rates=self._patched(self.service_rates, service_rates, "service_rates")
         )
 
-    def with_arrivals(self, arrival_rates: Mapping[str, float], *, cls: str | None = None
-                      ) -> FlowNetwork:
+    def with_arrivals(
+        self, arrival_rates: Mapping[str, float], *, cls: str | None = None
+    ) -> FlowNetwork:
         """A new network with the external arrivals of the given nodes changed.
 
         Parameters
@@ -409,8 +423,9 @@ class FlowNetwork:
         [[1.5]]
         """
         if cls is None and len(self.classes) > 1:
-            raise MedAllianceError([Problem(("cls",), "name the class: the network has "
-                                            f"{len(self.classes)}")])
+            raise MedAllianceError(
+                [Problem(("cls",), f"name the class: the network has {len(self.classes)}")]
+            )
         k = self.classes.index(cls) if cls in self.classes else 0
         if cls is not None and cls not in self.classes:
             raise MedAllianceError([Problem(("cls",), f"unknown class {quote(cls)}")])
@@ -418,8 +433,9 @@ class FlowNetwork:
         lam[k] = self._patched(lam[k], arrival_rates, "arrival_rates")
         return self._changed(arrival_rates=lam)
 
-    def _patched(self, base: np.ndarray[Any, Any], changes: Mapping[str, Any], field: str
-                 ) -> np.ndarray[Any, Any]:
+    def _patched(
+        self, base: np.ndarray[Any, Any], changes: Mapping[str, Any], field: str
+    ) -> np.ndarray[Any, Any]:
         out = base.astype(object)
         problems: list[Problem] = []
         for node, v in changes.items():
@@ -466,18 +482,24 @@ def _arrivals(
     if isinstance(values, Mapping):
         for name, row in values.items():
             if name not in classes:
-                problems.append(Problem(("arrival_rates", str(name)), f"unknown class "
-                                        f"{quote(name)}"))
+                problems.append(
+                    Problem(("arrival_rates", str(name)), f"unknown class {quote(name)}")
+                )
             elif not isinstance(row, Mapping):
                 problems.append(Problem(("arrival_rates", name), "must map node -> rate"))
             else:
                 out[classes.index(name)] = _per_node(
-                    row, nodes, index, "arrival_rates", problems, default=0.0)
+                    row, nodes, index, "arrival_rates", problems, default=0.0
+                )
         return out
     arr = np.asarray(values, dtype=object)
     if arr.shape != (k, len(nodes)):
-        problems.append(Problem(("arrival_rates",), f"needs shape ({k}, {len(nodes)}) for "
-                                f"{k} classes, got {arr.shape}"))
+        problems.append(
+            Problem(
+                ("arrival_rates",),
+                f"needs shape ({k}, {len(nodes)}) for {k} classes, got {arr.shape}",
+            )
+        )
         return out
     for j in range(k):
         out[j] = _per_node(list(arr[j]), nodes, index, "arrival_rates", problems)

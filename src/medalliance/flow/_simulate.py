@@ -99,15 +99,22 @@ class SimulationResult(Tabular):
         >>> res.covers("utilisation", analyse(net).utilisation).shape
         (4,)
         """
-        out: np.ndarray[Any, np.dtype[np.bool_]] = (
-            np.abs(self.mean(measure) - values) <= self.half_width(measure)
-        )
+        out: np.ndarray[Any, np.dtype[np.bool_]] = np.abs(
+            self.mean(measure) - values
+        ) <= self.half_width(measure)
         return out
 
     def _values(self, measure: str) -> FloatArray:
         if measure not in self.per_replication:
-            raise MedAllianceError([Problem(("measure",), f"unknown measure {quote(measure)}; "
-                                            "accepted: " + ", ".join(self.per_replication))])
+            raise MedAllianceError(
+                [
+                    Problem(
+                        ("measure",),
+                        f"unknown measure {quote(measure)}; "
+                        "accepted: " + ", ".join(self.per_replication),
+                    )
+                ]
+            )
         return self.per_replication[measure]
 
     def rows(self) -> list[dict[str, Any]]:
@@ -124,9 +131,15 @@ class SimulationResult(Tabular):
         for m in MEASURES:
             mean, half = self.mean(m), self.half_width(m)
             for i, node in enumerate(self.network.nodes):
-                out.append({"node": node, "measure": m, "mean": float(mean[i]),
-                            "ci_low": float(mean[i] - half[i]),
-                            "ci_high": float(mean[i] + half[i])})
+                out.append(
+                    {
+                        "node": node,
+                        "measure": m,
+                        "mean": float(mean[i]),
+                        "ci_low": float(mean[i] - half[i]),
+                        "ci_high": float(mean[i] + half[i]),
+                    }
+                )
         return out
 
 
@@ -189,44 +202,72 @@ def simulate(
     True
     """
     if not isinstance(network, FlowNetwork):
-        raise MedAllianceError([Problem(("network",), "must be a FlowNetwork, got "
-                                        f"{type(network).__name__}")])
+        raise MedAllianceError(
+            [Problem(("network",), f"must be a FlowNetwork, got {type(network).__name__}")]
+        )
     problems = _check_run(horizon, warmup, replications, confidence, engine)
     initial = _initial(network, initial_queue, problems)
     if not problems:
         events = expected_events(network, float(horizon), initial) * replications
         if events > MAX_EVENTS:
-            problems.append(Problem(("horizon",), f"about {events:,.0f} events expected "
-                                    f"(more than {MAX_EVENTS:,}); shorten the horizon or use "
-                                    "fewer replications (is the network unstable?)"))
+            problems.append(
+                Problem(
+                    ("horizon",),
+                    f"about {events:,.0f} events expected "
+                    f"(more than {MAX_EVENTS:,}); shorten the horizon or use "
+                    "fewer replications (is the network unstable?)",
+                )
+            )
     if problems:
         raise MedAllianceError(problems)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if engine == "ciw":
         from medalliance.flow._ciw import run_ciw
 
-        per, waits, count = run_ciw(network, float(horizon), float(warmup), replications, rng,
-                                    initial)
+        per, waits, count = run_ciw(
+            network,
+            horizon=float(horizon),
+            warmup=float(warmup),
+            replications=replications,
+            rng=rng,
+            initial=initial,
+        )
     else:
-        tot = run(network, horizon=float(horizon), warmup=float(warmup),
-                  replications=replications, rng=rng, initial=initial)
+        tot = run(
+            network,
+            horizon=float(horizon),
+            warmup=float(warmup),
+            replications=replications,
+            rng=rng,
+            initial=initial,
+        )
         per, waits, count = measures(network, tot, float(horizon) - float(warmup)), None, tot.events
-    return SimulationResult(network=network, engine=engine, horizon=float(horizon),
-                            warmup=float(warmup), replications=replications,
-                            confidence=confidence, per_replication=per, waits=waits,
-                            events=count)
+    return SimulationResult(
+        network=network,
+        engine=engine,
+        horizon=float(horizon),
+        warmup=float(warmup),
+        replications=replications,
+        confidence=confidence,
+        per_replication=per,
+        waits=waits,
+        events=count,
+    )
 
 
 def measures(network: FlowNetwork, tot: Totals, window: float) -> dict[str, FloatArray]:
     """Per-replication measures from the engine's totals over a window of length ``window``."""
     c = network.servers
     n_wait = tot.wait_count.sum(axis=1)
-    wq = np.divide(tot.wait_sum.sum(axis=1), n_wait, out=np.zeros_like(tot.area_busy),
-                   where=n_wait > 0)
-    service = np.divide(tot.area_busy, tot.completions, out=np.zeros_like(tot.area_busy),
-                        where=tot.completions > 0)
-    class_wq = np.divide(tot.wait_sum, tot.wait_count, out=np.zeros_like(tot.wait_sum),
-                         where=tot.wait_count > 0)
+    wq = np.divide(
+        tot.wait_sum.sum(axis=1), n_wait, out=np.zeros_like(tot.area_busy), where=n_wait > 0
+    )
+    service = np.divide(
+        tot.area_busy, tot.completions, out=np.zeros_like(tot.area_busy), where=tot.completions > 0
+    )
+    class_wq = np.divide(
+        tot.wait_sum, tot.wait_count, out=np.zeros_like(tot.wait_sum), where=tot.wait_count > 0
+    )
     return {
         "arrival_rate": tot.arrivals / window,
         "utilisation": tot.area_busy / (c * window),
@@ -238,8 +279,9 @@ def measures(network: FlowNetwork, tot: Totals, window: float) -> dict[str, Floa
     }
 
 
-def _check_run(horizon: float, warmup: float, replications: int, confidence: float,
-               engine: str) -> list[Problem]:
+def _check_run(
+    horizon: float, warmup: float, replications: int, confidence: float, engine: str
+) -> list[Problem]:
     problems = []
     if not _number(horizon) or not 0 < horizon < math.inf:
         problems.append(Problem(("horizon",), f"must be a finite number > 0, got {quote(horizon)}"))
@@ -248,13 +290,15 @@ def _check_run(horizon: float, warmup: float, replications: int, confidence: flo
     elif _number(horizon) and warmup >= horizon:
         problems.append(Problem(("warmup",), f"must be < horizon ({horizon}), got {warmup}"))
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
-        problems.append(Problem(("replications",), "must be a whole number >= 2, got "
-                                f"{quote(replications)}"))
+        problems.append(
+            Problem(("replications",), f"must be a whole number >= 2, got {quote(replications)}")
+        )
     if not _number(confidence) or not 0 < confidence < 1:
         problems.append(Problem(("confidence",), f"must be in (0, 1), got {quote(confidence)}"))
     if engine not in ("native", "ciw"):
-        problems.append(Problem(("engine",), f"unknown engine {quote(engine)}; accepted: native, "
-                                "ciw"))
+        problems.append(
+            Problem(("engine",), f"unknown engine {quote(engine)}; accepted: native, ciw")
+        )
     return problems
 
 
@@ -272,9 +316,13 @@ def _initial(network: FlowNetwork, given: Any, problems: list[Problem]) -> IntAr
         return out
     nested = any(isinstance(v, Mapping) for v in given.values())
     items = (
-        [(cls, node, v) for cls, row in given.items() for node, v in
-         (row.items() if isinstance(row, Mapping) else [(None, row)])]
-        if nested else [(network.classes[-1], node, v) for node, v in given.items()]
+        [
+            (cls, node, v)
+            for cls, row in given.items()
+            for node, v in (row.items() if isinstance(row, Mapping) else [(None, row)])
+        ]
+        if nested
+        else [(network.classes[-1], node, v) for node, v in given.items()]
     )
     for cls, node, v in items:
         where = ("initial_queue", str(cls), str(node)) if nested else ("initial_queue", str(node))
