@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from medalliance import synthetic
 from medalliance._reference.flow import (
     naive_erlang_c,
     naive_mmc,
@@ -19,13 +20,18 @@ from medalliance.errors import MedAllianceError
 from medalliance.flow import (
     MEASURES,
     FlowNetwork,
+    ReferralNetwork,
     analyse,
+    compare,
     erlang_c,
     jackson_example,
+    referral_network,
     simulate,
     to_ciw,
     traffic,
+    within_share,
 )
+from medalliance.referral import ReferralCase, evaluate
 
 
 def single(rate: float, servers: int, service: float) -> FlowNetwork:
@@ -442,3 +448,121 @@ def test_ciw_priorities() -> None:
     sim = simulate(net, horizon=800, replications=3, seed=2, engine="ciw")
     waits = sim.per_replication["class_mean_wait"][:, :, 0].mean(axis=0)
     assert waits[0] < waits[1]
+
+
+# -- from a registry ---------------------------------------------------------------------------
+
+
+def county_network(level: str = "institution") -> ReferralNetwork:
+    reg = synthetic.county(seed=5, townships=3, villages_per_township=1)
+    return referral_network(
+        reg,
+        referral_shares={
+            "needs_inpatient_bed": 0.05,
+            "critical_or_difficult": 0.02,
+            "convalescence": 0.1,
+        },
+        arrivals_per_person=0.002,
+        service_rates={"village": 30.0, "primary": 0.25, "secondary": 0.15},
+        default_servers=1,
+        level=level,  # type: ignore[arg-type]
+    )
+
+
+def test_routes_only_where_referral_evaluate_sends() -> None:
+    built = county_network()
+    reg = synthetic.county(seed=5, townships=3, villages_per_township=1)
+    assert built.routing_pairs
+    shares = built.assumptions["referral_shares"]
+    for origin, dest, share in built.routing_pairs:
+        found = [
+            c
+            for c, s in shares.items()
+            if s == share
+            and (d := evaluate(reg, ReferralCase(origin=origin, criterion=c))).destinations
+            and d.destinations[0].institution == dest
+        ]
+        assert found, (origin, dest, share)
+    # and every (origin, criterion) evaluate can route is either routed or reported unrouted
+    n_cases = len(built.institutions) * len(shares)
+    assert len(built.routing_pairs) + len(built.unrouted) == n_cases
+    for u in built.unrouted:
+        d = evaluate(reg, ReferralCase(origin=u.origin, criterion=u.criterion))
+        assert not d.destinations
+        assert u.reason == "no eligible destination"
+    net = built.network
+    for origin, dest, share in built.routing_pairs:
+        assert net.routing[net.position(origin), net.position(dest)] >= share
+    assert int(np.count_nonzero(net.routing)) == len({(a, b) for a, b, _ in built.routing_pairs})
+
+
+def test_servers_and_arrivals_from_the_registry() -> None:
+    reg = synthetic.county(seed=5, townships=3, villages_per_township=1)
+    net = county_network().network
+    hospital = reg.institution("k-h")
+    assert hospital.population_served is not None
+    assert net.servers[net.position("k-h")] == hospital.beds
+    assert net.servers[net.position("k-t00v00")] == 1
+    assert net.external_rates[net.position("k-h")] == pytest.approx(
+        0.002 * hospital.population_served
+    )
+    with pytest.raises(MedAllianceError) as err:
+        referral_network(
+            reg,
+            referral_shares={"vibes": 0.1, "convalescence": 2.0},
+            service_rates={"k-nowhere": 1.0},
+            arrival_rates={"x": 1.0},
+            alliance="nope",
+        )
+    text = str(err.value)
+    for needle in (
+        "unknown criterion 'vibes'",
+        "referral_shares.convalescence: must be in [0, 1]",
+        "unknown alliance 'nope'",
+    ):
+        assert needle in text, needle
+    with pytest.raises(MedAllianceError) as err:
+        referral_network(
+            reg, referral_shares={"convalescence": 0.1}, service_rates=1.0, arrival_rates={"x": 1.0}
+        )
+    rendered = [p.render() for p in err.value.problems]
+    assert any(r.startswith("servers.k-c00s00: no capacity") for r in rendered)
+    assert len([r for r in rendered if "no capacity" in r]) == 7
+    assert "arrival_rates.x: not a modelled institution 'x'" in str(err.value)
+
+
+def test_tier_level_pools_and_conserves_flow() -> None:
+    inst = county_network().network
+    tier = county_network("tier")
+    net = tier.network
+    assert net.nodes == ("village", "primary", "secondary")
+    lam_inst, lam_tier = traffic(inst)[0], traffic(net)[0]
+    reg = synthetic.county(seed=5, townships=3, villages_per_township=1)
+    for k, name in enumerate(net.nodes):
+        members = [i for i, iid in enumerate(inst.nodes) if reg.institution(iid).tier.value == name]
+        assert lam_tier[k] == pytest.approx(lam_inst[members].sum(), rel=1e-9)
+        assert net.servers[k] == inst.servers[members].sum()
+        cap = (inst.servers[members] * inst.service_rates[members]).sum()
+        assert net.servers[k] * net.service_rates[k] == pytest.approx(cap)
+
+
+def test_within_share_and_compare() -> None:
+    net = FlowNetwork(
+        nodes=["town", "county", "city"],
+        arrival_rates={"town": 10.0},
+        servers=[1, 2, 2],
+        service_rates=[20.0, 5.0, 5.0],
+        routing={"town": {"county": 0.4}, "county": {"city": 0.25}},
+    )
+    # within the county: 60% finish at the town, 0.4 * 0.75 at the county
+    assert within_share(net, ["town", "county"]) == pytest.approx(0.6 + 0.4 * 0.75)
+    assert within_share(net, ["city"]) is None
+    cmp = compare(
+        {"now": net, "fewer up": net.with_routing({"county": {"city": 0.1}})},
+        within=["town", "county"],
+    )
+    summary = cmp.summary()
+    assert [r["within_share"] for r in summary] == pytest.approx([0.9, 0.96])
+    assert len(cmp.rows()) == 6
+    with pytest.raises(MedAllianceError, match="unknown node 'x'"):
+        compare({"now": net}, within=["x"])

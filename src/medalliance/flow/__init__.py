@@ -17,6 +17,11 @@ exponential service rate per node. Scenarios are new networks: ``with_routing``,
   (priorities between classes, runs that start with patients waiting), with confidence
   intervals per measure, deterministic for a seed; ``engine="ciw"`` runs the same network
   in ``ciw`` (:func:`to_ciw`, the ``flow`` extra) and returns the individual waits too.
+- :func:`referral_network` — a network from a registry: routes only along the referral
+  channels the referral module reports, from an assumed policy mix; servers from beds;
+  every assumption a named parameter; per institution or pooled per tier.
+- :func:`compare` and :func:`within_share` — scenarios side by side, and the projected
+  share of care completed within a set of nodes (the within-county care rate).
 
 Rules:
 
@@ -53,20 +58,28 @@ from medalliance.flow._analyse import (
 )
 from medalliance.flow._ciw import to_ciw
 from medalliance.flow._network import FlowNetwork
+from medalliance.flow._registry import ReferralNetwork, UnroutedShare, referral_network
+from medalliance.flow._scenarios import ScenarioComparison, compare, within_share
 from medalliance.flow._simulate import SimulationResult, simulate
 
 __all__ = [
     "MEASURES",
     "FlowAnalysis",
     "FlowNetwork",
+    "ReferralNetwork",
+    "ScenarioComparison",
     "SimulationResult",
+    "UnroutedShare",
     "UnstableNode",
     "analyse",
+    "compare",
     "erlang_c",
     "jackson_example",
+    "referral_network",
     "simulate",
     "to_ciw",
     "traffic",
+    "within_share",
 ]
 
 
