@@ -49,6 +49,7 @@ from medalliance.cli import (
     _access,
     _coverage,
     _export,
+    _flow,
     _indicators,
     _list,
     _refer,
@@ -75,6 +76,7 @@ _COMMANDS: tuple[Command, ...] = (
     _coverage,
     _indicators,
     _access,
+    _flow,
 )
 
 

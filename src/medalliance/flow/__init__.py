@@ -57,6 +57,7 @@ from medalliance.flow._analyse import (
     traffic,
 )
 from medalliance.flow._ciw import to_ciw
+from medalliance.flow._data import network_from_data, scenarios_from_data
 from medalliance.flow._network import FlowNetwork
 from medalliance.flow._registry import ReferralNetwork, UnroutedShare, referral_network
 from medalliance.flow._scenarios import ScenarioComparison, compare, within_share
@@ -75,7 +76,9 @@ __all__ = [
     "compare",
     "erlang_c",
     "jackson_example",
+    "network_from_data",
     "referral_network",
+    "scenarios_from_data",
     "simulate",
     "to_ciw",
     "traffic",
