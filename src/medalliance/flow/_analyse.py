@@ -54,9 +54,10 @@ def traffic(network: FlowNetwork) -> FloatArray:
 def erlang_c(servers: IntArray, offered: FloatArray) -> FloatArray:
     """Probability that an arrival waits in an M/M/c queue (Erlang C), per queue.
 
-    Computed through the Erlang B recursion ``B_k = a·B_{k-1} / (k + a·B_{k-1})``, which
-    is stable for thousands of servers; ``C = c·B / (c - a·(1 - B))``. Queues with
-    ``a >= c`` (unstable) get 1.
+    Erlang B through the recursion ``B_k = a·B_{k-1} / (k + a·B_{k-1})`` for up to 256
+    servers, beyond that as ``P(X = c) / P(X <= c)`` for ``X ~ Poisson(a)`` in logarithms
+    (any number of servers, e.g. a whole tier's beds); then ``C = c·B / (c - a·(1 - B))``.
+    Queues with ``a >= c`` (unstable) get 1.
 
     Parameters
     ----------
@@ -77,16 +78,33 @@ def erlang_c(servers: IntArray, offered: FloatArray) -> FloatArray:
     """
     c = np.asarray(servers, dtype=np.int64)
     a = np.asarray(offered, dtype=np.float64)
+    small = c <= _RECURSION_UP_TO
     b = np.ones_like(a)
-    for k in range(1, int(c.max(initial=0)) + 1):
-        step = k <= c
-        nb = a * b / (k + a * b)
-        b = np.where(step, nb, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(under="ignore"):
+        for k in range(1, int(c[small].max(initial=0)) + 1):
+            nb = a * b / (k + a * b)
+            b = np.where(small & (k <= c), nb, b)
+    if not small.all():
+        b = np.where(small, b, _erlang_b_closed(c, a))
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         out = c * b / (c - a * (1.0 - b))
     out = np.where(a >= c, 1.0, out)
     result: FloatArray = np.clip(out, 0.0, 1.0)
     return result
+
+
+_RECURSION_UP_TO = 256
+"""Erlang B by recursion up to this many servers; beyond, from the Poisson distribution."""
+
+
+def _erlang_b_closed(c: IntArray, a: FloatArray) -> FloatArray:
+    """Erlang B as ``P(X = c) / P(X <= c)`` for ``X ~ Poisson(a)``, in logs (any ``c``)."""
+    from scipy import special
+
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        log_pmf = c * np.log(a) - a - special.gammaln(c + 1.0)
+        out: FloatArray = np.exp(log_pmf - np.log(special.pdtr(c, a)))
+    return np.where(a > 0, out, 0.0)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,17 @@ _TOP_KEYS = ("time_unit", "classes", "nodes", "scenarios", "title")
 _SCENARIO_KEYS = ("name", "servers", "service_rates", "arrival_rates", "routing")
 
 
-def _unknown(data: Mapping[str, Any], keys: tuple[str, ...], path: tuple[str | int, ...],
-             problems: list[Problem]) -> None:
+def _unknown(
+    data: Mapping[str, Any],
+    keys: tuple[str, ...],
+    path: tuple[str | int, ...],
+    problems: list[Problem],
+) -> None:
     for k in data:
         if k not in keys:
-            problems.append(Problem((*path, str(k)), f"unknown key {quote(k)}; accepted: "
-                                    + ", ".join(keys)))
+            problems.append(
+                Problem((*path, str(k)), f"unknown key {quote(k)}; accepted: " + ", ".join(keys))
+            )
 
 
 def network_from_data(data: object) -> FlowNetwork:
@@ -48,7 +53,11 @@ def network_from_data(data: object) -> FlowNetwork:
     if not isinstance(data, Mapping) or not isinstance(data.get("nodes"), list):
         raise MedAllianceError([Problem(("nodes",), "a flow network file needs a list of nodes")])
     _unknown(data, _TOP_KEYS, (), problems)
-    ids, servers, service, arrivals, routing = [], {}, {}, {}, {}
+    ids: list[str] = []
+    servers: dict[str, Any] = {}
+    service: dict[str, Any] = {}
+    arrivals: dict[str, Any] = {}
+    routing: dict[str, Any] = {}
     classes = tuple(data.get("classes", ("routine",)))
     for k, node in enumerate(data["nodes"]):
         if not isinstance(node, Mapping) or not isinstance(node.get("id"), str):
@@ -79,8 +88,15 @@ def network_from_data(data: object) -> FlowNetwork:
         rates: Any = per_class
     else:
         rates = arrivals
-    return FlowNetwork(nodes=ids, arrival_rates=rates, servers=servers, service_rates=service,
-                       routing=routing, classes=classes, time_unit=data.get("time_unit", "hour"))
+    return FlowNetwork(
+        nodes=ids,
+        arrival_rates=rates,
+        servers=servers,
+        service_rates=service,
+        routing=routing,
+        classes=classes,
+        time_unit=data.get("time_unit", "hour"),
+    )
 
 
 def scenarios_from_data(data: object, base: FlowNetwork) -> dict[str, FlowNetwork]:

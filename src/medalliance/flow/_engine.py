@@ -41,32 +41,38 @@ class Totals:
 
 
 class _State:
-    """Mutable arrays of all replications (private to one :func:`run`)."""
+    """Mutable flat arrays of all replications (private to one :func:`run`).
+
+    Per-node arrays are ``(R·N,)`` (index ``r·N + j``), per class and node ``(R·K·N,)``
+    (index ``r·K·N + k·N + j``): one flat index per cell keeps every update a 1-D
+    fancy-indexing operation.
+    """
 
     def __init__(self, network: FlowNetwork, reps: int, initial: IntArray) -> None:
         k, n = network.arrival_rates.shape
+        self.k, self.n = k, n
         self.t = np.zeros(reps)
-        self.busy = np.zeros((reps, n), dtype=np.int64)
-        self.insvc = np.zeros((reps, k, n), dtype=np.int64)
-        self.q = np.zeros((reps, k, n), dtype=np.int64)
-        self.head = np.zeros((reps, k, n), dtype=np.int64)
-        size = _START_BUFFER
-        while size <= int(initial.max(initial=0)):
-            size *= 2
-        self.buf = np.zeros((reps, k, n, size))
+        insvc = np.zeros((reps, k, n), dtype=np.int64)
+        q = np.zeros((reps, k, n), dtype=np.int64)
         free = network.servers.copy()
         for cls in range(k):  # higher classes take the free servers first
             start = np.minimum(initial[cls], free)
             free = free - start
-            self.insvc[:, cls] = start
-            self.q[:, cls] = initial[cls] - start
-        self.busy[:] = self.insvc.sum(axis=1)
+            insvc[:, cls] = start
+            q[:, cls] = initial[cls] - start
+        self.busy = insvc.sum(axis=1).ravel()
+        self.insvc, self.q = insvc.ravel(), q.ravel()
+        self.head = np.zeros(reps * k * n, dtype=np.int64)
+        size = _START_BUFFER
+        while size <= int(initial.max(initial=0)):
+            size *= 2
+        self.buf = np.zeros((reps * k * n, size))  # arrival times of waiting patients
 
     def grow(self) -> None:
-        size = self.buf.shape[-1]
-        order = (self.head[..., None] + np.arange(size)) % size
-        ordered = np.take_along_axis(self.buf, order, axis=-1)
-        self.buf = np.concatenate([ordered, np.zeros_like(ordered)], axis=-1)
+        size = self.buf.shape[1]
+        order = (self.head[:, None] + np.arange(size)) % size
+        ordered = np.take_along_axis(self.buf, order, axis=1)
+        self.buf = np.concatenate([ordered, np.zeros_like(ordered)], axis=1)
         self.head[:] = 0
 
 
@@ -83,72 +89,85 @@ def run(
     k, n = network.arrival_rates.shape
     reps = replications
     s = _State(network, reps, initial)
-    gamma = network.arrival_rates.ravel()
-    g_cum = np.cumsum(gamma)
+    g_cum = np.cumsum(network.arrival_rates.ravel())
     g_total = float(g_cum[-1])
     mu = network.service_rates
     p_cum = np.cumsum(network.routing, axis=1)
-    tot = Totals(
-        area_system=np.zeros((reps, n)),
-        area_queue=np.zeros((reps, k, n)),
-        area_busy=np.zeros((reps, n)),
-        arrivals=np.zeros((reps, n), dtype=np.int64),
-        completions=np.zeros((reps, n), dtype=np.int64),
-        wait_sum=np.zeros((reps, k, n)),
-        wait_count=np.zeros((reps, k, n), dtype=np.int64),
-        events=0,
-    )
+    servers = np.tile(network.servers, reps)
+    tot = _Flat(reps, k, n)
     active = np.ones(reps, dtype=bool)
-    while active.any():
-        live = np.flatnonzero(active)
-        svc = s.busy[live] * mu
+    while True:
+        busy = s.busy.reshape(reps, n)
+        svc = busy * mu
         rate = g_total + svc.sum(axis=1)
-        draws = rng.random((len(live), 4))
+        draws = rng.random((reps, 4))
         with np.errstate(divide="ignore"):
-            t_new = s.t[live] - np.log1p(-draws[:, 0]) / rate  # inf when nothing can happen
-        _accumulate(s, tot, live, np.minimum(t_new, horizon), warmup)
-        ends = t_new >= horizon
-        s.t[live] = np.minimum(t_new, horizon)
-        active[live[ends]] = False
-        keep = ~ends
-        live, svc, rate, draws = live[keep], svc[keep], rate[keep], draws[keep]
+            t_new = s.t - np.log1p(-draws[:, 0]) / rate  # inf when nothing can happen
+        end = np.minimum(t_new, horizon)
+        span = np.maximum(end - np.maximum(s.t, warmup), 0.0)
+        tot.area_queue += span[:, None] * s.q.reshape(reps, k * n)
+        tot.area_busy += span[:, None] * busy
+        s.t = end
+        active &= t_new < horizon
+        live = np.flatnonzero(active)
         if not len(live):
             break
         tot.events += len(live)
-        u = draws[:, 1] * rate
+        u = draws[live, 1] * rate[live]
         is_arrival = u < g_total
-        ext = live[is_arrival]
         flat = np.minimum(np.searchsorted(g_cum, u[is_arrival], side="right"), k * n - 1)
+        done = ~is_arrival
         moved = _complete(
             s,
             tot,
-            reps=live[~is_arrival],
-            svc=svc[~is_arrival],
-            v=u[~is_arrival] - g_total,
-            draws=draws[~is_arrival],
+            reps=live[done],
+            svc=svc[live[done]],
+            v=u[done] - g_total,
+            draws=draws[live[done]],
             p_cum=p_cum,
             warmup=warmup,
         )
-        reps_in = np.concatenate([ext, moved[0]])
-        cls_in = np.concatenate([flat // n, moved[1]])
-        node_in = np.concatenate([flat % n, moved[2]])
+        ext = live[is_arrival]
         _arrive(
-            s, tot, servers=network.servers, reps=reps_in, cls=cls_in, node=node_in, warmup=warmup
+            s,
+            tot,
+            servers=servers,
+            warmup=warmup,
+            reps=np.concatenate([ext, moved[0]]),
+            cell=np.concatenate([ext * (k * n) + flat, moved[1]]),
         )
-    return tot
+    return tot.totals(reps, k, n)
 
 
-def _accumulate(s: _State, tot: Totals, live: IntArray, end: FloatArray, warmup: float) -> None:
-    span = np.maximum(end - np.maximum(s.t[live], warmup), 0.0)
-    waiting = s.q[live]
-    tot.area_queue[live] += span[:, None, None] * waiting
-    tot.area_busy[live] += span[:, None] * s.busy[live]
-    tot.area_system[live] += span[:, None] * (s.busy[live] + waiting.sum(axis=1))
+class _Flat:
+    """Flat accumulators of the statistics (see :class:`Totals` for their shapes)."""
+
+    def __init__(self, reps: int, k: int, n: int) -> None:
+        self.area_queue = np.zeros((reps, k * n))
+        self.area_busy = np.zeros((reps, n))
+        self.arrivals = np.zeros(reps * n, dtype=np.int64)
+        self.completions = np.zeros(reps * n, dtype=np.int64)
+        self.wait_sum = np.zeros(reps * k * n)
+        self.wait_count = np.zeros(reps * k * n, dtype=np.int64)
+        self.events = 0
+
+    def totals(self, reps: int, k: int, n: int) -> Totals:
+        queue = self.area_queue.reshape(reps, k, n)
+        return Totals(
+            area_system=self.area_busy + queue.sum(axis=1),
+            area_queue=queue,
+            area_busy=self.area_busy,
+            arrivals=self.arrivals.reshape(reps, n),
+            completions=self.completions.reshape(reps, n),
+            wait_sum=self.wait_sum.reshape(reps, k, n),
+            wait_count=self.wait_count.reshape(reps, k, n),
+            events=self.events,
+        )
 
 
 def _complete(
     s: _State,
-    tot: Totals,
+    tot: _Flat,
     *,
     reps: IntArray,
     svc: FloatArray,
@@ -156,79 +175,99 @@ def _complete(
     draws: FloatArray,
     p_cum: FloatArray,
     warmup: float,
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Apply service completions; return the (replication, class, node) of routed patients."""
-    n = svc.shape[1]
+) -> tuple[IntArray, IntArray]:
+    """Apply service completions; return the replications and flat cells of routed patients."""
+    k, n = s.k, s.n
     node = _pick(svc, v)
-    # the finishing patient: each one in service equally likely (memoryless service)
-    per_cls = s.insvc[reps, :, node]
-    cls = _pick(per_cls, draws[:, 2] * per_cls.sum(axis=1))
-    s.insvc[reps, cls, node] -= 1
-    s.busy[reps, node] -= 1
+    slot = reps * n + node
+    base = reps * (k * n) + node  # cell of class 0 at that node
+    if k == 1:
+        cls = np.zeros(len(reps), dtype=np.int64)
+    else:  # the finishing patient: each one in service equally likely (memoryless)
+        per_cls = s.insvc[base[:, None] + n * np.arange(k)]
+        cls = _pick(per_cls, draws[:, 2] * per_cls.sum(axis=1))
+    s.insvc[base + cls * n] -= 1
+    s.busy[slot] -= 1
     now = s.t[reps]
-    tot.completions[reps, node] += now >= warmup
-    _start_waiting(s, tot, reps, node, warmup)
+    tot.completions[slot] += now >= warmup
+    _start_waiting(s, tot, reps=reps, base=base, slot=slot, now=now, warmup=warmup)
     dest = (p_cum[node] <= draws[:, 3][:, None]).sum(axis=1)
     stay = dest < n
-    return reps[stay], cls[stay], dest[stay]
+    r = reps[stay]
+    return r, r * (k * n) + cls[stay] * n + dest[stay]
 
 
 def _pick(weights: np.ndarray[Any, Any], u: FloatArray) -> IntArray:
     """Per row, the column whose cumulative weight first exceeds ``u`` (never a 0 weight)."""
     cols = weights.shape[1]
     out: IntArray = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1), cols - 1)
-    rows = np.arange(len(out))
-    bad = weights[rows, out] <= 0  # u rounded up to the row total: take the last positive
+    bad = weights[np.arange(len(out)), out] <= 0  # u rounded up to the row total
     if bad.any():
-        last = cols - 1 - np.argmax(weights[bad][:, ::-1] > 0, axis=1)
-        out[bad] = last
+        out[bad] = cols - 1 - np.argmax(weights[bad][:, ::-1] > 0, axis=1)
     return out
 
 
-def _start_waiting(s: _State, tot: Totals, reps: IntArray, node: IntArray, warmup: float) -> None:
+def _start_waiting(
+    s: _State,
+    tot: _Flat,
+    *,
+    reps: IntArray,
+    base: IntArray,
+    slot: IntArray,
+    now: FloatArray,
+    warmup: float,
+) -> None:
     """At each freed server, the longest-waiting patient of the highest class starts."""
-    waiting = s.q[reps, :, node] > 0
-    has = waiting.any(axis=1)
-    reps, node = reps[has], node[has]
-    cls = np.argmax(waiting[has], axis=1)
-    size = s.buf.shape[-1]
-    h = s.head[reps, cls, node]
-    now = s.t[reps]
-    wait = now - s.buf[reps, cls, node, h]
-    s.head[reps, cls, node] = (h + 1) % size
-    s.q[reps, cls, node] -= 1
-    s.insvc[reps, cls, node] += 1
-    s.busy[reps, node] += 1
-    seen = now >= warmup
-    tot.wait_sum[reps, cls, node] += np.where(seen, wait, 0.0)
-    tot.wait_count[reps, cls, node] += seen
+    k, n = s.k, s.n
+    if k == 1:
+        has = s.q[base] > 0
+        cell = base[has]
+    else:
+        waiting = s.q[base[:, None] + n * np.arange(k)] > 0
+        has = waiting.any(axis=1)
+        cell = base[has] + n * np.argmax(waiting[has], axis=1)
+    if not len(cell):
+        return
+    size = s.buf.shape[1]
+    h = s.head[cell]
+    t = now[has]
+    wait = t - s.buf[cell, h]
+    s.head[cell] = (h + 1) % size
+    s.q[cell] -= 1
+    s.insvc[cell] += 1
+    s.busy[slot[has]] += 1
+    seen = t >= warmup
+    tot.wait_sum[cell] += np.where(seen, wait, 0.0)
+    tot.wait_count[cell] += seen
 
 
 def _arrive(
     s: _State,
-    tot: Totals,
+    tot: _Flat,
     *,
     servers: IntArray,
     reps: IntArray,
-    cls: IntArray,
-    node: IntArray,
+    cell: IntArray,
     warmup: float,
 ) -> None:
     """Arrivals (one per replication at most): served at once if a server is free."""
+    n = s.n
     now = s.t[reps]
     seen = now >= warmup
-    tot.arrivals[reps, node] += seen
-    free = s.busy[reps, node] < servers[node]
-    r, c, j = reps[free], cls[free], node[free]
-    s.busy[r, j] += 1
-    s.insvc[r, c, j] += 1
-    tot.wait_count[r, c, j] += seen[free]
-    r, c, j, t = reps[~free], cls[~free], node[~free], now[~free]
-    if len(r) and int(s.q[r, c, j].max()) >= s.buf.shape[-1]:
+    slot = reps * n + cell % n
+    tot.arrivals[slot] += seen
+    free = s.busy[slot] < servers[slot]
+    c = cell[free]
+    s.busy[slot[free]] += 1
+    s.insvc[c] += 1
+    tot.wait_count[c] += seen[free]
+    c = cell[~free]
+    if not len(c):
+        return
+    if int(s.q[c].max()) >= s.buf.shape[1]:
         s.grow()
-    pos = (s.head[r, c, j] + s.q[r, c, j]) % s.buf.shape[-1]
-    s.buf[r, c, j, pos] = t
-    s.q[r, c, j] += 1
+    s.buf[c, (s.head[c] + s.q[c]) % s.buf.shape[1]] = now[~free]
+    s.q[c] += 1
 
 
 def expected_events(network: FlowNetwork, horizon: float, initial: IntArray) -> float:

@@ -78,11 +78,12 @@ def read_flow_scenarios(path: PathLike) -> dict[str, FlowNetwork]:
 
     Examples
     --------
-    >>> read_flow_scenarios("net.txt")  # doctest: +ELLIPSIS
+    >>> read_flow_scenarios("net.txt")
     Traceback (most recent call last):
     ...
-    medalliance.errors.SchemaError: 1 problem in net.txt:
-    ...
+    medalliance.errors.SchemaError: 2 problems in net.txt:
+      - <root>: file not found
+      - <root>: unknown file type '.txt': use .json or .yaml
     """
     data = _load(path)
     try:
