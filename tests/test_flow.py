@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -423,6 +424,21 @@ def test_simulation_table() -> None:
 
 
 # -- ciw -------------------------------------------------------------------------------------
+
+
+def test_network_table() -> None:
+    net = jackson_example()
+    assert net.rows()[2]["routes"] == "township 0.1, imaging 0.2, city 0.1"
+    assert "<table" in net._repr_html_()
+    assert list(net.to_frame()["servers"]) == [2, 1, 3, 2]
+
+
+def test_ciw_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ciw", None)
+    with pytest.raises(ImportError, match=r"pip install 'medalliance\[flow\]'"):
+        to_ciw(jackson_example())
+    with pytest.raises(ImportError, match="ciw is needed"):
+        simulate(jackson_example(), horizon=10, replications=2, seed=1, engine="ciw")
 
 
 def test_to_ciw_structure() -> None:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 
 from medalliance.errors import MedAllianceError, Problem, quote
+from medalliance.model.types import Tabular
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
@@ -183,7 +184,7 @@ def _trapped(routing: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class FlowNetwork:
+class FlowNetwork(Tabular):
     """An open queueing network of patient flows, validated and frozen.
 
     Patients of each class arrive from outside at each node (Poisson, ``arrival_rates``
@@ -311,6 +312,32 @@ class FlowNetwork:
         )
 
     __hash__ = None  # type: ignore[assignment]  # equal by value, holds arrays
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per node: servers, service rate, external arrivals, routes out.
+
+        Examples
+        --------
+        >>> FlowNetwork(nodes=["a", "b"], arrival_rates=[1, 0], servers=[1, 2],
+        ...             service_rates=[2, 3], routing={"a": {"b": 0.5}}).rows()[0]
+        {'node': 'a', 'servers': 1, 'service_rate': 2.0, 'arrival_rate': 1.0, 'routes': 'b 0.5'}
+        """
+        out = []
+        for i, name in enumerate(self.nodes):
+            routes = ", ".join(
+                f"{self.nodes[j]} {self.routing[i, j]:.4g}"
+                for j in np.flatnonzero(self.routing[i]).tolist()
+            )
+            out.append(
+                {
+                    "node": name,
+                    "servers": int(self.servers[i]),
+                    "service_rate": float(self.service_rates[i]),
+                    "arrival_rate": float(self.arrival_rates[:, i].sum()),
+                    "routes": routes,
+                }
+            )
+        return out
 
     def position(self, node: str) -> int:
         """Position of ``node`` in :attr:`nodes`.
