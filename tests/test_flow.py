@@ -7,13 +7,14 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medalliance import synthetic
+from medalliance import examples, synthetic
 from medalliance._reference.flow import (
     naive_erlang_c,
     naive_mmc,
@@ -29,14 +30,16 @@ from medalliance.flow import (
     compare,
     erlang_c,
     jackson_example,
+    observed_network,
     referral_network,
     simulate,
     to_ciw,
     traffic,
     within_share,
 )
+from medalliance.indicators import Activity
 from medalliance.io import read_flow_network, read_flow_scenarios
-from medalliance.referral import ReferralCase, evaluate
+from medalliance.referral import ReferralCase, evaluate, referral_channels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -664,3 +667,79 @@ def test_cli_flow(tmp_path: Path) -> None:
     assert main(["flow", str(unstable)], out=out, err=io.StringIO()) == 0
     assert "UNSTABLE" in out.getvalue()
     assert "a: 1 more arrivals than it can serve; needs 3 servers" in out.getvalue()
+
+
+def test_observed_network_from_activity() -> None:
+    reg = synthetic.county(seed=5, townships=3, villages_per_township=1)
+    care = [
+        {"period": "2019", "kind": "admission", "count": n, "institution": i}
+        for i, n in (("k-h", 9_000), ("k-t00", 700), ("k-t01", 900), ("k-t02", 500))
+    ]
+    refs = [
+        {"period": "2019", "origin": "k-t00", "destination": "k-h", "count": 70},
+        {"period": "2019", "origin": "k-t01", "destination": "k-h", "count": 45},
+        {"period": "2019", "origin": "k-h", "destination": "k-t02", "count": 90},
+        {"period": "2018", "origin": "k-t02", "destination": "k-h", "count": 999},
+    ]
+    built = observed_network(
+        reg,
+        Activity(care=care, referrals=refs),
+        period="2019",
+        period_days=365,
+        service_rates={"village": 30.0, "primary": 0.25, "secondary": 0.15},
+        default_servers=1,
+    )
+    net = built.network
+    h, t00 = net.position("k-h"), net.position("k-t00")
+    assert net.routing[t00, h] == pytest.approx(0.1)
+    assert net.routing[h, net.position("k-t02")] == pytest.approx(0.01)
+    # totals reproduce the care counts: λ = care / days
+    lam = traffic(net)[0]
+    assert lam[h] == pytest.approx(9_000 / 365)
+    assert lam[net.position("k-t02")] == pytest.approx(500 / 365)
+    # every observed route is a referral channel the referral module reports
+    ch = referral_channels(reg, all_specialties=True)
+    for a, b, _ in built.routing_pairs:
+        assert set(ch.channels_of(a)) & set(ch.channels_of(b))
+    bad = [
+        *refs,
+        {"period": "2019", "origin": "k-t00", "destination": "k-t01", "count": 1},
+        {"period": "2019", "origin": "k-c00", "destination": "k-h", "count": 5},
+        {"period": "2019", "origin": "k-t02", "destination": "k-h", "count": 600},
+    ]
+    with pytest.raises(MedAllianceError) as err:
+        observed_network(
+            reg,
+            Activity(care=care, referrals=bad),
+            period="2019",
+            period_days=365,
+            service_rates=0.2,
+            default_servers=1,
+        )
+    text = str(err.value)
+    assert "origin 'k-c00' has no care records in '2019'" in text
+    assert "600 referrals out in '2019' but only 500 cared for" in text
+
+
+def test_observed_referrals_must_follow_channels() -> None:
+    reg = examples.load("dingzhou")
+    care = [
+        {"period": "1", "kind": "visit", "count": 100, "institution": i.id}
+        for i in reg.institutions
+    ]
+    refs = [
+        {"period": "1", "origin": "dingzhou_mch", "destination": "dingzhou_peoples", "count": 3}
+    ]
+    kwargs: dict[str, Any] = {
+        "period": "1",
+        "period_days": 30,
+        "kind": "visit",
+        "service_rates": 10.0,
+        "default_servers": 2,
+    }
+    with pytest.raises(MedAllianceError, match="dingzhou_mch->dingzhou_peoples: no referral"):
+        observed_network(reg, Activity(care=care, referrals=refs), **kwargs)
+    built = observed_network(
+        reg, Activity(care=care, referrals=refs), allow_outside_channels=True, **kwargs
+    )
+    assert built.routing_pairs == (("dingzhou_mch", "dingzhou_peoples", 0.03),)

@@ -20,6 +20,8 @@ exponential service rate per node. Scenarios are new networks: ``with_routing``,
 - :func:`referral_network` — a network from a registry: routes only along the referral
   channels the referral module reports, from an assumed policy mix; servers from beds;
   every assumption a named parameter; per institution or pooled per tier.
+  :func:`observed_network` does the same from one period's care and referral records
+  (:class:`~medalliance.indicators.Activity`), checking each referral against the channels.
 - :func:`compare` and :func:`within_share` — scenarios side by side, and the projected
   share of care completed within a set of nodes (the within-county care rate).
 
@@ -59,6 +61,7 @@ from medalliance.flow._analyse import (
 from medalliance.flow._ciw import to_ciw
 from medalliance.flow._data import network_from_data, scenarios_from_data
 from medalliance.flow._network import FlowNetwork
+from medalliance.flow._observed import observed_network
 from medalliance.flow._registry import ReferralNetwork, UnroutedShare, referral_network
 from medalliance.flow._scenarios import ScenarioComparison, compare, within_share
 from medalliance.flow._simulate import SimulationResult, simulate
@@ -77,6 +80,7 @@ __all__ = [
     "erlang_c",
     "jackson_example",
     "network_from_data",
+    "observed_network",
     "referral_network",
     "scenarios_from_data",
     "simulate",
