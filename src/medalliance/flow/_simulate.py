@@ -156,9 +156,9 @@ def simulate(
 ) -> SimulationResult:
     """Simulate a flow network: independent replications, means with confidence intervals.
 
-    The native engine advances all replications together (see
-    :mod:`medalliance.flow._engine`): exponential service, Poisson arrivals, probabilistic
-    routing, non-preemptive priority between classes. ``engine="ciw"`` runs the same
+    The native engine advances all replications together, one event per replication per
+    step: exponential service, Poisson arrivals, probabilistic routing, non-preemptive
+    priority between classes; waits measured patient by patient. ``engine="ciw"`` runs the same
     network through :func:`to_ciw` (the ``flow`` extra), one replication after the other,
     and also returns every observed wait (``waits``).
 
@@ -188,8 +188,8 @@ def simulate(
     ------
     MedAllianceError
         For a horizon, warmup, replication count, confidence or initial queue out of range,
-        or a run expected to exceed :data:`MAX_EVENTS` events (an unstable network over a
-        long horizon), with every problem listed.
+        or a run expected to exceed ``MAX_EVENTS`` (200 million) events (an unstable
+        network over a long horizon), with every problem listed.
 
     Examples
     --------
