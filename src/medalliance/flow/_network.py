@@ -265,7 +265,13 @@ class FlowNetwork(Tabular):
         if time_unit not in ("minute", "hour", "day", "week"):
             problems.append(Problem(("time_unit",), f"unknown unit {quote(time_unit)}"))
         if len(names) > MAX_NODES:
-            problems.append(Problem(("nodes",), f"{len(names):,} nodes; at most {MAX_NODES:,}"))
+            problems.append(
+                Problem(
+                    ("nodes",),
+                    f"{len(names):,} nodes; at most {MAX_NODES:,} (the routing matrix is "
+                    "dense): pool them, e.g. referral_network(..., level='tier')",
+                )
+            )
         if problems:
             raise MedAllianceError(problems)
         index = {n: i for i, n in enumerate(names)}

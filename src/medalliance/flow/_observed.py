@@ -117,21 +117,15 @@ def observed_network(
     pairs, unrouted = _observed_pairs(activity, period, pos=pos, care=care, problems=problems)
     if not allow_outside_channels:
         _check_channels(registry, pairs, problems)
-    routing = np.zeros((len(ids), len(ids)))
-    for (a, b), count in pairs.items():
-        if care[pos[a]] > 0:
-            routing[pos[a], pos[b]] = count / care[pos[a]]
-    total = care / period_days if not problems else care
-    gamma = total - routing.T @ total
-    for j in np.flatnonzero(gamma < -1e-9 * np.maximum(total, 1)).tolist():
-        problems.append(
-            Problem(
-                ("activity", "care", ids[j]),
-                f"{care[j]:g} {kind}s in "
-                f"{period!r} but more referred into it: care counts must "
-                "include referred patients",
-            )
+    routing, gamma = _rates(ids, pairs, care, period_days if not problems else 1.0)
+    problems += [
+        Problem(
+            ("activity", "care", ids[j]),
+            f"{care[j]:g} {kind}s in {period!r} but more "
+            "referred into it: care counts must include referred patients",
         )
+        for j in np.flatnonzero(gamma < -1e-9 * np.maximum(care, 1)).tolist()
+    ]
     if problems:
         raise MedAllianceError(problems)
     net = FlowNetwork(
@@ -160,6 +154,20 @@ def observed_network(
             "allow_outside_channels": allow_outside_channels,
         },
     )
+
+
+def _rates(
+    ids: list[str], pairs: Mapping[tuple[str, str], int], care: FloatArray, days: float
+) -> tuple[FloatArray, FloatArray]:
+    """Routing ``referrals / care at the origin`` and external arrivals ``(I − Pᵀ) λ``."""
+    pos = {iid: k for k, iid in enumerate(ids)}
+    routing = np.zeros((len(ids), len(ids)))
+    for (a, b), count in pairs.items():
+        if care[pos[a]] > 0:
+            routing[pos[a], pos[b]] = count / care[pos[a]]
+    total = care / days
+    gamma: FloatArray = total - routing.T @ total
+    return routing, gamma
 
 
 def _observed_pairs(
