@@ -32,6 +32,10 @@ TINY = {
     ],
     "bench_registry": ["--scale", "0.002", "--repeat", "1", "--no-memory"],
     "bench_yaml": ["--scale", "0.001", "--repeat", "1"],
+    "bench_flow": [
+        *("--horizon", "100", "--replications", "3", "--native-replications", "30"),
+        *("--scale", "0.002"),
+    ],
 }
 
 

@@ -59,6 +59,7 @@ from medalliance.cli import (
     _access,
     _coverage,
     _export,
+    _flow,
     _indicators,
     _list,
     _plan,
@@ -86,6 +87,7 @@ _COMMANDS: tuple[Command, ...] = (
     _coverage,
     _indicators,
     _access,
+    _flow,
     _plan,
 )
 

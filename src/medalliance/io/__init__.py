@@ -1,6 +1,6 @@
 """Every reader and writer of files.
 
-Registry files (JSON, YAML, GraphML), the JSON Schema, policies,
+Registry files (JSON, YAML, GraphML), the JSON Schema, flow networks, policies,
 targets, activity and population records (:mod:`medalliance.io.records`), tables
 (:mod:`medalliance.io.tables`), spreadsheets (:mod:`medalliance.io.sheets`) and FHIR
 (:mod:`medalliance.io.fhir`).
@@ -27,6 +27,7 @@ from medalliance.io._files import (
     write_json,
     write_yaml,
 )
+from medalliance.io.flow import read_flow_network, read_flow_scenarios
 from medalliance.io.records import (
     read_activity,
     read_activity_csv,
@@ -40,6 +41,8 @@ __all__ = [
     "json_schema",
     "read_activity",
     "read_activity_csv",
+    "read_flow_network",
+    "read_flow_scenarios",
     "read_graphml",
     "read_json",
     "read_policy",
