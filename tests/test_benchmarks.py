@@ -26,6 +26,7 @@ TINY = {
         *("--cells", "2000", "--scale-sites", "50", "--scale-repeat", "1"),
     ],
     "bench_registry": ["--scale", "0.002", "--repeat", "1", "--no-memory"],
+    "bench_removal": ["--scale", "0.001", "--sample", "0"],
     "bench_yaml": ["--scale", "0.001", "--repeat", "1"],
 }
 
