@@ -199,6 +199,7 @@ _PACKAGES = (
     "report",
     "checks",
     "display",
+    "distributed",
 )
 
 
@@ -213,6 +214,7 @@ def _results() -> list[Any]:
     from medalliance import indicators as ind
     from medalliance import referral as ref
     from medalliance import report, sharing, synthetic
+    from medalliance.distributed import scenario_sweep
 
     county = ex.load("county_township")
     gangkou = ex.load("gangkou")
@@ -256,6 +258,8 @@ def _results() -> list[Any]:
         cov.reachability(county, target=target),
         cov.registry_coverage(gangkou),
         cov.removal_impact(county, "county_hospital", target=target),
+        cov.removal_impact_all(county, target=target),
+        scenario_sweep(county, [1, 2], lambda reg, k: k),
         cov.articulation_points(county),
         target,
         sharing.sharing_summary(gangkou, volumes, prices=[price]),

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from medalliance._words import count_noun
 from medalliance.coverage._common import _without_gc
 from medalliance.coverage._reachability import (
     ReachTarget,
@@ -61,6 +62,13 @@ class RemovalImpacts(Tabular):
 
     def __len__(self) -> int:
         return len(self.institutions)
+
+    def __repr__(self) -> str:
+        n = int((self.lost_counts > 0).sum())
+        return (
+            f"RemovalImpacts({count_noun(len(self), 'institution')}, {n:,} cutting origins off, "
+            f"target {self.target.describe()})"
+        )
 
     @property
     def lost_counts(self) -> np.ndarray[Any, np.dtype[np.int64]]:

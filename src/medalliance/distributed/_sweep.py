@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from medalliance._words import count_noun
 from medalliance.distributed._ship import Shipped
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require_registry
@@ -51,6 +52,10 @@ class Sweep(Tabular, Generic[S, R]):
 
     def __len__(self) -> int:
         return len(self.results)
+
+    def __repr__(self) -> str:
+        how = f"parallel in {count_noun(self.chunks, 'task')}" if self.parallel else "serial"
+        return f"Sweep({count_noun(len(self), 'scenario')}, {how})"
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per scenario: ``scenario`` (its text) and the result's fields.
