@@ -260,6 +260,7 @@ def _results() -> list[Any]:
         cov.removal_impact(county, "county_hospital", target=target),
         cov.removal_impact_all(county, target=target),
         scenario_sweep(county, [1, 2], lambda reg, k: k),
+        _tiled(),
         cov.articulation_points(county),
         target,
         sharing.sharing_summary(gangkou, volumes, prices=[price]),
@@ -299,6 +300,27 @@ def _results() -> list[Any]:
         price,
         medalliance.StaffPosting(id="p1", host="h", site="c", count=3, title="副主任医师"),
     ]
+
+
+def _tiled() -> Any:
+    """A tiled accessibility result of two cells (dask's synchronous scheduler)."""
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from medalliance.accessibility import Supply
+    from medalliance.distributed import tiled_accessibility
+
+    cells = pd.DataFrame(
+        {"id": ["a", "b"], "lat": [30.0, 30.1], "lon": [120.0, 120.0], "people": [5, 7]}
+    )
+    with dask.config.set(scheduler="sync"):
+        return tiled_accessibility(
+            dd.from_pandas(cells, npartitions=1),
+            Supply(["x"], [3], lat=[30.05], lon=[120.0]),
+            speed_kmh=30,
+            cutoff_min=30,
+        )
 
 
 def _chain() -> medalliance.Registry:

@@ -8,6 +8,9 @@ below it imports Dask, and ``import medalliance`` does not import this package.
   ``client.get_executor()``), and serially when the work is too small to pay for it.
 - :func:`evaluate_partitions` decides a dask DataFrame of referral cases partition by
   partition with :func:`medalliance.referral.evaluate_many`.
+- :func:`tiled_accessibility` computes the 2SFCA family, nearest cost and coverage for a
+  population given as a dask DataFrame (one tile per partition, sites in memory), in two
+  passes that move only site-length vectors.
 
 Both ship the registry (a frozen model, never a networkx graph) to each worker once and
 compile it there once; results equal the in-memory functions'.
@@ -30,13 +33,27 @@ from medalliance.distributed._referral import (
     evaluate_partitions,
 )
 from medalliance.distributed._sweep import MIN_WORK, Sweep, scenario_sweep
+from medalliance.distributed._tiles import (
+    MAX_TILE_CELLS,
+    ORIGIN_COLUMNS,
+    POPULATION_COLUMNS,
+    TiledAccessibility,
+    duplicate_ids,
+    tiled_accessibility,
+)
 
 __all__ = [
     "CASE_COLUMNS",
+    "MAX_TILE_CELLS",
     "MIN_WORK",
+    "ORIGIN_COLUMNS",
+    "POPULATION_COLUMNS",
     "RESULT_COLUMNS",
     "Sweep",
+    "TiledAccessibility",
     "cases_of_frame",
+    "duplicate_ids",
     "evaluate_partitions",
     "scenario_sweep",
+    "tiled_accessibility",
 ]
