@@ -305,8 +305,9 @@ def _results() -> list[Any]:
 def _tiled() -> Any:
     """A tiled accessibility result of two cells (dask's synchronous scheduler)."""
     import dask
-    import dask.dataframe as dd
     import pandas as pd
+
+    dd: Any = importlib.import_module("dask.dataframe")  # untyped functions: use it as Any
 
     from medalliance.accessibility import Supply
     from medalliance.distributed import tiled_accessibility
