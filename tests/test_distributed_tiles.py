@@ -102,7 +102,7 @@ def test_tiled_on_a_local_cluster() -> None:
     _, _, want = untiled(frame, supply, acc.two_step_fca, {})
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster),
     ):
