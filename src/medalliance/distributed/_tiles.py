@@ -87,12 +87,15 @@ class TiledAccessibility(Tabular):
 
         Examples
         --------
-        >>> import numpy as np
-        >>> r = TiledAccessibility("2sfca", 30.0, 30.0, np.array(["x", "y"]),
-        ...                        np.array([5.0, 2.0]), np.array([10.0, 0.0]),
-        ...                        np.array([0.5, 0.0]), None)
-        >>> r.served_supply
-        5.0
+        >>> import dask, dask.dataframe as dd, pandas as pd
+        >>> cells = pd.DataFrame({"id": ["a", "b"], "lat": [30.0, 30.01], "lon": [120.0, 120.0],
+        ...                       "people": [100, 300]})
+        >>> sites = Supply(["x", "y"], [8, 2], lat=[30.005, 35.0], lon=[120.0, 120.0])
+        >>> with dask.config.set(scheduler="sync"):
+        ...     r = tiled_accessibility(dd.from_pandas(cells, npartitions=1), sites,
+        ...                             speed_kmh=30, cutoff_min=30)
+        >>> r.served_supply  # site y reaches nobody
+        8.0
         """
         return float(self.site_supply[self.site_demand > 0].sum())
 
@@ -101,11 +104,15 @@ class TiledAccessibility(Tabular):
 
         Examples
         --------
-        >>> import numpy as np
-        >>> r = TiledAccessibility("2sfca", 30.0, 30.0, np.array(["x"]), np.array([5.0]),
-        ...                        np.array([10.0]), np.array([0.5]), None)
+        >>> import dask, dask.dataframe as dd, pandas as pd
+        >>> cells = pd.DataFrame({"id": ["a", "b"], "lat": [30.0, 30.01], "lon": [120.0, 120.0],
+        ...                       "people": [100, 300]})
+        >>> sites = Supply(["x"], [8], lat=[30.005], lon=[120.0])
+        >>> with dask.config.set(scheduler="sync"):
+        ...     r = tiled_accessibility(dd.from_pandas(cells, npartitions=1), sites,
+        ...                             speed_kmh=30, cutoff_min=30)
         >>> r.rows()
-        [{'site': 'x', 'supply': 5.0, 'demand': 10.0, 'ratio': 0.5}]
+        [{'site': 'x', 'supply': 8.0, 'demand': 400.0, 'ratio': 0.02}]
         """
         return [
             {"site": s, "supply": a, "demand": d, "ratio": r}
