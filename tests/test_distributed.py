@@ -7,6 +7,7 @@ compared with the in-memory function on the same input.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -201,3 +202,24 @@ def test_partitioned_referral_names_the_partition(county: Registry) -> None:
     cases = dd.from_pandas(frame, npartitions=3)  # rows 6..8 in partition 2
     with pytest.raises(MedAllianceError, match=r"partition\[2\]\.origin\[1\]"):
         evaluate_partitions(county, cases).compute(scheduler="sync")
+
+
+def test_partitioned_referral_with_a_policy(county: Registry) -> None:
+    from medalliance.referral import default_policy
+
+    frame = county_cases(county, 40, seed=4)
+    policy = default_policy()
+    out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=2), policy=policy)
+    assert_same_as_in_memory(out.compute(scheduler="sync"), county, frame)
+    with pytest.raises(MedAllianceError, match="ReferralPolicy"):
+        evaluate_partitions(county, dd.from_pandas(frame, npartitions=2), policy="strict")  # type: ignore[arg-type]
+
+
+def test_missing_dask_names_the_extra(county: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = dd.from_pandas(county_cases(county, 4, seed=5), npartitions=1)
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)
+    with pytest.raises(ImportError, match=r"pip install 'medalliance\[dask\]'"):
+        evaluate_partitions(county, frame)
+    # a sweep needs no Dask: any concurrent.futures executor, or none
+    assert scenario_sweep(county, [1], lambda reg, k: k).results == (1,)

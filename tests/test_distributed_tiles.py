@@ -181,3 +181,21 @@ def test_negative_people_named_by_partition() -> None:
         tiled_accessibility(
             dd.from_pandas(frame, npartitions=3), sites(5, 1), speed_kmh=SPEED, cutoff_min=CUTOFF
         )
+
+
+# dask's parquet reader calls reset_index(inplace=True), which pandas 3.1 deprecates
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index")
+def test_population_from_parquet_and_results_to_parquet(tmp_path: Any) -> None:
+    pytest.importorskip("pyarrow")
+    frame = cells(600, seed=9)
+    dd.from_pandas(frame, npartitions=3).to_parquet(tmp_path / "cells", write_index=False)
+    supply = sites(15, seed=10)
+    _, _, want = untiled(frame, supply, acc.two_step_fca, {})
+    with dask.config.set(scheduler="sync"):
+        population = dd.read_parquet(tmp_path / "cells")
+        got = tiled_accessibility(population, supply, speed_kmh=SPEED, cutoff_min=CUTOFF)
+        got.origins.to_parquet(tmp_path / "out", write_index=False)
+        back = dd.read_parquet(tmp_path / "out").compute()
+    assert len(list((tmp_path / "out").glob("*.parquet"))) == population.npartitions
+    assert back["id"].tolist() == frame["id"].tolist()
+    np.testing.assert_allclose(back["accessibility"], want.values, rtol=1e-12, atol=1e-300)
