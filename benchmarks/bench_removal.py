@@ -3,7 +3,8 @@
 Input: ``medalliance.synthetic.national(seed=..., scale=...)``. For each target,
 ``medalliance.coverage.removal_impact_all`` (one depth-first pass over the institution-channel
 graph: blocks and cut points) is timed against the per-institution loop of
-``medalliance.coverage.removal_impact`` (two multi-source searches per institution). The loop
+``medalliance.coverage.removal_impact`` (two multi-source searches per institution), and with
+``hops=True`` (hop changes too: dominators of the shortest-path DAG). The loop
 over every institution takes hours at national scale, so by default it runs on a random
 sample of ``--sample`` institutions (always including the institutions that cut most origins
 off), every sampled answer is checked equal, and the loop's total time is extrapolated from
@@ -52,6 +53,9 @@ def main() -> None:
         t = time.perf_counter()
         every = removal_impact_all(reg, target=target, all_specialties=True)
         t_all = time.perf_counter() - t
+        t = time.perf_counter()
+        shifts = removal_impact_all(reg, target=target, all_specialties=True, hops=True)
+        t_hops = time.perf_counter() - t
         if args.sample and args.sample < len(ids):
             picked = set(rng.choice(len(ids), size=args.sample, replace=False).tolist())
             picked |= {ids.index(x) for x in every.critical()[:10]}
@@ -62,6 +66,7 @@ def main() -> None:
             one = removal_impact(reg, ids[k], target=target, all_specialties=True)
             assert every.lost(ids[k]) == one.lost, ids[k]
             assert int(every.reachable_after[k]) == one.reachable_after, ids[k]
+            assert shifts.changed(ids[k]) == one.changed, ids[k]
         t_loop = (time.perf_counter() - t) * len(ids) / len(picked)
         print(
             f"target {target.describe()}: {len(every.critical()):,} institutions cut someone "
@@ -70,8 +75,13 @@ def main() -> None:
         )
         kind = "measured" if len(picked) == len(ids) else "extrapolated"
         print(
-            f"  removal_impact_all {t_all:9.3f} s   loop ({kind}) {t_loop:10.1f} s   "
+            f"  removal_impact_all           {t_all:9.3f} s   loop ({kind}) {t_loop:10.1f} s   "
             f"x{t_loop / t_all:9.1f}"
+        )
+        n_changed = len(shifts.shifts.origin) if shifts.shifts is not None else 0
+        print(
+            f"  removal_impact_all(hops=True) {t_hops:8.3f} s   loop ({kind}) {t_loop:10.1f} s   "
+            f"x{t_loop / t_hops:9.1f}   ({n_changed:,} hop changes)"
         )
 
 

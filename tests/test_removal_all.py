@@ -32,11 +32,12 @@ targets_strategy = st.builds(
 
 def assert_equals_loop(reg: Registry, target: ReachTarget, **kw: Any) -> RemovalImpacts:
     """Every entry equals removal_impact of that institution (lost origins and counts)."""
-    got = removal_impact_all(reg, target=target, **kw)
+    got = removal_impact_all(reg, target=target, hops=True, **kw)
     assert got.institutions == tuple(i.id for i in reg.institutions)
     for k, inst in enumerate(reg.institutions):
         one = removal_impact(reg, inst.id, target=target, **kw)
         assert got.lost(inst.id) == one.lost, inst.id
+        assert got.changed(inst.id) == one.changed, inst.id
         assert int(got.origins[k]) == one.origins
         assert int(got.reachable_before[k]) == one.reachable_before
         assert int(got.reachable_after[k]) == one.reachable_after
@@ -129,6 +130,7 @@ def test_chain_every_cut() -> None:
         "reachable_before": 3,
         "reachable_after": 0,
         "lost": 3,
+        "changed": 3,
     }
     frame = got.to_frame()
     assert list(frame["lost"]) == [3, 2, 1, 0]
@@ -137,6 +139,9 @@ def test_chain_every_cut() -> None:
 
 def test_result_arrays_and_unknown_lookup() -> None:
     got = removal_impact_all(examples.load("gangkou"), target=ReachTarget(min_tier="二级"))
+    assert "changed" not in got.rows()[0]
+    with pytest.raises(MedAllianceError, match="hops=True"):
+        got.changed("gangkou_peoples")
     assert len(got) == len(examples.load("gangkou").institutions)
     assert np.array_equal(got.reachable_after, got.reachable_before - got.lost_counts)
     with pytest.raises(UnknownIdError, match="nowhere"):
@@ -156,3 +161,33 @@ def test_bad_input_names_every_problem() -> None:
         removal_impact_all(reg, target=ReachTarget(min_tier="二级"), alliance="nope")
     with pytest.raises(UnknownIdError, match="ghost"):
         removal_impact_all(reg, target=ReachTarget(institutions=("ghost",)))
+
+
+def test_longer_detours_are_hop_changes_not_losses() -> None:
+    """A ring county - t1 - t2 - v - t3 - county: removing t1 sends t2 the long way round."""
+
+    def inst(i: str, kind: str, level: str | None = None) -> dict[str, Any]:
+        return {"id": i, "name": i, "kind": kind, "level": level}
+
+    ring = [("county", "t1"), ("t1", "t2"), ("t2", "v"), ("v", "t3"), ("t3", "county")]
+    reg = Registry.model_validate(
+        {
+            "institutions": [
+                inst("county", "综合医院", "二级"), inst("t1", "乡镇卫生院"),
+                inst("t2", "乡镇卫生院"), inst("t3", "乡镇卫生院"), inst("v", "村卫生室"),
+            ],
+            "alliances": [
+                {"id": "c", "name": "c", "form": "县域医共体", "lead": ["county"],
+                 "memberships": [{"institution": "county", "role": "牵头"},
+                                 *({"institution": x} for x in ("t1", "t2", "t3", "v"))]},
+            ],
+            "agreements": [
+                {"id": f"g{k}", "alliance": "c", "parties": list(pair), "items": ["双向转诊"]}
+                for k, pair in enumerate(ring)
+            ],
+        }
+    )  # fmt: skip
+    everyone = [i.id for i in reg.institutions]
+    got = assert_equals_loop(reg, ReachTarget(min_tier="二级"), origins=everyone)
+    assert got.lost("t1") == ()
+    assert [(c.institution, c.before, c.after) for c in got.changed("t1")] == [("t2", 2, 3)]

@@ -10,6 +10,7 @@ import numpy as np
 
 from medalliance._words import count_noun
 from medalliance.coverage._common import _without_gc
+from medalliance.coverage._dominators import HopShifts
 from medalliance.coverage._reachability import (
     ReachTarget,
     _channels,
@@ -17,6 +18,7 @@ from medalliance.coverage._reachability import (
     _positions,
     _target_mask,
 )
+from medalliance.coverage._resilience import HopChange
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
@@ -31,9 +33,8 @@ class RemovalImpacts(Tabular):
 
     One entry per institution of the registry (in registry order), each the loss that
     :func:`~medalliance.coverage.removal_impact` reports as origins turning unreachable
-    (``HopChange.after is None``). Hop counts that only grow (a longer detour) are **not**
-    included: ask :func:`~medalliance.coverage.removal_impact` for those, one institution
-    at a time.
+    (``HopChange.after is None``). Hop counts that only grow (a longer detour) are included
+    only when computed with ``hops=True`` (:meth:`changed`).
 
     Examples
     --------
@@ -59,6 +60,8 @@ class RemovalImpacts(Tabular):
     """CSR rows of :attr:`lost_positions`, one per institution."""
     lost_positions: np.ndarray[Any, np.dtype[np.int64]] = field(repr=False)
     """Registry positions of the origins each removal cuts off, ascending within a row."""
+    shifts: HopShifts | None = field(default=None, repr=False)
+    """With ``hops=True``: every origin whose hops change, per removal (CSR rows)."""
 
     def __len__(self) -> int:
         return len(self.institutions)
@@ -115,6 +118,41 @@ class RemovalImpacts(Tabular):
         row = self.lost_positions[self.lost_indptr[k] : self.lost_indptr[k + 1]]
         return tuple(self.institutions[p] for p in row.tolist())
 
+    def changed(self, institution: str) -> tuple[HopChange, ...]:
+        """Origins whose hops change when ``institution`` is removed, as ``removal_impact`` says.
+
+        Raises
+        ------
+        MedAllianceError
+            When the result was computed without ``hops=True``.
+        UnknownIdError
+            If ``institution`` is not in the registry.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> r = removal_impact_all(examples.load("gangkou"), target=ReachTarget(min_tier="二级"),
+        ...                        hops=True)
+        >>> r.changed("gangkou_peoples")[0]
+        HopChange(institution='gongche_thc', before=1, after=None)
+        """
+        if self.shifts is None:
+            msg = "hop changes were not computed: call removal_impact_all(..., hops=True)"
+            raise MedAllianceError([Problem(("hops",), msg)])
+        k = self._index(institution)
+        a, b = int(self.shifts.indptr[k]), int(self.shifts.indptr[k + 1])
+        return tuple(
+            HopChange.model_construct(
+                institution=self.institutions[o], before=h, after=g if g >= 0 else None
+            )
+            for o, h, g in zip(
+                self.shifts.origin[a:b].tolist(),
+                self.shifts.before[a:b].tolist(),
+                self.shifts.after[a:b].tolist(),
+                strict=True,
+            )
+        )
+
     def critical(self) -> tuple[str, ...]:
         """Institutions whose removal cuts some origin off, most origins lost first, then id.
 
@@ -140,7 +178,8 @@ class RemovalImpacts(Tabular):
     def rows(self) -> list[dict[str, Any]]:
         """One row per institution: institution, origins, reachable_before, reachable_after, lost.
 
-        ``lost`` is the number of origins cut off (see :meth:`lost` for their ids).
+        ``lost`` is the number of origins cut off (see :meth:`lost` for their ids); with
+        ``hops=True`` a ``changed`` column counts the origins whose hops change.
 
         Examples
         --------
@@ -152,7 +191,7 @@ class RemovalImpacts(Tabular):
         """
         after = self.reachable_after.tolist()
         lost = self.lost_counts.tolist()
-        return [
+        rows = [
             {
                 "institution": x,
                 "origins": o,
@@ -169,6 +208,10 @@ class RemovalImpacts(Tabular):
                 strict=True,
             )
         ]
+        if self.shifts is not None:
+            for row, c in zip(rows, np.diff(self.shifts.indptr).tolist(), strict=True):
+                row["changed"] = c
+        return rows
 
 
 @_without_gc
@@ -179,6 +222,7 @@ def removal_impact_all(
     origins: Iterable[str] | None = None,
     alliance: str | None = None,
     all_specialties: bool = False,
+    hops: bool = False,
 ) -> RemovalImpacts:
     """For every institution at once: which origins lose every target if it is removed.
 
@@ -188,8 +232,11 @@ def removal_impact_all(
     the piece it is left in holds no target. Time is linear in the memberships plus the
     (removed, origin) pairs returned, where the loop costs one search per institution.
 
-    The result holds the origins that turn **unreachable**; hop counts that only grow are
-    not computed here (use :func:`~medalliance.coverage.removal_impact` for one institution).
+    With ``hops=True`` the hop changes are computed too (:meth:`RemovalImpacts.changed`, the
+    ``changed`` of :func:`~medalliance.coverage.removal_impact`): an origin's hops change
+    exactly when the institution lies on every shortest path from the targets to it (it
+    dominates the origin in the shortest-path DAG), so only the part of the network it
+    dominates is searched again.
 
     Parameters
     ----------
@@ -204,6 +251,8 @@ def removal_impact_all(
         Use only this alliance's referral channels.
     all_specialties : bool, default False
         Use every specialty alliance's channels, whatever the target's specialty.
+    hops : bool, default False
+        Also compute every origin whose hops change (not only those cut off).
 
     Returns
     -------
@@ -247,6 +296,13 @@ def removal_impact_all(
         ch.indptr, ch.indices.astype(np.int64), n, _target_mask(registry, target), is_origin
     )
     counted = is_origin & out.reachable
+    shifts = None
+    if hops:
+        from medalliance.coverage._dominators import hop_shifts
+
+        shifts = hop_shifts(
+            ch.indptr, ch.indices.astype(np.int64), n, _target_mask(registry, target), is_origin
+        )
     return RemovalImpacts(
         target=target,
         alliance=alliance,
@@ -255,4 +311,5 @@ def removal_impact_all(
         reachable_before=int(counted.sum()) - counted.astype(np.int64),
         lost_indptr=out.indptr,
         lost_positions=out.lost,
+        shifts=shifts,
     )
