@@ -234,6 +234,10 @@ def _check(population: Any, supply: Any, speed_kmh: Any, cutoff_min: Any, within
         raise MedAllianceError(problems)
 
 
+def _held(ids: Any, wanted: frozenset[Any]) -> set[Any]:
+    return set(ids.tolist()) & wanted
+
+
 def duplicate_ids(population: Any) -> list[Problem]:
     """Ids held by more than one row of a dask DataFrame, with the partitions holding them.
 
@@ -251,11 +255,15 @@ def duplicate_ids(population: Any) -> list[Problem]:
     dup = counts[counts > 1].index.compute().tolist()
     if not dup:
         return []
+    dask = require("dask", extra="dask")
     dup = sorted(dup, key=str)[:20]
     where: dict[Any, list[int]] = {d: [] for d in dup}
-    wanted = set(dup)
-    for k, part in enumerate(population["id"].to_delayed()):
-        for d in set(part.compute().tolist()) & wanted:
+    wanted = frozenset(dup)
+    found = dask.compute(
+        *(dask.delayed(_held)(part, wanted) for part in population["id"].to_delayed())
+    )  # each partition answers with the duplicates it holds, nothing more
+    for k, held in enumerate(found):
+        for d in held:
             where[d].append(k)
     out = []
     for d in dup:
