@@ -32,6 +32,7 @@ import yaml
 from medalliance._gc import paused_gc
 from medalliance._parse import _yaml
 from medalliance._parse._json import TOO_DEEP, loads_json
+from medalliance._parse._keys import json_keys_unique, model_keys
 from medalliance._parse._text import (
     decode_text,
     fullwidth_hints,
@@ -46,8 +47,10 @@ __all__ = [
     "decode_text",
     "dump_yaml",
     "fullwidth_hints",
+    "json_keys_unique",
     "load_plain_yaml",
     "loads_json",
+    "model_keys",
     "with_fullwidth_hints",
 ]
 

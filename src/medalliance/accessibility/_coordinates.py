@@ -8,10 +8,14 @@ from typing import Any
 import numpy as np
 
 from medalliance._geo import EARTH_RADIUS_KM
+from medalliance._progress import bar
 from medalliance.accessibility._common import FloatArray
 from medalliance.accessibility._costs import CostMatrix, _build
 from medalliance.accessibility._inputs import Population, Supply
 from medalliance.errors import MedAllianceError, Problem
+
+_LARGE = 200_000
+"""Origins from which travel times show a progress bar by default (when someone watches)."""
 
 _CHUNK = 65_536
 """Origins per KD-tree chunk (local row numbers fit in uint16, so sorting is a radix sort)."""
@@ -23,6 +27,30 @@ def _unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
     return np.column_stack((cphi * np.cos(lam), cphi * np.sin(lam), np.sin(phi)))
 
 
+def _chunk_costs(
+    tree: Any, site_tree: Any, radius: float, factor: float, cut: float
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], FloatArray]:
+    """Pairs of one chunk of origins (``tree``) within the cutoff.
+
+    Returns the number of pairs of each origin, then the sites and minutes of the pairs in
+    origin order.
+    """
+    found = tree.sparse_distance_matrix(site_tree, radius, output_type="ndarray")
+    local = found["i"].astype(np.uint16)  # < _CHUNK
+    sites = found["j"].astype(np.int32)
+    minutes = np.minimum(found["v"], 2.0)
+    del found
+    minutes *= 0.5
+    np.arcsin(minutes, out=minutes)
+    minutes *= 2.0 * factor
+    keep = minutes <= cut
+    if not keep.all():
+        local, sites, minutes = local[keep], sites[keep], minutes[keep]
+    order = np.argsort(local, kind="stable")  # a radix sort on uint16
+    counts = np.bincount(local, minlength=tree.n)
+    return counts, sites[order], minutes[order]
+
+
 def costs_from_coordinates(
     population: Population,
     supply: Supply,
@@ -30,6 +58,7 @@ def costs_from_coordinates(
     speed_kmh: float,
     cutoff_min: float,
     detour_factor: float = 1.0,
+    progress: bool | None = None,
 ) -> CostMatrix:
     """Travel times from coordinates: great-circle distance at an assumed speed, within a cutoff.
 
@@ -52,6 +81,10 @@ def costs_from_coordinates(
         Largest travel time kept, in minutes (>= 0).
     detour_factor : float, default 1.0
         Ratio of road distance to straight-line distance (>= 1; 1.2–1.4 is common).
+    progress : bool, optional
+        Show a progress bar (origins done) on standard error: ``None`` (default) from
+        200,000 origins when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Returns
     -------
@@ -111,27 +144,20 @@ def costs_from_coordinates(
         # sliding-midpoint trees without node compaction build about twice as fast here
         opts = {"balanced_tree": False, "compact_nodes": False}
         site_tree = spatial.cKDTree(site_xyz, **opts)
-        for start in range(0, n, _CHUNK):
-            stop = min(start + _CHUNK, n)
-            xyz = _unit_vectors(population.lat[start:stop], population.lon[start:stop])
-            found = spatial.cKDTree(xyz, **opts).sparse_distance_matrix(
-                site_tree, radius, output_type="ndarray"
-            )
-            local = found["i"].astype(np.uint16)  # < _CHUNK
-            sites = found["j"].astype(np.int32)
-            minutes = np.minimum(found["v"], 2.0)
-            del found
-            minutes *= 0.5
-            np.arcsin(minutes, out=minutes)
-            minutes *= 2.0 * factor
-            keep = minutes <= cut
-            if not keep.all():
-                local, sites, minutes = local[keep], sites[keep], minutes[keep]
-            order = np.argsort(local, kind="stable")  # a radix sort on uint16
-            counts[start:stop] = np.bincount(local, minlength=stop - start)
-            parts_j.append(sites[order])
-            parts_c.append(minutes[order])
-            del local, sites, minutes, keep, order
+        with bar(
+            total=n, desc="travel times", unit="origin", progress=progress, large=_LARGE
+        ) as done:
+            for start in range(0, n, _CHUNK):
+                stop = min(start + _CHUNK, n)
+                tree = spatial.cKDTree(
+                    _unit_vectors(population.lat[start:stop], population.lon[start:stop]), **opts
+                )
+                counts[start:stop], sites, minutes = _chunk_costs(
+                    tree, site_tree, radius, factor, cut
+                )
+                parts_j.append(sites)
+                parts_c.append(minutes)
+                done.update(stop - start)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     indices = np.concatenate(parts_j) if parts_j else np.zeros(0, dtype=np.int32)

@@ -31,6 +31,9 @@ Commands:
   the referral network, and with ``--population FILE`` (CSV ``id,people,lat,lon``) the people
   within ``M`` minutes (default 15) of a member at an assumed speed ``V`` (default 30 km/h).
 
+Progress bars (reading and writing large files, FHIR export) appear on standard error only
+when it is a terminal and the work is large; ``-q``/``--quiet`` turns them off.
+
 Errors in the input are printed (every problem, with its path) and the command exits with
 status 1; with ``--json`` the problems are also written to standard output as
 ``{"valid": false, "source": ..., "problems": [{"path": ..., "message": ...}]}``. Usage errors
@@ -42,9 +45,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import nullcontext, redirect_stderr, redirect_stdout
 from typing import TextIO
 
+from medalliance._progress import quiet
 from medalliance.cli import (
     _access,
     _coverage,
@@ -137,9 +141,11 @@ def _dispatch(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         if isinstance(args, int):  # pragma: no cover - a bare command line parses
             return args
     try:
-        status: int = args.func(args, out)
+        with quiet() if getattr(args, "quiet", False) else nullcontext():
+            status: int = args.func(args, out)
     except MedAllianceError as exc:
-        if not getattr(args, "quiet", False):
+        # `validate --quiet` prints nothing, not even problems; elsewhere --quiet only hides bars
+        if not (args.command == "validate" and getattr(args, "quiet", False)):
             print_error(exc, as_json=getattr(args, "json", False), out=out, err=err)
         return EXIT_INVALID
     return status

@@ -56,8 +56,16 @@ def path_argument(text: str) -> str:
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    """Add the ``--json`` flag."""
+    """Add the ``--json`` flag (and ``--quiet``)."""
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_quiet_flag(parser)
+
+
+def add_quiet_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``-q``/``--quiet``: no progress bars on standard error."""
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars on standard error"
+    )
 
 
 def print_json(doc: Any, out: TextIO) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, TextIO
 
-from medalliance.cli._common import add_target, path_argument
+from medalliance.cli._common import add_quiet_flag, add_target, path_argument
 from medalliance.cli._load import load_registry
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.io._files import _atomic_write, registry_to_json, registry_to_yaml
@@ -32,6 +32,7 @@ def add_parser(subparsers: Subparsers) -> None:
         type=path_argument,
         help="output file (default: standard output)",
     )
+    add_quiet_flag(e)
     e.set_defaults(func=run)
 
 

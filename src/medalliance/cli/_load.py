@@ -24,13 +24,23 @@ __all__ = ["READERS", "load_registry"]
 
 def _read_json(path: Path) -> Registry:
     """A registry file in JSON, or a FHIR Bundle (told apart by its ``resourceType``)."""
+    from medalliance.io._files import read_text
+    from medalliance.io._staged import staged_read
+
+    return staged_read(path, read_text, _registry_or_bundle, None)
+
+
+def _registry_or_bundle(text: str, *, source: str) -> Registry:
+    """The registry in JSON ``text``: a registry file (fast path first) or a FHIR Bundle."""
     from medalliance._gc import paused_gc
     from medalliance._parse import loads_json
-    from medalliance.io._files import read_text, registry_from_dict
+    from medalliance.io._files import SCHEMA_VERSION, registry_from_dict
+    from medalliance.io._json_load import fast_registry_from_json
 
-    source = str(path)
-    text = read_text(path)
     with paused_gc():
+        fast = fast_registry_from_json(text, schema_version=SCHEMA_VERSION)
+        if fast is not None:  # a valid registry file (a FHIR Bundle never is one)
+            return fast
         data = loads_json(text, source=source)
         if not isinstance(data, dict) or "resourceType" not in data:
             return registry_from_dict(data, source=source)

@@ -47,6 +47,14 @@ from medalliance._parse import (
     with_fullwidth_hints,
 )
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.io._json_load import fast_registry_from_json
+from medalliance.io._staged import (
+    LARGE_FILE,
+    file_size,
+    staged_read,
+    staged_write,
+    stages,
+)
 from medalliance.limits import current as current_limits
 from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
@@ -183,12 +191,30 @@ def registry_from_json(text: str, *, source: str | None = None) -> Registry:
     medalliance.errors.SchemaError: malformed JSON at line 1, column 19: Expecting value
     """
     with paused_gc():
+        fast = fast_registry_from_json(text, schema_version=SCHEMA_VERSION)
+        if fast is not None:
+            return fast
         data = loads_json(text, source=source)
         return registry_from_dict(data, source=source)
 
 
-def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) -> None:
+def write_json(
+    registry: Registry, path: PathLike, *, indent: int | None = 2, progress: bool | None = None
+) -> None:
     """Write ``registry`` to ``path`` as canonical UTF-8 JSON.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry to write.
+    path : str or Path
+        The file to write.
+    indent : int, optional
+        Spaces per level (default 2); ``None`` for one line.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for registries
+        of 30,000 records or more when standard error is a terminal or in a notebook;
+        ``True`` always; ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Examples
     --------
@@ -202,11 +228,23 @@ def write_json(registry: Registry, path: PathLike, *, indent: int | None = 2) ->
     True
     """
     require_registry(registry)
-    _atomic_write(path, registry_to_json(registry, indent=indent))
+    _require_path(path)
+    staged_write(
+        registry, path, lambda: registry_to_json(registry, indent=indent), progress, _atomic_write
+    )
 
 
-def read_json(path: PathLike) -> Registry:
+def read_json(path: PathLike, *, progress: bool | None = None) -> Registry:
     """Read a registry from a UTF-8 JSON file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for files of
+        10 MB or more when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Raises
     ------
@@ -222,7 +260,7 @@ def read_json(path: PathLike) -> Registry:
     medalliance.errors.SchemaError: 1 problem in no/such/file.json:
       - <root>: file not found
     """
-    return registry_from_json(read_text(path), source=str(path))
+    return staged_read(path, read_text, registry_from_json, progress)
 
 
 # -- YAML ------------------------------------------------------------------------------------
@@ -273,8 +311,19 @@ def registry_from_yaml(text: str, *, source: str | None = None) -> Registry:
         raise with_fullwidth_hints(exc, text) from None
 
 
-def write_yaml(registry: Registry, path: PathLike) -> None:
+def write_yaml(registry: Registry, path: PathLike, *, progress: bool | None = None) -> None:
     """Write ``registry`` to ``path`` as canonical UTF-8 YAML.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry to write.
+    path : str or Path
+        The file to write.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for registries
+        of 30,000 records or more when standard error is a terminal or in a notebook;
+        ``True`` always; ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Examples
     --------
@@ -287,11 +336,21 @@ def write_yaml(registry: Registry, path: PathLike) -> None:
     True
     """
     require_registry(registry)
-    _atomic_write(path, registry_to_yaml(registry))
+    _require_path(path)
+    staged_write(registry, path, lambda: registry_to_yaml(registry), progress, _atomic_write)
 
 
-def read_yaml(path: PathLike) -> Registry:
+def read_yaml(path: PathLike, *, progress: bool | None = None) -> Registry:
     r"""Read a registry from a UTF-8 YAML file (safe loading only).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for files of
+        10 MB or more when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Raises
     ------
@@ -311,11 +370,20 @@ def read_yaml(path: PathLike) -> Registry:
     medalliance.errors.MedAllianceError: 1 problem in .../bad.yaml:
       - institutions[0].beds: Input should be greater than or equal to 0 (got -1)
     """
-    return registry_from_yaml(read_text(path), source=str(path))
+    return staged_read(path, read_text, registry_from_yaml, progress)
 
 
-def read_registry(path: PathLike) -> Registry:
+def read_registry(path: PathLike, *, progress: bool | None = None) -> Registry:
     """Read a registry from a ``.json``, ``.yaml``/``.yml`` or ``.graphml`` file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read; its suffix says the format.
+    progress : bool, optional
+        Show a progress bar (its stages) on standard error: ``None`` (default) for files of
+        10 MB or more when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Raises
     ------
@@ -334,11 +402,11 @@ def read_registry(path: PathLike) -> Registry:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".json":
-        return read_json(p)
+        return read_json(p, progress=progress)
     if suffix in {".yaml", ".yml"}:
-        return read_yaml(p)
+        return read_yaml(p, progress=progress)
     if suffix == ".graphml":
-        return read_graphml(p)
+        return read_graphml(p, progress=progress)
     if p.is_dir():
         raise SchemaError([Problem((), "is a directory, not a file")], source=str(path))
     problems = [] if p.exists() else [Problem((), "file not found")]
@@ -395,11 +463,12 @@ def _read_bytes(path: PathLike) -> bytes:
 # -- GraphML ---------------------------------------------------------------------------------
 
 
-def write_graphml(registry: Registry, path: PathLike) -> None:
+def write_graphml(registry: Registry, path: PathLike, *, progress: bool | None = None) -> None:
     """Write the graph view of ``registry`` (see :mod:`medalliance.graph`) as GraphML.
 
     Graph-level structured metadata (alliance and agreement headers) is stored as JSON
     text; absent values are omitted. :func:`read_graphml` restores the identical registry.
+    ``progress`` shows a progress bar as :func:`write_json` does.
 
     Examples
     --------
@@ -412,20 +481,27 @@ def write_graphml(registry: Registry, path: PathLike) -> None:
     ...     read_graphml(p) == reg
     True
     """
-    require_registry(registry)
     import io
 
     import networkx as nx
 
     from medalliance.graph import graph_for_graphml, to_graph
 
-    buffer = io.BytesIO()
-    nx.write_graphml(graph_for_graphml(to_graph(registry)), buffer, encoding="utf-8")
-    _atomic_write(path, buffer.getvalue())
+    require_registry(registry)
+    _require_path(path)
+
+    def serialise() -> bytes:
+        buffer = io.BytesIO()
+        nx.write_graphml(graph_for_graphml(to_graph(registry)), buffer, encoding="utf-8")
+        return buffer.getvalue()
+
+    staged_write(registry, path, serialise, progress, _atomic_write)
 
 
-def read_graphml(path: PathLike) -> Registry:
+def read_graphml(path: PathLike, *, progress: bool | None = None) -> Registry:
     """Read a registry from a GraphML file written by :func:`write_graphml`.
+
+    ``progress`` shows a progress bar as :func:`read_json` does.
 
     Raises
     ------
@@ -440,30 +516,39 @@ def read_graphml(path: PathLike) -> Registry:
     medalliance.errors.SchemaError: 1 problem in missing.graphml:
       - <root>: file not found
     """
+    from medalliance.graph import from_graph, graph_from_graphml
+
+    p = Path(path)
+    with stages(f"reading {p.name}", progress, file_size(p), LARGE_FILE) as b:
+        b.stage("read")
+        read_text(p)  # existence and encoding errors, reported like the other formats
+        G = _parse_graphml(p)
+        b.update()
+        b.stage("validate")
+        try:
+            return from_graph(graph_from_graphml(G))
+        except MedAllianceError as exc:
+            raise exc.with_source(str(path)) from None
+
+
+def _parse_graphml(p: Path) -> Any:
+    """The networkx graph in the GraphML file ``p``; what networkx would guess is refused."""
     import warnings
     import xml.etree.ElementTree as ET
 
     import networkx as nx
 
-    from medalliance.graph import from_graph, graph_from_graphml
-
-    p = Path(path)
-    read_text(p)  # existence and encoding errors, reported like the other formats
     try:
         with warnings.catch_warnings():
             # networkx warns and guesses on what write_graphml never writes (a <key> without
             # attr.type, read as text): refuse it instead of guessing
             warnings.simplefilter("error")
-            G = nx.read_graphml(str(p), force_multigraph=True)
+            return nx.read_graphml(str(p), force_multigraph=True)
     except (ET.ParseError, nx.NetworkXError, KeyError, ValueError, LookupError, Warning) as exc:
         why = str(exc)
         if "integer string conversion" in why:  # Python's own guard, 4,300 digits
             why = "an integer attribute has too many digits to read"
-        raise SchemaError([Problem((), f"unreadable GraphML: {why}")], source=str(path)) from None
-    try:
-        return from_graph(graph_from_graphml(G))
-    except MedAllianceError as exc:
-        raise exc.with_source(str(path)) from None
+        raise SchemaError([Problem((), f"unreadable GraphML: {why}")], source=str(p)) from None
 
 
 # -- schema ----------------------------------------------------------------------------------
@@ -509,6 +594,13 @@ def _ecma_patterns(node: Any) -> Any:
 # -- atomic writes ---------------------------------------------------------------------------
 
 
+def _require_path(path: Any) -> None:
+    """Refuse a ``path`` that is not a file path (before any work is done)."""
+    if not isinstance(path, str | os.PathLike):
+        problem = Problem(("path",), f"must be a file path, got {type(path).__name__}")
+        raise MedAllianceError([problem])
+
+
 def _atomic_write(path: PathLike, data: str | bytes) -> None:
     """Replace the file at ``path`` with ``data`` (text is written as UTF-8) in one step.
 
@@ -534,9 +626,7 @@ def _atomic_write(path: PathLike, data: str | bytes) -> None:
     ...     p.read_text(encoding="utf-8"), sorted(x.name for x in pathlib.Path(d).iterdir())
     ('某县人民医院', ['out.txt'])
     """
-    if not isinstance(path, str | os.PathLike):
-        problem = Problem(("path",), f"must be a file path, got {type(path).__name__}")
-        raise MedAllianceError([problem])
+    _require_path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     target = Path(os.path.realpath(path))
     try:

@@ -8,6 +8,7 @@ not, so that one error lists every problem.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, Protocol
 
 from medalliance.errors import Problem, format_path
@@ -32,9 +33,12 @@ class Records(Protocol):
     def sources(self) -> Sequence[Any]: ...
 
 
-def _duplicates(problems: list[Problem], field: str, items: Sequence[Any]) -> set[Any]:
-    """Report duplicate ids among ``items``; return the set of their ids."""
-    ids = [item.id for item in items]
+_ID = attrgetter("id")
+_PROVENANCE = attrgetter("provenance")
+
+
+def _duplicates(problems: list[Problem], field: str, ids: list[Any]) -> set[Any]:
+    """Report duplicate ids among ``ids`` (of the records of ``field``); return their set."""
     unique = set(ids)
     if len(unique) != len(ids):
         seen: set[str] = set()
@@ -129,10 +133,14 @@ class _ReferenceCheck:
     def __init__(self, reg: Records) -> None:
         self.problems: list[Problem] = []
         self.hints = 0
-        self.inst = _duplicates(self.problems, "institutions", reg.institutions)
-        _duplicates(self.problems, "alliances", reg.alliances)
-        _duplicates(self.problems, "agreements", reg.agreements)
-        self.sources = _duplicates(self.problems, "sources", reg.sources)
+        self.ids = {
+            name: list(map(_ID, getattr(reg, name)))
+            for name in ("institutions", "alliances", "agreements", "sources")
+        }
+        self.inst = _duplicates(self.problems, "institutions", self.ids["institutions"])
+        _duplicates(self.problems, "alliances", self.ids["alliances"])
+        _duplicates(self.problems, "agreements", self.ids["agreements"])
+        self.sources = _duplicates(self.problems, "sources", self.ids["sources"])
         self.members_by_alliance: dict[str, frozenset[str]] = {}
         self.seen_ids: dict[str, dict[str, tuple[Any, ...]]] = {
             "shared centre": {},
@@ -164,7 +172,7 @@ class _ReferenceCheck:
 
     def alliance(self, ai: int, a: Any) -> None:
         base = ("alliances", ai)
-        members = frozenset(a.members)
+        members = frozenset(map(_INSTITUTION, a.memberships))
         if a.id is not None:
             self.members_by_alliance.setdefault(a.id, members)
             self.alliance_pos.setdefault(a.id, ai)
@@ -182,9 +190,7 @@ class _ReferenceCheck:
                 if m.institution is not None and m.institution not in self.inst:
                     path = (*base, "memberships", mi, "institution")
                     self.unknown(path, "institution", m.institution, self.inst)
-        for mi, m in enumerate(a.memberships):
-            if m.provenance is not None:
-                self.provenance((*base, "memberships", mi), m.provenance)
+        _provenances(self, (*base, "memberships"), a.memberships)
         self.provenance(base, a.provenance)
         for ci, c in enumerate(a.shared_centres):
             if c.id is not None:
@@ -198,6 +204,8 @@ class _ReferenceCheck:
             if p.id is not None:
                 self.unique("staff posting", (*base, "staff_postings", pi), p.id)
                 self.provenance((*base, "staff_postings", pi), p.provenance)
+        if not a.declared:
+            return
         local_subjects = members | {a.id}
         for records in (a.shared_centres, a.expert_clinics, a.staff_postings):
             local_subjects |= {r.id for r in records}
@@ -242,8 +250,11 @@ class _ReferenceCheck:
                 self.problems.append(Problem(("alliances", self.parents[first][0], "part_of"), msg))
 
 
-def reference_problems(reg: Records) -> list[Problem]:
+def reference_problems(reg: Records, *, ids: dict[str, list[Any]] | None = None) -> list[Problem]:
     """Every broken reference and repeated id of ``reg`` (a registry or a view of raw input).
+
+    ``ids``, when given, receives the ids of the institutions, alliances, agreements and
+    sources in their order (the registry reuses them to check that order).
 
     Examples
     --------
@@ -252,15 +263,28 @@ def reference_problems(reg: Records) -> list[Problem]:
     []
     """
     check = _ReferenceCheck(reg)
-    for i, ins in enumerate(reg.institutions):
-        if ins.provenance is not None:
-            check.provenance(("institutions", i), ins.provenance)
+    if ids is not None:
+        ids.update(check.ids)
+    _provenances(check, ("institutions",), reg.institutions)
     for ai, a in enumerate(reg.alliances):
         check.alliance(ai, a)
     check.parents_known_and_acyclic()
     for gi, g in enumerate(reg.agreements):
         check.agreement(gi, g)
     return check.problems
+
+
+_INSTITUTION = attrgetter("institution")
+
+
+def _provenances(check: _ReferenceCheck, path: tuple[Any, ...], records: Sequence[Any]) -> None:
+    """Check the provenance of each of ``records`` (``path`` leads to their list)."""
+    provenances = list(map(_PROVENANCE, records))
+    if provenances.count(None) == len(provenances):  # the usual case, without a Python loop
+        return
+    for i, prov in enumerate(provenances):
+        if prov is not None:
+            check.provenance((*path, i), prov)
 
 
 def _check_figure(

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 from functools import cached_property
+from operator import attrgetter
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -256,7 +257,7 @@ class Alliance(FrozenModel):
         >>> luwan.members[:3]
         ('ruijin', 'ruijin_luwan_branch', 'luwan_dongnan')
         """
-        return tuple(m.institution for m in self.memberships)
+        return tuple(map(_INSTITUTION, self.memberships))
 
     def role_of(self, institution: str) -> MemberRole | None:
         """The role of ``institution`` in this alliance, or ``None`` if it is not a member.
@@ -360,8 +361,24 @@ class Alliance(FrozenModel):
         return render_html(self, "alliance")
 
 
+_INSTITUTION = attrgetter("institution")
+_ROLE = attrgetter("role")
+_TIGHTNESS = attrgetter("tightness")
+
+
 def _membership_problems(a: Alliance, roles: dict[str, MemberRole]) -> list[Problem]:
     """Problems of members and leads; fills ``roles`` (member id -> role)."""
+    ids = list(map(_INSTITUTION, a.memberships))
+    member_roles = list(map(_ROLE, a.memberships))
+    roles.update(zip(ids, member_roles, strict=True))
+    if (  # the usual, valid alliance, checked without a Python loop over its members
+        len(roles) == len(ids)
+        and (a.tightness is not None or None not in map(_TIGHTNESS, a.memberships))
+        and all(roles.get(lead) is MemberRole.LEAD for lead in a.lead)
+        and member_roles.count(MemberRole.LEAD) == len(set(a.lead))
+    ):
+        return []
+    roles.clear()
     problems: list[Problem] = []
     for i, m in enumerate(a.memberships):
         if m.institution in roles:

@@ -24,8 +24,6 @@ True
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, model_validator
 
 from medalliance.errors import MedAllianceError, Problem
@@ -66,10 +64,6 @@ __all__ = [
 
 
 _ALLOWED_TIERS_BY_KIND = {k: k.allowed_tiers for k in InstitutionKind}
-
-
-def _unique(values: tuple[Any, ...]) -> bool:
-    return len(values) < 2 or len(set(values)) == len(values)
 
 
 TierField = Tier
@@ -155,9 +149,10 @@ class Institution(FrozenModel):
                 )
             )
             and (d["lat"] is None) == (d["lon"] is None)
-            and _unique(d["services"])
-            and _unique(d["specialties"])
-            and _unique(d["aliases"])
+            # no value listed twice (inline: this runs once per institution of a file)
+            and (len(x := d["services"]) < 2 or len(set(x)) == len(x))
+            and (len(x := d["specialties"]) < 2 or len(set(x)) == len(x))
+            and (len(x := d["aliases"]) < 2 or len(set(x)) == len(x))
         ):
             return self
         problems: list[Problem] = []

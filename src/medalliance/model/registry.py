@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Iterable
 from functools import cached_property
@@ -32,7 +33,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any
 
-from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator, model_validator
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
@@ -48,6 +49,7 @@ from medalliance.model.types import (
     IsoDate,
     NonEmptyText,
     render_html,
+    trusted,
 )
 
 __all__ = ["Registry", "Source"]
@@ -70,12 +72,43 @@ class Source(FrozenModel):
     """Remarks: encoding problems, reliability."""
 
 
-def _sort_by_id(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Return ``items`` sorted by id (the same tuple when it already is)."""
-    ids = [x.id for x in items]
+def _sort_by_id(items: tuple[Any, ...], ids: list[Any]) -> tuple[Any, ...]:
+    """Return ``items`` (whose ids are ``ids``) sorted by id (the same tuple when it already is)."""
     if all(map(operator.le, ids, islice(ids, 1, None))):
         return items
     return tuple(sorted(items, key=attrgetter("id")))
+
+
+class _BrokenReferencesError(MedAllianceError):
+    """Raised by the registry's own reference check (its records are all valid)."""
+
+
+def _registry_error(exc: ValidationError, data: Any) -> MedAllianceError:
+    """Convert ``exc``; when records are invalid, add the broken references of the raw input.
+
+    When some records are invalid, the registry's own reference check never runs; scanning
+    the raw input (``data``: keyword arguments, plain data or JSON text) lets one error list
+    every problem instead of revealing them a pass at a time. This runs on the error path
+    only: a wrap validator doing it would make pydantic turn every JSON document into Python
+    objects before validating it, which made loading twice as slow.
+    """
+    err = MedAllianceError.from_validation_error(exc)
+    inner = ((e.get("ctx") or {}).get("error") for e in exc.errors())
+    if any(isinstance(error, _BrokenReferencesError) for error in inner):
+        return err
+    if isinstance(data, str | bytes | bytearray):
+        try:
+            data = json.loads(data)
+        except (ValueError, RecursionError):
+            return err
+    if not isinstance(data, dict):
+        return err
+    seen = {(p.path, p.message) for p in err.problems}
+    scanned = (*missing_tiers(data), *reference_problems(RawView(data)))
+    extra = [p for p in scanned if (p.path, p.message) not in seen]
+    if not extra:
+        return err
+    return MedAllianceError([*err.problems, *extra])
 
 
 class Registry(FrozenModel):
@@ -127,7 +160,10 @@ class Registry(FrozenModel):
 
     def __init__(self, /, **data: Any) -> None:
         with paused_gc():
-            super().__init__(**data)
+            try:
+                BaseModel.__init__(self, **data)
+            except ValidationError as exc:
+                raise _registry_error(exc, data) from None
 
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
@@ -147,7 +183,10 @@ class Registry(FrozenModel):
         Registry(institutions=1, alliances=0, agreements=0)
         """
         with paused_gc():
-            return super().model_validate(obj, **kwargs)
+            try:
+                return super(FrozenModel, cls).model_validate(obj, **kwargs)
+            except ValidationError as exc:
+                raise _registry_error(exc, obj) from None
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Registry:
@@ -167,7 +206,10 @@ class Registry(FrozenModel):
         Registry(institutions=0, alliances=0, agreements=0)
         """
         with paused_gc():
-            return super().model_validate_json(json_data, **kwargs)
+            try:
+                return super(FrozenModel, cls).model_validate_json(json_data, **kwargs)
+            except ValidationError as exc:
+                raise _registry_error(exc, json_data) from None
 
     @field_validator("institutions", "alliances", "agreements", "sources", mode="wrap")
     @classmethod
@@ -190,35 +232,35 @@ class Registry(FrozenModel):
                 return tuple(value)
         return handler(_as_input(value))
 
-    @model_validator(mode="wrap")
     @classmethod
-    def _report_everything(cls, data: Any, handler: Any) -> Any:
-        """Report broken references even when some records are invalid.
+    def _from_valid_records(cls, fields: dict[str, Any]) -> Registry:
+        """Build a registry from ``fields`` whose records are already validated instances.
 
-        The raw input is scanned too, so one error lists every problem instead of revealing
-        them a pass at a time.
+        For the fast JSON load (:mod:`medalliance.io._json_load`), which validated every
+        record from the text: pydantic would run each record's after-validators again on the
+        instances. Only the registry's own check runs here (``_check_references``, its only
+        validator; ``tests/test_io.py`` checks that it stays the only one).
+
+        Raises
+        ------
+        MedAllianceError
+            For broken references or repeated ids.
         """
-        try:
-            return handler(data)
-        except ValidationError as exc:
-            if not isinstance(data, dict):
-                raise
-            first = MedAllianceError.from_validation_error(exc).problems
-            seen = {(p.path, p.message) for p in first}
-            scanned = (*missing_tiers(data), *reference_problems(RawView(data)))
-            extra = [p for p in scanned if (p.path, p.message) not in seen]
-            if not extra:
-                raise
-            raise MedAllianceError([*first, *extra]) from None
+        values = {name: fields.get(name, info.default) for name, info in cls.model_fields.items()}
+        registry = trusted(cls, values)
+        object.__setattr__(registry, "__pydantic_fields_set__", set(fields))
+        registry._check_references()  # type: ignore[operator]  # (pydantic wraps the method)
+        return registry
 
     @model_validator(mode="after")
     def _check_references(self) -> Registry:
-        problems = reference_problems(self)
+        ids: dict[str, list[Any]] = {}
+        problems = reference_problems(self, ids=ids)
         if problems:
-            raise MedAllianceError(problems)
+            raise _BrokenReferencesError(problems)
         for name in ("institutions", "alliances", "agreements", "sources"):
             items = getattr(self, name)
-            ordered = _sort_by_id(items)
+            ordered = _sort_by_id(items, ids[name])
             if ordered is not items:
                 object.__setattr__(self, name, ordered)
         return self

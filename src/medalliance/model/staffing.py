@@ -171,6 +171,8 @@ def posting_problems(postings: Iterable[StaffPosting], members: Iterable[str]) -
      "staff_postings[1].id: duplicate id 'p'"]
     """
     listed = tuple(postings)
+    if not listed:
+        return []
     known = frozenset(members)
     problems = [
         Problem(("staff_postings", i, fld), f"{fld} {getattr(p, fld)!r} is not a member")

@@ -172,15 +172,34 @@ def _column(
     name: str, value: Any, n: int, problems: list[Problem], *, default: Any = None
 ) -> np.ndarray[Any, Any]:
     if value is None:
-        return np.array([default] * n, dtype=object)
+        return np.full(n, default, dtype=object)
     if isinstance(value, str):
-        return np.array([value] * n, dtype=object)
-    arr = np.asarray(value, dtype=object)
+        return np.full(n, value, dtype=object)
+    arr = _as_array(value)
     if arr.ndim != 1 or len(arr) != n:
         got = len(arr) if arr.ndim == 1 else f"shape {arr.shape}"
         problems.append(Problem((name,), f"has {got} value(s), expected {n} (one per origin)"))
-        return np.array([default] * n, dtype=object)
+        return np.full(n, default, dtype=object)
     return arr
+
+
+def _as_array(value: Any) -> np.ndarray[Any, Any]:
+    """``value`` as an array: text stays a numpy str array (no Python object per row)."""
+    arr = np.asarray(value)
+    return arr if arr.dtype.kind == "U" else np.asarray(value, dtype=object)
+
+
+def _as_text(arr: np.ndarray[Any, Any], *, none: str | None = None) -> np.ndarray[Any, Any]:
+    """``arr`` as a str array; with ``none``, ``None`` values become ``none``."""
+    if arr.dtype.kind == "U":
+        return arr
+    if none is not None and len(arr) and None in arr.tolist():
+        arr = np.where(arr == None, none, arr)  # noqa: E711  # (elementwise comparison)
+    return arr.astype(str) if len(arr) else np.zeros(0, dtype="<U1")
+
+
+def _first_index(arr: np.ndarray[Any, Any], value: str) -> int:
+    return int(np.flatnonzero(arr == value)[0])
 
 
 _ID = re.compile(ID_PATTERN)
@@ -191,11 +210,10 @@ def _id_column(
     name: str, arr: np.ndarray[Any, Any], problems: list[Problem], *, optional: bool
 ) -> np.ndarray[Any, Any]:
     """Ids as a str column; each distinct value checked once, bad ones named by position."""
-    values, inverse = np.unique(arr.astype(str) if len(arr) else arr, return_inverse=True)
+    out = _as_text(arr)
+    distinct = set(out.tolist())  # by hashing: no sort of the whole column
     bad_values = {
-        str(v)
-        for v in values.tolist()
-        if not (optional and v in ("", "None")) and not _ID.fullmatch(str(v))
+        v for v in distinct if not (optional and v in ("", "None")) and not _ID.fullmatch(v)
     }
     if bad_values:
         listed = 0
@@ -203,8 +221,7 @@ def _id_column(
             if str(v) in bad_values and listed < _MAX_LISTED:
                 problems.append(Problem((name, i), f"not a valid id: {v!r}"))
                 listed += 1
-    out = values[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=str)
-    return np.where(np.isin(out, ["None"]), "", out) if optional else out
+    return np.where(out == "None", "", out) if optional and "None" in distinct else out
 
 
 def _label_column(
@@ -217,58 +234,95 @@ def _label_column(
     none: Any,
 ) -> Any:
     """Parse each distinct label once; return ``code(parsed)`` for every row."""
-    keys = np.array(["" if v is None else str(v) for v in col.tolist()], dtype=str)
+    keys = _as_text(col, none="")
     if len(keys) == 0:
         return np.array([], dtype=type(none))
-    values, inverse = np.unique(keys, return_inverse=True)
-    codes = []
-    for j, k in enumerate(values.tolist()):
+    codes: dict[str, Any] = {}
+    for k in sorted(set(keys.tolist())):  # (sorted: problems in a stable order)
         try:
-            codes.append(code(parse(k)) if k else none)
+            codes[k] = code(parse(k)) if k else none
         except MedAllianceError as exc:
-            first = int(np.flatnonzero(inverse.reshape(-1) == j)[0])
-            problems.append(Problem((name, first), exc.problems[0].message))
-            codes.append(none)
-    return np.array(codes)[inverse.reshape(-1)]
+            problems.append(Problem((name, _first_index(keys, k)), exc.problems[0].message))
+            codes[k] = none
+    if len(codes) == 1:
+        return np.full(len(keys), next(iter(codes.values())))
+    labels = np.array(list(codes))
+    return np.array(list(codes.values()))[np.searchsorted(labels, keys)]
 
 
 def _criterion_column(criterion: Any, n: int, problems: list[Problem]) -> np.ndarray[Any, Any]:
     before = len(problems)
-    crit = _column("criterion", criterion, n, problems, default="")
-    crit_s = crit.astype(str) if n else np.zeros(0, dtype="<U1")
-    for v in np.unique(crit_s).tolist() if len(problems) == before else ():
+    crit_s = _as_text(_column("criterion", criterion, n, problems, default=""))
+    for v in sorted(set(crit_s.tolist())) if len(problems) == before else ():
         if not _CODE.fullmatch(v):
-            i = int(np.flatnonzero(crit_s == v)[0])
-            problems.append(Problem(("criterion", i), f"not a criterion code: {v!r}"))
+            msg = f"not a criterion code: {v!r}"
+            problems.append(Problem(("criterion", _first_index(crit_s, v)), msg))
     return crit_s
 
 
 def _service_column(services: Any, n: int, problems: list[Problem]) -> IntArray:
-    """Needed services as bit masks; each distinct group parsed once."""
-    svc = np.zeros(n, dtype=np.int64)
+    """Needed services as bit masks; each distinct group parsed once.
+
+    Rows are turned into tuples and looked up in a table of the distinct groups at C speed;
+    only the distinct groups are parsed in Python. Anything unusual (a string or a value
+    that is not a sequence) takes the row-by-row path, which names the row.
+    """
     if services is None:
-        return svc
+        return np.zeros(n, dtype=np.int64)
     if len(services) != n:
         msg = f"has {len(services)} value(s), expected {n} (one per origin)"
         problems.append(Problem(("services",), msg))
-        return svc
+        return np.zeros(n, dtype=np.int64)
+    rows = services.tolist() if isinstance(services, np.ndarray) else services
+    try:
+        if str in set(map(type, rows)):
+            raise TypeError
+        keys = list(map(tuple, rows))
+        distinct = dict.fromkeys(keys)
+    except TypeError:
+        return _service_rows(rows, n, problems)
+    masks: dict[tuple[Any, ...], int] = {}
+    for key in distinct:
+        parsed = _service_mask(key)
+        if isinstance(parsed, str):
+            i = keys.index(key)
+            problems.append(Problem(("services", i), parsed))
+            masks[key] = 0
+        else:
+            masks[key] = parsed
+    if len(masks) == 1:
+        return np.full(n, next(iter(masks.values())), dtype=np.int64)
+    return np.fromiter(map(masks.__getitem__, keys), dtype=np.int64, count=n)
+
+
+def _service_mask(group: Sequence[Any]) -> int | str:
+    """The bit mask of a group of service labels, or the problem with it."""
+    try:
+        kinds = [ServiceKind.parse(str(s)) for s in group]
+    except MedAllianceError as exc:
+        return exc.problems[0].message
+    if len(set(kinds)) != len(kinds):
+        return "a service is listed twice"
+    return sum(SERVICE_BIT[k] for k in set(kinds))
+
+
+def _service_rows(rows: Sequence[Any], n: int, problems: list[Problem]) -> IntArray:
+    """Needed services row by row, naming every row that is not a sequence of labels."""
+    svc = np.zeros(n, dtype=np.int64)
     cache: dict[tuple[str, ...], int] = {}
-    for i, group in enumerate(services):
-        if isinstance(group, str):
-            msg = "expected a sequence of services, not a string"
+    for i, group in enumerate(rows):
+        if isinstance(group, str) or not isinstance(group, Iterable):
+            kind = "a string" if isinstance(group, str) else type(group).__name__
+            msg = f"expected a sequence of services, not {kind}"
             problems.append(Problem(("services", i), msg))
             continue
         key = tuple(str(s) for s in group)
         if key not in cache:
-            try:
-                kinds = [ServiceKind.parse(s) for s in key]
-            except MedAllianceError as exc:
-                problems.append(Problem(("services", i), exc.problems[0].message))
-                cache[key] = 0
-                continue
-            if len(set(kinds)) != len(kinds):
-                problems.append(Problem(("services", i), "a service is listed twice"))
-            cache[key] = sum(SERVICE_BIT[k] for k in set(kinds))
+            parsed = _service_mask(key)
+            if isinstance(parsed, str):
+                problems.append(Problem(("services", i), parsed))
+                parsed = 0
+            cache[key] = parsed
         svc[i] = cache[key]
     return svc
 
@@ -313,7 +367,7 @@ def _cases_from_arrays(
 ) -> ReferralCases:
     """Validate and encode case columns (see :meth:`ReferralCases.from_arrays`)."""
     problems: list[Problem] = []
-    origin_arr = np.asarray(origin, dtype=object)
+    origin_arr = _as_array(origin)
     if origin_arr.ndim != 1:
         raise MedAllianceError([Problem(("origin",), "must be a one-dimensional sequence")])
     n = len(origin_arr)
@@ -341,10 +395,8 @@ def _cases_from_arrays(
     ).astype(np.int8)
     svc = _service_column(services, n, problems)
     home_col = _column("home", home, n, problems, default="")
-    home_obj = np.array(["" if v is None else v for v in home_col], dtype=object)
-    home_s = _id_column("home", home_obj, problems, optional=True)
-    cond_col = _column("condition", condition, n, problems, default="")
-    cond_s = np.array(["" if v is None else str(v) for v in cond_col.tolist()], dtype=str)
+    home_s = _id_column("home", home_col, problems, optional=True)  # (None reads as "None")
+    cond_s = _as_text(_column("condition", condition, n, problems, default=""), none="")
     lat_a, lon_a = _coordinates(lat, lon, n, problems)
     if problems:
         raise MedAllianceError(problems)

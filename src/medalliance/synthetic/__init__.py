@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from medalliance._progress import track
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.io._files import registry_from_dict
 from medalliance.model.registry import Registry
@@ -327,6 +328,10 @@ _NATIONAL_COUNTIES = 2_800
 _NATIONAL_SPECIALTY_ALLIANCES = 16_000
 
 
+_LARGE_SCALE = 0.05
+"""Scale from which generation shows a progress bar by default (about 50,000 institutions)."""
+
+
 def _split(rng: np.random.Generator, total: int, parts: int, minimum: int) -> list[int]:
     """Split ``total`` into ``parts`` random shares of at least ``minimum`` each."""
     weights = rng.uniform(0.5, 1.5, size=parts)
@@ -334,7 +339,7 @@ def _split(rng: np.random.Generator, total: int, parts: int, minimum: int) -> li
     return [int(x) + minimum for x in extra.tolist()]
 
 
-def national_data(*, seed: int, scale: float = 1.0) -> dict[str, Any]:
+def national_data(*, seed: int, scale: float = 1.0, progress: bool | None = None) -> dict[str, Any]:
     """Plain data of a national-scale synthetic registry.
 
     At ``scale=1.0``: 31 provinces, 333 cities and 2,800 counties; about 1.07 million
@@ -355,6 +360,10 @@ def national_data(*, seed: int, scale: float = 1.0) -> dict[str, Any]:
         Seed of the random generator; the same arguments always give the same data.
     scale : float, default 1.0
         Size relative to the nation (e.g. ``0.01`` for about 10,000 institutions).
+    progress : bool, optional
+        Show a progress bar (one step per province) on standard error: ``None`` (default)
+        from ``scale=0.05`` (about 50,000 institutions) when standard error is a terminal or
+        in a notebook; ``True`` always; ``False`` never (needs the ``progress`` extra).
 
     Returns
     -------
@@ -386,7 +395,15 @@ def national_data(*, seed: int, scale: float = 1.0) -> dict[str, Any]:
     counties_per_city = _split(rng, n_county, n_city, 1)
     spec_per_prov = _split(rng, n_spec, n_prov, 1)
     k = 0
-    for p, index in enumerate(provinces):
+    steps = track(
+        provinces,
+        desc="synthetic registry",
+        unit="province",
+        progress=progress,
+        size=scale,
+        large=_LARGE_SCALE,
+    )
+    for p, index in enumerate(steps):
         cities: list[Record] = []
         for _ in range(cities_per_prov[p]):
             n_k = counties_per_city[k]
@@ -418,7 +435,7 @@ def national_data(*, seed: int, scale: float = 1.0) -> dict[str, Any]:
     return b.data("Synthetic national registry")
 
 
-def national(*, seed: int, scale: float = 1.0) -> Registry:
+def national(*, seed: int, scale: float = 1.0, progress: bool | None = None) -> Registry:
     """A validated national-scale synthetic registry (the data of :func:`national_data`).
 
     Parameters
@@ -427,6 +444,8 @@ def national(*, seed: int, scale: float = 1.0) -> Registry:
         Seed of the random generator; the same arguments always give the same registry.
     scale : float, default 1.0
         Size relative to the nation; use small values (``0.002``) in tests.
+    progress : bool, optional
+        Show a progress bar while generating (see :func:`national_data`).
 
     Returns
     -------
@@ -444,4 +463,4 @@ def national(*, seed: int, scale: float = 1.0) -> Registry:
     >>> len(reg.alliances) > 10
     True
     """
-    return registry_from_dict(national_data(seed=seed, scale=scale))
+    return registry_from_dict(national_data(seed=seed, scale=scale, progress=progress))

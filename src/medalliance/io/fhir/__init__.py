@@ -93,7 +93,13 @@ FhirVersion = Literal["R5", "R4B"]
 # -- export ----------------------------------------------------------------------------------
 
 
-def to_fhir(registry: Registry, *, version: FhirVersion = "R5", validate: bool = False) -> Json:
+def to_fhir(
+    registry: Registry,
+    *,
+    version: FhirVersion = "R5",
+    validate: bool = False,
+    progress: bool | None = None,
+) -> Json:
     """Return ``registry`` as a FHIR ``collection`` Bundle of plain JSON-ready dicts.
 
     Parameters
@@ -105,6 +111,10 @@ def to_fhir(registry: Registry, *, version: FhirVersion = "R5", validate: bool =
     validate : bool
         Also validate the bundle with the ``fhir.resources`` models and check that every
         reference resolves (:func:`validate_fhir`; needs the ``fhir`` extra).
+    progress : bool, optional
+        Show a progress bar on standard error: ``None`` (default) for registries of 50,000
+        records or more when standard error is a terminal or in a notebook; ``True`` always;
+        ``False`` never (needs the ``progress`` extra; without it, no bar).
 
     Returns
     -------
@@ -129,7 +139,7 @@ def to_fhir(registry: Registry, *, version: FhirVersion = "R5", validate: bool =
     """
     require_registry(registry)
     _check_version(version)
-    bundle = _Exporter(registry, version).bundle()
+    bundle = _Exporter(registry, version).bundle(progress=progress)
     if validate:
         validate_fhir(bundle, version=version)
     return bundle

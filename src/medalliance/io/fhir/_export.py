@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from medalliance._progress import Bar, bar
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.io.fhir._map import (
     _EXT,
@@ -37,6 +38,9 @@ from medalliance.model.common import Provenance, Region
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry, Source
 from medalliance.model.staffing import StaffPosting
+
+LARGE = 50_000
+"""Records from which an export shows a progress bar by default (when someone watches)."""
 
 
 class _Exporter:
@@ -115,7 +119,23 @@ class _Exporter:
             res["alias"] = list(aliases)
 
     # resources
-    def bundle(self) -> Json:
+    def bundle(self, *, progress: bool | None = None) -> Json:
+        reg = self.reg
+        records = len(reg.sources) + len(reg.institutions) + len(reg.alliances)
+        records += len(reg.agreements)
+        with bar(
+            total=records, desc="FHIR export", unit="record", progress=progress, large=LARGE
+        ) as done:
+            self._records(done)
+        if self.problems:
+            raise MedAllianceError(self.problems)
+        bundle: Json = {"resourceType": "Bundle", "type": "collection"}
+        if self.entries:  # FHIR JSON has no empty arrays
+            bundle["entry"] = self.entries
+        return bundle
+
+    def _records(self, done: Bar) -> None:
+        """One entry per source, institution and agreement, several per alliance."""
         reg = self.reg
         if reg.title is not None or reg.description is not None:
             header: Json = {
@@ -131,18 +151,16 @@ class _Exporter:
             self.add(header)
         for i, s in enumerate(reg.sources):
             self.source(i, s)
+        done.update(len(reg.sources))
         for i, inst in enumerate(reg.institutions):
             self.institution(i, inst)
+            done.update()
         for i, a in enumerate(reg.alliances):
             self.alliance(i, a)
+            done.update()
         for g in reg.agreements:
             self.agreement(g)
-        if self.problems:
-            raise MedAllianceError(self.problems)
-        bundle: Json = {"resourceType": "Bundle", "type": "collection"}
-        if self.entries:  # FHIR JSON has no empty arrays
-            bundle["entry"] = self.entries
-        return bundle
+        done.update(len(reg.agreements))
 
     def source(self, i: int, s: Source) -> None:
         attachment: Json = {}
