@@ -31,6 +31,11 @@ TINY = {
         *("--time-limit", "5", "--no-spopt"),
     ],
     "bench_registry": ["--scale", "0.002", "--repeat", "1", "--no-memory"],
+    "bench_removal": ["--scale", "0.001", "--sample", "0"],
+    "bench_dask": [
+        *("--cells", "20000", "--sites", "300", "--partitions", "4", "--side-deg", "2"),
+        *("--scale", "0.002", "--cases", "5000", "--case-partitions", "3"),
+    ],
     "bench_yaml": ["--scale", "0.001", "--repeat", "1"],
     "bench_flow": [
         *("--horizon", "100", "--replications", "3", "--native-replications", "30"),

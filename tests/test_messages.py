@@ -199,6 +199,7 @@ _PACKAGES = (
     "report",
     "checks",
     "display",
+    "distributed",
 )
 
 
@@ -213,6 +214,7 @@ def _results() -> list[Any]:
     from medalliance import indicators as ind
     from medalliance import referral as ref
     from medalliance import report, sharing, synthetic
+    from medalliance.distributed import scenario_sweep
 
     county = ex.load("county_township")
     gangkou = ex.load("gangkou")
@@ -256,6 +258,9 @@ def _results() -> list[Any]:
         cov.reachability(county, target=target),
         cov.registry_coverage(gangkou),
         cov.removal_impact(county, "county_hospital", target=target),
+        cov.removal_impact_all(county, target=target),
+        scenario_sweep(county, [1, 2], lambda reg, k: k),
+        _tiled(),
         cov.articulation_points(county),
         target,
         sharing.sharing_summary(gangkou, volumes, prices=[price]),
@@ -295,6 +300,28 @@ def _results() -> list[Any]:
         price,
         medalliance.StaffPosting(id="p1", host="h", site="c", count=3, title="副主任医师"),
     ]
+
+
+def _tiled() -> Any:
+    """A tiled accessibility result of two cells (dask's synchronous scheduler)."""
+    import dask
+    import pandas as pd
+
+    dd: Any = importlib.import_module("dask.dataframe")  # untyped functions: use it as Any
+
+    from medalliance.accessibility import Supply
+    from medalliance.distributed import tiled_accessibility
+
+    cells = pd.DataFrame(
+        {"id": ["a", "b"], "lat": [30.0, 30.1], "lon": [120.0, 120.0], "people": [5, 7]}
+    )
+    with dask.config.set(scheduler="sync"):
+        return tiled_accessibility(
+            dd.from_pandas(cells, npartitions=1),
+            Supply(["x"], [3], lat=[30.05], lon=[120.0]),
+            speed_kmh=30,
+            cutoff_min=30,
+        )
 
 
 def _chain() -> medalliance.Registry:

@@ -26,6 +26,7 @@ from medalliance.coverage import (
     reachability,
     registry_coverage,
     removal_impact,
+    removal_impact_all,
 )
 from medalliance.errors import LabelError, MedAllianceError, Problem, SchemaError, UnknownIdError
 from medalliance.graph import SCHEMA_VERSION as GRAPH_SCHEMA_VERSION
@@ -192,6 +193,7 @@ __all__ = [
     "referral_paths",
     "registry_coverage",
     "removal_impact",
+    "removal_impact_all",
     "service_access",
     "sharing",
     "sharing_summary",

@@ -19,7 +19,10 @@ from medalliance.accessibility._measures import (
     AccessibilityResult,
     _catchment,
     _check_inputs,
+    _demand,
+    _Pairs,
     _site_ratios,
+    _values,
 )
 from medalliance.accessibility._weights import DecayFunction, _weights
 
@@ -78,10 +81,9 @@ def modified_two_step_fca(
     )
     ptr, cols, cost = _catchment(costs, cut, need_costs=decay is not None)
     w = np.ones(len(cols)) if decay is None else _weights(decay, cost, "decay")
-    demand, ratios = _site_ratios(
-        costs, supply_s, np.repeat(people, np.diff(ptr)) * w, cols, "decay"
-    )
-    values = _row_sums(ratios.take(cols) * w * w, ptr)
+    demand = _demand(_Pairs(ptr=ptr, cols=cols, w=w), people, costs.n_sites)
+    ratios = _site_ratios(costs.site_ids, supply_s, demand, "decay")
+    values = _values(_Pairs(ptr=ptr, cols=cols, w=w * w), ratios)
     return _result(
         "m2sfca",
         costs,
@@ -144,8 +146,9 @@ def balanced_fca(
     w_i = _share(w, _row_sums(w, ptr), rows)
     site_totals = np.bincount(cols, weights=w, minlength=costs.n_sites).astype(np.float64)
     w_j = _share(w, site_totals, cols.astype(np.int64))
-    demand, ratios = _site_ratios(costs, supply_s, people.take(rows) * w_i, cols, "decay")
-    values = _row_sums(ratios.take(cols) * w_j, ptr)
+    demand = _demand(_Pairs(ptr=ptr, cols=cols, w=w_i), people, costs.n_sites)
+    ratios = _site_ratios(costs.site_ids, supply_s, demand, "decay")
+    values = _values(_Pairs(ptr=ptr, cols=cols, w=w_j), ratios)
     return _result(
         "bfca",
         costs,

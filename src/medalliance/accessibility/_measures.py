@@ -248,31 +248,63 @@ def _selection_weighted(w: FloatArray | None, ptr: IntArray, n_pairs: int) -> Fl
 
 
 def _site_ratios(
-    costs: CostMatrix,
-    supply_s: FloatArray,
-    demand_k: FloatArray,
-    cols: np.ndarray[Any, Any],
-    field: str,
-) -> tuple[FloatArray, FloatArray]:
-    """Step 1: weighted demand ``D_j`` in every catchment and the ratios ``R_j = S_j / D_j``.
+    site_ids: IdArray, supply_s: FloatArray, demand: FloatArray, field: str
+) -> FloatArray:
+    """Step 1: the ratios ``R_j = S_j / D_j`` (0 where ``D_j = 0``).
 
-    ``demand_k`` is the (weighted) people of each pair's origin; it is not kept. ``field``
-    is the decay argument a problem names.
+    ``field`` is the decay argument a problem names.
     """
-    demand = np.bincount(cols, weights=demand_k, minlength=costs.n_sites).astype(
-        np.float64, copy=False
-    )  # float64 already (weighted): no copy
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratios: FloatArray = np.where(demand > 0, supply_s / demand, 0.0)
     if not np.isfinite(ratios).all():
         j = int(np.flatnonzero(~np.isfinite(ratios))[0])
         msg = (
-            f"site {_id_text(costs.site_ids[j])}: weighted demand {demand[j]:.3g} is too small "
+            f"site {_id_text(site_ids[j])}: weighted demand {demand[j]:.3g} is too small "
             "for a finite supply-to-demand ratio; use a cutoff or a weight that does not "
             "vanish"
         )
         raise MedAllianceError([Problem((field,), msg)])
-    return demand, ratios
+    return ratios
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The pairs in the catchment (CSR) with each pair's weight (``None``: 1 for each)."""
+
+    ptr: IntArray
+    cols: np.ndarray[Any, Any]
+    w: FloatArray | None
+
+
+def _weighted_pairs(
+    method: str, costs: CostMatrix, cut: float | None, weight: DecayFunction | None, field: str
+) -> _Pairs:
+    """The catchment's pairs and weights: the decay, times the selection weight for 3SFCA."""
+    # without weights the costs are not needed again
+    ptr, cols, cost = _catchment(costs, cut, need_costs=weight is not None)
+    w = None if weight is None else _weights(weight, cost, field)
+    if method == "3sfca":
+        w = _selection_weighted(w, ptr, len(cols))
+    return _Pairs(ptr=ptr, cols=cols, w=w)
+
+
+def _demand(pairs: _Pairs, people: FloatArray, n_sites: int) -> FloatArray:
+    """Step 1: weighted demand ``D_j = Σ_k W_kj·P_k`` in every site's catchment."""
+    demand_k = np.repeat(people, np.diff(pairs.ptr))
+    if pairs.w is not None:
+        demand_k *= pairs.w
+    out: FloatArray = np.bincount(pairs.cols, weights=demand_k, minlength=n_sites).astype(
+        np.float64, copy=False
+    )  # float64 already (weighted): no copy
+    return out
+
+
+def _values(pairs: _Pairs, ratios: FloatArray) -> FloatArray:
+    """Step 2: every origin sums the (weighted) ratios of the sites it reaches."""
+    supply_k = ratios.take(pairs.cols)
+    if pairs.w is not None:
+        supply_k *= pairs.w
+    return _row_sums(supply_k, pairs.ptr)
 
 
 def _fca(
@@ -293,24 +325,10 @@ def _fca(
     people, supply_s, cut = _check_inputs(
         costs, population, supply, decay=decay, cutoff_min=cutoff_min
     )
-    # the pairs in the catchment (without weights the costs are not needed again)
-    ptr, cols, cost = _catchment(costs, cut, need_costs=weight is not None)
-    counts = np.diff(ptr)
-    # w: the weight of every pair in the catchment (None: 1 for each, the plain 2SFCA)
-    w = None if weight is None else _weights(weight, cost, field)
-    if method == "3sfca":
-        w = _selection_weighted(w, ptr, len(cols))
-    # step 1: demand in every site's catchment (people of each pair's origin, weighted)
-    demand_k = np.repeat(people, counts)
-    if w is not None:
-        demand_k *= w
-    demand, ratios = _site_ratios(costs, supply_s, demand_k, cols, field)
-    del demand_k
-    # step 2: every origin sums the ratios of the sites it reaches (one pass per row)
-    supply_k = ratios.take(cols)
-    if w is not None:
-        supply_k *= w
-    values = _row_sums(supply_k, ptr)
+    pairs = _weighted_pairs(method, costs, cut, weight, field)
+    demand = _demand(pairs, people, costs.n_sites)
+    ratios = _site_ratios(costs.site_ids, supply_s, demand, field)
+    values = _values(pairs, ratios)
     return AccessibilityResult(
         method=method,
         origin_ids=costs.origin_ids,

@@ -18,7 +18,8 @@ targets are nearest. One hop is a referral between two institutions of one chann
 
 Resilience: :func:`articulation_points` lists the institutions whose loss splits the
 referral network, with the parts left behind; :func:`removal_impact` says what removing one
-member (the lead, say) does to reachability.
+member (the lead, say) does to reachability, and :func:`removal_impact_all` answers the same
+question for every institution at once (which origins lose every target) from one block-cut pass.
 
 Rules:
 
@@ -66,6 +67,7 @@ from medalliance.coverage._population import (
     population_coverage,
 )
 from medalliance.coverage._reachability import OriginReach, Reachability, ReachTarget, reachability
+from medalliance.coverage._removal import RemovalImpacts, removal_impact_all
 from medalliance.coverage._resilience import (
     CutPoint,
     CutPoints,
@@ -108,6 +110,7 @@ __all__ = [
     "Reachability",
     "RegistryCoverage",
     "RemovalImpact",
+    "RemovalImpacts",
     "SharedInstitution",
     "alliance_coverage",
     "alliance_overlap",
@@ -117,4 +120,5 @@ __all__ = [
     "reachability",
     "registry_coverage",
     "removal_impact",
+    "removal_impact_all",
 ]
