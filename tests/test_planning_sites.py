@@ -430,3 +430,94 @@ def test_a_cost_structure_given_directly_works() -> None:
     res = p_median(costs, [1, 1], p=2, method="greedy")
     assert res.selected.tolist() == [7, 8]
     assert res.objective == 7.0
+
+
+# --------------------------------------------------------------------------------------
+# the exact MCLP merges origins that reach the same sites
+
+
+def _groups_naive(inst: dict[str, Any], cutoff: float) -> dict[frozenset[int], float]:
+    """People per set of reachable sites (origins reaching none left out), by plain loops."""
+    out: dict[frozenset[int], float] = {}
+    for i, origin in enumerate(inst["origins"]):
+        reach = frozenset(
+            j
+            for j, site in enumerate(inst["sites"])
+            if inst["pairs"].get((origin, site), 99) <= cutoff
+        )
+        if reach:
+            out[reach] = out.get(reach, 0.0) + float(inst["people"][i])
+    return out
+
+
+def _groups_of(inst: dict[str, Any], cutoff: float) -> dict[frozenset[int], float]:
+    from medalliance.planning._exact import coverage_groups
+    from medalliance.planning._problem import prepare
+
+    prob = prepare(
+        "max_coverage",
+        inst["costs"],
+        inst["people"],
+        p=1,
+        cutoff_min=cutoff,
+        candidates=None,
+        fixed=None,
+    )
+    rows, cols, people = coverage_groups(prob)
+    sets = [frozenset(cols[rows == g].tolist()) for g in range(len(people))]
+    assert len(set(sets)) == len(sets)  # no set twice
+    out: dict[frozenset[int], float] = {}
+    for s, p in zip(sets, people.tolist(), strict=True):
+        out[s] = out.get(s, 0.0) + p
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_coverage_groups_merge_exactly_the_origins_with_the_same_sites(seed: int) -> None:
+    from medalliance.planning._exact import coverage_groups
+    from medalliance.planning._problem import prepare
+
+    inst = instance(seed, n=40, m=4, density=0.4)  # few sites: many origins share a set
+    naive = _groups_naive(inst, 20.0)
+    prob = prepare(
+        "max_coverage",
+        inst["costs"],
+        inst["people"],
+        p=1,
+        cutoff_min=20.0,
+        candidates=None,
+        fixed=None,
+    )
+    _, _, people = coverage_groups(prob)
+    assert len(people) == len(naive) < 40  # one group per distinct set
+    assert _groups_of(inst, 20.0) == pytest.approx(naive)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_merged_mclp_is_the_brute_force_optimum(seed: int) -> None:
+    inst = instance(seed, n=14, m=5, density=0.4)
+    res = max_coverage(inst["costs"], inst["people"], p=2, cutoff_min=20)
+    assert res.status == "optimal"
+    _check_against_oracle(res, "max_coverage", inst, p=2, cutoff_min=20)
+
+
+def test_a_hash_collision_merges_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medalliance.planning import _exact
+    from medalliance.planning._problem import prepare
+
+    # every site hashing to 0: all origins reaching as many sites collide
+    monkeypatch.setattr(_exact, "_site_hashes", lambda m: np.zeros((2, m), dtype=np.int64))
+    inst = instance(1, n=14, m=5, density=0.4)
+    prob = prepare(
+        "max_coverage",
+        inst["costs"],
+        inst["people"],
+        p=2,
+        cutoff_min=20.0,
+        candidates=None,
+        fixed=None,
+    )
+    _, _, people = _exact.coverage_groups(prob)
+    assert len(people) == int((np.diff(prob.ptr) > 0).sum())  # one group per origin
+    res = max_coverage(inst["costs"], inst["people"], p=2, cutoff_min=20)
+    _check_against_oracle(res, "max_coverage", inst, p=2, cutoff_min=20)
