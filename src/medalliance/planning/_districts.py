@@ -61,8 +61,13 @@ def _violation(people: np.ndarray, lo: float | None, hi: float | None) -> np.nda
 def _connected_without(
     adj: tuple[IntArray, IntArray], group: IntArray, g: int, lead: int, u: int
 ) -> bool:
-    """Whether group ``g`` minus unit ``u`` is still connected (a search from its lead)."""
+    """Whether group ``g`` minus unit ``u`` is still connected (a search from its lead).
+
+    A unit with at most one neighbour in its group is a leaf: taking it away never splits it.
+    """
     ptr, nbr = adj
+    if int((group[nbr[ptr[u] : ptr[u + 1]]] == g).sum()) <= 1:
+        return True
     size = int((group == g).sum()) - 1
     seen = {lead, u}
     stack = [lead]
