@@ -45,6 +45,7 @@ from medalliance.io import (
 from medalliance.model.agreement import Agreement, AgreementStatus, CooperationItem
 from medalliance.model.alliance import (
     Alliance,
+    AllianceChange,
     AllianceForm,
     AllianceUnit,
     CentreKind,
@@ -59,6 +60,7 @@ from medalliance.model.alliance import (
 )
 from medalliance.model.common import Provenance, Region
 from medalliance.model.institution import (
+    FormerName,
     Grade,
     Institution,
     InstitutionKind,
@@ -111,6 +113,7 @@ __all__ = [
     "Agreement",
     "AgreementStatus",
     "Alliance",
+    "AllianceChange",
     "AllianceForm",
     "AllianceUnit",
     "CentreKind",
@@ -123,6 +126,7 @@ __all__ = [
     "ExpertClinic",
     "FigureUnit",
     "Finding",
+    "FormerName",
     "Grade",
     "Institution",
     "InstitutionKind",
