@@ -2,7 +2,10 @@
 
 Every date comparison goes through :mod:`medalliance.model.dates` (the one rule). The view
 keeps every reference valid by construction: what is not in force that day is left out
-together with what refers to it, and dated changes up to the day are applied.
+together with what refers to it, and dated changes up to the day are applied. End dates
+that lie on or after the day (``left``, ``dissolved``, ``closed``) are events still to come
+and are not part of the state on it; changes and former names after the day neither.
+Agreement terms (``valid_from``/``valid_until``) are part of the agreement and stay.
 """
 
 from __future__ import annotations
@@ -73,12 +76,17 @@ def has_dates(registry: Registry) -> bool:
     return False
 
 
-def _named(i: Institution, on: _dt.date) -> Institution:
-    """``i`` with the name it had on ``on`` (its former names stay as they are)."""
+def _institution_on(i: Institution, on: _dt.date) -> Institution:
+    """``i`` on ``on``: the name it had then, the former names before it, no closing date."""
+    if i.closed is None and not i.former_names:
+        return i
+    name = i.name
     for former in i.former_names:
         if on <= former.until:
-            return i.replace(name=former.name) if former.name != i.name else i
-    return i
+            name = former.name
+            break
+    before = tuple(f for f in i.former_names if f.until < on)
+    return i.replace(name=name, former_names=before, closed=None)
 
 
 def _alliance_on(a: Alliance, on: _dt.date, open_ids: set[str]) -> Alliance | None:
@@ -98,6 +106,8 @@ def _alliance_on(a: Alliance, on: _dt.date, open_ids: set[str]) -> Alliance | No
         return None
     if (
         len(memberships) == len(a.memberships)
+        and a.dissolved is None
+        and not any(m.left for m in memberships)
         and changes == a.changes
         and (form, tightness, lead) == (a.form, a.tightness, a.lead)
         and all(clinic_in_force(c, on) for c in a.expert_clinics)
@@ -106,34 +116,41 @@ def _alliance_on(a: Alliance, on: _dt.date, open_ids: set[str]) -> Alliance | No
         return a
     leads = set(lead)
     memberships = [_with_role(m, leads) for m in memberships]
+    memberships = [m.replace(left=None) if m.left is not None else m for m in memberships]
     centres = []
     for c in a.shared_centres:
         if c.host not in present:
             continue
         if c.serves != "all":
             serves = tuple(s for s in c.serves if s in present)
-            if not serves:
-                continue
+            if c.serves and not serves:
+                continue  # every member it served is gone
             centres.append(c.replace(serves=serves) if serves != c.serves else c)
             continue
         centres.append(c)
+    clinics = tuple(
+        c
+        for c in a.expert_clinics
+        if c.host in present and c.site in present and clinic_in_force(c, on)
+    )
+    postings = tuple(
+        p
+        for p in a.staff_postings
+        if p.host in present and p.site in present and posting_in_force(p, on)
+    )
+    # a declared figure about a record left out is left out with it
+    subjects = present | {a.id} | {r.id for r in (*centres, *clinics, *postings)}
     return a.replace(
+        dissolved=None,
         form=form,
         tightness=tightness,
         lead=lead,
         memberships=tuple(memberships),
         changes=changes,
         shared_centres=tuple(centres),
-        expert_clinics=tuple(
-            c
-            for c in a.expert_clinics
-            if c.host in present and c.site in present and clinic_in_force(c, on)
-        ),
-        staff_postings=tuple(
-            p
-            for p in a.staff_postings
-            if p.host in present and p.site in present and posting_in_force(p, on)
-        ),
+        expert_clinics=clinics,
+        staff_postings=postings,
+        declared=tuple(f for f in a.declared if f.subject is None or f.subject in subjects),
     )
 
 
@@ -164,9 +181,7 @@ def registry_as_of(registry: Registry, on: _dt.date) -> Registry:
     if not has_dates(registry):
         return registry
     institutions = tuple(
-        _named(i, on) if i.former_names else i
-        for i in registry.institutions
-        if institution_in_force(i, on)
+        _institution_on(i, on) for i in registry.institutions if institution_in_force(i, on)
     )
     open_ids = {i.id for i in institutions}
     alliances: dict[str, Alliance] = {}

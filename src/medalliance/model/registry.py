@@ -467,7 +467,9 @@ class Registry(FrozenModel):
         ``valid_from``/``valid_until`` exclude the day or whose parties are not all members
         then, expert clinics and staff postings outside their dates, and anything referring
         to what was left out. Dated changes up to the day are applied (form, tightness, lead),
-        and an institution takes the name it had then. Undated records always stay, so a
+        and an institution takes the name it had then. Events still to come are not part of
+        the view: ``left``, ``dissolved`` and ``closed`` dates (all on or after the day for
+        what is kept), and changes and renames after it. Undated records always stay, so a
         registry without dates is returned as it is. The rule is
         :func:`medalliance.model.dates.in_force` (both ends inclusive). Views are cached per
         day with the registry.
