@@ -271,16 +271,16 @@ def test_changes_renames_and_closures_apply_on_their_days() -> None:
     reg = _history()
     early = reg.as_of("2014-01-01")
     assert early.alliance("a").members == ("h", "h2", "v")
-    assert early.alliance("a").tightness.value == "loose"
+    assert early.alliance("a").tightness == "loose"
     mid = reg.as_of("2016-01-01")
     assert mid.institution("c").name == "某街道社区卫生服务中心"
     assert reg.as_of("2015-06-30").institution("c").name == "某区某街道卫生院"
-    assert mid.alliance("a").tightness.value == "tight"
+    assert mid.alliance("a").tightness == "tight"
     late = reg.as_of("2019-07-01")
     a = late.alliance("a")
     assert a.lead == ("h2",)
-    assert a.role_of("h2").value == "lead"
-    assert a.role_of("h").value == "member"
+    assert a.role_of("h2") == "lead"
+    assert a.role_of("h") == "member"
     assert not late.has_institution("v")
     assert reg.as_of("2021-01-01").alliance("a").members == ("h", "h2")
     assert reg.as_of("2012-12-31").alliances == ()

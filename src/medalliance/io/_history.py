@@ -38,7 +38,7 @@ def refuse_history(registry: Registry, fmt: str, fields: Collection[str]) -> Non
     """
     problems: list[Problem] = []
 
-    def note(path: tuple[object, ...], field: str) -> None:
+    def note(path: tuple[str | int, ...], field: str) -> None:
         problems.append(Problem((*path, field), f"{fmt} cannot carry {field!r} yet"))
 
     for i, inst in enumerate(registry.institutions):

@@ -15,7 +15,7 @@ from typing import Any
 
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model.agreement import Agreement
-from medalliance.model.alliance import Alliance, MemberRole, Membership
+from medalliance.model.alliance import Alliance, MemberRole, Membership, SharedCentre
 from medalliance.model.dates import (
     alliance_in_force,
     clinic_in_force,
@@ -96,10 +96,10 @@ def _alliance_on(a: Alliance, on: _dt.date, open_ids: set[str]) -> Alliance | No
     ]
     changes = tuple(c for c in a.changes if c.date <= on)
     form, tightness, lead = a.form, a.tightness, a.lead
-    for c in changes:
-        form = c.form or form
-        tightness = c.tightness or tightness
-        lead = c.lead or lead
+    for change in changes:
+        form = change.form or form
+        tightness = change.tightness or tightness
+        lead = change.lead or lead
     present = {m.institution for m in memberships}
     lead = tuple(x for x in lead if x in present)
     if not lead:
@@ -117,17 +117,17 @@ def _alliance_on(a: Alliance, on: _dt.date, open_ids: set[str]) -> Alliance | No
     leads = set(lead)
     memberships = [_with_role(m, leads) for m in memberships]
     memberships = [m.replace(left=None) if m.left is not None else m for m in memberships]
-    centres = []
-    for c in a.shared_centres:
-        if c.host not in present:
+    centres: list[SharedCentre] = []
+    for centre in a.shared_centres:
+        if centre.host not in present:
             continue
-        if c.serves != "all":
-            serves = tuple(s for s in c.serves if s in present)
-            if c.serves and not serves:
+        if centre.serves != "all":
+            serves = tuple(s for s in centre.serves if s in present)
+            if centre.serves and not serves:
                 continue  # every member it served is gone
-            centres.append(c.replace(serves=serves) if serves != c.serves else c)
-            continue
-        centres.append(c)
+            if serves != centre.serves:
+                centre = centre.replace(serves=serves)  # noqa: PLW2901
+        centres.append(centre)
     clinics = tuple(
         c
         for c in a.expert_clinics
@@ -139,7 +139,8 @@ def _alliance_on(a: Alliance, on: _dt.date, open_ids: set[str]) -> Alliance | No
         if p.host in present and p.site in present and posting_in_force(p, on)
     )
     # a declared figure about a record left out is left out with it
-    subjects = present | {a.id} | {r.id for r in (*centres, *clinics, *postings)}
+    subjects = present | {a.id} | {c.id for c in centres}
+    subjects |= {c.id for c in clinics} | {p.id for p in postings}
     return a.replace(
         dissolved=None,
         form=form,

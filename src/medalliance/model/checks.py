@@ -382,7 +382,7 @@ def _agreement_date_findings(registry: Registry, g: Agreement, day: _dt.date) ->
     members = {m.institution: m for m in registry.alliance(g.alliance).memberships}
     for p in g.parties:
         m = members[p]
-        late = m.joined is not None and (g.valid_from is None or m.joined > g.valid_from)
+        late = m.joined is not None and g.valid_from is not None and m.joined > g.valid_from
         early = m.left is not None and (g.valid_until is None or m.left < g.valid_until)
         if late or early:
             out.append(
