@@ -27,6 +27,7 @@ TINY = {
     ],
     "bench_registry": ["--scale", "0.002", "--repeat", "1", "--no-memory"],
     "bench_yaml": ["--scale", "0.001", "--repeat", "1"],
+    "bench_time": ["--scale", "0.002", "--cases", "2000", "--repeat", "1"],
 }
 
 
