@@ -31,6 +31,7 @@ def test_diff_between_days_matches_the_views(
     kinds = {(x.kind, x.subject, x.member) for x in d.differences}
     old = {x.id: set(x.members) for x in a.alliances}
     new = {x.id: set(x.members) for x in b.alliances}
+    want: set[tuple[str, str, str | None]]
     want = {("alliance_founded", i, None) for i in new.keys() - old.keys()}
     want |= {("alliance_dissolved", i, None) for i in old.keys() - new.keys()}
     for i in old.keys() & new.keys():

@@ -69,7 +69,7 @@ def plot_members_over_time(
     counts = {(d, m): v for d, a, m, v in p.records if a == alliance}
     ax = _axes(ax, (7.0, 4.0))
     labels = [d.isoformat() for d in p.days]
-    bottom = [0] * len(p.days)
+    bottom = [0.0] * len(p.days)
     for tier in sorted(Tier, reverse=True):
         heights = [counts.get((d, f"members_{tier.value}"), 0) for d in p.days]
         ax.bar(labels, heights, bottom=bottom, label=tier.value, color=_TIER_COLOUR[tier])
