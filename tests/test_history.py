@@ -88,7 +88,8 @@ def test_diff_names_members_agreements_and_changes() -> None:
         ("member_joined", "a", "c", None, None),
     ]
     assert diff(_history(), "2015-01-01", "2017-01-01").rows()[-1]["kind"] == "agreement_ended"
-    assert "2014-01-01 -> 2019-12-31" in repr(d)
+    assert repr(d) == "RegistryDiff(2014-01-01 -> 2019-12-31: 3 differences)"
+    assert "tightness_changed    a: loose -> tight" in str(d)
     assert d.to_frame().shape == (3, 5)
 
 

@@ -77,8 +77,10 @@ class RegistryDiff(Tabular):
         ]
 
     def __repr__(self) -> str:
-        head = f"RegistryDiff({self.before} -> {self.after}: {len(self)} differences)"
-        lines = [head]
+        return f"RegistryDiff({self.before} -> {self.after}: {len(self)} differences)"
+
+    def __str__(self) -> str:
+        lines = [repr(self)]
         for x in self.differences[:20]:
             what = f" {x.member}" if x.member else ""
             change = f": {x.before} -> {x.after}" if x.before or x.after else ""

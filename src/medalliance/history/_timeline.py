@@ -53,7 +53,10 @@ class Timeline(Tabular):
         ]
 
     def __repr__(self) -> str:
-        lines = [f"Timeline({len(self)} events)"]
+        return f"Timeline({len(self)} events)"
+
+    def __str__(self) -> str:
+        lines = [repr(self)]
         lines += [
             f"  {e.date}  {e.kind:<22} {e.subject}" + (f" {e.detail}" if e.detail else "")
             for e in self.events[:20]

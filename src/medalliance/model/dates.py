@@ -43,13 +43,13 @@ True
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from medalliance.model._require import require_registry
+from typing_extensions import Self
+
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, ExpertClinic, Membership
 from medalliance.model.institution import Institution
-from medalliance.model.registry import Registry
 from medalliance.model.staffing import StaffPosting
 
 __all__ = [
@@ -204,16 +204,24 @@ def agreement_in_force(agreement: Agreement, on: _dt.date | None = None) -> bool
     return on is None or in_force(agreement.valid_from, agreement.valid_until, on)
 
 
-def registry_on(registry: Registry, as_of: _dt.date | str | None) -> Registry:
+class _Dated(Protocol):
+    def as_of(self, on: _dt.date | str) -> Self: ...
+
+
+_R = TypeVar("_R", bound=_Dated)
+
+
+def registry_on(registry: _R, as_of: _dt.date | str | None) -> _R:
     """The registry an analysis reads: ``registry.as_of(as_of)``, or as stored when ``None``.
 
     Every ``as_of=`` option of the analyses calls this; the views are cached with the
-    registry, one per day, so asking for the same day again costs a dictionary lookup.
+    registry, one per day, so asking for the same day again costs a dictionary lookup. A
+    value that is not a registry is returned as it is, for the analysis to refuse.
 
     Raises
     ------
     MedAllianceError
-        If ``as_of`` is not a date, or ``registry`` is not a registry.
+        If ``as_of`` is not a date.
 
     Examples
     --------
@@ -222,6 +230,6 @@ def registry_on(registry: Registry, as_of: _dt.date | str | None) -> Registry:
     >>> registry_on(reg, None) is reg, len(registry_on(reg, "2018-01-01").alliances)
     (True, 0)
     """
-    if as_of is None:
+    if as_of is None or not callable(getattr(registry, "as_of", None)):
         return registry
-    return require_registry(registry).as_of(as_of)
+    return registry.as_of(as_of)

@@ -466,7 +466,8 @@ class Registry(FrozenModel):
         memberships not begun or ended (and alliances left without a lead), agreements whose
         ``valid_from``/``valid_until`` exclude the day or whose parties are not all members
         then, expert clinics and staff postings outside their dates, and anything referring
-        to what was left out. Dated changes up to the day are applied (form, tightness, lead),
+        to what was left out. Dated changes up to the day are applied (form, tightness, lead;
+        the view holds the values of the day and no changes),
         and an institution takes the name it had then. Events still to come are not part of
         the view: ``left``, ``dissolved`` and ``closed`` dates (all on or after the day for
         what is kept), and changes and renames after it. Undated records always stay, so a
