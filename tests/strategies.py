@@ -79,7 +79,9 @@ def region(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def institution(draw: st.DrawFn, iid: str, sources: list[str]) -> dict[str, Any]:
+def institution(
+    draw: st.DrawFn, iid: str, sources: list[str], history: str = "all"
+) -> dict[str, Any]:
     kind = draw(st.sampled_from(list(InstitutionKind)))
     tier = draw(st.sampled_from(sorted(kind.allowed_tiers)))
     d: dict[str, Any] = {"id": iid, "name": draw(cjk), "kind": kind.value, "tier": tier.value}
@@ -98,6 +100,15 @@ def institution(draw: st.DrawFn, iid: str, sources: list[str]) -> dict[str, Any]
         d["aliases"] = draw(st.lists(cjk, unique=True, max_size=3))
     if draw(st.booleans()):
         d["ownership"] = draw(st.sampled_from(["public", "private"]))
+    if history != "fhir" and draw(st.integers(0, 3)) == 0:
+        d["opened"] = draw(dates)
+    if history != "fhir" and draw(st.integers(0, 4)) == 0:
+        d["closed"] = d.get("opened", dt.date(1949, 10, 1)) + dt.timedelta(
+            days=draw(st.integers(1, 20000))
+        )
+        if history == "all" and draw(st.booleans()):
+            until = d["closed"] - dt.timedelta(days=1)
+            d["former_names"] = [{"name": draw(cjk), "until": until}]
     if draw(st.booleans()):
         d["region"] = draw(region())
     if draw(st.booleans()):
@@ -124,6 +135,40 @@ def institution(draw: st.DrawFn, iid: str, sources: list[str]) -> dict[str, Any]
 
 
 @st.composite
+def alliance_dates(
+    draw: st.DrawFn,
+    d: dict[str, Any],
+    form: AllianceForm,
+    tightness: Tightness | None,
+    history: str = "all",
+) -> dict[str, Any]:
+    """``dissolved`` and dated ``changes`` for alliance data ``d`` (consistent with its dates)."""
+    out: dict[str, Any] = {}
+    joined = [m["joined"] for m in d["memberships"] if "joined" in m]
+    first = d.get("founded", dt.date(1949, 10, 1))
+    if history != "fhir" and draw(st.integers(0, 3)) == 0:
+        floor = max([first, *joined])
+        out["dissolved"] = floor + dt.timedelta(days=draw(st.integers(0, 3650)))
+    if history == "all" and draw(st.integers(0, 2)) == 0:
+        last = out.get("dissolved", dt.date(2030, 12, 31))
+        days = draw(st.lists(st.dates(first, last), unique=True, min_size=1, max_size=2))
+        changes = []
+        for day in sorted(days):
+            c: dict[str, Any] = {"date": day}
+            if form is not AllianceForm.SPECIALTY_ALLIANCE and draw(st.booleans()):
+                others = [f for f in AllianceForm if f is not AllianceForm.SPECIALTY_ALLIANCE]
+                c["form"] = draw(st.sampled_from(others)).value
+            if tightness is not None and (draw(st.booleans()) or "form" not in c):
+                c["tightness"] = draw(st.sampled_from(list(Tightness))).value
+            if "form" not in c and "tightness" not in c:
+                c["note"] = draw(cjk)
+                c["lead"] = list(d["lead"])
+            changes.append(c)
+        out["changes"] = changes
+    return out
+
+
+@st.composite
 def alliance(
     draw: st.DrawFn,
     aid: str,
@@ -132,6 +177,7 @@ def alliance(
     used: set[str],
     *,
     parents: tuple[str, ...] = (),
+    history: str = "all",
 ) -> dict[str, Any]:
     members = draw(
         st.lists(st.sampled_from(inst_ids), unique=True, min_size=1, max_size=min(8, len(inst_ids)))
@@ -152,6 +198,10 @@ def alliance(
             ms["tightness"] = draw(st.sampled_from(list(Tightness))).value
         if draw(st.booleans()):
             ms["joined"] = draw(dates)
+        if history != "fhir" and m not in leads and draw(st.integers(0, 3)) == 0:
+            ms["left"] = ms.get("joined", dt.date(1949, 10, 1)) + dt.timedelta(
+                days=draw(st.integers(0, 3650))
+            )
         prov = draw(provenance(sources))
         if prov is not None:
             ms["provenance"] = prov
@@ -175,6 +225,7 @@ def alliance(
         d["specialty"] = draw(st.sampled_from(list(Specialty))).value
     if draw(st.booleans()):
         d["founded"] = draw(dates)
+    d.update(draw(alliance_dates(d, form, tightness, history)))
     if draw(st.booleans()):
         d["region"] = draw(region())
     if draw(st.booleans()):
@@ -308,17 +359,25 @@ def staff_postings(
 
 @st.composite
 def registry_data(
-    draw: st.DrawFn, max_institutions: int = 10, max_alliances: int = 3
+    draw: st.DrawFn, max_institutions: int = 10, max_alliances: int = 3, history: str = "all"
 ) -> dict[str, Any]:
-    """Plain data (file format, without schema_version) of a valid registry."""
+    """Plain data (file format, without schema_version) of a valid registry.
+
+    ``history``: ``"all"`` dated fields, ``"tables"`` no alliance changes or former names
+    (what the tables carry), ``"fhir"`` only the dates older files had.
+    """
     source_ids = draw(st.lists(ids, unique=True, max_size=2))
     sources = [{"id": s, "title": draw(cjk)} for s in source_ids]
     inst_ids = draw(st.lists(ids, unique=True, min_size=1, max_size=max_institutions))
-    institutions = [draw(institution(i, source_ids)) for i in inst_ids]
+    institutions = [draw(institution(i, source_ids, history)) for i in inst_ids]
     used: set[str] = set()
     alliance_ids = draw(st.lists(ids, unique=True, max_size=max_alliances))
     alliances = [
-        draw(alliance(a, inst_ids, source_ids, used, parents=tuple(alliance_ids[:k])))
+        draw(
+            alliance(
+                a, inst_ids, source_ids, used, parents=tuple(alliance_ids[:k]), history=history
+            )
+        )
         for k, a in enumerate(alliance_ids)
     ]
     agreements = []
@@ -370,9 +429,11 @@ def registry_data(
 
 
 @st.composite
-def registries(draw: st.DrawFn, max_institutions: int = 10, max_alliances: int = 3) -> Registry:
-    """Valid registries."""
-    return Registry.model_validate(draw(registry_data(max_institutions, max_alliances)))
+def registries(
+    draw: st.DrawFn, max_institutions: int = 10, max_alliances: int = 3, history: str = "all"
+) -> Registry:
+    """Valid registries (``history``: see :func:`registry_data`)."""
+    return Registry.model_validate(draw(registry_data(max_institutions, max_alliances, history)))
 
 
 @st.composite

@@ -41,6 +41,7 @@ TINY = {
         *("--horizon", "100", "--replications", "3", "--native-replications", "30"),
         *("--scale", "0.002"),
     ],
+    "bench_time": ["--scale", "0.002", "--cases", "2000", "--repeat", "1"],
 }
 
 

@@ -215,6 +215,7 @@ def _results() -> list[Any]:
     from medalliance import referral as ref
     from medalliance import report, sharing, synthetic
     from medalliance.distributed import scenario_sweep
+    from medalliance.history import diff, panel, timeline
 
     county = ex.load("county_township")
     gangkou = ex.load("gangkou")
@@ -299,6 +300,11 @@ def _results() -> list[Any]:
         cov.articulation_points(_chain()),
         price,
         medalliance.StaffPosting(id="p1", host="h", site="c", count=3, title="副主任医师"),
+        medalliance.AllianceChange(date="2018-01-01", tightness="紧密型"),
+        medalliance.FormerName(name="某镇卫生院", until="2015-06-30"),
+        diff(ex.load("qinghai_oncology"), "2018-04-12", "2018-04-13"),
+        timeline(ex.load("benxi_central")),
+        panel(ex.load("qinghai_oncology"), ["2018-12-31"]),
     ]
 
 

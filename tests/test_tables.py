@@ -58,9 +58,12 @@ NESTED = ("memberships", "shared_centres", "expert_clinics", "staff_postings", "
 
 def _naive_tables(reg: Registry) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
+    # former names and alliance changes are not in the tables (the writers refuse them)
     for name in ("sources", "institutions", "agreements"):
-        out[name] = [_flatten(r.model_dump(exclude={"level"})) for r in getattr(reg, name)]
-    out["alliances"] = [_flatten(a.model_dump(exclude=set(NESTED))) for a in reg.alliances]
+        out[name] = [
+            _flatten(r.model_dump(exclude={"level", "former_names"})) for r in getattr(reg, name)
+        ]
+    out["alliances"] = [_flatten(a.model_dump(exclude={*NESTED, "changes"})) for a in reg.alliances]
     for row in out["alliances"]:  # the documented cell of a tightness set member by member
         row["tightness"] = row["tightness"] or "per_member"
     for child in NESTED:
@@ -118,7 +121,7 @@ def test_every_example_round_trips_and_matches_naive(name: str) -> None:
 
 @pytest.mark.slow
 @settings(max_examples=30)
-@given(reg=registries())
+@given(reg=registries(history="tables"))
 def test_generated_registries_round_trip(reg: Registry) -> None:
     frames = to_frames(reg)
     back = from_frames(frames)
@@ -128,7 +131,7 @@ def test_generated_registries_round_trip(reg: Registry) -> None:
 
 
 @settings(max_examples=10)
-@given(reg=registries(), data=st.data())
+@given(reg=registries(history="tables"), data=st.data())
 def test_shuffled_top_level_rows_give_the_same_registry(reg: Registry, data: st.DataObject) -> None:
     frames = to_frames(reg)
     shuffled = {}

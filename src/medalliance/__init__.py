@@ -46,6 +46,7 @@ from medalliance.io import (
 from medalliance.model.agreement import Agreement, AgreementStatus, CooperationItem
 from medalliance.model.alliance import (
     Alliance,
+    AllianceChange,
     AllianceForm,
     AllianceUnit,
     CentreKind,
@@ -60,6 +61,7 @@ from medalliance.model.alliance import (
 )
 from medalliance.model.common import Provenance, Region
 from medalliance.model.institution import (
+    FormerName,
     Grade,
     Institution,
     InstitutionKind,
@@ -112,6 +114,7 @@ __all__ = [
     "Agreement",
     "AgreementStatus",
     "Alliance",
+    "AllianceChange",
     "AllianceForm",
     "AllianceUnit",
     "CentreKind",
@@ -124,6 +127,7 @@ __all__ = [
     "ExpertClinic",
     "FigureUnit",
     "Finding",
+    "FormerName",
     "Grade",
     "Institution",
     "InstitutionKind",

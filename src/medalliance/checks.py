@@ -1,7 +1,8 @@
 """Advisory checks: findings about a valid registry that a person should look at.
 
 :func:`check_registry` runs the checks of the model (:mod:`medalliance.model.checks`: declared
-counts, lead tiers, unaffiliated institutions, members of centres outside their parent) and
+counts, lead tiers, unaffiliated institutions, members of centres outside their parent, records
+whose dates say they are not in force today) and
 those of resource sharing (:func:`medalliance.sharing.check_sharing`). Each returns
 :class:`Finding` objects instead of logging or raising.
 
@@ -15,12 +16,15 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require_registry
 from medalliance.model.checks import (
     COUNTED_METRICS,
     Finding,
     Severity,
+    check_dates,
     check_declared_counts,
     check_lead_tiers,
     check_sub_units,
@@ -33,6 +37,7 @@ __all__ = [
     "COUNTED_METRICS",
     "Finding",
     "Severity",
+    "check_dates",
     "check_declared_counts",
     "check_lead_tiers",
     "check_registry",
@@ -41,7 +46,9 @@ __all__ = [
 ]
 
 
-def check_registry(registry: Registry, *, strict: bool = False) -> tuple[Finding, ...]:
+def check_registry(
+    registry: Registry, *, strict: bool = False, today: _dt.date | None = None
+) -> tuple[Finding, ...]:
     """Run every check and return the findings (sorted by subject, then code).
 
     Parameters
@@ -50,6 +57,9 @@ def check_registry(registry: Registry, *, strict: bool = False) -> tuple[Finding
         The registry to check.
     strict : bool, default False
         Raise :class:`~medalliance.errors.MedAllianceError` if any finding is a warning.
+    today : datetime.date, optional
+        The day the date checks (:func:`~medalliance.model.checks.check_dates`) compare
+        with; default the current date.
 
     Examples
     --------
@@ -68,6 +78,7 @@ def check_registry(registry: Registry, *, strict: bool = False) -> tuple[Finding
     )
     for check in checks:
         findings.extend(check(registry))
+    findings.extend(check_dates(registry, today=today))
     findings.sort(key=lambda f: (f.subject, f.code, f.message))
     if strict:
         warnings = [f for f in findings if f.severity is Severity.WARNING]

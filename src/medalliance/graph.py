@@ -17,14 +17,15 @@ The contract, checked by :func:`validate_graph`:
   ``tier_rank`` (int), ``grade``, ``ownership``, ``province``, ``city``, ``county``,
   ``township``, ``division_code``, ``lat``, ``lon``, ``beds``, ``population_served``,
   ``is_grassroots`` (bool); ``specialties`` and ``services`` as space-separated codes;
-  ``aliases`` and ``provenance`` as JSON text. Absent values are ``None``.
+  ``opened`` and ``closed`` as ISO dates; ``aliases``, ``former_names`` and ``provenance`` as
+  JSON text. Absent values are ``None``.
 - **Edges** are keyed by what creates them, ``"<relation>:<owner id>"``, carry ``relation``
   and ``alliance``, and are added in a deterministic order:
 
   - ``membership:<alliance>``: from the alliance's first lead to every member (a self-loop
     for that lead); attributes ``role``, ``order`` (position in the membership list),
-    ``tightness`` (the member's own, or None for the alliance's), ``joined`` (ISO date or
-    None), ``provenance`` (JSON text or None).
+    ``tightness`` (the member's own, or None for the alliance's), ``joined`` and ``left``
+    (ISO dates or None), ``provenance`` (JSON text or None).
   - ``<item>:<agreement>``: one edge per agreement item (e.g. ``two_way_referral:ag1``) from
     the agreement's first party to each other party; attributes ``agreement``, ``item``,
     ``order`` (party position), ``item_order``. Agreement items are relations between all
@@ -92,6 +93,8 @@ _SCALAR_FIELDS = (
     "lon",
     "beds",
     "population_served",
+    "opened",
+    "closed",
 )
 _NODE_ATTRS = frozenset(
     {
@@ -102,6 +105,7 @@ _NODE_ATTRS = frozenset(
         "specialties",
         "services",
         "aliases",
+        "former_names",
         "provenance",
     }
 )
@@ -164,6 +168,13 @@ def node_attributes(inst: Institution) -> dict[str, Any]:
         "specialties": " ".join(inst.specialties),
         "services": " ".join(inst.services),
         "aliases": _json_or_none(list(inst.aliases)) if inst.aliases else None,
+        "opened": inst.opened.isoformat() if inst.opened else None,
+        "closed": inst.closed.isoformat() if inst.closed else None,
+        "former_names": _json_or_none(
+            [{"name": f.name, "until": f.until.isoformat()} for f in inst.former_names]
+        )
+        if inst.former_names
+        else None,
         "provenance": None
         if prov is None
         else _json_or_none(prov.model_dump(mode="json", exclude_defaults=True)),
@@ -257,6 +268,7 @@ def _alliance_edges(a: Alliance, edges: list[_Edge]) -> None:
             "order": order,
             "tightness": _VALUE[m.tightness],
             "joined": m.joined.isoformat() if m.joined else None,
+            "left": m.left.isoformat() if m.left else None,
             "provenance": provenance,
         }
         edges.append((hub, m.institution, key, attrs))
@@ -470,6 +482,8 @@ def from_graph(G: Any) -> Registry:
             d["services"] = a["services"].split()
         if a.get("aliases"):
             d["aliases"] = _loads(a["aliases"], ("nodes", n, "aliases"))
+        if a.get("former_names"):
+            d["former_names"] = _loads(a["former_names"], ("nodes", n, "former_names"))
         if a.get("provenance"):
             d["provenance"] = _loads(a["provenance"], ("nodes", n, "provenance"))
         institutions.append(d)
@@ -483,8 +497,9 @@ def from_graph(G: Any) -> Registry:
             m: dict[str, Any] = {"institution": v, "role": d.get("role", "member")}
             if d.get("tightness"):
                 m["tightness"] = d["tightness"]
-            if d.get("joined"):
-                m["joined"] = d["joined"]
+            for f in ("joined", "left"):
+                if d.get(f):
+                    m[f] = d[f]
             if d.get("provenance"):
                 m["provenance"] = _loads(d["provenance"], ("edges", key, "provenance"))
             memberships.setdefault(d["alliance"], []).append((int(d.get("order", 0)), m))
@@ -584,7 +599,10 @@ def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
     G.graph.setdefault("title", None)
     G.graph.setdefault("description", None)
     for n, a in H.nodes(data=True):
-        attrs = {k: a.get(k) for k in (*_SCALAR_FIELDS, *_REGION_FIELDS, "aliases", "provenance")}
+        attrs = {
+            k: a.get(k)
+            for k in (*_SCALAR_FIELDS, *_REGION_FIELDS, "aliases", "former_names", "provenance")
+        }
         attrs.update(a)
         attrs.setdefault("specialties", "")
         attrs.setdefault("services", "")
@@ -594,6 +612,7 @@ def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
         if attrs.get("relation") == "membership":
             attrs.setdefault("tightness", None)
             attrs.setdefault("joined", None)
+            attrs.setdefault("left", None)
             attrs.setdefault("provenance", None)
         elif attrs.get("relation") == "posting":
             attrs.setdefault("title", None)

@@ -34,12 +34,15 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter
 
 from medalliance.checks import COUNTED_METRICS, Finding, check_registry
 from medalliance.coverage import BED_METRICS, POPULATION_METRICS, Consistency, alliance_coverage
+from medalliance.model._as_of import as_date
 from medalliance.model._require import require_registry
 from medalliance.model.alliance import DeclaredFigure, MemberRole
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel
 from medalliance.sharing import inferred_centres
@@ -175,8 +178,16 @@ def _comparisons(registry: Registry, alliance: str) -> tuple[FigureComparison, .
     return tuple(out)
 
 
-def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
+def alliance_summary(
+    registry: Registry, alliance: str, *, as_of: _dt.date | str | None = None
+) -> AllianceSummary:
     """Summarise one alliance of ``registry``.
+
+    Parameters
+    ----------
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Raises
     ------
@@ -192,6 +203,7 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     >>> alliance_summary(examples.load("dingzhou"), "dingzhou_mch_alliance").inferred_centres[:2]
     ('dzm_lab', 'dzm_ecg')
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     a = registry.alliance(alliance)
     members = registry.members_of(alliance)
@@ -224,8 +236,16 @@ def alliance_summary(registry: Registry, alliance: str) -> AllianceSummary:
     )
 
 
-def registry_summary(registry: Registry) -> RegistrySummary:
+def registry_summary(registry: Registry, *, as_of: _dt.date | str | None = None) -> RegistrySummary:
     """Summarise a whole registry, with the findings of :func:`~medalliance.checks.check_registry`.
+
+    With ``as_of``, the findings' date checks compare with that day instead of today.
+
+    Parameters
+    ----------
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Examples
     --------
@@ -234,6 +254,7 @@ def registry_summary(registry: Registry) -> RegistrySummary:
     >>> s.by_form
     (('specialty_alliance', 2),)
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     tiers = Counter(i.tier for i in registry.institutions)
     forms = Counter(a.form.value for a in registry.alliances)
@@ -246,5 +267,5 @@ def registry_summary(registry: Registry) -> RegistrySummary:
         by_tier=tuple((t.value, tiers[t]) for t in sorted(tiers, reverse=True)),
         by_form=tuple(sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))),
         multi_alliance_institutions=sum(1 for c in membership.values() if c > 1),
-        findings=check_registry(registry),
+        findings=check_registry(registry, today=None if as_of is None else as_date(as_of)),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -20,6 +21,7 @@ from medalliance.accessibility._common import (
 )
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require_registry, require_sequence
+from medalliance.model.dates import registry_on
 from medalliance.model.institution import Institution, InstitutionKind, Tier
 from medalliance.model.registry import Registry
 from medalliance.model.types import Tabular
@@ -249,6 +251,7 @@ def supply_from_registry(
     tiers: Iterable[Tier | str] | None = None,
     coordinates: bool = True,
     skip_missing: bool = False,
+    as_of: _dt.date | str | None = None,
 ) -> Supply:
     """The institutions of a registry as supply sites, with a capacity field.
 
@@ -271,6 +274,9 @@ def supply_from_registry(
     skip_missing : bool, default False
         Leave out institutions without a capacity (or coordinates) and list their ids in
         :attr:`Supply.skipped`, instead of raising.
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -300,6 +306,7 @@ def supply_from_registry(
     >>> len(supply_from_registry(reg, kinds=["村卫生室"], skip_missing=True).skipped)
     180
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     problems: list[Problem] = []
     get: Callable[[Institution], Any]

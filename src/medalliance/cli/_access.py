@@ -107,7 +107,7 @@ class _Inputs(NamedTuple):
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Compute ``--measure`` and print one row per population point."""
     decay = _check_options(args)
-    reg, origin = load_registry(args.target)
+    reg, origin = load_registry(args.target, args.as_of)
     inputs = _inputs(args, reg)
     result = _measure(args.measure, inputs, decay)
     if args.json:

@@ -27,13 +27,25 @@ class Command(Protocol):
 
 
 def add_target(parser: argparse.ArgumentParser) -> None:
-    """Add the required ``NAME|FILE`` argument."""
+    """Add the required ``NAME|FILE`` argument and ``--as-of``."""
     parser.add_argument(
         "target",
         metavar="NAME|FILE",
         type=path_argument,
         help="bundled example name or registry file (.json, .yaml, .yml, .graphml, .xlsx, or a "
         ".csv of a folder of table files; a FHIR Bundle .json too)",
+    )
+    add_as_of(parser)
+
+
+def add_as_of(parser: argparse.ArgumentParser) -> None:
+    """Add ``--as-of DATE``: read the registry as it stood on that day."""
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        default=None,
+        help="use the registry as it stood on this day (e.g. 2018-12-31): records whose dates "
+        "exclude the day are left out; default: every record as stored",
     )
 
 

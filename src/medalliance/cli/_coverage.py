@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from medalliance import coverage as cov
 
     _check_options(args)
-    reg, origin = load_registry(args.target)
+    reg, origin = load_registry(args.target, args.as_of)
     structure = cov.registry_coverage(reg)
     target = cov.ReachTarget(min_tier="secondary")
     reach = cov.reachability(reg, target=target, all_specialties=True)

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     """Write the target in ``--format`` to ``-o OUT`` or to ``out``."""
     if args.fhir_version is not None and args.format != "fhir":
         raise MedAllianceError(["--fhir-version applies to --format fhir only"])
-    reg, _ = load_registry(args.target)
+    reg, _ = load_registry(args.target, args.as_of)
     text = _render(reg, args.format, args.fhir_version)
     if args.output is not None:
         _write(text, args.output)

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     """Evaluate the indicators for ``--period``; print them as a table or as JSON."""
     from medalliance.indicators import evaluate_indicators
 
-    reg, origin = load_registry(args.target)
+    reg, origin = load_registry(args.target, args.as_of)
     activity = _activity(args)
     targets = None
     if args.targets is not None:

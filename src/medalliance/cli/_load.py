@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from medalliance import examples
 from medalliance.errors import MedAllianceError, Problem, SchemaError
+from medalliance.model._as_of import as_date
 
 if TYPE_CHECKING:
     from medalliance.model.registry import Registry
@@ -92,11 +93,13 @@ FHIR Bundle (``"resourceType": "Bundle"``); ``.xlsx`` a workbook and ``.csv`` th
 table files it is in (``pip install 'medalliance[sheets]'`` for ``.xlsx``)."""
 
 
-def load_registry(target: str | None) -> tuple[Registry, str]:
-    """The registry a ``NAME|FILE`` argument names, and where it came from.
+def load_registry(target: str | None, as_of: str | None = None) -> tuple[Registry, str]:
+    """The registry a ``NAME|FILE`` argument names (on day ``as_of``), and where it came from.
 
     ``None`` is the default example; a bundled example's name wins over a file of the same
-    name in the working directory (write ``./gangkou`` for the file).
+    name in the working directory (write ``./gangkou`` for the file). With ``as_of`` (the
+    ``--as-of`` option of every command that reads a registry) the registry is
+    ``registry.as_of(as_of)`` and the origin says so.
 
     Raises
     ------
@@ -108,6 +111,8 @@ def load_registry(target: str | None) -> tuple[Registry, str]:
     >>> reg, origin = load_registry("gangkou")
     >>> origin, len(reg.institutions)
     ("bundled example 'gangkou'", 5)
+    >>> load_registry("qinghai_oncology", "2018-01-01")[1]
+    "bundled example 'qinghai_oncology' as of 2018-01-01"
     >>> load_registry("gangkuo")
     Traceback (most recent call last):
     ...
@@ -119,6 +124,14 @@ def load_registry(target: str | None) -> tuple[Registry, str]:
       - <root>: file not found
       - <root>: unknown file type '.xls'; use .json, .yaml, .yml, .graphml, .xlsx or .csv
     """  # noqa: E501
+    reg, origin = _load(target)
+    if as_of is None:
+        return reg, origin
+    view = reg.as_of(as_of)
+    return view, f"{origin} as of {as_date(as_of).isoformat()}"
+
+
+def _load(target: str | None) -> tuple[Registry, str]:
     if target is None:
         return examples.load(examples.DEFAULT), f"bundled example {examples.DEFAULT!r}"
     if target in examples.names():

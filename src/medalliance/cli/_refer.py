@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from medalliance.referral import evaluate, referral_paths
     from medalliance.referral.policy import default_policy
 
-    reg, _ = load_registry(args.target)
+    reg, _ = load_registry(args.target, args.as_of)
     policy = read_policy(args.policy) if args.policy is not None else default_policy()
     case = _read_case(args, reg, policy)
     decision = evaluate(reg, case, policy=policy, outside_options=args.outside_options)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from medalliance import examples
 from medalliance.cli._common import (
+    add_as_of,
     add_json_flag,
     counts,
     path_argument,
@@ -36,13 +37,14 @@ def add_parser(subparsers: Subparsers) -> None:
         f"Bundle .json too; default: {examples.DEFAULT})",
     )
     r.add_argument("--alliance", metavar="ID", help="report on this alliance only")
+    add_as_of(r)
     add_json_flag(r)
     r.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Report on the target: as text, or as JSON with ``--json``."""
-    reg, origin = load_registry(args.target)
+    reg, origin = load_registry(args.target, args.as_of)
     ids = (
         [reg.alliance(args.alliance).id]
         if args.alliance is not None

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     """Print service access by source and the shared centres' capacity and utilisation."""
     from medalliance.sharing import service_access
 
-    reg, origin = load_registry(args.target)
+    reg, origin = load_registry(args.target, args.as_of)
     access = service_access(reg, alliance=args.alliance)
     shares = [s for s in access.shares() if s.with_access]
     centres = _centres(reg, args.alliance)

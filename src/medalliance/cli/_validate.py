@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from medalliance.cli._common import path_argument, plural, print_json
+from medalliance.cli._common import add_as_of, path_argument, plural, print_json
 from medalliance.cli._load import load_registry
 from medalliance.report import registry_summary
 
@@ -37,6 +37,7 @@ def add_parser(subparsers: Subparsers) -> None:
         help="bundled example name or registry file (.json, .yaml, .yml, .graphml; a FHIR "
         "Bundle .json too)",
     )
+    add_as_of(v)
     how = v.add_mutually_exclusive_group()
     how.add_argument(
         "--all", action="store_true", help=f"list every finding (default: {SHOWN} of each kind)"
@@ -50,7 +51,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Read the target; print its counts and findings (problems are raised)."""
-    reg, origin = load_registry(args.target)
+    reg, origin = load_registry(args.target, args.as_of)
     if args.quiet:
         return 0
     summary = registry_summary(reg)

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from medalliance.compiled._csr import gather
-from medalliance.model.agreement import Agreement, AgreementStatus, CooperationItem
+from medalliance.model.agreement import Agreement, CooperationItem
 from medalliance.model.alliance import Alliance, AllianceForm
+from medalliance.model.dates import agreement_in_force as _agreement_in_force
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import Specialty
 
@@ -43,7 +44,9 @@ def agreement_in_force(agreement: Agreement) -> bool:
     """Whether ``agreement`` is in force: the one rule every analysis uses.
 
     An agreement counts only with status ``in_force``; a proposed or ended agreement opens no
-    channel and grants nothing.
+    channel and grants nothing. Its dates are not read here: a registry is analysed as stored,
+    and the state on a day is ``registry.as_of(day)`` (which leaves out agreements whose
+    dates exclude the day). The rule itself is :func:`medalliance.model.dates.agreement_in_force`.
 
     Examples
     --------
@@ -52,7 +55,7 @@ def agreement_in_force(agreement: Agreement) -> bool:
     >>> agreement_in_force(reg.agreements[0])
     True
     """
-    return agreement.status is AgreementStatus.IN_FORCE
+    return _agreement_in_force(agreement)
 
 
 def channel_scope(alliance: Alliance) -> Specialty | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from medalliance.coverage._structure import (
 )
 from medalliance.errors import Problem, UnknownIdError
 from medalliance.model._require import require_registry
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Tabular
 
@@ -283,12 +285,19 @@ def registry_coverage(
     *,
     area_level: AreaLevel | str = AreaLevel.TOWNSHIP,
     about_tolerance: float = 0.1,
+    as_of: _dt.date | str | None = None,
 ) -> RegistryCoverage:
     """Structural coverage of every alliance of ``registry``, and the overlap between them.
 
     Areas are the members' areas at ``area_level`` (no expected list: use
     :func:`area_coverage` per alliance for a full-coverage claim). Each alliance's result
     equals :func:`alliance_coverage` of it.
+
+    Parameters
+    ----------
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Raises
     ------
@@ -302,6 +311,7 @@ def registry_coverage(
     >>> c.institutions, c.in_alliances, c.alliances[0].by_tier
     (7, 7, (('tertiary', 1), ('secondary', 2), ('primary', 4)))
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     _check_tolerance(about_tolerance)
     lvl = AreaLevel.parse(area_level)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from medalliance.coverage._common import _without_gc
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require_registry
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Tabular
 
@@ -147,6 +149,7 @@ def population_coverage(
     cutoff_min: float,
     speed_kmh: float,
     detour_factor: float = 1.0,
+    as_of: _dt.date | str | None = None,
 ) -> PopulationCoverage:
     """People within ``cutoff_min`` of a member, per alliance and for all alliances.
 
@@ -169,6 +172,9 @@ def population_coverage(
         Assumed straight-line travel speed (an assumption of the analysis, not a fact).
     detour_factor : float, default 1.0
         Ratio of road distance to straight-line distance.
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -192,6 +198,7 @@ def population_coverage(
     >>> c.overall.people_within, c.overall.share
     (800.0, 0.8)
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     from medalliance.accessibility import Population, costs_from_coordinates, coverage_within
 

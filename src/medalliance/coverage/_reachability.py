@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, overload
@@ -14,6 +15,7 @@ from medalliance.coverage._common import Counts, _without_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.model._require import require_registry
 from medalliance.model.agreement import CooperationItem
+from medalliance.model.dates import registry_on
 from medalliance.model.institution import Tier
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Id, Tabular, no_duplicates
@@ -398,6 +400,7 @@ def reachability(
     alliance: str | None = None,
     all_specialties: bool = False,
     without: Iterable[str] = (),
+    as_of: _dt.date | str | None = None,
 ) -> Reachability:
     """Whether, and in how many referral hops, each origin reaches an institution of ``target``.
 
@@ -420,6 +423,9 @@ def reachability(
         Use every specialty alliance's channels, whatever the target's specialty.
     without : iterable of str, default ()
         Institutions to leave out of the network (and out of the origins and targets).
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -446,6 +452,7 @@ def reachability(
     >>> reachability(reg, target=ReachTarget(min_tier="三级"), origins=counties).hop_counts()
     (('none', 6),)
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     return _reach(
         registry,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance, DeclaredFigure, MemberRole, Qualifier
 from medalliance.model.checks import COUNTED_METRICS
+from medalliance.model.dates import registry_on
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Tabular, no_duplicates
@@ -537,6 +539,7 @@ def alliance_coverage(
     area_level: AreaLevel | str = AreaLevel.TOWNSHIP,
     area_roles: Iterable[MemberRole | str] | None = None,
     about_tolerance: float = 0.1,
+    as_of: _dt.date | str | None = None,
 ) -> AllianceCoverage:
     """Structural coverage of one alliance: members, beds, population, areas, overlap.
 
@@ -550,6 +553,9 @@ def alliance_coverage(
         Passed to :func:`area_coverage` as ``expected``, ``level`` and ``roles``.
     about_tolerance : float, default 0.1
         Relative half-width of the range of an ``about`` (约) figure.
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -572,6 +578,7 @@ def alliance_coverage(
     >>> beds.consistency.value, beds.difference
     ('undetermined', 13000)
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     _check_tolerance(about_tolerance)
     a = registry.alliance(alliance)

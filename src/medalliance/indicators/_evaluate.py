@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Iterable
 
@@ -14,6 +15,7 @@ from medalliance.indicators._report import IndicatorReport, IndicatorResult, Ind
 from medalliance.indicators._targets import IndicatorTarget, IndicatorTargets, default_targets
 from medalliance.indicators._values import Value
 from medalliance.model._require import require_registry
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 
 _CODE = re.compile(r"^[0-9]{6}$")
@@ -71,6 +73,7 @@ def evaluate_indicators(
     county: str | None = None,
     county_code: str | None = None,
     targets: IndicatorTargets | Iterable[IndicatorTarget] | None = None,
+    as_of: _dt.date | str | None = None,
 ) -> IndicatorReport:
     """Compute the official indicators for ``period`` and compare them with their targets.
 
@@ -95,6 +98,9 @@ def evaluate_indicators(
     targets : IndicatorTargets or iterable of IndicatorTarget, optional
         Targets to compare with; :func:`default_targets` when omitted. An indicator without a
         target is reported as ``no_target``.
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -159,6 +165,7 @@ def evaluate_indicators(
     tcm_visit_share 0.2 no_target
     family_doctor_coverage 0.4 met
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     _check_arguments(
         activity,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from medalliance.model.agreement import Agreement, AgreementStatus, CooperationItem
 from medalliance.model.alliance import (
     Alliance,
+    AllianceChange,
     AllianceForm,
     AllianceUnit,
     CentreKind,
@@ -23,6 +24,7 @@ from medalliance.model.alliance import (
 )
 from medalliance.model.common import Provenance, Region
 from medalliance.model.institution import (
+    FormerName,
     Grade,
     Institution,
     InstitutionKind,
@@ -38,6 +40,7 @@ __all__ = [
     "Agreement",
     "AgreementStatus",
     "Alliance",
+    "AllianceChange",
     "AllianceForm",
     "AllianceUnit",
     "CentreKind",
@@ -45,6 +48,7 @@ __all__ = [
     "DeclaredFigure",
     "ExpertClinic",
     "FigureUnit",
+    "FormerName",
     "Grade",
     "Institution",
     "InstitutionKind",

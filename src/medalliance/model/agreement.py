@@ -307,7 +307,9 @@ class Agreement(FrozenModel):
     """End of the term, when stated."""
     status: AgreementStatus = AgreementStatus.IN_FORCE
     """In force (default), proposed, or ended; only agreements in force open referral
-    channels."""
+    channels. Record what dates cannot say here (``proposed``: never signed; ``ended``:
+    ended at a date the source does not give); an agreement that ended on a known day keeps
+    ``in_force`` and gives ``valid_until`` (see :mod:`medalliance.model.dates`)."""
     provenance: Provenance | None = None
     """Source of the record and which values were inferred."""
 

@@ -29,9 +29,10 @@ True
 
 from __future__ import annotations
 
+import datetime as _dt
 from functools import cached_property
 from operator import attrgetter
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -65,6 +66,7 @@ from medalliance.model.vocab import (
 
 __all__ = [
     "Alliance",
+    "AllianceChange",
     "AllianceForm",
     "AllianceUnit",
     "CentreKind",
@@ -98,6 +100,9 @@ class Membership(FrozenModel):
     ``None`` means the alliance's :attr:`Alliance.tightness`."""
     joined: IsoDate | None = None
     """Date the institution joined, when known."""
+    left: IsoDate | None = None
+    """Last day the institution was a member, when it has left (not before ``joined``; the
+    alliance checks the dates of its memberships together)."""
     provenance: Provenance | None = None
     """Source of the record and which values were inferred."""
 
@@ -165,6 +170,42 @@ class ExpertClinic(FrozenModel):
         return self
 
 
+class AllianceChange(FrozenModel):
+    """A dated change of an alliance's form, tightness or lead (an event, not an overwrite).
+
+    From ``date`` on, the alliance has the values given here; the alliance's own fields hold
+    the values from its founding until its first change. A new lead must be a member on the
+    change's date; applying the change (:meth:`~medalliance.model.registry.Registry.as_of`)
+    gives the new leads the role ``lead`` and the former leads the role ``member``.
+
+    Examples
+    --------
+    >>> AllianceChange(date="2018-01-01", tightness="紧密型").tightness.value
+    'tight'
+    """
+
+    date: IsoDate
+    """First day the new values hold."""
+    form: FormField | None = None
+    """The new form, when it changes."""
+    tightness: TightnessField | None = None
+    """The new alliance-wide tightness, when it changes."""
+    lead: Annotated[IdTuple, Field(min_length=1)] | None = None
+    """The new lead(s), when the lead changes."""
+    note: NonEmptyText | None = None
+    """What happened, in the source's words."""
+    provenance: Provenance | None = None
+    """Source of the record and which values were inferred."""
+
+    @model_validator(mode="after")
+    def _check(self) -> AllianceChange:
+        if self.form is None and self.tightness is None and self.lead is None:
+            raise MedAllianceError(
+                [Problem(("date",), "a change must give a new form, tightness or lead")]
+            )
+        return self
+
+
 class Alliance(FrozenModel):
     """A medical alliance (医联体) of any of the four forms, or a unit inside one.
 
@@ -207,6 +248,10 @@ class Alliance(FrozenModel):
     """Area the alliance covers or is based in."""
     founded: IsoDate | None = None
     """Founding / signing date."""
+    dissolved: IsoDate | None = None
+    """Last day the alliance existed, when it was dissolved (not before ``founded``)."""
+    changes: tuple[AllianceChange, ...] = ()
+    """Dated changes of form, tightness or lead, in date order (see :class:`AllianceChange`)."""
     provisions: ItemTuple = ()
     """Cooperation items that apply alliance-wide (to every pair of members)."""
     shared_centres: tuple[SharedCentre, ...] = ()
@@ -242,6 +287,13 @@ class Alliance(FrozenModel):
             )
         problems += _centre_and_clinic_problems(self, roles)
         problems += posting_problems(self.staff_postings, roles)
+        if (
+            self.dissolved is not None
+            or self.changes
+            or self.founded is not None
+            or any(map(_LEFT, self.memberships))
+        ):
+            problems += _date_problems(self, roles)
         if problems:
             raise MedAllianceError(problems)
         return self
@@ -364,6 +416,7 @@ class Alliance(FrozenModel):
 _INSTITUTION = attrgetter("institution")
 _ROLE = attrgetter("role")
 _TIGHTNESS = attrgetter("tightness")
+_LEFT = attrgetter("left")
 
 
 def _membership_problems(a: Alliance, roles: dict[str, MemberRole]) -> list[Problem]:
@@ -438,5 +491,79 @@ def _centre_and_clinic_problems(a: Alliance, roles: dict[str, MemberRole]) -> li
             if ref not in roles:
                 problems.append(
                     Problem(("expert_clinics", i, fld), f"{fld} {ref!r} is not a member")
+                )
+    return problems
+
+
+def _date_problems(a: Alliance, roles: dict[str, MemberRole]) -> list[Problem]:
+    """Dates out of order: dissolved before founded, members or changes outside the life."""
+    problems: list[Problem] = []
+    first, last = a.founded, a.dissolved
+    if first is not None and last is not None and last < first:
+        problems.append(Problem(("dissolved",), f"dissolved ({last}) before founded ({first})"))
+    for i, m in enumerate(a.memberships):
+        if m.left is not None and m.joined is not None and m.left < m.joined:
+            problems.append(
+                Problem(("memberships", i, "left"), f"left ({m.left}) before joined ({m.joined})")
+            )
+        if m.joined is not None and last is not None and m.joined > last:
+            problems.append(
+                Problem(
+                    ("memberships", i, "joined"),
+                    f"{m.institution!r} joined ({m.joined}) after the alliance was dissolved "
+                    f"({last})",
+                )
+            )
+    for i, c in enumerate(a.changes):
+        if (first is not None and c.date < first) or (last is not None and c.date > last):
+            problems.append(
+                Problem(
+                    ("changes", i, "date"),
+                    f"change dated {c.date} is outside the alliance's life "
+                    f"({first or 'unknown'} to {last or 'now'})",
+                )
+            )
+        if i and c.date <= a.changes[i - 1].date:
+            problems.append(
+                Problem(("changes", i, "date"), "changes must be in date order, one per date")
+            )
+        for j, lead in enumerate(c.lead or ()):
+            if lead not in roles:
+                problems.append(
+                    Problem(("changes", i, "lead", j), f"new lead {lead!r} is not a member")
+                )
+    problems += _lead_period_problems(a, roles)
+    return problems
+
+
+def _lead_period_problems(a: Alliance, roles: dict[str, MemberRole]) -> list[Problem]:
+    """A lead may not leave while it leads (until the next change of lead or dissolution).
+
+    A lead that joined after the founding date is not an error (older files say so); the
+    advisory date checks report it.
+    """
+    index = {m.institution: i for i, m in enumerate(a.memberships)}
+    starts: list[tuple[_dt.date | None, tuple[str, ...], tuple[Any, ...]]] = [
+        (a.founded, a.lead, ("lead",))
+    ]
+    starts += [(c.date, c.lead, ("changes", i, "lead")) for i, c in enumerate(a.changes) if c.lead]
+    problems: list[Problem] = []
+    for k, (_, leads, _path) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else None
+        for lead in leads:
+            i = index.get(lead)
+            if i is None:
+                continue  # reported as an unknown lead
+            m = a.memberships[i]
+            if m.left is not None and (
+                (end is None and (a.dissolved is None or m.left < a.dissolved))
+                or (end is not None and m.left < end - _dt.timedelta(days=1))
+            ):
+                problems.append(
+                    Problem(
+                        ("memberships", i, "left"),
+                        f"lead {lead!r} left ({m.left}) while it still leads the alliance "
+                        "(record a change of lead first)",
+                    )
                 )
     return problems

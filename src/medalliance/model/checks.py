@@ -23,10 +23,13 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable
 
 from medalliance.model._require import require_registry
+from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, AllianceForm
+from medalliance.model.dates import in_force
 from medalliance.model.institution import Institution, InstitutionKind
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, NonEmptyText
@@ -36,6 +39,7 @@ __all__ = [
     "COUNTED_METRICS",
     "Finding",
     "Severity",
+    "check_dates",
     "check_declared_counts",
     "check_lead_tiers",
     "check_sub_units",
@@ -254,3 +258,141 @@ def check_sub_units(registry: Registry) -> tuple[Finding, ...]:
             if m not in listed
         )
     return tuple(out)
+
+
+def _finding(code: str, severity: Severity, subject: str, message: str) -> Finding:
+    return Finding(code=code, severity=severity, subject=subject, message=message)
+
+
+def check_dates(registry: Registry, *, today: _dt.date | None = None) -> tuple[Finding, ...]:
+    """Records whose dates say they are not in force ``today``, and dates that disagree.
+
+    A registry is analysed as stored: every record counts, whatever its dates, until
+    ``registry.as_of(day)`` (or ``as_of=day``) is asked for. These findings name what the
+    registry as stored counts although its dates say it is not in force ``today``
+    (``agreement_expired``, ``agreement_not_started``: warnings, as such an agreement opens
+    channels; ``member_left``, ``alliance_dissolved``, ``institution_closed``,
+    ``changes_not_applied``: info), and dates that disagree across records:
+    ``party_not_member`` (an agreement party not a member for the whole term),
+    ``lead_joined_late`` (a lead that joined after the founding date) and
+    ``joined_before_founded``.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry to check.
+    today : datetime.date, optional
+        The day to compare with (default: the current date; give one for reproducible runs).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> reg = Registry(
+    ...     institutions=[{"id": "h", "name": "某县医院", "kind": "综合医院", "level": "二甲"},
+    ...                   {"id": "t", "name": "某镇卫生院", "kind": "乡镇卫生院"}],
+    ...     alliances=[{"id": "a", "name": "某县医共体", "form": "县域医共体", "lead": ["h"],
+    ...                 "memberships": [{"institution": "h", "role": "lead"},
+    ...                                 {"institution": "t"}]}],
+    ...     agreements=[{"id": "g", "alliance": "a", "parties": ["h", "t"],
+    ...                  "items": ["双向转诊"], "valid_until": "2016-12-31"}])
+    >>> [f.code for f in check_dates(reg, today=dt.date(2024, 1, 1))]
+    ['agreement_expired']
+    >>> reg.as_of("2024-01-01").agreements
+    ()
+    """
+    require_registry(registry)
+    day = today or _dt.date.today()
+    out: list[Finding] = []
+    for i in registry.institutions:
+        if i.closed is not None and i.closed < day:
+            out.append(_finding("institution_closed", Severity.INFO, i.id, f"closed on {i.closed}"))
+    for a in registry.alliances:
+        out += _alliance_date_findings(a, day)
+    for g in registry.agreements:
+        out += _agreement_date_findings(registry, g, day)
+    return tuple(out)
+
+
+def _alliance_date_findings(a: Alliance, day: _dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    if a.dissolved is not None and a.dissolved < day:
+        out.append(
+            _finding("alliance_dissolved", Severity.INFO, a.id, f"dissolved on {a.dissolved}")
+        )
+    if a.changes:
+        out.append(
+            _finding(
+                "changes_not_applied",
+                Severity.INFO,
+                a.id,
+                f"has {len(a.changes)} dated change(s); analyses of the registry as stored use "
+                "the values before them (use as_of to apply them)",
+            )
+        )
+    leads = set(a.lead)
+    for m in a.memberships:
+        if m.left is not None and m.left < day:
+            out.append(
+                _finding("member_left", Severity.INFO, a.id, f"{m.institution!r} left on {m.left}")
+            )
+        if m.joined is None or a.founded is None or m.joined <= a.founded:
+            continue
+        if m.institution in leads:
+            out.append(
+                _finding(
+                    "lead_joined_late",
+                    Severity.WARNING,
+                    a.id,
+                    f"lead {m.institution!r} joined on {m.joined}, after the alliance was "
+                    f"founded ({a.founded}): as_of leaves the alliance out in between",
+                )
+            )
+    for m in a.memberships:
+        if m.joined is not None and a.founded is not None and m.joined < a.founded:
+            out.append(
+                _finding(
+                    "joined_before_founded",
+                    Severity.INFO,
+                    a.id,
+                    f"{m.institution!r} joined on {m.joined}, before the alliance was founded "
+                    f"({a.founded})",
+                )
+            )
+    return out
+
+
+def _agreement_date_findings(registry: Registry, g: Agreement, day: _dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    if g.status is AgreementStatus.IN_FORCE and not in_force(g.valid_from, g.valid_until, day):
+        if g.valid_until is not None and g.valid_until < day:
+            said = f"valid until {g.valid_until}"
+            code = "agreement_expired"
+        else:
+            said = f"valid from {g.valid_from}"
+            code = "agreement_not_started"
+        out.append(
+            _finding(
+                code,
+                Severity.WARNING,
+                g.id,
+                f"{said}, so not in force on {day}, yet it opens channels in the registry "
+                "as stored (use as_of to leave it out)",
+            )
+        )
+    members = {m.institution: m for m in registry.alliance(g.alliance).memberships}
+    for p in g.parties:
+        m = members[p]
+        late = m.joined is not None and g.valid_from is not None and m.joined > g.valid_from
+        early = m.left is not None and (g.valid_until is None or m.left < g.valid_until)
+        if late or early:
+            out.append(
+                _finding(
+                    "party_not_member",
+                    Severity.WARNING,
+                    g.id,
+                    f"party {p!r} is a member from {m.joined or 'unknown'} to "
+                    f"{m.left or 'now'}, not for the whole term ({g.valid_from or 'unknown'} "
+                    f"to {g.valid_until or 'open'})",
+                )
+            )
+    return out

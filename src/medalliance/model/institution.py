@@ -42,6 +42,7 @@ from medalliance.model.institution_vocab import (
 from medalliance.model.types import (
     FrozenModel,
     Id,
+    IsoDate,
     Latitude,
     Longitude,
     NonEmptyText,
@@ -54,6 +55,7 @@ from medalliance.model.vocab import ServiceKindField, SpecialtyField
 __all__ = [
     "TIER_REQUIRED",
     "TIER_UNGRADED",
+    "FormerName",
     "Grade",
     "Institution",
     "InstitutionKind",
@@ -70,6 +72,21 @@ TierField = Tier
 GradeField = Grade
 KindField = InstitutionKind
 OwnershipField = Ownership
+
+
+class FormerName(FrozenModel):
+    """A name an institution had until a date (a rename: 更名).
+
+    Examples
+    --------
+    >>> FormerName(name="卢湾区五里桥街道社区卫生服务中心", until="2011-06-07").until.year
+    2011
+    """
+
+    name: NonEmptyText
+    """The former name."""
+    until: IsoDate
+    """Last day the institution had this name."""
 
 
 class Institution(FrozenModel):
@@ -124,6 +141,13 @@ class Institution(FrozenModel):
     """Services and equipment the institution offers itself."""
     population_served: NonNegInt | None = None
     """Residents in the institution's service area, when known."""
+    opened: IsoDate | None = None
+    """First day the institution was open, when known."""
+    closed: IsoDate | None = None
+    """Last day the institution was open, when it has closed or merged into another."""
+    former_names: tuple[FormerName, ...] = ()
+    """Earlier names, oldest first, each with the last day it was used; ``name`` is the name
+    after the last of them."""
     provenance: Provenance | None = None
     """Source of the record and which values were inferred."""
     level: str | None = Field(default=None, exclude=True, repr=False)
@@ -153,6 +177,8 @@ class Institution(FrozenModel):
             and (len(x := d["services"]) < 2 or len(set(x)) == len(x))
             and (len(x := d["specialties"]) < 2 or len(set(x)) == len(x))
             and (len(x := d["aliases"]) < 2 or len(set(x)) == len(x))
+            and not d["former_names"]
+            and (d["closed"] is None or d["opened"] is None or d["opened"] <= d["closed"])
         ):
             return self
         problems: list[Problem] = []
@@ -186,6 +212,7 @@ class Institution(FrozenModel):
                     no_duplicates(values)
                 except ValueError as exc:
                     problems.append(Problem((name,), str(exc)))
+        problems += _date_problems(self)
         if (self.lat is None) != (self.lon is None):
             problems.append(
                 Problem(
@@ -276,3 +303,25 @@ class Institution(FrozenModel):
 
     def _repr_html_(self) -> str:
         return render_html(self, "institution")
+
+
+def _date_problems(i: Institution) -> list[Problem]:
+    """Closed before opened; former names out of order or outside the institution's life."""
+    problems: list[Problem] = []
+    if i.opened is not None and i.closed is not None and i.closed < i.opened:
+        problems.append(Problem(("closed",), f"closed ({i.closed}) before opened ({i.opened})"))
+    for k, former in enumerate(i.former_names):
+        if k and former.until <= i.former_names[k - 1].until:
+            problems.append(
+                Problem(("former_names", k, "until"), "former names must be oldest first")
+            )
+        if (i.opened is not None and former.until < i.opened) or (
+            i.closed is not None and former.until >= i.closed
+        ):
+            problems.append(
+                Problem(
+                    ("former_names", k, "until"),
+                    f"renamed on {former.until} outside the institution's life",
+                )
+            )
+    return problems

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import operator
 from collections.abc import Iterable
@@ -453,6 +454,52 @@ class Registry(FrozenModel):
         ['tertiary', 'secondary', 'secondary']
         """
         return tuple(self._institution_index[m] for m in self.alliance(alliance).members)
+
+    @cached_property
+    def _as_of_views(self) -> dict[_dt.date, Registry]:
+        return {}
+
+    def as_of(self, on: _dt.date | str) -> Registry:
+        """The registry as it stood on ``on``: only what was in force that day.
+
+        Left out: institutions not open that day, alliances not founded yet or dissolved,
+        memberships not begun or ended (and alliances left without a lead), agreements whose
+        ``valid_from``/``valid_until`` exclude the day or whose parties are not all members
+        then, expert clinics and staff postings outside their dates, and anything referring
+        to what was left out. Dated changes up to the day are applied (form, tightness, lead;
+        the view holds the values of the day and no changes),
+        and an institution takes the name it had then. Events still to come are not part of
+        the view: ``left``, ``dissolved`` and ``closed`` dates (all on or after the day for
+        what is kept), and changes and renames after it. Undated records always stay, so a
+        registry without dates is returned as it is. The rule is
+        :func:`medalliance.model.dates.in_force` (both ends inclusive). Views are cached per
+        day with the registry.
+
+        Parameters
+        ----------
+        on : datetime.date or str
+            The day, e.g. ``"2018-12-31"``.
+
+        Raises
+        ------
+        MedAllianceError
+            If ``on`` is not a date.
+
+        Examples
+        --------
+        >>> from medalliance import examples
+        >>> reg = examples.load("shanghai_luwan")
+        >>> len(reg.as_of("2010-12-31").alliances), len(reg.as_of("2011-01-28").alliances)
+        (0, 1)
+        """
+        from medalliance.model._as_of import as_date, registry_as_of
+
+        day = as_date(on)
+        views = self._as_of_views
+        view = views.get(day)
+        if view is None:
+            view = views[day] = registry_as_of(self, day)
+        return view
 
     def subset(self, alliances: Iterable[str]) -> Registry:
         """A registry with only the given alliances, their members, agreements and sources.

@@ -7,6 +7,8 @@
   (arrows from the host to the site); shared centres sit beside their hosts.
 - :func:`plot_map` draws institutions at their coordinates, optionally one alliance's members
   and an accessibility surface (points coloured by value).
+- :func:`plot_members_over_time` draws an alliance's members on a sequence of days, stacked
+  by tier (the registry as it stood on each day).
 - :func:`alliance_layout` gives the positions :func:`plot_alliance` uses, without drawing.
 
 **Chinese labels.** matplotlib's bundled fonts have no Chinese glyphs. :func:`cjk_font`
@@ -48,6 +50,7 @@ from medalliance.plot._fonts import cjk_font
 from medalliance.plot._layout import AllianceLayout, alliance_layout
 from medalliance.plot._alliance import plot_alliance
 from medalliance.plot._map import plot_map
+from medalliance.plot._time import plot_members_over_time
 # isort: on
 
 __all__ = [
@@ -61,4 +64,5 @@ __all__ = [
     "cjk_font",
     "plot_alliance",
     "plot_map",
+    "plot_members_over_time",
 ]

@@ -6,10 +6,12 @@ The rules they follow are written in :mod:`medalliance.referral._rules` (and the
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require, require_registry, require_sequence
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import ServiceKind, Specialty
 from medalliance.referral._batch import ReferralBatch, decide_many
@@ -29,6 +31,7 @@ def evaluate(
     *,
     policy: ReferralPolicy | None = None,
     outside_options: int = 0,
+    as_of: _dt.date | str | None = None,
 ) -> ReferralDecision:
     """Decide where ``case`` may be referred under ``policy`` (default: the shipped policy).
 
@@ -52,6 +55,9 @@ def evaluate(
         origin (nearest first when coordinates are known), in
         :attr:`ReferralDecision.outside_options`: possible, without the alliance's privileges
         (they do not make the case ``eligible``, which is about alliance channels).
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -78,6 +84,7 @@ def evaluate(
       - origin: unknown institution 'nowhere'
       - criterion: unknown referral criterion 'vibes'; known: ...
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     require(case, ReferralCase, "case")
     problems: list[Problem] = []
@@ -100,6 +107,7 @@ def evaluate_many(
     cases: Iterable[ReferralCase] | ReferralCases,
     *,
     policy: ReferralPolicy | None = None,
+    as_of: _dt.date | str | None = None,
 ) -> ReferralBatch:
     """Decide many cases at once, on arrays compiled from the registry.
 
@@ -116,6 +124,9 @@ def evaluate_many(
         The cases; columns (:meth:`ReferralCases.from_arrays`) are the fast input at scale.
     policy : ReferralPolicy, optional
         Criteria to apply; the shipped default when omitted.
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -139,6 +150,7 @@ def evaluate_many(
     >>> tuple(batch) == tuple(evaluate(reg, c) for c in cases)
     True
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     policy = _policy(policy)
     if isinstance(cases, ReferralCases):
@@ -156,6 +168,7 @@ def referral_paths(
     specialty: Specialty | str | None = None,
     service: ServiceKind | str | None = None,
     max_hops: int = 4,
+    as_of: _dt.date | str | None = None,
 ) -> tuple[ReferralPath, ...]:
     """Escalation paths from ``origin`` up the tiers through referral channels.
 
@@ -178,6 +191,9 @@ def referral_paths(
         only for their own specialty.
     max_hops : int, default 4
         Longest path considered (four hops climb all four tiers).
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -199,6 +215,7 @@ def referral_paths(
     >>> [p.institutions for p in referral_paths(county, "township_centre", service="CT检查")]
     [('township_centre', 'county_hospital')]
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     if isinstance(max_hops, bool) or not isinstance(max_hops, int) or max_hops < 1:
         raise MedAllianceError([Problem(("max_hops",), "must be an integer >= 1")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,6 +13,7 @@ import numpy as np
 from medalliance.errors import Problem, UnknownIdError
 from medalliance.model._require import require_registry
 from medalliance.model.alliance import Alliance
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 from medalliance.model.types import Tabular
 from medalliance.model.vocab import ServiceKind
@@ -417,7 +419,9 @@ def _best_routes(
     return keys, ec, esrc, eg
 
 
-def service_access(registry: Registry, *, alliance: str | None = None) -> ServiceAccess:
+def service_access(
+    registry: Registry, *, alliance: str | None = None, as_of: _dt.date | str | None = None
+) -> ServiceAccess:
     """Where every institution gets every service: its own, a shared centre, or nowhere.
 
     Compiled with numpy (an institutions x services matrix); the best route of every cell is
@@ -430,6 +434,9 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
     alliance : str, optional
         Restrict to this alliance: its members only, and only routes through its centres and
         agreements (own services always count).
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -452,6 +459,7 @@ def service_access(registry: Registry, *, alliance: str | None = None) -> Servic
     >>> service_access(reg).source_of("zhejiang_cancer_hospital", "lab").value
     'none'
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     scope = _scope(registry, alliance)
     base = _base(registry)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any, NamedTuple
 
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require_registry
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Tabular
 from medalliance.model.vocab import Specialty, Weekday
@@ -115,7 +117,11 @@ class ExpertCoverage(FrozenModel, Tabular):
 
 
 def expert_clinic_coverage(
-    registry: Registry, *, weeks: int = 1, alliance: str | None = None
+    registry: Registry,
+    *,
+    weeks: int = 1,
+    alliance: str | None = None,
+    as_of: _dt.date | str | None = None,
 ) -> ExpertCoverage:
     """Expert-clinic sessions by site and department, and the members no programme reaches.
 
@@ -131,6 +137,9 @@ def expert_clinic_coverage(
         Length of the period in weeks (>= 1).
     alliance : str, optional
         Only this alliance's programmes and members.
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -154,6 +163,7 @@ def expert_clinic_coverage(
     >>> expert_clinic_coverage(examples.load("gangkou")).uncovered[:2]
     ('gongche_thc', 'guangpo_thc')
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
         raise MedAllianceError([Problem(("weeks",), f"must be a whole number >= 1, got {weeks!r}")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -12,6 +13,7 @@ from medalliance.compiled import CooperationChannels, compiled
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.model._require import require_registry
 from medalliance.model.agreement import CooperationItem
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Id, Tabular
 from medalliance.model.vocab import LabelledEnum, ServiceKind
@@ -326,7 +328,9 @@ class RecognitionGroups(Tabular):
         ]
 
 
-def recognition_groups(registry: Registry, test_kind: TestKind | str) -> RecognitionGroups:
+def recognition_groups(
+    registry: Registry, test_kind: TestKind | str, *, as_of: _dt.date | str | None = None
+) -> RecognitionGroups:
     """Partition the institutions into groups that recognise each other's results.
 
     Two institutions are linked when an alliance-wide ``result_recognition`` provision or an
@@ -341,6 +345,9 @@ def recognition_groups(registry: Registry, test_kind: TestKind | str) -> Recogni
         The registry; not modified.
     test_kind : TestKind or str
         Imaging, lab, ECG or pathology (any accepted label).
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -361,6 +368,7 @@ def recognition_groups(registry: Registry, test_kind: TestKind | str) -> Recogni
     >>> groups.groups[0].sources
     ('alliance:benxi_central_alliance', 'agreement:benxi_lead_hospital_agreements')
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     kind = _parse_test_kind(test_kind)
     base = _base(registry)

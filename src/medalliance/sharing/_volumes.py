@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
@@ -11,6 +12,7 @@ from pydantic import Field, model_validator
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require, require_items, require_registry
 from medalliance.model.alliance import FigureUnit, Qualifier
+from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, Id, NonEmptyText, NonNegInt, PositiveInt, Tabular
 from medalliance.model.vocab import ServiceKind, ServiceKindField
@@ -463,6 +465,7 @@ def sharing_summary(
     volumes: ServiceVolumes,
     *,
     prices: Sequence[SharedPrice] | None = None,
+    as_of: _dt.date | str | None = None,
 ) -> SharingSummary:
     """Utilisation of each shared centre from activity volumes, and patients' savings.
 
@@ -475,6 +478,9 @@ def sharing_summary(
     prices : sequence of SharedPrice, optional
         Shared prices or discounts per service; savings are computed on the volumes of the
         priced services.
+    as_of : datetime.date or str, optional
+        Analyse the registry as it stood on this day (``registry.as_of(as_of)``, see
+        :mod:`medalliance.model.dates`); by default the registry as stored.
 
     Returns
     -------
@@ -499,6 +505,7 @@ def sharing_summary(
     >>> round(s.patient_cost_change_percent, 2), round(s.patient_savings_yuan, 2)
     (-10.0, 11176.0)
     """
+    registry = registry_on(registry, as_of)
     require_registry(registry)
     layout = _base(registry).layout
     resolved = _resolve(registry, layout, volumes)

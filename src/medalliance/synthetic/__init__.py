@@ -51,10 +51,19 @@ from medalliance.io._files import registry_from_dict
 from medalliance.model.registry import Registry
 from medalliance.synthetic._builder import _Builder
 from medalliance.synthetic._county import add_county
+from medalliance.synthetic._history import add_history
 from medalliance.synthetic._province import add_province
 from medalliance.synthetic._tables import _PROVINCES, Record, _check_counts, _check_positive
 
-__all__ = ["county", "county_data", "national", "national_data", "province", "province_data"]
+__all__ = [
+    "add_history",
+    "county",
+    "county_data",
+    "national",
+    "national_data",
+    "province",
+    "province_data",
+]
 
 
 def county_data(

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from medalliance._optional import require
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.io._history import TABLE_HISTORY, refuse_history
 from medalliance.io.sheets._cells import encode
 from medalliance.io.sheets._read import REGISTRY_COLUMNS, letter
 from medalliance.io.tables._columns import _CHILDREN, _TOP, written
@@ -39,6 +40,7 @@ def tables(registry: Registry, *, headers: Literal["en", "zh"] = "en") -> list[T
     >>> name, header[:3], rows[0][:3]
     ('机构', ['机构编码', '机构名称', '英文名称'], ['gangkou_peoples', '港口区人民医院', None])
     """
+    refuse_history(registry, "the sheets", TABLE_HISTORY)
     zh = headers == "zh"
     out: list[Table] = []
     if registry.title is not None or registry.description is not None:

@@ -97,6 +97,8 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _tuple("specialties"),
         _tuple("services"),
         _of("count", "population_served"),
+        _of("date", "opened"),
+        _of("date", "closed"),
         *_PROVENANCE,
         # input only: a level label split into tier and grade by the model (parse_level), and
         # the alliances the institution belongs to with its role there (membership rows)
@@ -118,6 +120,7 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _enum("specialty", Specialty),
         *_REGION,
         _of("date", "founded"),
+        _of("date", "dissolved"),
         _tuple("provisions"),
         _tuple("policy_basis"),
         _text("description"),
@@ -129,6 +132,7 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _enum("role", MemberRole),
         _enum("tightness", Tightness),
         _of("date", "joined"),
+        _of("date", "left"),
         *_PROVENANCE,
     ),
     "shared_centres": (

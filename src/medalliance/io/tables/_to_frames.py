@@ -9,6 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from medalliance._optional import require
+from medalliance.io._history import TABLE_HISTORY, refuse_history
 from medalliance.io.tables._columns import _CHILDREN, _TOP, PER_MEMBER, _Column, written
 from medalliance.io.tables._frames import RegistryFrames
 from medalliance.model._require import require_registry
@@ -121,6 +122,7 @@ def to_frames(registry: Registry) -> RegistryFrames:
     ['county_hospital', 'township_centre']
     """
     require_registry(registry)
+    refuse_history(registry, "the tables", TABLE_HISTORY)
     pd = require("pandas", extra="tables")
     out: dict[str, Any] = {}
     for table in _TOP:
