@@ -19,15 +19,14 @@ from medalliance import (
 )
 from medalliance._parse import decode_text
 from medalliance.io._files import (
-    read_graphml,
     registry_from_dict,
     registry_from_json,
     registry_from_yaml,
     registry_to_dict,
     registry_to_json,
     registry_to_yaml,
-    write_graphml,
 )
+from medalliance.io._graphml import read_graphml, write_graphml
 from strategies import registries
 
 SETTINGS = settings(max_examples=60)

@@ -68,7 +68,7 @@ def _read_yaml(path: Path) -> Registry:
 
 
 def _read_graphml(path: Path) -> Registry:
-    from medalliance.io._files import read_graphml
+    from medalliance.io._graphml import read_graphml
 
     return read_graphml(path)
 

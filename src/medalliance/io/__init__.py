@@ -13,7 +13,6 @@ from __future__ import annotations
 from medalliance.io._files import (
     SCHEMA_VERSION,
     json_schema,
-    read_graphml,
     read_json,
     read_registry,
     read_yaml,
@@ -23,10 +22,10 @@ from medalliance.io._files import (
     registry_to_dict,
     registry_to_json,
     registry_to_yaml,
-    write_graphml,
     write_json,
     write_yaml,
 )
+from medalliance.io._graphml import read_graphml, write_graphml
 from medalliance.io.flow import read_flow_network, read_flow_scenarios
 from medalliance.io.records import (
     read_activity,

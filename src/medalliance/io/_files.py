@@ -49,11 +49,8 @@ from medalliance._parse import (
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.io._json_load import fast_registry_from_json
 from medalliance.io._staged import (
-    LARGE_FILE,
-    file_size,
     staged_read,
     staged_write,
-    stages,
 )
 from medalliance.limits import current as current_limits
 from medalliance.model._require import require_registry
@@ -62,7 +59,6 @@ from medalliance.model.registry import Registry
 __all__ = [
     "SCHEMA_VERSION",
     "json_schema",
-    "read_graphml",
     "read_json",
     "read_registry",
     "read_yaml",
@@ -72,7 +68,6 @@ __all__ = [
     "registry_to_dict",
     "registry_to_json",
     "registry_to_yaml",
-    "write_graphml",
     "write_json",
     "write_yaml",
 ]
@@ -406,6 +401,8 @@ def read_registry(path: PathLike, *, progress: bool | None = None) -> Registry:
     if suffix in {".yaml", ".yml"}:
         return read_yaml(p, progress=progress)
     if suffix == ".graphml":
+        from medalliance.io._graphml import read_graphml  # (it imports this module)
+
         return read_graphml(p, progress=progress)
     if p.is_dir():
         raise SchemaError([Problem((), "is a directory, not a file")], source=str(path))
@@ -458,97 +455,6 @@ def _read_bytes(path: PathLike) -> bytes:
         )
         raise SchemaError([Problem((), msg)], source=str(path))
     return raw
-
-
-# -- GraphML ---------------------------------------------------------------------------------
-
-
-def write_graphml(registry: Registry, path: PathLike, *, progress: bool | None = None) -> None:
-    """Write the graph view of ``registry`` (see :mod:`medalliance.graph`) as GraphML.
-
-    Graph-level structured metadata (alliance and agreement headers) is stored as JSON
-    text; absent values are omitted. :func:`read_graphml` restores the identical registry.
-    ``progress`` shows a progress bar as :func:`write_json` does.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from medalliance import examples
-    >>> reg = examples.load("beijing_tongren")
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = pathlib.Path(d) / "r.graphml"
-    ...     write_graphml(reg, p)
-    ...     read_graphml(p) == reg
-    True
-    """
-    import io
-
-    import networkx as nx
-
-    from medalliance.graph import graph_for_graphml, to_graph
-
-    require_registry(registry)
-    _require_path(path)
-
-    def serialise() -> bytes:
-        buffer = io.BytesIO()
-        nx.write_graphml(graph_for_graphml(to_graph(registry)), buffer, encoding="utf-8")
-        return buffer.getvalue()
-
-    staged_write(registry, path, serialise, progress, _atomic_write)
-
-
-def read_graphml(path: PathLike, *, progress: bool | None = None) -> Registry:
-    """Read a registry from a GraphML file written by :func:`write_graphml`.
-
-    ``progress`` shows a progress bar as :func:`read_json` does.
-
-    Raises
-    ------
-    MedAllianceError
-        For unreadable GraphML or a graph that breaks the graph contract.
-
-    Examples
-    --------
-    >>> read_graphml("missing.graphml")
-    Traceback (most recent call last):
-    ...
-    medalliance.errors.SchemaError: 1 problem in missing.graphml:
-      - <root>: file not found
-    """
-    from medalliance.graph import from_graph, graph_from_graphml
-
-    p = Path(path)
-    with stages(f"reading {p.name}", progress, file_size(p), LARGE_FILE) as b:
-        b.stage("read")
-        read_text(p)  # existence and encoding errors, reported like the other formats
-        G = _parse_graphml(p)
-        b.update()
-        b.stage("validate")
-        try:
-            return from_graph(graph_from_graphml(G))
-        except MedAllianceError as exc:
-            raise exc.with_source(str(path)) from None
-
-
-def _parse_graphml(p: Path) -> Any:
-    """The networkx graph in the GraphML file ``p``; what networkx would guess is refused."""
-    import warnings
-    import xml.etree.ElementTree as ET
-
-    import networkx as nx
-
-    try:
-        with warnings.catch_warnings():
-            # networkx warns and guesses on what write_graphml never writes (a <key> without
-            # attr.type, read as text): refuse it instead of guessing
-            warnings.simplefilter("error")
-            return nx.read_graphml(str(p), force_multigraph=True)
-    except (ET.ParseError, nx.NetworkXError, KeyError, ValueError, LookupError, Warning) as exc:
-        why = str(exc)
-        if "integer string conversion" in why:  # Python's own guard, 4,300 digits
-            why = "an integer attribute has too many digits to read"
-        raise SchemaError([Problem((), f"unreadable GraphML: {why}")], source=str(p)) from None
 
 
 # -- schema ----------------------------------------------------------------------------------
