@@ -10,11 +10,11 @@ This is the only layer that opens a file; the analysis packages never import it.
 
 from __future__ import annotations
 
+from medalliance.io._any import read_registry
 from medalliance.io._files import (
     SCHEMA_VERSION,
     json_schema,
     read_json,
-    read_registry,
     read_yaml,
     registry_from_dict,
     registry_from_json,
