@@ -340,7 +340,7 @@ def differences(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, .
 @pytest.mark.slow
 @settings(max_examples=250)
 @given(
-    reg=registries(max_institutions=6, max_alliances=2, history="fhir"),
+    reg=registries(max_institutions=6, max_alliances=2, history="all"),
     version=st.sampled_from(VERSIONS),
     data=st.data(),
 )
@@ -359,7 +359,7 @@ def test_a_damaged_bundle_is_refused_or_written_back_as_it_is(
 
 @settings(max_examples=40)
 @given(
-    reg=registries(max_institutions=6, max_alliances=2, history="fhir"),
+    reg=registries(max_institutions=6, max_alliances=2, history="all"),
     version=st.sampled_from(VERSIONS),
 )
 def test_the_normal_form_of_a_written_bundle_is_itself_after_a_round_trip(

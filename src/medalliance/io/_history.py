@@ -1,9 +1,9 @@
 """Refuse to write dated history a file format cannot carry yet (nothing is dropped silently).
 
-JSON, YAML and GraphML carry every dated field. The tables and sheets carry the dates
+JSON, YAML, GraphML and FHIR carry every dated field. The tables and sheets carry the dates
 (``opened``, ``closed``, ``founded``, ``dissolved``, ``joined``, ``left``, agreement terms) but
-not yet an alliance's dated ``changes`` or an institution's ``former_names``; FHIR carries
-``joined`` only. Writing a registry with more history to such a format raises
+not yet an alliance's dated ``changes`` or an institution's ``former_names``. Writing a
+registry with more history to such a format raises
 :class:`~medalliance.errors.MedAllianceError` naming every record concerned.
 """
 
@@ -14,13 +14,10 @@ from collections.abc import Collection
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model.registry import Registry
 
-__all__ = ["FHIR_HISTORY", "TABLE_HISTORY", "refuse_history"]
+__all__ = ["TABLE_HISTORY", "refuse_history"]
 
 TABLE_HISTORY = frozenset({"changes", "former_names"})
 """History the tables and sheets cannot carry."""
-
-FHIR_HISTORY = frozenset({"changes", "former_names", "dissolved", "opened", "closed", "left"})
-"""History the FHIR export cannot carry."""
 
 
 def refuse_history(registry: Registry, fmt: str, fields: Collection[str]) -> None:
@@ -34,7 +31,7 @@ def refuse_history(registry: Registry, fmt: str, fields: Collection[str]) -> Non
     Examples
     --------
     >>> from medalliance import examples
-    >>> refuse_history(examples.load("gangkou"), "FHIR", FHIR_HISTORY)
+    >>> refuse_history(examples.load("gangkou"), "the tables", TABLE_HISTORY)
     """
     problems: list[Problem] = []
 
