@@ -66,11 +66,7 @@ class _AllianceReader(_ReaderBase):
         specialty = self.ext_coding(ext, "alliance-specialty", "specialty")
         if specialty is not None:
             out["specialty"] = str(specialty.value)
-        self.put(out, "founded", self.ext_date(ext, "founded"))
-        self.put(out, "dissolved", self.ext_date(ext, "dissolved"))
-        changes = [self.change(p, v, k) for p, v in ext.get("alliance-change", [])]
-        if changes:
-            out["changes"] = changes
+        self.history(ext, k, out)
         provisions = [self.coding(v, p, "cooperation-item") for p, v in ext.get("provision", [])]
         if provisions:
             out["provisions"] = [str(x.value) for x in provisions if x is not None]
@@ -130,6 +126,14 @@ class _AllianceReader(_ReaderBase):
                 self.p(per_member[0], "tightness is given both for the alliance and per member")
             else:
                 out["tightness"] = None
+
+    def history(self, ext: Mapping[str, list[tuple[Path, Any]]], k: int, out: Json) -> None:
+        """An alliance's founding and dissolution dates and its dated changes."""
+        self.put(out, "founded", self.ext_date(ext, "founded"))
+        self.put(out, "dissolved", self.ext_date(ext, "dissolved"))
+        changes = [self.change(p, v, k) for p, v in ext.get("alliance-change", [])]
+        if changes:
+            out["changes"] = changes
 
     def change(self, path: Path, value: Any, k: int) -> Json:
         """A dated change of an alliance (complex extension ``alliance-change``)."""
