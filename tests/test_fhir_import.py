@@ -368,3 +368,15 @@ def test_the_normal_form_of_a_written_bundle_is_itself_after_a_round_trip(
     bundle = to_fhir(reg, version=version)
     assert from_fhir(bundle) == reg
     assert normal(to_fhir(from_fhir(bundle), version=version)) == normal(bundle)
+
+
+def test_an_empty_registry_header_is_refused() -> None:
+    reg = Registry(
+        title="某登记册", institutions=[{"id": "t", "name": "某镇卫生院", "kind": "乡镇卫生院"}]
+    )
+    bundle = to_fhir(reg)
+    del bundle["entry"][0]["resource"]["title"]  # to_fhir never writes a List without both
+    assert refused(bundle) == [
+        "entry[0].resource: a registry header (List) without a title or a note says nothing, "
+        "and to_fhir writes none: leave it out"
+    ]

@@ -192,7 +192,7 @@ def write_sheets(
     >>> read_sheets(folder / "gangkou.xlsx") == reg == read_sheets(folder / "csv")
     True
     >>> sorted(p.name for p in (folder / "csv").iterdir())[:3]
-    ['agreements.csv', 'alliances.csv', 'declared.csv']
+    ['agreements.csv', 'alliances.csv', 'changes.csv']
     """
     if headers not in ("en", "zh"):
         raise MedAllianceError([Problem(("headers",), f"must be 'en' or 'zh', got {headers!r}")])

@@ -86,7 +86,7 @@ def nested_rows(registry: Registry, table: str) -> tuple[list[Any], list[str]]:
     >>> from medalliance import examples
     >>> records, owners = nested_rows(examples.load("gangkou"), "memberships")
     >>> owners[0], records[0].institution
-    ('gangkou_alliance', 'gangkou_peoples')
+    ('gangkou_community', 'gangkou_peoples')
     """
     owners = getattr(registry, OWNER[table][0])
     records = [r for o in owners for r in getattr(o, table)]
