@@ -100,9 +100,9 @@ def institution(
         d["aliases"] = draw(st.lists(cjk, unique=True, max_size=3))
     if draw(st.booleans()):
         d["ownership"] = draw(st.sampled_from(["public", "private"]))
-    if history != "fhir" and draw(st.integers(0, 3)) == 0:
+    if history != "old" and draw(st.integers(0, 3)) == 0:
         d["opened"] = draw(dates)
-    if history != "fhir" and draw(st.integers(0, 4)) == 0:
+    if history != "old" and draw(st.integers(0, 4)) == 0:
         d["closed"] = d.get("opened", dt.date(1949, 10, 1)) + dt.timedelta(
             days=draw(st.integers(1, 20000))
         )
@@ -146,7 +146,7 @@ def alliance_dates(
     out: dict[str, Any] = {}
     joined = [m["joined"] for m in d["memberships"] if "joined" in m]
     first = d.get("founded", dt.date(1949, 10, 1))
-    if history != "fhir" and draw(st.integers(0, 3)) == 0:
+    if history != "old" and draw(st.integers(0, 3)) == 0:
         floor = max([first, *joined])
         out["dissolved"] = floor + dt.timedelta(days=draw(st.integers(0, 3650)))
     if history == "all" and draw(st.integers(0, 2)) == 0:
@@ -198,7 +198,7 @@ def alliance(
             ms["tightness"] = draw(st.sampled_from(list(Tightness))).value
         if draw(st.booleans()):
             ms["joined"] = draw(dates)
-        if history != "fhir" and m not in leads and draw(st.integers(0, 3)) == 0:
+        if history != "old" and m not in leads and draw(st.integers(0, 3)) == 0:
             ms["left"] = ms.get("joined", dt.date(1949, 10, 1)) + dt.timedelta(
                 days=draw(st.integers(0, 3650))
             )
@@ -364,7 +364,7 @@ def registry_data(
     """Plain data (file format, without schema_version) of a valid registry.
 
     ``history``: ``"all"`` dated fields, ``"tables"`` no alliance changes or former names
-    (what the tables carry), ``"fhir"`` only the dates older files had.
+    (what the tables carry), ``"old"`` only the dates older files had.
     """
     source_ids = draw(st.lists(ids, unique=True, max_size=2))
     sources = [{"id": s, "title": draw(cjk)} for s in source_ids]

@@ -165,7 +165,7 @@ def test_every_example_round_trips_and_validates(name: str, version: FhirVersion
 
 @pytest.mark.slow
 @settings(max_examples=40)
-@given(reg=registries(history="fhir"), version=st.sampled_from(VERSIONS))
+@given(reg=registries(history="all"), version=st.sampled_from(VERSIONS))
 def test_generated_registries_round_trip_and_validate(reg: Registry, version: FhirVersion) -> None:
     bundle = to_fhir(reg, version=version)
     bundle_model(version).model_validate(bundle)
@@ -396,7 +396,7 @@ def _naive_part_of(reg: Registry) -> dict[str, str]:
 
 
 @settings(max_examples=25)
-@given(reg=registries(max_institutions=8, max_alliances=4, history="fhir"))
+@given(reg=registries(max_institutions=8, max_alliances=4, history="all"))
 def test_part_of_follows_tight_alliances(reg: Registry) -> None:
     bundle = to_fhir(reg)
     by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
@@ -655,7 +655,7 @@ def test_an_object_where_a_string_belongs_is_reported(
 
 
 @settings(max_examples=20)
-@given(reg=registries(history="fhir"), data=st.data())
+@given(reg=registries(history="all"), data=st.data())
 def test_any_broken_reference_is_found(reg: Registry, data: st.DataObject) -> None:
     bundle = to_fhir(reg)
     refs = [

@@ -340,7 +340,7 @@ def differences(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, .
 @pytest.mark.slow
 @settings(max_examples=250)
 @given(
-    reg=registries(max_institutions=6, max_alliances=2, history="fhir"),
+    reg=registries(max_institutions=6, max_alliances=2, history="all"),
     version=st.sampled_from(VERSIONS),
     data=st.data(),
 )
@@ -359,7 +359,7 @@ def test_a_damaged_bundle_is_refused_or_written_back_as_it_is(
 
 @settings(max_examples=40)
 @given(
-    reg=registries(max_institutions=6, max_alliances=2, history="fhir"),
+    reg=registries(max_institutions=6, max_alliances=2, history="all"),
     version=st.sampled_from(VERSIONS),
 )
 def test_the_normal_form_of_a_written_bundle_is_itself_after_a_round_trip(
@@ -368,3 +368,15 @@ def test_the_normal_form_of_a_written_bundle_is_itself_after_a_round_trip(
     bundle = to_fhir(reg, version=version)
     assert from_fhir(bundle) == reg
     assert normal(to_fhir(from_fhir(bundle), version=version)) == normal(bundle)
+
+
+def test_an_empty_registry_header_is_refused() -> None:
+    reg = Registry(
+        title="某登记册", institutions=[{"id": "t", "name": "某镇卫生院", "kind": "乡镇卫生院"}]
+    )
+    bundle = to_fhir(reg)
+    del bundle["entry"][0]["resource"]["title"]  # to_fhir never writes a List without both
+    assert refused(bundle) == [
+        "entry[0].resource: a registry header (List) without a title or a note says nothing, "
+        "and to_fhir writes none: leave it out"
+    ]

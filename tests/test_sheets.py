@@ -139,7 +139,7 @@ def test_every_example_round_trips_through_xlsx_and_csv(name: str, tmp_path: Pat
 
 @pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(reg=registries(history="tables"), headers=st.sampled_from(["en", "zh"]))
+@given(reg=registries(history="all"), headers=st.sampled_from(["en", "zh"]))
 def test_generated_registries_round_trip_losslessly(
     reg: Registry, headers: Literal["en", "zh"], tmp_path_factory: pytest.TempPathFactory
 ) -> None:

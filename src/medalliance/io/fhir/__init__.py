@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.io._history import FHIR_HISTORY, refuse_history
 from medalliance.io.fhir import _map as _fhir_map
 from medalliance.io.fhir._export import _Exporter
 from medalliance.io.fhir._import import _Reader
@@ -127,9 +126,7 @@ def to_fhir(
     ------
     MedAllianceError
         For an unknown ``version``, or values FHIR cannot carry: a count above FHIR's
-        ``unsignedInt`` limit (2,147,483,647) or a source URL containing whitespace; or
-        dated history the export does not carry yet (``left``, ``dissolved``, ``changes``,
-        ``opened``, ``closed``, ``former_names``: see :mod:`medalliance.io._history`).
+        ``unsignedInt`` limit (2,147,483,647) or a source URL containing whitespace.
 
     Examples
     --------
@@ -142,7 +139,6 @@ def to_fhir(
     """
     require_registry(registry)
     _check_version(version)
-    refuse_history(registry, "FHIR", FHIR_HISTORY)
     bundle = _Exporter(registry, version).bundle(progress=progress)
     if validate:
         validate_fhir(bundle, version=version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from medalliance.io.fhir._map import (
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import (
     Alliance,
+    AllianceChange,
     AllianceUnit,
     DeclaredFigure,
     ExpertClinic,
@@ -203,6 +205,17 @@ class _Exporter:
                     inst.population_served,
                 )
             )
+        ext.extend(self.life("opened", inst.opened, "closed", inst.closed))
+        ext.extend(
+            {
+                "url": _EXT + "former-name",
+                "extension": [
+                    {"url": "name", "valueString": f.name},
+                    {"url": "until", "valueDate": f.until.isoformat()},
+                ],
+            }
+            for f in inst.former_names
+        )
         if ext:
             org["extension"] = ext
         org["identifier"] = [_identifier("institution", inst.id)]
@@ -284,8 +297,8 @@ class _Exporter:
         ext.extend(_ext("alliance-lead", "valueReference", _ref(_org_url(x))) for x in a.lead)
         if a.specialty is not None:
             ext.append(_ext("alliance-specialty", "valueCoding", _coding("specialty", a.specialty)))
-        if a.founded is not None:
-            ext.append(_ext("founded", "valueDate", a.founded.isoformat()))
+        ext.extend(self.life("founded", a.founded, "dissolved", a.dissolved))
+        ext.extend(self.change(c) for c in a.changes)
         ext.extend(
             _ext("provision", "valueCoding", _coding("cooperation-item", p)) for p in a.provisions
         )
@@ -330,8 +343,9 @@ class _Exporter:
                 ext.append(_ext("tightness", "valueCoding", _coding("tightness", m.tightness)))
             if ext:
                 oa["extension"] = ext
-            if m.joined is not None:
-                oa["period"] = {"start": m.joined.isoformat()}
+            period = _period(m.joined, m.left)
+            if period:
+                oa["period"] = period
             if m.institution != first_lead:
                 oa["organization"] = _ref(_org_url(first_lead))
             oa["participatingOrganization"] = _ref(_org_url(m.institution))
@@ -426,6 +440,30 @@ class _Exporter:
         role["location"] = [_ref(_full_url("Location", _rid("loc", p.site)))]
         return role
 
+    @staticmethod
+    def life(first: str, start: dt.date | None, last: str, end: dt.date | None) -> list[Json]:
+        """The date extensions ``first`` and ``last`` of a record's life, when known."""
+        return [
+            _ext(name, "valueDate", day.isoformat())
+            for name, day in ((first, start), (last, end))
+            if day is not None
+        ]
+
+    def change(self, c: AllianceChange) -> Json:
+        """The complex extension of one dated change of an alliance."""
+        parts: list[Json] = [{"url": "date", "valueDate": c.date.isoformat()}]
+        if c.form is not None:
+            parts.append({"url": "form", "valueCoding": _coding("alliance-form", c.form)})
+        if c.tightness is not None:
+            parts.append({"url": "tightness", "valueCoding": _coding("tightness", c.tightness)})
+        parts.extend({"url": "lead", "valueReference": _ref(_org_url(x))} for x in c.lead or ())
+        if c.note is not None:
+            parts.append({"url": "note", "valueString": c.note})
+        if c.provenance is not None:
+            prov = self.provenance(c.provenance)
+            parts.append({"url": "provenance", "extension": prov["extension"]})
+        return {"url": _EXT + "alliance-change", "extension": parts}
+
     def figure(self, f: DeclaredFigure, subjects: Mapping[str, str]) -> Json:
         parts: list[Json] = [
             {"url": "metric", "valueCode": f.metric},
@@ -467,11 +505,7 @@ class _Exporter:
                 "identifier": [_identifier("agreement", g.id)],
                 "active": g.status is AgreementStatus.IN_FORCE,
             }
-            period: Json = {}
-            if g.valid_from is not None:
-                period["start"] = g.valid_from.isoformat()
-            if g.valid_until is not None:
-                period["end"] = g.valid_until.isoformat()
+            period = _period(g.valid_from, g.valid_until)
             if period:
                 oa["period"] = period
             oa["organization"] = _ref(first)
@@ -479,3 +513,13 @@ class _Exporter:
             oa["network"] = [_ref(net_url)]
             oa["code"] = [_cc("cooperation-item", item) for item in g.items]
             self.add(oa)
+
+
+def _period(start: dt.date | None, end: dt.date | None) -> Json:
+    """A FHIR Period from a first and a last day (both inclusive), empty when neither is known."""
+    out: Json = {}
+    if start is not None:
+        out["start"] = start.isoformat()
+    if end is not None:
+        out["end"] = end.isoformat()
+    return out

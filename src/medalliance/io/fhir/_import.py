@@ -188,6 +188,12 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _PostingReader, _
                     self.p(r.at("note", 0), "an Annotation here has only 'text'")
                 data["description"] = first.get("text")
                 self.where[("description",)] = k
+        if title is None and note is None:
+            self.p(
+                ("entry", k, "resource"),
+                "a registry header (List) without a title or a note says nothing, and "
+                "to_fhir writes none: leave it out",
+            )
         r.finish("the registry header (List)")
 
     def read_source(self, k: int, res: Mapping[str, Any], sid: str) -> Json:

@@ -41,6 +41,8 @@ class _AllianceReader(_ReaderBase):
                 "alliance-lead": "valueReference",
                 "alliance-specialty": "valueCoding",
                 "founded": "valueDate",
+                "dissolved": "valueDate",
+                "alliance-change": "extension",
                 "provision": "valueCoding",
                 "policy-basis": "valueString",
                 "declared-figure": "extension",
@@ -64,7 +66,7 @@ class _AllianceReader(_ReaderBase):
         specialty = self.ext_coding(ext, "alliance-specialty", "specialty")
         if specialty is not None:
             out["specialty"] = str(specialty.value)
-        self.put(out, "founded", self.ext_date(ext, "founded"))
+        self.history(ext, k, out)
         provisions = [self.coding(v, p, "cooperation-item") for p, v in ext.get("provision", [])]
         if provisions:
             out["provisions"] = [str(x.value) for x in provisions if x is not None]
@@ -124,6 +126,44 @@ class _AllianceReader(_ReaderBase):
                 self.p(per_member[0], "tightness is given both for the alliance and per member")
             else:
                 out["tightness"] = None
+
+    def history(self, ext: Mapping[str, list[tuple[Path, Any]]], k: int, out: Json) -> None:
+        """An alliance's founding and dissolution dates and its dated changes."""
+        self.put(out, "founded", self.ext_date(ext, "founded"))
+        self.put(out, "dissolved", self.ext_date(ext, "dissolved"))
+        changes = [self.change(p, v, k) for p, v in ext.get("alliance-change", [])]
+        if changes:
+            out["changes"] = changes
+
+    def change(self, path: Path, value: Any, k: int) -> Json:
+        """A dated change of an alliance (complex extension ``alliance-change``)."""
+        holder = _Res(self, {"extension": value}, path[:-1])
+        parts = self.extensions(
+            holder,
+            {
+                "date": "valueDate",
+                "form": "valueCoding",
+                "tightness": "valueCoding",
+                "lead": "valueReference",
+                "note": "valueString",
+                "provenance": "extension",
+            },
+            complex_=True,
+        )
+        out: Json = {}
+        if "date" not in parts:
+            self.p(path, "an alliance change needs a 'date' sub-extension")
+        self.put(out, "date", self.ext_date(parts, "date"))
+        for name, system in (("form", "alliance-form"), ("tightness", "tightness")):
+            member = self.ext_coding(parts, name, system)
+            if member is not None:
+                out[name] = str(member.value)
+        leads = [self.target(v, p, k, ("institution",)) for p, v in parts.get("lead", [])]
+        if leads:
+            out["lead"] = leads
+        self.put(out, "note", self.ext_string(parts, "note"))
+        self.put(out, "provenance", self.provenance(parts, k))
+        return out
 
     def figure(self, path: Path, value: Any, k: int) -> Json:
         holder = _Res(self, {"extension": value}, path[:-1])
@@ -189,12 +229,15 @@ class _AllianceReader(_ReaderBase):
             self.p(r.at("participatingOrganization"), "required: the member")
         period = r.get("period")
         if period is not None:
-            if not isinstance(period, Mapping) or set(period) != {"start"}:
+            if not isinstance(period, Mapping) or not period or not set(period) <= {"start", "end"}:
                 self.p(
-                    r.at("period"), "a membership's period has only a 'start' (the date it joined)"
+                    r.at("period"),
+                    "a membership's period has a 'start' (the day it joined), an 'end' (the "
+                    "last day it was a member) or both",
                 )
             else:
-                out["joined"] = self.date(period["start"], r.at("period", "start"))
+                self.put(out, "joined", self.date(period.get("start"), r.at("period", "start")))
+                self.put(out, "left", self.date(period.get("end"), r.at("period", "end")))
         roles = self.concepts(
             r.get("code"), r.at("code"), ("member-role",), allowed=((_HL7_ORG_ROLE, "member"),)
         )

@@ -27,6 +27,9 @@ class _InstitutionReader(_ReaderBase):
                 "ownership": "valueCoding",
                 "beds": "valueUnsignedInt",
                 "population-served": "valueUnsignedInt",
+                "opened": "valueDate",
+                "closed": "valueDate",
+                "former-name": "extension",
             },
         )
         out: Json = {"id": iid}
@@ -48,6 +51,11 @@ class _InstitutionReader(_ReaderBase):
             out["ownership"] = str(ownership.value)
         self.put(out, "beds", self.ext_count(ext, "beds"))
         self.put(out, "population_served", self.ext_count(ext, "population-served"))
+        self.put(out, "opened", self.ext_date(ext, "opened"))
+        self.put(out, "closed", self.ext_date(ext, "closed"))
+        former = [self.former_name(p, v) for p, v in ext.get("former-name", [])]
+        if former:
+            out["former_names"] = former
         self.put(out, "provenance", self.provenance(ext, k))
         part_of = r.get("partOf")
         if part_of is not None:
@@ -67,6 +75,20 @@ class _InstitutionReader(_ReaderBase):
 
             self.checks.append(check)
         r.finish("an institution (Organization)")
+        return out
+
+    def former_name(self, path: Path, value: Any) -> Json:
+        """A former name (complex extension ``former-name``: ``name`` and ``until``)."""
+        holder = _Res(self, {"extension": value}, path[:-1])
+        parts = self.extensions(
+            holder, {"name": "valueString", "until": "valueDate"}, complex_=True
+        )
+        out: Json = {}
+        for name in ("name", "until"):
+            if name not in parts:
+                self.p(path, f"a former name needs a {name!r} sub-extension")
+        self.put(out, "name", self.ext_string(parts, "name"))
+        self.put(out, "until", self.ext_date(parts, "until"))
         return out
 
     def read_location(

@@ -20,7 +20,7 @@ from medalliance._optional import require
 from medalliance.errors import MedAllianceError, Problem, SchemaError
 from medalliance.io.sheets._cells import decode
 from medalliance.io.tables._assemble import MISSING, assemble, records
-from medalliance.io.tables._columns import _CHILDREN, _SPECS, _TOP, _Column
+from medalliance.io.tables._columns import _NESTED, _SPECS, _TOP, _Column
 from medalliance.io.tables._headers import ALIASES, chinese, resolve, table_name
 from medalliance.model.registry import Registry
 
@@ -349,7 +349,7 @@ def read_sheets(path: str | PathLike[str]) -> Registry:
         t: records(
             t, values.get(t, {}), len(layouts[t].rows) if t in layouts else 0, problems, reported
         )
-        for t in (*_TOP, *_CHILDREN)
+        for t in (*_TOP, *_NESTED)
     }
     try:
         return assemble(recs, **meta, problems=problems, reported=reported)

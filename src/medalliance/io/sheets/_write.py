@@ -15,15 +15,22 @@ from typing import Any, Literal
 
 from medalliance._optional import require
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.io._history import TABLE_HISTORY, refuse_history
 from medalliance.io.sheets._cells import encode
 from medalliance.io.sheets._read import REGISTRY_COLUMNS, letter
-from medalliance.io.tables._columns import _CHILDREN, _TOP, written
+from medalliance.io.tables._columns import _CHILDREN, _TOP, OWNER, written
 from medalliance.io.tables._headers import chinese
-from medalliance.io.tables._to_frames import _cells
+from medalliance.io.tables._to_frames import _cells, nested_rows
 from medalliance.model.registry import Registry
 
-_ORDER = ("institutions", "alliances", "memberships", "agreements", *_CHILDREN[1:], "sources")
+_ORDER = (
+    "institutions",
+    "alliances",
+    "memberships",
+    "agreements",
+    *_CHILDREN[1:],
+    "former_names",
+    "sources",
+)
 XLSX_CELL_LIMIT = 32_767
 """The most characters a workbook cell holds."""
 
@@ -40,7 +47,6 @@ def tables(registry: Registry, *, headers: Literal["en", "zh"] = "en") -> list[T
     >>> name, header[:3], rows[0][:3]
     ('机构', ['机构编码', '机构名称', '英文名称'], ['gangkou_peoples', '港口区人民医院', None])
     """
-    refuse_history(registry, "the sheets", TABLE_HISTORY)
     zh = headers == "zh"
     out: list[Table] = []
     if registry.title is not None or registry.description is not None:
@@ -59,11 +65,11 @@ def tables(registry: Registry, *, headers: Literal["en", "zh"] = "en") -> list[T
             records: list[Any] = list(getattr(registry, table))
             owners: list[str] = []
         else:
-            records = [r for a in registry.alliances for r in getattr(a, table)]
-            owners = [a.id for a in registry.alliances for _ in getattr(a, table)]
+            records, owners = nested_rows(registry, table)
+        owner = OWNER.get(table, ("", ""))[1]
         cells = []
         for col in columns:
-            if table in _CHILDREN and col.name == "alliance":
+            if col.name == owner:
                 cells.append(list(owners))
             else:
                 cells.append([encode(col, v) for v in _cells(col, records)])
@@ -186,7 +192,7 @@ def write_sheets(
     >>> read_sheets(folder / "gangkou.xlsx") == reg == read_sheets(folder / "csv")
     True
     >>> sorted(p.name for p in (folder / "csv").iterdir())[:3]
-    ['agreements.csv', 'alliances.csv', 'declared.csv']
+    ['agreements.csv', 'alliances.csv', 'changes.csv']
     """
     if headers not in ("en", "zh"):
         raise MedAllianceError([Problem(("headers",), f"must be 'en' or 'zh', got {headers!r}")])

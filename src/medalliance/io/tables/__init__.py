@@ -18,6 +18,8 @@ table             one row per
 ``expert_clinics``  :class:`~medalliance.model.alliance.ExpertClinic`, with its ``alliance`` id
 ``staff_postings``  :class:`~medalliance.model.staffing.StaffPosting`, with its ``alliance`` id
 ``declared``      :class:`~medalliance.model.alliance.DeclaredFigure`, with its ``alliance`` id
+``changes``       :class:`~medalliance.model.alliance.AllianceChange`, with its ``alliance`` id
+``former_names``  :class:`~medalliance.model.institution.FormerName`, with its ``institution`` id
 ``agreements``    :class:`~medalliance.model.agreement.Agreement`, items included
 ================  =====================================================================
 

@@ -3,9 +3,10 @@
 Private to :mod:`medalliance.io`. :func:`~medalliance.io.tables.from_frames` (pandas) and the
 spreadsheet reader (:mod:`medalliance.io.sheets`) decode their cells into Python values, one
 list per column, and hand them here; this module builds the records (nested ``region`` and
-``provenance``, child rows under their alliance, memberships from an institution's
-``alliance``/``role`` cells), validates the registry, and reports every problem at
-``(table, row, column, ...)`` with ``row`` the position in the table. No pandas here.
+``provenance``, child rows under their alliance, former names under their institution,
+memberships from an institution's ``alliance``/``role`` cells), validates the registry, and
+reports every problem at ``(table, row, column, ...)`` with ``row`` the position in the
+table. No pandas here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from medalliance.errors import MedAllianceError, Problem
-from medalliance.io.tables._columns import _CHILDREN, _SPECS, _TOP, MEMBERSHIP_COLUMNS, _Column
+from medalliance.io.tables._columns import (
+    _CHILDREN,
+    _SPECS,
+    _TOP,
+    MEMBERSHIP_COLUMNS,
+    _Column,
+)
 from medalliance.model.alliance import FigureUnit, MemberRole
 from medalliance.model.registry import Registry
 
@@ -66,6 +73,10 @@ def records(
     if table == "declared":
         for rec in out:
             _figure_value(rec)
+    if table == "changes":  # an empty lead cell: the change keeps the lead
+        for rec in out:
+            if "lead" in rec and not rec["lead"]:
+                del rec["lead"]
     return out
 
 
@@ -200,15 +211,43 @@ def _default_leads(
             reported.add(where)
 
 
+Origins = dict[str, list[dict[str, list[Path]]]]
+"""For ``alliances`` and ``institutions``: per record, the ``(table, row)`` of each nested row."""
+
+
+def _link_former_names(
+    recs: dict[str, list[dict[str, Any]]], origins: Origins, problems: list[Problem]
+) -> None:
+    """Put the rows of the former-names table under their institution (by id), in row order."""
+    by_id: dict[Any, int] = {}
+    for pos, rec in enumerate(recs["institutions"]):
+        if isinstance(rec.get("id"), str):
+            by_id.setdefault(rec["id"], pos)
+    for row, rec in enumerate(recs.get("former_names", [])):
+        ref = rec.pop("institution", None)
+        if ref is None:
+            continue  # reported as a missing required value
+        found = by_id.get(ref) if isinstance(ref, str) else None
+        if found is None:
+            message = f"unknown institution {ref!r} (not an id in the institutions table)"
+            problems.append(Problem(("former_names", row, "institution"), message))
+            continue
+        recs["institutions"][found].setdefault("former_names", []).append(rec)
+        origins["institutions"][found].setdefault("former_names", []).append(("former_names", row))
+
+
 def _link_children(
     recs: dict[str, list[dict[str, Any]]], problems: list[Problem], reported: set[Path]
-) -> list[dict[str, list[Path]]]:
-    """Put child rows under their alliance; return each child's origin ``(table, row)``."""
+) -> Origins:
+    """Put nested rows under their record; return each nested row's origin ``(table, row)``."""
     alliances = _Alliances(recs["alliances"])
-    origins: list[dict[str, list[Path]]] = [{} for _ in recs["alliances"]]
+    every: Origins = {t: [{} for _ in recs[t]] for t in ("alliances", "institutions")}
+    origins = every["alliances"]
+    _link_former_names(recs, every, problems)
     derived = _memberships_of_institutions(recs["institutions"], problems)
     rows: dict[str, list[tuple[dict[str, Any], Path]]] = {
-        child: [(rec, (child, row)) for row, rec in enumerate(recs[child])] for child in _CHILDREN
+        child: [(rec, (child, row)) for row, rec in enumerate(recs.get(child, []))]
+        for child in _CHILDREN
     }
     rows["memberships"] += [(rec, ("institutions", row)) for rec, row in derived]
     for child in _CHILDREN:
@@ -234,23 +273,24 @@ def _link_children(
             )
             reported.add(where)
     _default_leads(recs["alliances"], problems, reported)
-    return origins
+    return every
 
 
-def _locate(path: Path, origins: list[dict[str, list[Path]]]) -> Path:
+def _locate(path: Path, origins: Origins) -> Path:
     """A problem path of the registry to ``(table, row, column, ...)``."""
     if len(path) < 2 or not isinstance(path[1], int) or path[0] not in _TOP:
         return path
     head, pos, rest = path[0], path[1], path[2:]
-    if head == "alliances" and rest and rest[0] in _CHILDREN:
-        rows = origins[pos].get(rest[0], [])
+    nested = _CHILDREN if head == "alliances" else ("former_names",)
+    if head in origins and rest and rest[0] in nested:
+        rows = origins[head][pos].get(rest[0], [])
         if len(rest) >= 2 and isinstance(rest[1], int) and rest[1] < len(rows):
             origin, inner = rows[rest[1]], _column_path(rest[2:])
             if origin[0] != "institutions":
                 return (*origin, *inner)
             column = {"institution": "id", "role": "role"}.get(inner[0] if inner else "")
             return (*origin, column or "alliance")
-        return ("alliances", pos, "id")
+        return (head, pos, "id")
     return (head, pos, *_column_path(rest))
 
 

@@ -181,6 +181,20 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _text("description"),
         *_PROVENANCE,
     ),
+    "changes": (
+        _ALLIANCE_ID,
+        _of("date", "date", required=True),
+        _enum("form", AllianceForm),
+        _enum("tightness", Tightness),
+        _tuple("lead"),
+        _text("note"),
+        *_PROVENANCE,
+    ),
+    "former_names": (
+        _text("institution", required=True),
+        _text("name", required=True),
+        _of("date", "until", required=True),
+    ),
     "agreements": (
         _text("id", required=True),
         _text("alliance", required=True),
@@ -195,8 +209,23 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
     ),
 }
 # nested alliance collections and the table each is stored in (same names)
-_CHILDREN = ("memberships", "shared_centres", "expert_clinics", "staff_postings", "declared")
+_CHILDREN = (
+    "memberships",
+    "shared_centres",
+    "expert_clinics",
+    "staff_postings",
+    "declared",
+    "changes",
+)
 _TOP = ("sources", "institutions", "alliances", "agreements")
+_NESTED = (*_CHILDREN, "former_names")
+"""Every table of records nested in another record (same names as the fields)."""
+OWNER: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(_CHILDREN, ("alliances", "alliance")),
+    "former_names": ("institutions", "institution"),
+}
+"""For each nested table: the table of the records it is nested in, and the column of its
+rows that names that record (an alliance by id or name, an institution by id)."""
 MEMBERSHIP_COLUMNS = ("alliance", "role")
 """Input-only institutions columns that give membership rows (所属医联体, 角色)."""
 

@@ -164,6 +164,27 @@ ALIASES: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
             **_PROVENANCE,
         },
     ),
+    "changes": (
+        ("医联体变更", "变更记录", "变更", "alliance_changes"),
+        {
+            **_ALLIANCE,
+            "date": ("变更日期", "生效日期", "日期"),
+            "form": ("新组织形式", "组织形式", "形式"),
+            "tightness": ("新紧密程度", "紧密程度", "紧密度"),
+            "lead": ("新牵头单位", "牵头单位", "leads"),
+            "note": ("变更说明", "说明", "备注"),
+            **_PROVENANCE,
+            "provenance_note": ("来源备注",),  # "note" is the change's own note here
+        },
+    ),
+    "former_names": (
+        ("机构曾用名", "曾用名", "更名记录", "former_name"),
+        {
+            "institution": ("机构编码", "机构", "机构编号", "institution_id"),
+            "name": ("曾用名", "原名称", "名称", "former_name"),
+            "until": ("使用截止日期", "截止日期", "停用日期"),
+        },
+    ),
     "agreements": (
         ("协议", "合作协议", "agreement"),
         {

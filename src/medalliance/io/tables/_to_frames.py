@@ -9,8 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from medalliance._optional import require
-from medalliance.io._history import TABLE_HISTORY, refuse_history
-from medalliance.io.tables._columns import _CHILDREN, _TOP, PER_MEMBER, _Column, written
+from medalliance.io.tables._columns import _NESTED, _TOP, OWNER, PER_MEMBER, _Column, written
 from medalliance.io.tables._frames import RegistryFrames
 from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
@@ -79,14 +78,27 @@ def _series(pd: Any, col: _Column, values: list[Any]) -> Any:
     return pd.Series(values, dtype=object)
 
 
+def nested_rows(registry: Registry, table: str) -> tuple[list[Any], list[str]]:
+    """The records of nested table ``table`` and the id of the record each is nested in.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> records, owners = nested_rows(examples.load("gangkou"), "memberships")
+    >>> owners[0], records[0].institution
+    ('gangkou_community', 'gangkou_peoples')
+    """
+    owners = getattr(registry, OWNER[table][0])
+    records = [r for o in owners for r in getattr(o, table)]
+    return records, [o.id for o in owners for _ in getattr(o, table)]
+
+
 def _frame(pd: Any, table: str, records: Sequence[Any], extra: Sequence[Any] = ()) -> Any:
-    """Build the DataFrame of ``records``; ``extra`` gives the alliance id of each row."""
+    """Build the DataFrame of ``records``; ``extra`` gives the owner id of each nested row."""
     data: dict[str, Any] = {}
+    owner = OWNER.get(table, ("", ""))[1]
     for col in written(table):
-        if table in _CHILDREN and col.name == "alliance":
-            values = list(extra)
-        else:
-            values = _cells(col, records)
+        values = list(extra) if col.name == owner else _cells(col, records)
         data[col.name] = _series(pd, col, values)
     return pd.DataFrame(data)
 
@@ -122,13 +134,11 @@ def to_frames(registry: Registry) -> RegistryFrames:
     ['county_hospital', 'township_centre']
     """
     require_registry(registry)
-    refuse_history(registry, "the tables", TABLE_HISTORY)
     pd = require("pandas", extra="tables")
     out: dict[str, Any] = {}
     for table in _TOP:
         out[table] = _frame(pd, table, getattr(registry, table))
-    for child in _CHILDREN:
-        records = [r for a in registry.alliances for r in getattr(a, child)]
-        owners = [a.id for a in registry.alliances for _ in getattr(a, child)]
+    for child in _NESTED:
+        records, owners = nested_rows(registry, child)
         out[child] = _frame(pd, child, records, owners)
     return RegistryFrames(**out, title=registry.title, description=registry.description)
