@@ -343,6 +343,21 @@ def _default_origins(
     return np.flatnonzero(members & c.grassroots).astype(np.int64)
 
 
+def _checked_origins(
+    registry: Registry, target: Any, origins: Iterable[str] | None, alliance: str | None
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Check ``target`` and ``alliance``; the positions of ``origins`` (default: grassroots)."""
+    if not isinstance(target, ReachTarget):
+        raise MedAllianceError([Problem(("target",), "must be a ReachTarget")])
+    if target.institutions:
+        _positions(registry, target.institutions, "target.institutions")
+    if origins is None:
+        return _default_origins(registry, alliance)
+    if alliance is not None:
+        registry.alliance(alliance)
+    return _positions(registry, origins, "origins")
+
+
 @_without_gc
 def _reach(
     registry: Registry,
@@ -355,17 +370,8 @@ def _reach(
 ) -> Reachability:
     from medalliance.coverage._kernels import gather_positions, nearest_hops
 
-    if not isinstance(target, ReachTarget):
-        raise MedAllianceError([Problem(("target",), "must be a ReachTarget")])
-    if target.institutions:
-        _positions(registry, target.institutions, "target.institutions")
+    org = _checked_origins(registry, target, origins, alliance)
     gone = _positions(registry, without, "without")
-    if origins is None:
-        org = _default_origins(registry, alliance)
-    else:
-        if alliance is not None:
-            registry.alliance(alliance)
-        org = _positions(registry, origins, "origins")
     n = len(registry.institutions)
     removed = np.zeros(n, dtype=bool)
     removed[gone] = True

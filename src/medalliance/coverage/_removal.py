@@ -14,8 +14,7 @@ from medalliance.coverage._dominators import HopShifts
 from medalliance.coverage._reachability import (
     ReachTarget,
     _channels,
-    _default_origins,
-    _positions,
+    _checked_origins,
     _target_mask,
 )
 from medalliance.coverage._resilience import HopChange
@@ -274,16 +273,7 @@ def removal_impact_all(
     (('gangkou_peoples',), ('gongche_thc', 'guangpo_thc'))
     """
     require_registry(registry)
-    if not isinstance(target, ReachTarget):
-        raise MedAllianceError([Problem(("target",), "must be a ReachTarget")])
-    if target.institutions:
-        _positions(registry, target.institutions, "target.institutions")
-    if origins is None:
-        org = _default_origins(registry, alliance)
-    else:
-        if alliance is not None:
-            registry.alliance(alliance)
-        org = _positions(registry, origins, "origins")
+    org = _checked_origins(registry, target, origins, alliance)
     from medalliance.coverage._kernels import removal_losses
 
     n = len(registry.institutions)
