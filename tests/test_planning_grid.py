@@ -255,3 +255,40 @@ def test_grid_cover_from_a_registry_of_urban_medical_groups() -> None:
     assert res.gaps == ("南街道",)
     assert res.overlaps == (("西街道", ("g1", "g2")),)
     assert repr(res) == "GridCover(1 gaps, 1 overlaps, 0 unknown units)"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.integers(2, 6),
+    cols=st.integers(2, 6),
+    extra=st.lists(st.tuples(st.integers(0, 35), st.integers(0, 35)), max_size=6),
+    labels=st.lists(st.integers(0, 2), min_size=36, max_size=36),
+)
+def test_connectivity_check_matches_networkx(
+    rows: int, cols: int, extra: list[tuple[int, int]], labels: list[int]
+) -> None:
+    """The local multi-source search agrees with a plain component count, on any group."""
+    import networkx as nx
+
+    from medalliance.planning._districts import _connected_without, _csr
+    from medalliance.planning._grid import _prepare
+
+    n = rows * cols
+    units, edges = lattice(rows, cols)
+    pairs = [tuple(e) for e in np.asarray(edges).tolist()]
+    pairs += [(a, b) for a, b in extra if a < n and b < n and a != b]
+    grid = _prepare(units, pairs, leads=[0], people=[1.0] * n, costs=None, bounds=(None, None))
+    adj = _csr(grid)
+    group = np.asarray(labels[:n], dtype=np.int64)
+    graph = nx.Graph()
+    graph.add_edges_from((int(a), int(b)) for a, b in grid.edges.tolist())
+    for u in range(n):
+        g = int(group[u])
+        rest = [v for v in range(n) if group[v] == g and v != u]
+        near = [v for v in graph[u] if group[v] == g]
+        if not near:
+            continue  # u alone in its piece: nothing to split (the caller never asks)
+        # only the piece that holds u matters: does it stay one piece without u?
+        piece = nx.node_connected_component(graph.subgraph([*rest, u]), u) - {u}
+        expected = nx.is_connected(graph.subgraph(piece))
+        assert _connected_without(adj, group, g, u) == expected, (u, g)

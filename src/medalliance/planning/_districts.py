@@ -58,34 +58,66 @@ def _violation(people: np.ndarray, lo: float | None, hi: float | None) -> np.nda
     return out
 
 
-def _connected_without(
-    adj: tuple[IntArray, IntArray], group: IntArray, g: int, lead: int, u: int
-) -> bool:
-    """Whether group ``g`` minus unit ``u`` is still connected (a search from its lead).
+def _connected_without(adj: tuple[IntArray, IntArray], group: IntArray, g: int, u: int) -> bool:
+    """Whether (connected) group ``g`` minus unit ``u`` is still connected.
 
+    A search grows from each neighbour of ``u`` in ``g`` at once, one layer per turn, and
+    joins two searches when they meet: the answer is yes as soon as one search holds every
+    neighbour, no as soon as a search runs out of units without meeting another (that piece
+    is cut off). Connected removals end after a few layers around ``u``; a cut-off piece is
+    explored at most a few times over, so the cost follows the smaller side, not the group.
     A unit with at most one neighbour in its group is a leaf: taking it away never splits it.
     """
     ptr, nbr = adj
-    if int((group[nbr[ptr[u] : ptr[u + 1]]] == g).sum()) <= 1:
+    near = [v for v in nbr[ptr[u] : ptr[u + 1]].tolist() if group[v] == g]
+    if len(near) <= 1:
         return True
-    size = int((group == g).sum()) - 1
-    seen = {lead, u}
-    stack = [lead]
-    while stack:
-        x = stack.pop()
-        for v in nbr[ptr[x] : ptr[x + 1]].tolist():
-            if v not in seen and group[v] == g:
-                seen.add(v)
-                stack.append(v)
-    return len(seen) - 1 == size
+    owner = {v: i for i, v in enumerate(near)}
+    owner[u] = -1
+    root = list(range(len(near)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    frontier: dict[int, list[int]] = {i: [v] for i, v in enumerate(near)}
+    while len(frontier) > 1:
+        for i in list(frontier):
+            if i not in frontier:  # joined into another search this turn
+                continue
+            grown: list[int] = []
+            for x in frontier[i]:
+                for y in nbr[ptr[x] : ptr[x + 1]].tolist():
+                    if group[y] != g:
+                        continue
+                    j = owner.get(y)
+                    if j is None:
+                        owner[y] = i
+                        grown.append(y)
+                    elif j >= 0 and (j := find(j)) != i:
+                        root[j] = i
+                        grown += frontier.pop(j)
+                        if len(frontier) == 1:
+                            return True
+            if not grown:
+                return False
+            frontier[i] = grown
+    return True
 
 
 def _improve(grid: _Grid, adj: tuple[IntArray, IntArray], group: IntArray, limit: int) -> None:
-    """Move boundary units (in place) while (bound violation, travel) falls lexicographically."""
+    """Move boundary units (in place) while (bound violation, travel) falls lexicographically.
+
+    Each round ranks every improving boundary move and makes the best ones that touch
+    disjoint pairs of groups (so each move's gain, computed for the round, stays exact).
+    """
     is_lead = np.zeros(len(grid.ids), dtype=bool)
     is_lead[grid.leads] = True
     g_count = len(grid.leads)
-    for _ in range(limit):
+    moves = 0
+    while moves < limit:
         people = np.bincount(group, weights=grid.people, minlength=g_count)
         e = grid.edges
         cross = group[e[:, 0]] != group[e[:, 1]]
@@ -108,15 +140,21 @@ def _improve(grid: _Grid, adj: tuple[IntArray, IntArray], group: IntArray, limit
             return
         idx = np.flatnonzero(good)
         idx = idx[np.lexsort((d_c[idx], d_v[idx]))]
-        moved = False
+        busy = np.zeros(g_count, dtype=bool)
+        moved = 0
         for k in idx.tolist():
-            src = int(frm[k])
-            if _connected_without(adj, group, src, int(grid.leads[src]), int(u[k])):
-                group[u[k]] = to[k]
-                moved = True
-                break
+            src, dst = int(frm[k]), int(to[k])
+            if busy[src] or busy[dst]:
+                continue
+            if _connected_without(adj, group, src, int(u[k])):
+                group[u[k]] = dst
+                busy[src] = busy[dst] = True
+                moved += 1
+                if moves + moved >= limit or busy.all():
+                    break
         if not moved:
             return
+        moves += moved
 
 
 def _result(
