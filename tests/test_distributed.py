@@ -21,6 +21,7 @@ from medalliance.coverage import ReachTarget, removal_impact, removal_impact_all
 from medalliance.errors import MedAllianceError
 from medalliance.referral import ReferralCases, evaluate_many
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
@@ -179,10 +180,48 @@ def test_partitioned_referral_equals_in_memory(client: Any, county: Registry) ->
     assert_same_as_in_memory(out, county, frame)
 
 
+def test_partitioned_referral_sends_the_registry_once_per_cluster(
+    client: Any, county: Registry
+) -> None:
+    """The box is scattered once; later graphs depend on the same future, not on the bytes."""
+    from medalliance.distributed._ship import Shipped, on_cluster
+
+    first = on_cluster(county, Shipped.of(county))
+    assert on_cluster(county, Shipped.of(county)) is first
+    assert len(client.who_has(first)[first.key]) == 2  # on both workers
+    frame = county_cases(county, 80, seed=5)
+    out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=2))
+    assert_same_as_in_memory(out.compute(), county, frame)
+
+
+@pytest.mark.slow
+def test_a_worker_that_joins_later_or_a_restart_gets_the_registry(county: Registry) -> None:
+    frame = county_cases(county, 60, seed=6)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        first = evaluate_partitions(county, dd.from_pandas(frame, npartitions=2)).compute()
+        assert_same_as_in_memory(first, county, frame)
+        before = set(c.scheduler_info()["workers"])
+        cluster.scale(2)
+        c.wait_for_workers(2, timeout=60)
+        c.retire_workers(list(before))  # only the new worker is left to decide
+        assert len(c.scheduler_info()["workers"]) == 1
+        out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=4)).compute()
+        assert_same_as_in_memory(out, county, frame)
+        c.restart()  # every worker's store is emptied: the next graph scatters again
+        out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=3)).compute()
+        assert_same_as_in_memory(out, county, frame)
+
+
 def test_partitioned_referral_local_scheduler(county: Registry) -> None:
     frame = county_cases(county, 50, seed=2)
-    out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=3))
-    assert_same_as_in_memory(out.compute(scheduler="sync"), county, frame)
+    with dask.config.set(scheduler="sync"):  # even with the module's client running
+        out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=3))
+        assert_same_as_in_memory(out.compute(), county, frame)
 
 
 def test_partitioned_referral_bad_columns_at_once(county: Registry) -> None:
@@ -200,8 +239,11 @@ def test_partitioned_referral_names_the_partition(county: Registry) -> None:
     frame = county_cases(county, 9, seed=3)
     frame.loc[7, "origin"] = "Not An Id!"
     cases = dd.from_pandas(frame, npartitions=3)  # rows 6..8 in partition 2
-    with pytest.raises(MedAllianceError, match=r"partition\[2\]\.origin\[1\]"):
-        evaluate_partitions(county, cases).compute(scheduler="sync")
+    with (
+        dask.config.set(scheduler="sync"),
+        pytest.raises(MedAllianceError, match=r"partition\[2\]\.origin\[1\]"),
+    ):
+        evaluate_partitions(county, cases).compute()
 
 
 def test_partitioned_referral_with_a_policy(county: Registry) -> None:
@@ -209,8 +251,9 @@ def test_partitioned_referral_with_a_policy(county: Registry) -> None:
 
     frame = county_cases(county, 40, seed=4)
     policy = default_policy()
-    out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=2), policy=policy)
-    assert_same_as_in_memory(out.compute(scheduler="sync"), county, frame)
+    with dask.config.set(scheduler="sync"):
+        out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=2), policy=policy)
+        assert_same_as_in_memory(out.compute(), county, frame)
     with pytest.raises(MedAllianceError, match="ReferralPolicy"):
         evaluate_partitions(county, dd.from_pandas(frame, npartitions=2), policy="strict")  # type: ignore[arg-type]
 

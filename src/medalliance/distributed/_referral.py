@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from medalliance._optional import require
-from medalliance.distributed._ship import Shipped
+from medalliance.distributed._ship import Shipped, on_cluster
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model._require import require_registry
 from medalliance.model.registry import Registry
@@ -173,7 +173,6 @@ def evaluate_partitions(
     """
     require_registry(registry)
     require("dask.dataframe", extra="dask")
-    dask = require("dask", extra="dask")
     if not hasattr(cases, "map_partitions") or not hasattr(cases, "columns"):
         raise MedAllianceError([Problem(("cases",), "must be a dask DataFrame")])
     _check_columns(cases.columns)
@@ -181,5 +180,4 @@ def evaluate_partitions(
         raise MedAllianceError([Problem(("policy",), "must be a ReferralPolicy")])
     box = Shipped.of(registry)
     meta = _decide(cases._meta, box, policy)
-    shipped = dask.delayed(box, pure=True)
-    return cases.map_partitions(_decide, shipped, policy, meta=meta)
+    return cases.map_partitions(_decide, on_cluster(registry, box), policy, meta=meta)
