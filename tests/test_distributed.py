@@ -217,6 +217,27 @@ def test_a_worker_that_joins_later_or_a_restart_gets_the_registry(county: Regist
         assert_same_as_in_memory(out, county, frame)
 
 
+def die_once_on_partition_one(frame: Any, marker: str, partition_info: Any = None) -> Any:
+    """Kill this worker process while reading partition 1 the first time; pass it on after."""
+    if (partition_info or {}).get("number") == 1 and not os.path.exists(marker):
+        Path(marker).write_text("died once")
+        os._exit(1)
+    return frame
+
+
+def test_partitioned_referral_survives_a_killed_worker(
+    client: Any, county: Registry, tmp_path: Path
+) -> None:
+    frame = county_cases(county, 120, seed=7)
+    marker = str(tmp_path / "died")
+    parts = dd.from_pandas(frame, npartitions=4)
+    dying = parts.map_partitions(die_once_on_partition_one, marker, meta=parts._meta)
+    out = evaluate_partitions(county, dying).compute()
+    assert os.path.exists(marker)  # a worker process did die
+    assert_same_as_in_memory(out, county, frame)
+    client.wait_for_workers(2, timeout=60)
+
+
 def test_partitioned_referral_local_scheduler(county: Registry) -> None:
     frame = county_cases(county, 50, seed=2)
     with dask.config.set(scheduler="sync"):  # even with the module's client running

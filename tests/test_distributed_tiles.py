@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -95,22 +97,39 @@ def test_tiled_equals_untiled(method: str, kw: dict[str, Any], fn: Any, spatial:
     assert got.rows()[0]["site"] == "s000"
 
 
-def test_tiled_on_a_local_cluster() -> None:
+def die_once_on_partition_one(frame: Any, marker: str, partition_info: Any = None) -> Any:
+    """Kill this worker process while reading partition 1 the first time; pass it on after."""
+    if (partition_info or {}).get("number") == 1 and not os.path.exists(marker):
+        Path(marker).write_text("died once")
+        os._exit(1)
+    return frame
+
+
+def test_tiled_on_a_local_cluster(tmp_path: Path) -> None:
+    """Equal to untiled on 2 worker processes, also when a worker dies mid-run (Dask retries)."""
     distributed = pytest.importorskip("distributed")
     frame = cells(800, seed=3)
     supply = sites(25, seed=4)
     _, _, want = untiled(frame, supply, acc.two_step_fca, {})
+    marker = str(tmp_path / "died")
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
-        distributed.Client(cluster),
+        distributed.Client(cluster) as client,
     ):
         got = tiled_accessibility(
             dd.from_pandas(frame, npartitions=4), supply, speed_kmh=SPEED, cutoff_min=CUTOFF
         )
         out = got.origins.compute()
+        parts = dd.from_pandas(frame, npartitions=4)
+        dying = parts.map_partitions(die_once_on_partition_one, marker, meta=parts._meta)
+        again = tiled_accessibility(dying, supply, speed_kmh=SPEED, cutoff_min=CUTOFF)
+        out_again = again.origins.compute()
+        client.wait_for_workers(2, timeout=60)
+    assert os.path.exists(marker)  # a worker process did die
     np.testing.assert_allclose(out["accessibility"], want.values, rtol=1e-12, atol=1e-300)
+    np.testing.assert_array_equal(out_again["accessibility"], out["accessibility"])
     assert "4 tiles" in repr(got)
 
 
