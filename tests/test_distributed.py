@@ -225,17 +225,21 @@ def die_once_on_partition_one(frame: Any, marker: str, partition_info: Any = Non
     return frame
 
 
-def test_partitioned_referral_survives_a_killed_worker(
-    client: Any, county: Registry, tmp_path: Path
-) -> None:
+@pytest.mark.slow
+def test_partitioned_referral_survives_a_killed_worker(county: Registry, tmp_path: Path) -> None:
     frame = county_cases(county, 120, seed=7)
     marker = str(tmp_path / "died")
-    parts = dd.from_pandas(frame, npartitions=4)
-    dying = parts.map_partitions(die_once_on_partition_one, marker, meta=parts._meta)
-    out = evaluate_partitions(county, dying).compute()
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        parts = dd.from_pandas(frame, npartitions=4)
+        dying = parts.map_partitions(die_once_on_partition_one, marker, meta=parts._meta)
+        out = evaluate_partitions(county, dying).compute()
     assert os.path.exists(marker)  # a worker process did die
     assert_same_as_in_memory(out, county, frame)
-    client.wait_for_workers(2, timeout=60)
 
 
 def test_partitioned_referral_local_scheduler(county: Registry) -> None:
