@@ -129,7 +129,9 @@ def test_every_command_and_option_is_on_the_page() -> None:
     assert isinstance(sub.choices, dict)
     commands: list[tuple[str, argparse.ArgumentParser]] = []
     for name, command in sub.choices.items():
-        nested = [a for a in command._actions if isinstance(a.choices, dict) and not a.option_strings]
+        nested = [
+            a for a in command._actions if isinstance(a.choices, dict) and not a.option_strings
+        ]
         if nested:  # a command with sub-commands (`plan centre`, ...): one section each
             assert isinstance(nested[0].choices, dict)
             commands += [(f"{name} {n}", c) for n, c in nested[0].choices.items()]

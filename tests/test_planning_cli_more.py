@@ -66,7 +66,9 @@ def test_sites_json_is_the_library_result() -> None:
 
 @pytest.mark.parametrize("method", ["exact", "greedy"])
 def test_sites_capacity_fixed_candidates_and_warm_start(tmp_path: Path, method: str) -> None:
-    caps = write(tmp_path, "caps.csv", "site,capacity\ntownship_centre,1500\ncounty_hospital,3100\n")
+    caps = write(
+        tmp_path, "caps.csv", "site,capacity\ntownship_centre,1500\ncounty_hospital,3100\n"
+    )
     code, out, err = run(
         *_sites("--model", "p_median", "--p", "2", "--capacity", caps, "--method", method),
         "--warm-start", "township_centre,county_hospital", "--fixed", "county_hospital",
@@ -177,9 +179,7 @@ def test_partition_matches_the_library_and_writes_csv() -> None:
 
 
 def test_partition_bad_files_are_named(tmp_path: Path) -> None:
-    units = write(
-        tmp_path, "u.csv", "unit,people,lead\na,-3,yes\nb,NaN,maybe\na,1,no\n,2,no\n"
-    )
+    units = write(tmp_path, "u.csv", "unit,people,lead\na,-3,yes\nb,NaN,maybe\na,1,no\n,2,no\n")
     code, _, err = run("plan", "partition", "--units", units, "--adjacency", ADJ)
     assert code == 1
     assert "row 2, column people: must be a number of people >= 0, got '-3'" in err

@@ -128,10 +128,10 @@ def _read_csv(path: str, args: argparse.Namespace, opts: _Options, first: bool) 
             problems.append(Problem((f"row {n}, column {args.id_column}",), f"{ident!r} twice"))
         seen.add(ident)
         ids.append(ident)
-        for c in columns:
+        for c, column in columns.items():
             what = "people" if c == args.people_column else "access"
             got = number(cell(cells, pos[c]), (f"row {n}, column {c}",), problems, what=what)
-            columns[c].append(0.0 if got is None else got)
+            column.append(0.0 if got is None else got)
     fail(problems, path)
     for c in args.value or []:
         opts.add(c, ids, columns[c], path)

@@ -88,14 +88,21 @@ def _units_option(parser: argparse.ArgumentParser, text: str) -> None:
     parser.add_argument("--units", required=True, metavar="FILE", type=path_argument, help=text)
 
 
+def value_ok(value: float | None, smallest: float | None) -> bool:
+    """``None``, or a finite number above 0 (or equal to ``smallest`` when it is 0)."""
+    if value is None:
+        return True
+    return math.isfinite(value) and (value > 0 or value == smallest)
+
+
 def _check_partition(args: argparse.Namespace) -> None:
     problems: list[Problem] = []
     for option, value, ok, rule in (
-        ("--min-people", args.min_people, lambda v: v >= 0, ">= 0"),
-        ("--max-people", args.max_people, lambda v: v > 0, "> 0"),
-        ("--time-limit-s", args.time_limit_s, lambda v: v > 0, "> 0"),
+        ("--min-people", args.min_people, value_ok(args.min_people, 0.0), ">= 0"),
+        ("--max-people", args.max_people, value_ok(args.max_people, None), "> 0"),
+        ("--time-limit-s", args.time_limit_s, value_ok(args.time_limit_s, None), "> 0"),
     ):
-        if value is not None and not (math.isfinite(value) and ok(value)):
+        if not ok:
             problems.append(Problem((option,), f"must be a finite number {rule}, got {value:g}"))
     if args.max_moves is not None and args.max_moves < 0:
         problems.append(Problem(("--max-moves",), f"must be >= 0, got {args.max_moves}"))

@@ -114,7 +114,9 @@ def _check(args: argparse.Namespace) -> None:
         ("--cutoff-min", args.cutoff_min, ">= 0"),
         ("--time-limit-s", args.time_limit_s, "> 0"),
     ):
-        ok = value is None or (math.isfinite(value) and (value >= 0 if rule == ">= 0" else value > 0))
+        ok = value is None or (
+            math.isfinite(value) and (value >= 0 if rule == ">= 0" else value > 0)
+        )
         if not ok:
             problems.append(Problem((option,), f"must be a finite number {rule}, got {value:g}"))
     if problems:
@@ -170,7 +172,9 @@ def _capacity(args: argparse.Namespace, costs: CostMatrix) -> list[float] | None
         if s not in caps
     ]
     problems += [
-        Problem(("capacity",), f"site {s!r} is not in the cost table") for s in caps if s not in known
+        Problem(("capacity",), f"site {s!r} is not in the cost table")
+        for s in caps
+        if s not in known
     ]
     if problems:
         raise MedAllianceError(problems[:20], source=args.capacity)
@@ -235,8 +239,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         print(f"people within reach of two selected sites: {res.backup_people:g}", file=out)
     if res.message and res.status in ("unserved", "infeasible"):
         print(res.message, file=out)
-    rows = [
-        (r["site"], "yes" if r["fixed"] else "", r["origins"], _num(r["people"]), _num(r["mean_cost"]))
+    rows: list[tuple[object, ...]] = [
+        (r["site"], "yes" if r["fixed"] else "", r["origins"], _num(r["people"]),
+         _num(r["mean_cost"]))
         for r in res.rows()
     ]  # fmt: skip
     table(rows, ("site", "fixed", "origins", "people", "mean minutes"), out)
