@@ -30,11 +30,12 @@ _TOL = 1e-9
 class Transport(NamedTuple):
     """The best capacitated split for an open set.
 
-    ``value`` is the people covered (``max_coverage``) or the people-weighted minutes
-    (``p_median``; with ``penalty``, unserved people count ``penalty`` minutes each);
-    ``None`` when the open sites cannot serve everyone who must be served (``p_median``
-    without a penalty). ``x`` is the share of each usable pair (0 for pairs to closed sites);
-    ``unserved`` the share of each origin left unserved.
+    ``value`` is the people covered (``max_coverage``) or the people-weighted minutes of
+    those served (``p_median``); ``None`` when the open sites cannot serve everyone who must
+    be served (``p_median`` without a penalty). With a ``penalty`` the LP prices each unserved
+    person at ``penalty`` minutes (more than any rerouting within the open sites can save, so
+    it serves as many as the open sites can hold). ``x`` is the share of each usable pair (0
+    for pairs to closed sites); ``unserved`` the share of each origin left unserved.
     """
 
     value: float | None
@@ -106,8 +107,6 @@ def transport(prob: _Problem, open_: BoolArray, penalty: float | None = None) ->
     served = np.bincount(rows, weights=x, minlength=n)
     unserved = np.where(prob.needs, np.clip(1.0 - served, 0.0, 1.0), 0.0)
     value = float(cost[:k] @ res[:k])
-    if priced:
-        value += float(cost[k:] @ res[k:])
     return Transport(value if median else -value, x, unserved)
 
 
@@ -174,13 +173,21 @@ def _gains(prob: _Problem, state: Transport, open_: BoolArray, penalty: float) -
     return out
 
 
-def _better(prob: _Problem, new: float | None, old: float | None) -> bool:
-    if new is None:
+def _better(prob: _Problem, new: Transport, old: Transport) -> bool:
+    """Whether ``new`` beats ``old``: fewer people left unserved first (p-median), then value."""
+    if new.value is None:
         return False
-    if old is None:
+    if old.value is None:
         return True
-    scale = max(abs(old), 1.0) * 1e-9
-    return new > old + scale if prob.kind == "max_coverage" else new < old - scale
+    if prob.kind == "p_median":
+        short_new, short_old = prob.people @ new.unserved, prob.people @ old.unserved
+        tol = 1e-9 * max(float(prob.people.sum()), 1.0)
+        if abs(short_new - short_old) > tol:
+            return bool(short_new < short_old)
+    scale = max(abs(old.value), 1.0) * 1e-9
+    if prob.kind == "max_coverage":
+        return new.value > old.value + scale
+    return new.value < old.value - scale
 
 
 def _state(prob: _Problem, open_: BoolArray, penalty: float) -> Transport:
@@ -215,7 +222,7 @@ def _swaps(prob: _Problem, open_: BoolArray, penalty: float, passes: int) -> Tra
                 continue
             trial[k] = True
             new = _state(prob, trial, penalty)
-            if _better(prob, new.value, state.value):
+            if _better(prob, new, state):
                 open_[:] = trial
                 state, improved = new, True
         if not improved:
@@ -249,7 +256,12 @@ def greedy_capacitated(prob: _Problem, warm: IntArray | None, max_passes: int) -
     final = transport(prob, open_)  # exact: no penalty, p-median must serve everyone
     bound = _relaxation_bound(prob)
     if final.value is None:
-        msg = "the heuristic's sites cannot serve everyone within their capacities"
+        msg = (
+            "the heuristic's sites cannot serve everyone within their capacities"
+            if bound is not None
+            else "no choice of sites can serve everyone within the capacities "
+            "(the LP relaxation is infeasible)"
+        )
         return selection(
             prob,
             method="greedy",
