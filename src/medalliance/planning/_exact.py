@@ -29,6 +29,7 @@ import numpy as np
 from medalliance.accessibility._common import BoolArray, FloatArray, IntArray
 from medalliance.planning._problem import _Problem
 from medalliance.planning._result import SiteSelection, Status, evaluate, selection
+from medalliance.planning._transport import transport
 
 _REL_GAP = 1e-6
 
@@ -297,8 +298,6 @@ def _warm_value(
     prob: _Problem, warm: IntArray
 ) -> tuple[BoolArray, float | None, tuple[IntArray, FloatArray, FloatArray] | None]:
     """The warm start's open sites, its objective and (with capacities) its split."""
-    from medalliance.planning._capacity import transport
-
     w_open = np.zeros(prob.m, dtype=bool)
     w_open[warm] = True
     if prob.capacity is None:
