@@ -304,3 +304,35 @@ def test_equity_bad_input_is_named(tmp_path: Path) -> None:
     code, _, err = run("plan", "equity", first, "--value", "a", "--poverty-line", "0")
     assert code == 1
     assert "--poverty-line: must be a finite number > 0" in err
+
+
+def test_partition_leads_from_a_registry(tmp_path: Path) -> None:
+    from medalliance import examples
+    from medalliance.io import write_json
+
+    reg = examples.load("shanghai_luwan")
+    town = "瑞金二路街道"
+    institutions = tuple(
+        i.replace(region=i.region.replace(township=town)) if i.id == "ruijin" else i
+        for i in reg.institutions
+    )
+    path = tmp_path / "luwan.json"
+    write_json(reg.replace(institutions=institutions), path)
+    units = write(tmp_path, "u.csv", "unit,people\n五里桥街道,10\n瑞金二路街道,40\n老西门街道,5\n")
+    adj = write(
+        tmp_path, "a.csv", "unit,neighbour\n五里桥街道,瑞金二路街道\n瑞金二路街道,老西门街道\n"
+    )
+    code, out, err = run(
+        "plan", "partition", "--units", units, "--adjacency", adj, "--registry", str(path),
+        "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert [g["lead"] for g in json.loads(out)["groups"]] == [town]
+    code, _, err = run(
+        "plan", "partition", "--units", units, "--adjacency", adj, "--registry", "shanghai_luwan"
+    )
+    assert code == 1
+    assert "alliances.luwan_ruijin: its lead 'ruijin' has no township" in err
+    code, _, err = run("plan", "partition", "--units", units, "--adjacency", adj, "--as-of", "2020")
+    assert code == 1
+    assert "--as-of: applies with --registry only" in err

@@ -46,9 +46,17 @@ def add_parsers(subparsers: Subparsers) -> None:
         type=path_argument,
         help="CSV unit,neighbour: the pairs of units that touch",
     )
-    pa.add_argument(
+    leads = pa.add_mutually_exclusive_group()
+    leads.add_argument(
         "--leads", metavar="IDS", help="comma-separated lead units (default: lead column)"
     )
+    leads.add_argument(
+        "--registry",
+        metavar="NAME|FILE",
+        type=path_argument,
+        help="lead units from a registry: the township of each urban medical group's lead",
+    )
+    add_as_of(pa)
     pa.add_argument("--min-people", type=float, metavar="N", help="fewest people of a group")
     pa.add_argument("--max-people", type=float, metavar="N", help="most people of a group")
     pa.add_argument(
@@ -124,7 +132,11 @@ def partition(args: argparse.Namespace) -> Partition:
     _check_partition(args)
     units = read_units(args.units, need_people=True)
     adjacency = read_pairs(args.adjacency, ADJACENCY_COLUMNS, set(units.ids))
-    if args.leads is not None:
+    if args.as_of is not None and args.registry is None:
+        raise MedAllianceError([Problem(("--as-of",), "applies with --registry only")])
+    if args.registry is not None:
+        leads = _registry_leads(args.registry, args.as_of, args.units, set(units.ids))
+    elif args.leads is not None:
         leads = [t.strip() for t in args.leads.split(",") if t.strip()]
         known = set(units.ids)
         problems = [Problem(("--leads",), f"unit {u!r} is not in {args.units}") for u in leads]
@@ -147,6 +159,33 @@ def partition(args: argparse.Namespace) -> Partition:
         time_limit_s=args.time_limit_s,
         max_moves=args.max_moves,
     )
+
+
+def _registry_leads(target: str, as_of: str | None, units: str, known: set[str]) -> list[str]:
+    """The township of the (first) lead of every urban medical group, each named problem."""
+    from medalliance.cli._load import load_registry
+    from medalliance.model.alliance_vocab import AllianceForm
+
+    reg, origin = load_registry(target, as_of)
+    problems: list[Problem] = []
+    leads: list[str] = []
+    for alliance in reg.alliances:
+        if alliance.form is not AllianceForm.URBAN_MEDICAL_GROUP:
+            continue
+        head = alliance.lead[0]
+        town = reg.institution(head).region.township
+        where = (f"alliances.{alliance.id}",)
+        if town is None:
+            problems.append(Problem(where, f"its lead {head!r} has no township"))
+        elif town not in known:
+            problems.append(Problem(where, f"its lead's township {town!r} is not in {units}"))
+        elif town not in leads:
+            leads.append(town)
+    if not problems and not leads:
+        problems.append(Problem((), "no urban medical group (城市医疗集团)"))
+    if problems:
+        raise MedAllianceError(problems, source=origin)
+    return leads
 
 
 def run_partition(args: argparse.Namespace, out: TextIO) -> int:
