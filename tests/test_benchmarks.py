@@ -28,7 +28,8 @@ TINY = {
     "bench_planning": [
         *("--demand", "200", "--sites", "20", "--p", "3", "--large-demand", "400"),
         *("--large-sites", "40", "--large-p", "4", "--cells", "100", "--leads", "4"),
-        *("--time-limit", "5", "--no-spopt"),
+        *("--time-limit", "5", "--no-spopt", "--cap-demand", "150", "--cap-sites", "15"),
+        *("--cap-p", "3"),
     ],
     "bench_registry": ["--scale", "0.002", "--repeat", "1", "--no-memory"],
     "bench_removal": ["--scale", "0.001", "--sample", "0"],

@@ -15,6 +15,7 @@ After changing the command line, regenerate the page's transcripts by running th
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import os
@@ -126,8 +127,18 @@ def test_every_command_and_option_is_on_the_page() -> None:
     parser = _parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert isinstance(sub.choices, dict)
+    commands: list[tuple[str, argparse.ArgumentParser]] = []
     for name, command in sub.choices.items():
-        [section] = [s for s in sections if s.startswith(f"`medalliance {name}")]
+        nested = [
+            a for a in command._actions if isinstance(a.choices, dict) and not a.option_strings
+        ]
+        if nested:  # a command with sub-commands (`plan centre`, ...): one section each
+            assert isinstance(nested[0].choices, dict)
+            commands += [(f"{name} {n}", c) for n, c in nested[0].choices.items()]
+        else:
+            commands.append((name, command))
+    for name, command in commands:
+        [section] = [s for s in sections if re.match(rf"`medalliance {name}[ `]", s)]
         for action in command._actions:
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":

@@ -20,6 +20,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def _base() -> list[str]:
     return [
         "plan",
+        "centre",
         str(FILES / "county.json"),
         "--alliance",
         "k-ccm",

@@ -409,7 +409,7 @@ def test_capacities_below_demand_and_unreachable_origins_are_named() -> None:
     assert "below the demand of 30" in text
     assert "origin 'b' has no candidate site within the cutoff" in text
     assert "origin 'c'" in text
-    with pytest.raises(MedAllianceError, match="greedy heuristic does not handle capacities"):
+    with pytest.raises(MedAllianceError, match="origin 'c' has no candidate site"):
         p_median(costs, [1, 1, 1], p=1, capacity=[5, 8], method="greedy")
     with pytest.raises(MedAllianceError, match="time_limit_s"):
         max_coverage(costs, [1, 1, 1], p=1, cutoff_min=5, time_limit_s=0)

@@ -30,12 +30,18 @@ Commands:
   through referral channels (hops; members with no path), the institutions whose loss splits
   the referral network, and with ``--population FILE`` (CSV ``id,people,lat,lon``) the people
   within ``M`` minutes (default 15) of a member at an assumed speed ``V`` (default 30 km/h).
-- ``medalliance plan NAME|FILE --alliance ID --service S --population FILE [--p N]
+- ``medalliance plan centre NAME|FILE --alliance ID --service S --population FILE [--p N]
   [--cutoff-min M] [--speed-kmh V] [--host-kind K ...] [--method exact|greedy]
-  [--time-limit-s S] [--json]``: propose ``N`` members (default 1) to host a new shared centre
-  for service ``S``, keeping the members that already offer it, so that the most people are
-  within ``M`` minutes (default 30); prints the solver's status, bound and gap and a
-  before/after table (:func:`medalliance.planning.place_shared_centre`).
+  [--time-limit-s S] [--format table|json|csv]``: propose ``N`` members (default 1) to host a
+  new shared centre for service ``S``, keeping the members that already offer it, so that the
+  most people are within ``M`` minutes (default 30); prints the solver's status, bound and gap
+  and a before/after table (:func:`medalliance.planning.place_shared_centre`).
+- ``medalliance plan sites --costs FILE --model M [--population FILE] [--p N] [options]``:
+  MCLP, p-median, LSCP or p-center on a cost table, with candidates, fixed sites,
+  capacities, a time limit and a warm start; ``plan partition --units FILE --adjacency FILE``
+  divides units into contiguous groups around lead units; ``plan check-grid --units FILE
+  (--groups FILE | --registry NAME|FILE)`` names gaps and overlaps of a grid (status 1 when
+  there is one); ``plan equity FILE...`` compares the equity of access values.
 
 Progress bars (reading and writing large files, FHIR export) appear on standard error only
 when it is a terminal and the work is large; ``-q``/``--quiet`` turns them off.

@@ -121,3 +121,45 @@ def plural(count: int, noun: str) -> str:
 def counts(pairs: Sequence[tuple[str, int]]) -> str:
     """``key count`` pairs joined by `` · `` (``-`` when there are none)."""
     return " · ".join(f"{k} {v}" for k, v in pairs) or "-"
+
+
+FORMATS = ("table", "json", "csv")
+"""What ``--format`` may name: aligned columns, one JSON document, or CSV rows."""
+
+
+def add_format_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--format table|json|csv``, ``--json`` (short for ``--format json``) and ``--quiet``."""
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table (default), json (one document) or csv (the rows only)",
+    )
+    add_json_flag(parser)
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """The format asked for; with ``json`` errors are written as JSON too (``args.json``)."""
+    if getattr(args, "json", False):
+        args.format = "json"
+    args.json = args.format == "json"
+    fmt: str = args.format
+    return fmt
+
+
+def print_csv(rows: Sequence[dict[str, Any]], header: Sequence[str], out: TextIO) -> None:
+    """Write ``rows`` as CSV under ``header`` (``None`` as an empty cell).
+
+    Examples
+    --------
+    >>> import sys
+    >>> print_csv([{"a": 1, "b": None}], ("a", "b"), sys.stdout)
+    a,b
+    1,
+    """
+    import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if row.get(h) is None else row[h] for h in header])

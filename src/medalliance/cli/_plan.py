@@ -1,4 +1,11 @@
-"""``medalliance plan``: where an alliance should put a new shared centre, before and after."""
+"""``medalliance plan``: every planning capability, one sub-command each.
+
+- ``plan centre``: where an alliance should put a new shared centre, before and after
+  (:func:`medalliance.planning.place_shared_centre`; this module);
+- ``plan sites``: site selection on a cost table (:mod:`medalliance.cli._plan_sites`);
+- ``plan partition`` and ``plan check-grid``: districting (:mod:`medalliance.cli._plan_grid`);
+- ``plan equity``: equity of access values (:mod:`medalliance.cli._plan_equity`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,15 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any, TextIO
 
-from medalliance.cli._common import add_json_flag, add_target, path_argument, print_json, table
+from medalliance.cli._common import (
+    add_format_flag,
+    add_target,
+    output_format,
+    path_argument,
+    print_csv,
+    print_json,
+    table,
+)
 from medalliance.cli._load import load_registry
 from medalliance.errors import MedAllianceError, Problem
 
@@ -16,9 +31,26 @@ if TYPE_CHECKING:
 
 
 def add_parser(subparsers: Subparsers) -> None:
-    """Register ``plan`` and its options."""
+    """Register ``plan`` and its sub-commands."""
+    from medalliance.cli import _plan_equity, _plan_grid, _plan_sites
+
+    plan = subparsers.add_parser(
+        "plan",
+        help="planning: a shared centre, sites on a cost table, districts, equity",
+        description="Planning: place a shared centre, choose sites, partition units into "
+        "groups, check a grid, compare the equity of access.",
+    )
+    sub = plan.add_subparsers(dest="plan_command", metavar="SUBCOMMAND", required=True)
+    _add_centre(sub)
+    _plan_sites.add_parser(sub)
+    _plan_grid.add_parsers(sub)
+    _plan_equity.add_parser(sub)
+
+
+def _add_centre(subparsers: Subparsers) -> None:
+    """Register ``plan centre`` and its options."""
     pl = subparsers.add_parser(
-        "plan", help="propose members to host a new shared centre (maximal covering)"
+        "centre", help="propose members to host a new shared centre (maximal covering)"
     )
     add_target(pl)
     pl.add_argument("--alliance", required=True, metavar="ID", help="the alliance")
@@ -61,7 +93,7 @@ def add_parser(subparsers: Subparsers) -> None:
     pl.add_argument(
         "--time-limit-s", type=float, metavar="S", help="seconds the exact solver may spend"
     )
-    add_json_flag(pl)
+    add_format_flag(pl)
     pl.set_defaults(func=run)
 
 
@@ -85,8 +117,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from medalliance.io.records import read_population
     from medalliance.planning import place_shared_centre
 
+    fmt = output_format(args)
     _check(args)
-    reg, origin = load_registry(args.target)
+    reg, origin = load_registry(args.target, args.as_of)
     points = read_population(args.population)
     plan = place_shared_centre(
         reg,
@@ -100,8 +133,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         method=args.method,
         time_limit_s=args.time_limit_s,
     )
-    if args.json:
+    if fmt == "json":
         print_json(_json_body(origin, plan), out)
+        return 0
+    if fmt == "csv":
+        print_csv(plan.rows(), ("measure", "before", "after", "change"), out)
         return 0
     sel = plan.selection
     print(f"{reg.title or 'Registry'}  ({origin})", file=out)

@@ -16,7 +16,8 @@ service, always selected), ``method="exact"`` (a MILP built with numpy/scipy.spa
 by HiGHS through ``scipy.optimize.milp``, honouring ``time_limit_s``) or ``method="greedy"``
 (greedy + swap for national sizes), and returns a :class:`SiteSelection` with the selected
 sites, the assignment, the objective, a proven bound, the gap and the solver status. MCLP
-and p-median take ``capacity=`` (exact method).
+and p-median take ``capacity=`` (both methods; the greedy scores every open set by an exact
+transport LP). A ``warm_start=`` is an objective cutoff for the exact solver.
 
 :func:`place_shared_centre` proposes which alliance members should host a new shared centre
 (existing providers kept) and returns the registry with the centre added, so every analysis

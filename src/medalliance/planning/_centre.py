@@ -242,7 +242,7 @@ def place_shared_centre(
     :func:`~medalliance.sharing.service_access`) stay open; the new hosts are chosen among
     the other members to cover the most people within ``cutoff_min`` (maximal covering,
     :func:`max_coverage`). The new centres are added to the alliance through
-    :meth:`~medalliance.model.types.FrozenModel.replace`, so the returned registry is
+    ``replace`` (:class:`~medalliance.model.registry.Registry`), so the returned registry is
     validated again and every analysis runs on it.
 
     Parameters

@@ -29,6 +29,7 @@ import numpy as np
 from medalliance.accessibility._common import BoolArray, FloatArray, IntArray
 from medalliance.planning._problem import _Problem
 from medalliance.planning._result import SiteSelection, Status, evaluate, selection
+from medalliance.planning._transport import transport
 
 _REL_GAP = 1e-6
 
@@ -293,6 +294,35 @@ def _capacitated_share(prob: _Problem, x: FloatArray) -> tuple[IntArray, FloatAr
     return site, cost, np.clip(served, 0.0, 1.0)
 
 
+def _warm_value(
+    prob: _Problem, warm: IntArray
+) -> tuple[BoolArray, float | None, tuple[IntArray, FloatArray, FloatArray] | None]:
+    """The warm start's open sites, its objective and (with capacities) its split."""
+    w_open = np.zeros(prob.m, dtype=bool)
+    w_open[warm] = True
+    if prob.capacity is None:
+        return w_open, evaluate(prob, w_open), None
+    t = transport(prob, w_open)
+    return w_open, t.value, _capacitated_share(prob, t.x)
+
+
+def _cutoff(model: _Model, sign: float, value: float) -> None:
+    """Add ``c·v <= value`` (model sense): no solution worse than ``value`` is kept.
+
+    The row is loosened by a relative 1e-7 so the warm start itself stays feasible.
+    """
+    target = sign * value
+    nz = np.flatnonzero(model.c)
+    slack = 1e-7 * max(abs(target), 1.0)
+    model.block(
+        np.zeros(len(nz), np.int64),
+        nz,
+        model.c[nz],
+        np.full(1, -np.inf),
+        np.full(1, target + slack),
+    )
+
+
 def solve_exact(
     prob: _Problem,
     *,
@@ -300,12 +330,18 @@ def solve_exact(
     warm: IntArray | None,
     backup: bool = False,
 ) -> SiteSelection:
-    """Solve ``prob`` exactly; a warm start is kept when HiGHS finds nothing better."""
+    """Solve ``prob`` exactly; a warm start is a cutoff, and kept when nothing beats it."""
     sign = -1.0 if prob.kind == "max_coverage" else 1.0
     started = time.monotonic()
-    res = solve_model(build(prob), time_limit_s)
+    model = build(prob)
+    w_open, w_obj, w_share = None, None, None
+    if warm is not None:
+        w_open, w_obj, w_share = _warm_value(prob, warm)
+        if w_obj is not None:
+            _cutoff(model, sign, w_obj)
+    res = solve_model(model, time_limit_s)
     status = _status(res)
-    if status == "infeasible":
+    if status == "infeasible" and w_obj is None:
         msg = "HiGHS proved the model infeasible: " + str(res.message)
         return selection(
             prob, method="exact", status=status, open_=None, values=(None, None), message=msg
@@ -321,12 +357,12 @@ def solve_exact(
             objective = sign * float(res.fun)
         else:
             objective = evaluate(prob, open_)
-    if warm is not None and prob.capacity is None:
-        w_open = np.zeros(prob.m, dtype=bool)
-        w_open[warm] = True
-        w_obj = evaluate(prob, w_open)
-        if w_obj is not None and (objective is None or sign * (objective - w_obj) > 0):
-            open_, objective, share = w_open, w_obj, None
+    if w_obj is not None and (objective is None or sign * (objective - w_obj) > 0):
+        # nothing better than the warm start: it is the answer (proven so when HiGHS
+        # finished: "infeasible" under the cutoff means no selection beats it)
+        open_, objective, share = w_open, w_obj, w_share
+        if status == "infeasible":
+            status, bound = "optimal", w_obj
     if status == "optimal" and objective is not None:
         bound = objective if bound is None else bound
     backup_people = None

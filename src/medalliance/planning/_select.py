@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike
 
 from medalliance.accessibility import CostMatrix, Population, Supply
 from medalliance.errors import MedAllianceError, Problem
+from medalliance.planning._capacity import greedy_capacitated
 from medalliance.planning._exact import solve_exact
 from medalliance.planning._greedy import (
     greedy_center,
@@ -21,15 +22,10 @@ from medalliance.planning._result import SiteSelection
 Method = Literal["exact", "greedy"]
 
 
-def _check_method(method: object, *, capacity: bool, field: str = "method") -> None:
-    problems = []
+def _check_method(method: object, field: str = "method") -> None:
     if method not in ("exact", "greedy"):
-        problems.append(Problem((field,), f"must be 'exact' or 'greedy', got {method!r}"))
-    elif method == "greedy" and capacity:
-        msg = "the greedy heuristic does not handle capacities; use method='exact'"
-        problems.append(Problem((field,), msg))
-    if problems:
-        raise MedAllianceError(problems)
+        msg = f"must be 'exact' or 'greedy', got {method!r}"
+        raise MedAllianceError([Problem((field,), msg)])
 
 
 def _check_passes(max_swap_passes: object) -> int:
@@ -76,16 +72,20 @@ def max_coverage(
         Sites already open (institutions that already offer the service); always selected.
     capacity : Supply or sequence of float, optional
         People each site can serve; with it an origin's people may be split between sites
-        and no site serves more than its capacity (exact method only).
+        and no site serves more than its capacity. ``greedy`` then opens sites by estimated
+        gain and swaps them, each open set scored by an exact transport LP; its bound is the
+        MILP's LP relaxation.
     method : {"exact", "greedy"}, default "exact"
         ``exact``: MILP solved by HiGHS; ``greedy``: greedy + swap (national sizes).
     time_limit_s : float, optional
         Seconds HiGHS may spend; the best selection found and the proven bound are returned
         with status ``time_limit``.
     warm_start : sequence of site ids, optional
-        ``p`` sites (the fixed ones included) to start from: the starting point of the swaps
-        (greedy), or, without capacities, a selection kept when HiGHS finds nothing better
-        (``milp`` itself takes no start).
+        ``p`` sites (the fixed ones included) to start from. Greedy: the starting point of
+        the swaps. Exact: its objective becomes a cutoff — a constraint that the MILP's
+        objective be at least as good, so HiGHS prunes every branch that cannot beat it —
+        and it is returned when HiGHS finds nothing better within the time limit
+        (``scipy.optimize.milp`` takes no MIP start, so the solver does not begin from it).
     max_swap_passes : int, default 100
         Greedy only: at most this many improving swaps.
 
@@ -113,7 +113,7 @@ def max_coverage(
     >>> max_coverage(costs, [100, 50, 70], p=2, cutoff_min=10, fixed=["z"]).selected.tolist()
     ['x', 'z']
     """
-    _check_method(method, capacity=capacity is not None)
+    _check_method(method)
     prob = prepare(
         "max_coverage",
         costs,
@@ -126,6 +126,8 @@ def max_coverage(
     )
     limit = check_time_limit(time_limit_s)
     warm = warm_sites(prob, warm_start)
+    if method == "greedy" and prob.capacity is not None:
+        return greedy_capacitated(prob, warm, _check_passes(max_swap_passes))
     if method == "greedy":
         return greedy_coverage(prob, warm, _check_passes(max_swap_passes))
     return solve_exact(prob, time_limit_s=limit, warm=warm)
@@ -157,8 +159,8 @@ def p_median(
     cutoff_min : float, optional
         Longest travel time allowed (inclusive); default: every stored pair.
     capacity : Supply or sequence of float, optional
-        People each site can serve (capacitated p-median, exact method only; an origin's
-        people may be split).
+        People each site can serve (capacitated p-median; an origin's people may be split;
+        ``greedy`` as for :func:`max_coverage`).
 
     Returns
     -------
@@ -184,7 +186,7 @@ def p_median(
     >>> p_median(costs, [10, 10, 30], p=1, capacity=[50, 40]).objective
     350.0
     """
-    _check_method(method, capacity=capacity is not None)
+    _check_method(method)
     prob = prepare(
         "p_median",
         costs,
@@ -197,6 +199,8 @@ def p_median(
     )
     limit = check_time_limit(time_limit_s)
     warm = warm_sites(prob, warm_start)
+    if method == "greedy" and prob.capacity is not None:
+        return greedy_capacitated(prob, warm, _check_passes(max_swap_passes))
     if method == "greedy":
         return greedy_median(prob, warm, _check_passes(max_swap_passes))
     return solve_exact(prob, time_limit_s=limit, warm=warm)
@@ -251,7 +255,7 @@ def set_cover(
     >>> set_cover(costs, cutoff_min=10, backup=True).backup_people
     1.0
     """
-    _check_method(method, capacity=False)
+    _check_method(method)
     if method == "greedy" and backup:
         msg = "backup coverage needs method='exact'"
         raise MedAllianceError([Problem(("backup",), msg)])
@@ -308,7 +312,7 @@ def p_center(
     >>> res.selected.tolist(), res.objective
     (['y'], 7.0)
     """
-    _check_method(method, capacity=False)
+    _check_method(method)
     prob = prepare(
         "p_center",
         costs,
