@@ -190,6 +190,49 @@ def test_a_tile_too_large_is_refused_with_its_partition() -> None:
         )
 
 
+def test_a_tile_over_the_memory_limit_is_refused_before_its_pairs_are_built() -> None:
+    frame = cells(400, seed=7)
+    supply = sites(300, seed=1)
+    with (
+        dask.config.set(scheduler="sync"),
+        pytest.raises(MedAllianceError, match=r"partition\[[01]\]: about [0-9,]+ pairs") as e,
+    ):
+        tiled_accessibility(
+            dd.from_pandas(frame, npartitions=2),
+            supply,
+            speed_kmh=SPEED,
+            cutoff_min=CUTOFF,
+            max_tile_mb=0.01,
+        )
+    assert "max_tile_mb=0.01" in str(e.value)
+    with dask.config.set(scheduler="sync"):  # the default limit lets it through
+        tiled_accessibility(dd.from_pandas(frame, npartitions=2), supply, speed_kmh=SPEED,
+                            cutoff_min=CUTOFF)  # fmt: skip
+
+
+@pytest.mark.parametrize("sample", [10_000, 37])
+def test_pair_estimate_is_exact_on_small_tiles_and_close_on_samples(sample: int) -> None:
+    from medalliance.accessibility._tiles import estimate_pairs
+
+    frame = cells(3_000, seed=11)
+    supply = sites(200, seed=12)
+    pop, costs, _ = untiled(frame, supply, acc.two_step_fca, {})
+    got = estimate_pairs(pop, supply, reach_km=CUTOFF / 60.0 * SPEED, sample=sample)
+    if sample >= len(frame):
+        assert got == costs.n_pairs
+    else:
+        assert abs(got - costs.n_pairs) <= 0.2 * costs.n_pairs
+
+
+def test_tile_limits_must_be_positive() -> None:
+    good = dd.from_pandas(cells(4, seed=1), npartitions=1)
+    with pytest.raises(MedAllianceError) as e:
+        tiled_accessibility(good, sites(3, 0), speed_kmh=SPEED, cutoff_min=CUTOFF,
+                            max_tile_cells=0, max_tile_mb=-1)  # fmt: skip
+    assert "max_tile_cells: must be a whole number > 0" in str(e.value)
+    assert "max_tile_mb: must be a number > 0" in str(e.value)
+
+
 def test_negative_people_named_by_partition() -> None:
     frame = cells(12, seed=8)
     frame.loc[5, "people"] = -3.0

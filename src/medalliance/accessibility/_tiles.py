@@ -155,6 +155,42 @@ def halo_sites(population: Population, supply: Supply, *, reach_km: float) -> In
     return np.asarray(sorted(tree.query_ball_point(centre, radius)), dtype=np.int64)
 
 
+def estimate_pairs(
+    population: Population, supply: Supply, *, reach_km: float, sample: int = 4096
+) -> int:
+    """Pairs within ``reach_km`` (great circle), estimated from evenly spaced rows of the tile.
+
+    At most ``sample`` rows are counted against the sites (a KD-tree count, no pairs
+    built) and scaled to the tile; a tile of at most ``sample`` rows is counted exactly. Used
+    to refuse a tile whose pairs would not fit in memory before building them.
+
+    Examples
+    --------
+    >>> pop = Population(["a", "b"], [1, 1], lat=[30.0, 30.0], lon=[120.0, 121.0])
+    >>> sites = Supply(["x", "y"], [1, 1], lat=[30.0, 30.05], lon=[120.0, 120.0])
+    >>> estimate_pairs(pop, sites, reach_km=10)
+    2
+    """
+    from scipy import spatial
+
+    assert population.lat is not None
+    assert population.lon is not None
+    assert supply.lat is not None
+    assert supply.lon is not None
+    n = len(population)
+    if n == 0 or len(supply) == 0:
+        return 0
+    rows = np.arange(0, n, max(1, -(-n // int(sample))))
+    chord = 2.0 * math.sin(min(reach_km / EARTH_RADIUS_KM, math.pi) / 2.0)
+    tree = spatial.cKDTree(_unit_vectors(supply.lat, supply.lon))
+    found = tree.query_ball_point(
+        _unit_vectors(population.lat[rows], population.lon[rows]),
+        chord * (1.0 + 1e-9) + 1e-12,
+        return_length=True,
+    )
+    return round(float(np.sum(found)) * n / len(rows))
+
+
 def tile_costs(
     population: Population,
     supply: Supply,

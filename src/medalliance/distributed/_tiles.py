@@ -15,6 +15,7 @@ from medalliance.accessibility import Population, Supply
 from medalliance.accessibility._nearest import coverage_within, nearest_cost
 from medalliance.accessibility._tiles import (
     Measure,
+    estimate_pairs,
     site_ratios,
     tile_costs,
     tile_demand,
@@ -37,6 +38,16 @@ catchment); ``within`` whether it is at most ``within_min``.
 MAX_TILE_CELLS = 5_000_000
 """Default limit of cells in one tile (partition); split larger partitions first."""
 
+MAX_TILE_MB = 2048.0
+"""Default limit of the estimated memory of one tile's pairs and cells, in MiB."""
+
+BYTES_PER_PAIR = 32
+"""Peak bytes per (cell, site) pair while a tile is computed (12 stored, the rest the
+KD-tree search and the weights; measured with ``tracemalloc`` on 6 million pairs)."""
+
+BYTES_PER_CELL = 160
+"""Bytes per cell of a tile besides its pairs (id, amounts, coordinates, result columns)."""
+
 
 @dataclass(frozen=True)
 class _Run:
@@ -48,6 +59,7 @@ class _Run:
     detour_factor: float
     within_min: float
     max_tile_cells: int
+    max_tile_mb: float = MAX_TILE_MB
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,9 +166,24 @@ def _tile(frame: Any, k: int, run: _Run) -> Population:
         ) from None
 
 
+def _check_memory(pop: Population, k: int, run: _Run) -> None:
+    """Refuse a tile whose estimated pairs and cells exceed ``max_tile_mb``."""
+    reach_km = run.measure.cutoff_min / 60.0 * run.speed_kmh / run.detour_factor
+    pairs = estimate_pairs(pop, run.supply, reach_km=reach_km)
+    need = (pairs * BYTES_PER_PAIR + len(pop) * BYTES_PER_CELL) / 2**20
+    if need > run.max_tile_mb:
+        msg = (
+            f"about {pairs:,} pairs within the catchment for {len(pop):,} cells, about "
+            f"{need:,.0f} MiB, more than max_tile_mb={run.max_tile_mb:,g}: repartition the "
+            "population into smaller tiles (or raise max_tile_mb if the workers have the memory)"
+        )
+        raise MedAllianceError([Problem(("partition", k), msg)])
+
+
 def _pass1(frame: Any, k: int, run: _Run) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Worker side: this tile's share of every site's weighted demand (site-length)."""
     pop = _tile(frame, k, run)
+    _check_memory(pop, k, run)
     m = run.measure
     costs, halo = tile_costs(
         pop, run.supply, speed_kmh=run.speed_kmh, cutoff_min=m.cutoff_min,
@@ -205,7 +232,15 @@ def _tree_sum(dask: Any, parts: list[Any], fan_in: int = 8) -> Any:
     return parts[0]
 
 
-def _check(population: Any, supply: Any, speed_kmh: Any, cutoff_min: Any, within: Any) -> None:
+def _check(
+    population: Any,
+    supply: Any,
+    speed_kmh: Any,
+    cutoff_min: Any,
+    within: Any,
+    *,
+    limits: tuple[Any, Any] = (MAX_TILE_CELLS, MAX_TILE_MB),
+) -> None:
     problems: list[Problem] = []
     if not hasattr(population, "to_delayed") or not hasattr(population, "columns"):
         raise MedAllianceError([Problem(("population",), "must be a dask DataFrame")])
@@ -230,6 +265,11 @@ def _check(population: Any, supply: Any, speed_kmh: Any, cutoff_min: Any, within
             )
     if within is not None and not (isinstance(within, int | float) and 0 <= within <= cutoff_min):
         problems.append(Problem(("within_min",), "must be a number from 0 to cutoff_min"))
+    for name, value in zip(("max_tile_cells", "max_tile_mb"), limits, strict=True):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not value > 0 or (name == "max_tile_cells" and not isinstance(value, int)):
+            kind = "a whole number" if name == "max_tile_cells" else "a number"
+            problems.append(Problem((name,), f"must be {kind} > 0"))
     if problems:
         raise MedAllianceError(problems)
 
@@ -287,6 +327,7 @@ def tiled_accessibility(
     within_min: float | None = None,
     check_ids: bool = True,
     max_tile_cells: int = MAX_TILE_CELLS,
+    max_tile_mb: float = MAX_TILE_MB,
 ) -> TiledAccessibility:
     """A member of the 2SFCA family, nearest cost and coverage, one population tile at a time.
 
@@ -316,6 +357,11 @@ def tiled_accessibility(
         Refuse ids held by several rows (a distributed count of the ids).
     max_tile_cells : int, default :data:`MAX_TILE_CELLS`
         Refuse a partition with more cells than this, before building its pairs.
+    max_tile_mb : float, default :data:`MAX_TILE_MB`
+        Refuse a partition whose pairs and cells would need more memory than this (MiB),
+        estimated before building its pairs from a sample of its rows
+        (:data:`BYTES_PER_PAIR`, :data:`BYTES_PER_CELL`); set it below each worker's memory
+        limit divided by its threads.
 
     Returns
     -------
@@ -343,7 +389,9 @@ def tiled_accessibility(
     ([0.02, 0.02, 0.0], 8.0)
     """
     dask = require("dask", extra="dask")
-    _check(population, supply, speed_kmh, cutoff_min, within_min)
+    _check(
+        population, supply, speed_kmh, cutoff_min, within_min, limits=(max_tile_cells, max_tile_mb)
+    )
     measure = Measure.of(method, cutoff_min=float(cutoff_min), decay=decay, zones=zones)
     if check_ids:
         problems = duplicate_ids(population)
@@ -357,6 +405,7 @@ def tiled_accessibility(
             detour_factor=float(detour_factor),
             within_min=float(cutoff_min if within_min is None else within_min),
             max_tile_cells=max_tile_cells,
+            max_tile_mb=float(max_tile_mb),
         ),
         pure=True,
     )
