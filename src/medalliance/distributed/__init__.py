@@ -35,6 +35,7 @@ from medalliance.distributed._referral import (
 from medalliance.distributed._sweep import MIN_WORK, Sweep, scenario_sweep
 from medalliance.distributed._tiles import (
     MAX_TILE_CELLS,
+    MAX_TILE_MB,
     ORIGIN_COLUMNS,
     POPULATION_COLUMNS,
     TiledAccessibility,
@@ -45,6 +46,7 @@ from medalliance.distributed._tiles import (
 __all__ = [
     "CASE_COLUMNS",
     "MAX_TILE_CELLS",
+    "MAX_TILE_MB",
     "MIN_WORK",
     "ORIGIN_COLUMNS",
     "POPULATION_COLUMNS",

@@ -360,7 +360,7 @@ def tiled_accessibility(
     max_tile_mb : float, default :data:`MAX_TILE_MB`
         Refuse a partition whose pairs and cells would need more memory than this (MiB),
         estimated before building its pairs from a sample of its rows
-        (:data:`BYTES_PER_PAIR`, :data:`BYTES_PER_CELL`); set it below each worker's memory
+        (``BYTES_PER_PAIR``, ``BYTES_PER_CELL`` bytes); set it below each worker's memory
         limit divided by its threads.
 
     Returns
