@@ -10,10 +10,13 @@ filled to its capacity with the people it would serve best, from the current tra
 solution), re-solving the transport after each opening; then it tries, for every open site
 that is not fixed, closing it and opening the candidate with the best estimated gain in its
 place, keeping the swap when the re-solved transport is better. Its bound is the optimum of
-the MILP's LP relaxation (every ``y`` between 0 and 1), which no selection can beat.
+an LP relaxation of the MILP (every ``y`` between 0 and 1, without the rows ``x_ij <= y_j``),
+which no selection can beat.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -118,14 +121,23 @@ def _swaps(prob: _Problem, open_: BoolArray, penalty: float, passes: int) -> Tra
 
 
 def _relaxation_bound(prob: _Problem) -> float | None:
-    """The LP relaxation of the capacitated MILP: an upper (MCLP) or lower (p-median) bound."""
+    """An LP bound on the capacitated MILP: upper (MCLP) or lower (p-median).
+
+    The relaxation without the rows ``x_ij <= y_j`` (the capacity rows keep a closed site
+    closed in the integer model), and for MCLP also the uncapacitated relaxation (capacities
+    only take coverage away), whichever is tighter. The full relaxation is tighter still but
+    can take HiGHS longer than the MILP itself (32 s against 14 s on 2,000 × 100, p = 10).
+    """
     from medalliance.planning._exact import build
     from medalliance.planning._greedy import _lp_value
 
-    lp = _lp_value(build(prob))
+    lp = _lp_value(build(prob, links=False))
     if lp is None:
         return None
-    return -lp if prob.kind == "max_coverage" else lp
+    if prob.kind == "p_median":
+        return lp
+    loose = _lp_value(build(replace(prob, capacity=None)))
+    return -lp if loose is None else min(-lp, -loose)
 
 
 def greedy_capacitated(prob: _Problem, warm: IntArray | None, max_passes: int) -> SiteSelection:

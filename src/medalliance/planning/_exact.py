@@ -183,8 +183,13 @@ def coverage_groups(prob: _Problem) -> tuple[IntArray, IntArray, FloatArray]:
     return g_rows, g_cols, people.astype(np.float64)
 
 
-def build(prob: _Problem, *, backup_count: int | None = None) -> _Model:
-    """The MILP of ``prob`` (for ``set_cover`` with ``backup_count``: the backup stage)."""
+def build(prob: _Problem, *, backup_count: int | None = None, links: bool = True) -> _Model:
+    """The MILP of ``prob`` (for ``set_cover`` with ``backup_count``: the backup stage).
+
+    ``links=False`` leaves out the rows ``x_ij <= y_j`` of a capacitated model: the capacity
+    rows ``Σ_i P_i x_ij <= C_j y_j`` already close a closed site to everyone, so the integer
+    model is the same; its LP relaxation is weaker but far smaller (a quick bound).
+    """
     m, n, k = prob.m, prob.n, len(prob.cols)
     rows = prob.rows()
     if prob.kind == "max_coverage" and prob.capacity is None:
@@ -211,7 +216,8 @@ def build(prob: _Problem, *, backup_count: int | None = None) -> _Model:
             model.c[m:] = prob.people[rows] * prob.cost
             model.ub[m:] = prob.needs[rows]
             _per_origin(model, prob, m, 1.0, 1.0)
-        _links(model, prob, m)
+        if links or prob.capacity is None:
+            _links(model, prob, m)
         if prob.capacity is not None:
             _capacities(model, prob, m)
         return model
