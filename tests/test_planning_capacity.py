@@ -51,11 +51,15 @@ def _best(inst: dict[str, Any], fixed: list[str], maximise: bool) -> float | Non
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(capacitated(), st.sampled_from(["max_coverage", "p_median"]))
-def test_capacitated_greedy_against_every_subset(inst: dict[str, Any], kind: str) -> None:
+@given(capacitated(), st.sampled_from(["max_coverage", "p_median"]), st.booleans())
+def test_capacitated_greedy_against_every_subset(
+    inst: dict[str, Any], kind: str, full_bound: bool
+) -> None:
     fixed = inst["sites"][: inst["n_fixed"]]
     maximise = kind == "max_coverage"
     args: dict[str, Any] = {"p": inst["p"], "fixed": fixed, "capacity": inst["cap"]}
+    if full_bound:  # the full LP relaxation is tried too (the bound may only tighten)
+        args["time_limit_s"] = 30
     try:
         if maximise:
             res = max_coverage(

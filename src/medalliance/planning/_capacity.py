@@ -120,28 +120,37 @@ def _swaps(prob: _Problem, open_: BoolArray, penalty: float, passes: int) -> Tra
     return state
 
 
-def _relaxation_bound(prob: _Problem) -> float | None:
+def _relaxation_bound(prob: _Problem, time_limit_s: float | None) -> float | None:
     """An LP bound on the capacitated MILP: upper (MCLP) or lower (p-median).
 
-    The relaxation without the rows ``x_ij <= y_j`` (the capacity rows keep a closed site
-    closed in the integer model), and for MCLP also the uncapacitated relaxation (capacities
-    only take coverage away), whichever is tighter. The full relaxation is tighter still but
-    can take HiGHS longer than the MILP itself (32 s against 14 s on 2,000 × 100, p = 10).
+    Always the relaxation without the rows ``x_ij <= y_j`` (the capacity rows keep a closed
+    site closed in the integer model) and, for MCLP, the uncapacitated relaxation
+    (capacities only take coverage away); with ``time_limit_s`` also the full relaxation if
+    HiGHS solves it in that time. The tightest of them is returned. The full relaxation is
+    the tight one for p-median, but it can take HiGHS longer than the MILP itself (32 s
+    against 14 s for an MCLP of 2,000 × 100, p = 10), so it is only tried on request.
     """
     from medalliance.planning._exact import build
     from medalliance.planning._greedy import _lp_value
 
-    lp = _lp_value(build(prob, links=False))
-    if lp is None:
+    values = [_lp_value(build(prob, links=False))]
+    if values[0] is None:
         return None
-    if prob.kind == "p_median":
-        return lp
-    loose = _lp_value(build(replace(prob, capacity=None)))
-    return -lp if loose is None else min(-lp, -loose)
+    if prob.kind == "max_coverage":
+        values.append(_lp_value(build(replace(prob, capacity=None))))
+    if time_limit_s is not None:
+        values.append(_lp_value(build(prob), time_limit_s))
+    tightest = max(v for v in values if v is not None)  # each a minimum: the largest binds
+    return -tightest if prob.kind == "max_coverage" else tightest
 
 
-def greedy_capacitated(prob: _Problem, warm: IntArray | None, max_passes: int) -> SiteSelection:
-    """Capacitated MCLP or p-median: greedy opening + swaps on exact transport solutions."""
+def greedy_capacitated(
+    prob: _Problem, warm: IntArray | None, max_passes: int, time_limit_s: float | None = None
+) -> SiteSelection:
+    """Capacitated MCLP or p-median: greedy opening + swaps on exact transport solutions.
+
+    ``time_limit_s`` lets HiGHS try the full LP relaxation for a tighter bound.
+    """
     from medalliance.planning._exact import _capacitated_share
 
     big = float(prob.cost.max()) if len(prob.cost) else 0.0
@@ -153,7 +162,7 @@ def greedy_capacitated(prob: _Problem, warm: IntArray | None, max_passes: int) -
     _add(prob, open_, penalty)
     _swaps(prob, open_, penalty, max_passes)
     final = transport(prob, open_)  # exact: no penalty, p-median must serve everyone
-    bound = _relaxation_bound(prob)
+    bound = _relaxation_bound(prob, time_limit_s)
     if final.value is None:
         msg = (
             "the heuristic's sites cannot serve everyone within their capacities"

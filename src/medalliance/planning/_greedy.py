@@ -218,7 +218,8 @@ def greedy_cover(prob: _Problem) -> SiteSelection:
     return _finish(prob, open_, bound)
 
 
-def _lp_value(model: Any) -> float | None:
+def _lp_value(model: Any, time_limit_s: float | None = None) -> float | None:
+    """The optimum of the model's LP relaxation; ``None`` if infeasible or out of time."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_array
 
@@ -231,6 +232,7 @@ def _lp_value(model: Any) -> float | None:
         integrality=np.zeros(len(model.c)),
         bounds=Bounds(model.lb, model.ub),
         constraints=LinearConstraint(a, np.concatenate(model.lo), np.concatenate(model.hi)),
+        options={} if time_limit_s is None else {"time_limit": time_limit_s},
     )
     return None if res.status != 0 else float(res.fun)
 

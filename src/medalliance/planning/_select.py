@@ -73,13 +73,15 @@ def max_coverage(
     capacity : Supply or sequence of float, optional
         People each site can serve; with it an origin's people may be split between sites
         and no site serves more than its capacity. ``greedy`` then opens sites by estimated
-        gain and swaps them, each open set scored by an exact transport LP; its bound is the
-        MILP's LP relaxation.
+        gain and swaps them, each open set scored by an exact transport LP; its bound is a
+        quick LP relaxation (without the rows ``x_ij <= y_j``; for MCLP also the
+        uncapacitated one), tightened by the full relaxation when ``time_limit_s`` is given.
     method : {"exact", "greedy"}, default "exact"
         ``exact``: MILP solved by HiGHS; ``greedy``: greedy + swap (national sizes).
     time_limit_s : float, optional
-        Seconds HiGHS may spend; the best selection found and the proven bound are returned
-        with status ``time_limit``.
+        Exact: seconds HiGHS may spend; the best selection found and the proven bound are
+        returned with status ``time_limit``. Greedy with ``capacity``: seconds HiGHS may
+        spend on the full LP relaxation for a tighter bound (not tried without it).
     warm_start : sequence of site ids, optional
         ``p`` sites (the fixed ones included) to start from. Greedy: the starting point of
         the swaps. Exact: its objective becomes a cutoff — a constraint that the MILP's
@@ -127,7 +129,7 @@ def max_coverage(
     limit = check_time_limit(time_limit_s)
     warm = warm_sites(prob, warm_start)
     if method == "greedy" and prob.capacity is not None:
-        return greedy_capacitated(prob, warm, _check_passes(max_swap_passes))
+        return greedy_capacitated(prob, warm, _check_passes(max_swap_passes), limit)
     if method == "greedy":
         return greedy_coverage(prob, warm, _check_passes(max_swap_passes))
     return solve_exact(prob, time_limit_s=limit, warm=warm)
@@ -200,7 +202,7 @@ def p_median(
     limit = check_time_limit(time_limit_s)
     warm = warm_sites(prob, warm_start)
     if method == "greedy" and prob.capacity is not None:
-        return greedy_capacitated(prob, warm, _check_passes(max_swap_passes))
+        return greedy_capacitated(prob, warm, _check_passes(max_swap_passes), limit)
     if method == "greedy":
         return greedy_median(prob, warm, _check_passes(max_swap_passes))
     return solve_exact(prob, time_limit_s=limit, warm=warm)
