@@ -20,6 +20,7 @@ from medalliance.planning._problem import check_time_limit, prepare, warm_sites
 from medalliance.planning._result import SiteSelection
 
 Method = Literal["exact", "greedy"]
+Kind = Literal["max_coverage", "p_median", "set_cover", "p_center"]
 
 
 def _check_method(method: object, field: str = "method") -> None:
@@ -36,6 +37,52 @@ def _check_passes(max_swap_passes: object) -> int:
         msg = f"must be >= 0, got {max_swap_passes}"
         raise MedAllianceError([Problem(("max_swap_passes",), msg)])
     return max_swap_passes
+
+
+def _run(
+    kind: Kind,
+    costs: CostMatrix,
+    population: Population | ArrayLike | None,
+    method: object,
+    *,
+    p: int | None,
+    cutoff_min: float | None,
+    candidates: ArrayLike | None,
+    fixed: ArrayLike | None,
+    capacity: Supply | ArrayLike | None = None,
+    time_limit_s: float | None = None,
+    warm_start: ArrayLike | None = None,
+    max_swap_passes: object = 0,
+    backup: bool = False,
+) -> SiteSelection:
+    """Check the arguments of any of the four models, then solve it the way asked."""
+    _check_method(method)
+    if method == "greedy" and backup:
+        raise MedAllianceError([Problem(("backup",), "backup coverage needs method='exact'")])
+    prob = prepare(
+        kind,
+        costs,
+        population,
+        p=p,
+        cutoff_min=cutoff_min,
+        candidates=candidates,
+        fixed=fixed,
+        capacity=capacity,
+    )
+    limit = check_time_limit(time_limit_s)
+    warm = warm_sites(prob, warm_start)
+    if method == "exact":
+        return solve_exact(prob, time_limit_s=limit, warm=warm, backup=backup)
+    passes = _check_passes(max_swap_passes)
+    if prob.capacity is not None:
+        return greedy_capacitated(prob, warm, passes, limit)
+    if kind == "max_coverage":
+        return greedy_coverage(prob, warm, passes)
+    if kind == "p_median":
+        return greedy_median(prob, warm, passes)
+    if kind == "set_cover":
+        return greedy_cover(prob)
+    return greedy_center(prob, warm)
 
 
 def max_coverage(
@@ -115,24 +162,20 @@ def max_coverage(
     >>> max_coverage(costs, [100, 50, 70], p=2, cutoff_min=10, fixed=["z"]).selected.tolist()
     ['x', 'z']
     """
-    _check_method(method)
-    prob = prepare(
+    return _run(
         "max_coverage",
         costs,
         population,
+        method,
         p=p,
         cutoff_min=cutoff_min,
         candidates=candidates,
         fixed=fixed,
         capacity=capacity,
+        time_limit_s=time_limit_s,
+        warm_start=warm_start,
+        max_swap_passes=max_swap_passes,
     )
-    limit = check_time_limit(time_limit_s)
-    warm = warm_sites(prob, warm_start)
-    if method == "greedy" and prob.capacity is not None:
-        return greedy_capacitated(prob, warm, _check_passes(max_swap_passes), limit)
-    if method == "greedy":
-        return greedy_coverage(prob, warm, _check_passes(max_swap_passes))
-    return solve_exact(prob, time_limit_s=limit, warm=warm)
 
 
 def p_median(
@@ -188,24 +231,20 @@ def p_median(
     >>> p_median(costs, [10, 10, 30], p=1, capacity=[50, 40]).objective
     350.0
     """
-    _check_method(method)
-    prob = prepare(
+    return _run(
         "p_median",
         costs,
         population,
+        method,
         p=p,
         cutoff_min=cutoff_min,
         candidates=candidates,
         fixed=fixed,
         capacity=capacity,
+        time_limit_s=time_limit_s,
+        warm_start=warm_start,
+        max_swap_passes=max_swap_passes,
     )
-    limit = check_time_limit(time_limit_s)
-    warm = warm_sites(prob, warm_start)
-    if method == "greedy" and prob.capacity is not None:
-        return greedy_capacitated(prob, warm, _check_passes(max_swap_passes), limit)
-    if method == "greedy":
-        return greedy_median(prob, warm, _check_passes(max_swap_passes))
-    return solve_exact(prob, time_limit_s=limit, warm=warm)
 
 
 def set_cover(
@@ -257,23 +296,18 @@ def set_cover(
     >>> set_cover(costs, cutoff_min=10, backup=True).backup_people
     1.0
     """
-    _check_method(method)
-    if method == "greedy" and backup:
-        msg = "backup coverage needs method='exact'"
-        raise MedAllianceError([Problem(("backup",), msg)])
-    prob = prepare(
+    return _run(
         "set_cover",
         costs,
         population,
+        method,
         p=None,
         cutoff_min=cutoff_min,
         candidates=candidates,
         fixed=fixed,
+        time_limit_s=time_limit_s,
+        backup=bool(backup),
     )
-    limit = check_time_limit(time_limit_s)
-    if method == "greedy":
-        return greedy_cover(prob)
-    return solve_exact(prob, time_limit_s=limit, warm=None, backup=bool(backup))
 
 
 def p_center(
@@ -314,18 +348,15 @@ def p_center(
     >>> res.selected.tolist(), res.objective
     (['y'], 7.0)
     """
-    _check_method(method)
-    prob = prepare(
+    return _run(
         "p_center",
         costs,
         population,
+        method,
         p=p,
         cutoff_min=cutoff_min,
         candidates=candidates,
         fixed=fixed,
+        time_limit_s=time_limit_s,
+        warm_start=warm_start,
     )
-    limit = check_time_limit(time_limit_s)
-    warm = warm_sites(prob, warm_start)
-    if method == "greedy":
-        return greedy_center(prob, warm)
-    return solve_exact(prob, time_limit_s=limit, warm=warm)
