@@ -53,6 +53,12 @@ Examples
 
 from __future__ import annotations
 
+from medalliance.coverage._figures import (
+    BED_METRICS,
+    POPULATION_METRICS,
+    Consistency,
+    FigureCheck,
+)
 from medalliance.coverage._overlap import (
     AllianceOverlap,
     Overlap,
@@ -77,14 +83,10 @@ from medalliance.coverage._resilience import (
     removal_impact,
 )
 from medalliance.coverage._structure import (
-    BED_METRICS,
-    POPULATION_METRICS,
     AllianceCoverage,
     AreaCoverage,
     AreaLevel,
     AreaMembers,
-    Consistency,
-    FigureCheck,
     alliance_coverage,
     area_coverage,
 )

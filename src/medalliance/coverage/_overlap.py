@@ -12,12 +12,12 @@ import numpy as np
 from pydantic import ConfigDict
 
 from medalliance.coverage._common import Counts, _without_gc
+from medalliance.coverage._figures import _check_tolerance
 from medalliance.coverage._structure import (
     AllianceCoverage,
     AreaLevel,
     _alliance_coverage,
     _area_coverage,
-    _check_tolerance,
 )
 from medalliance.errors import Problem, UnknownIdError
 from medalliance.model._require import require_registry
