@@ -72,8 +72,8 @@ def read_graphml(path: PathLike, *, progress: bool | None = None) -> Registry:
     p = Path(path)
     with stages(f"reading {p.name}", progress, file_size(p), LARGE_FILE) as b:
         b.stage("read")
-        read_text(p)  # existence and encoding errors, reported like the other formats
-        G = _parse_graphml(p)
+        text = read_text(p)  # existence and encoding errors, reported like the other formats
+        G = _parse_graphml(text, p)
         b.update()
         b.stage("validate")
         try:
@@ -82,8 +82,12 @@ def read_graphml(path: PathLike, *, progress: bool | None = None) -> Registry:
             raise exc.with_source(str(path)) from None
 
 
-def _parse_graphml(p: Path) -> Any:
-    """The networkx graph in the GraphML file ``p``; what networkx would guess is refused."""
+def _parse_graphml(text: str, p: Path) -> Any:
+    """The networkx graph in ``text``, the decoded file ``p`` (read once).
+
+    What networkx would guess is refused. A decoded ``str`` parses whatever encoding its XML
+    declaration names.
+    """
     import warnings
     import xml.etree.ElementTree as ET
 
@@ -94,7 +98,7 @@ def _parse_graphml(p: Path) -> Any:
             # networkx warns and guesses on what write_graphml never writes (a <key> without
             # attr.type, read as text): refuse it instead of guessing
             warnings.simplefilter("error")
-            return nx.read_graphml(str(p), force_multigraph=True)
+            return nx.parse_graphml(text, force_multigraph=True)
     except (ET.ParseError, nx.NetworkXError, KeyError, ValueError, LookupError, Warning) as exc:
         why = str(exc)
         if "integer string conversion" in why:  # Python's own guard, 4,300 digits
