@@ -151,7 +151,10 @@ def alliance_dates(
         out["dissolved"] = floor + dt.timedelta(days=draw(st.integers(0, 3650)))
     if history == "all" and draw(st.integers(0, 2)) == 0:
         last = out.get("dissolved", dt.date(2030, 12, 31))
-        days = draw(st.lists(st.dates(first, last), unique=True, min_size=1, max_size=2))
+        # a change repeating the lead needs the leads to be members on its date
+        lead_joined = [m.get("joined") for m in d["memberships"] if m["institution"] in d["lead"]]
+        start = max([first, *[j for j in lead_joined if j is not None]])
+        days = draw(st.lists(st.dates(start, last), unique=True, min_size=1, max_size=2))
         changes = []
         for day in sorted(days):
             c: dict[str, Any] = {"date": day}
