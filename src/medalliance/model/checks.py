@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
+from typing import Any
 
 from medalliance.model._require import require_registry
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, AllianceForm
 from medalliance.model.dates import in_force
+from medalliance.model.divisions import Division, DivisionTable, division_table
 from medalliance.model.institution import Institution, InstitutionKind
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, NonEmptyText
@@ -277,6 +279,15 @@ def check_dates(registry: Registry, *, today: _dt.date | None = None) -> tuple[F
     ``lead_joined_late`` (a lead that joined after the founding date) and
     ``joined_before_founded``.
 
+    Division codes (:mod:`medalliance.model.divisions`; the bundled table with the
+    registry's own ``divisions``): ``division_expired`` (info: a region recorded with a
+    division that ended before ``today``; ``as_of`` shows its successor),
+    ``division_not_started`` (warning: a division whose first day is after ``today``),
+    ``division_name_mismatch`` (warning: the county name differs from the code's name) and,
+    only when the registry gives its own ``divisions``, ``division_unknown`` (warning: a
+    county-level code the table does not list — a warning, not an error, because a table
+    may list only the changes it needs).
+
     Parameters
     ----------
     registry : Registry
@@ -310,7 +321,68 @@ def check_dates(registry: Registry, *, today: _dt.date | None = None) -> tuple[F
         out += _alliance_date_findings(a, day)
     for g in registry.agreements:
         out += _agreement_date_findings(registry, g, day)
+    table = division_table(registry.divisions)
+    for rec in (*registry.institutions, *registry.alliances):
+        out += _division_findings(rec.id, rec.region, table, day, bool(registry.divisions))
     return tuple(out)
+
+
+def _division_findings(
+    subject: str, region: Any, table: DivisionTable, day: _dt.date, own: bool
+) -> list[Finding]:
+    """Findings about the division a region names (see :func:`check_dates`)."""
+    records = table.of_region(region)
+    code = region.division_code if region.township is None else None
+    if not records:
+        if own and code is not None:
+            return [
+                _finding(
+                    "division_unknown",
+                    Severity.WARNING,
+                    subject,
+                    f"division code {code} is not in the registry's division table",
+                )
+            ]
+        return []
+    out: list[Finding] = []
+    d: Division = table.record(records[0].code, day) or records[-1]
+    if code is not None and region.county is not None and region.county != d.name:
+        names = {r.name for r in records}
+        if region.county not in names:
+            out.append(
+                _finding(
+                    "division_name_mismatch",
+                    Severity.WARNING,
+                    subject,
+                    f"county {region.county!r} but division code {code} is "
+                    f"{' / '.join(sorted(names))}",
+                )
+            )
+    if table.record(d.code, day) is not None:
+        return out
+    unsure = " (date uncertain)" if d.uncertain else ""
+    if d.valid_until is not None and d.valid_until < day:
+        now = table.on(d.code, day)
+        then = f", succeeded by {now.code} {now.name}" if now is not None else ""
+        out.append(
+            _finding(
+                "division_expired",
+                Severity.INFO,
+                subject,
+                f"division {d.code} {d.name} was valid until {d.valid_until}{unsure}{then} "
+                "(as_of shows the division of the day)",
+            )
+        )
+    elif d.valid_from is not None and day < d.valid_from:
+        out.append(
+            _finding(
+                "division_not_started",
+                Severity.WARNING,
+                subject,
+                f"division {d.code} {d.name} is valid from {d.valid_from}{unsure}, after {day}",
+            )
+        )
+    return out
 
 
 def _alliance_date_findings(a: Alliance, day: _dt.date) -> list[Finding]:

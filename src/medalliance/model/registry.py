@@ -41,6 +41,7 @@ from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.model._references import RawView, missing_tiers, reference_problems
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
+from medalliance.model.divisions import Division, division_problems
 from medalliance.model.institution import Institution
 from medalliance.model.labels import did_you_mean
 from medalliance.model.types import (
@@ -105,11 +106,26 @@ def _registry_error(exc: ValidationError, data: Any) -> MedAllianceError:
     if not isinstance(data, dict):
         return err
     seen = {(p.path, p.message) for p in err.problems}
-    scanned = (*missing_tiers(data), *reference_problems(RawView(data)))
+    scanned = (
+        *missing_tiers(data),
+        *reference_problems(RawView(data)),
+        *_raw_division_problems(data),
+    )
     extra = [p for p in scanned if (p.path, p.message) not in seen]
     if not extra:
         return err
     return MedAllianceError([*err.problems, *extra])
+
+
+def _raw_division_problems(data: dict[str, Any]) -> list[Problem]:
+    """The cross-record division problems of raw input whose division records are all valid."""
+    raw = data.get("divisions")
+    if not isinstance(raw, list | tuple) or not raw:
+        return []
+    try:
+        return division_problems([Division.model_validate(d) for d in raw])
+    except (ValidationError, MedAllianceError):
+        return []  # the records' own validation reports them
 
 
 class Registry(FrozenModel):
@@ -158,6 +174,9 @@ class Registry(FrozenModel):
     """Every alliance, sorted by id."""
     agreements: tuple[Agreement, ...] = ()
     """Every agreement, sorted by id."""
+    divisions: tuple[Division, ...] = ()
+    """The registry's own administrative division records, sorted by code and first day; they
+    replace the bundled records of the same code (:mod:`medalliance.model.divisions`)."""
 
     def __init__(self, /, **data: Any) -> None:
         with paused_gc():
@@ -212,7 +231,7 @@ class Registry(FrozenModel):
             except ValidationError as exc:
                 raise _registry_error(exc, json_data) from None
 
-    @field_validator("institutions", "alliances", "agreements", "sources", mode="wrap")
+    @field_validator("institutions", "alliances", "agreements", "sources", "divisions", mode="wrap")
     @classmethod
     def _revalidate_parts(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
         """Validate every part again, except those of the registry being replaced or subset.
@@ -257,6 +276,7 @@ class Registry(FrozenModel):
     def _check_references(self) -> Registry:
         ids: dict[str, list[Any]] = {}
         problems = reference_problems(self, ids=ids)
+        problems += division_problems(self.divisions)
         if problems:
             raise _BrokenReferencesError(problems)
         for name in ("institutions", "alliances", "agreements", "sources"):
@@ -264,6 +284,9 @@ class Registry(FrozenModel):
             ordered = _sort_by_id(items, ids[name])
             if ordered is not items:
                 object.__setattr__(self, name, ordered)
+        if self.divisions:
+            key = lambda d: (d.code, d.valid_from or _dt.date.min)  # noqa: E731
+            object.__setattr__(self, "divisions", tuple(sorted(self.divisions, key=key)))
         return self
 
     # -- lookups -----------------------------------------------------------------------------
