@@ -209,11 +209,11 @@ EXPECTED_FINDINGS: dict[str, list[str]] = {
             "dapuqiao_chc",
             "huaihaizhonglu_chc",
             "luwan_dongnan",
+            "luwan_ruijin",
             "ruijin",
             "ruijin_luwan_branch",
             "ruijinerlu_chc",
             "wuliqiao_chc",
-            "luwan_ruijin",
         )
     ],
     "xuzhou_mch": [
