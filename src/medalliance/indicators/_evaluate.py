@@ -38,9 +38,9 @@ def _check_ids(registry: Registry, activity: Activity, day: _dt.date | None = No
                 Problem(("care", i, "institution"), f"unknown institution {c.institution!r}")
             )
             continue
-        own = places.get(c.institution) if c.institution is not None else None
-        if own is None:
+        if c.institution is None or c.institution not in places:
             continue
+        own = places[c.institution]
         given = codes(Place(c.county, c.county_code))
         assert given is not None
         names = {own.name, stored[c.institution].name}

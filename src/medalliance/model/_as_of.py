@@ -62,9 +62,9 @@ def has_dates(registry: Any) -> bool:
     >>> has_dates(Registry())
     False
     """
-    if any(i.opened or i.closed or i.former_names for i in registry.institutions):
-        return True
-    if _regions_change(registry, division_table(registry.divisions)):
+    if any(i.opened or i.closed or i.former_names for i in registry.institutions) or (
+        _regions_change(registry, division_table(registry.divisions))
+    ):
         return True
     if any(g.valid_from or g.valid_until for g in registry.agreements):
         return True
@@ -209,9 +209,7 @@ def registry_as_of(registry: Any, on: _dt.date) -> Any:
     if not _regions_change(registry, table):
         table = _EMPTY  # nothing to map: skip the per-region lookups
     institutions = tuple(
-        _institution_on(i, on, table)
-        for i in registry.institutions
-        if institution_in_force(i, on)
+        _institution_on(i, on, table) for i in registry.institutions if institution_in_force(i, on)
     )
     open_ids = {i.id for i in institutions}
     alliances: dict[str, Alliance] = {}

@@ -539,7 +539,7 @@ def _new_lead_problems(a: Alliance, i: int, roles: dict[str, MemberRole]) -> lis
     (:func:`medalliance.model.dates.membership_in_force`: joined on or before it, or unknown;
     not left before it).
     """
-    from medalliance.model.dates import membership_in_force  # noqa: PLC0415 (cycle)
+    from medalliance.model.dates import membership_in_force
 
     c = a.changes[i]
     problems: list[Problem] = []

@@ -322,8 +322,11 @@ def check_dates(registry: Registry, *, today: _dt.date | None = None) -> tuple[F
     for g in registry.agreements:
         out += _agreement_date_findings(registry, g, day)
     table = division_table(registry.divisions)
-    for rec in (*registry.institutions, *registry.alliances):
-        out += _division_findings(rec.id, rec.region, table, day, bool(registry.divisions))
+    own = bool(registry.divisions)
+    for inst in registry.institutions:
+        out += _division_findings(inst.id, inst.region, table, day, own)
+    for a in registry.alliances:
+        out += _division_findings(a.id, a.region, table, day, own)
     return tuple(out)
 
 

@@ -128,7 +128,7 @@ class Division(FrozenModel):
 
 
 def _in_force(d: Any, on: _dt.date) -> bool:
-    from medalliance.model.dates import in_force  # noqa: PLC0415 (dates imports the records)
+    from medalliance.model.dates import in_force
 
     return in_force(d.valid_from, d.valid_until, on)
 
@@ -265,9 +265,9 @@ class DivisionTable:
 
 
 def _load_bundled() -> tuple[Division, ...]:
-    import yaml  # noqa: PLC0415
+    import yaml
 
-    text = resources.files("medalliance").joinpath("data", "divisions.yaml").read_text("utf-8")
+    text = resources.files("medalliance").joinpath("data").joinpath("divisions.yaml").read_text("utf-8")
     data = yaml.safe_load(text)
     return tuple(Division.model_validate(d) for d in data["divisions"])
 

@@ -20,6 +20,7 @@ from medalliance.io.sheets._read import REGISTRY_COLUMNS, letter
 from medalliance.io.tables._columns import _CHILDREN, _TOP, OWNER, written
 from medalliance.io.tables._headers import chinese
 from medalliance.io.tables._to_frames import _cells, nested_rows
+from medalliance.model._require import refuse_own_divisions
 from medalliance.model.registry import Registry
 
 _ORDER = (
@@ -47,6 +48,7 @@ def tables(registry: Registry, *, headers: Literal["en", "zh"] = "en") -> list[T
     >>> name, header[:3], rows[0][:3]
     ('机构', ['机构编码', '机构名称', '英文名称'], ['gangkou_peoples', '港口区人民医院', None])
     """
+    refuse_own_divisions(registry, "the sheets")
     zh = headers == "zh"
     out: list[Table] = []
     if registry.title is not None or registry.description is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from medalliance._optional import require
 from medalliance.io.tables._columns import _NESTED, _TOP, OWNER, PER_MEMBER, _Column, written
 from medalliance.io.tables._frames import RegistryFrames
-from medalliance.model._require import require_registry
+from medalliance.model._require import refuse_own_divisions, require_registry
 from medalliance.model.registry import Registry
 from medalliance.model.vocab import RankedEnum
 
@@ -134,6 +134,7 @@ def to_frames(registry: Registry) -> RegistryFrames:
     ['county_hospital', 'township_centre']
     """
     require_registry(registry)
+    refuse_own_divisions(registry, "the tables")
     pd = require("pandas", extra="tables")
     out: dict[str, Any] = {}
     for table in _TOP:
