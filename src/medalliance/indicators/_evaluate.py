@@ -14,7 +14,7 @@ from medalliance.indicators._places import Codes, Place, Places, institution_pla
 from medalliance.indicators._report import IndicatorReport, IndicatorResult, IndicatorStatus
 from medalliance.indicators._targets import IndicatorTarget, IndicatorTargets, default_targets
 from medalliance.indicators._values import Value
-from medalliance.model._as_of import as_date
+from medalliance.model._as_of import as_date, view_day
 from medalliance.model._require import require_registry
 from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
@@ -177,7 +177,7 @@ def evaluate_indicators(
     """
     registry = registry_on(registry, as_of)
     require_registry(registry)
-    day = None if as_of is None else as_date(as_of)
+    day = view_day(registry) if as_of is None else as_date(as_of)
     _check_arguments(
         activity,
         period=period,

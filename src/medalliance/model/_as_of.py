@@ -29,7 +29,7 @@ from medalliance.model.divisions import DivisionTable, division_table
 from medalliance.model.institution import Institution
 from medalliance.model.types import _iso_date
 
-__all__ = ["as_date", "has_dates", "registry_as_of"]
+__all__ = ["VIEW_DAY", "as_date", "has_dates", "registry_as_of", "view_day"]
 
 
 def as_date(value: Any, *, where: str = "as_of") -> _dt.date:
@@ -231,4 +231,27 @@ def registry_as_of(registry: Any, on: _dt.date) -> Any:
         "agreements": tuple(g for g in registry.agreements if _agreement_kept(g, on, alliances)),
         "divisions": registry.divisions,
     }
-    return type(registry)._from_valid_records(fields)
+    view = type(registry)._from_valid_records(fields)
+    view.__dict__[VIEW_DAY] = on  # not a field: equality and files ignore it
+    return view
+
+
+VIEW_DAY = "_medalliance_view_day"
+"""Where a view made by :func:`registry_as_of` keeps its day (read with :func:`view_day`)."""
+
+
+def view_day(registry: Any) -> _dt.date | None:
+    """The day ``registry`` is a view of (``Registry.as_of``), or ``None`` for a stored one.
+
+    Analyses that read codes on a day (the indicators' county matching) use it, so an
+    analysis on ``registry.as_of(d)`` equals the analysis with ``as_of=d``.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("shanghai_luwan")
+    >>> view_day(reg), view_day(reg.as_of("2012-01-01"))
+    (None, datetime.date(2012, 1, 1))
+    """
+    day = getattr(registry, "__dict__", {}).get(VIEW_DAY)
+    return day if isinstance(day, _dt.date) else None

@@ -267,7 +267,12 @@ class DivisionTable:
 def _load_bundled() -> tuple[Division, ...]:
     import yaml
 
-    text = resources.files("medalliance").joinpath("data").joinpath("divisions.yaml").read_text("utf-8")
+    text = (
+        resources.files("medalliance")
+        .joinpath("data")
+        .joinpath("divisions.yaml")
+        .read_text("utf-8")
+    )
     data = yaml.safe_load(text)
     return tuple(Division.model_validate(d) for d in data["divisions"])
 
