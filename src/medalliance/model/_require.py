@@ -22,13 +22,7 @@ from typing import Any, TypeVar
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model.registry import Registry
 
-__all__ = [
-    "refuse_own_divisions",
-    "require",
-    "require_items",
-    "require_registry",
-    "require_sequence",
-]
+__all__ = ["require", "require_items", "require_registry", "require_sequence"]
 
 _T = TypeVar("_T")
 
@@ -176,25 +170,3 @@ def require_items(value: object, cls: type[_T], name: str) -> tuple[_T, ...]:
         raise MedAllianceError(problems)
     return items
 
-
-def refuse_own_divisions(registry: Any, fmt: str) -> None:
-    """Raise when ``registry`` has its own division records, which ``fmt`` cannot carry yet.
-
-    JSON, YAML and GraphML carry ``Registry.divisions``; the tables, sheets and FHIR do not
-    yet, and writing without them would drop records silently.
-
-    Examples
-    --------
-    >>> from medalliance import Registry
-    >>> refuse_own_divisions(Registry(), "tables")
-    """
-    if getattr(registry, "divisions", ()):
-        raise MedAllianceError(
-            [
-                Problem(
-                    ("divisions",),
-                    f"{fmt} cannot carry the registry's own division records yet "
-                    f"({len(registry.divisions)}); write JSON, YAML or GraphML",
-                )
-            ]
-        )

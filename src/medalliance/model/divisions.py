@@ -42,7 +42,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model.common import DivisionCode, Region
@@ -65,6 +65,9 @@ class DivisionLevel(str, Enum):
     PROVINCE = "province"
     CITY = "city"
     COUNTY = "county"
+
+
+_YES_NO = {"true": True, "yes": True, "是": True, "false": False, "no": False, "否": False}
 
 
 class Division(FrozenModel):
@@ -107,6 +110,14 @@ class Division(FrozenModel):
     """The source's own words, when useful (simplified Chinese)."""
     note: NonEmptyText | None = None
     """Remarks: what is uncertain and why."""
+
+    @field_validator("uncertain", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        """Tables write the flag as text: ``true``/``false`` (and 是/否) are read as yes/no."""
+        if isinstance(value, str):
+            return _YES_NO.get(value.strip().casefold(), value)
+        return value
 
     @model_validator(mode="after")
     def _check_dates(self) -> Division:

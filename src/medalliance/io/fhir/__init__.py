@@ -64,7 +64,7 @@ from medalliance.io.fhir._map import (
     _org_url,
     _reference_problems,
 )
-from medalliance.model._require import refuse_own_divisions, require_registry
+from medalliance.model._require import require_registry
 from medalliance.model.agreement import CooperationItem
 from medalliance.model.registry import Registry
 from medalliance.referral.policy import Direction
@@ -138,7 +138,6 @@ def to_fhir(
     ('上海交通大学医学院附属瑞金医院', ['prov', 'general_hospital', 'tertiary', 'A'])
     """
     require_registry(registry)
-    refuse_own_divisions(registry, "FHIR")
     _check_version(version)
     bundle = _Exporter(registry, version).bundle(progress=progress)
     if validate:

@@ -20,7 +20,6 @@ from medalliance.io.sheets._read import REGISTRY_COLUMNS, letter
 from medalliance.io.tables._columns import _CHILDREN, _TOP, OWNER, written
 from medalliance.io.tables._headers import chinese
 from medalliance.io.tables._to_frames import _cells, nested_rows
-from medalliance.model._require import refuse_own_divisions
 from medalliance.model.registry import Registry
 
 _ORDER = (
@@ -31,6 +30,7 @@ _ORDER = (
     *_CHILDREN[1:],
     "former_names",
     "sources",
+    "divisions",
 )
 XLSX_CELL_LIMIT = 32_767
 """The most characters a workbook cell holds."""
@@ -48,7 +48,6 @@ def tables(registry: Registry, *, headers: Literal["en", "zh"] = "en") -> list[T
     >>> name, header[:3], rows[0][:3]
     ('机构', ['机构编码', '机构名称', '英文名称'], ['gangkou_peoples', '港口区人民医院', None])
     """
-    refuse_own_divisions(registry, "the sheets")
     zh = headers == "zh"
     out: list[Table] = []
     if registry.title is not None or registry.description is not None:
