@@ -428,6 +428,8 @@ def registry_data(
     }
     if draw(st.booleans()):
         out["title"] = draw(cjk)
+    if history != "old" and draw(st.integers(0, 3)) == 0:
+        out["divisions"] = draw(division_chain())
     return out
 
 

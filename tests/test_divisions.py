@@ -281,19 +281,24 @@ def test_indicator_panel_lists_every_bad_period() -> None:
         indicator_panel(reg, act, {})
 
 
-def test_tables_sheets_and_fhir_refuse_own_divisions_instead_of_dropping_them(
-    tmp_path: Any,
-) -> None:
+def test_every_file_format_carries_the_registry_divisions(tmp_path: Any) -> None:
     pytest.importorskip("pandas")
-    from medalliance.io.fhir import to_fhir
-    from medalliance.io.tables import to_frames
+    from medalliance.io.fhir import from_fhir, to_fhir
+    from medalliance.io.sheets import read_sheets, write_sheets
+    from medalliance.io.tables import from_frames, to_frames
 
     reg = examples.load("shanghai_luwan").replace(
-        divisions=[{"code": "310103", "name": "卢湾区", "level": "county"}]
-    )
-    from medalliance.io.sheets import write_sheets
-
-    for write in (to_frames, to_fhir, lambda r: write_sheets(r, tmp_path / "out.xlsx")):
-        with pytest.raises(MedAllianceError, match="cannot carry the registry's own division"):
-            write(reg)
-    to_frames(examples.load("shanghai_luwan"))  # the bundled table needs no carrying
+        divisions=[
+            {"code": "310103", "name": "卢湾区", "level": "county", "province": "上海市",
+             "valid_until": "2011-06-30", "successor": "310101", "uncertain": True,
+             "source": "某报道", "quote": "两区建制撤销", "note": "日期存疑"},
+            {"code": "310101", "name": "黄浦区", "level": "county", "province": "上海市"},
+        ]
+    )  # fmt: skip
+    assert from_frames(to_frames(reg)) == reg
+    assert from_fhir(to_fhir(reg)) == reg
+    for name, headers in (("en.xlsx", "en"), ("zh.xlsx", "zh"), ("csv", "zh")):
+        write_sheets(reg, tmp_path / name, headers=headers)  # type: ignore[arg-type]
+        assert read_sheets(tmp_path / name) == reg
+    frames = to_frames(reg)
+    assert frames.divisions["uncertain"].tolist()[1] == "true"
