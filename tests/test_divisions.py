@@ -111,7 +111,9 @@ def test_luwan_shows_its_code_before_the_merger_and_huangpu_after() -> None:
     assert after.alliance("luwan_ruijin").region.county == "黄浦区"
     assert reg.institution("ruijin").region.division_code == "310103"  # stored as recorded
     luwan = next(d for d in bundled_divisions() if d.code == "310103")
-    assert luwan.uncertain and luwan.successor == "310101" and luwan.quote
+    assert luwan.uncertain
+    assert luwan.successor == "310101"
+    assert luwan.quote
 
 
 def test_a_registry_table_replaces_the_bundled_records_of_its_codes() -> None:
@@ -165,7 +167,8 @@ def test_unknown_successors_and_cycles_are_errors() -> None:
     with pytest.raises(MedAllianceError) as info:
         Registry.model_validate(data)
     rendered = "\n".join(p.render() for p in info.value.problems)
-    assert "unknown successor code '120000'" in rendered and "beds" in rendered
+    assert "unknown successor code '120000'" in rendered
+    assert "beds" in rendered
 
 
 def test_date_checks_report_codes_outside_their_validity_and_unknown_codes() -> None:
@@ -255,7 +258,8 @@ def test_indicator_panel_is_evaluate_indicators_on_each_day() -> None:
         for r in report.results:
             (row,) = [x for x in rows if x["period"] == label and x["measure"] == r.code]
             assert row["alliance"] == ""
-            assert row["status"] == r.status.value and row["reason"] == r.reason
+            assert row["status"] == r.status.value
+            assert row["reason"] == r.reason
             if r.value is None:
                 assert math.isnan(row["value"])
             else:
@@ -275,7 +279,8 @@ def test_indicator_panel_lists_every_bad_period() -> None:
         indicator_panel(reg, act, {"2017": "someday", "2018": "2018-12-31", " ": "2019-01-01",
                                    "2019": "2018-12-31"})  # fmt: skip
     paths = {p.path for p in info.value.problems}
-    assert ("periods", "2017") in paths and ("periods", "2019") in paths
+    assert ("periods", "2017") in paths
+    assert ("periods", "2019") in paths
     assert ("periods", "' '") in paths
     with pytest.raises(MedAllianceError, match="non-empty mapping"):
         indicator_panel(reg, act, {})
