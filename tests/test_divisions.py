@@ -89,7 +89,9 @@ def test_a_division_record_after_the_day_never_changes_the_view(
 
 
 def _regions(view: Registry) -> list[Any]:
-    return [(r.id, r.region) for r in (*view.institutions, *view.alliances)]
+    return [(i.id, i.region) for i in view.institutions] + [
+        (a.id, a.region) for a in view.alliances
+    ]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -216,16 +218,15 @@ def _residents_activity() -> Activity:
 
 def test_indicators_read_an_old_code_and_its_successor_as_one_county() -> None:
     reg, act = examples.load("shanghai_luwan"), _residents_activity()
-    for kwargs in (
-        {"county_code": "310101"},  # no day: every code at its latest, 310103 -> 310101
-        {"county_code": "310103"},
-        {"county_code": "310103", "as_of": "2010-12-31"},  # on a day before: 310103 itself
-        {"county_code": "310101", "as_of": "2012-12-31"},
+    for code, day in (
+        ("310101", None),  # no day: every code at its latest, 310103 -> 310101
+        ("310103", None),
+        ("310103", "2010-12-31"),  # on a day before the merger: 310103 itself
+        ("310101", "2012-12-31"),
     ):
-        rate = evaluate_indicators(reg, act, period="2010", **kwargs).result(
-            "within_county_care_rate"
-        )
-        assert rate.value == pytest.approx(0.9), kwargs
+        report = evaluate_indicators(reg, act, period="2010", county_code=code, as_of=day)
+        rate = report.result("within_county_care_rate")
+        assert rate.value == pytest.approx(0.9), (code, day)
     for day, code in (("2010-12-31", "310101"), ("2010-12-31", "310103"), ("2012-01-01", "310103")):
         on_view = evaluate_indicators(reg.as_of(day), act, period="2010", county_code=code)
         assert on_view == evaluate_indicators(reg, act, period="2010", county_code=code, as_of=day)
@@ -250,7 +251,7 @@ def _township_activity() -> Activity:
 
 def test_indicator_panel_is_evaluate_indicators_on_each_day() -> None:
     reg, act = examples.load("county_township"), _township_activity()
-    periods = {"2017": "2017-12-31", "2018": dt.date(2018, 12, 31)}
+    periods: dict[str, dt.date | str] = {"2017": "2017-12-31", "2018": dt.date(2018, 12, 31)}
     p = indicator_panel(reg, act, periods, measures=["in_force", "members"])
     rows = p.rows()
     for (label, day), previous in zip(periods.items(), (None, "2017"), strict=True):

@@ -169,4 +169,3 @@ def require_items(value: object, cls: type[_T], name: str) -> tuple[_T, ...]:
     if problems:
         raise MedAllianceError(problems)
     return items
-
