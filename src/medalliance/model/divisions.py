@@ -42,7 +42,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationError, field_validator, model_validator
 
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.model.common import DivisionCode, Region
@@ -56,6 +56,7 @@ __all__ = [
     "check_division_table",
     "division_problems",
     "division_table",
+    "raw_division_problems",
 ]
 
 
@@ -365,6 +366,27 @@ def division_problems(divisions: Sequence[Any]) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def raw_division_problems(data: dict[str, Any]) -> list[Problem]:
+    """:func:`division_problems` of raw registry input whose division records are all valid.
+
+    For the error path of a registry with invalid records elsewhere, so that one error still
+    lists every problem.
+
+    Examples
+    --------
+    >>> raw_division_problems({"divisions": [{"code": "110000", "name": "甲", "level": "county",
+    ...                                       "valid_until": "2000-01-01", "successor": "110000"}]})
+    []
+    """
+    raw = data.get("divisions")
+    if not isinstance(raw, list | tuple) or not raw:
+        return []
+    try:
+        return division_problems([Division.model_validate(d) for d in raw])
+    except (ValidationError, MedAllianceError):
+        return []  # the records' own validation reports them
 
 
 def _overlap(a: Division, b: Division) -> bool:

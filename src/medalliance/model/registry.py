@@ -41,7 +41,7 @@ from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.model._references import RawView, missing_tiers, reference_problems
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
-from medalliance.model.divisions import Division, division_problems
+from medalliance.model.divisions import Division, division_problems, raw_division_problems
 from medalliance.model.institution import Institution
 from medalliance.model.labels import did_you_mean
 from medalliance.model.types import (
@@ -109,23 +109,12 @@ def _registry_error(exc: ValidationError, data: Any) -> MedAllianceError:
     scanned = (
         *missing_tiers(data),
         *reference_problems(RawView(data)),
-        *_raw_division_problems(data),
+        *raw_division_problems(data),
     )
     extra = [p for p in scanned if (p.path, p.message) not in seen]
     if not extra:
         return err
     return MedAllianceError([*err.problems, *extra])
-
-
-def _raw_division_problems(data: dict[str, Any]) -> list[Problem]:
-    """The cross-record division problems of raw input whose division records are all valid."""
-    raw = data.get("divisions")
-    if not isinstance(raw, list | tuple) or not raw:
-        return []
-    try:
-        return division_problems([Division.model_validate(d) for d in raw])
-    except (ValidationError, MedAllianceError):
-        return []  # the records' own validation reports them
 
 
 class Registry(FrozenModel):
