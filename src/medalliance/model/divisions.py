@@ -164,6 +164,11 @@ class DivisionTable:
                 key = (d.province, d.city, d.name)
                 self.by_name[key] = (*self.by_name.get(key, ()), d)
         self.dated = any(d.valid_from or d.valid_until for d in self.divisions)
+        ending = [d for d in self.divisions if d.valid_until is not None and d.successor]
+        self._ending_codes = {d.code for d in ending}
+        self._ending_names = {
+            (d.province, d.city, d.name) for d in ending if d.level is DivisionLevel.COUNTY
+        }
 
     def __len__(self) -> int:
         return len(self.divisions)
@@ -273,7 +278,10 @@ class DivisionTable:
         >>> division_table().changes_region(Region(province="上海市", county="黄浦区"))
         False
         """
-        return any(d.valid_until is not None and d.successor for d in self.of_region(region))
+        if region.division_code is not None and region.township is None:
+            return region.division_code in self._ending_codes
+        key = (region.province, region.city, region.county)
+        return region.county is not None and key in self._ending_names
 
 
 def _load_bundled() -> tuple[Division, ...]:
