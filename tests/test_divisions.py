@@ -176,7 +176,7 @@ def test_unknown_successors_and_cycles_are_errors() -> None:
 def test_date_checks_report_codes_outside_their_validity_and_unknown_codes() -> None:
     reg = examples.load("shanghai_luwan")
     codes = [f.code for f in check_registry(reg, today=dt.date(2024, 1, 1))]
-    assert codes.count("division_expired") == 8
+    assert codes == ["division_expired"]  # one finding for the division, naming its records
     assert not check_registry(reg, today=dt.date(2011, 1, 28))
     own = reg.replace(
         divisions=[

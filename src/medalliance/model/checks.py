@@ -280,9 +280,10 @@ def check_dates(registry: Registry, *, today: _dt.date | None = None) -> tuple[F
     ``joined_before_founded``.
 
     Division codes (:mod:`medalliance.model.divisions`; the bundled table with the
-    registry's own ``divisions``): ``division_expired`` (info: a region recorded with a
-    division that ended before ``today``; ``as_of`` shows its successor),
-    ``division_not_started`` (warning: a division whose first day is after ``today``),
+    registry's own ``divisions``): one finding per division named by a region outside its
+    validity, with the code as subject and the records listed — ``division_expired`` (info:
+    it ended before ``today``; ``as_of`` shows its successor) or ``division_not_started``
+    (warning: its first day is after ``today``) — and per record
     ``division_name_mismatch`` (warning: the county name differs from the code's name) and,
     only when the registry gives its own ``divisions``, ``division_unknown`` (warning: a
     county-level code the table does not list — a warning, not an error, because a table
@@ -321,71 +322,71 @@ def check_dates(registry: Registry, *, today: _dt.date | None = None) -> tuple[F
         out += _alliance_date_findings(a, day)
     for g in registry.agreements:
         out += _agreement_date_findings(registry, g, day)
+    return (*out, *_division_date_findings(registry, day))
+
+
+def _division_date_findings(registry: Registry, day: _dt.date) -> list[Finding]:
+    """Division findings of :func:`check_dates`.
+
+    One per division outside its validity (subject: the code), one per record whose region
+    contradicts the table.
+    """
     table = division_table(registry.divisions)
     own = bool(registry.divisions)
-    for inst in registry.institutions:
-        out += _division_findings(inst.id, inst.region, table, day, own)
-    for a in registry.alliances:
-        out += _division_findings(a.id, a.region, table, day, own)
-    return tuple(out)
-
-
-def _division_findings(
-    subject: str, region: Any, table: DivisionTable, day: _dt.date, own: bool
-) -> list[Finding]:
-    """Findings about the division a region names (see :func:`check_dates`)."""
-    records = table.of_region(region)
-    code = region.division_code if region.township is None else None
-    if not records:
-        if own and code is not None:
-            return [
-                _finding(
-                    "division_unknown",
-                    Severity.WARNING,
-                    subject,
-                    f"division code {code} is not in the registry's division table",
-                )
-            ]
-        return []
     out: list[Finding] = []
-    d: Division = table.record(records[0].code, day) or records[-1]
-    if code is not None and region.county is not None and region.county != d.name:
-        names = {r.name for r in records}
-        if region.county not in names:
+    outside: dict[str, tuple[Division, list[str]]] = {}
+    regions = [(i.id, i.region) for i in registry.institutions]
+    regions += [(a.id, a.region) for a in registry.alliances]
+    for subject, region in regions:
+        out += _region_findings(subject, region, table, own)
+        records = table.of_region(region)
+        if records:
+            d = table.record(records[0].code, day) or records[-1]
+            if table.record(d.code, day) is None:
+                outside.setdefault(d.code, (d, []))[1].append(subject)
+    for code, (d, subjects) in sorted(outside.items()):
+        unsure = " (date uncertain)" if d.uncertain else ""
+        named = f"named by {len(subjects)} record(s): {', '.join(sorted(subjects))}"
+        if d.valid_until is not None and d.valid_until < day:
+            now = table.on(code, day)
+            then = f", succeeded by {now.code} {now.name}" if now is not None else ""
             out.append(
                 _finding(
-                    "division_name_mismatch",
-                    Severity.WARNING,
-                    subject,
-                    f"county {region.county!r} but division code {code} is "
-                    f"{' / '.join(sorted(names))}",
+                    "division_expired",
+                    Severity.INFO,
+                    code,
+                    f"{d.name} was valid until {d.valid_until}{unsure}{then}; {named} "
+                    "(as_of shows the division of the day)",
                 )
             )
-    if table.record(d.code, day) is not None:
-        return out
-    unsure = " (date uncertain)" if d.uncertain else ""
-    if d.valid_until is not None and d.valid_until < day:
-        now = table.on(d.code, day)
-        then = f", succeeded by {now.code} {now.name}" if now is not None else ""
-        out.append(
-            _finding(
-                "division_expired",
-                Severity.INFO,
-                subject,
-                f"division {d.code} {d.name} was valid until {d.valid_until}{unsure}{then} "
-                "(as_of shows the division of the day)",
+        else:
+            out.append(
+                _finding(
+                    "division_not_started",
+                    Severity.WARNING,
+                    code,
+                    f"{d.name} is valid from {d.valid_from}{unsure}, after {day}; {named}",
+                )
             )
-        )
-    elif d.valid_from is not None and day < d.valid_from:
-        out.append(
-            _finding(
-                "division_not_started",
-                Severity.WARNING,
-                subject,
-                f"division {d.code} {d.name} is valid from {d.valid_from}{unsure}, after {day}",
-            )
-        )
     return out
+
+
+def _region_findings(subject: str, region: Any, table: DivisionTable, own: bool) -> list[Finding]:
+    """Findings about one region: a code the registry's table lacks, a name not the code's."""
+    records = table.of_region(region)
+    code = region.division_code if region.township is None else None
+    if code is None:
+        return []
+    if not records:
+        if not own:
+            return []
+        message = f"division code {code} is not in the registry's division table"
+        return [_finding("division_unknown", Severity.WARNING, subject, message)]
+    names = {r.name for r in records}
+    if region.county is None or region.county in names:
+        return []
+    message = f"county {region.county!r} but division code {code} is {' / '.join(sorted(names))}"
+    return [_finding("division_name_mismatch", Severity.WARNING, subject, message)]
 
 
 def _alliance_date_findings(a: Alliance, day: _dt.date) -> list[Finding]:
