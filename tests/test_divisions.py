@@ -308,3 +308,59 @@ def test_every_file_format_carries_the_registry_divisions(tmp_path: Any) -> None
         assert read_sheets(tmp_path / name) == reg
     frames = to_frames(reg)
     assert frames.divisions["uncertain"].tolist()[1] == "true"
+
+
+# -- the panel command ------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    import io
+
+    from medalliance.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err)
+    return code, out.getvalue() + err.getvalue()
+
+
+def test_panel_command_prints_the_indicator_panel_and_its_json(tmp_path: Any) -> None:
+    import json
+
+    activity = tmp_path / "activity.yaml"
+    activity.write_text(
+        "referrals:\n"
+        "  - {period: '2017', origin: county_hospital, destination: township_centre, count: 45}\n"
+        "  - {period: '2018', origin: county_hospital, destination: township_centre, count: 55}\n",
+        encoding="utf-8",
+    )
+    args = ("panel", "county_township", "--activity", str(activity), "--period",
+            "2017=2017-12-31", "--period", "2018=2018-12-31")  # fmt: skip
+    code, text = _cli(*args, "--measure", "members")
+    assert code == 0, text
+    assert "(area)" in text
+    assert "down_referral_growth" in text
+    code, text = _cli(*args, "--json")
+    rows = json.loads(text)["rows"]
+    growth = [r for r in rows if r["measure"] == "down_referral_growth"]
+    assert [r["value"] is None for r in growth] == [True, False]
+    assert growth[0]["status"] == "not_computable"
+    assert growth[0]["reason"]
+
+
+def test_panel_command_reports_every_misuse() -> None:
+    code, text = _cli("panel", "qinghai_oncology")
+    assert code != 0
+    assert "--day DATE" in text
+    code, text = _cli("panel", "qinghai_oncology", "--day", "2018-12-31", "--county", "x",
+                      "--county-code", "630100")  # fmt: skip
+    assert code != 0
+    assert "--county: applies only with --period" in text
+    assert "--county-code: applies only with --period" in text
+    code, text = _cli("panel", "county_township", "--period", "2017", "--period", "=2018",
+                      "--referrals", "nothing.csv")  # fmt: skip
+    assert code != 0
+    assert "expected P=DATE, got '2017'" in text
+    assert "expected P=DATE, got '=2018'" in text
+    code, text = _cli("panel", "qinghai_oncology", "--day", "2018-12-31", "--measure", "beds")
+    assert code != 0
+    assert "unknown measure 'beds'" in text
