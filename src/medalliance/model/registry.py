@@ -164,8 +164,7 @@ class Registry(FrozenModel):
     agreements: tuple[Agreement, ...] = ()
     """Every agreement, sorted by id."""
     divisions: tuple[Division, ...] = ()
-    """The registry's own administrative division records, sorted by code and first day; they
-    replace the bundled records of the same code (:mod:`medalliance.model.divisions`)."""
+    """Own division records; each replaces the bundled records of its code (model.divisions)."""
 
     def __init__(self, /, **data: Any) -> None:
         with paused_gc():
@@ -479,8 +478,9 @@ class Registry(FrozenModel):
         ``valid_from``/``valid_until`` exclude the day or whose parties are not all members
         then, expert clinics and staff postings outside their dates, and anything referring
         to what was left out. Dated changes up to the day are applied (form, tightness, lead;
-        the view holds the values of the day and no changes),
-        and an institution takes the name it had then. Events still to come are not part of
+        the view holds the values of the day and no changes), an institution takes the name
+        it had then and regions the division of the day (:mod:`~medalliance.model.divisions`).
+        Events still to come are not part of
         the view: ``left``, ``dissolved`` and ``closed`` dates (all on or after the day for
         what is kept), and changes and renames after it. Undated records always stay, so a
         registry without dates is returned as it is. The rule is
