@@ -124,6 +124,8 @@ def test_a_registry_table_replaces_the_bundled_records_of_its_codes() -> None:
         divisions=[{"code": "310103", "name": "卢湾区", "level": "county", "province": "上海市"}]
     )
     assert own.as_of("2020-01-01").institution("ruijin").region.county == "卢湾区"
+    assert own.subset(["luwan_ruijin"]).divisions == own.divisions  # a subset keeps the table
+    assert own.as_of("2020-01-01").divisions == own.divisions
 
 
 def test_every_division_problem_is_listed_with_its_path() -> None:

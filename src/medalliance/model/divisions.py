@@ -57,6 +57,7 @@ __all__ = [
     "division_problems",
     "division_table",
     "raw_division_problems",
+    "sorted_divisions",
 ]
 
 
@@ -282,6 +283,20 @@ class DivisionTable:
             return region.division_code in self._ending_codes
         key = (region.province, region.city, region.county)
         return region.county is not None and key in self._ending_names
+
+
+def sorted_divisions(divisions: tuple[Division, ...]) -> tuple[Division, ...]:
+    """``divisions`` in their canonical order: by code, then first day (unknown first).
+
+    Examples
+    --------
+    >>> [d.code for d in sorted_divisions(tuple(reversed(bundled_divisions())))]
+    ['310101', '310103']
+    """
+    key = [(d.code, d.valid_from or _dt.date.min) for d in divisions]
+    if key == sorted(key):
+        return divisions
+    return tuple(d for _, d in sorted(zip(key, divisions, strict=True), key=lambda p: p[0]))
 
 
 def _load_bundled() -> tuple[Division, ...]:

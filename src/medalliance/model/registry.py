@@ -38,10 +38,11 @@ from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
+from medalliance.model import divisions as _div
 from medalliance.model._references import RawView, missing_tiers, reference_problems
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
-from medalliance.model.divisions import Division, division_problems, raw_division_problems
+from medalliance.model.divisions import Division
 from medalliance.model.institution import Institution
 from medalliance.model.labels import did_you_mean
 from medalliance.model.types import (
@@ -109,7 +110,7 @@ def _registry_error(exc: ValidationError, data: Any) -> MedAllianceError:
     scanned = (
         *missing_tiers(data),
         *reference_problems(RawView(data)),
-        *raw_division_problems(data),
+        *_div.raw_division_problems(data),
     )
     extra = [p for p in scanned if (p.path, p.message) not in seen]
     if not extra:
@@ -264,7 +265,7 @@ class Registry(FrozenModel):
     def _check_references(self) -> Registry:
         ids: dict[str, list[Any]] = {}
         problems = reference_problems(self, ids=ids)
-        problems += division_problems(self.divisions)
+        problems += _div.division_problems(self.divisions)
         if problems:
             raise _BrokenReferencesError(problems)
         for name in ("institutions", "alliances", "agreements", "sources"):
@@ -272,9 +273,7 @@ class Registry(FrozenModel):
             ordered = _sort_by_id(items, ids[name])
             if ordered is not items:
                 object.__setattr__(self, name, ordered)
-        if self.divisions:
-            key = lambda d: (d.code, d.valid_from or _dt.date.min)  # noqa: E731
-            object.__setattr__(self, "divisions", tuple(sorted(self.divisions, key=key)))
+        object.__setattr__(self, "divisions", _div.sorted_divisions(self.divisions))
         return self
 
     # -- lookups -----------------------------------------------------------------------------
@@ -546,6 +545,7 @@ class Registry(FrozenModel):
             "alliances": tuple(keep),
             "agreements": tuple(g for g in self.agreements if g.alliance in ids),
             "sources": self.sources,
+            "divisions": self.divisions,
             "title": self.title,
             "description": self.description,
         }
