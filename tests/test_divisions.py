@@ -97,7 +97,11 @@ def _regions(view: Registry) -> list[Any]:
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reg=registries_with_divisions())
 def test_divisions_round_trip_through_json_and_graphml(reg: Registry) -> None:
+    from medalliance.io import registry_to_json
+    from medalliance.io._json_load import fast_registry_from_json
+
     assert Registry.model_validate_json(reg.model_dump_json()) == reg
+    assert fast_registry_from_json(registry_to_json(reg), schema_version=1) == reg
     assert from_graph(graph_from_graphml(graph_for_graphml(to_graph(reg)))) == reg
 
 
