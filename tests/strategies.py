@@ -151,7 +151,10 @@ def alliance_dates(
         out["dissolved"] = floor + dt.timedelta(days=draw(st.integers(0, 3650)))
     if history == "all" and draw(st.integers(0, 2)) == 0:
         last = out.get("dissolved", dt.date(2030, 12, 31))
-        days = draw(st.lists(st.dates(first, last), unique=True, min_size=1, max_size=2))
+        # a change repeating the lead needs the leads to be members on its date
+        lead_joined = [m.get("joined") for m in d["memberships"] if m["institution"] in d["lead"]]
+        start = max([first, *[j for j in lead_joined if j is not None]])
+        days = draw(st.lists(st.dates(start, last), unique=True, min_size=1, max_size=2))
         changes = []
         for day in sorted(days):
             c: dict[str, Any] = {"date": day}
@@ -425,7 +428,57 @@ def registry_data(
     }
     if draw(st.booleans()):
         out["title"] = draw(cjk)
+    if history != "old" and draw(st.integers(0, 3)) == 0:
+        out["divisions"] = draw(division_chain())
     return out
+
+
+@st.composite
+def division_chain(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Two or three county codes, each merged into the next (plain data of ``divisions``)."""
+    codes = draw(
+        st.lists(st.from_regex(r"[0-9]{6}", fullmatch=True), unique=True, min_size=2, max_size=3)
+    )
+    names = draw(st.lists(cjk, unique=True, min_size=len(codes), max_size=len(codes)))
+    province = draw(cjk)
+    day = draw(st.dates(dt.date(1980, 1, 1), dt.date(2010, 12, 31)))
+    out: list[dict[str, Any]] = []
+    for k, (code, name) in enumerate(zip(codes, names, strict=True)):
+        d: dict[str, Any] = {"code": code, "name": name, "level": "county", "province": province}
+        if k and draw(st.booleans()):
+            d["valid_from"] = out[-1]["valid_until"] + dt.timedelta(days=1)
+        if k + 1 < len(codes):
+            day += dt.timedelta(days=draw(st.integers(0, 3000)))
+            d["valid_until"] = day
+            d["successor"] = codes[k + 1]
+            day += dt.timedelta(days=1)
+        if draw(st.booleans()):
+            d["uncertain"] = True
+            d["note"] = draw(cjk)
+        out.append(d)
+    return out
+
+
+@st.composite
+def registries_with_divisions(draw: st.DrawFn, max_institutions: int = 6) -> Registry:
+    """Valid registries with their own division records that some regions name."""
+    data = draw(registry_data(max_institutions, 2))
+    chain = draw(division_chain())
+    data["divisions"] = chain
+    for rec in [*data["institutions"], *data["alliances"]]:
+        pick = draw(st.integers(-1, len(chain) - 1))
+        if pick < 0:
+            continue
+        d = chain[pick]
+        if draw(st.booleans()):  # a county-level region: matched by its code
+            rec["region"] = {
+                "province": d["province"],
+                "county": d["name"],
+                "division_code": d["code"],
+            }
+        else:  # a township region: matched by province and county name
+            rec["region"] = {"province": d["province"], "county": d["name"], "township": "某街道"}
+    return Registry.model_validate(data)
 
 
 @st.composite

@@ -202,6 +202,12 @@ EXPECTED_FINDINGS: dict[str, list[str]] = {
         "[info] benxi_central_alliance: declares hospital_members 9 but lists 1 (8 not itemised)",
         "[info] benxi_central_alliance: declares member_count 52 but lists 2 (50 not itemised)",
     ],
+    "shanghai_luwan": [
+        "[info] 310103: 卢湾区 was valid until 2011-06-07 (date uncertain), succeeded by 310101 "
+        "黄浦区; named by 8 record(s): dapuqiao_chc, huaihaizhonglu_chc, luwan_dongnan, "
+        "luwan_ruijin, ruijin, ruijin_luwan_branch, ruijinerlu_chc, wuliqiao_chc (as_of shows "
+        "the division of the day)"
+    ],
     "xuzhou_mch": [
         "[info] xuzhou_mch_alliance: declares member_count 11 but lists 7 (4 not itemised)"
     ],

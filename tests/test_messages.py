@@ -384,7 +384,8 @@ def test_every_public_result_and_policy_class_has_a_compact_display() -> None:
     seen: dict[type[Any], Any] = {}
     _walk(_results(), seen)
     county = medalliance.examples.load("county_township")
-    for obj in (*county.alliances[0].memberships, medalliance.Source(id="s", title="t")):
+    division = medalliance.model.divisions.bundled_divisions()[0]
+    for obj in (*county.alliances[0].memberships, medalliance.Source(id="s", title="t"), division):
         seen.setdefault(type(obj), obj)
     abstract = {Member, medalliance.accessibility.Decay}  # reached through MemberTable; a base
     wanted = [c for c in _displayed_classes() if c not in abstract]

@@ -83,6 +83,10 @@ def _naive_tables(reg: Registry) -> dict[str, list[dict[str, Any]]]:
         ]
     for row in out["changes"]:  # a change without a new lead: an empty lead cell
         row["lead"] = row["lead"] or ()
+    out["divisions"] = [
+        {**_flatten(d.model_dump()), "uncertain": "true" if d.uncertain else None}
+        for d in reg.divisions
+    ]  # the yes/no flag is written "true" or left blank
     return out
 
 

@@ -317,6 +317,24 @@ def test_a_lead_may_not_leave_while_it_leads() -> None:
     assert Registry.model_validate(data).as_of("2019-06-30").alliance("a").lead == ("h",)
 
 
+def test_a_new_lead_must_be_a_member_on_the_change_date() -> None:
+    data = _history().model_dump(mode="json")  # institutions in id order: c, h, h2, v
+    data["alliances"][0]["memberships"][1]["joined"] = "2019-07-02"  # h2: a day too late
+    data["alliances"][0]["changes"].append({"date": "2021-01-01", "lead": ["c", "h2"]})
+    with pytest.raises(MedAllianceError) as info:
+        Registry.model_validate(data)
+    rendered = "\n".join(p.render() for p in info.value.problems)
+    assert (
+        "alliances[0].changes[1].lead[0]: new lead 'h2' is not a member on the change's date "
+        "2019-07-01 (joined 2019-07-02)" in rendered
+    ), rendered
+    assert "changes[2].lead[0]: new lead 'c' is not a member on the change's date" in rendered
+    assert "(left 2020-12-31)" in rendered
+    data["alliances"][0]["memberships"][1]["joined"] = "2019-07-01"  # the change's own day
+    data["alliances"][0]["changes"].pop()
+    assert Registry.model_validate(data).as_of("2019-07-01").alliance("a").lead == ("h2",)
+
+
 def test_unknown_change_field_and_bad_date_are_errors() -> None:
     data = _history().model_dump(mode="json")
     data["alliances"][0]["changes"][0] = {"date": "2016-13-01", "colour": "red"}

@@ -60,6 +60,7 @@ from medalliance.model.alliance import (
     Tightness,
 )
 from medalliance.model.common import Provenance, Region
+from medalliance.model.divisions import Division, DivisionLevel
 from medalliance.model.institution import (
     FormerName,
     Grade,
@@ -124,6 +125,8 @@ __all__ = [
     "DeclaredFigure",
     "Destination",
     "Direction",
+    "Division",
+    "DivisionLevel",
     "ExpertClinic",
     "FigureUnit",
     "Finding",

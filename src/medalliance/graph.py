@@ -7,7 +7,8 @@ The contract, checked by :func:`validate_graph`:
 
 - **Graph attributes** (``G.graph``): ``schema_version`` (int, :data:`SCHEMA_VERSION`),
   ``created_with`` (``"medalliance X.Y.Z"``), ``title`` and ``description`` (str or None),
-  ``sources`` (list of source dicts), ``alliances`` (dict alliance id -> header: every alliance
+  ``sources`` (list of source dicts), ``divisions`` (list of division dicts, only when the
+  registry has some), ``alliances`` (dict alliance id -> header: every alliance
   field except ``memberships``, with ``shared_centres``, ``expert_clinics``, ``staff_postings``,
   ``unit`` and ``part_of`` kept whole) and
   ``agreements`` (dict agreement id -> header: every agreement field except ``parties`` and
@@ -238,6 +239,10 @@ def _to_graph(registry: Registry) -> nx.MultiDiGraph:
         alliances={},
         agreements={},
     )
+    if registry.divisions:
+        G.graph["divisions"] = [
+            d.model_dump(mode="json", exclude_defaults=True) for d in registry.divisions
+        ]
     nodes = [(inst.id, node_attributes(inst)) for inst in registry.institutions]
     edges: list[_Edge] = []
     for a in registry.alliances:
@@ -411,8 +416,9 @@ def validate_graph(G: Any) -> None:
             problems.append(Problem(("graph", key), msg))
             headers[key] = {}
     alliances, agreements = headers["alliances"], headers["agreements"]
-    if not isinstance(G.graph.get("sources", []), list):
-        problems.append(Problem(("graph", "sources"), "must be a list of source records"))
+    for key in ("sources", "divisions"):
+        if not isinstance(G.graph.get(key, []), list):
+            problems.append(Problem(("graph", key), f"must be a list of {key[:-1]} records"))
     for n, attrs in G.nodes(data=True):
         if not isinstance(n, str):
             problems.append(Problem(("nodes", repr(n)), "node keys must be institution ids (str)"))
@@ -530,6 +536,7 @@ def from_graph(G: Any) -> Registry:
         "alliances": alliances,
         "agreements": agreements,
         "sources": G.graph.get("sources", []),
+        "divisions": G.graph.get("divisions", []),
     }
     for f in ("title", "description"):
         if G.graph.get(f) is not None:
@@ -568,6 +575,8 @@ def graph_for_graphml(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     )
     for k in _GRAPH_JSON_KEYS:
         H.graph[k] = json.dumps(G.graph.get(k, {} if k != "sources" else []), ensure_ascii=False)
+    if G.graph.get("divisions"):
+        H.graph["divisions"] = json.dumps(G.graph["divisions"], ensure_ascii=False)
     H.add_nodes_from(
         (n, {k: v for k, v in a.items() if v is not None}) for n, a in G.nodes(data=True)
     )
@@ -593,7 +602,7 @@ def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """
     G = nx.MultiDiGraph()
     G.graph.update(H.graph)
-    for k in _GRAPH_JSON_KEYS:
+    for k in (*_GRAPH_JSON_KEYS, "divisions"):
         if isinstance(H.graph.get(k), str):
             G.graph[k] = _loads(H.graph[k], ("graph", k))
     G.graph.setdefault("title", None)

@@ -7,7 +7,9 @@ The state on one day is :meth:`medalliance.Registry.as_of` (the one date rule is
   tightness and lead, between two registries or one registry on two days;
 - :func:`timeline`: every dated event of a registry, in order;
 - :func:`panel`: measures of every alliance on a sequence of days, as a long table
-  (day × alliance × measure) ready for a difference-in-differences or event study.
+  (day × alliance × measure) ready for a difference-in-differences or event study;
+- :func:`indicator_panel`: the official indicators of each reporting period, evaluated on the
+  registry as it stood on the period's day, in the same long table.
 
 Examples
 --------
@@ -20,6 +22,7 @@ Examples
 from __future__ import annotations
 
 from medalliance.history._diff import Difference, RegistryDiff, diff
+from medalliance.history._indicator_panel import indicator_panel
 from medalliance.history._panel import MEASURES, Panel, panel
 from medalliance.history._timeline import Event, Timeline, timeline
 
@@ -31,6 +34,7 @@ __all__ = [
     "RegistryDiff",
     "Timeline",
     "diff",
+    "indicator_panel",
     "panel",
     "timeline",
 ]

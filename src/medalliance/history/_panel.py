@@ -41,12 +41,17 @@ class Panel(Tabular):
     """The measures asked for (keys of :data:`MEASURES`)."""
     records: tuple[tuple[_dt.date, str, str, float], ...]
     """``(day, alliance, measure, value)`` rows."""
+    notes: tuple[tuple[str, str, str | None], ...] = ()
+    """For an indicator panel (:func:`~medalliance.history.indicator_panel`): the
+    ``(period, status, reason)`` of each record, in the same order; empty otherwise."""
 
     def __len__(self) -> int:
         return len(self.records)
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per day × alliance × measure (``date`` a ``datetime.date``).
+
+        An indicator panel's rows also have ``period``, ``status`` and ``reason``.
 
         Examples
         --------
@@ -55,7 +60,10 @@ class Panel(Tabular):
         >>> p.rows()
         [{'date': datetime.date(2010, 12, 31), 'alliance': 'luwan_ruijin', 'measure': 'in_force', 'value': 0}]
         """  # noqa: E501
-        return [{"date": d, "alliance": a, "measure": m, "value": v} for d, a, m, v in self.records]
+        rows = [{"date": d, "alliance": a, "measure": m, "value": v} for d, a, m, v in self.records]
+        for row, (period, status, reason) in zip(rows, self.notes, strict=False):
+            row.update(period=period, status=status, reason=reason)
+        return rows
 
     def __repr__(self) -> str:
         return (

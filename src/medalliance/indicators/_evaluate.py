@@ -10,10 +10,11 @@ from medalliance.errors import MedAllianceError, Problem, UnknownIdError
 from medalliance.indicators._activity import Activity
 from medalliance.indicators._compute import labelled_places, values
 from medalliance.indicators._definitions import INDICATORS, IndicatorDefinition
-from medalliance.indicators._places import Places, institution_places
+from medalliance.indicators._places import Codes, Place, Places, institution_places
 from medalliance.indicators._report import IndicatorReport, IndicatorResult, IndicatorStatus
 from medalliance.indicators._targets import IndicatorTarget, IndicatorTargets, default_targets
 from medalliance.indicators._values import Value
+from medalliance.model._as_of import as_date, view_day
 from medalliance.model._require import require_registry
 from medalliance.model.dates import registry_on
 from medalliance.model.registry import Registry
@@ -21,20 +22,29 @@ from medalliance.model.registry import Registry
 _CODE = re.compile(r"^[0-9]{6}$")
 
 
-def _check_ids(registry: Registry, activity: Activity) -> None:
-    """Every record naming an unknown institution, or a county its institution contradicts."""
+def _check_ids(registry: Registry, activity: Activity, day: _dt.date | None = None) -> None:
+    """Every record naming an unknown institution, or a county its institution contradicts.
+
+    Codes and names are compared as read on ``day`` (see ``_places``: an old code and its
+    successor agree).
+    """
     problems: list[Problem] = []
-    places = institution_places(registry)
+    codes = Codes(registry, day)
+    places = institution_places(registry, codes)
+    stored = institution_places(registry)
     for i, c in enumerate(activity.care):
         if c.institution is not None and not registry.has_institution(c.institution):
             problems.append(
                 Problem(("care", i, "institution"), f"unknown institution {c.institution!r}")
             )
             continue
-        own = places.get(c.institution) if c.institution is not None else None
-        if own is None:
+        if c.institution is None or c.institution not in places:
             continue
-        if c.county is not None and own.name != c.county:
+        own = places[c.institution]
+        given = codes(Place(c.county, c.county_code))
+        assert given is not None
+        names = {own.name, stored[c.institution].name}
+        if c.county is not None and not names & {c.county, given.name}:
             problems.append(
                 Problem(
                     ("care", i, "county"),
@@ -42,7 +52,7 @@ def _check_ids(registry: Registry, activity: Activity) -> None:
                     f"{own.name!r}",
                 )
             )
-        if c.county_code is not None and own.code is not None and own.code != c.county_code:
+        if c.county_code is not None and own.code is not None and own.code != given.code:
             problems.append(
                 Problem(
                     ("care", i, "county_code"),
@@ -167,6 +177,7 @@ def evaluate_indicators(
     """
     registry = registry_on(registry, as_of)
     require_registry(registry)
+    day = view_day(registry) if as_of is None else as_date(as_of)
     _check_arguments(
         activity,
         period=period,
@@ -174,14 +185,14 @@ def evaluate_indicators(
         county=county,
         county_code=county_code,
     )
-    _check_ids(registry, activity)
+    _check_ids(registry, activity, day)
     if targets is None:
         tset = default_targets()
     elif isinstance(targets, IndicatorTargets):
         tset = targets
     else:
         tset = IndicatorTargets(targets=tuple(targets))
-    places = Places(registry, activity, county, county_code)
+    places = Places(registry, activity, county, county_code, day)
     places.check(labelled_places(registry, activity, places))
     found = values(registry, activity, places, period=period, previous_period=previous_period)
     results = tuple(_result(d, found[d.code], tset.target(d.code)) for d in INDICATORS)

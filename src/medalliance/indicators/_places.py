@@ -11,6 +11,14 @@ every fact both know agrees (same code, same province, same city).
   code another institution of the same province, city and county carries.
 - A record's place is the county name and code it gives (a care record at an institution takes
   the institution's place).
+- **Codes that changed.** Every code (the institutions', the records' and ``county_code=``)
+  is read through the division table (:mod:`medalliance.model.divisions`: the bundled
+  table with the registry's ``divisions``): on the day evaluated (``as_of=``) a code whose
+  validity ended is replaced by its successor in force that day; without ``as_of`` by the
+  last of its successors. So a record of 2010 coded 310103 (卢湾区) and an institution now
+  coded 310101 (黄浦区) are the same county — after the merger, or without a day; on a day
+  before the merger 310103 and 310101 stay two counties. A county *name* without a code is
+  not translated (names repeat; give the code).
 - The county evaluated (``county=``, ``county_code=``) is matched against these places. With a
   bare name, if the data hold two different counties of that name, the name is **ambiguous**
   and evaluation stops with a :class:`~medalliance.errors.MedAllianceError` listing the
@@ -21,11 +29,13 @@ every fact both know agrees (same code, same province, same city).
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.indicators._activity import Activity, CareRecord, ResidentCount
+from medalliance.model.divisions import division_table
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry
 
@@ -53,7 +63,26 @@ def compatible(a: Place, b: Place) -> bool:
     return all(x is None or y is None or x == y for x, y in zip(a[2:], b[2:], strict=True))
 
 
-def institution_places(registry: Registry) -> dict[str, Place]:
+class Codes:
+    """Reads places' division codes on one day, or at their latest (see the module rules)."""
+
+    def __init__(self, registry: Registry, day: _dt.date | None) -> None:
+        self.table = division_table(registry.divisions)
+        self.day = day
+
+    def __call__(self, p: Place | None) -> Place | None:
+        """``p`` with the code (and its name) of the day; ``p`` itself when unchanged."""
+        if p is None or p.code is None or not self.table.dated:
+            return p
+        d = self.table.on(p.code, self.day) if self.day else self.table.latest(p.code)
+        if d is None or d.code == p.code:
+            return p
+        old = {r.name for r in self.table.by_code.get(p.code, ())}
+        name = d.name if p.name is None or p.name in old else p.name
+        return p._replace(code=d.code, name=name)
+
+
+def institution_places(registry: Registry, read: Codes | None = None) -> dict[str, Place]:
     """The place of every institution with a county (or a county-level code), by id."""
     codes: dict[tuple[str | None, str | None, str], set[str]] = {}
     for inst in registry.institutions:
@@ -67,7 +96,8 @@ def institution_places(registry: Registry) -> dict[str, Place]:
             continue
         found = codes.get((r.province, r.city, r.county), set())
         code = next(iter(found)) if len(found) == 1 else None
-        out[inst.id] = Place(r.county, code, r.province, r.city)
+        place = Place(r.county, code, r.province, r.city)
+        out[inst.id] = place if read is None else read(place) or place
     return out
 
 
@@ -75,14 +105,27 @@ class Places:
     """The places of a registry and an activity, and the county evaluated (internal)."""
 
     def __init__(
-        self, registry: Registry, activity: Activity, county: str | None, county_code: str | None
+        self,
+        registry: Registry,
+        activity: Activity,
+        county: str | None,
+        county_code: str | None,
+        day: _dt.date | None = None,
     ) -> None:
         self.registry = registry
-        self.by_institution = institution_places(registry)
-        known = {*self.by_institution.values(), *_record_places(activity)}
+        self.codes = Codes(registry, day)
+        self.by_institution = institution_places(registry, self.codes)
+        known = {
+            *self.by_institution.values(),
+            *(self.codes(p) or p for p in _record_places(activity)),
+        }
         self.by_name: dict[str | None, list[Place]] = {}
         for p in sorted(known, key=lambda q: tuple(x or "" for x in q)):
             self.by_name.setdefault(p.name, []).append(p)
+        if county_code is not None:
+            asked = self.codes(Place(county, county_code))
+            if asked is not None:
+                county, county_code = asked.name, asked.code
         self.scope = _scope(self.by_name, county, county_code)
 
     def of(self, inst: Institution) -> Place | None:
@@ -94,24 +137,24 @@ class Places:
         if c.institution is not None:
             own = self.by_institution.get(c.institution)
             if own is not None:
-                return own if own.code or not c.county_code else own._replace(code=c.county_code)
+                if own.code or not c.county_code:
+                    return own
+                return self.codes(own._replace(code=c.county_code))
         if c.county is None and c.county_code is None:
             return None
-        return Place(c.county, c.county_code)
+        return self.codes(Place(c.county, c.county_code))
 
-    @staticmethod
-    def residence(c: CareRecord) -> Place | None:
+    def residence(self, c: CareRecord) -> Place | None:
         """The county of residence of a record's patients (``None`` when unknown)."""
         if c.resident_county is None and c.resident_county_code is None:
             return None
-        return Place(c.resident_county, c.resident_county_code)
+        return self.codes(Place(c.resident_county, c.resident_county_code))
 
-    @staticmethod
-    def residents_place(r: ResidentCount) -> Place | None:
+    def residents_place(self, r: ResidentCount) -> Place | None:
         """The county of a resident count (``None``: the whole area)."""
         if r.county is None and r.county_code is None:
             return None
-        return Place(r.county, r.county_code)
+        return self.codes(Place(r.county, r.county_code))
 
     def inside(self, place: Place | None) -> bool:
         """Whether ``place`` is the county evaluated (everything is, with no county given)."""

@@ -24,6 +24,7 @@ from medalliance.errors import MedAllianceError
 from medalliance.limits import current as current_limits
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
+from medalliance.model.divisions import Division
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry, Source
 from medalliance.model.types import NonEmptyText
@@ -43,6 +44,7 @@ class _RegistryFile(TypedDict, total=False):
     institutions: tuple[Institution, ...]
     alliances: tuple[Alliance, ...]
     agreements: tuple[Agreement, ...]
+    divisions: tuple[Division, ...]
 
 
 _DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
@@ -87,7 +89,7 @@ def fast_registry_from_json(text: str, *, schema_version: int) -> Registry | Non
         return None
     given = len(parts) + sum(
         model_keys(parts.get(name, ()))
-        for name in ("sources", "institutions", "alliances", "agreements")
+        for name in ("sources", "institutions", "alliances", "agreements", "divisions")
     )
     if not json_keys_unique(text, given):
         return None

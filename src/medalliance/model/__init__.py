@@ -23,6 +23,7 @@ from medalliance.model.alliance import (
     Tightness,
 )
 from medalliance.model.common import Provenance, Region
+from medalliance.model.divisions import Division, DivisionLevel
 from medalliance.model.institution import (
     FormerName,
     Grade,
@@ -46,6 +47,8 @@ __all__ = [
     "CentreKind",
     "CooperationItem",
     "DeclaredFigure",
+    "Division",
+    "DivisionLevel",
     "ExpertClinic",
     "FigureUnit",
     "FormerName",

@@ -25,10 +25,11 @@ from medalliance.model.dates import (
     membership_in_force,
     posting_in_force,
 )
+from medalliance.model.divisions import DivisionTable, division_table
 from medalliance.model.institution import Institution
 from medalliance.model.types import _iso_date
 
-__all__ = ["as_date", "has_dates", "registry_as_of"]
+__all__ = ["VIEW_DAY", "as_date", "has_dates", "registry_as_of", "view_day"]
 
 
 def as_date(value: Any, *, where: str = "as_of") -> _dt.date:
@@ -61,7 +62,9 @@ def has_dates(registry: Any) -> bool:
     >>> has_dates(Registry())
     False
     """
-    if any(i.opened or i.closed or i.former_names for i in registry.institutions):
+    if any(i.opened or i.closed or i.former_names for i in registry.institutions) or (
+        _regions_change(registry, division_table(registry.divisions))
+    ):
         return True
     if any(g.valid_from or g.valid_until for g in registry.agreements):
         return True
@@ -77,8 +80,19 @@ def has_dates(registry: Any) -> bool:
     return False
 
 
-def _institution_on(i: Institution, on: _dt.date) -> Institution:
-    """``i`` on ``on``: the name it had then, the former names before it, no closing date."""
+def _regions_change(registry: Any, table: DivisionTable) -> bool:
+    """Whether some region of ``registry`` names a division that ends with a successor."""
+    if not table.dated:
+        return False
+    records = (*registry.institutions, *registry.alliances)
+    return any(r.region is not None and table.changes_region(r.region) for r in records)
+
+
+def _institution_on(i: Institution, on: _dt.date, table: DivisionTable) -> Institution:
+    """``i`` on ``on``: the name and division it had then, earlier names, no closing date."""
+    region = table.region_on(i.region, on)
+    if region is not i.region:
+        i = i.replace(region=region)
     if i.closed is None and not i.former_names:
         return i
     name = i.name
@@ -90,8 +104,14 @@ def _institution_on(i: Institution, on: _dt.date) -> Institution:
     return i.replace(name=name, former_names=before, closed=None)
 
 
-def _alliance_on(a: Alliance, on: _dt.date, open_ids: set[str]) -> Alliance | None:
+def _alliance_on(
+    a: Alliance, on: _dt.date, open_ids: set[str], table: DivisionTable
+) -> Alliance | None:
     """The alliance as it stands on ``on``, or ``None`` when no lead of it is a member then."""
+    if a.region is not None:
+        region = table.region_on(a.region, on)
+        if region is not a.region:
+            a = a.replace(region=region)
     memberships = [
         m for m in a.memberships if m.institution in open_ids and membership_in_force(m, on)
     ]
@@ -178,18 +198,24 @@ def _agreement_kept(g: Agreement, on: _dt.date, alliances: dict[str, Alliance]) 
     return all(p in members for p in g.parties)
 
 
+_EMPTY = DivisionTable(())
+
+
 def registry_as_of(registry: Any, on: _dt.date) -> Any:
     """The records of ``registry`` in force on ``on`` (see ``Registry.as_of``)."""
     if not has_dates(registry):
         return registry
+    table = division_table(registry.divisions)
+    if not _regions_change(registry, table):
+        table = _EMPTY  # nothing to map: skip the per-region lookups
     institutions = tuple(
-        _institution_on(i, on) for i in registry.institutions if institution_in_force(i, on)
+        _institution_on(i, on, table) for i in registry.institutions if institution_in_force(i, on)
     )
     open_ids = {i.id for i in institutions}
     alliances: dict[str, Alliance] = {}
     for a in registry.alliances:
         if alliance_in_force(a, on):
-            kept = _alliance_on(a, on, open_ids)
+            kept = _alliance_on(a, on, open_ids, table)
             if kept is not None:
                 alliances[a.id] = kept
     for aid, a in list(alliances.items()):
@@ -203,5 +229,29 @@ def registry_as_of(registry: Any, on: _dt.date) -> Any:
         "institutions": institutions,
         "alliances": tuple(alliances.values()),
         "agreements": tuple(g for g in registry.agreements if _agreement_kept(g, on, alliances)),
+        "divisions": registry.divisions,
     }
-    return type(registry)._from_valid_records(fields)
+    view = type(registry)._from_valid_records(fields)
+    view.__dict__[VIEW_DAY] = on  # not a field: equality and files ignore it
+    return view
+
+
+VIEW_DAY = "_medalliance_view_day"
+"""Where a view made by :func:`registry_as_of` keeps its day (read with :func:`view_day`)."""
+
+
+def view_day(registry: Any) -> _dt.date | None:
+    """The day ``registry`` is a view of (``Registry.as_of``), or ``None`` for a stored one.
+
+    Analyses that read codes on a day (the indicators' county matching) use it, so an
+    analysis on ``registry.as_of(d)`` equals the analysis with ``as_of=d``.
+
+    Examples
+    --------
+    >>> from medalliance import examples
+    >>> reg = examples.load("shanghai_luwan")
+    >>> view_day(reg), view_day(reg.as_of("2012-01-01"))
+    (None, datetime.date(2012, 1, 1))
+    """
+    day = getattr(registry, "__dict__", {}).get(VIEW_DAY)
+    return day if isinstance(day, _dt.date) else None

@@ -12,7 +12,9 @@ from operator import attrgetter
 from typing import Any, Protocol
 
 from medalliance.errors import Problem, format_path
+from medalliance.model.alliance import Alliance, AllianceChange, Membership
 from medalliance.model.common import Provenance
+from medalliance.model.dates import change_lead_problems
 from medalliance.model.figures import DeclaredFigure
 from medalliance.model.institution import TIER_REQUIRED, InstitutionKind
 from medalliance.model.labels import did_you_mean
@@ -268,10 +270,26 @@ def reference_problems(reg: Records, *, ids: dict[str, list[Any]] | None = None)
     _provenances(check, ("institutions",), reg.institutions)
     for ai, a in enumerate(reg.alliances):
         check.alliance(ai, a)
+        check.problems += _change_lead_problems(ai, a)
     check.parents_known_and_acyclic()
     for gi, g in enumerate(reg.agreements):
         check.agreement(gi, g)
     return check.problems
+
+
+def _change_lead_problems(ai: int, a: Any) -> list[Problem]:
+    """New leads not members on their change's date, for an alliance or its raw input."""
+    if isinstance(a, Alliance):
+        changes, memberships = a.changes, a.memberships
+    else:  # raw input: read the changes and memberships when they are valid on their own
+        raw: Any = a._d if isinstance(a, RawView) else None
+        try:
+            changes = tuple(AllianceChange.model_validate(c) for c in raw["changes"])
+            memberships = tuple(Membership.model_validate(m) for m in raw["memberships"])
+        except (TypeError, KeyError, ValueError):  # MedAllianceError is a ValueError
+            return []
+    found = change_lead_problems(changes, memberships)
+    return [Problem(("alliances", ai, *p.path), p.message) for p in found]
 
 
 _INSTITUTION = attrgetter("institution")

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
+from typing import Any
 
 from medalliance.model._require import require_registry
 from medalliance.model.agreement import Agreement, AgreementStatus
 from medalliance.model.alliance import Alliance, AllianceForm
 from medalliance.model.dates import in_force
+from medalliance.model.divisions import Division, DivisionTable, division_table
 from medalliance.model.institution import Institution, InstitutionKind
 from medalliance.model.registry import Registry
 from medalliance.model.types import FrozenModel, NonEmptyText
@@ -277,6 +279,16 @@ def check_dates(registry: Registry, *, today: _dt.date | None = None) -> tuple[F
     ``lead_joined_late`` (a lead that joined after the founding date) and
     ``joined_before_founded``.
 
+    Division codes (:mod:`medalliance.model.divisions`; the bundled table with the
+    registry's own ``divisions``): one finding per division named by a region outside its
+    validity, with the code as subject and the records listed — ``division_expired`` (info:
+    it ended before ``today``; ``as_of`` shows its successor) or ``division_not_started``
+    (warning: its first day is after ``today``) — and per record
+    ``division_name_mismatch`` (warning: the county name differs from the code's name) and,
+    only when the registry gives its own ``divisions``, ``division_unknown`` (warning: a
+    county-level code the table does not list — a warning, not an error, because a table
+    may list only the changes it needs).
+
     Parameters
     ----------
     registry : Registry
@@ -310,7 +322,71 @@ def check_dates(registry: Registry, *, today: _dt.date | None = None) -> tuple[F
         out += _alliance_date_findings(a, day)
     for g in registry.agreements:
         out += _agreement_date_findings(registry, g, day)
-    return tuple(out)
+    return (*out, *_division_date_findings(registry, day))
+
+
+def _division_date_findings(registry: Registry, day: _dt.date) -> list[Finding]:
+    """Division findings of :func:`check_dates`.
+
+    One per division outside its validity (subject: the code), one per record whose region
+    contradicts the table.
+    """
+    table = division_table(registry.divisions)
+    own = bool(registry.divisions)
+    out: list[Finding] = []
+    outside: dict[str, tuple[Division, list[str]]] = {}
+    regions = [(i.id, i.region) for i in registry.institutions]
+    regions += [(a.id, a.region) for a in registry.alliances]
+    for subject, region in regions:
+        out += _region_findings(subject, region, table, own)
+        records = table.of_region(region)
+        if records:
+            d = table.record(records[0].code, day) or records[-1]
+            if table.record(d.code, day) is None:
+                outside.setdefault(d.code, (d, []))[1].append(subject)
+    for code, (d, subjects) in sorted(outside.items()):
+        unsure = " (date uncertain)" if d.uncertain else ""
+        named = f"named by {len(subjects)} record(s): {', '.join(sorted(subjects))}"
+        if d.valid_until is not None and d.valid_until < day:
+            now = table.on(code, day)
+            then = f", succeeded by {now.code} {now.name}" if now is not None else ""
+            out.append(
+                _finding(
+                    "division_expired",
+                    Severity.INFO,
+                    code,
+                    f"{d.name} was valid until {d.valid_until}{unsure}{then}; {named} "
+                    "(as_of shows the division of the day)",
+                )
+            )
+        else:
+            out.append(
+                _finding(
+                    "division_not_started",
+                    Severity.WARNING,
+                    code,
+                    f"{d.name} is valid from {d.valid_from}{unsure}, after {day}; {named}",
+                )
+            )
+    return out
+
+
+def _region_findings(subject: str, region: Any, table: DivisionTable, own: bool) -> list[Finding]:
+    """Findings about one region: a code the registry's table lacks, a name not the code's."""
+    records = table.of_region(region)
+    code = region.division_code if region.township is None else None
+    if code is None:
+        return []
+    if not records:
+        if not own:
+            return []
+        message = f"division code {code} is not in the registry's division table"
+        return [_finding("division_unknown", Severity.WARNING, subject, message)]
+    names = {r.name for r in records}
+    if region.county is None or region.county in names:
+        return []
+    message = f"county {region.county!r} but division code {code} is {' / '.join(sorted(names))}"
+    return [_finding("division_name_mismatch", Severity.WARNING, subject, message)]
 
 
 def _alliance_date_findings(a: Alliance, day: _dt.date) -> list[Finding]:

@@ -43,18 +43,21 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
 from typing_extensions import Self
 
+from medalliance.errors import Problem
 from medalliance.model.agreement import Agreement, AgreementStatus
-from medalliance.model.alliance import Alliance, ExpertClinic, Membership
+from medalliance.model.alliance import Alliance, AllianceChange, ExpertClinic, Membership
 from medalliance.model.institution import Institution
 from medalliance.model.staffing import StaffPosting
 
 __all__ = [
     "agreement_in_force",
     "alliance_in_force",
+    "change_lead_problems",
     "clinic_in_force",
     "in_force",
     "institution_in_force",
@@ -202,6 +205,44 @@ def agreement_in_force(agreement: Agreement, on: _dt.date | None = None) -> bool
     if agreement.status is not AgreementStatus.IN_FORCE:
         return False
     return on is None or in_force(agreement.valid_from, agreement.valid_until, on)
+
+
+def change_lead_problems(
+    changes: Sequence[AllianceChange], memberships: Sequence[Membership]
+) -> list[Problem]:
+    """Every new lead of a dated change that is not a member on the change's date.
+
+    A member on the day: a membership of it holds that day (:func:`membership_in_force`:
+    joined on or before it, or unknown; not left before it). A new lead that is no member at
+    all is the alliance's own error. ``changes`` and ``memberships`` are an alliance's; paths
+    start at the alliance (``changes[i].lead[j]``). The registry checks every alliance with
+    this, valid or not, so that one error lists every problem.
+
+    Examples
+    --------
+    >>> from medalliance import Alliance
+    >>> a = Alliance(id="a", name="某医联体", form="城市医疗集团", lead=["h"],
+    ...              memberships=[{"institution": "h", "role": "lead"},
+    ...                           {"institution": "k", "joined": "2019-01-01"}],
+    ...              changes=[{"date": "2018-01-01", "lead": ["k"]}])
+    >>> [p.render() for p in change_lead_problems(a.changes, a.memberships)]
+    ["changes[0].lead[0]: new lead 'k' is not a member on the change's date 2018-01-01 (joined 2019-01-01)"]
+    """  # noqa: E501
+    problems: list[Problem] = []
+    for i, c in enumerate(changes):
+        for j, lead in enumerate(c.lead or ()):
+            held = [m for m in memberships if m.institution == lead]
+            if not held or any(membership_in_force(m, c.date) for m in held):
+                continue
+            m = held[0]
+            when = f"joined {m.joined}" if m.joined and m.joined > c.date else f"left {m.left}"
+            problems.append(
+                Problem(
+                    ("changes", i, "lead", j),
+                    f"new lead {lead!r} is not a member on the change's date {c.date} ({when})",
+                )
+            )
+    return problems
 
 
 class _Dated(Protocol):

@@ -38,9 +38,11 @@ from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 
 from medalliance._gc import paused_gc
 from medalliance.errors import MedAllianceError, Problem, UnknownIdError
+from medalliance.model import divisions as _div
 from medalliance.model._references import RawView, missing_tiers, reference_problems
 from medalliance.model.agreement import Agreement
 from medalliance.model.alliance import Alliance
+from medalliance.model.divisions import Division
 from medalliance.model.institution import Institution
 from medalliance.model.labels import did_you_mean
 from medalliance.model.types import (
@@ -105,7 +107,11 @@ def _registry_error(exc: ValidationError, data: Any) -> MedAllianceError:
     if not isinstance(data, dict):
         return err
     seen = {(p.path, p.message) for p in err.problems}
-    scanned = (*missing_tiers(data), *reference_problems(RawView(data)))
+    scanned = (
+        *missing_tiers(data),
+        *reference_problems(RawView(data)),
+        *_div.raw_division_problems(data),
+    )
     extra = [p for p in scanned if (p.path, p.message) not in seen]
     if not extra:
         return err
@@ -158,6 +164,8 @@ class Registry(FrozenModel):
     """Every alliance, sorted by id."""
     agreements: tuple[Agreement, ...] = ()
     """Every agreement, sorted by id."""
+    divisions: tuple[Division, ...] = ()
+    """Own division records; each replaces the bundled records of its code (model.divisions)."""
 
     def __init__(self, /, **data: Any) -> None:
         with paused_gc():
@@ -212,7 +220,7 @@ class Registry(FrozenModel):
             except ValidationError as exc:
                 raise _registry_error(exc, json_data) from None
 
-    @field_validator("institutions", "alliances", "agreements", "sources", mode="wrap")
+    @field_validator("institutions", "alliances", "agreements", "sources", "divisions", mode="wrap")
     @classmethod
     def _revalidate_parts(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
         """Validate every part again, except those of the registry being replaced or subset.
@@ -257,6 +265,7 @@ class Registry(FrozenModel):
     def _check_references(self) -> Registry:
         ids: dict[str, list[Any]] = {}
         problems = reference_problems(self, ids=ids)
+        problems += _div.division_problems(self.divisions)
         if problems:
             raise _BrokenReferencesError(problems)
         for name in ("institutions", "alliances", "agreements", "sources"):
@@ -264,6 +273,7 @@ class Registry(FrozenModel):
             ordered = _sort_by_id(items, ids[name])
             if ordered is not items:
                 object.__setattr__(self, name, ordered)
+        object.__setattr__(self, "divisions", _div.sorted_divisions(self.divisions))
         return self
 
     # -- lookups -----------------------------------------------------------------------------
@@ -467,8 +477,9 @@ class Registry(FrozenModel):
         ``valid_from``/``valid_until`` exclude the day or whose parties are not all members
         then, expert clinics and staff postings outside their dates, and anything referring
         to what was left out. Dated changes up to the day are applied (form, tightness, lead;
-        the view holds the values of the day and no changes),
-        and an institution takes the name it had then. Events still to come are not part of
+        the view holds the values of the day and no changes), an institution takes the name
+        it had then and regions the division of the day (:mod:`~medalliance.model.divisions`).
+        Events still to come are not part of
         the view: ``left``, ``dissolved`` and ``closed`` dates (all on or after the day for
         what is kept), and changes and renames after it. Undated records always stay, so a
         registry without dates is returned as it is. The rule is
@@ -534,6 +545,7 @@ class Registry(FrozenModel):
             "alliances": tuple(keep),
             "agreements": tuple(g for g in self.agreements if g.alliance in ids),
             "sources": self.sources,
+            "divisions": self.divisions,
             "title": self.title,
             "description": self.description,
         }

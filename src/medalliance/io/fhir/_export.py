@@ -9,6 +9,7 @@ from typing import Any
 from medalliance._progress import Bar, bar
 from medalliance.errors import MedAllianceError, Problem
 from medalliance.io.fhir._map import (
+    _DIVISION_KEYS,
     _EXT,
     _HL7_ORG_ROLE,
     _HL7_ORG_TYPE,
@@ -37,6 +38,7 @@ from medalliance.model.alliance import (
     SharedCentre,
 )
 from medalliance.model.common import Provenance, Region
+from medalliance.model.divisions import Division
 from medalliance.model.institution import Institution
 from medalliance.model.registry import Registry, Source
 from medalliance.model.staffing import StaffPosting
@@ -139,13 +141,15 @@ class _Exporter:
     def _records(self, done: Bar) -> None:
         """One entry per source, institution and agreement, several per alliance."""
         reg = self.reg
-        if reg.title is not None or reg.description is not None:
+        if reg.title is not None or reg.description is not None or reg.divisions:
             header: Json = {
                 "resourceType": "List",
                 "id": "registry",
                 "status": "current",
                 "mode": "snapshot",
             }
+            if reg.divisions:
+                header["extension"] = [_division(d) for d in reg.divisions]
             if reg.title is not None:
                 header["title"] = reg.title
             if reg.description is not None:
@@ -513,6 +517,15 @@ class _Exporter:
             oa["network"] = [_ref(net_url)]
             oa["code"] = [_cc("cooperation-item", item) for item in g.items]
             self.add(oa)
+
+
+def _division(d: Division) -> Json:
+    """The complex extension of one administrative division record."""
+    values = d.model_dump(mode="json", exclude_defaults=True)
+    parts = [
+        {"url": name, key: values[name]} for name, key in _DIVISION_KEYS.items() if name in values
+    ]
+    return {"url": _EXT + "division", "extension": parts}
 
 
 def _period(start: dt.date | None, end: dt.date | None) -> Json:

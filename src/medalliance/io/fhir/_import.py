@@ -20,7 +20,7 @@ from medalliance.io.fhir._import_institutions import _InstitutionReader
 from medalliance.io.fhir._import_postings import _PostingReader
 from medalliance.io.fhir._import_services import _ServiceReader
 from medalliance.io.fhir._import_values import _PASSIVE, Path, _Res
-from medalliance.io.fhir._map import Json, _url_problem
+from medalliance.io.fhir._map import _DIVISION_KEYS, Json, _url_problem
 from medalliance.model.registry import Registry
 
 
@@ -188,13 +188,34 @@ class _Reader(_BundleScan, _InstitutionReader, _ServiceReader, _PostingReader, _
                     self.p(r.at("note", 0), "an Annotation here has only 'text'")
                 data["description"] = first.get("text")
                 self.where[("description",)] = k
-        if title is None and note is None:
+        divisions = [
+            self.division(path, value, k)
+            for path, value in self.extensions(r, {"division": "extension"}).get("division", [])
+        ]
+        if divisions:
+            data["divisions"] = divisions
+        if title is None and note is None and not divisions:
             self.p(
                 ("entry", k, "resource"),
                 "a registry header (List) without a title or a note says nothing, and "
                 "to_fhir writes none: leave it out",
             )
         r.finish("the registry header (List)")
+
+    def division(self, path: Path, value: Any, k: int) -> Json:
+        """One administrative division record (complex extension ``division``)."""
+        holder = _Res(self, {"extension": value}, path[:-1])
+        parts = self.extensions(holder, _DIVISION_KEYS, complex_=True)
+        out: Json = {}
+        for name, key in _DIVISION_KEYS.items():
+            if key == "valueDate":
+                self.put(out, name, self.ext_date(parts, name))
+            elif key == "valueBoolean":
+                self.put(out, name, self.typed(self.one(parts, name), bool, "a boolean"))
+            else:
+                self.put(out, name, self.ext_string(parts, name))
+        self.where[("divisions",)] = k
+        return out
 
     def read_source(self, k: int, res: Mapping[str, Any], sid: str) -> Json:
         r = _Res(self, res, ("entry", k, "resource"), _PASSIVE)

@@ -83,6 +83,23 @@ _TEXT_SYSTEMS: dict[str, dict[str, str]] = {
 _CRITERION_SYSTEM = _CS + "referral-criterion"
 
 
+_DIVISION_KEYS = {
+    "code": "valueCode",
+    "name": "valueString",
+    "level": "valueCode",
+    "province": "valueString",
+    "city": "valueString",
+    "valid_from": "valueDate",
+    "valid_until": "valueDate",
+    "successor": "valueCode",
+    "uncertain": "valueBoolean",
+    "source": "valueString",
+    "quote": "valueString",
+    "note": "valueString",
+}
+"""The sub-extensions of a ``division`` extension (on the registry header) and their types."""
+
+
 def _display(member: Enum) -> str:
     label = getattr(member, "label_zh", None)
     return str(label) if label else str(member.value)

@@ -14,9 +14,9 @@ and the same conversion (``from_frames`` reads the same shapes from DataFrames):
   ``institutions`` / ``机构``, ``alliances`` / ``医联体``, ``memberships`` / ``成员``,
   ``agreements`` / ``协议``, ``shared_centres`` / ``共享中心``, ``expert_clinics`` /
   ``专家门诊``, ``staff_postings`` / ``人员派驻``, ``declared`` / ``公布数据``, ``changes`` /
-  ``医联体变更``, ``former_names`` / ``机构曾用名``, ``sources`` / ``来源``, and ``registry`` /
-  ``登记册`` (one row: ``title``, ``description``). Tables without rows may be left out;
-  any other sheet or CSV file is an error.
+  ``医联体变更``, ``former_names`` / ``机构曾用名``, ``sources`` / ``来源``, ``divisions`` /
+  ``行政区划``, and ``registry`` / ``登记册`` (one row: ``title``, ``description``). Tables
+  without rows may be left out; any other sheet or CSV file is an error.
 - **Row 1 is the header.** Headers are the column names or their Chinese and English aliases
   (``机构名称``, ``机构类别``, ``等级``, ``所属区县``, ``床位数``, ``经度``, ``纬度``,
   ``所属医联体``, ``角色``, ...: the one alias table is

@@ -72,6 +72,7 @@ _READERS: dict[str, Any] = {
     "float": _float,
     "value": lambda value: _number(value, "value"),
     "date": _date,
+    "flag": lambda value: value,  # a workbook's TRUE/FALSE cell; the model reads it
 }
 """How a cell that is not text is read, by column kind (text is parsed by PARSERS)."""
 
@@ -99,7 +100,7 @@ def decode(col: _Column, value: object) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return MISSING
     kind = col.kind
-    if isinstance(value, bool):
+    if isinstance(value, bool) and kind != "flag":
         raise ValueError(f"expected {_WHAT.get(kind, 'text')}, got {value}")
     if isinstance(value, str) and kind in PARSERS:
         return PARSERS[kind](value)

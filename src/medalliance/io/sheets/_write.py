@@ -30,6 +30,7 @@ _ORDER = (
     *_CHILDREN[1:],
     "former_names",
     "sources",
+    "divisions",
 )
 XLSX_CELL_LIMIT = 32_767
 """The most characters a workbook cell holds."""

@@ -21,6 +21,7 @@ table             one row per
 ``changes``       :class:`~medalliance.model.alliance.AllianceChange`, with its ``alliance`` id
 ``former_names``  :class:`~medalliance.model.institution.FormerName`, with its ``institution`` id
 ``agreements``    :class:`~medalliance.model.agreement.Agreement`, items included
+``divisions``     :class:`~medalliance.model.divisions.Division` (``uncertain``: ``true`` or blank)
 ================  =====================================================================
 
 Encoding rules (the same both ways):

@@ -322,7 +322,7 @@ def assemble(
     'primary'
     """
     origins = _link_children(recs, problems, reported)
-    data: dict[str, Any] = {name: recs[name] for name in _TOP}
+    data: dict[str, Any] = {name: recs.get(name, []) for name in _TOP}
     if title is not None:
         data["title"] = title
     if description is not None:

@@ -19,11 +19,14 @@ from medalliance.model.alliance import (
     Qualifier,
     Tightness,
 )
+from medalliance.model.divisions import DivisionLevel
 from medalliance.model.institution import Grade, InstitutionKind, Ownership, Tier
 from medalliance.model.staffing import ProfessionalTitle
 from medalliance.model.vocab import ServiceKind, Specialty
 
-_Kind = Literal["text", "enum", "tuple", "count", "float", "date", "value", "serves", "tightness"]
+_Kind = Literal[
+    "text", "enum", "tuple", "count", "float", "date", "value", "serves", "tightness", "flag"
+]
 
 PER_MEMBER = "per_member"
 """Cell of the alliances' ``tightness`` column for an alliance whose tightness is set member
@@ -195,6 +198,20 @@ _SPECS: dict[str, tuple[_Column, ...]] = {
         _text("name", required=True),
         _of("date", "until", required=True),
     ),
+    "divisions": (
+        _text("code", required=True),
+        _text("name", required=True),
+        _enum("level", DivisionLevel, required=True),
+        _text("province"),
+        _text("city"),
+        _of("date", "valid_from"),
+        _of("date", "valid_until"),
+        _text("successor"),
+        _of("flag", "uncertain"),
+        _text("source"),
+        _text("quote"),
+        _text("note"),
+    ),
     "agreements": (
         _text("id", required=True),
         _text("alliance", required=True),
@@ -217,7 +234,7 @@ _CHILDREN = (
     "declared",
     "changes",
 )
-_TOP = ("sources", "institutions", "alliances", "agreements")
+_TOP = ("sources", "institutions", "alliances", "agreements", "divisions")
 _NESTED = (*_CHILDREN, "former_names")
 """Every table of records nested in another record (same names as the fields)."""
 OWNER: dict[str, tuple[str, str]] = {

@@ -21,7 +21,7 @@ class RegistryFrames:
     Attributes
     ----------
     institutions, alliances, memberships, agreements, shared_centres, expert_clinics, \
-staff_postings, declared, changes, former_names, sources : pandas.DataFrame or None
+staff_postings, declared, changes, former_names, sources, divisions : pandas.DataFrame or None
         The tables (``None``: no rows).
     title, description : str or None
         The registry's title and description.
@@ -33,7 +33,8 @@ staff_postings, declared, changes, former_names, sources : pandas.DataFrame or N
     >>> frames = to_frames(examples.load("gangkou"))
     >>> frames
     RegistryFrames(institutions=5, alliances=1, memberships=5, agreements=0, shared_centres=4, \
-expert_clinics=0, staff_postings=0, declared=22, changes=0, former_names=0, sources=1)
+expert_clinics=0, staff_postings=0, declared=22, changes=0, former_names=0, sources=1, \
+divisions=0)
     >>> [name for name, table in frames.tables()][:3]
     ['institutions', 'alliances', 'memberships']
     """
@@ -49,6 +50,7 @@ expert_clinics=0, staff_postings=0, declared=22, changes=0, former_names=0, sour
     changes: Any = None
     former_names: Any = None
     sources: Any = None
+    divisions: Any = None
     title: str | None = None
     description: str | None = None
 

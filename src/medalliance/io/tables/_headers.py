@@ -185,6 +185,23 @@ ALIASES: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
             "until": ("使用截止日期", "截止日期", "停用日期"),
         },
     ),
+    "divisions": (
+        ("行政区划", "区划代码表", "区划变更", "division"),
+        {
+            "code": ("区划代码", "行政区划代码", "代码"),
+            "name": ("区划名称", "名称"),
+            "level": ("级别", "层级"),
+            "province": ("省份", "省"),
+            "city": ("地市", "市"),
+            "valid_from": ("启用日期", "起始日期"),
+            "valid_until": ("停用日期", "截止日期"),
+            "successor": ("继承代码", "并入代码", "新代码"),
+            "uncertain": ("存疑", "不确定"),
+            "source": ("来源", "出处"),
+            "quote": ("原文", "引文"),
+            "note": ("备注", "说明"),
+        },
+    ),
     "agreements": (
         ("协议", "合作协议", "agreement"),
         {

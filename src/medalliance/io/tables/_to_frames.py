@@ -49,6 +49,8 @@ def _cells(col: _Column, records: Sequence[Any]) -> list[Any]:
         return out
     if col.kind == "serves":
         return [v if isinstance(v, str) else tuple(v) for v in raw]
+    if col.kind == "flag":  # a yes/no field whose default is no: "true" or blank
+        return ["true" if v else None for v in raw]
     return raw
 
 
@@ -73,7 +75,7 @@ def _series(pd: Any, col: _Column, values: list[Any]) -> Any:
             dtype="datetime64[D]",
         )
         return days.astype("datetime64[s]")
-    if kind == "text" and not pd.__version__.startswith(("0.", "1.", "2.")):
+    if kind in ("text", "flag") and not pd.__version__.startswith(("0.", "1.", "2.")):
         return pd.array(values, dtype="str")  # pandas 3 string dtype, missing values as NaN
     return pd.Series(values, dtype=object)
 
