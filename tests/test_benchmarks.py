@@ -35,7 +35,7 @@ TINY = {
     "bench_removal": ["--scale", "0.001", "--sample", "0"],
     "bench_dask": [
         *("--cells", "20000", "--sites", "300", "--partitions", "4", "--side-deg", "2"),
-        *("--scale", "0.002", "--cases", "5000", "--case-partitions", "3"),
+        *("--scale", "0.002", "--cases", "5000", "--case-partitions", "3", "--repeat", "1"),
     ],
     "bench_yaml": ["--scale", "0.001", "--repeat", "1"],
     "bench_flow": [

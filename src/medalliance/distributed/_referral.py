@@ -116,9 +116,9 @@ def _decide(
     registry = box.registry()
     batch = evaluate_many(registry, cases, policy=policy)
     ids = np.asarray([i.id for i in registry.institutions] + [None], dtype=object)
-    columns = {
-        "origin": np.asarray(cases.origin, dtype=object),
-        "criterion": np.asarray(cases.criterion, dtype=object),
+    columns = {  # the case columns pass through as they came (no conversion per row)
+        "origin": frame["origin"],
+        "criterion": frame["criterion"],
         "eligible": batch.eligible.astype(bool),
         "direction": batch.direction.astype(np.int8),
         "best": ids[batch.best],  # -1 picks the trailing None
