@@ -11,7 +11,8 @@ square of ``--side-deg`` degrees and ``--sites`` sites over the same square; for
 * **partitioned referral**: ``evaluate_partitions`` on the 2-worker cluster vs in-memory
   ``evaluate_many`` on one core (index compiled, as the in-memory side's is); throughput per
   core (cases/s/worker) and the ratio, warm (workers already hold the compiled registry), and
-  the cold time of the first run, which ships the registry and compiles it on each worker.
+  the cold time of the first run, which ships the registry and compiles it on each worker;
+  once with dask's default worker environment and once with ``array_worker_config()``.
 
 Run::
 
@@ -39,7 +40,7 @@ from distributed import Client, LocalCluster, wait
 import medalliance as ma
 from medalliance import accessibility as acc
 from medalliance import synthetic
-from medalliance.distributed import evaluate_partitions, tiled_accessibility
+from medalliance.distributed import array_worker_config, evaluate_partitions, tiled_accessibility
 from medalliance.referral import ReferralCases, evaluate_many
 
 
@@ -164,6 +165,36 @@ def main() -> None:
         cases = ReferralCases.from_arrays(origin=frame["origin"], criterion=frame["criterion"])
         batch = evaluate_many(reg, cases)
         mem_times.append(time.perf_counter() - t)
+    t_mem = statistics.median(mem_times)
+    mem_rate = args.cases / t_mem
+    print(
+        f"  in memory (1 core, compiled, median of {args.repeat}): {t_mem:8.2f} s   "
+        f"{mem_rate:12,.0f} cases/s (each run: {', '.join(f'{x:.2f}' for x in mem_times)} s)"
+    )
+    for label, config in (
+        ("dask's default worker environment", {}),
+        ("array_worker_config()", array_worker_config()),
+    ):
+        with dask.config.set(config):
+            t_cold, dask_times = referral_on_cluster(args, reg, frame, batch)
+        t_dask = statistics.median(dask_times)
+        dask_rate = args.cases / t_dask / 2
+        print(f"  2 workers, {label}:")
+        print(f"    cold (ship + compile, results gathered): {t_cold:8.2f} s")
+        print(
+            f"    warm, results kept on the workers (median of {args.repeat}): {t_dask:8.2f} s"
+            f"   {dask_rate:12,.0f} cases/s per worker (each run: "
+            f"{', '.join(f'{x:.2f}' for x in dask_times)} s)"
+        )
+        print(
+            f"    in-memory / partitioned throughput per core (warm): x{mem_rate / dask_rate:.2f}"
+        )
+
+
+def referral_on_cluster(
+    args: argparse.Namespace, reg: Any, frame: Any, batch: Any
+) -> tuple[float, list[float]]:
+    """Cold run, then ``--repeat`` warm runs of evaluate_partitions on 2 local workers."""
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
         as cluster,
@@ -184,19 +215,7 @@ def main() -> None:
             time.sleep(0.5)  # (untimed) let the scheduler forget them first
     assert out["eligible"].tolist() == batch.eligible.tolist()
     assert out["n_destinations"].tolist() == batch.n_destinations.tolist()
-    t_mem, t_dask = statistics.median(mem_times), statistics.median(dask_times)
-    mem_rate = args.cases / t_mem
-    dask_rate = args.cases / t_dask / 2
-    runs = f"median of {args.repeat}"
-    print(f"  in memory (1 core, compiled, {runs}): {t_mem:8.2f} s   {mem_rate:12,.0f} cases/s")
-    print(f"  2 workers, cold (ship + compile, results gathered): {t_cold:8.2f} s")
-    print(
-        f"  2 workers, warm, results kept on the workers ({runs}): {t_dask:8.2f} s   "
-        f"{dask_rate:12,.0f} cases/s per worker"
-    )
-    print(f"  each run, in memory: {', '.join(f'{x:.2f}' for x in mem_times)} s; "
-          f"2 workers: {', '.join(f'{x:.2f}' for x in dask_times)} s")  # fmt: skip
-    print(f"  in-memory / partitioned throughput per core (warm): x{mem_rate / dask_rate:.2f}")
+    return t_cold, dask_times
 
 
 if __name__ == "__main__":

@@ -242,6 +242,36 @@ def test_partitioned_referral_survives_a_killed_worker(county: Registry, tmp_pat
     assert_same_as_in_memory(out, county, frame)
 
 
+def worker_environ() -> tuple[str | None, str | None, str | None]:
+    return (
+        os.environ.get("MALLOC_MMAP_THRESHOLD_"),
+        os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+        os.environ.get("OMP_NUM_THREADS"),
+    )
+
+
+@pytest.mark.slow
+def test_array_worker_config_reaches_the_worker_processes(county: Registry) -> None:
+    from medalliance.distributed import ARRAY_WORKER_ENVIRON, array_worker_config
+
+    frame = county_cases(county, 40, seed=8)
+    with (
+        dask.config.set(array_worker_config()),
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        (env,) = c.run(worker_environ).values()
+        out = evaluate_partitions(county, dd.from_pandas(frame, npartitions=2)).compute()
+    assert env[:2] == (
+        str(ARRAY_WORKER_ENVIRON["MALLOC_MMAP_THRESHOLD_"]),
+        str(ARRAY_WORKER_ENVIRON["MALLOC_TRIM_THRESHOLD_"]),
+    )
+    assert env[2] == "1"  # dask's other settings are kept
+    assert_same_as_in_memory(out, county, frame)
+
+
 def test_partitioned_referral_local_scheduler(county: Registry) -> None:
     frame = county_cases(county, 50, seed=2)
     with dask.config.set(scheduler="sync"):  # even with the module's client running

@@ -13,7 +13,8 @@ below it imports Dask, and ``import medalliance`` does not import this package.
   passes that move only site-length vectors.
 
 Both ship the registry (a frozen model, never a networkx graph) to each worker once and
-compile it there once; results equal the in-memory functions'.
+compile it there once; results equal the in-memory functions'. :func:`array_worker_config`
+is an opt-in worker allocator setting that makes array-heavy tasks run at in-process speed.
 
 Examples
 --------
@@ -42,8 +43,10 @@ from medalliance.distributed._tiles import (
     duplicate_ids,
     tiled_accessibility,
 )
+from medalliance.distributed._workers import ARRAY_WORKER_ENVIRON, array_worker_config
 
 __all__ = [
+    "ARRAY_WORKER_ENVIRON",
     "CASE_COLUMNS",
     "MAX_TILE_CELLS",
     "MAX_TILE_MB",
@@ -53,6 +56,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "Sweep",
     "TiledAccessibility",
+    "array_worker_config",
     "cases_of_frame",
     "duplicate_ids",
     "evaluate_partitions",
