@@ -127,6 +127,22 @@ FORMATS = ("table", "json", "csv")
 """What ``--format`` may name: aligned columns, one JSON document, or CSV rows."""
 
 
+def add_solver_options(parser: argparse.ArgumentParser) -> None:
+    """``--method exact|greedy`` and ``--time-limit-s`` of the site-selection commands."""
+    parser.add_argument(
+        "--method",
+        choices=("exact", "greedy"),
+        default="exact",
+        help="exact MILP (HiGHS) or greedy + swap (default exact)",
+    )
+    parser.add_argument(
+        "--time-limit-s",
+        type=float,
+        metavar="S",
+        help="seconds HiGHS may spend (exact; greedy with capacities: on the full LP bound)",
+    )
+
+
 def add_format_flag(parser: argparse.ArgumentParser) -> None:
     """Add ``--format table|json|csv``, ``--json`` (short for ``--format json``) and ``--quiet``."""
     parser.add_argument(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from medalliance.cli._common import (
     add_format_flag,
+    add_solver_options,
     add_target,
     output_format,
     path_argument,
@@ -84,15 +85,7 @@ def _add_centre(subparsers: Subparsers) -> None:
         help="a kind of member that may host (repeatable; default: all but village clinics, "
         "community health stations, clinics and outpatient departments)",
     )
-    pl.add_argument(
-        "--method",
-        choices=("exact", "greedy"),
-        default="exact",
-        help="exact MILP (HiGHS) or greedy + swap (default exact)",
-    )
-    pl.add_argument(
-        "--time-limit-s", type=float, metavar="S", help="seconds the exact solver may spend"
-    )
+    add_solver_options(pl)
     add_format_flag(pl)
     pl.set_defaults(func=run)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from medalliance.cli._common import (
     add_format_flag,
+    add_solver_options,
     output_format,
     path_argument,
     plural,
@@ -63,15 +64,7 @@ def add_parser(subparsers: Subparsers) -> None:
         type=path_argument,
         help="CSV site,capacity: people each site can serve (max_coverage, p_median)",
     )
-    sp.add_argument(
-        "--method",
-        choices=("exact", "greedy"),
-        default="exact",
-        help="exact MILP (HiGHS) or greedy + swap (default exact)",
-    )
-    sp.add_argument(
-        "--time-limit-s", type=float, metavar="S", help="seconds the exact solver may spend"
-    )
+    add_solver_options(sp)
     sp.add_argument(
         "--warm-start",
         metavar="IDS",
