@@ -12,7 +12,7 @@ square of ``--side-deg`` degrees and ``--sites`` sites over the same square; for
   ``evaluate_many`` on one core (index compiled, as the in-memory side's is); throughput per
   core (cases/s/worker) and the ratio, warm (workers already hold the compiled registry), and
   the cold time of the first run, which ships the registry and compiles it on each worker;
-  once with dask's default worker environment and once with ``array_worker_config()``.
+  once with dask's default worker environment and once with ``array_workers()``.
 
 Run::
 
@@ -23,6 +23,7 @@ Run::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import resource
@@ -40,7 +41,7 @@ from distributed import Client, LocalCluster, wait
 import medalliance as ma
 from medalliance import accessibility as acc
 from medalliance import synthetic
-from medalliance.distributed import array_worker_config, evaluate_partitions, tiled_accessibility
+from medalliance.distributed import array_workers, evaluate_partitions, tiled_accessibility
 from medalliance.referral import ReferralCases, evaluate_many
 
 
@@ -171,11 +172,11 @@ def main() -> None:
         f"  in memory (1 core, compiled, median of {args.repeat}): {t_mem:8.2f} s   "
         f"{mem_rate:12,.0f} cases/s (each run: {', '.join(f'{x:.2f}' for x in mem_times)} s)"
     )
-    for label, config in (
-        ("dask's default worker environment", {}),
-        ("array_worker_config()", array_worker_config()),
+    for label, setting in (
+        ("dask's default worker environment", contextlib.nullcontext),
+        ("array_workers()", array_workers),
     ):
-        with dask.config.set(config):
+        with setting():
             t_cold, dask_times = referral_on_cluster(args, reg, frame, batch)
         t_dask = statistics.median(dask_times)
         dask_rate = args.cases / t_dask / 2

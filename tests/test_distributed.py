@@ -251,12 +251,12 @@ def worker_environ() -> tuple[str | None, str | None, str | None]:
 
 
 @pytest.mark.slow
-def test_array_worker_config_reaches_the_worker_processes(county: Registry) -> None:
-    from medalliance.distributed import ARRAY_WORKER_ENVIRON, array_worker_config
+def test_array_workers_reach_the_worker_processes(county: Registry) -> None:
+    from medalliance.distributed import ARRAY_WORKER_ENVIRON, array_workers
 
     frame = county_cases(county, 40, seed=8)
     with (
-        dask.config.set(array_worker_config()),
+        array_workers(),
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,

@@ -13,7 +13,7 @@ below it imports Dask, and ``import medalliance`` does not import this package.
   passes that move only site-length vectors.
 
 Both ship the registry (a frozen model, never a networkx graph) to each worker once and
-compile it there once; results equal the in-memory functions'. :func:`array_worker_config`
+compile it there once; results equal the in-memory functions'. :func:`array_workers`
 is an opt-in worker allocator setting that makes array-heavy tasks run at in-process speed.
 
 Examples
@@ -43,7 +43,7 @@ from medalliance.distributed._tiles import (
     duplicate_ids,
     tiled_accessibility,
 )
-from medalliance.distributed._workers import ARRAY_WORKER_ENVIRON, array_worker_config
+from medalliance.distributed._workers import ARRAY_WORKER_ENVIRON, array_workers
 
 __all__ = [
     "ARRAY_WORKER_ENVIRON",
@@ -56,7 +56,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "Sweep",
     "TiledAccessibility",
-    "array_worker_config",
+    "array_workers",
     "cases_of_frame",
     "duplicate_ids",
     "evaluate_partitions",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from medalliance._optional import require
 
@@ -22,30 +24,38 @@ hold up to that much freed memory for reuse.
 """
 
 
-def array_worker_config() -> dict[str, Any]:
-    """Dask configuration that starts worker processes with :data:`ARRAY_WORKER_ENVIRON`.
+@contextmanager
+def array_workers() -> Iterator[None]:
+    """Start worker processes inside this block with :data:`ARRAY_WORKER_ENVIRON`.
 
-    Opt-in: pass it to ``dask.config.set`` around the creation of a ``LocalCluster`` (or
-    put the same keys in a real cluster's configuration); nothing in this library changes a
-    worker's allocator by itself. The current ``distributed.nanny.pre-spawn-environ``
-    settings are kept, these two replaced.
-
-    Returns
-    -------
-    dict
-        ``{"distributed.nanny.pre-spawn-environ": {...}}``.
+    Opt-in: wrap the creation of a ``LocalCluster`` (or of ``dask worker`` processes started
+    from Python) in it; nothing in this library changes a worker's allocator by itself. It
+    sets ``distributed.nanny.pre-spawn-environ`` (dask's other settings kept) and, because
+    dask lets an existing environment variable win over its configuration — and a nanny
+    leaves its variables in the process that started it — the same variables in
+    ``os.environ``; both are restored when the block ends. On a real cluster, set the
+    variables in the workers' environment instead.
 
     Examples
     --------
-    >>> cfg = array_worker_config()
-    >>> cfg["distributed.nanny.pre-spawn-environ"]["MALLOC_MMAP_THRESHOLD_"]
-    33554432
-    >>> import dask
-    >>> with dask.config.set(cfg):  # then: LocalCluster(...), Client(...)
-    ...     dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_")
-    268435456
+    >>> import os
+    >>> with array_workers():  # then: LocalCluster(...), Client(...)
+    ...     os.environ["MALLOC_MMAP_THRESHOLD_"]
+    '33554432'
     """
     dask = require("dask", extra="dask")
     require("distributed", extra="dask")  # registers the distributed configuration
     current = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
-    return {"distributed.nanny.pre-spawn-environ": {**current, **ARRAY_WORKER_ENVIRON}}
+    before = {k: os.environ.get(k) for k in ARRAY_WORKER_ENVIRON}
+    os.environ.update({k: str(v) for k, v in ARRAY_WORKER_ENVIRON.items()})
+    try:
+        with dask.config.set(
+            {"distributed.nanny.pre-spawn-environ": {**current, **ARRAY_WORKER_ENVIRON}}
+        ):
+            yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
