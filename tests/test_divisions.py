@@ -370,3 +370,25 @@ def test_panel_command_reports_every_misuse() -> None:
     code, text = _cli("panel", "qinghai_oncology", "--day", "2018-12-31", "--measure", "beds")
     assert code != 0
     assert "unknown measure 'beds'" in text
+
+
+def test_timeline_and_diff_name_the_district_merger() -> None:
+    """卢湾区 → 黄浦区: the timeline dates it on 卢湾区's last day, diff shows it across it."""
+    import datetime as dt
+
+    from medalliance import examples
+    from medalliance.history import diff, timeline
+
+    reg = examples.load("shanghai_luwan")
+    events = [e for e in timeline(reg).events if e.kind == "division_changed"]
+    assert events
+    assert {e.date for e in events} == {dt.date(2011, 6, 7)}
+    assert {e.detail for e in events} == {"310103 卢湾区 → 310101 黄浦区"}
+    changed = diff(reg, "2010-12-31", "2012-12-31").differences
+    moved = {x.subject: x for x in changed if x.kind == "institution_region_changed"}
+    assert set(moved) == {e.subject for e in events}
+    assert all("卢湾区" in (x.before or "") and "黄浦区" in (x.after or "") for x in moved.values())
+    # on either side of the merger alone nothing moves
+    for a, b in (("2010-01-01", "2011-06-07"), ("2011-06-08", "2020-01-01")):
+        kinds = {x.kind for x in diff(reg, a, b).differences}
+        assert "institution_region_changed" not in kinds

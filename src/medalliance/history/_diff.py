@@ -21,7 +21,8 @@ class Difference:
     """One difference: what kind, about which record, and the values before and after."""
 
     kind: str
-    """``institution_opened``/``_closed``/``_renamed``, ``alliance_founded``/``_dissolved``,
+    """``institution_opened``/``_closed``/``_renamed``/``_region_changed`` (e.g. its district
+    merged into another), ``alliance_founded``/``_dissolved``,
     ``member_joined``/``member_left``, ``form_changed``, ``tightness_changed``,
     ``lead_changed``, ``agreement_started``/``agreement_ended``."""
     subject: str
@@ -29,7 +30,7 @@ class Difference:
     member: str | None = None
     """The member concerned (``member_joined``/``member_left``)."""
     before: str | None = None
-    """The value before (renames and form, tightness and lead changes)."""
+    """The value before (renames, regions, and form, tightness and lead changes)."""
     after: str | None = None
     """The value after."""
 
@@ -108,7 +109,22 @@ def _institution_differences(a: Registry, b: Registry) -> list[Difference]:
         for i in before
         if i in after and before[i].name != after[i].name
     ]
+    out += [
+        Difference(
+            "institution_region_changed",
+            i,
+            before=_region_text(before[i].region),
+            after=_region_text(after[i].region),
+        )
+        for i in before
+        if i in after and before[i].region != after[i].region
+    ]
     return out
+
+
+def _region_text(region: Any) -> str:
+    label = str(region.label())
+    return f"{label} ({region.division_code})" if region.division_code else label
 
 
 def _alliance_differences(x: Alliance, y: Alliance) -> list[Difference]:
@@ -149,7 +165,8 @@ def diff(
     -------
     RegistryDiff
         Members joined and left, agreements started and ended, form, tightness and lead
-        changes, alliances founded and dissolved, institutions opened, closed and renamed.
+        changes, alliances founded and dissolved, institutions opened, closed, renamed and
+        with another region (a district merged into another, on views of two days).
 
     Raises
     ------
@@ -199,6 +216,7 @@ _KINDS = (
     "institution_opened",
     "institution_closed",
     "institution_renamed",
+    "institution_region_changed",
     "alliance_founded",
     "alliance_dissolved",
     "form_changed",

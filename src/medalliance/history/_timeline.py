@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from medalliance.model._require import require_registry
+from medalliance.model.divisions import Division, division_table
 from medalliance.model.registry import Registry
 from medalliance.model.types import Tabular
 
@@ -97,10 +98,34 @@ def _alliance_events(a: Any) -> list[Event]:
     return out
 
 
+def _division_events(registry: Registry) -> list[Event]:
+    """``division_changed``: an institution's district (or county) code ended with a successor."""
+    table = division_table(registry.divisions)
+    out = []
+    for i in registry.institutions:
+        if not table.changes_region(i.region):
+            continue
+        record: Division | None = table.of_region(i.region)[0]
+        seen: set[str] = set()
+        while record is not None and record.code not in seen:
+            seen.add(record.code)
+            if record.valid_until is None or record.successor is None:
+                break
+            nxt = table.record(record.successor)
+            shown = f"{record.successor} {nxt.name}" if nxt is not None else record.successor
+            detail = f"{record.code} {record.name} → {shown}"
+            out.append(Event(record.valid_until, "division_changed", i.id, detail))
+            record = nxt
+    return out
+
+
 def timeline(registry: Registry) -> Timeline:
     """Every dated event of ``registry`` in order.
 
-    Institutions opened, closed and renamed (dated on the last day of the former name),
+    Institutions opened, closed and renamed (dated on the last day of the former name), the
+    division (district or county code) of an institution ending with a successor
+    (``division_changed``, dated on its last day, from the registry's and the bundled
+    division records),
     alliances founded and dissolved, dated changes, members joined and left, agreements
     signed, valid from and valid until, clinics started, postings started and ended.
 
@@ -119,6 +144,7 @@ def timeline(registry: Registry) -> Timeline:
         if i.closed:
             out.append(Event(i.closed, "institution_closed", i.id))
         out += [Event(f.until, "renamed_from", i.id, f.name) for f in i.former_names]
+    out += _division_events(registry)
     for a in registry.alliances:
         out += _alliance_events(a)
     for g in registry.agreements:
