@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import platform
 import resource
@@ -43,6 +44,10 @@ from medalliance import accessibility as acc
 from medalliance import synthetic
 from medalliance.distributed import array_workers, evaluate_partitions, tiled_accessibility
 from medalliance.referral import ReferralCases, evaluate_many
+
+# distributed logs the comms it closes while a cluster shuts down (heartbeats of departing
+# workers) with their tracebacks; the figures are what this script prints
+QUIET = logging.CRITICAL
 
 
 def peak_rss_mb() -> float:
@@ -73,7 +78,11 @@ def population_parts(cells: int, parts: int, side: float, seed: int) -> Any:
 def tiled_run(args: argparse.Namespace, workers: int, sites: acc.Supply) -> tuple[float, Any]:
     with (
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=QUIET,
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -197,8 +206,8 @@ def referral_on_cluster(
 ) -> tuple[float, list[float]]:
     """Cold run, then ``--repeat`` warm runs of evaluate_partitions on 2 local workers."""
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-        as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                     silence_logs=QUIET) as cluster,
         Client(cluster),
     ):  # fmt: skip
         parts = dd.from_pandas(frame, npartitions=args.case_partitions).persist()
