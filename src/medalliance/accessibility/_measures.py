@@ -150,16 +150,7 @@ class AccessibilityResult(Tabular):
         >>> two_step_fca(costs, pop, beds).site_rows()
         [{'site': 'x', 'supply': 5.0, 'weighted_demand': 10.0, 'ratio': 0.5}]
         """
-        return [
-            {"site": s, "supply": a, "weighted_demand": d, "ratio": r}
-            for s, a, d, r in zip(
-                self.site_ids.tolist(),
-                self.site_supply.tolist(),
-                self.site_demand.tolist(),
-                self.site_ratios.tolist(),
-                strict=True,
-            )
-        ]
+        return site_rows(self.site_ids, self.site_supply, self.site_demand, self.site_ratios)
 
 
 # --------------------------------------------------------------------------------------
@@ -528,3 +519,22 @@ def three_step_fca(
     [0.04, 0.04, 0.0133]
     """
     return _fca("3sfca", costs, population, supply, decay=("decay", decay), cutoff_min=cutoff_min)
+
+
+def site_rows(ids: Any, supply: Any, demand: Any, ratios: Any) -> list[dict[str, Any]]:
+    """One row per site: ``site``, ``supply``, ``weighted_demand`` and ``ratio``.
+
+    The same columns for every result of the 2SFCA family, in memory or tiled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> site_rows(np.array(["x"]), np.array([5.0]), np.array([10.0]), np.array([0.5]))
+    [{'site': 'x', 'supply': 5.0, 'weighted_demand': 10.0, 'ratio': 0.5}]
+    """
+    return [
+        {"site": s, "supply": a, "weighted_demand": d, "ratio": r}
+        for s, a, d, r in zip(
+            ids.tolist(), supply.tolist(), demand.tolist(), ratios.tolist(), strict=True
+        )
+    ]

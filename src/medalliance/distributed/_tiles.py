@@ -12,6 +12,7 @@ import numpy as np
 from medalliance._optional import require
 from medalliance._words import count_noun
 from medalliance.accessibility import Population, Supply
+from medalliance.accessibility._measures import site_rows
 from medalliance.accessibility._nearest import coverage_within, nearest_cost
 from medalliance.accessibility._tiles import (
     Measure,
@@ -112,7 +113,7 @@ class TiledAccessibility(Tabular):
         return float(self.site_supply[self.site_demand > 0].sum())
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per site: site, supply, demand, ratio.
+        """One row per site: site, supply, weighted_demand, ratio (as in memory).
 
         Examples
         --------
@@ -124,18 +125,9 @@ class TiledAccessibility(Tabular):
         ...     r = tiled_accessibility(dd.from_pandas(cells, npartitions=1), sites,
         ...                             speed_kmh=30, cutoff_min=30)
         >>> r.rows()
-        [{'site': 'x', 'supply': 8.0, 'demand': 400.0, 'ratio': 0.02}]
+        [{'site': 'x', 'supply': 8.0, 'weighted_demand': 400.0, 'ratio': 0.02}]
         """
-        return [
-            {"site": s, "supply": a, "demand": d, "ratio": r}
-            for s, a, d, r in zip(
-                self.site_ids.tolist(),
-                self.site_supply.tolist(),
-                self.site_demand.tolist(),
-                self.site_ratios.tolist(),
-                strict=True,
-            )
-        ]
+        return site_rows(self.site_ids, self.site_supply, self.site_demand, self.site_ratios)
 
 
 def _tile(frame: Any, k: int, run: _Run) -> Population:
