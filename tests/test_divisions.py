@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 
 from medalliance import Division, MedAllianceError, Registry, examples
 from medalliance.checks import check_registry
-from medalliance.graph import from_graph, graph_for_graphml, graph_from_graphml, to_graph
+from medalliance.graph import from_graph, to_graph
 from medalliance.history import indicator_panel
 from medalliance.indicators import Activity, evaluate_indicators
+from medalliance.io import graph_for_graphml, graph_from_graphml
 from medalliance.model.divisions import bundled_divisions
 from strategies import dates, registries_with_divisions
 

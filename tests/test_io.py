@@ -174,7 +174,7 @@ def test_graphml_attribute_nested_too_deep_is_an_error(tmp_path: Path) -> None:
     import networkx as nx
 
     from medalliance import examples, to_graph
-    from medalliance.graph import graph_for_graphml
+    from medalliance.io import graph_for_graphml
 
     G = graph_for_graphml(to_graph(examples.load("gangkou")))
     G.graph["sources"] = "[" * 100_000 + "]" * 100_000

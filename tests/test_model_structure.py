@@ -31,8 +31,9 @@ from medalliance import (
 from medalliance.checks import check_sub_units
 from medalliance.cli import main
 from medalliance.display import alliance_html, member_table, registry_html
-from medalliance.graph import graph_for_graphml, graph_from_graphml
 from medalliance.io import (
+    graph_for_graphml,
+    graph_from_graphml,
     read_graphml,
     registry_from_json,
     registry_from_yaml,

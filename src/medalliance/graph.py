@@ -72,8 +72,6 @@ from medalliance.model.staffing import ProfessionalTitle
 __all__ = [
     "SCHEMA_VERSION",
     "from_graph",
-    "graph_for_graphml",
-    "graph_from_graphml",
     "node_attributes",
     "to_graph",
     "validate_graph",
@@ -552,78 +550,3 @@ def _loads(text: Any, where: tuple[Any, ...]) -> Any:
     except MedAllianceError as exc:
         problems = [Problem(where, f"expected JSON text: {p.message}") for p in exc.problems]
         raise MedAllianceError(problems) from None
-
-
-_GRAPH_JSON_KEYS = ("sources", "alliances", "agreements")
-
-
-def graph_for_graphml(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Return a copy of ``G`` that GraphML can store.
-
-    Structured graph attributes become JSON text and ``None`` attributes are dropped.
-
-    Examples
-    --------
-    >>> from medalliance import examples
-    >>> H = graph_for_graphml(to_graph(examples.load("beijing_tongren")))
-    >>> isinstance(H.graph["alliances"], str)
-    True
-    """
-    H = nx.MultiDiGraph()
-    H.graph.update(
-        {k: v for k, v in G.graph.items() if v is not None and k not in _GRAPH_JSON_KEYS}
-    )
-    for k in _GRAPH_JSON_KEYS:
-        H.graph[k] = json.dumps(G.graph.get(k, {} if k != "sources" else []), ensure_ascii=False)
-    if G.graph.get("divisions"):
-        H.graph["divisions"] = json.dumps(G.graph["divisions"], ensure_ascii=False)
-    H.add_nodes_from(
-        (n, {k: v for k, v in a.items() if v is not None}) for n, a in G.nodes(data=True)
-    )
-    H.add_edges_from(
-        (u, v, key, {k: x for k, x in d.items() if x is not None})
-        for u, v, key, d in G.edges(keys=True, data=True)
-    )
-    return H
-
-
-def graph_from_graphml(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Inverse of :func:`graph_for_graphml`.
-
-    Decodes the JSON graph attributes and fills absent optional node, membership-edge and
-    posting-edge attributes with ``None``.
-
-    Examples
-    --------
-    >>> from medalliance import examples
-    >>> G = to_graph(examples.load("beijing_tongren"))
-    >>> nx.utils.graphs_equal(graph_from_graphml(graph_for_graphml(G)), G)
-    True
-    """
-    G = nx.MultiDiGraph()
-    G.graph.update(H.graph)
-    for k in (*_GRAPH_JSON_KEYS, "divisions"):
-        if isinstance(H.graph.get(k), str):
-            G.graph[k] = _loads(H.graph[k], ("graph", k))
-    G.graph.setdefault("title", None)
-    G.graph.setdefault("description", None)
-    for n, a in H.nodes(data=True):
-        attrs = {
-            k: a.get(k)
-            for k in (*_SCALAR_FIELDS, *_REGION_FIELDS, "aliases", "former_names", "provenance")
-        }
-        attrs.update(a)
-        attrs.setdefault("specialties", "")
-        attrs.setdefault("services", "")
-        G.add_node(n, **attrs)
-    for u, v, key, d in H.edges(keys=True, data=True):
-        attrs = dict(d)
-        if attrs.get("relation") == "membership":
-            attrs.setdefault("tightness", None)
-            attrs.setdefault("joined", None)
-            attrs.setdefault("left", None)
-            attrs.setdefault("provenance", None)
-        elif attrs.get("relation") == "posting":
-            attrs.setdefault("title", None)
-        G.add_edge(u, v, key=key, **attrs)
-    return G

@@ -61,7 +61,8 @@ def _render(reg: Registry, fmt: str, fhir_version: FhirVersion | None) -> str:
         return registry_to_yaml(reg)
     import networkx as nx
 
-    from medalliance.graph import graph_for_graphml, to_graph
+    from medalliance.graph import to_graph
+    from medalliance.io import graph_for_graphml
 
     return "\n".join(nx.generate_graphml(graph_for_graphml(to_graph(reg)))) + "\n"
 

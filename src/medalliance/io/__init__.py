@@ -25,7 +25,12 @@ from medalliance.io._files import (
     write_json,
     write_yaml,
 )
-from medalliance.io._graphml import read_graphml, write_graphml
+from medalliance.io._graphml import (
+    graph_for_graphml,
+    graph_from_graphml,
+    read_graphml,
+    write_graphml,
+)
 from medalliance.io.flow import read_flow_network, read_flow_scenarios
 from medalliance.io.records import (
     read_activity,
@@ -37,6 +42,8 @@ from medalliance.io.records import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "graph_for_graphml",
+    "graph_from_graphml",
     "json_schema",
     "read_activity",
     "read_activity_csv",
